@@ -1,0 +1,92 @@
+/**
+ * Bad input: every case must be refused with core's typed error (`AttnkitError` with the expected code,
+ * and a message naming the argument), never a TypeError, a crash, or NaN.
+ */
+import { AttnkitError, biasMask, boolMask, initWeights, type Backend, type ErrorCode, type ModelSpec, type Tensor } from '@attnkit/core';
+import type { ConformanceCase } from './case.js';
+import { makeInputs } from './attention-cases.js';
+
+async function expectError(what: () => Promise<unknown>, code: ErrorCode, mentions: string): Promise<void> {
+  let result: unknown;
+  try {
+    result = await what();
+  } catch (e) {
+    if (!(e instanceof AttnkitError)) {
+      throw new Error(`expected AttnkitError ${code}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    }
+    if (e.code !== code) throw new Error(`expected code ${code}, got ${e.code}: ${e.message}`);
+    if (!e.message.includes(mentions)) throw new Error(`error message should mention "${mentions}": ${e.message}`);
+    return;
+  }
+  throw new Error(`expected AttnkitError ${code}, but the call succeeded (${JSON.stringify(result)?.slice(0, 80)})`);
+}
+
+const t = (shape: number[], fill = 0.5): Tensor => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
+
+type Call = (b: Backend) => Promise<unknown>;
+
+/** Every bad-input case. */
+export function badInputCases(): ConformanceCase[] {
+  const { q, k, v } = makeInputs({ B: 2, Hq: 4, Hkv: 2, Sq: 3, Sk: 5, Dk: 4, Dv: 6 }, 99);
+  const list: [string, ErrorCode, string, Call][] = [
+    ['q-rank-2', 'ERR_RANK', 'q', (b) => b.attention(t([3, 4]), k, v)],
+    ['k-rank-differs', 'ERR_RANK', 'k', (b) => b.attention(q, t([2, 2, 5, 4, 1]), v)],
+    ['data-length', 'ERR_SHAPE', 'q', (b) => b.attention({ shape: [2, 4, 3, 4], data: new Float32Array(5) }, k, v)],
+    ['q-not-float32', 'ERR_TYPE', 'q', (b) => b.attention({ shape: q.shape, data: Float64Array.from(q.data) as unknown as Float32Array }, k, v)],
+    ['q-missing', 'ERR_TYPE', 'q', (b) => b.attention(undefined as unknown as Tensor, k, v)],
+    ['dk-mismatch', 'ERR_SHAPE', 'Dk', (b) => b.attention(q, t([2, 2, 5, 6]), v)],
+    ['batch-mismatch', 'ERR_SHAPE', 'batch', (b) => b.attention(q, t([1, 2, 5, 4]), t([1, 2, 5, 6]))],
+    ['v-length-mismatch', 'ERR_SHAPE', 'v', (b) => b.attention(q, k, t([2, 2, 4, 6]))],
+    ['heads-do-not-divide', 'ERR_HEADS', 'heads', (b) => b.attention(q, t([2, 3, 5, 4]), t([2, 3, 5, 6]))],
+    ['packed-without-heads', 'ERR_OPTION', 'options.heads', (b) => b.attention(t([2, 3, 16]), t([2, 5, 8]), t([2, 5, 12]))],
+    ['packed-not-divisible', 'ERR_HEADS', 'q', (b) => b.attention(t([2, 3, 15]), t([2, 5, 8]), t([2, 5, 12]), { heads: { q: 4, kv: 2 } })],
+    ['mask-heads-mismatch', 'ERR_MASK', 'options.mask', (b) => b.attention(q, k, v, { mask: boolMask(new Uint8Array(3 * 3 * 5).fill(1), [3, 3, 5]) })],
+    ['mask-too-long', 'ERR_MASK', 'options.mask', (b) => b.attention(q, k, v, { mask: boolMask(new Uint8Array(3 * 6).fill(1), [3, 6]) })],
+    ['mask-rank-5', 'ERR_MASK', 'options.mask', (b) => b.attention(q, k, v, { mask: boolMask(new Uint8Array(15).fill(1), [1, 1, 1, 3, 5]) })],
+    ['mask-data-length', 'ERR_SHAPE', 'options.mask', (b) => b.attention(q, k, v, { mask: boolMask(new Uint8Array(7), [3, 5]) })],
+    ['bool-mask-float-data', 'ERR_TYPE', 'options.mask', (b) => b.attention(q, k, v, { mask: { kind: 'bool', shape: [3, 5], data: new Float32Array(15) as unknown as Uint8Array } })],
+    ['bias-mask-nan', 'ERR_NON_FINITE', 'options.mask', (b) => b.attention(q, k, v, { mask: biasMask(new Float32Array(15).fill(NaN), [3, 5]) })],
+    ['bias-mask-plus-infinity', 'ERR_NON_FINITE', 'options.mask', (b) => b.attention(q, k, v, { mask: biasMask(new Float32Array(15).fill(Infinity), [3, 5]) })],
+    ['scale-nan', 'ERR_OPTION', 'options.scale', (b) => b.attention(q, k, v, { scale: NaN })],
+    ['scale-infinite', 'ERR_OPTION', 'options.scale', (b) => b.attention(q, k, v, { scale: Infinity })],
+    ['softcap-negative', 'ERR_OPTION', 'options.softcap', (b) => b.attention(q, k, v, { softcap: -1 })],
+    ['window-negative', 'ERR_OPTION', 'options.window.left', (b) => b.attention(q, k, v, { window: { left: -1, right: 2 } })],
+    ['window-fractional', 'ERR_OPTION', 'options.window.right', (b) => b.attention(q, k, v, { window: { left: 1, right: 1.5 } })],
+    ['edge-query-out-of-range', 'ERR_RANGE', 'options.graph.edges', (b) => b.attention(q, k, v, { graph: { edges: [0, 1, 3, 0] } })],
+    ['edge-key-out-of-range', 'ERR_RANGE', 'options.graph.edges', (b) => b.attention(q, k, v, { graph: { edges: [0, 5] } })],
+    ['edge-odd-count', 'ERR_SHAPE', 'options.graph.edges', (b) => b.attention(q, k, v, { graph: { edges: [0, 1, 2] } })],
+    ['key-length-too-long', 'ERR_RANGE', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: [5, 6] })],
+    ['key-length-negative', 'ERR_RANGE', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: [-1, 2] })],
+    ['key-lengths-count', 'ERR_SHAPE', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: [5] })],
+    ['key-padding-too-long', 'ERR_RANGE', 'options.keyPadding', (b) => b.attention(q, k, v, { keyPadding: [5, 9] })],
+    ['key-lengths-with-past', 'ERR_OPTION', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: [5, 5], past: { key: t([2, 2, 1, 4]), value: t([2, 2, 1, 6]) } })],
+    ['past-shape', 'ERR_SHAPE', 'options.past.key', (b) => b.attention(q, k, v, { past: { key: t([2, 2, 1, 5]), value: t([2, 2, 1, 6]) } })],
+    ['nan-in-q', 'ERR_NON_FINITE', 'q', (b) => b.attention({ shape: q.shape, data: q.data.map((x, i) => (i === 7 ? NaN : x)) }, k, v)],
+    ['unknown-option', 'ERR_OPTION', 'options.casual', (b) => b.attention(q, k, v, { casual: true } as never)],
+    ['weights-kind', 'ERR_OPTION', 'options.weights', (b) => b.attention(q, k, v, { weights: 'all' as never })],
+    ['alibi-length', 'ERR_SHAPE', 'options.alibi', (b) => b.attention(q, k, v, { alibi: [1, 2] })],
+    ['options-null', 'ERR_TYPE', 'options', (b) => b.attention(q, k, v, null as never)],
+  ];
+  const spec: ModelSpec = { type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, layers: 1, ffnSize: 16, output: { kind: 'per-position', classes: 2 } };
+  const w = initWeights(spec, { seed: 1 });
+  const without = (name: string): Map<string, Tensor> => new Map([...w].filter(([n]) => n !== name));
+  const models: [string, ErrorCode, string, Call][] = [
+    ['spec-heads', 'ERR_SPEC', 'spec.heads', (b) => b.compile({ ...spec, heads: 3 }, w)],
+    ['spec-activation', 'ERR_SPEC', 'spec.activation', (b) => b.compile({ ...spec, activation: 'tanh' as never }, w)],
+    ['spec-window', 'ERR_SPEC', 'spec.attention[0].window.left', (b) => b.compile({ ...spec, attention: { window: { left: -2, right: 1 } } }, w)],
+    ['weight-missing', 'ERR_WEIGHTS', 'layers.0.ffn.hidden.bias', (b) => b.compile(spec, without('layers.0.ffn.hidden.bias'))],
+    ['weight-extra', 'ERR_WEIGHTS', 'layers.1.norm1.weight', (b) => b.compile(spec, new Map([...w, ['layers.1.norm1.weight', t([8])]]))],
+    ['weight-shape', 'ERR_WEIGHTS', 'head.weight', (b) => b.compile(spec, new Map([...w, ['head.weight', t([8, 2])]]))],
+    ['run-features', 'ERR_SHAPE', 'input', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 5])); } finally { await m.dispose(); } }],
+    ['run-lengths', 'ERR_RANGE', 'options.lengths', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([2, 4, 3]), { lengths: [4, 0] }); } finally { await m.dispose(); } }],
+    ['run-attention-layer', 'ERR_RANGE', 'options.attentionOf', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 3]), { attentionOf: [1] }); } finally { await m.dispose(); } }],
+  ];
+  return [
+    ...list.map(([name, code, mentions, call]): ConformanceCase => ({
+      id: `bad-input/${name}`, group: 'bad-input', needs: [], run: (b) => expectError(() => call(b), code, mentions),
+    })),
+    ...models.map(([name, code, mentions, call]): ConformanceCase => ({
+      id: `bad-input/model-${name}`, group: 'bad-input', needs: name.startsWith('run-') ? ['models'] : [], run: (b) => expectError(() => call(b), code, mentions),
+    })),
+  ];
+}

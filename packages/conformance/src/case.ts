@@ -1,0 +1,57 @@
+/**
+ * The shape of a conformance case, and how to run a list of them without a test framework.
+ */
+import { missingFeatures, type Backend, type Feature } from '@attnkit/core';
+
+/** Case groups. */
+export type CaseGroup = 'attention' | 'peer-vectors' | 'bad-input' | 'models' | 'lifecycle';
+
+/** One conformance case: deterministic inputs, checked against the reference, the peer vectors or core's errors. */
+export interface ConformanceCase {
+  /** Unique, stable id, e.g. `attention/causal/gqa-2x4`. */
+  readonly id: string;
+  readonly group: CaseGroup;
+  /** Features the backend must declare; otherwise the case is skipped with the reason. */
+  readonly needs: readonly Feature[];
+  /** Runs the case; throws on a mismatch. */
+  run(backend: Backend): Promise<void>;
+}
+
+/** Outcome of one case. */
+export interface CaseOutcome {
+  readonly id: string;
+  readonly status: 'passed' | 'failed' | 'skipped';
+  /** Failure message or skip reason. */
+  readonly detail?: string;
+  readonly ms: number;
+}
+
+/** Why a backend skips a case, or `undefined` when it must run it. */
+export function skipReason(backend: Backend, c: ConformanceCase): string | undefined {
+  const missing = missingFeatures(backend.capabilities, c.needs);
+  if (missing.length === 0) return undefined;
+  return `backend lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`;
+}
+
+/** Runs cases one after another, reporting each outcome. */
+export async function runCases(backend: Backend, cases: readonly ConformanceCase[], onOutcome?: (o: CaseOutcome) => void): Promise<CaseOutcome[]> {
+  const outcomes: CaseOutcome[] = [];
+  for (const c of cases) {
+    const start = performance.now();
+    const reason = skipReason(backend, c);
+    let outcome: CaseOutcome;
+    if (reason) {
+      outcome = { id: c.id, status: 'skipped', detail: reason, ms: 0 };
+    } else {
+      try {
+        await c.run(backend);
+        outcome = { id: c.id, status: 'passed', ms: performance.now() - start };
+      } catch (e) {
+        outcome = { id: c.id, status: 'failed', detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e), ms: performance.now() - start };
+      }
+    }
+    outcomes.push(outcome);
+    onOutcome?.(outcome);
+  }
+  return outcomes;
+}

@@ -1,0 +1,25 @@
+/**
+ * @attnkit/conformance: the float64 reference, the case tables, the ONNX peer vectors, and runners that
+ * certify any attnkit backend (`runConformance` for vitest in `@attnkit/conformance/vitest`, and the
+ * `attnkit-conformance` command).
+ *
+ * @packageDocumentation
+ */
+export { referenceAttention, visible } from './reference-attention.js';
+export type { ReferenceAttention, ReferenceProblem } from './reference-attention.js';
+export { referenceModel, linear, layerNorm, gelu, sinusoid, rope } from './reference-model.js';
+export type { ReferenceModelOutput } from './reference-model.js';
+export { assertClose, maxAbsDiff, ConformanceFailure, FLOAT32_TOLERANCE, FLOAT16_TOLERANCE } from './compare.js';
+export type { Tolerance } from './compare.js';
+export { runCases, skipReason } from './case.js';
+export type { ConformanceCase, CaseGroup, CaseOutcome } from './case.js';
+export { attentionCases, attentionCase, randomCombinationCases, makeInputs } from './attention-cases.js';
+export type { CaseShape } from './attention-cases.js';
+export { badInputCases } from './bad-input-cases.js';
+export { modelCases, modelTolerance } from './model-cases.js';
+export { vectorCase } from './peer-vectors.js';
+export type { VectorCase, VectorFile, VectorValue } from './peer-vectors.js';
+export { vectorCases } from './vector-cases.js';
+export { loadVectorFiles, BUNDLED_VECTORS_DIR } from './node-vectors.js';
+export { conformanceCases } from './suite.js';
+export type { SuiteOptions } from './suite.js';

@@ -1,0 +1,78 @@
+/**
+ * Model cases: seeded random encoder specs covering every option of the spec (positional encodings,
+ * pre/post norm, ReLU/GELU, grouped KV heads, causal, windows, per-layer settings, both output heads),
+ * random weights (biases and norms too), batches with different lengths; the compiled model must match
+ * the float64 reference forward pass.
+ */
+import { initWeights, resolveSpec, seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
+import type { ConformanceCase } from './case.js';
+import { assertClose, type Tolerance } from './compare.js';
+import { referenceModel } from './reference-model.js';
+
+/** float32 tolerance for a model of `layers` layers: errors grow with depth. */
+export function modelTolerance(layers: number): Tolerance {
+  return { abs: 5e-5 * (layers + 1), rel: 5e-5 * (layers + 1) };
+}
+
+interface ModelCaseDef {
+  readonly name: string;
+  readonly spec: ModelSpec;
+  readonly batch: number;
+  readonly length: number;
+  readonly lengths?: number[];
+  readonly attentionOf?: number[];
+}
+
+const base = { type: 'transformer-encoder', inputSize: 5, dModel: 16, heads: 4, layers: 2, ffnSize: 24 } as const;
+
+const DEFS: ModelCaseDef[] = [
+  { name: 'sinusoidal-pre-gelu', spec: { ...base, output: { kind: 'per-position', classes: 3 } }, batch: 1, length: 9 },
+  { name: 'none-post-relu', spec: { ...base, positional: { kind: 'none' }, norm: 'post', activation: 'relu', output: { kind: 'per-position', classes: 4 } }, batch: 2, length: 7, lengths: [7, 4] },
+  { name: 'learned-gqa-pooled', spec: { ...base, kvHeads: 2, positional: { kind: 'learned', maxLength: 20 }, output: { kind: 'pooled', classes: 3 } }, batch: 3, length: 11, lengths: [11, 6, 1] },
+  { name: 'rope-causal', spec: { ...base, positional: { kind: 'rope' }, attention: { causal: true }, output: { kind: 'per-position', classes: 2 } }, batch: 2, length: 10, lengths: [10, 8], attentionOf: [1] },
+  { name: 'rope-base-mqa-window', spec: { ...base, kvHeads: 1, positional: { kind: 'rope', base: 500 }, attention: { window: { left: 2, right: 3 } }, output: { kind: 'per-position', classes: 3 } }, batch: 1, length: 13 },
+  { name: 'alibi-post-pooled', spec: { ...base, positional: { kind: 'alibi' }, norm: 'post', output: { kind: 'pooled', classes: 2 } }, batch: 2, length: 8, lengths: [5, 8], attentionOf: [0, 1] },
+  { name: 'per-layer-attention', spec: { ...base, layers: 3, attention: [{ causal: true }, { window: { left: 1, right: 1 } }, { causal: true, window: { left: 4, right: 0 } }], output: { kind: 'per-position', classes: 5 } }, batch: 2, length: 12, lengths: [12, 9], attentionOf: [2] },
+  { name: 'window-padding-long', spec: { ...base, dModel: 8, heads: 2, layers: 1, ffnSize: 16, attention: { window: { left: 8, right: 8 } }, output: { kind: 'per-position', classes: 3 } }, batch: 2, length: 150, lengths: [150, 97] },
+  { name: 'single-frame', spec: { ...base, layers: 1, output: { kind: 'per-position', classes: 2 } }, batch: 1, length: 1 },
+  { name: 'deep-4-layers', spec: { ...base, layers: 4, activation: 'relu', attention: { window: { left: 3, right: 3 } }, output: { kind: 'per-position', classes: 8 } }, batch: 1, length: 20 },
+];
+
+/** Every model case, in a stable order. */
+export function modelCases(): ConformanceCase[] {
+  return DEFS.map((def, n) => {
+    const spec = resolveSpec(def.spec);
+    const weights = initWeights(spec, { seed: 100 + n, randomAll: true });
+    const rng = seededRandom(500 + n);
+    const input: Tensor = {
+      shape: [def.batch, def.length, spec.inputSize],
+      data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
+    };
+    const lengths = def.lengths ?? new Array(def.batch).fill(def.length);
+    return {
+      id: `models/${def.name}`,
+      group: 'models',
+      needs: ['models'],
+      async run(backend) {
+        const model = await backend.compile(def.spec, weights);
+        try {
+          const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [] });
+          const w = new Map([...weights].map(([k, v]) => [k, v.data]));
+          const ref = referenceModel(spec, w, input.data, def.batch, def.length, lengths, def.attentionOf ?? []);
+          const tol = modelTolerance(spec.layers);
+          const shape = spec.output.kind === 'pooled' ? [def.batch, spec.output.classes] : [def.batch, def.length, spec.output.classes];
+          if (out.logits.shape.join() !== shape.join()) throw new Error(`logits shape [${out.logits.shape}] expected [${shape}]`);
+          assertClose(out.logits.data, ref.logits, tol, 'logits');
+          for (let i = 0; i < (def.attentionOf ?? []).length; i++) {
+            assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);
+          }
+          // A compiled model runs many times with the same result.
+          const again = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [] });
+          assertClose(again.logits.data, out.logits.data, { abs: 0, rel: 0 }, 'second run');
+        } finally {
+          await model.dispose();
+        }
+      },
+    };
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The float64 reference of attention, written for clarity, not speed. It restates every masking rule
+ * from its definition (it does not reuse core's band helpers, so it checks them too).
+ *
+ * Shape legend: B batch, Hq/Hkv heads, Sq query length, T total key length, Dk/Dv head sizes.
+ */
+import type { AttentionProblem } from '@attnkit/core';
+
+/** A problem whose q, k, v may be float64 (the model reference keeps float64 throughout). */
+export type ReferenceProblem = Omit<AttentionProblem, 'q' | 'k' | 'v'> & {
+  readonly q: ArrayLike<number>;
+  readonly k: ArrayLike<number>;
+  readonly v: ArrayLike<number>;
+};
+
+/** Reference results in float64, rank 4. */
+export interface ReferenceAttention {
+  /** `[B, Hq, Sq, Dv]` */
+  readonly output: Float64Array;
+  /** `[B, Hq, Sq, T]` of the requested kind, if any. */
+  readonly weights?: Float64Array;
+}
+
+/** Whether query `i` of batch `b`, head `h` may see key `j` (every rule, from its definition). */
+export function visible(p: ReferenceProblem, b: number, h: number, i: number, j: number): boolean {
+  if (p.keyLengths && j >= p.keyLengths[b]!) return false;
+  const offset = p.keyLengths && p.alignToKeyLengths ? p.keyLengths[b]! - p.qLength : p.pastLength;
+  const pos = i + offset;
+  if (p.causal && j > pos) return false;
+  if (p.window && (j < pos - p.window.left || j > pos + p.window.right)) return false;
+  if (p.graph) {
+    let found = false;
+    for (let e = 0; e < p.graph.edges.length; e += 2) {
+      if (p.graph.edges[e] === i && p.graph.edges[e + 1] === j) found = true;
+    }
+    if (!found) return false;
+  }
+  if (p.mask) {
+    if (j >= p.mask.keyExtent) return false;
+    if (p.mask.kind === 'bool' && p.mask.data[maskIndex(p, b, h, i, j)] === 0) return false;
+  }
+  return true;
+}
+
+function maskIndex(p: ReferenceProblem, b: number, h: number, i: number, j: number): number {
+  const s = p.mask!.strides;
+  return b * s[0] + h * s[1] + i * s[2] + j * s[3];
+}
+
+/** Additive bias of a visible score: the bias mask and ALiBi. */
+function bias(p: ReferenceProblem, b: number, h: number, i: number, j: number): number {
+  let t = 0;
+  if (p.mask?.kind === 'bias') t += p.mask.data[maskIndex(p, b, h, i, j)]!;
+  if (p.alibi) {
+    const offset = p.keyLengths && p.alignToKeyLengths ? p.keyLengths[b]! - p.qLength : p.pastLength;
+    t -= p.alibi[h]! * Math.abs(i + offset - j);
+  }
+  return t;
+}
+
+/** Computes attention in float64. */
+export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
+  const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, kvHeads: Hkv } = p;
+  const output = new Float64Array(B * Hq * Sq * Dv);
+  const weights = p.weights === 'none' ? undefined : new Float64Array(B * Hq * Sq * T);
+  const scores = new Float64Array(T);
+  const softcapped = new Float64Array(T);
+  const masked = new Float64Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvh = Math.floor(h / p.group);
+      for (let i = 0; i < Sq; i++) {
+        const qOff = ((b * Hq + h) * Sq + i) * Dk;
+        for (let j = 0; j < T; j++) {
+          const kOff = ((b * Hkv + kvh) * T + j) * Dk;
+          let dot = 0;
+          for (let d = 0; d < Dk; d++) dot += p.q[qOff + d]! * p.k[kOff + d]!;
+          scores[j] = p.scale * dot;
+          softcapped[j] = p.softcap > 0 ? p.softcap * Math.tanh(scores[j]! / p.softcap) : scores[j]!;
+          masked[j] = visible(p, b, h, i, j) ? softcapped[j]! + bias(p, b, h, i, j) : -Infinity;
+        }
+        let max = -Infinity;
+        for (let j = 0; j < T; j++) max = Math.max(max, masked[j]!);
+        const probs = new Float64Array(T);
+        if (max !== -Infinity) {
+          let sum = 0;
+          for (let j = 0; j < T; j++) {
+            probs[j] = Math.exp(masked[j]! - max);
+            sum += probs[j]!;
+          }
+          for (let j = 0; j < T; j++) probs[j]! /= sum;
+        }
+        const oOff = ((b * Hq + h) * Sq + i) * Dv;
+        for (let j = 0; j < T; j++) {
+          if (probs[j] === 0) continue;
+          const vOff = ((b * Hkv + kvh) * T + j) * Dv;
+          for (let d = 0; d < Dv; d++) output[oOff + d]! += probs[j]! * p.v[vOff + d]!;
+        }
+        if (weights) {
+          const src = p.weights === 'scores' ? scores : p.weights === 'softcapped' ? softcapped : p.weights === 'masked' ? masked : probs;
+          weights.set(src, ((b * Hq + h) * Sq + i) * T);
+        }
+      }
+    }
+  }
+  return weights ? { output, weights } : { output };
+}

@@ -1,0 +1,80 @@
+/**
+ * `runConformance(plugin)`: the suite as vitest tests, for a backend package's own test run.
+ *
+ * Cases a backend's capabilities exclude are registered as skipped, with the reason in their name. A
+ * backend that cannot run on this machine is skipped with its reason printed, except under CI (`CI` set),
+ * where that is a failure: CI must install what every backend needs.
+ */
+import { AttnkitError, type BackendPlugin, type Backend } from '@attnkit/core';
+import { afterAll, describe, it } from 'vitest';
+import { skipReason, type ConformanceCase } from './case.js';
+import { conformanceCases, type SuiteOptions } from './suite.js';
+
+/** Options of {@link runConformance}. */
+export interface RunConformanceOptions extends SuiteOptions {
+  /** Passed to `plugin.create`. */
+  readonly createOptions?: unknown;
+  /** Per-case timeout in ms (default 60 000). */
+  readonly timeout?: number;
+  /** Cases to use instead of the default suite. */
+  readonly cases?: readonly ConformanceCase[];
+}
+
+/**
+ * Registers the conformance suite for `plugin` as vitest tests.
+ *
+ * @example
+ * ```ts
+ * // conformance.test.ts in a backend package
+ * import { runConformance } from '@attnkit/conformance/vitest';
+ * import { plugin } from './index.js';
+ * runConformance(plugin);
+ * ```
+ */
+export function runConformance(plugin: BackendPlugin, options: RunConformanceOptions = {}): void {
+  describe(`conformance: ${plugin.name}`, async () => {
+    const probe = await plugin.probe();
+    if (!probe.available) {
+      const reason = `backend "${plugin.name}" is unavailable here: ${probe.reason ?? 'no reason given'}`;
+      if (process.env.CI) {
+        it('backend is available (required under CI)', () => {
+          throw new Error(reason);
+        });
+      } else {
+        console.warn(`[attnkit-conformance] skipping: ${reason}`);
+        it.skip(`all cases — skipped: ${reason}`, () => undefined);
+      }
+      return;
+    }
+    const backend: Backend = await plugin.create(options.createOptions);
+    afterAll(() => backend.dispose());
+    const cases = options.cases ?? conformanceCases(options);
+    const groups = new Map<string, ConformanceCase[]>();
+    for (const c of cases) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
+    for (const [group, list] of groups) {
+      describe(group, () => {
+        for (const c of list) {
+          const reason = skipReason(backend, c);
+          if (reason) it.skip(`${c.id} — skipped: ${reason}`, () => undefined);
+          else it(c.id, () => c.run(backend), options.timeout ?? 60_000);
+        }
+      });
+    }
+    describe('lifecycle', () => {
+      it('a disposed backend refuses work with ERR_DISPOSED', async () => {
+        const b = await plugin.create(options.createOptions);
+        await b.dispose();
+        const one = { shape: [1, 1, 1, 1], data: new Float32Array(1) };
+        let caught: unknown;
+        try {
+          await b.attention(one, one, one);
+        } catch (e) {
+          caught = e;
+        }
+        if (!(caught instanceof AttnkitError) || caught.code !== 'ERR_DISPOSED') {
+          throw new Error(`expected ERR_DISPOSED, got ${String(caught)}`);
+        }
+      });
+    });
+  });
+}

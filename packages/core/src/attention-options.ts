@@ -1,0 +1,128 @@
+/**
+ * Public attention types.
+ *
+ * Shape legend (used everywhere in attnkit):
+ * - `B`   batch
+ * - `Hq`  query heads; `Hkv` key/value heads (`Hq % Hkv == 0`; `Hkv < Hq` is grouped-query attention)
+ * - `Sq`  query length; `Sk` key length of this call; `P` past (cached) length; `T = P + Sk` total key length
+ * - `Dk`  query/key head size; `Dv` value head size
+ *
+ * Layouts: rank 4 `[B, H, S, D]`, or packed rank 3 `[B, S, H·D]` with `options.heads` given.
+ * Past and present key/value are always rank 4 `[B, Hkv, P, D]` (as in ONNX).
+ */
+import type { Tensor } from './tensor.js';
+
+/** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
+export interface BoolMask {
+  readonly kind: 'bool';
+  readonly shape: readonly number[];
+  readonly data: Uint8Array;
+}
+
+/** Additive mask (bias) added to the scaled scores; `-Infinity` masks. Broadcasts to `[B, Hq, Sq, T]`. */
+export interface BiasMask {
+  readonly kind: 'bias';
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Either kind of mask. A mask whose last dimension is shorter than `T` masks the keys beyond it. */
+export type Mask = BoolMask | BiasMask;
+
+/**
+ * Which attention weights to return, `[B, Hq, Sq, T]`:
+ * - `scores`: scaled scores `scale · q·k`;
+ * - `softcapped`: after the softcap;
+ * - `masked`: after every mask and bias (masked entries are `-Infinity`);
+ * - `probs`: after the softmax (rows with nothing to attend to are zeros).
+ */
+export type WeightsKind = 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+
+/** Head counts, required for the packed rank-3 layout `[B, S, H·D]`. */
+export interface HeadCounts {
+  /** Query heads `Hq`. */
+  readonly q: number;
+  /** Key/value heads `Hkv` (defaults to `q`). */
+  readonly kv?: number;
+}
+
+/**
+ * Options of one attention call. Semantics follow the ONNX `Attention` operator (opset 23/24),
+ * extended with a local window, graph adjacency and ALiBi.
+ */
+export interface AttentionOptions {
+  /** Head counts; required when q, k, v are packed `[B, S, H·D]`. */
+  readonly heads?: HeadCounts;
+  /** Score scale; default `1/sqrt(Dk)`. */
+  readonly scale?: number;
+  /** Softcap `c > 0`: scores become `c·tanh(s/c)` before masking. `0` or absent: none. */
+  readonly softcap?: number;
+  /**
+   * Causal masking: query `i` sees key `j` only if `j <= i + offset`. The offset is `0` without a cache
+   * (top-left aligned), the past length with `past`, and `keyLengths[b] - Sq` with `keyLengths`.
+   */
+  readonly causal?: boolean;
+  /**
+   * Local (truncated) attention: query `i` sees key `j` only if `i + offset - left <= j <= i + offset + right`,
+   * with the same offset as `causal`. Combine with `causal` for a left-only window.
+   */
+  readonly window?: { readonly left: number; readonly right: number };
+  /** Boolean or additive mask, broadcast to `[B, Hq, Sq, T]`. */
+  readonly mask?: Mask;
+  /**
+   * Per-batch number of valid keys (`0..T`); keys at or beyond it are masked. As in ONNX (`nonpad_kv_seqlen`),
+   * this also moves the causal/window alignment to `keyLengths[b] - Sq` (the queries are the last valid
+   * positions, as in decoding). Cannot be combined with `past` or `keyPadding`.
+   */
+  readonly keyLengths?: Int32Array | readonly number[];
+  /**
+   * Per-batch number of valid keys (`0..T`) for padded batches of self-attention (encoders): keys at or
+   * beyond it are masked, and the causal/window alignment is left as it is (top-left).
+   */
+  readonly keyPadding?: Int32Array | readonly number[];
+  /**
+   * Graph attention: `edges` holds pairs `(query node, key node)`; a query attends only to its listed keys
+   * (the adjacency matrix is the mask). Shared by every batch and head.
+   */
+  readonly graph?: { readonly edges: Int32Array | readonly number[] };
+  /**
+   * ALiBi: one slope per query head; adds `-slope[h] · |i + offset - j|` to the scores
+   * (a symmetric linear distance bias, computed on the fly).
+   */
+  readonly alibi?: Float32Array | readonly number[];
+  /** Cached keys/values `[B, Hkv, P, Dk|Dv]`, concatenated in front of k/v. */
+  readonly past?: { readonly key: Tensor; readonly value: Tensor };
+  /** Return `present` (past concatenated with this call's keys/values). Default: true when `past` is given. */
+  readonly returnPresent?: boolean;
+  /** Which attention weights to return; default `none`. */
+  readonly weights?: WeightsKind;
+}
+
+/** Result of one attention call. */
+export interface AttentionResult {
+  /** Output in the layout of q: `[B, Hq, Sq, Dv]` or `[B, Sq, Hq·Dv]`. */
+  readonly output: Tensor;
+  /** Past concatenated with this call's keys/values, `[B, Hkv, T, D]`, when requested. */
+  readonly present?: { readonly key: Tensor; readonly value: Tensor };
+  /** Attention weights `[B, Hq, Sq, T]` of the requested kind. */
+  readonly weights?: Tensor;
+}
+
+/**
+ * Creates a boolean mask (`true`/`1` = may attend).
+ *
+ * @example
+ * ```ts
+ * const m = boolMask([1, 1, 0, 1], [2, 2]); // broadcast over batch and heads
+ * ```
+ */
+export function boolMask(data: Uint8Array | readonly (boolean | number)[], shape: readonly number[]): BoolMask {
+  const arr = data instanceof Uint8Array ? data : Uint8Array.from(data, (x) => (x ? 1 : 0));
+  return { kind: 'bool', shape: [...shape], data: arr };
+}
+
+/** Creates an additive (bias) mask. */
+export function biasMask(data: Float32Array | readonly number[], shape: readonly number[]): BiasMask {
+  const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+  return { kind: 'bias', shape: [...shape], data: arr };
+}

@@ -1,0 +1,98 @@
+/**
+ * Typed errors. Every error attnkit raises on bad input is an {@link AttnkitError} with a stable
+ * {@link ErrorCode}; the message names the argument, what it got and what was expected.
+ */
+
+/** Stable machine-readable error codes. New codes may be added; existing ones never change meaning. */
+export type ErrorCode =
+  /** A tensor has the wrong number of dimensions. */
+  | 'ERR_RANK'
+  /** Two shapes that must agree do not, or a tensor's data length does not match its shape. */
+  | 'ERR_SHAPE'
+  /** Head counts that do not divide (query heads must be a multiple of key/value heads). */
+  | 'ERR_HEADS'
+  /** A mask shape that does not broadcast to `[B, Hq, Sq, Sk]`. */
+  | 'ERR_MASK'
+  /** An option value that is out of its domain (NaN scale, negative window, ...). */
+  | 'ERR_OPTION'
+  /** An index (graph edge, length) outside its valid range. */
+  | 'ERR_RANGE'
+  /** A non-finite number where only finite numbers are allowed. */
+  | 'ERR_NON_FINITE'
+  /** A value of the wrong JavaScript type (e.g. a plain array where a Float32Array is needed). */
+  | 'ERR_TYPE'
+  /** The backend does not support a requested feature (see its capabilities). */
+  | 'ERR_UNSUPPORTED'
+  /** A model spec is invalid. */
+  | 'ERR_SPEC'
+  /** A weight is missing, unexpected, or has the wrong shape. */
+  | 'ERR_WEIGHTS'
+  /** A safetensors file could not be parsed. */
+  | 'ERR_FORMAT'
+  /** No registered backend could be selected. */
+  | 'ERR_NO_BACKEND'
+  /** A backend or model was used after `dispose()`. */
+  | 'ERR_DISPOSED'
+  /** A backend failed while running (device lost, native error, ...). */
+  | 'ERR_BACKEND';
+
+/**
+ * Base class of every error attnkit throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try { await backend.attention(q, k, v); }
+ * catch (e) { if (e instanceof AttnkitError && e.code === 'ERR_SHAPE') console.error(e.message); }
+ * ```
+ */
+export class AttnkitError extends Error {
+  /** Stable code; match on this, not on the message. */
+  readonly code: ErrorCode;
+  /** The argument the error is about (e.g. `"k"`, `"options.window.left"`), when there is one. */
+  readonly argument: string | undefined;
+
+  constructor(code: ErrorCode, message: string, argument?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.argument = argument;
+  }
+}
+
+/** A tensor or argument has the wrong rank, shape or data length. */
+export class ShapeError extends AttnkitError {}
+/** An option has a value outside its domain. */
+export class OptionError extends AttnkitError {}
+/** A requested feature is not supported by the backend. */
+export class UnsupportedError extends AttnkitError {
+  constructor(message: string, argument?: string) {
+    super('ERR_UNSUPPORTED', message, argument);
+  }
+}
+/** A model spec or its weights are invalid. */
+export class ModelError extends AttnkitError {}
+/** No backend could be selected; `report` says why for every plugin. */
+export class NoBackendError extends AttnkitError {
+  readonly report: readonly unknown[];
+  constructor(message: string, report: readonly unknown[]) {
+    super('ERR_NO_BACKEND', message);
+    this.report = report;
+  }
+}
+/** A backend or model was used after it was disposed. */
+export class DisposedError extends AttnkitError {
+  constructor(what: string) {
+    super('ERR_DISPOSED', `${what} was used after dispose()`);
+  }
+}
+/** A backend failed while running a valid request. */
+export class BackendError extends AttnkitError {
+  constructor(backend: string, message: string, cause?: unknown) {
+    super('ERR_BACKEND', `backend "${backend}": ${message}`, undefined, { cause });
+  }
+}
+
+/** Formats a shape for messages: `[2,3,4,8]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,31 @@
+/**
+ * @attnkit/core: attention types, semantics, validation, the backend contract, selection, the
+ * transformer-encoder model spec and the weights format. No runtime dependencies.
+ *
+ * @packageDocumentation
+ */
+export { AttnkitError, ShapeError, OptionError, UnsupportedError, ModelError, NoBackendError, DisposedError, BackendError, fmtShape } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { tensor, zeros, sizeOf } from './tensor.js';
+export type { Tensor } from './tensor.js';
+export { boolMask, biasMask } from './attention-options.js';
+export type { AttentionOptions, AttentionResult, BoolMask, BiasMask, Mask, WeightsKind, HeadCounts } from './attention-options.js';
+export { prepareAttention, pack, unpack } from './attention-problem.js';
+export type { AttentionProblem, ResolvedMask, GraphAdjacency } from './attention-problem.js';
+export { causalOffset, keyBand, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
+export { capabilities, requiredFeatures, missingFeatures, ALL_FEATURES } from './capabilities.js';
+export type { Capabilities, Feature } from './capabilities.js';
+export { defineBackend } from './backend.js';
+export type { Backend, BackendKernels, BackendPlugin, ProbeResult, AttentionOutput, Model, ModelOutput, CompiledModel, ModelRunOutput } from './backend.js';
+export { createRegistry, formatReport } from './registry.js';
+export type { Registry, Selection, SelectionEntry, SelectionStatus, SelectOptions } from './registry.js';
+export { resolveSpec, weightShapes, alibiSlopes } from './model-spec.js';
+export type { ModelSpec, ResolvedSpec, PositionalEncoding, LayerAttentionSpec, OutputSpec } from './model-spec.js';
+export { prepareModelRun } from './model-run.js';
+export type { ModelRunOptions, ModelRunRequest } from './model-run.js';
+export { validateWeights, initWeights, weightsMap } from './weights.js';
+export type { Weights } from './weights.js';
+export { encodeSafetensors, decodeSafetensors, halfToFloat } from './safetensors.js';
+export type { SafetensorsFile } from './safetensors.js';
+export { seededRandom } from './random.js';
+export type { Random } from './random.js';

@@ -1,0 +1,219 @@
+/**
+ * The transformer-encoder model spec: plain JSON that every backend compiles the same way.
+ *
+ * Shape legend: B batch, S sequence length (frames, tokens, nodes), F input features (`inputSize`),
+ * d `dModel`, H query heads, Hkv key/value heads, Dh = d / H head size, C output classes.
+ *
+ * Forward pass (the semantics every backend implements; the float64 reference in @attnkit/conformance is
+ * its executable form):
+ * 1. `h = x·Wᵢₙᵀ + bᵢₙ`, `[B, S, d]`; plus the positional table for `sinusoidal` / `learned`.
+ * 2. Per layer, with `MHA(x)`: `q = x·W_qᵀ + b_q` (and k, v with Hkv heads), RoPE on q and k if chosen,
+ *    attention with the layer's causal/window, the batch's valid lengths as key lengths and ALiBi slopes
+ *    `2^(-8(h+1)/H)` if chosen, then `·W_oᵀ + b_o`; `FFN(x) = act(x·W₁ᵀ + b₁)·W₂ᵀ + b₂`.
+ *    - pre-norm:  `h += MHA(LN₁(h)); h += FFN(LN₂(h))`, and a final LN after the last layer;
+ *    - post-norm: `h = LN₁(h + MHA(h)); h = LN₂(h + FFN(h))`.
+ * 3. Output: `per-position` logits `h·W_headᵀ + b_head`, `[B, S, C]` (zeros at padded positions), or `pooled`:
+ *    the mean of `h` over each sequence's valid positions, then the head: `[B, C]`.
+ *
+ * GELU is the tanh form `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`. Layer norm uses the biased variance.
+ * Sinusoidal encoding: `PE[s, 2i] = sin(s / 10000^(2i/d))`, `PE[s, 2i+1] = cos(s / 10000^(2i/d))`.
+ * RoPE rotates the two halves of each head: for `i < Dh/2`, `θ = s · base^(-2i/Dh)`,
+ * `(x[i], x[i+Dh/2]) → (x[i]cosθ - x[i+Dh/2]sinθ, x[i]sinθ + x[i+Dh/2]cosθ)`.
+ */
+import { ModelError } from './errors.js';
+
+/** Positional encoding of the encoder. */
+export type PositionalEncoding =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'sinusoidal' }
+  | { readonly kind: 'learned'; readonly maxLength: number }
+  | { readonly kind: 'rope'; readonly base?: number }
+  | { readonly kind: 'alibi' };
+
+/** Attention options of one encoder layer. */
+export interface LayerAttentionSpec {
+  readonly causal?: boolean;
+  /** Local window (truncated self-attention for long inputs). */
+  readonly window?: { readonly left: number; readonly right: number };
+}
+
+/** Output head. */
+export interface OutputSpec {
+  /** `per-position`: one label per position (N→N); `pooled`: one per sequence (N→1, mean over valid positions). */
+  readonly kind: 'per-position' | 'pooled';
+  readonly classes: number;
+  /** Optional class names, one per class. */
+  readonly labels?: readonly string[];
+}
+
+/**
+ * A transformer encoder that labels sequences, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * const spec: ModelSpec = {
+ *   type: 'transformer-encoder', inputSize: 40, dModel: 64, heads: 4, layers: 2, ffnSize: 128,
+ *   positional: { kind: 'sinusoidal' }, attention: { window: { left: 64, right: 64 } },
+ *   output: { kind: 'per-position', classes: 8 },
+ * };
+ * ```
+ */
+export interface ModelSpec {
+  readonly type: 'transformer-encoder';
+  readonly inputSize: number;
+  readonly dModel: number;
+  readonly heads: number;
+  /** Fewer key/value heads (grouped-query attention); default `heads`. */
+  readonly kvHeads?: number;
+  readonly layers: number;
+  readonly ffnSize: number;
+  /** Default `gelu`. */
+  readonly activation?: 'relu' | 'gelu';
+  /** Default `pre`. */
+  readonly norm?: 'pre' | 'post';
+  /** Layer-norm epsilon; default `1e-5`. */
+  readonly normEpsilon?: number;
+  /** Default `{ kind: 'sinusoidal' }`. */
+  readonly positional?: PositionalEncoding;
+  /** One setting for every layer, or one per layer. */
+  readonly attention?: LayerAttentionSpec | readonly LayerAttentionSpec[];
+  readonly output: OutputSpec;
+}
+
+/** A validated spec with every default filled in and one attention setting per layer. */
+export interface ResolvedSpec {
+  readonly type: 'transformer-encoder';
+  readonly inputSize: number;
+  readonly dModel: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly layers: number;
+  readonly ffnSize: number;
+  readonly activation: 'relu' | 'gelu';
+  readonly norm: 'pre' | 'post';
+  readonly normEpsilon: number;
+  readonly positional: PositionalEncoding;
+  readonly attention: readonly { readonly causal: boolean; readonly window: { readonly left: number; readonly right: number } | undefined }[];
+  readonly output: OutputSpec;
+}
+
+function fail(path: string, message: string): never {
+  throw new ModelError('ERR_SPEC', `spec.${path}: ${message}`, `spec.${path}`);
+}
+
+function posInt(spec: Record<string, unknown>, key: string): number {
+  const x = spec[key];
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) fail(key, `expected a positive integer, got ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** Validates a spec and fills in its defaults. Throws a {@link ModelError} (`ERR_SPEC`) naming the field. */
+export function resolveSpec(spec: ModelSpec): ResolvedSpec {
+  if (spec === null || typeof spec !== 'object') throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
+  const s = spec as unknown as Record<string, unknown>;
+  if (s.type !== 'transformer-encoder') fail('type', `expected "transformer-encoder", got ${JSON.stringify(s.type)}`);
+  const inputSize = posInt(s, 'inputSize');
+  const dModel = posInt(s, 'dModel');
+  const heads = posInt(s, 'heads');
+  const kvHeads = s.kvHeads === undefined ? heads : posInt(s, 'kvHeads');
+  const layers = posInt(s, 'layers');
+  const ffnSize = posInt(s, 'ffnSize');
+  if (dModel % heads !== 0) fail('heads', `${heads} heads do not divide dModel ${dModel}`);
+  if (heads % kvHeads !== 0) fail('kvHeads', `${kvHeads} key/value heads do not divide ${heads} heads`);
+  const activation = s.activation ?? 'gelu';
+  if (activation !== 'relu' && activation !== 'gelu') fail('activation', `expected "relu" or "gelu", got ${JSON.stringify(activation)}`);
+  const norm = s.norm ?? 'pre';
+  if (norm !== 'pre' && norm !== 'post') fail('norm', `expected "pre" or "post", got ${JSON.stringify(norm)}`);
+  const normEpsilon = s.normEpsilon ?? 1e-5;
+  if (typeof normEpsilon !== 'number' || !(normEpsilon > 0) || !Number.isFinite(normEpsilon)) fail('normEpsilon', `expected a positive number, got ${JSON.stringify(normEpsilon)}`);
+  const positional = (s.positional ?? { kind: 'sinusoidal' }) as PositionalEncoding;
+  const headDim = dModel / heads;
+  switch (positional?.kind) {
+    case 'none':
+    case 'sinusoidal':
+    case 'alibi':
+      break;
+    case 'learned':
+      if (!Number.isInteger(positional.maxLength) || positional.maxLength < 1) fail('positional.maxLength', `expected a positive integer, got ${JSON.stringify(positional.maxLength)}`);
+      break;
+    case 'rope':
+      if (headDim % 2 !== 0) fail('positional', `RoPE needs an even head size, got ${headDim}`);
+      if (positional.base !== undefined && !(typeof positional.base === 'number' && positional.base > 1 && Number.isFinite(positional.base))) fail('positional.base', `expected a number > 1, got ${JSON.stringify(positional.base)}`);
+      break;
+    default:
+      fail('positional.kind', `expected none, sinusoidal, learned, rope or alibi, got ${JSON.stringify((positional as { kind?: unknown })?.kind)}`);
+  }
+  if (positional.kind === 'sinusoidal' && dModel % 2 !== 0) fail('positional', `sinusoidal encoding needs an even dModel, got ${dModel}`);
+  const rawAttn = s.attention ?? {};
+  const list = Array.isArray(rawAttn) ? rawAttn : Array.from({ length: layers }, () => rawAttn);
+  if (list.length !== layers) fail('attention', `has ${list.length} entries, expected one per layer (${layers})`);
+  const attention = list.map((a: LayerAttentionSpec, l: number) => {
+    if (a === null || typeof a !== 'object') fail(`attention[${l}]`, 'expected an object');
+    if (a.causal !== undefined && typeof a.causal !== 'boolean') fail(`attention[${l}].causal`, 'expected a boolean');
+    let window: { left: number; right: number } | undefined;
+    if (a.window !== undefined) {
+      for (const side of ['left', 'right'] as const) {
+        const x = a.window?.[side];
+        if (typeof x !== 'number' || !(Number.isInteger(x) || x === Infinity) || x < 0) fail(`attention[${l}].window.${side}`, `expected an integer >= 0, got ${JSON.stringify(x)}`);
+      }
+      window = { left: a.window.left, right: a.window.right };
+    }
+    return { causal: a.causal === true, window };
+  });
+  const output = s.output as OutputSpec;
+  if (output === null || typeof output !== 'object') fail('output', 'expected { kind, classes }');
+  if (output.kind !== 'per-position' && output.kind !== 'pooled') fail('output.kind', `expected "per-position" or "pooled", got ${JSON.stringify(output.kind)}`);
+  if (!Number.isInteger(output.classes) || output.classes < 1) fail('output.classes', `expected a positive integer, got ${JSON.stringify(output.classes)}`);
+  if (output.labels !== undefined && (!Array.isArray(output.labels) || output.labels.length !== output.classes)) fail('output.labels', `expected ${output.classes} names`);
+  return {
+    type: 'transformer-encoder', inputSize, dModel, heads, kvHeads, headDim, layers, ffnSize,
+    activation, norm, normEpsilon, positional, attention, output,
+  };
+}
+
+/** ALiBi slopes `2^(-8(h+1)/H)` for H heads. */
+export function alibiSlopes(heads: number): Float32Array {
+  const s = new Float32Array(heads);
+  for (let h = 0; h < heads; h++) s[h] = Math.pow(2, (-8 * (h + 1)) / heads);
+  return s;
+}
+
+/**
+ * The name and shape of every weight a spec needs, in a stable order. Linear weights are `[out, in]`
+ * (y = x·Wᵀ + b).
+ */
+export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readonly number[]> {
+  const r = 'headDim' in spec ? spec : resolveSpec(spec);
+  const d = r.dModel, qd = r.heads * r.headDim, kvd = r.kvHeads * r.headDim;
+  const m = new Map<string, readonly number[]>();
+  m.set('input.weight', [d, r.inputSize]);
+  m.set('input.bias', [d]);
+  if (r.positional.kind === 'learned') m.set('positional.table', [r.positional.maxLength, d]);
+  for (let l = 0; l < r.layers; l++) {
+    const p = `layers.${l}.`;
+    m.set(`${p}attention.query.weight`, [qd, d]);
+    m.set(`${p}attention.query.bias`, [qd]);
+    m.set(`${p}attention.key.weight`, [kvd, d]);
+    m.set(`${p}attention.key.bias`, [kvd]);
+    m.set(`${p}attention.value.weight`, [kvd, d]);
+    m.set(`${p}attention.value.bias`, [kvd]);
+    m.set(`${p}attention.output.weight`, [d, qd]);
+    m.set(`${p}attention.output.bias`, [d]);
+    m.set(`${p}norm1.weight`, [d]);
+    m.set(`${p}norm1.bias`, [d]);
+    m.set(`${p}ffn.hidden.weight`, [r.ffnSize, d]);
+    m.set(`${p}ffn.hidden.bias`, [r.ffnSize]);
+    m.set(`${p}ffn.output.weight`, [d, r.ffnSize]);
+    m.set(`${p}ffn.output.bias`, [d]);
+    m.set(`${p}norm2.weight`, [d]);
+    m.set(`${p}norm2.bias`, [d]);
+  }
+  if (r.norm === 'pre') {
+    m.set('final_norm.weight', [d]);
+    m.set('final_norm.bias', [d]);
+  }
+  m.set('head.weight', [r.output.classes, d]);
+  m.set('head.bias', [r.output.classes]);
+  return m;
+}

@@ -1,0 +1,122 @@
+/**
+ * The safetensors format: an 8-byte little-endian header length, a JSON header
+ * `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: { string: string } }`, then the
+ * raw little-endian tensor bytes. No package for it exists in the registries this project uses, and the
+ * format is small, so core implements it without dependencies.
+ */
+import { AttnkitError } from './errors.js';
+import { sizeOf, type Tensor } from './tensor.js';
+import { weightsMap, type Weights } from './weights.js';
+
+/** A decoded safetensors file. Every tensor is converted to float32. */
+export interface SafetensorsFile {
+  readonly tensors: Map<string, Tensor>;
+  readonly metadata: Record<string, string>;
+}
+
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
+
+/**
+ * Encodes named float32 tensors as safetensors bytes (names sorted; data 8-byte aligned).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('model.safetensors', encodeSafetensors(weights, { format: 'attnkit' }));
+ * ```
+ */
+export function encodeSafetensors(weights: Weights, metadata: Record<string, string> = {}): Uint8Array {
+  const map = weightsMap(weights);
+  const names = [...map.keys()].sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = map.get(name)!;
+    if (!(t.data instanceof Float32Array) || t.data.length !== sizeOf(t.shape)) {
+      throw new AttnkitError('ERR_WEIGHTS', `encodeSafetensors: "${name}" must be a float32 tensor whose data matches its shape`, name);
+    }
+    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8 !== 0) json += ' ';
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const name of names) {
+    const data = map.get(name)!.data;
+    const dst = new DataView(out.buffer, at, data.byteLength);
+    for (let i = 0; i < data.length; i++) dst.setFloat32(i * 4, data[i]!, true);
+    at += data.byteLength;
+  }
+  return out;
+}
+
+/** Decodes safetensors bytes. F32, F64, F16 and BF16 tensors are read and converted to float32. */
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const bad = (msg: string): never => {
+    throw new AttnkitError('ERR_FORMAT', `safetensors: ${msg}`, 'bytes');
+  };
+  if (!(bytes instanceof Uint8Array)) bad('expected a Uint8Array');
+  if (bytes.length < 8) bad(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (n > bytes.length - 8) bad(`header length ${n} exceeds the file (${bytes.length} bytes)`);
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    return bad(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) bad('header is not a JSON object');
+  const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
+  const tensors = new Map<string, Tensor>();
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const width = DTYPE_BYTES[e?.dtype];
+    if (width === undefined) bad(`tensor "${name}" has dtype ${JSON.stringify(e?.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`tensor "${name}" has an invalid shape`);
+    const [begin, end] = e.data_offsets ?? [];
+    const count = sizeOf(e.shape);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! > dataLength || end! - begin! !== count * width!) {
+      bad(`tensor "${name}" has data offsets ${JSON.stringify(e.data_offsets)} that do not fit its shape ${JSON.stringify(e.shape)} and dtype ${e.dtype} within ${dataLength} data bytes`);
+    }
+    const src = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin!, end! - begin!);
+    const data = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      switch (e.dtype) {
+        case 'F32': data[i] = src.getFloat32(i * 4, true); break;
+        case 'F64': data[i] = src.getFloat64(i * 8, true); break;
+        case 'F16': data[i] = halfToFloat(src.getUint16(i * 2, true)); break;
+        default: data[i] = bf16ToFloat(src.getUint16(i * 2, true));
+      }
+    }
+    tensors.set(name, { shape: [...e.shape], data });
+  }
+  return { tensors, metadata };
+}
+
+/** Decodes an IEEE 754 half-precision number. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+function bf16ToFloat(h: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setUint32(0, h << 16);
+  return buf.getFloat32(0);
+}

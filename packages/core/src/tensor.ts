@@ -1,0 +1,100 @@
+/**
+ * Dense float32 tensors: a shape and a row-major `Float32Array`.
+ */
+import { ShapeError, AttnkitError, fmtShape } from './errors.js';
+
+/** A dense row-major float32 tensor. */
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Creates a tensor, checking that the data length matches the shape.
+ *
+ * @example
+ * ```ts
+ * const q = tensor(new Float32Array(2 * 4 * 8), [1, 2, 4, 8]); // [B, H, S, D]
+ * ```
+ */
+export function tensor(data: Float32Array | readonly number[], shape: readonly number[], name = 'tensor'): Tensor {
+  checkShape(shape, name);
+  const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+  if (arr.length !== sizeOf(shape)) {
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `${name}: data has ${arr.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
+      name,
+    );
+  }
+  return { shape: [...shape], data: arr };
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[]): Tensor {
+  checkShape(shape, 'shape');
+  return { shape: [...shape], data: new Float32Array(sizeOf(shape)) };
+}
+
+function checkShape(shape: readonly number[], name: string): void {
+  if (!Array.isArray(shape)) {
+    throw new AttnkitError('ERR_TYPE', `${name}: shape must be an array of integers, got ${typeof shape}`, name);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError('ERR_SHAPE', `${name}: shape ${fmtShape(shape)} has a dimension that is not a non-negative integer`, name);
+    }
+  }
+}
+
+/**
+ * Checks that `value` is a well-formed tensor of the given rank and returns its shape.
+ * @internal used by validation
+ */
+export function expectTensor(value: unknown, name: string, ranks: readonly number[]): readonly number[] {
+  if (value === null || typeof value !== 'object') {
+    throw new AttnkitError('ERR_TYPE', `${name}: expected a tensor { shape, data }, got ${value === null ? 'null' : typeof value}`, name);
+  }
+  const t = value as { shape?: unknown; data?: unknown };
+  if (!(t.data instanceof Float32Array)) {
+    const got = t.data === undefined ? 'undefined' : (t.data as object)?.constructor?.name ?? typeof t.data;
+    throw new AttnkitError('ERR_TYPE', `${name}.data: expected a Float32Array, got ${got}`, name);
+  }
+  if (!Array.isArray(t.shape)) {
+    throw new AttnkitError('ERR_TYPE', `${name}.shape: expected an array of integers`, name);
+  }
+  const shape = t.shape as number[];
+  checkShape(shape, name);
+  if (!ranks.includes(shape.length)) {
+    throw new ShapeError(
+      'ERR_RANK',
+      `${name}: expected rank ${ranks.join(' or ')}, got rank ${shape.length} (shape ${fmtShape(shape)})`,
+      name,
+    );
+  }
+  if (t.data.length !== sizeOf(shape)) {
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `${name}: data has ${t.data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
+      name,
+    );
+  }
+  return shape;
+}
+
+/** Throws if `data` holds NaN or ±Infinity. @internal */
+export function expectFinite(data: Float32Array, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (x - x !== 0) {
+      throw new AttnkitError('ERR_NON_FINITE', `${name}: element ${i} is ${x}; expected finite numbers`, name);
+    }
+  }
+}
