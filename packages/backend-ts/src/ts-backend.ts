@@ -3,6 +3,8 @@
  */
 import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin } from '@attnkit/core';
 import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
+import { runUnits } from './attention-wasm.js';
+import { instantiateKernels, type WasmKernels } from './wasm-kernels.js';
 import { compileModel } from './model.js';
 
 /** Options of the TypeScript backend (none yet; reserved for threads). */
@@ -21,13 +23,20 @@ export const tsCapabilities = capabilities(ALL_FEATURES);
  * ```
  */
 export function createTsBackend(): Backend {
+  let kernels: Promise<WasmKernels | undefined> | undefined;
   return defineBackend({
     name: 'ts',
     capabilities: tsCapabilities,
     info: { engine: 'TypeScript', threads: 1 },
     async attention(p) {
       if (p.weights !== 'none') return attentionWithWeights(p);
-      return { output: attentionTiled(p) };
+      kernels ??= instantiateKernels();
+      const wasm = await kernels;
+      if (!wasm) return { output: attentionTiled(p) };
+      const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
+      let unit = 0;
+      runUnits(p, wasm, out, () => unit++);
+      return { output: out };
     },
     async compile(spec, weights) {
       return compileModel(spec, weights);

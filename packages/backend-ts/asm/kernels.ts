@@ -1,0 +1,108 @@
+// WebAssembly SIMD kernels of @attnkit/backend-ts (AssemblyScript source; `pnpm build` compiles it to
+// src/generated/kernels-wasm.ts). Pointers are byte offsets into the module's memory.
+//
+// Shape legend: R query rows of a tile, C keys of a tile, Dp head size padded to a multiple of 4 (padding
+// is zero), ldS row stride of the score tile. All matrices are row-major float32.
+
+/** S[r·ldS + c] = Σ_d Q[r·Dp + d] · K[c·Dp + d] for r < R, c < C. */
+export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i32): void {
+  const rowBytes = <usize>Dp << 2;
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const q0 = q + <usize>r * rowBytes;
+    const q1 = q0 + rowBytes, q2 = q1 + rowBytes, q3 = q2 + rowBytes;
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const k0 = k + <usize>c * rowBytes;
+      const k1 = k0 + rowBytes;
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      for (let d: usize = 0; d < rowBytes; d += 16) {
+        const kv0 = v128.load(k0 + d), kv1 = v128.load(k1 + d);
+        const x0 = v128.load(q0 + d), x1 = v128.load(q1 + d), x2 = v128.load(q2 + d), x3 = v128.load(q3 + d);
+        a00 = f32x4.add(a00, f32x4.mul(x0, kv0)); a01 = f32x4.add(a01, f32x4.mul(x0, kv1));
+        a10 = f32x4.add(a10, f32x4.mul(x1, kv0)); a11 = f32x4.add(a11, f32x4.mul(x1, kv1));
+        a20 = f32x4.add(a20, f32x4.mul(x2, kv0)); a21 = f32x4.add(a21, f32x4.mul(x2, kv1));
+        a30 = f32x4.add(a30, f32x4.mul(x3, kv0)); a31 = f32x4.add(a31, f32x4.mul(x3, kv1));
+      }
+      const sr = s + ((<usize>r * <usize>ldS + <usize>c) << 2);
+      const ld = <usize>ldS << 2;
+      store<f32>(sr, hsum(a00)); store<f32>(sr + 4, hsum(a01));
+      store<f32>(sr + ld, hsum(a10)); store<f32>(sr + ld + 4, hsum(a11));
+      store<f32>(sr + 2 * ld, hsum(a20)); store<f32>(sr + 2 * ld + 4, hsum(a21));
+      store<f32>(sr + 3 * ld, hsum(a30)); store<f32>(sr + 3 * ld + 4, hsum(a31));
+    }
+    for (; c < C; c++) {
+      for (let i = 0; i < 4; i++) dot1(q + <usize>(r + i) * rowBytes, k + <usize>c * rowBytes, rowBytes, s + ((<usize>(r + i) * <usize>ldS + <usize>c) << 2));
+    }
+  }
+  for (; r < R; r++) {
+    for (let c = 0; c < C; c++) dot1(q + <usize>r * rowBytes, k + <usize>c * rowBytes, rowBytes, s + ((<usize>r * <usize>ldS + <usize>c) << 2));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function dot1(a: usize, b: usize, bytes: usize, out: usize): void {
+  let acc = f32x4.splat(0);
+  for (let d: usize = 0; d < bytes; d += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(a + d), v128.load(b + d)));
+  store<f32>(out, hsum(acc));
+}
+
+/** A[r·Dp + d] += Σ_c P[r·ldS + c] · V[c·Dp + d] for r < R, c < C (P is zero where masked). */
+export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, Dp: i32, ldS: i32): void {
+  const rowBytes = <usize>Dp << 2;
+  const ldP = <usize>ldS << 2;
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const p0 = p + <usize>r * ldP;
+    const a0 = a + <usize>r * rowBytes;
+    let d: usize = 0;
+    for (; d + 32 <= rowBytes; d += 32) {
+      let c00 = v128.load(a0 + d), c01 = v128.load(a0 + d + 16);
+      let c10 = v128.load(a0 + rowBytes + d), c11 = v128.load(a0 + rowBytes + d + 16);
+      let c20 = v128.load(a0 + 2 * rowBytes + d), c21 = v128.load(a0 + 2 * rowBytes + d + 16);
+      let c30 = v128.load(a0 + 3 * rowBytes + d), c31 = v128.load(a0 + 3 * rowBytes + d + 16);
+      for (let c = 0; c < C; c++) {
+        const vr = v + <usize>c * rowBytes + d;
+        const v0 = v128.load(vr), v1 = v128.load(vr + 16);
+        const pc = p0 + (<usize>c << 2);
+        const w0 = f32x4.splat(load<f32>(pc)), w1 = f32x4.splat(load<f32>(pc + ldP));
+        const w2 = f32x4.splat(load<f32>(pc + 2 * ldP)), w3 = f32x4.splat(load<f32>(pc + 3 * ldP));
+        c00 = f32x4.add(c00, f32x4.mul(w0, v0)); c01 = f32x4.add(c01, f32x4.mul(w0, v1));
+        c10 = f32x4.add(c10, f32x4.mul(w1, v0)); c11 = f32x4.add(c11, f32x4.mul(w1, v1));
+        c20 = f32x4.add(c20, f32x4.mul(w2, v0)); c21 = f32x4.add(c21, f32x4.mul(w2, v1));
+        c30 = f32x4.add(c30, f32x4.mul(w3, v0)); c31 = f32x4.add(c31, f32x4.mul(w3, v1));
+      }
+      v128.store(a0 + d, c00); v128.store(a0 + d + 16, c01);
+      v128.store(a0 + rowBytes + d, c10); v128.store(a0 + rowBytes + d + 16, c11);
+      v128.store(a0 + 2 * rowBytes + d, c20); v128.store(a0 + 2 * rowBytes + d + 16, c21);
+      v128.store(a0 + 3 * rowBytes + d, c30); v128.store(a0 + 3 * rowBytes + d + 16, c31);
+    }
+    for (; d < rowBytes; d += 16) {
+      for (let i = 0; i < 4; i++) axpyRow(p0 + <usize>i * ldP, v + d, a0 + <usize>i * rowBytes + d, C, rowBytes);
+    }
+  }
+  for (; r < R; r++) {
+    for (let d: usize = 0; d < rowBytes; d += 16) axpyRow(p + <usize>r * ldP, v + d, a + <usize>r * rowBytes + d, C, rowBytes);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function axpyRow(p: usize, v: usize, a: usize, C: i32, rowBytes: usize): void {
+  let acc = v128.load(a);
+  for (let c = 0; c < C; c++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p + (<usize>c << 2))), v128.load(v + <usize>c * rowBytes)));
+  v128.store(a, acc);
+}
+
+/** Grows memory to hold at least `bytes`; returns false when it cannot. */
+export function ensure(bytes: usize): bool {
+  const have = <usize>memory.size() << 16;
+  if (bytes <= have) return true;
+  const pages = <i32>((bytes - have + 0xffff) >> 16);
+  return memory.grow(pages) >= 0;
+}

@@ -1,0 +1,141 @@
+/**
+ * Tiled online-softmax attention on the WebAssembly SIMD kernels.
+ *
+ * Shape legend: B batch, Hq/Hkv heads, Sq query length, T total key length, Dk/Dv head sizes; Dp/Dvp the
+ * head sizes padded to a multiple of 4 inside WebAssembly memory.
+ *
+ * Work is split into units of (batch·head, block of `BLOCK_Q` query rows). For a unit, the union of its
+ * rows' visible bands (core's `keyBand`) gives the key range; only that range of K and V is copied into
+ * WebAssembly memory, so a window of w costs O(S·w) and causal skips the upper triangle. For each key tile
+ * of `TILE_KEYS`, the SIMD kernel `qk` computes the scores, the softmax step (scale already folded into Q,
+ * softcap, masks, running max and sum) runs here, and `pv` accumulates probabilities times values.
+ */
+import { hasElementTerms, keyBand, maskTerm, type AttentionProblem } from '@attnkit/core';
+import type { WasmKernels } from './wasm-kernels.js';
+
+/** Query rows per unit of work. */
+export const BLOCK_Q = 64;
+/** Keys per tile. */
+export const TILE_KEYS = 64;
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Number of units of work of a problem. */
+export function unitCount(p: AttentionProblem): number {
+  return p.batch * p.qHeads * Math.ceil(p.qLength / BLOCK_Q);
+}
+
+/** Runs units `[first, end)` (or the ones `next()` hands out) into `out` `[B, Hq, Sq, Dv]`. */
+export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32Array, next: () => number): void {
+  const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group, scale, softcap } = p;
+  const Dp = pad4(Dk), Dvp = pad4(Dv);
+  const blocks = Math.ceil(Sq / BLOCK_Q);
+  const total = unitCount(p);
+  const elementTerms = hasElementTerms(p);
+  const lo = new Int32Array(BLOCK_Q), hi = new Int32Array(BLOCK_Q);
+  const rowMax = new Float64Array(BLOCK_Q), rowSum = new Float64Array(BLOCK_Q);
+  // Memory layout (floats): Q block | score tile | accumulator | K range | V range.
+  const qAt = 0, sAt = qAt + BLOCK_Q * Dp, aAt = sAt + BLOCK_Q * TILE_KEYS, kAt = aAt + BLOCK_Q * Dvp;
+  for (let unit = next(); unit < total; unit = next()) {
+    const bh = Math.floor(unit / blocks);
+    const i0 = (unit % blocks) * BLOCK_Q;
+    const rows = Math.min(BLOCK_Q, Sq - i0);
+    const b = Math.floor(bh / Hq), h = bh % Hq, kvh = Math.floor(h / group);
+    let rangeLo = T, rangeHi = 0;
+    for (let r = 0; r < rows; r++) {
+      const [l, u] = keyBand(p, b, i0 + r);
+      lo[r] = l;
+      hi[r] = u;
+      if (u > l) {
+        if (l < rangeLo) rangeLo = l;
+        if (u > rangeHi) rangeHi = u;
+      }
+    }
+    const oBase = (bh * Sq + i0) * Dv;
+    if (rangeHi <= rangeLo) {
+      out.fill(0, oBase, oBase + rows * Dv);
+      continue;
+    }
+    const n = rangeHi - rangeLo;
+    const vAt = kAt + n * Dp;
+    const mem = kernels.reserve((vAt + n * Dvp) * 4);
+    // Copy the Q block (scaled), and the K/V range, padding head sizes to Dp/Dvp with zeros.
+    const q = p.q, k = p.k, v = p.v;
+    for (let r = 0; r < rows; r++) {
+      const src = (bh * Sq + i0 + r) * Dk, dst = qAt + r * Dp;
+      for (let d = 0; d < Dk; d++) mem[dst + d] = q[src + d]! * scale;
+      for (let d = Dk; d < Dp; d++) mem[dst + d] = 0;
+    }
+    const kBase = (b * Hkv + kvh) * T;
+    if (Dp === Dk) mem.set(k.subarray((kBase + rangeLo) * Dk, (kBase + rangeHi) * Dk), kAt);
+    else for (let j = 0; j < n; j++) {
+      mem.set(k.subarray((kBase + rangeLo + j) * Dk, (kBase + rangeLo + j + 1) * Dk), kAt + j * Dp);
+      mem.fill(0, kAt + j * Dp + Dk, kAt + (j + 1) * Dp);
+    }
+    if (Dvp === Dv) mem.set(v.subarray((kBase + rangeLo) * Dv, (kBase + rangeHi) * Dv), vAt);
+    else for (let j = 0; j < n; j++) {
+      mem.set(v.subarray((kBase + rangeLo + j) * Dv, (kBase + rangeLo + j + 1) * Dv), vAt + j * Dvp);
+      mem.fill(0, vAt + j * Dvp + Dv, vAt + (j + 1) * Dvp);
+    }
+    mem.fill(0, aAt, aAt + rows * Dvp);
+    rowMax.fill(-Infinity);
+    rowSum.fill(0);
+    for (let j0 = rangeLo; j0 < rangeHi; j0 += TILE_KEYS) {
+      const cols = Math.min(TILE_KEYS, rangeHi - j0);
+      kernels.exports.qk(qAt * 4, (kAt + (j0 - rangeLo) * Dp) * 4, sAt * 4, rows, cols, Dp, TILE_KEYS);
+      let any = false;
+      for (let r = 0; r < rows; r++) {
+        const sOff = sAt + r * TILE_KEYS;
+        const l = lo[r]!, u = hi[r]!;
+        const c0 = Math.max(0, l - j0), c1 = Math.min(cols, u - j0);
+        if (c1 <= c0) {
+          mem.fill(0, sOff, sOff + cols);
+          continue;
+        }
+        let tileMax = -Infinity;
+        for (let c = c0; c < c1; c++) {
+          let x = mem[sOff + c]!;
+          if (softcap > 0) x = softcap * Math.tanh(x / softcap);
+          if (elementTerms) x += maskTerm(p, b, h, i0 + r, j0 + c);
+          mem[sOff + c] = x;
+          if (x > tileMax) tileMax = x;
+        }
+        if (tileMax === -Infinity) {
+          mem.fill(0, sOff, sOff + cols);
+          continue;
+        }
+        any = true;
+        const mOld = rowMax[r]!;
+        const mNew = tileMax > mOld ? tileMax : mOld;
+        if (mNew > mOld && mOld !== -Infinity) {
+          const corr = Math.exp(mOld - mNew);
+          rowSum[r] = rowSum[r]! * corr;
+          const aOff = aAt + r * Dvp;
+          for (let d = 0; d < Dvp; d++) mem[aOff + d] = mem[aOff + d]! * corr;
+        }
+        rowMax[r] = mNew;
+        let sum = 0;
+        for (let c = 0; c < c0; c++) mem[sOff + c] = 0;
+        for (let c = c0; c < c1; c++) {
+          const e = Math.exp(mem[sOff + c]! - mNew);
+          mem[sOff + c] = e;
+          sum += e;
+        }
+        for (let c = c1; c < cols; c++) mem[sOff + c] = 0;
+        rowSum[r] = rowSum[r]! + sum;
+      }
+      if (any) kernels.exports.pv(sAt * 4, (vAt + (j0 - rangeLo) * Dvp) * 4, aAt * 4, rows, cols, Dvp, TILE_KEYS);
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = oBase + r * Dv;
+      const l = rowSum[r]!;
+      if (l === 0) {
+        out.fill(0, o, o + Dv);
+        continue;
+      }
+      const inv = 1 / l;
+      const aOff = aAt + r * Dvp;
+      for (let d = 0; d < Dv; d++) out[o + d] = mem[aOff + d]! * inv;
+    }
+  }
+}

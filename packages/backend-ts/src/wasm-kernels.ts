@@ -1,0 +1,65 @@
+/**
+ * Loading the WebAssembly SIMD kernels (asm/kernels.ts) and the memory they work in.
+ */
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+
+/** The exported kernel functions (pointers are byte offsets). */
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  qk(q: number, k: number, s: number, R: number, C: number, Dp: number, ldS: number): void;
+  pv(p: number, v: number, a: number, R: number, C: number, Dp: number, ldS: number): void;
+  ensure(bytes: number): boolean;
+}
+
+/** An instance of the kernels with its own memory. */
+export interface WasmKernels {
+  readonly exports: KernelExports;
+  /** Grows memory to at least `bytes` and returns a fresh float view of it. */
+  reserve(bytes: number): Float32Array;
+  /** The current float view (invalid after memory grows: call `reserve`). */
+  view(): Float32Array;
+}
+
+let compiled: Promise<WebAssembly.Module | undefined> | undefined;
+
+function bytes(): Uint8Array<ArrayBuffer> {
+  const s = atob(KERNELS_WASM_BASE64);
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+/** Whether this runtime runs WebAssembly SIMD (the kernels validate). */
+export function simdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(bytes());
+}
+
+/** Compiles the module once per process (undefined when WebAssembly SIMD is unavailable). */
+export function compileKernels(): Promise<WebAssembly.Module | undefined> {
+  compiled ??= (async () => {
+    if (!simdSupported()) return undefined;
+    return WebAssembly.compile(bytes());
+  })();
+  return compiled;
+}
+
+/** Instantiates the kernels. */
+export async function instantiateKernels(module?: WebAssembly.Module): Promise<WasmKernels | undefined> {
+  const m = module ?? (await compileKernels());
+  if (!m) return undefined;
+  const instance = await WebAssembly.instantiate(m, {});
+  const exports = instance.exports as unknown as KernelExports;
+  let f32 = new Float32Array(exports.memory.buffer);
+  return {
+    exports,
+    reserve(n) {
+      if (!exports.ensure(n)) throw new Error(`WebAssembly memory cannot grow to ${n} bytes`);
+      if (f32.buffer !== exports.memory.buffer) f32 = new Float32Array(exports.memory.buffer);
+      return f32;
+    },
+    view() {
+      if (f32.buffer !== exports.memory.buffer) f32 = new Float32Array(exports.memory.buffer);
+      return f32;
+    },
+  };
+}
