@@ -1,0 +1,118 @@
+/**
+ * The transformer-encoder forward pass as tfjs ops, shared by compiled models (constant weights) and the
+ * trainer (variables, under autodiff). Semantics: `@attnkit/core`'s model spec.
+ *
+ * Shape legend: B batch, S length, F input size, d dModel, H/Hkv heads, Dh head size, C classes.
+ * Memory: each layer's scores `[B, H, S, S]` (and their bias) are materialised; the caller owns the
+ * scope (`tf.tidy`, or the optimiser's).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { alibiSlopes, prepareAttention, type AttentionOptions, type ResolvedSpec } from '@attnkit/core';
+import { buildBias } from './attention-bias.js';
+import { attend } from './attention-ops.js';
+import { activation, layerNorm, linear, mergeHeads, rope, ropeTables, sinusoidTable, splitHeads } from './layers.js';
+
+/** Looks up a weight (a tensor or a variable) by its spec name. */
+export type WeightLookup = (name: string) => tf.Tensor;
+
+/** Outputs of one forward pass. */
+export interface EncoderOutput {
+  /** `[B, S, C]` (zeros at padded positions) or `[B, C]` pooled. */
+  readonly logits: tf.Tensor;
+  /** Attention probabilities `[B, H, S, S]`, one per entry of `attentionOf`. */
+  readonly attention: tf.Tensor4D[];
+}
+
+/**
+ * Runs the encoder on `input [B, S, F]` with valid `lengths` (one per sequence, `1..S`).
+ * Call it inside a tfjs scope with the right backend active.
+ */
+export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Tensor3D, lengths: Int32Array, attentionOf: readonly number[] = []): EncoderOutput {
+  const [B, S, F] = input.shape;
+  const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh } = spec;
+  const R = B * S;
+  const padded = lengths.some((n) => n < S);
+  const pos = spec.positional;
+  let h = linear(tf.reshape(input, [R, F]), w('input.weight'), w('input.bias'));
+  if (pos.kind === 'sinusoidal' || pos.kind === 'learned') {
+    const table = pos.kind === 'sinusoidal' ? tf.tensor2d(sinusoidTable(S, d), [S, d]) : tf.slice(w('positional.table'), [0, 0], [S, d]);
+    h = tf.reshape(tf.add(tf.reshape(h, [B, S, d]), table), [R, d]);
+  }
+  const ropeCos: tf.Tensor2D[] = [];
+  if (pos.kind === 'rope') {
+    const t = ropeTables(S, Dh, pos.base ?? 10000);
+    ropeCos.push(tf.tensor2d(t.cos, [S, Dh / 2]), tf.tensor2d(t.sin, [S, Dh / 2]));
+  }
+  const biases = new Map<string, { tensor: tf.Tensor4D | undefined; emptyRows: boolean }>();
+  const alibi = pos.kind === 'alibi' ? alibiSlopes(H) : undefined;
+  const biasOf = (l: number): { tensor: tf.Tensor4D | undefined; emptyRows: boolean } => {
+    const layer = spec.attention[l]!;
+    const key = JSON.stringify(layer);
+    let entry = biases.get(key);
+    if (!entry) {
+      const options: AttentionOptions = {
+        causal: layer.causal,
+        ...(layer.window ? { window: layer.window } : {}),
+        ...(padded ? { keyPadding: lengths } : {}),
+        ...(alibi ? { alibi } : {}),
+      };
+      // Core states the masking: a problem of this shape (its values unused) gives the bias.
+      const shape = (heads: number): { shape: number[]; data: Float32Array } => ({ shape: [B, heads, S, 1], data: new Float32Array(B * heads * S) });
+      const bias = buildBias(prepareAttention(shape(H), shape(Hkv), shape(Hkv), options));
+      entry = { tensor: bias ? tf.tensor4d(bias.data, bias.shape) : undefined, emptyRows: bias?.emptyRows ?? false };
+      biases.set(key, entry);
+    }
+    return entry;
+  };
+  const attention: tf.Tensor4D[] = [];
+  const mha = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
+    const p = `layers.${l}.attention.`;
+    let q = splitHeads(linear(x, w(`${p}query.weight`), w(`${p}query.bias`)), B, S, H, Dh);
+    let k = splitHeads(linear(x, w(`${p}key.weight`), w(`${p}key.bias`)), B, S, Hkv, Dh);
+    const v = splitHeads(linear(x, w(`${p}value.weight`), w(`${p}value.bias`)), B, S, Hkv, Dh);
+    if (ropeCos.length > 0) {
+      q = rope(q, ropeCos[0]!, ropeCos[1]!);
+      k = rope(k, ropeCos[0]!, ropeCos[1]!);
+    }
+    const bias = biasOf(l);
+    const wanted = attentionOf.includes(l);
+    const r = attend(q, k, v, {
+      scale: 1 / Math.sqrt(Dh), softcap: 0, emptyRows: bias.emptyRows, weights: wanted ? 'probs' : 'none',
+      ...(bias.tensor ? { bias: bias.tensor } : {}),
+    });
+    attentionOf.forEach((layer, n) => { if (layer === l) attention[n] = r.weights!; });
+    return linear(mergeHeads(r.output), w(`${p}output.weight`), w(`${p}output.bias`));
+  };
+  const ffn = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
+    const p = `layers.${l}.ffn.`;
+    const hidden = activation(linear(x, w(`${p}hidden.weight`), w(`${p}hidden.bias`)), spec.activation);
+    return linear(hidden, w(`${p}output.weight`), w(`${p}output.bias`));
+  };
+  const ln = (x: tf.Tensor2D, name: string): tf.Tensor2D => layerNorm(x, w(`${name}.weight`), w(`${name}.bias`), spec.normEpsilon);
+  for (let l = 0; l < spec.layers; l++) {
+    if (spec.norm === 'pre') {
+      h = tf.add(h, mha(ln(h, `layers.${l}.norm1`), l));
+      h = tf.add(h, ffn(ln(h, `layers.${l}.norm2`), l));
+    } else {
+      h = ln(tf.add(h, mha(h, l)), `layers.${l}.norm1`);
+      h = ln(tf.add(h, ffn(h, l)), `layers.${l}.norm2`);
+    }
+  }
+  if (spec.norm === 'pre') h = ln(h, 'final_norm');
+  const valid = validMask(lengths, S);
+  if (spec.output.kind === 'pooled') {
+    const summed = tf.sum(tf.mul(tf.reshape(h, [B, S, d]), valid), 1);
+    const pooled = tf.div(summed, tf.tensor2d(Float32Array.from(lengths), [B, 1])) as tf.Tensor2D;
+    return { logits: linear(pooled, w('head.weight'), w('head.bias')), attention };
+  }
+  const logits = tf.reshape(linear(h, w('head.weight'), w('head.bias')), [B, S, spec.output.classes]);
+  return { logits: padded ? tf.mul(logits, valid) : logits, attention };
+}
+
+/** `[B, S, 1]`: 1 at valid positions, 0 at padding. */
+function validMask(lengths: Int32Array, S: number): tf.Tensor3D {
+  const B = lengths.length;
+  const m = new Float32Array(B * S);
+  for (let b = 0; b < B; b++) m.fill(1, b * S, b * S + lengths[b]!);
+  return tf.tensor3d(m, [B, S, 1]);
+}

@@ -1,0 +1,151 @@
+/**
+ * Choosing, starting and sharing TensorFlow.js backends.
+ *
+ * tfjs keeps one global engine per JavaScript realm with one *active* backend, and a tensor moves (for
+ * good) to whichever backend is active when an op uses it. attnkit backends therefore never leave work to
+ * the global state: every piece of tfjs work runs inside {@link runOn}, which makes the attnkit backend's
+ * own tfjs backend active for the duration of one synchronous block and restores the previous one after.
+ * Two attnkit backends (say wasm and cpu) and the application's own tfjs code can then share the engine,
+ * and disposing one attnkit backend frees only the tensors it made: tfjs backends themselves are never
+ * removed, since others may use them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '@attnkit/core';
+
+/** A TensorFlow.js backend attnkit can run on. `webgl` and `webgpu` must be registered by the application. */
+export type TfjsEngineName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+
+/** Options for starting a tfjs backend. */
+export interface EngineOptions {
+  /** The tfjs backend; default: `wasm`, falling back to `cpu` (with the reason in `info.fallback`). */
+  readonly backend?: TfjsEngineName;
+  /**
+   * Where the wasm backend finds its `.wasm` files (a path prefix or a file-name map, as tfjs's
+   * `setWasmPaths`). Only needed when bundling; tfjs reads it once, before the wasm backend first starts.
+   */
+  readonly wasmPaths?: string | WasmFileMap;
+}
+
+/** Locations of the wasm backend's binaries, by file name. */
+export type WasmFileMap = Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+
+/** A started tfjs backend. */
+export interface StartedEngine {
+  readonly name: TfjsEngineName;
+  /** Facts for `Backend.info`. */
+  readonly info: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * Runs `fn` synchronously with tfjs backend `name` active, then makes the previously active backend
+ * active again. `fn` must not await: another attnkit backend could switch the engine in between.
+ */
+export function runOn<T>(name: TfjsEngineName, fn: () => T): T {
+  const previous = tf.getBackend();
+  const switching = previous !== name;
+  if (switching) activate(name);
+  try {
+    return fn();
+  } finally {
+    // Only restore a backend that is started (a failed start leaves its name behind without a backend).
+    if (switching && previous && tf.findBackend(previous)) activate(previous);
+  }
+}
+
+function activate(name: string): void {
+  // `setBackend` returns a promise, but for a backend that has already started it switches before
+  // returning; the check below makes sure of it.
+  void tf.setBackend(name);
+  const wanted = tf.findBackend(name);
+  if (!wanted || tf.engine().backend !== wanted) {
+    throw new BackendError('tfjs', `could not make the tfjs backend "${name}" active`);
+  }
+}
+
+/**
+ * Loads and starts a tfjs backend; with no explicit choice, wasm where it starts, else cpu.
+ * Throws a {@link BackendError} when an explicitly chosen backend cannot start.
+ */
+export async function startEngine(options: EngineOptions = {}): Promise<StartedEngine> {
+  if (options.backend !== undefined) {
+    const failure = await tryStart(options.backend, options);
+    if (failure) throw new BackendError('tfjs', `the tfjs "${options.backend}" backend cannot start: ${failure}`);
+    return started(options.backend);
+  }
+  const wasmFailure = await tryStart('wasm', options);
+  if (!wasmFailure) return started('wasm');
+  const cpuFailure = await tryStart('cpu', options);
+  if (cpuFailure) throw new BackendError('tfjs', `no tfjs backend starts here: wasm: ${wasmFailure}; cpu: ${cpuFailure}`);
+  return started('cpu', `wasm unavailable: ${wasmFailure}`);
+}
+
+function started(name: TfjsEngineName, fallback?: string): StartedEngine {
+  const info: Record<string, string | number | boolean> = {
+    engine: 'TensorFlow.js',
+    tfjsBackend: name,
+    tfjsVersion: tf.version_core,
+  };
+  if (name === 'wasm') {
+    info.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    info.threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi' : 1;
+  }
+  if (fallback) info.fallback = fallback;
+  return { name, info };
+}
+
+/** Starts backend `name` if it has not started yet; returns why it cannot, or `undefined` on success. */
+async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<string | undefined> {
+  if (tf.findBackend(name)) return undefined;
+  try {
+    if (name === 'cpu') {
+      await import('@tensorflow/tfjs-backend-cpu');
+    } else if (name === 'wasm') {
+      if (typeof WebAssembly === 'undefined') return 'WebAssembly is not available in this runtime';
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+    } else if (!tf.findBackendFactory(name)) {
+      return `it is not registered; import "@tensorflow/tfjs-backend-${name}" in the application first`;
+    }
+  } catch (e) {
+    return `its package failed to load (${e instanceof Error ? e.message : String(e)})`;
+  }
+  return initialise(name);
+}
+
+/**
+ * Starts a registered backend without leaving it active. tfjs reports start-up failures only as console
+ * warnings, so those are collected (and still printed) to give the reason.
+ */
+async function initialise(name: TfjsEngineName): Promise<string | undefined> {
+  const previous = tf.getBackend();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+    warn(...args);
+  };
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    warnings.push(e instanceof Error ? e.message : String(e));
+  } finally {
+    console.warn = warn;
+  }
+  if (ok) quietNodeAdvice(name);
+  // Leave the engine as it was: the previous backend if it runs, else the one just started.
+  const restore = previous && tf.findBackend(previous) ? previous : ok ? name : tf.findBackend('cpu') ? 'cpu' : undefined;
+  if (restore && restore !== tf.getBackend()) activate(restore);
+  if (ok) return undefined;
+  const cause = warnings.find((w) => /ENOENT|fetch|abort|failed to/i.test(w)) ?? warnings[0];
+  return cause ? cause.split('\n')[0]!.slice(0, 300) : 'tfjs could not initialise it';
+}
+
+/**
+ * The cpu backend prints, on first use under Node, advice to install a package that this backend is
+ * built to do without; mark it as already given.
+ */
+function quietNodeAdvice(name: TfjsEngineName): void {
+  const backend = tf.findBackend(name) as unknown as { firstUse?: boolean } | null;
+  if (name === 'cpu' && backend && backend.firstUse === true) backend.firstUse = false;
+}

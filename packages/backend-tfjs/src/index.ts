@@ -1,0 +1,8 @@
+/**
+ * @attnkit/backend-tfjs: attention and transformer encoders on TensorFlow.js, and training them.
+ *
+ * @packageDocumentation
+ */
+export { plugin, createTfjsBackend, tfjsCapabilities } from './tfjs-backend.js';
+export type { TfjsBackendOptions } from './tfjs-backend.js';
+export type { TfjsEngineName, EngineOptions, WasmFileMap } from './engine.js';

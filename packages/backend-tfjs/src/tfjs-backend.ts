@@ -1,0 +1,71 @@
+/**
+ * The TensorFlow.js backend: attention and encoders from tfjs ops, on tfjs's wasm or cpu backend (and in
+ * browsers webgl or webgpu, when the application registers them).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type Capabilities } from '@attnkit/core';
+import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
+import { startEngine, type EngineOptions } from './engine.js';
+import { compileModel } from './model.js';
+
+/** Options of {@link createTfjsBackend}. */
+export interface TfjsBackendOptions extends EngineOptions {
+  /**
+   * Largest score chunk of one attention call, in elements (default `2^23`, 32 MiB): query rows are
+   * processed in chunks of `max(1, floor(chunkElements / (B·Hq·T)))`.
+   */
+  readonly chunkElements?: number;
+}
+
+/**
+ * Every feature: masks, windows, key lengths, graphs and ALiBi become one additive bias built from core's
+ * semantics; `past` arrives concatenated by core.
+ */
+export const tfjsCapabilities: Capabilities = capabilities(ALL_FEATURES);
+
+/**
+ * Creates the tfjs backend directly (without a registry). With no `backend` option it starts tfjs's wasm
+ * backend, or cpu when wasm cannot start (`info.fallback` says why); an explicit choice that cannot start
+ * throws.
+ *
+ * @example
+ * ```ts
+ * const backend = await createTfjsBackend({ backend: 'wasm' });
+ * const { output } = await backend.attention(q, k, v, { causal: true });
+ * console.log(backend.info.tfjsBackend); // 'wasm'
+ * await backend.dispose();
+ * ```
+ */
+export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<Backend> {
+  const engine = await startEngine(options);
+  const chunkElements = options.chunkElements ?? CHUNK_ELEMENTS;
+  return defineBackend({
+    name: 'tfjs',
+    capabilities: tfjsCapabilities,
+    info: engine.info,
+    attention: (p) => attentionKernel(engine.name, p, chunkElements),
+    async compile(spec, weights) {
+      return compileModel(engine.name, spec, weights);
+    },
+  });
+}
+
+/**
+ * The plugin to register. `create(options)` takes {@link TfjsBackendOptions}.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry } from '@attnkit/core';
+ * import { plugin as tfjsPlugin } from '@attnkit/backend-tfjs';
+ * const registry = createRegistry().register(tfjsPlugin, { priority: 5 });
+ * const { backend } = await registry.select({ createOptions: { tfjs: { backend: 'cpu' } } });
+ * ```
+ */
+export const plugin: BackendPlugin<TfjsBackendOptions> = {
+  name: 'tfjs',
+  async probe() {
+    const wasm = typeof WebAssembly !== 'undefined' ? 'wasm, falling back to cpu' : 'cpu (no WebAssembly here)';
+    return { available: true, reason: `TensorFlow.js ${tf.version_core}: ${wasm}` };
+  },
+  create: (options) => createTfjsBackend(options ?? {}),
+};
