@@ -5,15 +5,15 @@
  * Memory: O(B·S·max(d, chunk·ffn)) — the feed-forward hidden layer is computed in row chunks, and
  * attention never builds an S×S matrix unless a layer's weights are requested.
  */
-import { alibiSlopes, prepareAttention, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
-import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
+import { alibiSlopes, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import { attentionWithWeights } from './attention-kernel.js';
 import { activate, addSinusoid, layerNorm, linear, mergeHeads, rope, splitHeads } from './layers.js';
 
 /** Rows of the feed-forward hidden layer computed at once. */
 const FFN_CHUNK = 4096;
 
 /** Compiles a validated spec: the weights stay resident; `run` may be called many times. */
-export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): CompiledModel {
+export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, attend: (p: AttentionProblem) => Promise<Float32Array>): CompiledModel {
   const w = (name: string): Float32Array => weights.get(name)!;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
   const C = spec.output.classes;
@@ -33,7 +33,7 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
     return { weight, bias, rows };
   });
 
-  function run(req: ModelRunRequest): ModelRunOutput {
+  async function run(req: ModelRunRequest): Promise<ModelRunOutput> {
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
     let h = linear(req.input, R, F, w('input.weight'), w('input.bias'), d);
@@ -44,7 +44,7 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
     }
     const attention: Float32Array[] = [];
     const tmp = new Float32Array(R * d);
-    const mha = (x: Float32Array, l: number, into: Float32Array, accumulate: boolean): void => {
+    const mha = async (x: Float32Array, l: number, into: Float32Array, accumulate: boolean): Promise<void> => {
       const p = `layers.${l}.attention.`;
       const f = qkv[l]!;
       const proj = linear(x, R, d, f.weight, f.bias, f.rows);
@@ -75,7 +75,7 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
         // Requested twice? Each position in attentionOf gets the same layer's weights.
         req.attentionOf.forEach((layerIndex, n) => { if (layerIndex === l) attention[n] = r.weights!; });
       } else {
-        o = attentionTiled(problem);
+        o = await attend(problem);
       }
       linear(mergeHeads(o, B, H, S, Dh), R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, accumulate);
     };
@@ -92,10 +92,10 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
     for (let l = 0; l < spec.layers; l++) {
       const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
       if (spec.norm === 'pre') {
-        mha(layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, tmp), l, h, true);
+        await mha(layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, tmp), l, h, true);
         ffn(layerNorm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, tmp), l, h, true);
       } else {
-        mha(h, l, h, true);
+        await mha(h, l, h, true);
         layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, h);
         ffn(h, l, tmp, false);
         for (let i = 0; i < h.length; i++) h[i]! += tmp[i]!;
@@ -118,5 +118,5 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
     return { logits, attention };
   }
 
-  return { run: async (req) => run(req) };
+  return { run };
 }

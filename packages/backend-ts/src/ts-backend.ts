@@ -3,12 +3,26 @@
  */
 import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin } from '@attnkit/core';
 import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
-import { runUnits } from './attention-wasm.js';
-import { instantiateKernels, type WasmKernels } from './wasm-kernels.js';
+import { runUnits, unitCount } from './attention-wasm.js';
+import { instantiateKernels, simdSupported, type WasmKernels } from './wasm-kernels.js';
+import { startPool, type AttentionPool } from './pool.js';
+import { defaultThreads, workerFactory } from '#pool-platform';
+import type { AttentionProblem } from '@attnkit/core';
 import { compileModel } from './model.js';
 
-/** Options of the TypeScript backend (none yet; reserved for threads). */
-export type TsBackendOptions = Record<string, never>;
+/** Options of the TypeScript backend. */
+export interface TsBackendOptions {
+  /**
+   * Threads for large calls (default: the hardware threads available). `1` runs everything on the calling
+   * thread. Worker threads in Node; Web Workers in cross-origin isolated pages, else one thread.
+   */
+  readonly threads?: number;
+  /** Use the WebAssembly SIMD kernels where the runtime supports them (default true). */
+  readonly simd?: boolean;
+}
+
+/** Calls with fewer multiply-adds than this run on the calling thread (a worker round trip costs more). */
+const POOL_MIN_WORK = 2_000_000;
 
 /** Every feature of the suite. */
 export const tsCapabilities = capabilities(ALL_FEATURES);
@@ -22,24 +36,49 @@ export const tsCapabilities = capabilities(ALL_FEATURES);
  * const { output } = await backend.attention(q, k, v, { window: { left: 64, right: 64 } });
  * ```
  */
-export function createTsBackend(): Backend {
+export function createTsBackend(options: TsBackendOptions = {}): Backend {
+  const simd = options.simd !== false && simdSupported();
+  const factory = workerFactory();
+  const threads = factory ? Math.max(1, Math.floor(options.threads ?? defaultThreads())) : 1;
   let kernels: Promise<WasmKernels | undefined> | undefined;
+  let pool: Promise<AttentionPool | undefined> | undefined;
+
+  /** Attention output on the fastest path available; shared by `attention` and compiled models. */
+  async function attend(p: AttentionProblem): Promise<Float32Array> {
+    const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
+    if (threads > 1 && factory && work >= POOL_MIN_WORK && unitCount(p) > 1) {
+      pool ??= startPool(threads, factory).catch(() => undefined);
+      const started = await pool;
+      if (started) return started.run(p);
+    }
+    if (simd) {
+      kernels ??= instantiateKernels();
+      const wasm = await kernels;
+      if (wasm) {
+        const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
+        let unit = 0;
+        runUnits(p, wasm, out, () => unit++);
+        return out;
+      }
+    }
+    return attentionTiled(p);
+  }
+
   return defineBackend({
     name: 'ts',
     capabilities: tsCapabilities,
-    info: { engine: 'TypeScript', threads: 1 },
+    info: { engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript', threads },
     async attention(p) {
       if (p.weights !== 'none') return attentionWithWeights(p);
-      kernels ??= instantiateKernels();
-      const wasm = await kernels;
-      if (!wasm) return { output: attentionTiled(p) };
-      const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
-      let unit = 0;
-      runUnits(p, wasm, out, () => unit++);
-      return { output: out };
+      return { output: await attend(p) };
     },
     async compile(spec, weights) {
-      return compileModel(spec, weights);
+      return compileModel(spec, weights, attend);
+    },
+    async dispose() {
+      const started = await pool;
+      pool = undefined;
+      await started?.close();
     },
   });
 }
@@ -59,7 +98,7 @@ export const plugin: BackendPlugin<TsBackendOptions> = {
   async probe() {
     return { available: true, reason: 'pure TypeScript, runs everywhere' };
   },
-  async create() {
-    return createTsBackend();
+  async create(options) {
+    return createTsBackend(options);
   },
 };

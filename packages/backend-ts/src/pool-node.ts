@@ -1,0 +1,31 @@
+/**
+ * Worker threads for the attention pool in Node.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { WorkerFactory } from './pool.js';
+
+/** Hardware threads available to this process. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+// Running from the TypeScript sources (tests), the worker is taken from the build.
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? '../dist/pool-worker.js' : './pool-worker.js', import.meta.url);
+
+/** Node worker_threads, or undefined where SharedArrayBuffer is missing. */
+export function workerFactory(): WorkerFactory | undefined {
+  if (typeof SharedArrayBuffer === 'undefined') return undefined;
+  return () => {
+    const w = new Worker(workerUrl);
+    return {
+      post: (m) => w.postMessage(m),
+      onMessage: (h) => w.on('message', h),
+      onError: (h) => w.on('error', h),
+      setBusy: (busy) => (busy ? w.ref() : w.unref()),
+      terminate: async () => {
+        await w.terminate();
+      },
+    };
+  };
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { attentionCase, makeInputs } from '@attnkit/conformance';
+import { biasMask, seededRandom } from '@attnkit/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTsBackend } from './index.js';
+
+// Calls large enough to be split over worker threads must match the float64 reference exactly as the
+// single-threaded path does, whatever the mask.
+describe('backend-ts with worker threads', () => {
+  const threaded = createTsBackend({ threads: 2 });
+  const single = createTsBackend({ threads: 1 });
+  afterAll(async () => {
+    await threaded.dispose();
+    await single.dispose();
+  });
+  const shape = { B: 2, Hq: 4, Hkv: 2, Sq: 200, Sk: 230, Dk: 24, Dv: 20 };
+  const { q, k, v } = makeInputs(shape, 7);
+  const rng = seededRandom(3);
+  const optionSets = {
+    dense: {},
+    causal: { causal: true },
+    window: { window: { left: 17, right: 5 } },
+    'key-padding': { keyPadding: [230, 101], causal: true },
+    'bias-mask': { mask: biasMask(Float32Array.from({ length: 200 * 230 }, () => (rng.next() < 0.1 ? -Infinity : rng.uniform(-1, 1))), [200, 230]) },
+    softcap: { softcap: 2, alibi: [0.5, 0.25, 0.125, 0.0625] },
+  };
+  for (const [name, options] of Object.entries(optionSets)) {
+    it(`matches the reference: ${name}`, async () => {
+      await attentionCase(name, q, k, v, options).run(threaded);
+      const a = await threaded.attention(q, k, v, options);
+      const b = await single.attention(q, k, v, options);
+      expect(a.output.data).toEqual(b.output.data);
+    });
+  }
+  it('reports its threads', () => {
+    expect(threaded.info.threads).toBe(2);
+    expect(single.info.threads).toBe(1);
+  });
+});
+
+describe('process exit', () => {
+  it('a process that never disposes the backend still exits after its work', async () => {
+    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      const { createTsBackend } = await import(${JSON.stringify(entry)});
+      const b = createTsBackend({ threads: 2 });
+      const t = { shape: [1, 4, 512, 32], data: new Float32Array(4 * 512 * 32).fill(0.5) };
+      const r = await b.attention(t, t, t);
+      console.log(r.output.data[0]);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+    expect(Number(stdout.trim())).toBeCloseTo(0.5, 5);
+  }, 40_000);
+});
