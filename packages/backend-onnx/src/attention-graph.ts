@@ -1,0 +1,74 @@
+/**
+ * The ONNX graph of one attention call: the standard `Attention` operator (opset 24) with the options it
+ * covers as attributes and optional inputs. Every dimension is symbolic, so one session serves every
+ * batch size, sequence length, head count and head size with the same options.
+ *
+ * Shape legend: B batch, Hq/Hkv query/key-value heads, Sq query length, T total key length (past and
+ * this call's keys), Dk/Dv head sizes; Mb ∈ {1, B}, Mh ∈ {1, Hq} the mask's batch and head extents.
+ *
+ * Inputs:  Q [B, Hq, Sq, Dk], K [B, Hkv, Sk, Dk], V [B, Hkv, Sk, Dv],
+ *          mask [Mb, Mh, Sq, T] (bool or float, optional), nonpad_kv_seqlen [B] int64 (optional).
+ * The past, if any, is already in front of K and V.
+ * Outputs: Y [B, Hq, Sq, Dv]; QK [B, Hq, Sq, T] when weights are requested (`qk_matmul_output_mode`).
+ */
+import { DType, float, GraphBuilder, int, type Attr } from './onnx-builder.js';
+
+/** What the attention graph computes; equal signatures share a session. */
+export interface AttentionSignature {
+  readonly scale: number;
+  /** `0` = none. */
+  readonly softcap: number;
+  /** `is_causal`: top-left aligned, or aligned to `nonpad_kv_seqlen[b] - Sq` when that is given. */
+  readonly causal: boolean;
+  readonly mask: 'none' | 'bool' | 'bias';
+  /** Valid key lengths per batch as `nonpad_kv_seqlen`. */
+  readonly nonpad: boolean;
+  /** Which scores to return as QK, if any. */
+  readonly weights: 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+}
+
+/** The opset of the attention graphs (`nonpad_kv_seqlen` is new in 24). */
+export const ATTENTION_OPSET = 24;
+
+const QK_MODE = { scores: 0, softcapped: 1, masked: 2, probs: 3 } as const;
+
+/** Cache key of a signature. */
+export function signatureKey(s: AttentionSignature): string {
+  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}`;
+}
+
+/**
+ * Builds the model bytes for a signature.
+ *
+ * @example
+ * ```ts
+ * const bytes = attentionGraph({ scale: 0.125, softcap: 0, causal: true, mask: 'none', nonpad: false, weights: 'none' });
+ * ```
+ */
+export function attentionGraph(s: AttentionSignature): Uint8Array {
+  const g = new GraphBuilder('attnkit_attention');
+  const q = g.input('Q', DType.float, ['B', 'Hq', 'Sq', 'Dk']);
+  const k = g.input('K', DType.float, ['B', 'Hkv', 'T', 'Dk']);
+  const v = g.input('V', DType.float, ['B', 'Hkv', 'T', 'Dv']);
+  const mask = s.mask === 'none' ? '' : g.input('mask', s.mask === 'bool' ? DType.bool : DType.float, ['Mb', 'Mh', 'Sq', 'T']);
+  const nonpad = s.nonpad ? g.input('nonpad_kv_seqlen', DType.int64, ['B']) : '';
+  const inputs = [q, k, v, mask, '', '', nonpad];
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  const attrs: Record<string, Attr> = { scale: float(s.scale) };
+  if (s.softcap > 0) attrs.softcap = float(s.softcap);
+  if (s.causal) attrs.is_causal = int(1);
+  const outputs = ['Y'];
+  if (s.weights !== 'none') {
+    attrs.qk_matmul_output_mode = int(QK_MODE[s.weights]);
+    outputs.push('', '', 'QK');
+  }
+  g.opN('Attention', inputs, outputs.length, attrs, outputs);
+  g.output('Y', DType.float, ['B', 'Hq', 'Sq', 'Dv']);
+  if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
+  return g.encode(ATTENTION_OPSET);
+}
+
+/** The smallest attention graph, opened by the plugin's probe to check that the native binding works. */
+export function probeGraph(): Uint8Array {
+  return attentionGraph({ scale: 1, softcap: 0, causal: false, mask: 'none', nonpad: false, weights: 'none' });
+}

@@ -1,0 +1,119 @@
+/**
+ * Translates a validated {@link AttentionProblem} into an attention graph signature and its feeds.
+ *
+ * Shape legend: B batch, Hq/Hkv heads, Sq query length, Sk keys of this call, P past length, T = P + Sk,
+ * Dk/Dv head sizes; Bb ∈ {1, B} and Hb ∈ {1, Hq} the bias's batch and head extents.
+ *
+ * Keys and values are passed with the past already in front (core concatenates it once; `present` is
+ * core's), so the graph never takes `past_key`.
+ *
+ * Native path: what the `Attention` operator expresses itself (scale, softcap, causal, bool or additive
+ * masks over all `Sq × T` scores, `keyLengths` as `nonpad_kv_seqlen`, grouped heads, weights).
+ * Bias path: everything else (window, graph, ALiBi, `keyPadding` with causal alignment, masks that
+ * broadcast over queries or are shorter than `T`, causal over a past with `Sk ≠ Sq`, the `masked`
+ * weights) becomes one additive bias `[Bb, Hb, Sq, T]` built from core's semantics
+ * (`keyBand`, `maskTerm`), with `-Infinity` for hidden keys; the operator then only scales, softcaps and
+ * adds it.
+ */
+import { keyBand, maskTerm, type AttentionProblem, type ResolvedMask } from '@attnkit/core';
+import type { AttentionSignature } from './attention-graph.js';
+
+/** One input of the attention graph. */
+export interface Feed {
+  readonly name: string;
+  readonly type: 'float32' | 'bool' | 'int64';
+  readonly data: Float32Array | Uint8Array | BigInt64Array;
+  readonly dims: readonly number[];
+}
+
+/** A problem as a signature (which session) and feeds (what to run it on). */
+export interface AttentionPlan {
+  readonly signature: AttentionSignature;
+  readonly feeds: readonly Feed[];
+}
+
+/**
+ * Valid key lengths for `nonpad_kv_seqlen`, or `undefined` when the operator needs none. The operator
+ * aligns causal masking to `nonpad_kv_seqlen[b] - Sq`, so:
+ * - `keyLengths` (which move the alignment) map to it as they are;
+ * - `keyPadding` maps to it only where the alignment does not matter (not causal);
+ * - causal attention over a past with `Sk = Sq` uses `T` for every batch: `T - Sq = P`, the past offset.
+ * Returns `null` when causal alignment cannot be expressed this way (the bias path then handles it).
+ */
+function nonpadLengths(p: AttentionProblem): Int32Array | undefined | null {
+  if (p.keyLengths) return p.alignToKeyLengths || !p.causal ? p.keyLengths : null;
+  if (p.causal && p.pastLength > 0) return p.kvLength === p.qLength ? new Int32Array(p.batch).fill(p.keyLength) : null;
+  return undefined;
+}
+
+/** Whether the problem needs the bias path (see the module comment). */
+export function needsBias(p: AttentionProblem): boolean {
+  if (p.window || p.graph || p.alibi || p.weights === 'masked') return true;
+  if (p.mask && !nativeMask(p.mask, p.qLength, p.keyLength)) return true;
+  return nonpadLengths(p) === null;
+}
+
+/**
+ * A mask the operator takes as it is: its key axis covers every key (`T`) and its query axis is `Sq`
+ * (the operator broadcasts the batch and head axes, not these).
+ */
+function nativeMask(m: ResolvedMask, Sq: number, T: number): boolean {
+  const r = m.shape.length;
+  return m.shape[r - 1] === T && (Sq === 1 || (r >= 2 && m.shape[r - 2] === Sq));
+}
+
+/** Plans one attention call. */
+export function planAttention(p: AttentionProblem): AttentionPlan {
+  const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
+  const feeds: Feed[] = [
+    { name: 'Q', type: 'float32', data: p.q, dims: [B, Hq, Sq, Dk] },
+    { name: 'K', type: 'float32', data: p.k, dims: [B, Hkv, T, Dk] },
+    { name: 'V', type: 'float32', data: p.v, dims: [B, Hkv, T, Dv] },
+  ];
+  const base = { scale: p.scale, softcap: p.softcap, weights: p.weights };
+  if (needsBias(p)) {
+    const bias = attentionBias(p);
+    feeds.push({ name: 'mask', type: 'float32', data: bias.data, dims: bias.dims });
+    return { signature: { ...base, causal: false, mask: 'bias', nonpad: false }, feeds };
+  }
+  if (p.mask) {
+    const dims = [1, 1, 1, 1, ...p.mask.shape].slice(-4);
+    const data = p.mask.kind === 'bool' ? boolBytes(p.mask.data as Uint8Array) : p.mask.data;
+    feeds.push({ name: 'mask', type: p.mask.kind === 'bool' ? 'bool' : 'float32', data, dims });
+  }
+  const nonpad = nonpadLengths(p);
+  if (nonpad) feeds.push({ name: 'nonpad_kv_seqlen', type: 'int64', data: BigInt64Array.from(nonpad, (n) => BigInt(n)), dims: [B] });
+  return {
+    signature: { ...base, causal: p.causal, mask: p.mask ? p.mask.kind : 'none', nonpad: nonpad !== undefined },
+    feeds,
+  };
+}
+
+/** A bool mask as strict 0/1 bytes (attnkit reads any non-zero byte as true). */
+function boolBytes(d: Uint8Array): Uint8Array {
+  for (let i = 0; i < d.length; i++) if (d[i]! > 1) return Uint8Array.from(d, (x) => (x ? 1 : 0));
+  return d;
+}
+
+/**
+ * The additive bias `[Bb, Hb, Sq, T]` of every masking rule and ALiBi: `-Infinity` outside core's
+ * `keyBand`, else `maskTerm` (which is `-Infinity` for hidden graph edges and false mask entries).
+ */
+export function attentionBias(p: AttentionProblem): { data: Float32Array; dims: [number, number, number, number] } {
+  const { qLength: Sq, keyLength: T } = p;
+  const Bb = p.keyLengths || (p.mask && p.mask.strides[0] !== 0) ? p.batch : 1;
+  const Hb = p.alibi || (p.mask && p.mask.strides[1] !== 0) ? p.qHeads : 1;
+  const elementTerms = p.mask !== undefined || p.graph !== undefined || p.alibi !== undefined;
+  const data = new Float32Array(Bb * Hb * Sq * T).fill(-Infinity);
+  for (let b = 0; b < Bb; b++) {
+    for (let h = 0; h < Hb; h++) {
+      for (let i = 0; i < Sq; i++) {
+        const row = ((b * Hb + h) * Sq + i) * T;
+        const [lo, hi] = keyBand(p, b, i);
+        if (elementTerms) for (let j = lo; j < hi; j++) data[row + j] = maskTerm(p, b, h, i, j);
+        else data.fill(0, row + lo, row + hi);
+      }
+    }
+  }
+  return { data, dims: [Bb, Hb, Sq, T] };
+}

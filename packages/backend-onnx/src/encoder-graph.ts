@@ -1,0 +1,132 @@
+/**
+ * The whole transformer encoder of a model spec as one ONNX graph, weights as initializers under their
+ * attnkit names (`layers.0.attention.query.weight`, `[out, in]` as in the weights file). Semantics: the
+ * model spec in `@attnkit/core`.
+ *
+ * Shape legend: B batch, S length, F input size, d dModel, H/Hkv heads, Dh head size, C classes.
+ *
+ * Inputs:  `input` `[B, S, F]` float32; `lengths` `[B]` int64 (valid length of each sequence, 1..S).
+ * Outputs: `logits` `[B, S, C]` (zeros at padded positions) or `[B, C]` (pooled); with
+ *          `attentionOutputs`, also `attention.L` `[B, H, S, S]` (probabilities of layer L).
+ *
+ * Attention runs on the standard `Attention` operator with packed `[B, S, H·Dh]` inputs; a layer without
+ * causal/window/ALiBi masks padded keys with `nonpad_kv_seqlen` (it has no alignment to move); otherwise a
+ * `[B, 1, S, S]` visibility mask (bool, or a float bias with ALiBi) is built in the graph, top-left aligned
+ * (the operator's own causal flag would align to `nonpad_kv_seqlen` and does not broadcast a key mask).
+ */
+import { weightShapes, type ResolvedSpec } from '@attnkit/core';
+import { alibiBias, applyRope, indexGrid, layerVisibility, maskedBias, reduceSum, ropeTables, sinusoidTable, validPositions, type RunShape } from './encoder-positions.js';
+import { DType, float, GraphBuilder, int, str, type Attr } from './onnx-builder.js';
+
+/** The opset of the encoder graph. */
+export const ENCODER_OPSET = 24;
+
+/** Options of {@link encoderGraph}. */
+export interface EncoderGraphOptions {
+  /** Also output every layer's attention probabilities as `attention.L`. */
+  readonly attentionOutputs?: boolean;
+}
+
+/** Builds the encoder's ONNX model bytes. Weights must be complete (validated by core). */
+export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: EncoderGraphOptions = {}): Uint8Array {
+  const g = new GraphBuilder('attnkit_encoder');
+  const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, inputSize: F } = spec;
+  for (const [name, shape] of weightShapes(spec)) g.initializer(name, weights.get(name)!, shape);
+
+  const x = g.input('input', DType.float, ['B', 'S', F]);
+  const lengths = g.input('lengths', DType.int64, ['B']);
+  const shape = g.op('Shape', [x]);
+  const rs: RunShape = {
+    S: g.op('Gather', [shape, g.int64s([1], [])], { axis: int(0) }),
+    lengths,
+  };
+  const linear = (v: string, prefix: string): string =>
+    g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [`${prefix}.weight`])]), `${prefix}.bias`]);
+  const norm = (v: string, prefix: string): string =>
+    g.op('LayerNormalization', [v, `${prefix}.weight`, `${prefix}.bias`], { axis: int(-1), epsilon: float(spec.normEpsilon) });
+
+  let h = linear(x, 'input');
+  const pos = spec.positional;
+  if (pos.kind === 'sinusoidal') h = g.op('Add', [h, sinusoidTable(g, rs, d)]);
+  if (pos.kind === 'learned') {
+    const S1 = g.op('Unsqueeze', [rs.S, g.int64s([0])]);
+    h = g.op('Add', [h, g.op('Slice', ['positional.table', g.int64s([0]), S1, g.int64s([0])])]);
+  }
+  const rope = pos.kind === 'rope' ? ropeTables(g, rs, Dh, pos.base ?? 10000) : undefined;
+  const grid = indexGrid(g, rs);
+  const valid = validPositions(g, rs, grid.j);
+  const alibi = pos.kind === 'alibi' ? alibiBias(g, grid, H) : undefined;
+
+  // Attention inputs and attributes per distinct layer setting, shared by the layers that have it.
+  const masks = new Map<string, { mask: string; nonpad: string }>();
+  const layerMask = (l: number): { mask: string; nonpad: string } => {
+    const a = spec.attention[l]!;
+    const key = `${a.causal}|${a.window?.left}|${a.window?.right}`;
+    let m = masks.get(key);
+    if (!m) {
+      if (a.causal || a.window || alibi) {
+        const visible = layerVisibility(g, grid, valid, a);
+        m = { mask: alibi ? maskedBias(g, visible, alibi) : visible, nonpad: '' };
+      } else {
+        m = { mask: '', nonpad: lengths };
+      }
+      masks.set(key, m);
+    }
+    return m;
+  };
+
+  const mha = (v: string, l: number): string => {
+    const p = `layers.${l}.attention`;
+    const parts = ['query', 'key', 'value'];
+    const w = g.op('Concat', parts.map((n) => `${p}.${n}.weight`), { axis: int(0) });
+    const b = g.op('Concat', parts.map((n) => `${p}.${n}.bias`), { axis: int(0) });
+    const qkv = g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [w])]), b]);
+    let [q, k, val] = g.opN('Split', [qkv, g.int64s([H * Dh, Hkv * Dh, Hkv * Dh])], 3, { axis: int(2) }) as [string, string, string];
+    if (rope) {
+      q = applyRope(g, q, H, Dh, rope);
+      k = applyRope(g, k, Hkv, Dh, rope);
+    }
+    const m = layerMask(l);
+    const attrs: Record<string, Attr> = { q_num_heads: int(H), kv_num_heads: int(Hkv), scale: float(1 / Math.sqrt(Dh)) };
+    const outs = [g.fresh()];
+    if (options.attentionOutputs) {
+      attrs.qk_matmul_output_mode = int(3);
+      outs.push('', '', `attention.${l}`);
+    }
+    const inputs = [q, k, val, m.mask, '', '', m.nonpad];
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    const [y] = g.opN('Attention', inputs, outs.length, attrs, outs);
+    if (options.attentionOutputs) g.output(`attention.${l}`, DType.float, ['B', H, 'S', 'S']);
+    return linear(y!, `${p}.output`);
+  };
+  const ffn = (v: string, l: number): string => {
+    const hidden = linear(v, `layers.${l}.ffn.hidden`);
+    const act = spec.activation === 'relu' ? g.op('Relu', [hidden]) : g.op('Gelu', [hidden], { approximate: str('tanh') });
+    return linear(act, `layers.${l}.ffn.output`);
+  };
+
+  for (let l = 0; l < spec.layers; l++) {
+    const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
+    if (spec.norm === 'pre') {
+      h = g.op('Add', [h, mha(norm(h, n1), l)]);
+      h = g.op('Add', [h, ffn(norm(h, n2), l)]);
+    } else {
+      h = norm(g.op('Add', [h, mha(h, l)]), n1);
+      h = norm(g.op('Add', [h, ffn(h, l)]), n2);
+    }
+  }
+  if (spec.norm === 'pre') h = norm(h, 'final_norm');
+
+  const validCol = g.op('Unsqueeze', [valid, g.int64s([2])]);
+  const C = spec.output.classes;
+  if (spec.output.kind === 'pooled') {
+    const sum = reduceSum(g, g.op('Where', [validCol, h, g.floats(0)]), [1]);
+    const count = g.op('Cast', [g.op('Unsqueeze', [lengths, g.int64s([1])])], { to: int(DType.float) });
+    g.op('Add', [g.op('MatMul', [g.op('Div', [sum, count]), g.op('Transpose', ['head.weight'])]), 'head.bias'], {}, 'logits');
+    g.output('logits', DType.float, ['B', C]);
+  } else {
+    g.op('Where', [validCol, linear(h, 'head'), g.floats(0)], {}, 'logits');
+    g.output('logits', DType.float, ['B', 'S', C]);
+  }
+  return g.encode(ENCODER_OPSET);
+}

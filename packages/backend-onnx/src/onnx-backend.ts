@@ -1,0 +1,72 @@
+/**
+ * The ONNX Runtime backend: attention and compiled encoders as ONNX graphs run by `onnxruntime-node`.
+ */
+import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel } from '@attnkit/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import { probeGraph } from './attention-graph.js';
+import { runAttention } from './attention-kernel.js';
+import { compileEncoder } from './encoder-model.js';
+import { loadOrt, resolveOptions, type OnnxBackendOptions } from './runtime.js';
+import { SessionCache } from './session-cache.js';
+
+/**
+ * Every feature of the suite: what the `Attention` operator lacks (window, graph, ALiBi, key padding
+ * with causal alignment, masked weights) is computed as an additive bias.
+ */
+export const onnxCapabilities = capabilities(ALL_FEATURES);
+
+/**
+ * Creates the ONNX Runtime backend directly (without a registry).
+ *
+ * @example
+ * ```ts
+ * const backend = await createOnnxBackend({ threads: 2 });
+ * const { output } = await backend.attention(q, k, v, { causal: true });
+ * await backend.dispose(); // releases every session
+ * ```
+ */
+export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<Backend> {
+  const resolved = resolveOptions(options);
+  const ort = await loadOrt();
+  const cache = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
+  const threads = resolved.session.intraOpNumThreads;
+  return defineBackend({
+    name: 'onnx',
+    capabilities: onnxCapabilities,
+    info: {
+      engine: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common}`,
+      device: 'cpu',
+      threads: threads ?? 'default',
+      sessionCacheSize: resolved.sessionCacheSize,
+    },
+    attention: (p) => runAttention(ort, cache, resolved.session, p),
+    compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
+    dispose: () => cache.dispose(),
+  });
+}
+
+/**
+ * The plugin to register. `probe` loads `onnxruntime-node` and opens a one-node session, so a missing
+ * or broken native binding (or a browser) is reported with its reason instead of failing later.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry } from '@attnkit/core';
+ * import { plugin as onnxPlugin } from '@attnkit/backend-onnx';
+ * const { backend } = await createRegistry().register(onnxPlugin, { priority: 10 }).select();
+ * ```
+ */
+export const plugin: BackendPlugin<OnnxBackendOptions> = {
+  name: 'onnx',
+  async probe() {
+    try {
+      const ort = await loadOrt();
+      const session = await ort.InferenceSession.create(probeGraph(), { logSeverityLevel: 3 });
+      await session.release();
+      return { available: true, reason: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common} (cpu)` };
+    } catch (e) {
+      return { available: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  },
+  create: (options) => createOnnxBackend(options),
+};
