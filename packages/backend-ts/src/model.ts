@@ -7,13 +7,20 @@
  */
 import { alibiSlopes, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
-import { activate, addSinusoid, layerNorm, linear, mergeHeads, rope, splitHeads } from './layers.js';
+import { activate, addSinusoid, layerNorm, mergeHeads, rope, splitHeads } from './layers.js';
+
+/** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
+export interface ModelOps {
+  attend(p: AttentionProblem): Promise<Float32Array>;
+  linear(x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y?: Float32Array, accumulate?: boolean): Float32Array;
+}
 
 /** Rows of the feed-forward hidden layer computed at once. */
 const FFN_CHUNK = 4096;
 
 /** Compiles a validated spec: the weights stay resident; `run` may be called many times. */
-export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, attend: (p: AttentionProblem) => Promise<Float32Array>): CompiledModel {
+export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, ops: ModelOps): CompiledModel {
+  const { attend, linear } = ops;
   const w = (name: string): Float32Array => weights.get(name)!;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
   const C = spec.output.classes;

@@ -9,6 +9,8 @@ import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, workerFactory } from '#pool-platform';
 import type { AttentionProblem } from '@attnkit/core';
 import { compileModel } from './model.js';
+import { linear } from './layers.js';
+import { linearWasm } from './linear-wasm.js';
 
 /** Options of the TypeScript backend. */
 export interface TsBackendOptions {
@@ -73,7 +75,12 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       return { output: await attend(p) };
     },
     async compile(spec, weights) {
-      return compileModel(spec, weights, attend);
+      if (simd) kernels ??= instantiateKernels();
+      const wasm = simd ? await kernels : undefined;
+      return compileModel(spec, weights, {
+        attend,
+        linear: wasm ? (x, R, I, w, b, O, y, acc) => linearWasm(wasm, x, R, I, w, b, O, y, acc) : linear,
+      });
     },
     async dispose() {
       const started = await pool;
