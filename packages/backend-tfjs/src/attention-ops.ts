@@ -39,11 +39,11 @@ export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: Attend
   const [, Hkv, T, Dv] = v.shape;
   const G = Hq / Hkv;
   const qs = tf.reshape(tf.mul(q, o.scale), [B * Hkv, G * Sq, Dk]);
-  const scores = tf.reshape(tf.matMul(qs, tf.reshape(k, [B * Hkv, T, Dk]), false, true), [B, Hq, Sq, T]);
-  const capped = o.softcap > 0 ? tf.mul(tf.tanh(tf.div(scores, o.softcap)), o.softcap) : scores;
-  const masked = o.bias ? tf.add(capped, o.bias) : capped;
+  const scores: tf.Tensor4D = tf.reshape(tf.matMul(qs, tf.reshape(k, [B * Hkv, T, Dk]), false, true), [B, Hq, Sq, T]);
+  const capped: tf.Tensor4D = o.softcap > 0 ? tf.mul(tf.tanh(tf.div(scores, o.softcap)), o.softcap) : scores;
+  const masked: tf.Tensor4D = o.bias ? tf.add(capped, o.bias) : capped;
   const probs = maskedSoftmax(masked, o.emptyRows);
-  const output = tf.reshape(
+  const output: tf.Tensor4D = tf.reshape(
     tf.matMul(tf.reshape(probs, [B * Hkv, G * Sq, T]), tf.reshape(v, [B * Hkv, T, Dv])),
     [B, Hq, Sq, Dv],
   );
@@ -62,7 +62,9 @@ export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: Attend
  * hidden keys (`p = 0`).
  */
 export function maskedSoftmax(x: tf.Tensor4D, emptyRows: boolean): tf.Tensor4D {
-  const op = tf.customGrad((s: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const s = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
     const p = emptyRows ? safeSoftmax(s) : tf.softmax(s);
     save([p]);
     return {

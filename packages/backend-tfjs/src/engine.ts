@@ -100,7 +100,7 @@ async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<s
     if (name === 'cpu') {
       await import('@tensorflow/tfjs-backend-cpu');
     } else if (name === 'wasm') {
-      if (typeof WebAssembly === 'undefined') return 'WebAssembly is not available in this runtime';
+      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'undefined') return 'WebAssembly is not available in this runtime';
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
     } else if (!tf.findBackendFactory(name)) {

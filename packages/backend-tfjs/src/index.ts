@@ -6,3 +6,6 @@
 export { plugin, createTfjsBackend, tfjsCapabilities } from './tfjs-backend.js';
 export type { TfjsBackendOptions } from './tfjs-backend.js';
 export type { TfjsEngineName, EngineOptions, WasmFileMap } from './engine.js';
+export { createTrainer } from './trainer.js';
+export type { Trainer, TrainerOptions, BatchResult } from './trainer.js';
+export type { TrainingBatch } from './loss.js';

@@ -1,0 +1,161 @@
+/**
+ * Training an encoder with tfjs's autodiff: the spec's weights as trainable variables, a cross-entropy
+ * loss (per position with padding excluded, or per sequence), Adam or SGD, and export to the shared
+ * safetensors format so that every backend can run the result.
+ *
+ * Shape legend: B batch, S length, F input size, C classes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AttnkitError, DisposedError, encodeSafetensors, initWeights, prepareModelRun, resolveSpec, validateWeights, weightShapes,
+  type ModelRunOptions, type ModelSpec, type ResolvedSpec, type Tensor, type Weights,
+} from '@attnkit/core';
+import { encoderForward } from './encoder.js';
+import { runOn, startEngine, type EngineOptions, type TfjsEngineName } from './engine.js';
+import { registerEncoderGradients } from './gradients.js';
+import { accuracy, crossEntropy, prepareBatch, type TrainingBatch } from './loss.js';
+
+/** Options of {@link createTrainer}. */
+export interface TrainerOptions extends EngineOptions {
+  /** Seed of the initial weights (core's `initWeights`); default 0. Same seed, same batches: same weights. */
+  readonly seed?: number;
+  /** Start from these weights instead of seeded ones. */
+  readonly weights?: Weights;
+  /** Default `1e-3`. */
+  readonly learningRate?: number;
+  /** Default `adam` (β₁ 0.9, β₂ 0.999, ε 1e-7). */
+  readonly optimizer?: 'adam' | 'sgd';
+}
+
+/** Loss and accuracy of one batch. */
+export interface BatchResult {
+  /** Mean cross-entropy over the counted positions (or sequences). */
+  readonly loss: number;
+  /** Fraction of counted positions (or sequences) whose top class is the label. */
+  readonly accuracy: number;
+}
+
+/** An encoder being trained. */
+export interface Trainer {
+  readonly spec: ResolvedSpec;
+  /** The tfjs backend in use (`tfjsBackend`, and `fallback` when wasm could not start). */
+  readonly info: Readonly<Record<string, string | number | boolean>>;
+  /** Optimiser steps taken so far. */
+  readonly steps: number;
+  /** One optimiser step on a batch; the loss and accuracy are those of the weights before the step. */
+  step(batch: TrainingBatch): Promise<BatchResult>;
+  /** Loss and accuracy without changing the weights. */
+  evaluate(batch: TrainingBatch): Promise<BatchResult>;
+  /** Logits `[B, S, C]` (zeros at padding) or `[B, C]` of the current weights. */
+  predict(input: Tensor, options?: Pick<ModelRunOptions, 'lengths'>): Promise<Tensor>;
+  /** The current weights, named as the spec names them (copies). */
+  exportWeights(): Promise<Map<string, Tensor>>;
+  /** The current weights as safetensors bytes; metadata records the spec as JSON under `spec`. */
+  exportSafetensors(metadata?: Record<string, string>): Promise<Uint8Array>;
+  /** Frees the variables and the optimiser state. Later calls throw `ERR_DISPOSED`. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Creates a trainer for `spec` on tfjs (wasm by default, else cpu; see `options.backend`).
+ *
+ * @example
+ * ```ts
+ * const trainer = await createTrainer(spec, { seed: 1, learningRate: 1e-2 });
+ * for (const batch of batches) console.log((await trainer.step(batch)).loss);
+ * writeFileSync('model.safetensors', await trainer.exportSafetensors());
+ * await trainer.dispose();
+ * ```
+ */
+export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {}): Promise<Trainer> {
+  const resolved = resolveSpec(spec);
+  const lr = options.learningRate ?? 1e-3;
+  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
+    throw new AttnkitError('ERR_RANGE', `options.learningRate: expected a positive number, got ${String(lr)}`, 'options.learningRate');
+  }
+  if (options.optimizer !== undefined && options.optimizer !== 'adam' && options.optimizer !== 'sgd') {
+    throw new AttnkitError('ERR_OPTION', `options.optimizer: expected "adam" or "sgd", got ${JSON.stringify(options.optimizer)}`, 'options.optimizer');
+  }
+  const initial = validateWeights(resolved, options.weights ?? initWeights(resolved, { seed: options.seed ?? 0 }));
+  const engine = await startEngine(options);
+  registerEncoderGradients();
+  const name: TfjsEngineName = engine.name;
+  const shapes = weightShapes(resolved);
+  const { variables, optimizer } = runOn(name, () => ({
+    variables: new Map([...shapes].map(([n, shape]) => [n, tf.variable(tf.tensor(initial.get(n)!.slice(), [...shape]), true)])),
+    optimizer: options.optimizer === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr),
+  }));
+  const lookup = (n: string): tf.Tensor => variables.get(n)!;
+  const C = resolved.output.classes;
+  let steps = 0;
+  let disposed = false;
+  const guard = (): void => {
+    if (disposed) throw new DisposedError('trainer');
+  };
+
+  const lossOf = async (batch: TrainingBatch, train: boolean): Promise<BatchResult> => {
+    guard();
+    const b = prepareBatch(resolved, batch);
+    const { run } = b;
+    let logits: tf.Tensor | undefined;
+    const loss = runOn(name, () => {
+      const forward = (): tf.Scalar => {
+        const input = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
+        const out = encoderForward(resolved, lookup, input, run.lengths, []);
+        logits = tf.keep(out.logits);
+        return crossEntropy(out.logits, tf.tensor(b.targets, b.targetShape));
+      };
+      if (!train) return tf.tidy(forward);
+      const cost = optimizer.minimize(forward, true, [...variables.values()]);
+      steps++;
+      return cost!;
+    });
+    try {
+      const [l, z] = await Promise.all([loss.data(), logits!.data()]);
+      return { loss: l[0]!, accuracy: accuracy(z as Float32Array, b, C) };
+    } finally {
+      loss.dispose();
+      logits!.dispose();
+    }
+  };
+
+  const exportWeights = async (): Promise<Map<string, Tensor>> => {
+    guard();
+    const out = new Map<string, Tensor>();
+    for (const [n, v] of variables) out.set(n, { shape: [...v.shape], data: ((await v.data()) as Float32Array).slice() });
+    return out;
+  };
+
+  return {
+    spec: resolved,
+    info: engine.info,
+    get steps() {
+      return steps;
+    },
+    step: (batch) => lossOf(batch, true),
+    evaluate: (batch) => lossOf(batch, false),
+    async predict(input, runOptions = {}) {
+      guard();
+      const run = prepareModelRun(resolved, input, runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths });
+      const logits = runOn(name, () => tf.tidy(() => {
+        const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
+        return encoderForward(resolved, lookup, x, run.lengths, []).logits;
+      }));
+      try {
+        return { shape: [...logits.shape], data: (await logits.data()) as Float32Array };
+      } finally {
+        logits.dispose();
+      }
+    },
+    exportWeights,
+    async exportSafetensors(metadata = {}) {
+      return encodeSafetensors(await exportWeights(), { format: 'attnkit', spec: JSON.stringify(spec), ...metadata });
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      optimizer.dispose();
+      for (const v of variables.values()) v.dispose();
+    },
+  };
+}
