@@ -48,15 +48,23 @@ export function runOn<T>(name: TfjsEngineName, fn: () => T): T {
     return fn();
   } finally {
     // Only restore a backend that is started (a failed start leaves its name behind without a backend).
-    if (switching && previous && tf.findBackend(previous)) activate(previous);
+    if (switching && previous && startedBackend(previous)) activate(previous);
   }
+}
+
+/**
+ * The backend instance if it has started. (Not `tf.findBackend`: for a registered backend that has not
+ * started, that begins starting it, and an unfinished asynchronous start blocks every op.)
+ */
+function startedBackend(name: string): tf.KernelBackend | undefined {
+  return tf.engine().registry[name];
 }
 
 function activate(name: string): void {
   // `setBackend` returns a promise, but for a backend that has already started it switches before
   // returning; the check below makes sure of it.
   void tf.setBackend(name);
-  const wanted = tf.findBackend(name);
+  const wanted = startedBackend(name);
   if (!wanted || tf.engine().backend !== wanted) {
     throw new BackendError('tfjs', `could not make the tfjs backend "${name}" active`);
   }
@@ -95,14 +103,20 @@ function started(name: TfjsEngineName, fallback?: string): StartedEngine {
 
 /** Starts backend `name` if it has not started yet; returns why it cannot, or `undefined` on success. */
 async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<string | undefined> {
-  if (tf.findBackend(name)) return undefined;
+  if (startedBackend(name)) return undefined;
   try {
     if (name === 'cpu') {
       await import('@tensorflow/tfjs-backend-cpu');
     } else if (name === 'wasm') {
       if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'undefined') return 'WebAssembly is not available in this runtime';
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+      if (options.wasmPaths !== undefined) {
+        try {
+          wasm.setWasmPaths(options.wasmPaths);
+        } catch {
+          // tfjs takes the paths only before its first attempt to start wasm; that attempt's paths stay.
+        }
+      }
     } else if (!tf.findBackendFactory(name)) {
       return `it is not registered; import "@tensorflow/tfjs-backend-${name}" in the application first`;
     }
@@ -134,7 +148,7 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
   }
   if (ok) quietNodeAdvice(name);
   // Leave the engine as it was: the previous backend if it runs, else the one just started.
-  const restore = previous && tf.findBackend(previous) ? previous : ok ? name : tf.findBackend('cpu') ? 'cpu' : undefined;
+  const restore = previous && startedBackend(previous) ? previous : ok ? name : startedBackend('cpu') ? 'cpu' : undefined;
   if (restore && restore !== tf.getBackend()) activate(restore);
   if (ok) return undefined;
   const cause = warnings.find((w) => /ENOENT|fetch|abort|failed to/i.test(w)) ?? warnings[0];
@@ -146,6 +160,6 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
  * built to do without; mark it as already given.
  */
 function quietNodeAdvice(name: TfjsEngineName): void {
-  const backend = tf.findBackend(name) as unknown as { firstUse?: boolean } | null;
+  const backend = startedBackend(name) as unknown as { firstUse?: boolean } | undefined;
   if (name === 'cpu' && backend && backend.firstUse === true) backend.firstUse = false;
 }

@@ -82,7 +82,8 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   const name: TfjsEngineName = engine.name;
   const shapes = weightShapes(resolved);
   const { variables, optimizer } = runOn(name, () => ({
-    variables: new Map([...shapes].map(([n, shape]) => [n, tf.variable(tf.tensor(initial.get(n)!.slice(), [...shape]), true)])),
+    // tidy frees the initial tensors; variables are not scoped and outlive it.
+    variables: tf.tidy(() => new Map([...shapes].map(([n, shape]) => [n, tf.variable(tf.tensor(initial.get(n)!.slice(), [...shape]), true)]))),
     optimizer: options.optimizer === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr),
   }));
   const lookup = (n: string): tf.Tensor => variables.get(n)!;
