@@ -1,0 +1,45 @@
+/**
+ * attnkit for browsers: core plus the backends that suit browsers, in this order: WebGPU
+ * (`navigator.gpu`, when a real adapter is present), TensorFlow.js (WebAssembly), then pure
+ * TypeScript. Nothing here imports a Node-only module.
+ *
+ * @packageDocumentation
+ */
+import { plugin as tfjs } from '@attnkit/backend-tfjs';
+import { plugin as ts } from '@attnkit/backend-ts';
+import { plugin as webgpu } from '@attnkit/backend-webgpu';
+import type { Registry, Selection } from '@attnkit/core';
+import { registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
+
+export * from '@attnkit/core';
+export { forcedBackend } from './select.js';
+export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
+
+/** The platform this entry serves. */
+export const platform = 'browser' as const;
+
+/** The browser's default plugins, highest priority first. */
+export const defaultPlugins: readonly PlatformPlugin[] = [
+  { plugin: webgpu, priority: 30, why: 'WebGPU: the GPU, when the browser exposes a real adapter' },
+  { plugin: tfjs, priority: 20, why: 'TensorFlow.js on WebAssembly (SIMD)' },
+  { plugin: ts, priority: 10, why: 'pure TypeScript: always available' },
+];
+
+/**
+ * Selects a backend for this machine and says why.
+ *
+ * @example
+ * ```ts
+ * import { select, formatReport } from 'attnkit';
+ * const { backend, report } = await select({ require: ['causal'] });
+ * console.log(formatReport(report));
+ * ```
+ */
+export function select(options?: AttnkitSelectOptions): Promise<Selection> {
+  return selectFrom(defaultPlugins, options);
+}
+
+/** A registry with the browser's default plugins, to extend or select from yourself. */
+export function defaultRegistry(): Registry {
+  return registryOf(defaultPlugins);
+}
