@@ -1,0 +1,67 @@
+/**
+ * Audio in: a WAV file (streamed in blocks from disk) or WAV bytes (in the browser), delivered as
+ * 16 kHz mono float blocks.
+ */
+import { decodeMono } from './wav-decode.js';
+import { parseWavHeader, type WavInfo } from './wav-header.js';
+import { Resampler } from './resample.js';
+
+/** The sample rate every feature and model works at. */
+export const SAMPLE_RATE = 16000;
+
+/** A WAV stream as 16 kHz mono blocks. */
+export interface AudioStream {
+  readonly info: WavInfo;
+  /** Samples at 16 kHz the whole stream will yield. */
+  readonly length: number;
+  /** Yields 16 kHz mono blocks; `onBytes` reports the input bytes consumed so far. */
+  blocks(onBytes?: (done: number, total: number) => void): Iterable<Float32Array>;
+}
+
+/** Output length of a stream of `frames` input samples at `rate` converted to 16 kHz. */
+export function resampledLength(frames: number, rate: number): number {
+  return rate === SAMPLE_RATE ? frames : Math.ceil((frames * SAMPLE_RATE) / rate);
+}
+
+/** Reads blocks of sample bytes; `read(offset, length)` returns exactly `length` bytes. */
+export type ByteReader = (offset: number, length: number) => Uint8Array;
+
+/** A stream over any random-access byte source (a file handle, or bytes in memory). */
+export function wavStream(info: WavInfo, read: ByteReader, blockFrames = 1 << 16): AudioStream {
+  const frameBytes = (info.bitsPerSample / 8) * info.channels;
+  return {
+    info,
+    length: resampledLength(info.frames, info.sampleRate),
+    *blocks(onBytes) {
+      const resampler = new Resampler(info.sampleRate, SAMPLE_RATE);
+      const mono = new Float32Array(blockFrames);
+      for (let f = 0; f < info.frames; f += blockFrames) {
+        const n = Math.min(blockFrames, info.frames - f);
+        const bytes = read(info.dataOffset + f * frameBytes, n * frameBytes);
+        decodeMono(bytes, info, mono);
+        const out = resampler.push(resampler.identity ? mono.slice(0, n) : mono.subarray(0, n));
+        onBytes?.((f + n) * frameBytes, info.dataBytes);
+        if (out.length > 0) yield out;
+      }
+      const tail = resampler.flush();
+      if (tail.length > 0) yield tail;
+    },
+  };
+}
+
+/** A stream over a whole WAV file held in memory (a dropped file in the browser, a test fixture). */
+export function wavBytesStream(bytes: Uint8Array, file: string): AudioStream {
+  const info = parseWavHeader(bytes, bytes.length, file);
+  return wavStream(info, (offset, length) => bytes.subarray(offset, offset + length));
+}
+
+/** Reads a whole stream into one 16 kHz mono array. */
+export function readAll(stream: AudioStream): Float32Array {
+  const out = new Float32Array(stream.length);
+  let at = 0;
+  for (const b of stream.blocks()) {
+    out.set(b.subarray(0, Math.min(b.length, out.length - at)), at);
+    at += b.length;
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * WAV header parsing with the `wavefile` library, plus the checks that turn a bad file into a clear
+ * {@link WavError}: not a WAV file, empty, truncated, or an encoding we do not decode.
+ */
+import wavefile from 'wavefile';
+import { WavError } from './wav-error.js';
+
+/** Where the samples are and how they are encoded. */
+export interface WavInfo {
+  /** `int`: PCM integers (8-bit unsigned, 16/24/32-bit signed); `float`: IEEE float (32 or 64 bit). */
+  readonly encoding: 'int' | 'float';
+  readonly bitsPerSample: 8 | 16 | 24 | 32 | 64;
+  readonly channels: number;
+  /** Samples per second per channel. */
+  readonly sampleRate: number;
+  /** Byte offset of the first sample in the file. */
+  readonly dataOffset: number;
+  /** Bytes of sample data (whole sample frames only). */
+  readonly dataBytes: number;
+  /** Sample frames (one sample per channel each). */
+  readonly frames: number;
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+const FORMAT_NAMES: Record<number, string> = { 2: 'Microsoft ADPCM', 6: 'A-law', 7: 'µ-law', 0x11: 'IMA ADPCM', 0x55: 'MP3' };
+
+function ascii(bytes: Uint8Array, start: number, n: number): string {
+  let s = '';
+  for (let i = start; i < Math.min(bytes.length, start + n); i++) s += bytes[i]! >= 32 && bytes[i]! < 127 ? String.fromCharCode(bytes[i]!) : '?';
+  return s;
+}
+
+/**
+ * Parses a WAV header from the first bytes of a file.
+ *
+ * @param head the file's first bytes (the whole file, or at least everything up to the data chunk)
+ * @param fileSize the file's full size in bytes, to detect truncation
+ * @param file the file name used in error messages
+ *
+ * @example
+ * ```ts
+ * const info = parseWavHeader(bytes, bytes.length, 'speech.wav');
+ * console.log(info.sampleRate, info.channels, info.frames);
+ * ```
+ */
+export function parseWavHeader(head: Uint8Array, fileSize: number, file: string): WavInfo {
+  if (fileSize === 0) throw new WavError(file, 'empty file (0 bytes)');
+  const magic = ascii(head, 0, 4);
+  if (fileSize < 12 || !['RIFF', 'RIFX', 'RF64'].includes(magic) || ascii(head, 8, 4) !== 'WAVE') {
+    throw new WavError(file, `not a WAV file (starts with "${ascii(head, 0, 4)}", expected "RIFF....WAVE")`);
+  }
+  if (magic === 'RIFX') throw new WavError(file, 'unsupported encoding: big-endian RIFX WAV');
+  const wav = new wavefile.WaveFile();
+  try {
+    wav.fromBuffer(head, false);
+  } catch (e) {
+    const why = (e as Error).message;
+    if (/fmt/.test(why)) throw new WavError(file, 'truncated or malformed: no "fmt " chunk');
+    if (/data/.test(why)) throw new WavError(file, fileSize <= head.length ? 'truncated: no "data" chunk' : 'no "data" chunk in the first bytes of the file');
+    throw new WavError(file, `malformed WAV: ${why}`);
+  }
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number; blockAlign: number; subformat?: number[] };
+  let format = fmt.audioFormat;
+  if (format === FORMAT_EXTENSIBLE) format = fmt.subformat?.[0] ?? 0;
+  const bits = fmt.bitsPerSample;
+  if (format !== FORMAT_PCM && format !== FORMAT_FLOAT) {
+    throw new WavError(file, `unsupported encoding: ${FORMAT_NAMES[format] ?? `format tag ${format}`} (expected PCM or IEEE float)`);
+  }
+  const encoding = format === FORMAT_PCM ? 'int' : 'float';
+  const okBits = encoding === 'int' ? [8, 16, 24, 32] : [32, 64];
+  if (!okBits.includes(bits)) throw new WavError(file, `unsupported encoding: ${bits}-bit ${encoding === 'int' ? 'PCM' : 'float'} (expected ${okBits.join('/')}-bit)`);
+  if (!(fmt.numChannels >= 1)) throw new WavError(file, `malformed WAV: ${fmt.numChannels} channels`);
+  if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 768000)) throw new WavError(file, `unsupported sample rate ${fmt.sampleRate} Hz (expected 1000 to 768000)`);
+  const chunks = (wav as unknown as { signature: { subChunks: { chunkId: string; chunkSize: number; chunkData: { start: number } }[] } }).signature.subChunks;
+  const data = chunks.find((c) => c.chunkId === 'data')!;
+  let declared = data.chunkSize;
+  if (magic === 'RF64') {
+    const ds64 = wav.ds64 as { dataChunkSizeHigh?: number; dataChunkSizeLow?: number };
+    declared = (ds64.dataChunkSizeHigh ?? 0) * 2 ** 32 + (ds64.dataChunkSizeLow ?? 0);
+  }
+  const dataOffset = data.chunkData.start;
+  const available = fileSize - dataOffset;
+  // Writers that stream (and never come back to fix the header) leave 0 or 0xFFFFFFFF: read to the end of the file.
+  if (declared === 0xffffffff || (declared === 0 && available > 0)) declared = available;
+  if (declared > available) {
+    throw new WavError(file, `truncated: the data chunk declares ${declared} bytes but only ${available} follow`);
+  }
+  const frameBytes = (bits / 8) * fmt.numChannels;
+  const frames = Math.floor(declared / frameBytes);
+  if (frames === 0) throw new WavError(file, 'empty: the data chunk holds no samples');
+  return {
+    encoding, bitsPerSample: bits as WavInfo['bitsPerSample'], channels: fmt.numChannels, sampleRate: fmt.sampleRate,
+    dataOffset, dataBytes: frames * frameBytes, frames,
+  };
+}
