@@ -133,10 +133,12 @@ async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<s
 async function initialise(name: TfjsEngineName): Promise<string | undefined> {
   const previous = tf.getBackend();
   const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
+  // The console of any runtime (the build targets no particular one, so it is not typed globally).
+  const con = (globalThis as unknown as { console: { warn: (...args: unknown[]) => void } }).console;
+  const warn = con.warn;
+  con.warn = (...args: unknown[]) => {
     warnings.push(args.map(String).join(' '));
-    warn(...args);
+    warn.apply(con, args);
   };
   let ok = false;
   try {
@@ -144,7 +146,7 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
   } catch (e) {
     warnings.push(e instanceof Error ? e.message : String(e));
   } finally {
-    console.warn = warn;
+    con.warn = warn;
   }
   if (ok) quietNodeAdvice(name);
   // Leave the engine as it was: the previous backend if it runs, else the one just started.

@@ -81,11 +81,15 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   registerEncoderGradients();
   const name: TfjsEngineName = engine.name;
   const shapes = weightShapes(resolved);
-  const { variables, optimizer } = runOn(name, () => ({
-    // tidy frees the initial tensors; variables are not scoped and outlive it.
-    variables: tf.tidy(() => new Map([...shapes].map(([n, shape]) => [n, tf.variable(tf.tensor(initial.get(n)!.slice(), [...shape]), true)]))),
-    optimizer: options.optimizer === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr),
-  }));
+  const { variables, optimizer } = runOn(name, () => {
+    const vars = new Map<string, tf.Variable>();
+    for (const [n, shape] of shapes) {
+      const init = tf.tensor(initial.get(n)!.slice(), [...shape]);
+      vars.set(n, tf.variable(init, true));
+      init.dispose(); // the variable keeps the data
+    }
+    return { variables: vars, optimizer: options.optimizer === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr) };
+  });
   const lookup = (n: string): tf.Tensor => variables.get(n)!;
   const C = resolved.output.classes;
   let steps = 0;
