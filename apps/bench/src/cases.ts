@@ -1,0 +1,137 @@
+/**
+ * The benchmark matrix: attention cases (sequence length, heads, head size, batch, mask kind) and the
+ * speech labeler's encoder end to end.
+ *
+ * Shape legend: B batch, H heads, S sequence length, D head size (Dk = Dv), F input features.
+ *
+ * The matrix is a set of sweeps around a base shape (B=1, H=8, D=64, no mask): sequence length for each
+ * mask kind, then heads, head size and batch one at a time at a fixed length. Quick mode takes a few points
+ * of each sweep; `--full` takes all of them.
+ */
+import type { ModelSpec } from '@attnkit/core';
+import { attentionFlops, encoderFlops, type Flops } from './flops.js';
+
+/** Mask kinds: none, causal (top-left aligned), or a local window of `window` keys on each side. */
+export type MaskKind = 'none' | 'causal' | 'window';
+
+/** Which sweep a case belongs to. */
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch';
+
+/** Self-attention `[B, H, S, D]` with q, k, v of one shape. */
+export interface AttentionCase {
+  readonly kind: 'attention';
+  /** Unique, readable, stable: e.g. `attention/causal/B1-H8-S1024-D64`. */
+  readonly id: string;
+  /** The case without its length: the line it is on in a chart against S. */
+  readonly family: string;
+  readonly sweep: Sweep;
+  readonly batch: number;
+  readonly heads: number;
+  readonly seq: number;
+  readonly headDim: number;
+  readonly mask: MaskKind;
+  /** Keys on each side of the query, for `mask: 'window'`. */
+  readonly window?: number;
+}
+
+/** One run of the encoder on `[B, S, F]`. */
+export interface EncoderCase {
+  readonly kind: 'encoder';
+  readonly id: string;
+  readonly family: string;
+  readonly sweep: 'seq';
+  readonly batch: number;
+  readonly seq: number;
+  readonly spec: ModelSpec;
+  /** Where the spec came from (a file of the speech labeler, or the built-in default). */
+  readonly specSource: string;
+}
+
+/** A benchmark case. */
+export type BenchCase = AttentionCase | EncoderCase;
+
+/** What the matrix is built from. */
+export interface MatrixOptions {
+  readonly full: boolean;
+  /** Overrides the sequence lengths of the attention sweeps over S. */
+  readonly seq?: readonly number[];
+  /** Keys on each side for window masks. */
+  readonly window: number;
+  readonly encoder: { readonly spec: ModelSpec; readonly source: string };
+}
+
+const BASE = { batch: 1, heads: 8, headDim: 64 } as const;
+
+/** The sweeps of each mode (lengths, and the values swept at `sweepLength`). */
+export const MATRIX = {
+  quick: {
+    seq: { none: [128, 512, 2048], causal: [1024], window: [1024, 4096] },
+    sweepLength: 512,
+    heads: [1, 16],
+    headDim: [32, 128],
+    batch: [4],
+    encoder: [1000],
+  },
+  full: {
+    seq: {
+      none: [128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+      causal: [128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+      window: [128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+    },
+    sweepLength: 1024,
+    heads: [1, 2, 4, 16],
+    headDim: [16, 32, 128],
+    batch: [2, 4, 8],
+    encoder: [500, 1000, 2000, 4000, 8000, 16000],
+  },
+} as const;
+
+/** The attention case of one shape. */
+export function attentionCase(shape: { batch: number; heads: number; seq: number; headDim: number; mask: MaskKind; window?: number }, sweep: Sweep): AttentionCase {
+  const maskName = shape.mask === 'window' ? `window${shape.window}` : shape.mask;
+  const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}-D${shape.headDim}`;
+  const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}-S${shape.seq}-D${shape.headDim}`;
+  return { kind: 'attention', id, family, sweep, ...shape, ...(shape.mask === 'window' ? { window: shape.window } : {}) };
+}
+
+/** The encoder case of one length. */
+export function encoderCase(spec: ModelSpec, source: string, seq: number, batch = 1): EncoderCase {
+  return { kind: 'encoder', id: `encoder/B${batch}-S${seq}`, family: `encoder/B${batch}`, sweep: 'seq', batch, seq, spec, specSource: source };
+}
+
+/** Builds the matrix of a mode, smallest work first within each sweep. */
+export function buildMatrix(options: MatrixOptions): BenchCase[] {
+  const m = options.full ? MATRIX.full : MATRIX.quick;
+  const cases: BenchCase[] = [];
+  const seen = new Set<string>();
+  const add = (c: BenchCase): void => {
+    if (seen.has(c.id)) return;
+    seen.add(c.id);
+    cases.push(c);
+  };
+  for (const mask of ['none', 'causal', 'window'] as const) {
+    for (const seq of options.seq ?? m.seq[mask]) {
+      add(attentionCase({ ...BASE, seq, mask, ...(mask === 'window' ? { window: options.window } : {}) }, 'seq'));
+    }
+  }
+  const at = { ...BASE, seq: m.sweepLength, mask: 'none' as const };
+  for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
+  for (const headDim of m.headDim) add(attentionCase({ ...at, headDim }, 'head-size'));
+  for (const batch of m.batch) add(attentionCase({ ...at, batch }, 'batch'));
+  for (const seq of m.encoder) add(encoderCase(options.encoder.spec, options.encoder.source, seq));
+  return cases;
+}
+
+/** FLOPs of one run of a case. */
+export function caseFlops(c: BenchCase): Flops {
+  if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
+  const mask = c.mask === 'causal' ? { causal: true } : c.mask === 'window' ? { window: { left: c.window!, right: c.window! } } : {};
+  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, mask);
+}
+
+/** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
+export function describeCase(c: BenchCase): string {
+  if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
+  const mask = c.mask === 'window' ? `window±${c.window}` : c.mask;
+  return `${mask} B${c.batch} H${c.heads} S${c.seq} D${c.headDim}`;
+}

@@ -1,0 +1,88 @@
+/**
+ * From command-line options to what runs: the engines, the cases, the timing settings and the limits.
+ */
+import { buildMatrix, type BenchCase } from './cases.js';
+import type { EngineDescriptor } from './engine.js';
+import { parseList, selectCases, selectEngines } from './filters.js';
+import type { Limits } from './gates.js';
+import type { MeasureSettings } from './measure.js';
+import type { RunConfig } from './results.js';
+import type { ModelSpec } from '@attnkit/core';
+
+/** Options of a run, as parsed from the command line. */
+export interface RunOptions {
+  readonly full?: boolean;
+  readonly backend?: string | string[];
+  readonly case?: string | string[];
+  readonly peers?: boolean;
+  readonly seq?: string | number | (string | number)[];
+  readonly window?: number;
+  readonly seed?: number;
+  /** Seconds. */
+  readonly maxRunTime?: number;
+  /** GiB. */
+  readonly maxMemory?: number;
+  readonly runs?: number;
+  readonly warmup?: number;
+}
+
+/** Timing settings of each mode. */
+export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number }> = {
+  quick: { warmup: 1, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 4000, maxRunMs: 1500 },
+  full: { warmup: 2, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
+};
+
+/** Everything a run needs. */
+export interface RunPlan {
+  readonly engines: EngineDescriptor[];
+  readonly cases: BenchCase[];
+  readonly config: RunConfig;
+  readonly limits: Limits;
+}
+
+function positiveInts(value: RunOptions['seq'], name: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  const list = parseList((Array.isArray(value) ? value : [value]).map(String));
+  const nums = list.map(Number);
+  const bad = list.find((_, i) => !Number.isInteger(nums[i]) || nums[i]! < 1);
+  if (bad !== undefined) throw new Error(`${name}: "${bad}" is not a positive integer`);
+  return nums;
+}
+
+/** Builds the plan of a run from options, the engine catalog and the encoder spec. */
+export function planRun(
+  options: RunOptions,
+  catalog: readonly EngineDescriptor[],
+  encoder: { spec: ModelSpec; source: string },
+  argv: readonly string[],
+  totalMemoryBytes: number,
+): RunPlan {
+  const mode = options.full ? 'full' : 'quick';
+  const base = SETTINGS[mode];
+  const window = options.window ?? 128;
+  if (!Number.isInteger(window) || window < 0) throw new Error(`--window: expected an integer >= 0, got ${options.window}`);
+  const seq = positiveInts(options.seq, '--seq');
+  const backendFilter = parseList(options.backend);
+  const caseFilter = parseList(options.case);
+  const peers = options.peers !== false;
+  const engines = selectEngines(catalog, backendFilter, peers);
+  const cases = selectCases(buildMatrix({ full: mode === 'full', window, encoder, ...(seq ? { seq } : {}) }), caseFilter);
+  const settings: MeasureSettings = {
+    warmup: options.warmup ?? base.warmup,
+    minRuns: options.runs ?? base.minRuns,
+    maxRuns: Math.max(options.runs ?? 0, base.maxRuns),
+    minTimeMs: base.minTimeMs,
+    maxTimeMs: base.maxTimeMs,
+  };
+  const maxRunMs = options.maxRunTime !== undefined ? options.maxRunTime * 1000 : base.maxRunMs;
+  const maxBytes = options.maxMemory !== undefined ? options.maxMemory * 2 ** 30 : Math.min(mode === 'full' ? 8 * 2 ** 30 : 4 * 2 ** 30, totalMemoryBytes / 3);
+  return {
+    engines,
+    cases,
+    limits: { maxRunMs, maxBytes },
+    config: {
+      mode, argv, backendFilter, caseFilter, peers, settings, maxRunMs, maxBytes,
+      seed: options.seed ?? 1, window, encoderSpecSource: encoder.source,
+    },
+  };
+}

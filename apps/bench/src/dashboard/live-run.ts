@@ -1,0 +1,123 @@
+/**
+ * "Run in this browser": the browser engines run the chosen preset live in the page, one job after the
+ * other, with the same timing loop, limits, ratios and output checks as the command line; the outcome is
+ * a results file (`source: 'browser'`) that the page adds to its charts. Memory is not measured here.
+ */
+import { spec as encoderSpec, source as encoderSource } from 'attnkit:encoder-spec';
+import { attentionCase, encoderCase, type BenchCase } from '../cases.js';
+import { gflops } from '../flops.js';
+import { caseFlops } from '../cases.js';
+import type { EngineDescriptor } from '../engine.js';
+import { RunLedger } from '../gates.js';
+import { runJob } from '../job.js';
+import type { MeasureSettings } from '../measure.js';
+import { compareResults, DEFINITIONS, RESULTS_SCHEMA, type BenchResult, type EngineEntry, type ResultsFile } from '../results.js';
+import { summarize } from '../stats.js';
+
+/** Sizes of an in-browser run. */
+export type Preset = 'tiny' | 'quick';
+
+/** The cases of a preset. */
+export function presetCases(preset: Preset): BenchCase[] {
+  if (preset === 'tiny') {
+    const base = { batch: 1, heads: 2, headDim: 16 };
+    return [
+      attentionCase({ ...base, seq: 32, mask: 'none' }, 'seq'),
+      attentionCase({ ...base, seq: 64, mask: 'none' }, 'seq'),
+      attentionCase({ ...base, seq: 64, mask: 'causal' }, 'seq'),
+      encoderCase(encoderSpec, encoderSource, 32),
+    ];
+  }
+  const base = { batch: 1, heads: 8, headDim: 64 };
+  return [
+    ...[128, 512, 1024].map((seq) => attentionCase({ ...base, seq, mask: 'none' }, 'seq')),
+    attentionCase({ ...base, seq: 1024, mask: 'causal' }, 'seq'),
+    attentionCase({ ...base, seq: 1024, mask: 'window', window: 128 }, 'seq'),
+    encoderCase(encoderSpec, encoderSource, 500),
+  ];
+}
+
+const SETTINGS: MeasureSettings = { warmup: 1, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000 };
+const LIMITS = { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 };
+
+/** What the run reports while it goes. */
+export interface LiveProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly text: string;
+}
+
+const nextFrame = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** Runs `engines` (chosen from `catalog`) on the preset's cases in this page. */
+export async function runInBrowser(catalog: readonly EngineDescriptor[], engineIds: readonly string[], preset: Preset, onProgress: (p: LiveProgress) => void): Promise<ResultsFile> {
+  const chosen = catalog.filter((d) => engineIds.includes(d.id));
+  const cases = presetCases(preset);
+  const entries: EngineEntry[] = [];
+  for (const d of chosen) {
+    onProgress({ done: 0, total: 1, text: `probing ${d.id}…` });
+    let probe;
+    try {
+      probe = await (await d.load()).probe();
+    } catch (e) {
+      probe = { available: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+    entries.push({ id: d.id, kind: d.kind, description: d.description, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) });
+  }
+  const available = chosen.filter((d) => entries.find((e) => e.id === d.id)!.available);
+  const total = available.length * cases.length;
+  const ledger = new RunLedger();
+  const results: BenchResult[] = [];
+  let done = 0;
+  for (const c of cases) {
+    for (const d of available) {
+      onProgress({ done, total, text: `${d.id} on ${c.id}` });
+      await nextFrame();
+      results.push(await runOne(d, c));
+      done++;
+    }
+  }
+  onProgress({ done, total, text: 'done' });
+  const kinds = new Map(chosen.map((d) => [d.id, d.kind]));
+  const nav = navigator as Navigator & { deviceMemory?: number };
+  return {
+    schema: RESULTS_SCHEMA,
+    createdAt: new Date().toISOString(),
+    source: 'browser',
+    machine: {
+      platform: nav.platform || 'browser', arch: '', os: nav.platform || '', cpu: 'unknown (browser)',
+      cores: nav.hardwareConcurrency ?? 0, memoryBytes: (nav.deviceMemory ?? 0) * 2 ** 30, node: null,
+      userAgent: nav.userAgent,
+      adapters: entries.filter((e) => e.id === 'webgpu' && e.available && e.reason).map((e) => e.reason!),
+    },
+    config: {
+      mode: 'browser', argv: [`preset=${preset}`], backendFilter: [...engineIds], caseFilter: [], peers: chosen.some((d) => d.kind === 'peer'),
+      settings: SETTINGS, maxRunMs: LIMITS.maxRunMs, maxBytes: LIMITS.maxBytes, seed: 1, window: 128, encoderSpecSource: encoderSource,
+    },
+    definitions: DEFINITIONS,
+    engines: entries,
+    cases,
+    results: compareResults(results, (id) => kinds.get(id)),
+  };
+
+  async function runOne(d: EngineDescriptor, c: BenchCase): Promise<BenchResult> {
+    const base = { engine: d.id, case: c.id };
+    const skip = ledger.gate(d, c, LIMITS);
+    if (skip) return { ...base, status: 'skipped', reason: skip };
+    const o = await runJob(await d.load(), c, SETTINGS, 1, () => performance.now(), {
+      onRun: (n, phase) => onProgress({ done, total, text: `${d.id} on ${c.id} (${phase === 'warmup' ? 'warm-up' : 'run'} ${n})` }),
+    });
+    if (o.status !== 'ok') {
+      if (o.status === 'failed') ledger.recordFailure(d.id, c);
+      return { ...base, status: o.status, reason: o.reason };
+    }
+    const stats = summarize(o.timesMs);
+    ledger.recordTime(d.id, c, stats.median);
+    const flops = caseFlops(c);
+    return {
+      ...base, status: 'ok', prepareMs: o.prepareMs, warmupMs: o.warmupMs, timesMs: o.timesMs, stats,
+      gflops: { useful: gflops(flops.useful, stats.median), dense: gflops(flops.dense, stats.median) },
+      sample: o.sample, ...(o.cutShort ? { cutShort: o.cutShort } : {}),
+    };
+  }
+}

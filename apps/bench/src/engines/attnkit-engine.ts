@@ -1,0 +1,90 @@
+/**
+ * An attnkit backend as a benchmark engine: loaded through its plugin (probe, then create), run through
+ * the public `Backend` interface a user calls (`attention`, `compile` then `Model.run`).
+ */
+import { missingFeatures, type BackendPlugin, type Feature } from '@attnkit/core';
+import type { BenchCase } from '../cases.js';
+import { messageOf, type Engine, type EngineSession } from '../engine.js';
+
+/** How to get a backend plugin; rejects when its package is missing or not built. */
+export type PluginLoader = () => Promise<BackendPlugin>;
+
+/**
+ * Imports `specifier` and returns its `plugin` export. The import is by name at run time, so a backend
+ * package that is absent or not built makes only its engine unavailable.
+ */
+export function pluginFrom(specifier: string, exportName = 'plugin'): PluginLoader {
+  return async () => {
+    const mod = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
+    const plugin = mod[exportName] as BackendPlugin | undefined;
+    if (!plugin || typeof plugin.probe !== 'function') throw new Error(`${specifier} exports no backend plugin named "${exportName}"`);
+    return plugin;
+  };
+}
+
+function featuresOf(c: BenchCase): Feature[] {
+  if (c.kind === 'encoder') return ['models'];
+  if (c.mask === 'causal') return ['causal'];
+  if (c.mask === 'window') return ['window'];
+  return [];
+}
+
+/**
+ * Wraps a backend plugin. `createOptions` go to `plugin.create` (e.g. which TensorFlow.js backend).
+ *
+ * @example
+ * ```ts
+ * const engine = attnkitEngine(async () => tsPlugin);
+ * ```
+ */
+export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engine {
+  return {
+    async probe() {
+      let plugin: BackendPlugin;
+      try {
+        plugin = await load();
+      } catch (e) {
+        return { available: false, reason: `cannot load the backend: ${messageOf(e)}` };
+      }
+      try {
+        const p = (await plugin.probe()) as { available: boolean; reason?: string; adapter?: { name?: unknown } };
+        const adapter = typeof p.adapter?.name === 'string' ? { info: { adapter: p.adapter.name } } : {};
+        return { available: p.available, ...(p.reason !== undefined ? { reason: p.reason } : {}), ...adapter };
+      } catch (e) {
+        return { available: false, reason: `probe threw: ${messageOf(e)}` };
+      }
+    },
+    async open(): Promise<EngineSession> {
+      const plugin = await load();
+      const backend = await plugin.create(createOptions);
+      return {
+        info: { backend: backend.name, ...backend.info },
+        unsupported(c) {
+          const missing = missingFeatures(backend.capabilities, featuresOf(c));
+          if (missing.length > 0) return `backend "${backend.name}" lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`;
+          const max = backend.capabilities.maxKeyLength;
+          if (c.kind === 'attention' && max !== undefined && c.seq > max) return `backend "${backend.name}" accepts at most ${max} keys per call`;
+          return undefined;
+        },
+        async prepare(c, inputs) {
+          if (c.kind === 'encoder' && inputs.kind === 'encoder') {
+            const model = await backend.compile(c.spec, inputs.weights);
+            return {
+              run: async () => (await model.run(inputs.input)).logits.data,
+              dispose: () => model.dispose(),
+            };
+          }
+          if (c.kind === 'attention' && inputs.kind === 'attention') {
+            const options = c.mask === 'causal' ? { causal: true } : c.mask === 'window' ? { window: { left: c.window!, right: c.window! } } : {};
+            return {
+              run: async () => (await backend.attention(inputs.q, inputs.k, inputs.v, options)).output.data,
+              dispose: async () => undefined,
+            };
+          }
+          throw new Error(`inputs of kind ${inputs.kind} do not fit case ${c.id}`);
+        },
+        dispose: () => backend.dispose(),
+      };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The runner's limits, applied before a job starts: a case is skipped, with the reason printed, when its
+ * run would take too long at the rate the engine showed on smaller cases, when the engine is known to need
+ * more memory than allowed, or when the engine already failed on a smaller case of the same family.
+ */
+import { caseFlops, type BenchCase } from './cases.js';
+import type { EngineDescriptor } from './engine.js';
+
+/** The limits of a run. */
+export interface Limits {
+  /** Largest estimated time of one run, in milliseconds. */
+  readonly maxRunMs: number;
+  /** Largest known extra memory of one run, in bytes. */
+  readonly maxBytes: number;
+}
+
+function rateKey(engine: string, c: BenchCase): string {
+  return c.kind === 'encoder' ? `${engine}|encoder` : `${engine}|attention|${c.mask}`;
+}
+
+const fmtS = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const fmtGiB = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** What the runner learned so far in this run: each engine's best rate and its failures. */
+export class RunLedger {
+  /** Best useful FLOPs per millisecond by engine, case kind and mask. */
+  private readonly rates = new Map<string, number>();
+  /** Smallest failed length by engine and case family. */
+  private readonly failures = new Map<string, number>();
+
+  /** Records a measured median time. */
+  recordTime(engine: string, c: BenchCase, medianMs: number): void {
+    const rate = caseFlops(c).useful / medianMs;
+    const key = rateKey(engine, c);
+    this.rates.set(key, Math.max(this.rates.get(key) ?? 0, rate));
+  }
+
+  /** Records a failure. */
+  recordFailure(engine: string, c: BenchCase): void {
+    const key = `${engine}|${c.family}`;
+    this.failures.set(key, Math.min(this.failures.get(key) ?? Infinity, c.seq));
+  }
+
+  /**
+   * Estimated milliseconds of one run: from the rate on the same kind of case, or else, for attention,
+   * from the unmasked rate applied to every (query, key) pair (as if the mask saved nothing).
+   */
+  estimateMs(engine: string, c: BenchCase): { ms: number; gflops: number } | undefined {
+    const flops = caseFlops(c);
+    const same = this.rates.get(rateKey(engine, c));
+    if (same) return { ms: flops.useful / same, gflops: same / 1e6 };
+    if (c.kind === 'attention') {
+      const dense = this.rates.get(`${engine}|attention|none`);
+      if (dense) return { ms: flops.dense / dense, gflops: dense / 1e6 };
+    }
+    return undefined;
+  }
+
+  /** Why the job should not run, or `undefined`. */
+  gate(d: EngineDescriptor, c: BenchCase, limits: Limits): string | undefined {
+    const failedAt = this.failures.get(`${d.id}|${c.family}`);
+    if (failedAt !== undefined && c.seq > failedAt) return `skipped: failed on the shorter S=${failedAt} of this family`;
+    const bytes = d.estimateBytes?.(c);
+    if (bytes !== undefined && bytes > limits.maxBytes) {
+      return `skipped: needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;
+    }
+    const est = this.estimateMs(d.id, c);
+    if (est && est.ms > limits.maxRunMs) {
+      return `skipped: one run would take about ${fmtS(est.ms)} at the ${est.gflops.toPrecision(2)} GFLOP/s seen on smaller cases (limit ${fmtS(limits.maxRunMs)} per run; --max-run-time or --full raises it)`;
+    }
+    return undefined;
+  }
+}

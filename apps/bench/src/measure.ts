@@ -1,0 +1,68 @@
+/**
+ * The timing loop: warm-up runs, then timed runs until there are at least `minRuns` and `minTimeMs` has
+ * passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case cannot hold up the
+ * run. Each run is timed on its own, from the call to its resolved output.
+ */
+
+/** Settings of the timing loop. */
+export interface MeasureSettings {
+  /** Untimed runs first (compilation, caches, lazy initialisation). */
+  readonly warmup: number;
+  readonly minRuns: number;
+  readonly maxRuns: number;
+  /** Keep running (up to `maxRuns`) until the timed runs add up to this. */
+  readonly minTimeMs: number;
+  /** Stop after this much time in timed runs, even below `minRuns` (at least one run is always timed). */
+  readonly maxTimeMs: number;
+}
+
+/** What the loop measured. */
+export interface Measurement {
+  /** Milliseconds of each warm-up run. */
+  readonly warmupMs: number[];
+  /** Milliseconds of each timed run. */
+  readonly timesMs: number[];
+  /** Why the loop stopped before `minRuns`, if it did. */
+  readonly cutShort?: string;
+  /** The output of the last run. */
+  readonly output: Float32Array;
+}
+
+/**
+ * Runs `run` under the timing loop. `now` is a millisecond clock (`performance.now`); `onRun` is told of
+ * each finished run (for progress).
+ */
+export async function measure(
+  run: () => Promise<Float32Array>,
+  s: MeasureSettings,
+  now: () => number,
+  onRun?: (done: number, phase: 'warmup' | 'timed') => void,
+): Promise<Measurement> {
+  const warmupMs: number[] = [];
+  let output: Float32Array | undefined;
+  for (let i = 0; i < s.warmup; i++) {
+    const t0 = now();
+    output = await run();
+    warmupMs.push(now() - t0);
+    onRun?.(i + 1, 'warmup');
+    // One warm-up run that already takes most of the budget is enough.
+    if (warmupMs[i]! > s.maxTimeMs / 2) break;
+  }
+  const timesMs: number[] = [];
+  let spent = 0;
+  let cutShort: string | undefined;
+  while (timesMs.length < s.maxRuns) {
+    if (timesMs.length >= s.minRuns && spent >= s.minTimeMs) break;
+    if (timesMs.length >= 1 && spent >= s.maxTimeMs) {
+      if (timesMs.length < s.minRuns) cutShort = `stopped after ${timesMs.length} of ${s.minRuns} runs: ${Math.round(spent)} ms spent (limit ${s.maxTimeMs} ms)`;
+      break;
+    }
+    const t0 = now();
+    output = await run();
+    const ms = now() - t0;
+    timesMs.push(ms);
+    spent += ms;
+    onRun?.(timesMs.length, 'timed');
+  }
+  return { warmupMs, timesMs, output: output!, ...(cutShort ? { cutShort } : {}) };
+}
