@@ -1,0 +1,4 @@
+import { runConformance } from '@attnkit/conformance/vitest';
+import { plugin } from './node.js';
+
+runConformance(plugin, { createOptions: { checkErrors: true } });

@@ -1,0 +1,171 @@
+/**
+ * The fused attention kernel, flash-attention style.
+ *
+ * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys, Dk/Dv head sizes (compile-time
+ * DK/DV). q `[chunk units·G, Sq, Dk]`, k `[chunk units, T, Dk]`, v `[chunk units, T, Dv]`, out
+ * `[chunk units·G, Sq, Dv]` (or packed `[B, Sq, Hq·Dv]`).
+ *
+ * Grid: x = query tile (TQ rows), y = (unit, head of the group) of this chunk. Each row is owned by L
+ * invocations ("lanes"): lane l holds q[d] and the output accumulator for d ≡ l (mod L); with L > 1 the
+ * partial dot products are summed by a subgroup xor-shuffle butterfly (L ≤ the subgroup size, so the L
+ * lanes of a row are always in one subgroup). The workgroup first takes the union of its rows' bands
+ * (core's keyBand), then streams only the key tiles inside it: TK keys and values at a time through
+ * workgroup memory. Per tile each row computes its TK scores, the tile maximum, rescales its running sum
+ * and accumulator once (online softmax), and adds p·v. A row that sees nothing writes zeros. No Sq×T
+ * buffer exists.
+ */
+import { attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+
+/** Compile-time shape of one fused variant. */
+export interface FusedShape {
+  /** Head sizes the variant holds (Dk ≤ dk, Dv ≤ dv; the real ones are uniforms). */
+  readonly dk: number;
+  readonly dv: number;
+  /** Query rows per workgroup. */
+  readonly tq: number;
+  /** Keys per tile (≤ 32: visibility is a bit mask). */
+  readonly tk: number;
+  /** Lanes per row (1, or a power of two ≤ the subgroup size). */
+  readonly lanes: number;
+}
+
+/** The WGSL of a fused variant. Bindings: P, q, k, v, mask, aux, out. */
+export function fusedAttentionWgsl(s: FusedShape): string {
+  const L = s.lanes;
+  const qn = Math.ceil(s.dk / L), vn = Math.ceil(s.dv / L);
+  return /* wgsl */ `${L > 1 ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : ''}
+const TQ: u32 = ${s.tq}u;
+const TK: u32 = ${s.tk}u;
+const L: u32 = ${L}u;
+const QN: u32 = ${qn}u;
+const VN: u32 = ${vn}u;
+const NT: u32 = ${s.tq * L}u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<u32>;
+@group(0) @binding(5) var<storage, read> aux: array<u32>;
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+${attentionCommon()}
+var<workgroup> kt: array<f32, ${s.tk * s.dk}>;
+var<workgroup> vt: array<f32, ${s.tk * s.dv}>;
+var<workgroup> wLo: atomic<i32>;
+var<workgroup> wHi: atomic<i32>;
+var<workgroup> span: vec2<i32>;
+
+@compute @workgroup_size(${s.tq * L})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let r = lid / L;
+  let lane = lid % L;
+  let i = wg.x * TQ + r;
+  let rowOk = i < P.Sq;
+  let iq = min(i, P.Sq - 1u);
+  let bh = wg.y;
+  let ul = bh / P.G;
+  let u = P.unit0 + ul;
+  let b = u / P.Hkv;
+  let h = (u % P.Hkv) * P.G + bh % P.G;
+  let off = batchOffset(b);
+  var band = rowBand(b, iq, off);
+  if (!rowOk) { band = vec2<i32>(0, 0); }
+
+  // The union of the rows' bands: key tiles outside it are never loaded.
+  if (lid == 0u) {
+    atomicStore(&wLo, i32(P.T));
+    atomicStore(&wHi, 0);
+  }
+  workgroupBarrier();
+  if (band.y > band.x) {
+    atomicMin(&wLo, band.x);
+    atomicMax(&wHi, band.y);
+  }
+  workgroupBarrier();
+  if (lid == 0u) { span = vec2<i32>(atomicLoad(&wLo), atomicLoad(&wHi)); }
+  let keys = workgroupUniformLoad(&span);
+
+  let DK = P.Dk;
+  let DV = P.Dv;
+  var qv: array<f32, QN>;
+  let qBase = (bh * P.Sq + iq) * DK;
+  for (var t = 0u; t < QN; t++) {
+    let d = lane + t * L;
+    qv[t] = select(0.0, q[qBase + min(d, DK - 1u)], d < DK);
+  }
+  var acc: array<f32, VN>;
+  var m = NEG;
+  var l = 0.0;
+  let kBase = ul * P.T * DK;
+  let vBase = ul * P.T * DV;
+  var gp = 0u;
+  var gEnd = 0u;
+  if (P.graph != 0u) {
+    gp = aux[P.goOff + iq];
+    gEnd = aux[P.goOff + iq + 1u];
+  }
+  let terms = P.maskKind != 0u || P.alibi != 0u;
+  for (var j0 = keys.x; j0 < keys.y; j0 += i32(TK)) {
+    let n = u32(min(i32(TK), keys.y - j0));
+    let k0 = kBase + u32(j0) * DK;
+    for (var x = lid; x < n * DK; x += NT) { kt[x] = k[k0 + x]; }
+    let v0 = vBase + u32(j0) * DV;
+    for (var x = lid; x < n * DV; x += NT) { vt[x] = v[v0 + x]; }
+    workgroupBarrier();
+    var sc: array<f32, TK>;
+    var vis = 0u;
+    var tmax = NEG;
+    ${L === 1 ? 'if (band.x < j0 + i32(n) && band.y > j0) {' : '{'}
+      for (var c = 0u; c < TK; c++) {
+        let kc = min(c, n - 1u) * DK;
+        var dot = 0.0;
+        for (var t = 0u; t < QN; t++) {
+          let d = lane + t * L;
+          if (d < DK) { dot += qv[t] * kt[kc + d]; }
+        }
+${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffleXor(dot, o); }' : ''}
+        let j = j0 + i32(c);
+        var x = dot * P.scale;
+        ${SOFTCAP}
+        var ok = c < n && j >= band.x && j < band.y;
+        if (P.graph != 0u) {
+          loop {
+            if (gp >= gEnd || i32(aux[P.gkOff + gp]) >= j) { break; }
+            gp++;
+          }
+          ok = ok && gp < gEnd && i32(aux[P.gkOff + gp]) == j;
+        }
+        if (ok && terms) { ok = applyTerms(b, h, iq, u32(j), off, &x); }
+        if (ok) {
+          vis |= 1u << c;
+          tmax = max(tmax, x);
+        }
+        sc[c] = x;
+      }
+    }
+    if (vis != 0u) {
+      let mNew = max(m, tmax);
+      let corr = select(exp(m - mNew), 0.0, m == NEG);
+      l *= corr;
+      for (var t = 0u; t < VN; t++) { acc[t] *= corr; }
+      for (var c = 0u; c < TK; c++) {
+        if ((vis & (1u << c)) != 0u) {
+          let p = exp(sc[c] - mNew);
+          l += p;
+          for (var t = 0u; t < VN; t++) { acc[t] += p * vt[c * DV + min(lane + t * L, DV - 1u)]; }
+        }
+      }
+      m = mNew;
+    }
+    workgroupBarrier();
+  }
+  if (rowOk) {
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    for (var t = 0u; t < VN; t++) {
+      let d = lane + t * L;
+      if (d < DV) { out[outIndex(bh, b, h, i, d, DV)] = acc[t] * inv; }
+    }
+  }
+}
+`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The straightforward three-pass attention: (1) every score of `[Sq, T]` per head into a buffer, (2) a
+ * softmax per row in place, (3) the weighted sum of values. It materialises the Sq×T scores, so it serves
+ * the calls that ask for weights, and it is the baseline the fused kernel is measured against.
+ *
+ * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys, Dk/Dv head sizes. Per chunk: q
+ * `[units·G, Sq, Dk]`, k `[units, T, Dk]`, v `[units, T, Dv]`, s and w `[units·G, Sq, T]` as float bits
+ * (-Infinity bits = hidden), out `[units·G, Sq, Dv]` or packed `[B, Sq, Hq·Dv]`.
+ */
+import { attentionBasics, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+
+const HEADER = `@group(0) @binding(0) var<uniform> P: Params;`;
+
+/** Pass 1: scores. Bindings: P, q, k, mask, aux, s, w. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
+export function scoresWgsl(): string {
+  return /* wgsl */ `
+${HEADER}
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> mask: array<u32>;
+@group(0) @binding(4) var<storage, read> aux: array<u32>;
+@group(0) @binding(5) var<storage, read_write> s: array<u32>;
+@group(0) @binding(6) var<storage, read_write> w: array<u32>;
+${attentionCommon()}
+fn graphHas(i: u32, j: i32) -> bool {
+  var lo = aux[P.goOff + i];
+  var hi = aux[P.goOff + i + 1u];
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    let x = i32(aux[P.gkOff + mid]);
+    if (x == j) { return true; }
+    if (x < j) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return false;
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let j = gid.x;
+  let i = gid.y;
+  if (j >= P.T || i >= P.Sq) { return; }
+  let bh = wg.z;
+  let ul = bh / P.G;
+  let u = P.unit0 + ul;
+  let b = u / P.Hkv;
+  let h = (u % P.Hkv) * P.G + bh % P.G;
+  let off = batchOffset(b);
+  let band = rowBand(b, i, off);
+  let qo = (bh * P.Sq + i) * P.Dk;
+  let ko = (ul * P.T + j) * P.Dk;
+  var dot = 0.0;
+  for (var d = 0u; d < P.Dk; d++) { dot += q[qo + d] * k[ko + d]; }
+  let raw = dot * P.scale;
+  var x = raw;
+  ${SOFTCAP}
+  let capped = x;
+  var ok = i32(j) >= band.x && i32(j) < band.y;
+  if (ok && P.graph != 0u) { ok = graphHas(i, i32(j)); }
+  if (ok) { ok = applyTerms(b, h, i, j, off, &x); }
+  let idx = (bh * P.Sq + i) * P.T + j;
+  let masked = select(NEG_INF_BITS, bitcast<u32>(x), ok);
+  s[idx] = masked;
+  if (P.mode == 1u) { w[idx] = bitcast<u32>(raw); }
+  if (P.mode == 2u) { w[idx] = bitcast<u32>(capped); }
+  if (P.mode == 3u) { w[idx] = masked; }
+}
+`;
+}
+
+/** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). Bindings: P, s. */
+export function softmaxWgsl(): string {
+  return /* wgsl */ `
+${HEADER}
+@group(0) @binding(1) var<storage, read_write> s: array<u32>;
+${attentionBasics()}
+var<workgroup> red: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let row = (wg.y * P.Sq + wg.x) * P.T;
+  var mx = NEG;
+  for (var j = lid; j < P.T; j += 64u) {
+    let bits = s[row + j];
+    if (bits != NEG_INF_BITS) { mx = max(mx, bitcast<f32>(bits)); }
+  }
+  red[lid] = mx;
+  workgroupBarrier();
+  for (var o = 32u; o > 0u; o = o >> 1u) {
+    if (lid < o) { red[lid] = max(red[lid], red[lid + o]); }
+    workgroupBarrier();
+  }
+  let m = red[0];
+  workgroupBarrier();
+  var sum = 0.0;
+  for (var j = lid; j < P.T; j += 64u) {
+    let bits = s[row + j];
+    if (bits != NEG_INF_BITS) { sum += exp(bitcast<f32>(bits) - m); }
+  }
+  red[lid] = sum;
+  workgroupBarrier();
+  for (var o = 32u; o > 0u; o = o >> 1u) {
+    if (lid < o) { red[lid] = red[lid] + red[lid + o]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  for (var j = lid; j < P.T; j += 64u) {
+    let bits = s[row + j];
+    var p = 0.0;
+    if (bits != NEG_INF_BITS) { p = exp(bitcast<f32>(bits) - m) / total; }
+    s[row + j] = bitcast<u32>(p);
+  }
+}
+`;
+}
+
+/** Pass 3: out = probabilities · v. Bindings: P, s (probabilities), v, out. */
+export function weightedSumWgsl(): string {
+  return /* wgsl */ `
+${HEADER}
+@group(0) @binding(1) var<storage, read> s: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+${attentionBasics()}
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let d = gid.x;
+  let i = gid.y;
+  let DV = P.Dv;
+  if (d >= DV || i >= P.Sq) { return; }
+  let bh = wg.z;
+  let ul = bh / P.G;
+  let u = P.unit0 + ul;
+  let b = u / P.Hkv;
+  let h = (u % P.Hkv) * P.G + bh % P.G;
+  let row = (bh * P.Sq + i) * P.T;
+  let vo = ul * P.T * DV + d;
+  var acc = 0.0;
+  for (var j = 0u; j < P.T; j++) { acc += s[row + j] * v[vo + j * DV]; }
+  out[outIndex(bh, b, h, i, d, DV)] = acc;
+}
+`;
+}

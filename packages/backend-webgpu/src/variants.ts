@@ -1,0 +1,58 @@
+/**
+ * Kernel variants chosen from the device's limits.
+ *
+ * - Lanes per query row: 1, or with the `subgroups` feature a power of two up to the smallest subgroup
+ *   size (at most 8, and at most the head-size bucket / 8 so each lane keeps ≥ 8 elements), so a row's
+ *   lanes always share a subgroup and sum their dot products with xor-shuffles.
+ * - Keys per tile: as many as fit K and V tiles in the workgroup storage, at most 32; at most 8 on a
+ *   software (fallback) adapter, whose shader compiler unrolls the per-tile loop (compile time and
+ *   register spills grow with the tile there).
+ * - Rows per workgroup: 64 invocations in all (the portable sweet spot; WebGPU guarantees 256); a
+ *   single query (decoding) gets one row.
+ * Head sizes too large for registers (more than 128 values per lane) use the three-pass kernel.
+ */
+import type { DeviceProfile } from './gpu-context.js';
+import type { FusedShape } from './flash-attention.wgsl.js';
+
+/** Which attention kernel to use: `auto` (fused unless weights are requested), or forced. */
+export type AttentionKernelChoice = 'auto' | 'fused' | 'three-pass';
+
+/** Invocations per fused workgroup. */
+const THREADS = 64;
+/** Largest per-lane register array (q slice, accumulator slice). */
+const MAX_PER_LANE = 128;
+
+function floorPow2(x: number): number {
+  return x < 1 ? 0 : 2 ** Math.floor(Math.log2(x));
+}
+
+/**
+ * The fused variant for this device and shape, or `undefined` when only the three-pass kernel fits.
+ * @param subgroups allow the subgroup variant (when the device has the feature)
+ */
+export function fusedShape(profile: DeviceProfile, dk: number, dv: number, sq: number, subgroups = true): FusedShape | undefined {
+  const bk = bucket(dk), bv = bucket(dv);
+  let lanes = 1;
+  if (subgroups && profile.subgroupMinSize >= 2) lanes = Math.max(1, Math.min(floorPow2(profile.subgroupMinSize), 8, bk / 8));
+  if (bk / lanes > MAX_PER_LANE || bv / lanes > MAX_PER_LANE) return undefined;
+  const budget = profile.maxWorkgroupStorage - 64;
+  const tk = Math.min(profile.software ? 8 : 32, floorPow2(budget / (4 * (bk + bv))));
+  if (tk < 4) return undefined;
+  const threads = Math.min(THREADS, floorPow2(profile.maxInvocations), floorPow2(profile.maxWorkgroupSizeX));
+  // Decoding (one query) gets a one-row variant; everything else the full tile.
+  const tq = sq === 1 ? 1 : Math.max(1, threads / lanes);
+  return { dk: bk, dv: bv, tq, tk, lanes };
+}
+
+/**
+ * Head sizes are compiled in buckets (powers of two, at least 32): a handful of pipelines serves every
+ * shape, so shader compilation (slow on software adapters) happens a few times, not per head size.
+ */
+export function bucket(d: number): number {
+  return Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, d))));
+}
+
+/** Cache key of a fused shape. */
+export function shapeKey(s: FusedShape): string {
+  return `dk${s.dk}dv${s.dv}q${s.tq}k${s.tk}l${s.lanes}`;
+}

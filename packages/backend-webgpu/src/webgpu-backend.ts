@@ -1,0 +1,90 @@
+/**
+ * The WebGPU backend: kernels on one device, wrapped by core's `defineBackend`.
+ */
+import { ALL_FEATURES, BackendError, capabilities, defineBackend, type Backend, type Capabilities } from '@attnkit/core';
+import { runAttention } from './attention-run.js';
+import { GpuContext } from './gpu-context.js';
+import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, type AdapterSummary, type GpuSource } from './gpu-source.js';
+import { compileModel } from './model.js';
+import type { AttentionKernelChoice } from './variants.js';
+
+/** Options of {@link createWebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /** The `GPU` object to ask for an adapter (default: the platform's, see the package README). */
+  readonly gpu?: GPU;
+  /** An adapter to request the device from (it must not have been used for a device yet). */
+  readonly adapter?: GPUAdapter;
+  /** A device to run on; the backend then never destroys it. */
+  readonly device?: GPUDevice;
+  /** Passed to `requestAdapter`. */
+  readonly powerPreference?: GPUPowerPreference;
+  /** Attention kernel: `auto` (default: fused, three-pass when weights are requested), or forced. */
+  readonly kernel?: AttentionKernelChoice;
+  /** Use subgroup operations when the adapter has them (default true). */
+  readonly subgroups?: boolean;
+  /** Wrap every submission in validation and out-of-memory error scopes and fail on any error (default true). */
+  readonly checkErrors?: boolean;
+  /** Bind at most this many bytes per storage buffer (default: the device's limit); larger work is split. */
+  readonly maxBindingSize?: number;
+}
+
+/** Every feature of the suite: the kernels implement all of them. */
+export const webGpuCapabilities: Capabilities = capabilities(ALL_FEATURES);
+
+const LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** Creates the backend on the platform's GPU, or on the given gpu, adapter or device. */
+export async function createBackendWith(source: GpuSource, options: WebGpuBackendOptions = {}): Promise<Backend> {
+  let device = options.device;
+  let summary: AdapterSummary | undefined;
+  let subgroupMinSize: number | undefined;
+  const keepAlive: unknown[] = [];
+  if (!device) {
+    let adapter = options.adapter;
+    if (!adapter) {
+      const gpu = options.gpu ?? (await source().catch((e: Error) => { throw new BackendError('webgpu', e.message, e); }));
+      adapter = (await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined)) ?? undefined;
+      if (!adapter) throw new BackendError('webgpu', NO_ADAPTER_HINT);
+      keepAlive.push(gpu);
+    }
+    keepAlive.push(adapter);
+    summary = summarizeAdapter(adapter);
+    subgroupMinSize = summary.subgroups?.[0];
+    const features: GPUFeatureName[] = options.subgroups !== false && summary.subgroups ? ['subgroups' as GPUFeatureName] : [];
+    const requiredLimits: Record<string, number> = {};
+    for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
+    try {
+      device = await adapter.requestDevice({ label: 'attnkit', requiredFeatures: features, requiredLimits });
+    } catch (e) {
+      throw new BackendError('webgpu', `requestDevice failed: ${(e as Error)?.message ?? String(e)}`, e);
+    }
+  }
+  const ctx = new GpuContext(device, {
+    ownsDevice: !options.device,
+    keepAlive,
+    ...(options.checkErrors !== undefined ? { checkErrors: options.checkErrors } : {}),
+    ...(options.maxBindingSize !== undefined ? { maxBindingSize: options.maxBindingSize } : {}),
+    ...(subgroupMinSize !== undefined ? { subgroupMinSize } : {}),
+    software: summary?.fallback ?? false,
+  });
+  const run = { kernel: options.kernel ?? 'auto', subgroups: options.subgroups !== false } as const;
+  const info: Record<string, string | number | boolean> = {
+    engine: 'WebGPU',
+    adapter: summary ? describeAdapter(summary) : 'given device',
+    fallbackAdapter: summary?.fallback ?? false,
+    subgroupLanes: run.subgroups ? ctx.profile.subgroupMinSize : 0,
+    kernel: run.kernel,
+    maxBindingBytes: ctx.profile.maxBinding,
+  };
+  return defineBackend({
+    name: 'webgpu',
+    capabilities: webGpuCapabilities,
+    info,
+    attention: (p) => runAttention(ctx, p, run),
+    compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
+    dispose: () => ctx.destroy(),
+  });
+}
