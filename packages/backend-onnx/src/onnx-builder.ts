@@ -182,5 +182,5 @@ export class GraphBuilder {
   }
 }
 
-/** The ONNX IR version written (IR 10 and later support opsets 21+). */
-export const IR_VERSION = 10;
+/** The ONNX IR version written: 12, that of the ONNX release that introduced opset 24. */
+export const IR_VERSION = 12;

@@ -83,9 +83,9 @@ export function resolveOptions(options: OnnxBackendOptions = {}): ResolvedOption
   };
 }
 
-/** Why ONNX Runtime cannot run here, or `undefined` when this is Node.js. */
-function notNode(): string | undefined {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+/** Why ONNX Runtime cannot run in the given global scope, or `undefined` when it is Node.js. */
+export function notNode(scope: object = globalThis): string | undefined {
+  const p = (scope as { process?: { versions?: { node?: string } } }).process;
   if (p?.versions?.node) return undefined;
   return 'onnxruntime-node needs Node.js (this looks like a browser or another runtime); choose another attnkit backend here';
 }

@@ -72,11 +72,16 @@ export class SessionCache<S extends Releasable> {
     return { size: this.entries.size, created: this.created, released: this.released };
   }
 
+  /** Resolves when every release started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
   /** Releases every session (waiting for running calls) and refuses further use. */
   async dispose(): Promise<void> {
     this.closed = true;
     this.evictBeyond(0);
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.settled();
   }
 
   private evictBeyond(capacity: number): void {
