@@ -1,5 +1,166 @@
-import type { CompiledModel, ResolvedSpec } from '@attnkit/core';
-import type { GpuContext } from './gpu-context.js';
-export async function compileModel(_ctx: GpuContext, _spec: ResolvedSpec, _w: ReadonlyMap<string, Float32Array>, _o: unknown): Promise<CompiledModel> {
-  throw new Error('todo');
+/**
+ * The transformer encoder on the GPU. Semantics: `@attnkit/core` model spec. Weights are uploaded once at
+ * compile time; a run uploads the input (and small position tables), records the whole forward pass as one
+ * submission and reads back once (logits, and the requested attention maps, in one staging buffer).
+ *
+ * Shape legend: B batch, S length, R = B·S rows, F input size, d dModel, H/Hkv heads, Dh head size,
+ * Fh FFN size, C classes.
+ */
+import { alibiSlopes, UnsupportedError, type CompiledModel, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import { encodeFused, encodeThreePass } from './attention-encode.js';
+import { buildAux, type AttentionSpec } from './attention-plan.js';
+import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
+import { BindingLimitError, type GpuContext, type GpuOp, type Slice } from './gpu-context.js';
+import { fusedShape, type AttentionKernelChoice } from './variants.js';
+
+/** Sinusoidal table `[S, d]` (float64 math, rounded once). */
+function sinusoidTable(S: number, d: number): Float32Array {
+  const t = new Float32Array(S * d);
+  for (let i = 0; i < d / 2; i++) {
+    const freq = 1 / Math.pow(10000, (2 * i) / d);
+    for (let s = 0; s < S; s++) {
+      t[s * d + 2 * i] = Math.sin(s * freq);
+      t[s * d + 2 * i + 1] = Math.cos(s * freq);
+    }
+  }
+  return t;
+}
+
+/** RoPE cos then sin tables, `[S, Dh/2]` each. */
+function ropeTable(S: number, Dh: number, base: number): Float32Array {
+  const half = Dh / 2;
+  const t = new Float32Array(2 * S * half);
+  for (let i = 0; i < half; i++) {
+    const inv = Math.pow(base, (-2 * i) / Dh);
+    for (let s = 0; s < S; s++) {
+      t[s * half + i] = Math.cos(s * inv);
+      t[S * half + s * half + i] = Math.sin(s * inv);
+    }
+  }
+  return t;
+}
+
+/** Compiles a validated spec: uploads the weights (q|k|v fused per layer) and returns the runner. */
+export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: { kernel: AttentionKernelChoice; subgroups: boolean }): Promise<CompiledModel> {
+  const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
+  const C = spec.output.classes;
+  const qkvRows = (H + 2 * Hkv) * Dh;
+  const resident = new Map<string, Slice>();
+  await ctx.run(() => {
+    const put = (name: string, data: Float32Array): void => {
+      resident.set(name, { buffer: ctx.pool.upload(data), bytes: data.byteLength });
+    };
+    for (const [name, data] of weights) if (!/attention\.(query|key|value)\./.test(name)) put(name, data);
+    for (let l = 0; l < layers; l++) {
+      const p = `layers.${l}.attention.`;
+      const w = new Float32Array(qkvRows * d), b = new Float32Array(qkvRows);
+      let at = 0;
+      for (const part of ['query', 'key', 'value']) {
+        w.set(weights.get(`${p}${part}.weight`)!, at * d);
+        b.set(weights.get(`${p}${part}.bias`)!, at);
+        at += (part === 'query' ? H : Hkv) * Dh;
+      }
+      put(`${p}qkv.weight`, w);
+      put(`${p}qkv.bias`, b);
+    }
+  });
+  const w = (name: string): Slice => resident.get(name)!;
+  const alibi = spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined;
+  const shape = options.kernel === 'three-pass' ? undefined : fusedShape(ctx.profile, Dh, Dh, 2, options.subgroups);
+
+  function record(op: GpuOp, req: ModelRunRequest): Slice[] {
+    const { batch: B, length: S, lengths } = req;
+    const R = B * S;
+    const f4 = (n: number): number => n * 4;
+    const x = op.upload(req.input);
+    const h = op.scratch(f4(R * d)), t = op.scratch(f4(R * d));
+    const lens = op.upload(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
+    linear(op, x, R, F, w('input.weight'), w('input.bias'), d, h);
+    if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
+    if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
+    const trig = spec.positional.kind === 'rope' ? op.upload(ropeTable(S, Dh, spec.positional.base ?? 10000)) : undefined;
+    const proj = op.scratch(f4(R * qkvRows)), attn = op.scratch(f4(R * H * Dh));
+    const q = op.scratch(f4(R * H * Dh)), k = op.scratch(f4(R * Hkv * Dh)), v = op.scratch(f4(R * Hkv * Dh));
+    const hidden = op.scratch(f4(R * Fh));
+    const noMask = op.upload(new Uint32Array(1));
+    const maps: Slice[] = [];
+
+    const mha = (input: Slice, l: number, into: Slice): void => {
+      const p = `layers.${l}.attention.`;
+      linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj);
+      splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
+      const layer = spec.attention[l]!;
+      const a: AttentionSpec = {
+        batch: B, qHeads: H, kvHeads: Hkv, group: H / Hkv, qLength: S, keyLength: S, keyDim: Dh, valueDim: Dh, pastLength: 0,
+        scale: 1 / Math.sqrt(Dh), softcap: 0, causal: layer.causal, window: layer.window, mask: undefined,
+        keyLengths: req.padded ? lengths : undefined, alignToKeyLengths: false, alibi, graph: undefined,
+      };
+      const aux = buildAux(a);
+      const bind = { q, k, v, mask: noMask, aux: op.upload(aux.words), out: attn };
+      const range = { unit0: 0, units: B * Hkv, outPacked: true };
+      if (req.attentionOf.includes(l) || !shape) {
+        const scores = op.scratch(f4(B * H * S * S), 'the attention weights');
+        encodeThreePass(op, a, aux, bind, range, scores, op.scratch(4), 0);
+        if (req.attentionOf.includes(l)) maps[l] = scores;
+      } else {
+        encodeFused(op, a, aux, shape, bind, range);
+      }
+      linear(op, attn, R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, { accumulate: true });
+    };
+    const ffn = (input: Slice, l: number, into: Slice): void => {
+      const p = `layers.${l}.ffn.`;
+      linear(op, input, R, d, w(`${p}hidden.weight`), w(`${p}hidden.bias`), Fh, hidden, { act: ACT[spec.activation] });
+      linear(op, hidden, R, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, { accumulate: true });
+    };
+    const eps = spec.normEpsilon;
+    for (let l = 0; l < layers; l++) {
+      const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
+      if (spec.norm === 'pre') {
+        layerNorm(op, h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, t);
+        mha(t, l, h);
+        layerNorm(op, h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, t);
+        ffn(t, l, h);
+      } else {
+        mha(h, l, h);
+        layerNorm(op, h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, t);
+        ffn(t, l, t);
+        layerNorm(op, t, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, h);
+      }
+    }
+    let last = h;
+    if (spec.norm === 'pre') {
+      layerNorm(op, h, R, d, w('final_norm.weight'), w('final_norm.bias'), eps, t);
+      last = t;
+    }
+    let logits: Slice;
+    if (spec.output.kind === 'pooled') {
+      const pooled = op.scratch(f4(B * d));
+      meanPool(op, last, B, S, d, lens, pooled);
+      logits = op.scratch(f4(B * C));
+      linear(op, pooled, B, d, w('head.weight'), w('head.bias'), C, logits);
+    } else {
+      logits = op.scratch(f4(R * C));
+      linear(op, last, R, d, w('head.weight'), w('head.bias'), C, logits);
+      zeroRows(op, logits, B, S, C, lens);
+    }
+    return [logits, ...req.attentionOf.map((l) => maps[l]!)];
+  }
+
+  return {
+    async run(req) {
+      try {
+        const [logits, ...attention] = await ctx.run((op) => {
+          for (const s of record(op, req)) op.read(s);
+        });
+        return { logits: logits!, attention };
+      } catch (e) {
+        if (e instanceof BindingLimitError) throw new UnsupportedError(`model run of [${req.batch}, ${req.length}]: ${e.message}; run fewer or shorter sequences per call`, 'input');
+        throw e;
+      }
+    },
+    dispose() {
+      for (const s of resident.values()) ctx.pool.release(s.buffer);
+      resident.clear();
+    },
+  };
 }

@@ -1,0 +1,198 @@
+/**
+ * The encoder's other kernels. Shape legend: R rows (B·S), I/O in/out features, B batch, S length,
+ * d dModel, H/Hkv heads, Dh head size, C classes. All row-major float32.
+ *
+ * - linear: `y[R, O] = act(x[R, I]·w[O, I]ᵀ + b[O])`, or `y += x·wᵀ + b` (residual add); 16×16 output
+ *   tiles, x and w streamed through workgroup memory 16 columns at a time.
+ * - layerNorm: one workgroup of 64 per row, mean then biased variance by tree reductions.
+ * - addRows: `h[r, :] += table[r mod S, :]` (sinusoidal or learned positions).
+ * - splitHeads: `[R, (H + 2·Hkv)·Dh]` → q `[B, H, S, Dh]`, k and v `[B, Hkv, S, Dh]`, RoPE on q and k
+ *   from a `[S, Dh/2]` cos/sin table.
+ * - meanPool: `[B, S, d]` → `[B, d]` over each sequence's valid rows; zeroRows: padded rows of `[B, S, C]` → 0.
+ */
+import { wgslStruct, type Fields } from './wgsl-struct.js';
+
+/** Uniform fields of every encoder kernel (one block, unused fields 0). */
+export const OP_FIELDS: Fields = {
+  R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32',
+  act: 'u32', S: 'u32', B: 'u32', H: 'u32',
+  Hkv: 'u32', Dh: 'u32', rope: 'u32', eps: 'f32',
+};
+
+const HEAD = `${wgslStruct('Params', OP_FIELDS)}
+@group(0) @binding(0) var<uniform> P: Params;`;
+
+/** Bindings: P, x, w, b, y. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
+export function linearWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+var<workgroup> xs: array<f32, 256>;
+var<workgroup> ws: array<f32, 256>;
+
+fn gelu(v: f32) -> f32 {
+  let u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+  let t = exp(-2.0 * abs(u));
+  return 0.5 * v * (1.0 + sign(u) * (1.0 - t) / (1.0 + t));
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let row = wg.y * 16u + lid.y;
+  let col = wg.x * 16u + lid.x;
+  let wr = wg.x * 16u + lid.y;
+  var sum = 0.0;
+  for (var i0 = 0u; i0 < P.I; i0 += 16u) {
+    let xi = i0 + lid.x;
+    xs[lid.y * 16u + lid.x] = select(0.0, x[min(row, P.R - 1u) * P.I + min(xi, P.I - 1u)], row < P.R && xi < P.I);
+    ws[lid.y * 16u + lid.x] = select(0.0, w[min(wr, P.O - 1u) * P.I + min(xi, P.I - 1u)], wr < P.O && xi < P.I);
+    workgroupBarrier();
+    for (var t = 0u; t < 16u; t++) { sum += xs[lid.y * 16u + t] * ws[lid.x * 16u + t]; }
+    workgroupBarrier();
+  }
+  if (row < P.R && col < P.O) {
+    var v = sum + bias[col];
+    if (P.act == 1u) { v = max(v, 0.0); }
+    if (P.act == 2u) { v = gelu(v); }
+    let at = row * P.O + col;
+    if (P.accumulate != 0u) { v += y[at]; }
+    y[at] = v;
+  }
+}
+`;
+}
+
+/** Bindings: P (R rows of I features), x, gamma, beta, y. Rows: workgroup x + y · groups in x. */
+export function layerNormWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+var<workgroup> red: array<f32, 64>;
+
+fn reduce(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var o = 32u; o > 0u; o = o >> 1u) {
+    if (lid < o) { red[lid] = red[lid] + red[lid + o]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let row = wg.x + wg.y * ng.x;
+  let live = row < P.R;
+  let base = min(row, P.R - 1u) * P.I;
+  var s = 0.0;
+  for (var c = lid; c < P.I; c += 64u) { s += x[base + c]; }
+  let mean = reduce(lid, s) / f32(P.I);
+  var q = 0.0;
+  for (var c = lid; c < P.I; c += 64u) {
+    let e = x[base + c] - mean;
+    q += e * e;
+  }
+  let inv = inverseSqrt(reduce(lid, q) / f32(P.I) + P.eps);
+  if (live) {
+    for (var c = lid; c < P.I; c += 64u) { y[base + c] = (x[base + c] - mean) * inv * gamma[c] + beta[c]; }
+  }
+}
+`;
+}
+
+/** Bindings: P (R rows of I = d columns, table period S), table, h. */
+export function addRowsWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> table: array<f32>;
+@group(0) @binding(2) var<storage, read_write> h: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let at = gid.x + gid.y * ng.x * 64u;
+  if (at >= P.R * P.I) { return; }
+  let r = at / P.I;
+  h[at] = h[at] + table[(r % P.S) * P.I + at % P.I];
+}
+`;
+}
+
+/** Bindings: P (R = B·S rows, I = (H + 2·Hkv)·Dh), proj, rope table (cos then sin, [S, Dh/2] each), q, k, v. */
+export function splitHeadsWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> proj: array<f32>;
+@group(0) @binding(2) var<storage, read> trig: array<f32>;
+@group(0) @binding(3) var<storage, read_write> q: array<f32>;
+@group(0) @binding(4) var<storage, read_write> k: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let at = gid.x + gid.y * ng.x * 64u;
+  if (at >= P.R * P.I) { return; }
+  let r = at / P.I;
+  let c = at % P.I;
+  let b = r / P.S;
+  let s = r % P.S;
+  let head = c / P.Dh;
+  let i = c % P.Dh;
+  var val = proj[at];
+  let isV = head >= P.H + P.Hkv;
+  if (P.rope != 0u && !isV) {
+    let half = P.Dh / 2u;
+    let t = s * half + i % half;
+    let cs = trig[t];
+    let sn = trig[P.S * half + t];
+    if (i < half) { val = val * cs - proj[at + half] * sn; } else { val = proj[at - half] * sn + val * cs; }
+  }
+  if (head < P.H) {
+    q[((b * P.H + head) * P.S + s) * P.Dh + i] = val;
+  } else if (!isV) {
+    k[((b * P.Hkv + head - P.H) * P.S + s) * P.Dh + i] = val;
+  } else {
+    v[((b * P.Hkv + head - P.H - P.Hkv) * P.S + s) * P.Dh + i] = val;
+  }
+}
+`;
+}
+
+/** Bindings: P (B, S, I = d), lengths (u32 per batch), h, out `[B, d]`. */
+export function meanPoolWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> lengths: array<u32>;
+@group(0) @binding(2) var<storage, read> h: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= P.B * P.I) { return; }
+  let b = gid.x / P.I;
+  let c = gid.x % P.I;
+  let n = lengths[b];
+  var acc = 0.0;
+  for (var s = 0u; s < n; s++) { acc += h[(b * P.S + s) * P.I + c]; }
+  out[gid.x] = acc / f32(n);
+}
+`;
+}
+
+/** Bindings: P (B, S, I = C), lengths, y `[B, S, C]`: rows at or past each length become 0. */
+export function zeroRowsWgsl(): string {
+  return /* wgsl */ `${HEAD}
+@group(0) @binding(1) var<storage, read> lengths: array<u32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let at = gid.x + gid.y * ng.x * 64u;
+  if (at >= P.B * P.S * P.I) { return; }
+  let r = at / P.I;
+  if (r % P.S >= lengths[r / P.S]) { y[at] = 0.0; }
+}
+`;
+}
