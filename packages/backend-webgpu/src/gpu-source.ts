@@ -33,11 +33,21 @@ type InfoLike = Partial<Record<'vendor' | 'architecture' | 'device' | 'descripti
 /** Summarises an adapter (tolerates the older `isFallbackAdapter` on the adapter itself). */
 export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = ((adapter as GPUAdapter & { info?: InfoLike }).info ?? {}) as InfoLike;
+  const fallback = info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  return summarizeInfo(info, adapter.features.has('subgroups'), fallback);
+}
+
+/** Summarises a device's adapter, from `device.adapterInfo` when the implementation has it. */
+export function summarizeDevice(device: GPUDevice): AdapterSummary {
+  const info = ((device as GPUDevice & { adapterInfo?: InfoLike }).adapterInfo ?? {}) as InfoLike;
+  return summarizeInfo(info, device.features.has('subgroups'), info.isFallbackAdapter ?? false);
+}
+
+function summarizeInfo(info: InfoLike, subgroupFeature: boolean, fallback: boolean): AdapterSummary {
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const name = info.description || info.device || [vendor, architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  const fallback = info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
-  const subgroups = adapter.features.has('subgroups') && info.subgroupMinSize
+  const subgroups = subgroupFeature && info.subgroupMinSize
     ? [info.subgroupMinSize, info.subgroupMaxSize ?? info.subgroupMinSize] as const
     : undefined;
   return { name, vendor, architecture, fallback, subgroups };

@@ -4,7 +4,7 @@
 import { ALL_FEATURES, BackendError, capabilities, defineBackend, type Backend, type Capabilities } from '@attnkit/core';
 import { runAttention } from './attention-run.js';
 import { GpuContext } from './gpu-context.js';
-import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, type AdapterSummary, type GpuSource } from './gpu-source.js';
+import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, summarizeDevice, type AdapterSummary, type GpuSource } from './gpu-source.js';
 import { compileModel } from './model.js';
 import type { AttentionKernelChoice } from './variants.js';
 
@@ -39,7 +39,7 @@ const LIMITS = [
 /** Creates the backend on the platform's GPU, or on the given gpu, adapter or device. */
 export async function createBackendWith(source: GpuSource, options: WebGpuBackendOptions = {}): Promise<Backend> {
   let device = options.device;
-  let summary: AdapterSummary | undefined;
+  let summary: AdapterSummary;
   let subgroupMinSize: number | undefined;
   const keepAlive: unknown[] = [];
   if (!device) {
@@ -61,6 +61,9 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     } catch (e) {
       throw new BackendError('webgpu', `requestDevice failed: ${(e as Error)?.message ?? String(e)}`, e);
     }
+  } else {
+    summary = summarizeDevice(device);
+    subgroupMinSize = summary.subgroups?.[0];
   }
   const ctx = new GpuContext(device, {
     ownsDevice: !options.device,
@@ -68,13 +71,13 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     ...(options.checkErrors !== undefined ? { checkErrors: options.checkErrors } : {}),
     ...(options.maxBindingSize !== undefined ? { maxBindingSize: options.maxBindingSize } : {}),
     ...(subgroupMinSize !== undefined ? { subgroupMinSize } : {}),
-    software: summary?.fallback ?? false,
+    software: summary.fallback,
   });
   const run = { kernel: options.kernel ?? 'auto', subgroups: options.subgroups !== false } as const;
   const info: Record<string, string | number | boolean> = {
     engine: 'WebGPU',
-    adapter: summary ? describeAdapter(summary) : 'given device',
-    fallbackAdapter: summary?.fallback ?? false,
+    adapter: describeAdapter(summary),
+    fallbackAdapter: summary.fallback,
     subgroupLanes: run.subgroups ? ctx.profile.subgroupMinSize : 0,
     kernel: run.kernel,
     maxBindingBytes: ctx.profile.maxBinding,

@@ -1,0 +1,52 @@
+/**
+ * Test helpers (not part of the package): a fresh device on Node's adapter with every uncaptured error
+ * recorded, and buffer accounting (which buffers were made, which destroyed).
+ */
+import { nodeGpu } from './node-gpu.js';
+
+/** A device and what happened on it. */
+export interface TestDevice {
+  readonly gpu: GPU;
+  readonly adapter: GPUAdapter;
+  readonly device: GPUDevice;
+  /** Errors no error scope caught. */
+  readonly uncaptured: string[];
+  /** Every buffer created on the device, and whether it was destroyed. */
+  readonly buffers: Map<GPUBuffer, { destroyed: boolean }>;
+}
+
+/** Requests a device with the adapter's limits and subgroups, tracking its buffers and errors. */
+export async function testDevice(): Promise<TestDevice> {
+  const gpu = await nodeGpu();
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter: run scripts/setup-system.sh');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
+    requiredLimits[name] = adapter.limits[name];
+  }
+  const features = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
+  const uncaptured: string[] = [];
+  device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+  const buffers = new Map<GPUBuffer, { destroyed: boolean }>();
+  const create = device.createBuffer.bind(device);
+  device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
+    const buffer = create(descriptor);
+    const state = { destroyed: false };
+    buffers.set(buffer, state);
+    const destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => {
+      state.destroyed = true;
+      destroy();
+    };
+    return buffer;
+  };
+  return { gpu, adapter, device, uncaptured, buffers };
+}
+
+/** Buffers created and not destroyed. */
+export function liveBuffers(t: TestDevice): number {
+  let n = 0;
+  for (const s of t.buffers.values()) if (!s.destroyed) n++;
+  return n;
+}
