@@ -33,6 +33,20 @@ function ascii(bytes: Uint8Array, start: number, n: number): string {
 }
 
 /**
+ * Byte offset of the first sample: the chunk walk that `wavefile` does too, whose result its public API
+ * does not expose. -1 when the data chunk's header is not in `head`.
+ */
+function findDataOffset(head: Uint8Array): number {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  for (let pos = 12; pos + 8 <= head.length;) {
+    const size = view.getUint32(pos + 4, true);
+    if (ascii(head, pos, 4) === 'data') return pos + 8;
+    pos += 8 + size + (size & 1);
+  }
+  return -1;
+}
+
+/**
  * Parses a WAV header from the first bytes of a file.
  *
  * @param head the file's first bytes (the whole file, or at least everything up to the data chunk)
@@ -73,14 +87,13 @@ export function parseWavHeader(head: Uint8Array, fileSize: number, file: string)
   if (!okBits.includes(bits)) throw new WavError(file, `unsupported encoding: ${bits}-bit ${encoding === 'int' ? 'PCM' : 'float'} (expected ${okBits.join('/')}-bit)`);
   if (!(fmt.numChannels >= 1)) throw new WavError(file, `malformed WAV: ${fmt.numChannels} channels`);
   if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 768000)) throw new WavError(file, `unsupported sample rate ${fmt.sampleRate} Hz (expected 1000 to 768000)`);
-  const chunks = (wav as unknown as { signature: { subChunks: { chunkId: string; chunkSize: number; chunkData: { start: number } }[] } }).signature.subChunks;
-  const data = chunks.find((c) => c.chunkId === 'data')!;
-  let declared = data.chunkSize;
+  const dataOffset = findDataOffset(head);
+  if (dataOffset < 0) throw new WavError(file, 'truncated or malformed: the "data" chunk header was not found');
+  let declared = (wav.data as { chunkSize: number }).chunkSize;
   if (magic === 'RF64') {
     const ds64 = wav.ds64 as { dataChunkSizeHigh?: number; dataChunkSizeLow?: number };
     declared = (ds64.dataChunkSizeHigh ?? 0) * 2 ** 32 + (ds64.dataChunkSizeLow ?? 0);
   }
-  const dataOffset = data.chunkData.start;
   const available = fileSize - dataOffset;
   // Writers that stream (and never come back to fix the header) leave 0 or 0xFFFFFFFF: read to the end of the file.
   if (declared === 0xffffffff || (declared === 0 && available > 0)) declared = available;

@@ -26,7 +26,7 @@ const MODIFIERS = /[ˈˌːˑ̩̯̃̆͡‿ʰʲʷ̪̥̬˞-]/g;
  */
 export function espeakClass(phoneme: string): PhoneClass | undefined {
   const p = phoneme.replace(MODIFIERS, '').trim();
-  if (p === '' || /^_+$/.test(p)) return 'sil';
+  if (p === '' || /^_[_:]*$/.test(p)) return 'sil';
   if (CONSONANTS[p]) return CONSONANTS[p];
   if (VOWEL_CHARS.has(p[0]!)) return 'vowel';
   // A consonant cluster written as one phoneme (e.g. "ts"): its first sound decides.

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import wavefile from 'wavefile';
+import { parseWavHeader } from './wav-header.js';
+import { decodeMono } from './wav-decode.js';
+import { readAll, wavBytesStream } from './audio-source.js';
+import { WavError } from './wav-error.js';
+
+const { WaveFile } = wavefile;
+
+/** Full-scale integer range of each bit depth (wavefile's sample values). */
+const RANGE: Record<string, { lo: number; hi: number; zero: number }> = {
+  '8': { lo: 0, hi: 255, zero: 128 },
+  '16': { lo: -32768, hi: 32767, zero: 0 },
+  '24': { lo: -8388608, hi: 8388607, zero: 0 },
+  '32': { lo: -2147483648, hi: 2147483647, zero: 0 },
+};
+
+/** x in [-1, 1) as wavefile's sample value for `depth`. */
+function toSample(x: number, depth: string): number {
+  if (depth === '32f' || depth === '64') return x;
+  const r = RANGE[depth]!;
+  const half = (r.hi - r.lo + 1) / 2;
+  return Math.max(r.lo, Math.min(r.hi, Math.round(r.zero + x * half)));
+}
+
+function makeWav(depth: string, channels: number[][], rate = 16000): Uint8Array {
+  const w = new WaveFile();
+  w.fromScratch(channels.length, rate, depth, channels.map((c) => c.map((x) => toSample(x, depth))));
+  return w.toBuffer();
+}
+
+const tone = (n: number, f: number, rate: number, a = 0.5): number[] => Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * f * i) / rate));
+
+describe('reading WAV files', () => {
+  for (const depth of ['8', '16', '24', '32', '32f', '64']) {
+    it(`decodes ${depth === '32f' ? '32-bit float' : depth === '64' ? '64-bit float' : `${depth}-bit PCM`} mono to the written samples`, () => {
+      const x = tone(1600, 440, 16000);
+      const bytes = makeWav(depth, [x]);
+      const info = parseWavHeader(bytes, bytes.length, 'tone.wav');
+      expect(info).toMatchObject({ channels: 1, sampleRate: 16000, frames: 1600, encoding: depth === '32f' || depth === '64' ? 'float' : 'int' });
+      const y = readAll(wavBytesStream(bytes, 'tone.wav'));
+      // Quantisation error is at most half a step of the bit depth.
+      const step = depth === '32f' || depth === '64' ? 1e-7 : 1 / (RANGE[depth]!.hi - RANGE[depth]!.lo + 1) * 2;
+      for (let i = 0; i < x.length; i++) expect(Math.abs(y[i]! - x[i]!)).toBeLessThanOrEqual(step / 2 + 1e-7);
+    });
+  }
+
+  it('averages the channels of a multi-channel file', () => {
+    const n = 800;
+    const bytes = makeWav('16', [Array(n).fill(0.5), Array(n).fill(-0.25), Array(n).fill(0.125)]);
+    const y = readAll(wavBytesStream(bytes, 'three.wav'));
+    expect(y.length).toBe(n);
+    for (const v of y) expect(v).toBeCloseTo((0.5 - 0.25 + 0.125) / 3, 4);
+  });
+
+  it('decodes every encoding as wavefile does (an independent decoder), including stereo', () => {
+    for (const depth of ['8', '16', '24', '32', '32f', '64']) {
+      const bytes = makeWav(depth, [tone(500, 300, 8000, 0.9), tone(500, 1100, 8000, -0.7)], 8000);
+      const info = parseWavHeader(bytes, bytes.length, 'x.wav');
+      const ours = new Float32Array(info.frames);
+      decodeMono(bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytes), info, ours);
+      const ref = new WaveFile();
+      ref.fromBuffer(bytes);
+      const [a, b] = ref.getSamples(false, Float64Array) as unknown as Float64Array[];
+      const r = RANGE[depth];
+      const scale = r ? (r.hi - r.lo + 1) / 2 : 1;
+      for (let i = 0; i < info.frames; i++) {
+        const want = ((a![i]! - (r?.zero ?? 0)) / scale + (b![i]! - (r?.zero ?? 0)) / scale) / 2;
+        expect(ours[i]).toBeCloseTo(want, 6);
+      }
+    }
+  });
+
+  it('resamples any rate to 16 kHz, keeping a tone at its frequency', () => {
+    for (const rate of [8000, 22050, 44100, 48000]) {
+      const seconds = 0.5;
+      const x = tone(Math.round(rate * seconds), 1000, rate, 0.5);
+      const y = readAll(wavBytesStream(makeWav('32f', [x], rate), `tone-${rate}.wav`));
+      expect(y.length).toBe(Math.ceil((x.length * 16000) / rate));
+      // Away from the edges (the filter's reach), the output is the same tone sampled at 16 kHz.
+      for (let n = 400; n < y.length - 400; n++) expect(Math.abs(y[n]! - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000))).toBeLessThan(5e-3);
+    }
+  });
+
+  it('removes what 16 kHz cannot hold (a 12 kHz tone at 48 kHz)', () => {
+    const y = readAll(wavBytesStream(makeWav('32f', [tone(24000, 12000, 48000, 0.5)], 48000), 'high.wav'));
+    let e = 0;
+    for (let n = 400; n < y.length - 400; n++) e += y[n]! * y[n]!;
+    expect(Math.sqrt(e / (y.length - 800))).toBeLessThan(0.005); // < -40 dB of the 0.35 RMS input
+  });
+});
+
+describe('bad files', () => {
+  const err = (bytes: Uint8Array, name = 'bad.wav'): WavError => {
+    try {
+      parseWavHeader(bytes, bytes.length, name);
+    } catch (e) {
+      return e as WavError;
+    }
+    throw new Error('expected a WavError');
+  };
+
+  it('names the file and says it is empty', () => {
+    const e = err(new Uint8Array(0), 'empty.wav');
+    expect(e).toBeInstanceOf(WavError);
+    expect(e.message).toBe('empty.wav: empty file (0 bytes)');
+  });
+
+  it('says a file is not a WAV file', () => {
+    expect(err(new TextEncoder().encode('ID3\u0004 this is an mp3, honest'), 'song.wav').message).toMatch(/^song\.wav: not a WAV file \(starts with "ID3\?"/);
+  });
+
+  it('says a file is truncated', () => {
+    const bytes = makeWav('16', [tone(1600, 440, 16000)]);
+    const e = err(bytes.subarray(0, 1000), 'cut.wav');
+    expect(e.message).toBe(`cut.wav: truncated: the data chunk declares 3200 bytes but only ${1000 - 44} follow`);
+    expect(err(bytes.subarray(0, 30), 'header.wav').message).toMatch(/^header\.wav: truncated/);
+  });
+
+  it('says which encoding is unsupported', () => {
+    const w = new WaveFile();
+    w.fromScratch(1, 8000, '16', tone(800, 440, 8000).map((x) => Math.round(x * 32767)));
+    w.toMuLaw();
+    expect(err(w.toBuffer(), 'phone.wav').message).toBe('phone.wav: unsupported encoding: µ-law (expected PCM or IEEE float)');
+    const a = new WaveFile();
+    a.fromScratch(1, 8000, '16', tone(800, 440, 8000).map((x) => Math.round(x * 32767)));
+    a.toALaw();
+    expect(err(a.toBuffer(), 'alaw.wav').message).toMatch(/unsupported encoding: A-law/);
+  });
+
+  it('says a data chunk without samples is empty', () => {
+    const w = new WaveFile();
+    w.fromScratch(1, 16000, '16', []);
+    expect(err(w.toBuffer(), 'silent.wav').message).toBe('silent.wav: empty: the data chunk holds no samples');
+  });
+});
