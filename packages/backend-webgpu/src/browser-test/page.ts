@@ -1,0 +1,41 @@
+/**
+ * The page of the browser test (bundled by bundle.ts): the backend's browser entry and the browser-safe
+ * parts of the conformance suite. The Node side calls `window.attnkit.*` through the browser's protocol.
+ */
+import { attentionCases, badInputCases, modelCases, runCases, vectorCases, type CaseOutcome, type VectorFile } from '@attnkit/conformance';
+import { createWebGpuBackend, plugin, type WebGpuProbeResult } from '../index.js';
+
+/** What a run reports back. */
+export interface PageRun {
+  readonly outcomes: CaseOutcome[];
+  readonly uncaptured: string[];
+  readonly info: Record<string, string | number | boolean>;
+}
+
+async function run(filter: string, vectors: VectorFile[]): Promise<PageRun> {
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no adapter');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
+    requiredLimits[name] = adapter.limits[name];
+  }
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  const uncaptured: string[] = [];
+  device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+  const backend = await createWebGpuBackend({ device, checkErrors: true });
+  const re = new RegExp(filter);
+  const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) => re.test(c.id));
+  const outcomes = await runCases(backend, cases);
+  const info = { ...backend.info };
+  await backend.dispose();
+  device.destroy();
+  return { outcomes, uncaptured, info };
+}
+
+const api = {
+  probe: (): Promise<WebGpuProbeResult> => plugin.probe(),
+  run,
+};
+(globalThis as unknown as { attnkit: typeof api }).attnkit = api;
+document.title = 'attnkit ready';
