@@ -1,0 +1,82 @@
+/** Drawing on canvases: the log-mel spectrogram, the label track and an attention matrix. */
+import { CLASSES } from '../labels/classes.js';
+import type { Segment } from '../labels/segments.js';
+
+/** A colour per class. */
+export const CLASS_COLOURS: Readonly<Record<(typeof CLASSES)[number], string>> = {
+  sil: '#9e9e9e', vowel: '#d62728', approximant: '#ff7f0e', nasal: '#8c564b',
+  voiced_fricative: '#2ca02c', unvoiced_fricative: '#17becf', voiced_stop: '#1f77b4', unvoiced_stop: '#9467bd',
+};
+
+/** Viridis-like colour for v in [0, 1]. */
+function heat(v: number): [number, number, number] {
+  const stops: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const x = Math.max(0, Math.min(1, v)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x)), f = x - i;
+  const a = stops[i]!, b = stops[i + 1]!;
+  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+}
+
+/** Draws normalised features `[T, F]` (low bands at the bottom), time stretched to the canvas width. */
+export function drawSpectrogram(canvas: HTMLCanvasElement, features: Float32Array, F: number): void {
+  const ctx = canvas.getContext('2d')!;
+  const T = features.length / F;
+  const { width: W, height: H } = canvas;
+  const img = ctx.createImageData(W, H);
+  for (let x = 0; x < W; x++) {
+    const t = Math.min(T - 1, Math.floor((x * T) / W));
+    for (let y = 0; y < H; y++) {
+      const f = F - 1 - Math.floor((y * F) / H);
+      const [r, g, b] = heat((features[t * F + f]! + 2.5) / 5);
+      const o = (y * W + x) * 4;
+      img.data[o] = r;
+      img.data[o + 1] = g;
+      img.data[o + 2] = b;
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/** Draws segments as coloured spans over `duration` seconds, and marks the attention excerpt. */
+export function drawLabels(canvas: HTMLCanvasElement, segments: readonly Segment[], duration: number, excerpt?: { start: number; end: number }): void {
+  const ctx = canvas.getContext('2d')!;
+  const { width: W, height: H } = canvas;
+  ctx.clearRect(0, 0, W, H);
+  for (const s of segments) {
+    ctx.fillStyle = CLASS_COLOURS[s.label];
+    const x0 = (s.start / duration) * W, x1 = (s.end / duration) * W;
+    ctx.fillRect(x0, 0, Math.max(1, x1 - x0), H - 4);
+  }
+  if (excerpt) {
+    ctx.fillStyle = '#000';
+    ctx.fillRect((excerpt.start / duration) * W, H - 3, Math.max(2, ((excerpt.end - excerpt.start) / duration) * W), 3);
+  }
+}
+
+/** Draws one head's attention probabilities `[S, S]` (rows: queries, columns: keys), brighter = more. */
+export function drawAttention(canvas: HTMLCanvasElement, probs: Float32Array, S: number): void {
+  const ctx = canvas.getContext('2d')!;
+  const { width: W, height: H } = canvas;
+  const img = ctx.createImageData(W, H);
+  let max = 0;
+  for (const p of probs) max = Math.max(max, p);
+  for (let y = 0; y < H; y++) {
+    const q = Math.min(S - 1, Math.floor((y * S) / H));
+    for (let x = 0; x < W; x++) {
+      const k = Math.min(S - 1, Math.floor((x * S) / W));
+      const [r, g, b] = heat(Math.sqrt(probs[q * S + k]! / (max || 1)));
+      const o = (y * W + x) * 4;
+      img.data[o] = r;
+      img.data[o + 1] = g;
+      img.data[o + 2] = b;
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/** Fills `el` with one coloured chip per class. */
+export function drawLegend(el: HTMLElement): void {
+  el.innerHTML = CLASSES.map((c) => `<span style="background:${CLASS_COLOURS[c]}">${c}</span>`).join('');
+}

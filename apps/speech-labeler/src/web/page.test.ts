@@ -1,0 +1,117 @@
+/**
+ * The page in headless Chromium: a dropped WAV is labelled in the browser (backend-ts) and the
+ * spectrogram, labels and attention are drawn. Needs Debian's `chromium`; skipped without it, except
+ * under CI where it must run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Server } from 'node:http';
+import wavefile from 'wavefile';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { serveStatic, WEB_ROOT } from '../serve/static-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const app = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.txt)`);
+
+/** 1.23 s at 22050 Hz, stereo, 16-bit: a vowel-like buzz, a hiss and a pause. */
+function testWav(): { bytes: Uint8Array; frames: number } {
+  const rate = 22050, n = Math.round(1.23 * rate);
+  const left: number[] = [], right: number[] = [];
+  let seed = 1;
+  const noise = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const buzz = t < 0.5 ? 0.3 * Math.sign(Math.sin(2 * Math.PI * 120 * t)) * Math.sin(2 * Math.PI * 700 * t) : 0;
+    const hiss = t > 0.6 && t < 0.9 ? 0.2 * noise() : 0.002 * noise();
+    left.push(Math.round((buzz + hiss) * 32767));
+    right.push(Math.round((buzz - hiss) * 0.5 * 32767));
+  }
+  const w = new wavefile.WaveFile();
+  w.fromScratch(2, rate, '16', [left, right]);
+  // Frames at 16 kHz: ceil(samples / 160) of ceil(n · 16000 / 22050) samples.
+  return { bytes: w.toBuffer(), frames: Math.ceil(Math.ceil((n * 16000) / rate) / 160) };
+}
+
+/** Distinct colours and non-transparent pixels of a canvas. */
+async function canvasStats(page: Page, id: string): Promise<{ colours: number; painted: number; total: number }> {
+  return page.evaluate((cid) => {
+    const c = document.getElementById(cid) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const set = new Set<number>();
+    let painted = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3]! > 0) painted++;
+      set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+    }
+    return { colours: set.size, painted, total: d.length / 4 };
+  }, id);
+}
+
+describe.skipIf(!available)('the web page (headless Chromium)', () => {
+  let browser: BrowserContext, server: Server, url: string, profile: string;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(app, 'scripts/build-web.mjs')], { stdio: 'inherit' });
+    ({ server, url } = await serveStatic(WEB_ROOT, 0));
+    profile = mkdtempSync(join(tmpdir(), 'speech-labeler-chromium-'));
+    // A fresh profile directory (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('labels a dropped WAV file and draws the spectrogram, the labels and the attention matrix', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?backend=ts`);
+    await page.waitForSelector('body[data-state="ready"]');
+    const { bytes, frames } = testWav();
+    await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
+    await page.waitForSelector('body[data-state="done"]');
+    const r = await page.evaluate(() => window.speechLabeler!);
+    expect(r.backend).toBe('ts');
+    expect(r.frames).toBe(frames);
+    expect(r.labels).toHaveLength(frames);
+    expect(r.labels.every((l) => Number.isInteger(l) && l >= 0 && l < 8)).toBe(true);
+    expect(r.attention).toEqual({ layer: 0, head: 0, size: frames });
+    const spec = await canvasStats(page, 'spectrogram');
+    expect(spec.painted).toBe(spec.total);
+    expect(spec.colours).toBeGreaterThan(20);
+    const att = await canvasStats(page, 'attention');
+    expect(att.colours).toBeGreaterThan(5);
+    const labels = await canvasStats(page, 'labels');
+    expect(labels.painted).toBeGreaterThan(labels.total / 2);
+    // Another layer and head redraw the attention matrix.
+    await page.selectOption('#layer', '1');
+    await page.selectOption('#head', '2');
+    await page.waitForFunction(() => window.speechLabeler?.attention?.layer === 1 && window.speechLabeler.attention.head === 2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says which file is bad and why', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}?backend=ts`);
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.setInputFiles('#file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('just some text, not audio') });
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.textContent('#status')).toMatch(/^notes\.wav: not a WAV file/);
+    await page.close();
+  });
+});
