@@ -1,14 +1,16 @@
 /**
  * Runs attention on ONNX Runtime: plans the call, takes the session of its signature from the bounded
  * cache (building the graph on a miss), and runs it. Inputs are passed to ONNX Runtime without copies
- * (tensors wrap the problem's arrays); the outputs are the arrays ONNX Runtime returns.
+ * (tensors wrap the problem's arrays); the outputs are the arrays ONNX Runtime returns. A bias, when one is
+ * needed, is written into a pooled array that is reused once the run is over.
  *
  * Shape legend: B batch, Hq heads, Sq query length, T total key length, Dv value head size.
  */
 import type { AttentionOutput, AttentionProblem } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { attentionGraph, signatureKey } from './attention-graph.js';
-import { planAttention } from './attention-plan.js';
+import type { BufferPool } from './attention-bias.js';
+import { planAttention, releasePlan } from './attention-plan.js';
 import type { OrtModule } from './runtime.js';
 import type { SessionCache } from './session-cache.js';
 
@@ -18,16 +20,22 @@ export async function runAttention(
   cache: SessionCache<InferenceSession>,
   sessionOptions: InferenceSession.SessionOptions,
   p: AttentionProblem,
+  pool?: BufferPool,
 ): Promise<AttentionOutput> {
-  const plan = planAttention(p);
+  const plan = planAttention(p, pool);
   const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
   for (const f of plan.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
   const fetches = plan.signature.weights === 'none' ? ['Y'] : ['Y', 'QK'];
-  const out = await cache.use(
-    signatureKey(plan.signature),
-    () => ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions),
-    (session) => session.run(feeds, fetches),
-  );
+  let out: InferenceSession.ReturnType;
+  try {
+    out = await cache.use(
+      signatureKey(plan.signature),
+      () => ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions),
+      (session) => session.run(feeds, fetches),
+    );
+  } finally {
+    if (pool) releasePlan(plan, pool);
+  }
   const output = out.Y!.data as Float32Array;
   return plan.signature.weights === 'none' ? { output } : { output, weights: out.QK!.data as Float32Array };
 }

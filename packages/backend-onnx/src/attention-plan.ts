@@ -15,7 +15,8 @@
  * (`keyBand`, `maskTerm`), with `-Infinity` for hidden keys; the operator then only scales, softcaps and
  * adds it.
  */
-import { keyBand, maskTerm, type AttentionProblem, type ResolvedMask } from '@attnkit/core';
+import type { AttentionProblem, ResolvedMask } from '@attnkit/core';
+import { biasDims, writeBias, type BufferPool } from './attention-bias.js';
 import type { AttentionSignature } from './attention-graph.js';
 
 /** One input of the attention graph. */
@@ -62,8 +63,11 @@ function nativeMask(m: ResolvedMask, Sq: number, T: number): boolean {
   return m.shape[r - 1] === T && (Sq === 1 || (r >= 2 && m.shape[r - 2] === Sq));
 }
 
-/** Plans one attention call. */
-export function planAttention(p: AttentionProblem): AttentionPlan {
+/**
+ * Plans one attention call. A bias, if needed, is written into an array taken from `pool` (give it back
+ * with `releasePlan` once the run has finished).
+ */
+export function planAttention(p: AttentionProblem, pool?: BufferPool): AttentionPlan {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const feeds: Feed[] = [
     { name: 'Q', type: 'float32', data: p.q, dims: [B, Hq, Sq, Dk] },
@@ -72,8 +76,10 @@ export function planAttention(p: AttentionProblem): AttentionPlan {
   ];
   const base = { scale: p.scale, softcap: p.softcap, weights: p.weights };
   if (needsBias(p)) {
-    const bias = attentionBias(p);
-    feeds.push({ name: 'mask', type: 'float32', data: bias.data, dims: bias.dims });
+    const dims = biasDims(p);
+    const n = dims[0] * dims[1] * dims[2] * dims[3];
+    const data = writeBias(p, pool ? pool.take(n) : new Float32Array(n));
+    feeds.push({ name: 'mask', type: 'float32', data, dims });
     return { signature: { ...base, causal: false, mask: 'bias', nonpad: false }, feeds };
   }
   if (p.mask) {
@@ -95,25 +101,8 @@ function boolBytes(d: Uint8Array): Uint8Array {
   return d;
 }
 
-/**
- * The additive bias `[Bb, Hb, Sq, T]` of every masking rule and ALiBi: `-Infinity` outside core's
- * `keyBand`, else `maskTerm` (which is `-Infinity` for hidden graph edges and false mask entries).
- */
-export function attentionBias(p: AttentionProblem): { data: Float32Array; dims: [number, number, number, number] } {
-  const { qLength: Sq, keyLength: T } = p;
-  const Bb = p.keyLengths || (p.mask && p.mask.strides[0] !== 0) ? p.batch : 1;
-  const Hb = p.alibi || (p.mask && p.mask.strides[1] !== 0) ? p.qHeads : 1;
-  const elementTerms = p.mask !== undefined || p.graph !== undefined || p.alibi !== undefined;
-  const data = new Float32Array(Bb * Hb * Sq * T).fill(-Infinity);
-  for (let b = 0; b < Bb; b++) {
-    for (let h = 0; h < Hb; h++) {
-      for (let i = 0; i < Sq; i++) {
-        const row = ((b * Hb + h) * Sq + i) * T;
-        const [lo, hi] = keyBand(p, b, i);
-        if (elementTerms) for (let j = lo; j < hi; j++) data[row + j] = maskTerm(p, b, h, i, j);
-        else data.fill(0, row + lo, row + hi);
-      }
-    }
-  }
-  return { data, dims: [Bb, Hb, Sq, T] };
+/** Gives a plan's bias array back to the pool it came from. */
+export function releasePlan(plan: AttentionPlan, pool: BufferPool): void {
+  const bias = plan.signature.mask === 'bias' ? plan.feeds.find((f) => f.name === 'mask') : undefined;
+  if (bias) pool.give(bias.data as Float32Array);
 }

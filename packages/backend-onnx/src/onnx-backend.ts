@@ -3,6 +3,7 @@
  */
 import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
+import { BufferPool } from './attention-bias.js';
 import { probeGraph } from './attention-graph.js';
 import { runAttention } from './attention-kernel.js';
 import { compileEncoder } from './encoder-model.js';
@@ -29,6 +30,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   const resolved = resolveOptions(options);
   const ort = await loadOrt();
   const cache = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
+  const pool = new BufferPool();
   const threads = resolved.session.intraOpNumThreads;
   return defineBackend({
     name: 'onnx',
@@ -39,7 +41,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       threads: threads ?? 'default',
       sessionCacheSize: resolved.sessionCacheSize,
     },
-    attention: (p) => runAttention(ort, cache, resolved.session, p),
+    attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
     compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
     dispose: () => cache.dispose(),
   });
