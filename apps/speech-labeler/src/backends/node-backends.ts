@@ -10,7 +10,8 @@ export const NODE_BACKENDS: readonly { readonly name: string; readonly pkg: stri
   { name: 'onnx', pkg: '@attnkit/backend-onnx', priority: 40 },
   { name: 'tfjs', pkg: '@attnkit/backend-tfjs', priority: 30 },
   { name: 'ts', pkg: '@attnkit/backend-ts', priority: 20 },
-  { name: 'webgpu', pkg: '@attnkit/backend-webgpu', priority: 10 },
+  // The Node entry (Dawn from the `webgpu` package, SwiftShader without a GPU).
+  { name: 'webgpu', pkg: '@attnkit/backend-webgpu/node', priority: 10 },
 ];
 
 /** A plugin that reports why its package could not be loaded. */

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generated, runCli } from '../test-support.js';
+import { openWavFile } from '../audio/wav-file.js';
+import { parseSegmentsJson } from '../labels/segments.js';
+import { CLASSES } from '../labels/classes.js';
+
+let dir: string;
+let wav: string;
+let duration: number;
+
+beforeAll(async () => {
+  dir = await generated('heldout', 3, 77);
+  wav = join(dir, 'heldout-00000.wav');
+  const s = openWavFile(wav);
+  duration = s.length / 16000;
+  s.close();
+});
+
+describe('speech-labeler label', () => {
+  it('prints segments as JSON (the evaluation format) covering the whole file', async () => {
+    const r = await runCli('label', wav, '--backend', 'ts');
+    expect(r.code).toBe(0);
+    const segs = parseSegmentsJson(r.stdout, 'stdout');
+    expect(segs[0]!.start).toBe(0);
+    expect(segs[segs.length - 1]!.end).toBeCloseTo(duration, 6);
+    for (let i = 1; i < segs.length; i++) {
+      expect(segs[i]!.start).toBe(segs[i - 1]!.end);
+      expect(segs[i]!.label).not.toBe(segs[i - 1]!.label);
+    }
+  });
+
+  it('writes CSV and TextGrid with the same segments', async () => {
+    const json = parseSegmentsJson((await runCli('label', wav, '--backend', 'ts')).stdout, 'json');
+    const csv = (await runCli('label', wav, '--backend', 'ts', '--format', 'csv')).stdout.trim().split('\n');
+    expect(csv[0]).toBe('start,end,label');
+    expect(csv.slice(1)).toEqual(json.map((s) => `${s.start},${s.end},${s.label}`));
+    const out = join(mkdtempSync(join(tmpdir(), 'tg-')), 'x.TextGrid');
+    expect((await runCli('label', wav, '--backend', 'ts', '--format', 'textgrid', '-o', out)).code).toBe(0);
+    const tg = readFileSync(out, 'utf8');
+    expect(tg).toMatch(/^File type = "ooTextFile"\nObject class = "TextGrid"/);
+    expect(tg).toContain(`intervals: size = ${json.length}`);
+  });
+
+  it('names the file and the problem for a bad file, and exits non-zero', async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'bad-')), 'notes.wav');
+    writeFileSync(bad, 'hello');
+    const r = await runCli('label', bad, '--backend', 'ts');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${bad}: not a WAV file (starts with "hell", expected "RIFF....WAVE")\n`);
+    const missing = await runCli('label', join(dir, 'nope.wav'));
+    expect(missing.stderr).toBe(`error: ${join(dir, 'nope.wav')}: no such file\n`);
+  });
+
+  it('refuses an unknown format or backend with a clear message', async () => {
+    expect((await runCli('label', wav, '--format', 'xml')).stderr).toMatch(/--format: expected json, textgrid or csv, got "xml"/);
+    expect((await runCli('label', wav, '--backend', 'nope')).stderr).toMatch(/no backend named "nope" is registered/);
+  });
+});
+
+describe('speech-labeler eval', () => {
+  it('prints per-class accuracy, the confusion matrix and, last, the frame accuracy', async () => {
+    const r = await runCli('eval', dir, '--backend', 'ts');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^frame accuracy: [01]\.\d{4}$/);
+    expect(r.stdout).toContain('per-class accuracy');
+    expect(r.stdout).toContain('confusion matrix (rows: reference, columns: labelled)');
+    for (const c of CLASSES) expect(r.stdout).toContain(c);
+    // The matrix counts every frame once: its total is the frame count in the header.
+    const total = Number(/(\d+) frames;/.exec(r.stdout)![1]);
+    const rows = lines.filter((l) => /^\s+\S+(\s+\d+){8}$/.test(l)).map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+    expect(rows).toHaveLength(8);
+    expect(rows.flat().reduce((a, b) => a + b, 0)).toBe(total);
+  });
+
+  it('says what is missing in a directory', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'empty-'));
+    expect((await runCli('eval', empty, '--backend', 'ts')).stderr).toBe(`error: ${empty}: no .wav files\n`);
+  });
+});

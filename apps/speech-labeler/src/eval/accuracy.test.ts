@@ -1,0 +1,34 @@
+/**
+ * The committed model's accuracy on freshly generated, seeded held-out sets: espeak-ng voices and texts
+ * never used in training (at least 85% of frames, 8 classes), and the festival voice `ked`, never used in
+ * training (at least 75%). The festival check needs Debian's festival packages; it is skipped without
+ * them, except under CI where it must run.
+ */
+import { describe, expect, it } from 'vitest';
+import { festivalAvailable } from '../data/festival.js';
+import { generated, runCli } from '../test-support.js';
+
+function frameAccuracy(stdout: string): number {
+  const last = stdout.trim().split('\n').pop()!;
+  const m = /^frame accuracy: (\d\.\d+)$/.exec(last);
+  if (!m) throw new Error(`no "frame accuracy" line at the end of:\n${stdout}`);
+  return Number(m[1]);
+}
+
+const festival = festivalAvailable();
+if (!festival && process.env.CI) throw new Error('festival is missing: install the packages in scripts/system-packages.txt');
+
+describe('accuracy of the committed model', () => {
+  it('labels at least 85% of frames right on held-out espeak-ng voices and texts', async () => {
+    const dir = await generated('heldout', 30, 9001);
+    const r = await runCli('eval', dir, '--backend', 'ts');
+    expect(r.code).toBe(0);
+    expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it.skipIf(!festival)('labels at least 75% of frames right on a voice never seen in training (festival ked)', async () => {
+    const dir = await generated('unseen', 20, 9002);
+    const r = await runCli('eval', dir, '--backend', 'ts');
+    expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.75);
+  });
+});
