@@ -27,7 +27,7 @@ function browserBackends(): esbuild.Plugin {
         for (const [id, pkg] of Object.entries(BACKENDS)) {
           const r = await build.resolve(pkg, { kind: 'dynamic-import', resolveDir: appDir });
           if (r.errors.length === 0 && existsSync(r.path)) loaders.push(`  ${id}: () => import(${JSON.stringify(pkg)}),`);
-          else missing[id] = `${pkg} is not built into this page (${r.errors[0]?.notes[0]?.text ?? r.errors[0]?.text ?? 'no entry file'})`;
+          else missing[id] = `${pkg} was not built when this page was built (build it, then the dashboard)`;
         }
         return {
           contents: `export const backends = {\n${loaders.join('\n')}\n};\nexport const missing = ${JSON.stringify(missing)};\n`,

@@ -36,7 +36,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
     return;
   }
   const { settings } = plan.config;
-  console.error(`attnkit bench (${plan.config.mode}): ${plan.cases.length} cases × ${plan.engines.length} engines; warm-up ${settings.warmup}, ${settings.minRuns}-${settings.maxRuns} timed runs per job, runs estimated over ${plan.limits.maxRunMs / 1000} s skipped`);
+  console.error(`attnkit bench (${plan.config.mode}): ${plan.cases.length} cases × ${plan.engines.length} engines; warm-up ≥${settings.warmup} run and ≥${settings.warmupMs} ms, ${settings.minRuns}-${settings.maxRuns} timed runs (≥${settings.minTimeMs} ms) per job, runs estimated over ${plan.limits.maxRunMs / 1000} s skipped`);
   console.error(`encoder: ${encoder.source}`);
   const progress = progressReporter();
   const timeoutMs = Math.max(180_000, 4 * (settings.maxTimeMs + plan.limits.maxRunMs * (settings.warmup + 1)));
@@ -71,7 +71,7 @@ cli
   .option('--max-run-time <seconds>', 'Skip jobs whose single run is estimated to take longer (quick: 1.5, full: 60)')
   .option('--max-memory <GiB>', 'Skip jobs known to need more memory (quick: 4, full: 8, at most a third of RAM)')
   .option('--runs <n>', 'Minimum timed runs per job')
-  .option('--warmup <n>', 'Warm-up runs per job')
+  .option('--warmup <n>', 'Warm-up runs per job (instead of warming up for a fixed time)')
   .option('--seed <n>', 'Seed of the inputs and weights', { default: 1 })
   .option('--encoder-spec <file>', 'Model spec JSON of the encoder case (default: the speech labeler\'s, if committed)')
   .option('--list', 'List the engines and cases that would run, and exit')

@@ -51,9 +51,12 @@ export function caseTags(c: BenchCase): string[] {
   return tags;
 }
 
+const TAG_WORD = /^((s|h|d|b)\d+|attention|encoder|none|causal|window\d*|sweep-[a-z-]+)$/;
+
 /**
- * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A word matches
- * a tag exactly (`causal`, `encoder`, `s2048`, `h8`) or is a substring of the case id.
+ * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A tag-shaped
+ * word matches a tag exactly (`causal`, `encoder`, `s2048`, `h8`: so `h1` is not `h16`); any other word
+ * matches as a substring of the case id (`B4-H8`).
  *
  * @example
  * ```ts
@@ -65,7 +68,7 @@ export function matchCase(c: BenchCase, terms: readonly string[]): boolean {
   const tags = caseTags(c);
   const id = c.id.toLowerCase();
   return terms.some((term) =>
-    term.toLowerCase().split('+').filter(Boolean).every((w) => tags.includes(w) || id.includes(w)),
+    term.toLowerCase().split('+').filter(Boolean).every((w) => tags.includes(w) || (!TAG_WORD.test(w) && id.includes(w))),
   );
 }
 

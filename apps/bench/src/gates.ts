@@ -59,14 +59,14 @@ export class RunLedger {
   /** Why the job should not run, or `undefined`. */
   gate(d: EngineDescriptor, c: BenchCase, limits: Limits): string | undefined {
     const failedAt = this.failures.get(`${d.id}|${c.family}`);
-    if (failedAt !== undefined && c.seq > failedAt) return `skipped: failed on the shorter S=${failedAt} of this family`;
+    if (failedAt !== undefined && c.seq > failedAt) return `failed on the shorter S=${failedAt} of this family`;
     const bytes = d.estimateBytes?.(c);
     if (bytes !== undefined && bytes > limits.maxBytes) {
-      return `skipped: needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;
+      return `needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;
     }
     const est = this.estimateMs(d.id, c);
     if (est && est.ms > limits.maxRunMs) {
-      return `skipped: one run would take about ${fmtS(est.ms)} at the ${est.gflops.toPrecision(2)} GFLOP/s seen on smaller cases (limit ${fmtS(limits.maxRunMs)} per run; --max-run-time or --full raises it)`;
+      return `one run would take about ${fmtS(est.ms)} at the ${est.gflops.toPrecision(2)} GFLOP/s seen on smaller cases (limit ${fmtS(limits.maxRunMs)} per run; --max-run-time or --full raises it)`;
     }
     return undefined;
   }

@@ -4,6 +4,8 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { EngineDescriptor } from './engine.js';
+import { handleRequest } from './worker-handler.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /** Runs one request; `onProgress` hears the worker's progress messages. Never rejects for a worker failure. */
@@ -55,4 +57,12 @@ export function processLauncher(options: ProcessLauncherOptions): Launcher {
     });
     child.send(req);
   });
+}
+
+/**
+ * A launcher that runs requests in this process (no memory figures): for tests and for environments
+ * without child processes.
+ */
+export function inProcessLauncher(catalog: readonly EngineDescriptor[]): Launcher {
+  return (req, onProgress) => handleRequest(req, catalog, () => performance.now(), onProgress);
 }

@@ -1,13 +1,16 @@
 /**
- * The timing loop: warm-up runs, then timed runs until there are at least `minRuns` and `minTimeMs` has
- * passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case cannot hold up the
- * run. Each run is timed on its own, from the call to its resolved output.
+ * The timing loop: warm-up runs (at least `warmup` of them and at least `warmupMs` of them, so that
+ * JavaScript engines have compiled the hot code), then timed runs until there are at least `minRuns` and
+ * `minTimeMs` has passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case
+ * cannot hold up the run. Each run is timed on its own, from the call to its resolved output.
  */
 
 /** Settings of the timing loop. */
 export interface MeasureSettings {
   /** Untimed runs first (compilation, caches, lazy initialisation). */
   readonly warmup: number;
+  /** Keep warming up until the warm-up runs add up to this (bounded by half of `maxTimeMs`). */
+  readonly warmupMs: number;
   readonly minRuns: number;
   readonly maxRuns: number;
   /** Keep running (up to `maxRuns`) until the timed runs add up to this. */
@@ -40,13 +43,16 @@ export async function measure(
 ): Promise<Measurement> {
   const warmupMs: number[] = [];
   let output: Float32Array | undefined;
-  for (let i = 0; i < s.warmup; i++) {
+  let warm = 0;
+  for (let i = 0; i < s.warmup || warm < s.warmupMs; i++) {
+    // Warm-up that already took half of the budget is enough.
+    if (warm > s.maxTimeMs / 2) break;
     const t0 = now();
     output = await run();
-    warmupMs.push(now() - t0);
+    const ms = now() - t0;
+    warmupMs.push(ms);
+    warm += ms;
     onRun?.(i + 1, 'warmup');
-    // One warm-up run that already takes most of the budget is enough.
-    if (warmupMs[i]! > s.maxTimeMs / 2) break;
   }
   const timesMs: number[] = [];
   let spent = 0;

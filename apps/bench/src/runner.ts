@@ -2,13 +2,12 @@
  * The run: probe every selected engine, then run each case on each available engine in turn (one worker
  * per job), skip what the limits exclude with the reason, and assemble the results file.
  */
-import { caseFlops, type BenchCase } from './cases.js';
-import type { EngineDescriptor } from './engine.js';
-import { gflops } from './flops.js';
+import type { BenchCase } from './cases.js';
+import type { EngineDescriptor, EngineInfo } from './engine.js';
 import { RunLedger, type Limits } from './gates.js';
+import { assembleFile, gatedJob } from './job-result.js';
 import type { Launcher } from './launcher.js';
-import { compareResults, DEFINITIONS, RESULTS_SCHEMA, type BenchResult, type EngineEntry, type MachineInfo, type ResultsFile, type RunConfig } from './results.js';
-import { summarize } from './stats.js';
+import type { BenchResult, EngineEntry, MachineInfo, ResultsFile, RunConfig } from './results.js';
 
 /** What the run reports as it goes. */
 export interface RunnerEvents {
@@ -44,62 +43,27 @@ export async function runBenchmark(req: RunRequest, events: RunnerEvents = {}): 
   entries.forEach((e) => events.onProbe?.(e));
   const available = req.engines.filter((d) => entries.find((e) => e.id === d.id)!.available);
   const ledger = new RunLedger();
-  const infos = new Map<string, EngineEntry['info']>();
+  const infos = new Map<string, EngineInfo>();
   const results: BenchResult[] = [];
   const total = available.length * req.cases.length;
   let index = 0;
   for (const c of req.cases) {
     for (const d of available) {
       events.onJobStart?.(d.id, c, index, total);
-      const result = await runOne(req, ledger, d, c, infos);
+      const { result, info } = await gatedJob(d, c, ledger, req.limits, async () => {
+        const reply = await req.launch(
+          { type: 'job', engine: d.id, case: c, settings: req.config.settings, seed: req.config.seed },
+          (done, phase) => events.onJobProgress?.(done, phase),
+        );
+        if (reply.type !== 'job') return { outcome: { status: 'failed', reason: 'the worker gave no job result' } };
+        return reply.memory ? { outcome: reply.outcome, memory: reply.memory } : { outcome: reply.outcome };
+      });
+      if (info && !infos.has(d.id)) infos.set(d.id, info);
       results.push(result);
       events.onJobEnd?.(result, c, index, total);
       index++;
     }
   }
-  const kinds = new Map(req.engines.map((d) => [d.id, d.kind]));
-  const engines = entries.map((e) => (infos.get(e.id) ? { ...e, info: { ...e.info, ...infos.get(e.id) } } : e));
-  return {
-    schema: RESULTS_SCHEMA,
-    createdAt: new Date().toISOString(),
-    source: 'cli',
-    machine: req.describeMachine(engines),
-    config: req.config,
-    definitions: DEFINITIONS,
-    engines,
-    cases: req.cases,
-    results: compareResults(results, (id) => kinds.get(id)),
-  };
-
-  async function runOne(r: RunRequest, l: RunLedger, d: EngineDescriptor, c: BenchCase, seen: Map<string, EngineEntry['info']>): Promise<BenchResult> {
-    const base = { engine: d.id, case: c.id };
-    const skip = l.gate(d, c, r.limits);
-    if (skip) return { ...base, status: 'skipped', reason: skip };
-    const reply = await r.launch(
-      { type: 'job', engine: d.id, case: c, settings: r.config.settings, seed: r.config.seed },
-      (done, phase) => events.onJobProgress?.(done, phase),
-    );
-    if (reply.type !== 'job') return { ...base, status: 'failed', reason: 'the worker gave no job result' };
-    const o = reply.outcome;
-    if (o.info && !seen.has(d.id)) seen.set(d.id, o.info);
-    if (o.status !== 'ok') {
-      if (o.status === 'failed') l.recordFailure(d.id, c);
-      return { ...base, status: o.status, reason: o.reason };
-    }
-    const stats = summarize(o.timesMs);
-    l.recordTime(d.id, c, stats.median);
-    const flops = caseFlops(c);
-    return {
-      ...base,
-      status: 'ok',
-      prepareMs: o.prepareMs,
-      warmupMs: o.warmupMs,
-      timesMs: o.timesMs,
-      stats,
-      gflops: { useful: gflops(flops.useful, stats.median), dense: gflops(flops.dense, stats.median) },
-      ...(reply.memory ? { memory: reply.memory } : {}),
-      ...(o.cutShort ? { cutShort: o.cutShort } : {}),
-      sample: o.sample,
-    };
-  }
+  const engines = entries.map((e) => (infos.has(e.id) ? { ...e, info: { ...e.info, ...infos.get(e.id) } } : e));
+  return assembleFile({ source: 'cli', machine: req.describeMachine(engines), config: req.config, engines, cases: req.cases, results });
 }

@@ -5,14 +5,12 @@
  */
 import { spec as encoderSpec, source as encoderSource } from 'attnkit:encoder-spec';
 import { attentionCase, encoderCase, type BenchCase } from '../cases.js';
-import { gflops } from '../flops.js';
-import { caseFlops } from '../cases.js';
 import type { EngineDescriptor } from '../engine.js';
 import { RunLedger } from '../gates.js';
+import { assembleFile, gatedJob } from '../job-result.js';
 import { runJob } from '../job.js';
 import type { MeasureSettings } from '../measure.js';
-import { compareResults, DEFINITIONS, RESULTS_SCHEMA, type BenchResult, type EngineEntry, type ResultsFile } from '../results.js';
-import { summarize } from '../stats.js';
+import type { BenchResult, EngineEntry, ResultsFile } from '../results.js';
 
 /** Sizes of an in-browser run. */
 export type Preset = 'tiny' | 'quick';
@@ -37,7 +35,7 @@ export function presetCases(preset: Preset): BenchCase[] {
   ];
 }
 
-const SETTINGS: MeasureSettings = { warmup: 1, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000 };
+const SETTINGS: MeasureSettings = { warmup: 1, warmupMs: 250, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000 };
 const LIMITS = { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 };
 
 /** What the run reports while it goes. */
@@ -73,16 +71,18 @@ export async function runInBrowser(catalog: readonly EngineDescriptor[], engineI
     for (const d of available) {
       onProgress({ done, total, text: `${d.id} on ${c.id}` });
       await nextFrame();
-      results.push(await runOne(d, c));
+      const { result } = await gatedJob(d, c, ledger, LIMITS, async () => ({
+        outcome: await runJob(await d.load(), c, SETTINGS, 1, () => performance.now(), {
+          onRun: (n, phase) => onProgress({ done, total, text: `${d.id} on ${c.id} (${phase === 'warmup' ? 'warm-up' : 'run'} ${n})` }),
+        }),
+      }));
+      results.push(result);
       done++;
     }
   }
   onProgress({ done, total, text: 'done' });
-  const kinds = new Map(chosen.map((d) => [d.id, d.kind]));
   const nav = navigator as Navigator & { deviceMemory?: number };
-  return {
-    schema: RESULTS_SCHEMA,
-    createdAt: new Date().toISOString(),
+  return assembleFile({
     source: 'browser',
     machine: {
       platform: nav.platform || 'browser', arch: '', os: nav.platform || '', cpu: 'unknown (browser)',
@@ -94,30 +94,8 @@ export async function runInBrowser(catalog: readonly EngineDescriptor[], engineI
       mode: 'browser', argv: [`preset=${preset}`], backendFilter: [...engineIds], caseFilter: [], peers: chosen.some((d) => d.kind === 'peer'),
       settings: SETTINGS, maxRunMs: LIMITS.maxRunMs, maxBytes: LIMITS.maxBytes, seed: 1, window: 128, encoderSpecSource: encoderSource,
     },
-    definitions: DEFINITIONS,
     engines: entries,
     cases,
-    results: compareResults(results, (id) => kinds.get(id)),
-  };
-
-  async function runOne(d: EngineDescriptor, c: BenchCase): Promise<BenchResult> {
-    const base = { engine: d.id, case: c.id };
-    const skip = ledger.gate(d, c, LIMITS);
-    if (skip) return { ...base, status: 'skipped', reason: skip };
-    const o = await runJob(await d.load(), c, SETTINGS, 1, () => performance.now(), {
-      onRun: (n, phase) => onProgress({ done, total, text: `${d.id} on ${c.id} (${phase === 'warmup' ? 'warm-up' : 'run'} ${n})` }),
-    });
-    if (o.status !== 'ok') {
-      if (o.status === 'failed') ledger.recordFailure(d.id, c);
-      return { ...base, status: o.status, reason: o.reason };
-    }
-    const stats = summarize(o.timesMs);
-    ledger.recordTime(d.id, c, stats.median);
-    const flops = caseFlops(c);
-    return {
-      ...base, status: 'ok', prepareMs: o.prepareMs, warmupMs: o.warmupMs, timesMs: o.timesMs, stats,
-      gflops: { useful: gflops(flops.useful, stats.median), dense: gflops(flops.dense, stats.median) },
-      sample: o.sample, ...(o.cutShort ? { cutShort: o.cutShort } : {}),
-    };
-  }
+    results,
+  });
 }

@@ -51,7 +51,14 @@ export function familyLabel(family: string): string {
   return family.split('/').map((p) => p.replace(/-/g, ' ').replace(/^window(\d+)$/, 'window ±$1')).join(', ');
 }
 
-/** The case families of the loaded runs with their number of lengths, most lengths first. */
+/** Unmasked attention first, then causal, window, the encoder. */
+function rank(family: string): number {
+  const order = ['attention/none/', 'attention/causal/', 'attention/window', 'encoder/'];
+  const i = order.findIndex((p) => family.startsWith(p));
+  return i < 0 ? order.length : i;
+}
+
+/** The case families of the loaded runs with their number of lengths, most lengths first (unmasked first on a tie). */
 export function familiesOf(runs: readonly LoadedRun[]): { family: string; label: string; lengths: number }[] {
   const lengths = new Map<string, Set<number>>();
   for (const run of runs) for (const c of run.file.cases) {
@@ -60,7 +67,7 @@ export function familiesOf(runs: readonly LoadedRun[]): { family: string; label:
   }
   return [...lengths.entries()]
     .map(([family, s]) => ({ family, label: familyLabel(family), lengths: s.size }))
-    .sort((a, b) => b.lengths - a.lengths || a.family.localeCompare(b.family));
+    .sort((a, b) => b.lengths - a.lengths || rank(a.family) - rank(b.family) || a.family.localeCompare(b.family));
 }
 
 /** The series of one family and metric across runs; a run's label is added when several runs are loaded. */

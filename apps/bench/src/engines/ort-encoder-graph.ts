@@ -1,6 +1,6 @@
 /**
  * The transformer encoder of a {@link ModelSpec} as one plain ONNX graph (opset 20: MatMul, Add,
- * LayerNormalization, Gelu, Softmax, Reshape, Transpose), the way a user exports a model for onnxruntime
+ * LayerNormalization, Gelu, Softmax, Reshape, Transpose; Split, Neg, Concat for RoPE), the way a user exports a model for onnxruntime
  * without attnkit. It follows the forward pass documented in `@attnkit/core`'s model spec; per-layer
  * causal/window masks are additive `[S, S]` constants, so a graph is built for one length.
  *
@@ -9,6 +9,7 @@
 import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
 import { bandBias } from '../inputs.js';
 import { graph } from './onnx-graph.js';
+import { ropeTables } from './rope-tables.js';
 
 function transposed(t: Tensor): { dims: number[]; data: Float32Array } {
   const [rows, cols] = t.shape as [number, number];
@@ -34,7 +35,7 @@ function sinusoidal(S: number, d: number): Float32Array {
 export function encoderGraphUnsupported(spec: ModelSpec): string | undefined {
   const r = resolveSpec(spec);
   if (r.kvHeads !== r.heads) return 'the plain-graph encoder has no grouped-query heads';
-  if (r.positional.kind === 'rope' || r.positional.kind === 'alibi') return `the plain-graph encoder has no ${r.positional.kind} positions`;
+  if (r.positional.kind === 'alibi') return 'the plain-graph encoder has no ALiBi (its bias would be [H, S, S])';
   return undefined;
 }
 
@@ -74,15 +75,30 @@ export function encoderGraph(spec: ModelSpec, weights: ReadonlyMap<string, Tenso
     g.constant('positions', [S, d], table);
     h = g.node('Add', [h, 'positions'], ['h0.pos'])[0]!;
   }
-  const split = (x: string, name: string): string => {
+  const rope = r.positional.kind === 'rope';
+  if (rope) {
+    const t = ropeTables(S, Dh, (r.positional as { base?: number }).base ?? 10000);
+    g.constant('rope.cos', [S, Dh], t.cos);
+    g.constant('rope.sin', [S, Dh], t.sin);
+    g.constantInt64('rope.split', [Dh / 2, Dh / 2]);
+  }
+  /** `[B, S, H·Dh]` → `[B, H, S, Dh]`, rotated when the spec uses RoPE: `x·cos + [-x₂, x₁]·sin`. */
+  const split = (x: string, name: string, rotate = false): string => {
     g.node('Reshape', [x, 'shape.heads'], [`${name}.r`]);
-    return g.node('Transpose', [`${name}.r`], [`${name}.t`], { perm: { ints: [0, 2, 1, 3] } })[0]!;
+    const t = g.node('Transpose', [`${name}.r`], [`${name}.t`], { perm: { ints: [0, 2, 1, 3] } })[0]!;
+    if (!rotate || !rope) return t;
+    g.node('Split', [t, 'rope.split'], [`${name}.x1`, `${name}.x2`], { axis: { i: -1 } });
+    g.node('Neg', [`${name}.x2`], [`${name}.nx2`]);
+    g.node('Concat', [`${name}.nx2`, `${name}.x1`], [`${name}.rot`], { axis: { i: -1 } });
+    g.node('Mul', [t, 'rope.cos'], [`${name}.c`]);
+    g.node('Mul', [`${name}.rot`, 'rope.sin'], [`${name}.s`]);
+    return g.node('Add', [`${name}.c`, `${name}.s`], [`${name}.rope`])[0]!;
   };
   for (let l = 0; l < r.layers; l++) {
     const p = `layers.${l}`;
     const attn = (x: string): string => {
-      const q = split(linear(x, `${p}.attention.query`, `${p}.q`), `${p}.q`);
-      const k = split(linear(x, `${p}.attention.key`, `${p}.k`), `${p}.k`);
+      const q = split(linear(x, `${p}.attention.query`, `${p}.q`), `${p}.q`, true);
+      const k = split(linear(x, `${p}.attention.key`, `${p}.k`), `${p}.k`, true);
       const v = split(linear(x, `${p}.attention.value`, `${p}.v`), `${p}.v`);
       g.node('Transpose', [k], [`${p}.kt`], { perm: { ints: [0, 1, 3, 2] } });
       g.node('MatMul', [q, `${p}.kt`], [`${p}.scores`]);

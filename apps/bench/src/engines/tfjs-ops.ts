@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
+import { ropeTables } from './rope-tables.js';
 
 /** `softmax(q·kᵀ·scale + bias)·v` on `[B, H, S, D]`; `bias` `[S, S]` broadcasts. */
 export function attentionOps(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, bias?: tf.Tensor2D): tf.Tensor4D {
@@ -19,7 +20,7 @@ export function attentionOps(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, sca
 export function opsEncoderUnsupported(spec: ModelSpec): string | undefined {
   const r = resolveSpec(spec);
   if (r.kvHeads !== r.heads) return 'the ops encoder has no grouped-query heads';
-  if (r.positional.kind === 'rope' || r.positional.kind === 'alibi') return `the ops encoder has no ${r.positional.kind} positions`;
+  if (r.positional.kind === 'alibi') return 'the ops encoder has no ALiBi (its bias would be [H, S, S])';
   return undefined;
 }
 
@@ -44,6 +45,17 @@ export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>
   } else if (r.positional.kind === 'learned') {
     positions = keep(tf.slice(get('positional.table'), [0, 0], [S, d]));
   }
+  let rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | undefined;
+  if (r.positional.kind === 'rope') {
+    const t = ropeTables(S, Dh, r.positional.base ?? 10000);
+    rope = { cos: keep(tf.tensor2d(t.cos, [S, Dh])), sin: keep(tf.tensor2d(t.sin, [S, Dh])) };
+  }
+  /** `x·cos + [-x₂, x₁]·sin` on `[B, H, S, Dh]`. */
+  const rotate = (x: tf.Tensor4D): tf.Tensor4D => {
+    if (!rope) return x;
+    const [x1, x2] = tf.split(x, 2, -1);
+    return tf.add(tf.mul(x, rope.cos), tf.mul(tf.concat([tf.neg(x2!), x1!], -1), rope.sin));
+  };
   const masks = r.attention.map(({ causal, window }) =>
     causal || window ? keep(tf.tensor2d(bandBias({ left: window?.left ?? Infinity, right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity) }), [S, S])) : undefined);
   const linear = (x: tf.Tensor, p: string): tf.Tensor => tf.add(tf.matMul(x, get(`${p}.weight`), false, true), get(`${p}.bias`));
@@ -61,8 +73,8 @@ export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>
     for (let l = 0; l < r.layers; l++) {
       const p = `layers.${l}`;
       const attn = (x: tf.Tensor): tf.Tensor => {
-        const q = heads(linear(x, `${p}.attention.query`));
-        const k = heads(linear(x, `${p}.attention.key`));
+        const q = rotate(heads(linear(x, `${p}.attention.query`)));
+        const k = rotate(heads(linear(x, `${p}.attention.key`)));
         const v = heads(linear(x, `${p}.attention.value`));
         const o = attentionOps(q, k, v, 1 / Math.sqrt(Dh), masks[l] as tf.Tensor2D | undefined);
         return linear(tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * S, d]), `${p}.attention.output`);

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Screenshot of the dashboard with results files loaded, in headless Chromium (for the README).
+//
+// Usage (after `pnpm --filter @attnkit/bench build`):
+//   node apps/bench/scripts/screenshot.mjs --out apps/bench/docs/dashboard.png [--family FAMILY] [--live] RESULTS.json...
+// --live also runs the browser backends in the page (tiny preset) before the picture is taken.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { serveDashboard } from '../dist/serve.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { out: { type: 'string', default: 'dashboard.png' }, family: { type: 'string' }, live: { type: 'boolean', default: false }, width: { type: 'string', default: '1280' } },
+});
+const server = await serveDashboard({ port: 0, files: positionals.map((f) => resolve(f)) });
+const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: Number(values.width), height: 900 },
+  args: ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'],
+});
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-state="ready"]');
+  if (values.live) {
+    await page.selectOption('#live-preset', 'tiny');
+    await page.click('#live-start');
+    await page.waitForSelector('body[data-live="done"], body[data-live="failed"]', { timeout: 300_000 });
+  }
+  if (values.family) await page.selectOption('#family', values.family);
+  await page.screenshot({ path: values.out, fullPage: true });
+  console.log(`wrote ${values.out}`);
+} finally {
+  await context.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}

@@ -1,0 +1,125 @@
+/**
+ * The dashboard in headless Chromium: the page built and served as `attnkit-bench serve` does, loading a
+ * committed results file; its charts must have drawn the file's points (counted, and seen as pixels on
+ * each canvas), its table must list the results, and an in-browser run on the software WebGPU adapter
+ * (and the TypeScript backend) must complete and join the charts.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard } from '../build-dashboard.js';
+import { validateResults } from '../results-schema.js';
+import { serveDashboard, type DashboardServer } from '../serve.js';
+import { buildSeries, familiesOf } from './series.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FIXTURE = fileURLToPath(new URL('../../fixtures/results-small.json', import.meta.url));
+const WEBGPU_BUILT = existsSync(fileURLToPath(new URL('../../../../packages/backend-webgpu/dist/index.js', import.meta.url)));
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`Chromium is required in CI at ${CHROMIUM} (scripts/setup.sh installs it)`);
+
+describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
+  let out: string;
+  let profile: string;
+  let server: DashboardServer;
+  let browser: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'attnkit-dashboard-'));
+    profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
+    await buildDashboard(out);
+    server = await serveDashboard({ port: 0, dir: out, files: [FIXTURE] });
+    // A fresh profile directory for each run.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 1600 },
+      args: [
+        '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--disable-quic',
+        '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
+      ],
+    });
+    page = browser.pages()[0] ?? await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const dir of [out, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads the results file named in the address', async () => {
+    expect(await page.textContent('#errors')).toBe('');
+    expect(await page.locator('#runs li').count()).toBe(1);
+    expect(await page.textContent('#runs li')).toContain('results-small.json');
+  });
+
+  it('draws every point of the default family on the four charts', async () => {
+    const file = validateResults(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const runs = [{ id: 1, label: 'fixture', file }];
+    const family = familiesOf(runs)[0]!.family;
+    expect(await page.inputValue('#family')).toBe(family);
+    for (const metric of ['time', 'gflops', 'ratio', 'memory'] as const) {
+      const expected = buildSeries(runs, family, metric).reduce((n, s) => n + s.points.length, 0);
+      expect(expected).toBeGreaterThan(0);
+      expect(await page.getAttribute(`#chart-${metric}`, 'data-points')).toBe(String(expected));
+    }
+  });
+
+  it('has pixels on every chart canvas: lines, points, axes and legends were painted', async () => {
+    const painted = await page.$$eval('figure.chart canvas', (canvases) => canvases.map((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 0) {
+          inked++;
+          colours.add((data[i]! >> 4 << 8) | (data[i + 1]! >> 4 << 4) | (data[i + 2]! >> 4));
+        }
+      }
+      return { inked, colours: colours.size, size: canvas.width * canvas.height };
+    }));
+    expect(painted).toHaveLength(4);
+    for (const p of painted) {
+      expect(p.inked / p.size).toBeGreaterThan(0.01);
+      expect(p.colours).toBeGreaterThan(5); // several engines' colours, not one blank fill
+    }
+  });
+
+  it('lists the results in the table, with skip reasons for engines that did not run', async () => {
+    await page.check('#table-all');
+    const rows = await page.locator('#table-body tr').count();
+    const file = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { results: unknown[] };
+    expect(rows).toBe(file.results.length);
+  });
+
+  it('runs the browser backends live in the page, on the software WebGPU adapter, and adds them to the charts', async () => {
+    await page.$$eval('#live-engines input', (inputs) => inputs.forEach((i) => ((i as HTMLInputElement).checked = false)));
+    await page.check('#live-engines input[value="ts"]');
+    await page.check('#live-engines input[value="webgpu"]');
+    await page.selectOption('#live-preset', 'tiny');
+    await page.click('#live-start');
+    await page.waitForSelector('body[data-live="done"], body[data-live="failed"]', { timeout: 100_000 });
+    expect(await page.getAttribute('body', 'data-live')).toBe('done');
+    expect(await page.locator('#runs li').count()).toBe(2);
+    await page.fill('#table-filter', 'this browser');
+    const rows = await page.$$eval('#table-body tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const ok = (engine: string) => rows.filter((r) => r[0] === 'this browser' && r[2] === engine && r[11] === 'ok').length;
+    expect(ok('ts')).toBe(4);
+    if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(4);
+    // the live run's family is now in the family list, and charting it draws its points
+    await page.selectOption('#family', 'attention/none/B1-H2-D16');
+    expect(Number(await page.getAttribute('#chart-time', 'data-points'))).toBe(WEBGPU_BUILT ? 4 : 2);
+  }, 120_000);
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { attentionCase, caseFlops } from './cases.js';
+import type { EngineDescriptor } from './engine.js';
+import { RunLedger } from './gates.js';
+
+const engine = (estimateBytes?: EngineDescriptor['estimateBytes']): EngineDescriptor => ({
+  id: 'e', kind: 'attnkit', description: 'test engine', load: async () => { throw new Error('not used'); }, ...(estimateBytes ? { estimateBytes } : {}),
+});
+const at = (seq: number, mask: 'none' | 'causal' | 'window' = 'none') =>
+  attentionCase({ batch: 1, heads: 8, seq, headDim: 64, mask, ...(mask === 'window' ? { window: 128 } : {}) }, 'seq');
+const limits = { maxRunMs: 1000, maxBytes: 2 ** 30 };
+
+describe('the run limits', () => {
+  it('lets an engine run a case it has no rate for yet', () => {
+    expect(new RunLedger().gate(engine(), at(16384), limits)).toBeUndefined();
+  });
+
+  it('skips a case whose run would exceed the time limit at the rate seen on a smaller case', () => {
+    const ledger = new RunLedger();
+    ledger.recordTime('e', at(512), 100); // 0.537 GFLOP in 100 ms
+    expect(ledger.gate(engine(), at(1024), limits)).toBeUndefined(); // ~400 ms
+    const reason = ledger.gate(engine(), at(4096), limits); // ~6.4 s
+    expect(reason).toMatch(/^one run would take about 6\.4 s at the 5\.4 GFLOP\/s/);
+  });
+
+  it('estimates a masked case from the unmasked rate over every pair until it has its own rate', () => {
+    const ledger = new RunLedger();
+    ledger.recordTime('e', at(512), 100);
+    expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048)).dense / (caseFlops(at(512)).useful / 100));
+    ledger.recordTime('e', at(1024, 'window'), 20);
+    expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048, 'window')).useful / (caseFlops(at(1024, 'window')).useful / 20));
+  });
+
+  it('keeps the best rate seen (small cases are dominated by overheads)', () => {
+    const ledger = new RunLedger();
+    ledger.recordTime('e', at(128), 100);
+    ledger.recordTime('e', at(512), 10);
+    ledger.recordTime('e', at(256), 100);
+    expect(ledger.estimateMs('e', at(512))!.ms).toBeCloseTo(10);
+  });
+
+  it('skips a case known to need more memory than allowed', () => {
+    const reason = new RunLedger().gate(engine(() => 3 * 2 ** 30), at(512), limits);
+    expect(reason).toMatch(/needs about 3\.0 GiB.*limit 1\.0 GiB/);
+  });
+
+  it('skips longer cases of a family after a failure, not shorter ones or other families', () => {
+    const ledger = new RunLedger();
+    ledger.recordFailure('e', at(2048));
+    expect(ledger.gate(engine(), at(4096), limits)).toMatch(/failed on the shorter S=2048/);
+    expect(ledger.gate(engine(), at(1024), limits)).toBeUndefined();
+    expect(ledger.gate(engine(), at(4096, 'causal'), limits)).toBeUndefined();
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { measure, type MeasureSettings } from './measure.js';
+
+/** A fake clock: each run advances it by the next of `durations`. */
+function fakeRun(durations: number[]) {
+  let t = 0;
+  let i = 0;
+  const now = () => t;
+  const run = async () => {
+    t += durations[Math.min(i, durations.length - 1)]!;
+    i++;
+    return Float32Array.of(i);
+  };
+  return { now, run, calls: () => i };
+}
+
+const settings: MeasureSettings = { warmup: 2, warmupMs: 0, minRuns: 3, maxRuns: 10, minTimeMs: 100, maxTimeMs: 1000 };
+
+describe('the timing loop', () => {
+  it('warms up, then runs until both the minimum count and the minimum time are reached', async () => {
+    const f = fakeRun([50, 50, 30]);
+    const m = await measure(f.run, settings, f.now);
+    expect(m.warmupMs).toEqual([50, 50]);
+    expect(m.timesMs).toEqual([30, 30, 30, 30]); // 3 runs give 90 ms < 100 ms, so a 4th
+    expect(m.output).toEqual(Float32Array.of(6));
+  });
+
+  it('keeps warming up until the warm-up time is reached', async () => {
+    const f = fakeRun([20]);
+    const m = await measure(f.run, { ...settings, warmup: 1, warmupMs: 70 }, f.now);
+    expect(m.warmupMs).toEqual([20, 20, 20, 20]);
+  });
+
+  it('stops at the maximum count for fast runs', async () => {
+    const f = fakeRun([1]);
+    const m = await measure(f.run, settings, f.now);
+    expect(m.timesMs).toHaveLength(10);
+  });
+
+  it('stops below the minimum count when the time budget is spent, and says so', async () => {
+    const f = fakeRun([600]);
+    const m = await measure(f.run, settings, f.now);
+    expect(m.warmupMs).toEqual([600]); // one warm-up over half the budget is enough
+    expect(m.timesMs).toEqual([600, 600]);
+    expect(m.cutShort).toMatch(/2 of 3 runs/);
+  });
+
+  it('always times at least one run', async () => {
+    const f = fakeRun([5000]);
+    const m = await measure(f.run, { ...settings, warmup: 0 }, f.now);
+    expect(m.timesMs).toEqual([5000]);
+  });
+
+  it('reports each finished run', async () => {
+    const f = fakeRun([60]);
+    const seen: string[] = [];
+    await measure(f.run, { ...settings, warmup: 1, minRuns: 2 }, f.now, (n, phase) => seen.push(`${phase}${n}`));
+    expect(seen).toEqual(['warmup1', 'timed1', 'timed2']);
+  });
+});
