@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionOutput, AttentionProblem } from '@attnkit/core';
 import { buildBias } from './attention-bias.js';
 import { attend } from './attention-ops.js';
-import { runOn, type TfjsEngineName } from './engine.js';
+import { withEngine, type TfjsEngineName } from './engine.js';
 
 /** Largest score chunk, in elements (32 MiB of float32). */
 export const CHUNK_ELEMENTS = 1 << 23;
@@ -21,7 +21,7 @@ export const CHUNK_ELEMENTS = 1 << 23;
 export async function attentionKernel(engine: TfjsEngineName, p: AttentionProblem, chunkElements = CHUNK_ELEMENTS): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const rowsPerChunk = Math.max(1, Math.floor(chunkElements / (B * Hq * T)));
-  const result = runOn(engine, () => tf.tidy(() => {
+  const result = await withEngine(engine, () => tf.tidy(() => {
     const q = tf.tensor4d(p.q, [B, Hq, Sq, Dk]);
     const k = tf.tensor4d(p.k, [B, Hkv, T, Dk]);
     const v = tf.tensor4d(p.v, [B, Hkv, T, Dv]);

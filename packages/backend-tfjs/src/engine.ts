@@ -3,7 +3,7 @@
  *
  * tfjs keeps one global engine per JavaScript realm with one *active* backend, and a tensor moves (for
  * good) to whichever backend is active when an op uses it. attnkit backends therefore never leave work to
- * the global state: every piece of tfjs work runs inside {@link runOn}, which makes the attnkit backend's
+ * the global state: every piece of tfjs work runs inside {@link withEngine}, which makes the attnkit backend's
  * own tfjs backend active for the duration of one synchronous block and restores the previous one after.
  * Two attnkit backends (say wasm and cpu) and the application's own tfjs code can then share the engine,
  * and disposing one attnkit backend frees only the tensors it made: tfjs backends themselves are never
@@ -36,11 +36,22 @@ export interface StartedEngine {
   readonly info: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** Asynchronous backend starts this package has begun and not finished. */
+const starting = new Set<Promise<unknown>>();
+
 /**
- * Runs `fn` synchronously with tfjs backend `name` active, then makes the previously active backend
- * active again. `fn` must not await: another attnkit backend could switch the engine in between.
+ * Runs `fn` with tfjs backend `name` active, as one synchronous block, then makes the previously active
+ * backend active again. `fn` must not await: another attnkit backend could switch the engine in between.
+ * tfjs refuses every op while any backend is starting asynchronously, so this first waits for the starts
+ * this package has begun.
  */
-export function runOn<T>(name: TfjsEngineName, fn: () => T): T {
+export async function withEngine<T>(name: TfjsEngineName, fn: () => T): Promise<T> {
+  // The emptiness check and the run are one synchronous step: no start can begin in between.
+  while (starting.size > 0) await Promise.allSettled([...starting]);
+  return runOn(name, fn);
+}
+
+function runOn<T>(name: TfjsEngineName, fn: () => T): T {
   const previous = tf.getBackend();
   const switching = previous !== name;
   if (switching) activate(name);
@@ -141,11 +152,14 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
     warn.apply(con, args);
   };
   let ok = false;
+  const start = tf.setBackend(name);
+  starting.add(start);
   try {
-    ok = await tf.setBackend(name);
+    ok = await start;
   } catch (e) {
     warnings.push(e instanceof Error ? e.message : String(e));
   } finally {
+    starting.delete(start);
     con.warn = warn;
   }
   if (ok) quietNodeAdvice(name);

@@ -7,16 +7,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { weightShapes, type CompiledModel, type ResolvedSpec } from '@attnkit/core';
 import { encoderForward } from './encoder.js';
-import { runOn, type TfjsEngineName } from './engine.js';
+import { withEngine, type TfjsEngineName } from './engine.js';
 
 /** Uploads validated weights and returns a model that runs on tfjs backend `engine`. */
-export function compileModel(engine: TfjsEngineName, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): CompiledModel {
+export async function compileModel(engine: TfjsEngineName, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel> {
   // Copies: the cpu backend would otherwise keep a reference to the caller's arrays.
-  const params = runOn(engine, () => new Map([...weightShapes(spec)].map(([name, shape]) => [name, tf.tensor(weights.get(name)!.slice(), [...shape])])));
+  const params = await withEngine(engine, () => new Map([...weightShapes(spec)].map(([name, shape]) => [name, tf.tensor(weights.get(name)!.slice(), [...shape])])));
   let disposed = false;
   return {
     async run(req) {
-      const outputs = runOn(engine, () => tf.tidy(() => {
+      const outputs = await withEngine(engine, () => tf.tidy(() => {
         const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
         const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf);
         return [r.logits, ...r.attention];

@@ -11,7 +11,7 @@ import {
   type ModelRunOptions, type ModelSpec, type ResolvedSpec, type Tensor, type Weights,
 } from '@attnkit/core';
 import { encoderForward } from './encoder.js';
-import { runOn, startEngine, type EngineOptions, type TfjsEngineName } from './engine.js';
+import { withEngine, startEngine, type EngineOptions, type TfjsEngineName } from './engine.js';
 import { registerEncoderGradients } from './gradients.js';
 import { accuracy, crossEntropy, prepareBatch, type TrainingBatch } from './loss.js';
 
@@ -81,7 +81,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   registerEncoderGradients();
   const name: TfjsEngineName = engine.name;
   const shapes = weightShapes(resolved);
-  const { variables, optimizer } = runOn(name, () => {
+  const { variables, optimizer } = await withEngine(name, () => {
     const vars = new Map<string, tf.Variable>();
     for (const [n, shape] of shapes) {
       const init = tf.tensor(initial.get(n)!.slice(), [...shape]);
@@ -103,7 +103,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     const b = prepareBatch(resolved, batch);
     const { run } = b;
     let logits: tf.Tensor | undefined;
-    const loss = runOn(name, () => {
+    const loss = await withEngine(name, () => {
       const forward = (): tf.Scalar => {
         const input = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
         const out = encoderForward(resolved, lookup, input, run.lengths, []);
@@ -142,7 +142,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     async predict(input, runOptions = {}) {
       guard();
       const run = prepareModelRun(resolved, input, runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths });
-      const logits = runOn(name, () => tf.tidy(() => {
+      const logits = await withEngine(name, () => tf.tidy(() => {
         const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
         return encoderForward(resolved, lookup, x, run.lengths, []).logits;
       }));
