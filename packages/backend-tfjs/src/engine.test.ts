@@ -59,6 +59,11 @@ describe('tfjs engine sharing', () => {
     expect(tf.findBackend('wasm')!.numDataIds()).toBe(wasmData);
   });
 
+  it('refuses unknown options values, naming the option', async () => {
+    await expect(createTfjsBackend({ backend: 'gpu' as never })).rejects.toMatchObject({ code: 'ERR_OPTION', argument: 'options.backend' });
+    await expect(createTfjsBackend({ chunkElements: 0 })).rejects.toMatchObject({ code: 'ERR_OPTION', argument: 'options.chunkElements' });
+  });
+
   it('refuses a tfjs backend the application has not registered, saying what to import', async () => {
     await expect(createTfjsBackend({ backend: 'webgl' })).rejects.toMatchObject({
       code: 'ERR_BACKEND',

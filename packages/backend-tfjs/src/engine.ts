@@ -10,10 +10,12 @@
  * removed, since others may use them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError } from '@attnkit/core';
+import { BackendError, OptionError } from '@attnkit/core';
 
 /** A TensorFlow.js backend attnkit can run on. `webgl` and `webgpu` must be registered by the application. */
 export type TfjsEngineName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+
+const ENGINES: readonly TfjsEngineName[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
 
 /** Options for starting a tfjs backend. */
 export interface EngineOptions {
@@ -86,6 +88,9 @@ function activate(name: string): void {
  * Throws a {@link BackendError} when an explicitly chosen backend cannot start.
  */
 export async function startEngine(options: EngineOptions = {}): Promise<StartedEngine> {
+  if (options.backend !== undefined && !ENGINES.includes(options.backend)) {
+    throw new OptionError('ERR_OPTION', `options.backend: got ${JSON.stringify(options.backend)}, expected one of ${ENGINES.join(', ')}`, 'options.backend');
+  }
   if (options.backend !== undefined) {
     const failure = await tryStart(options.backend, options);
     if (failure) throw new BackendError('tfjs', `the tfjs "${options.backend}" backend cannot start: ${failure}`);

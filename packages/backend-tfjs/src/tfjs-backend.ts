@@ -3,7 +3,7 @@
  * browsers webgl or webgpu, when the application registers them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type Capabilities } from '@attnkit/core';
+import { ALL_FEATURES, capabilities, defineBackend, OptionError, type Backend, type BackendPlugin, type Capabilities } from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { compileModel } from './model.js';
@@ -37,8 +37,11 @@ export const tfjsCapabilities: Capabilities = capabilities(ALL_FEATURES);
  * ```
  */
 export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<Backend> {
-  const engine = await startEngine(options);
   const chunkElements = options.chunkElements ?? CHUNK_ELEMENTS;
+  if (!Number.isInteger(chunkElements) || chunkElements < 1) {
+    throw new OptionError('ERR_OPTION', `options.chunkElements: expected a positive integer, got ${String(chunkElements)}`, 'options.chunkElements');
+  }
+  const engine = await startEngine(options);
   return defineBackend({
     name: 'tfjs',
     capabilities: tfjsCapabilities,
