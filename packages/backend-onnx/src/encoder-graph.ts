@@ -57,7 +57,7 @@ export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   const valid = validPositions(g, rs, grid.j);
   const alibi = pos.kind === 'alibi' ? alibiBias(g, grid, H) : undefined;
 
-  // Attention inputs and attributes per distinct layer setting, shared by the layers that have it.
+  // The mask (or nonpad lengths) of each distinct layer setting, shared by the layers that have it.
   const masks = new Map<string, { mask: string; nonpad: string }>();
   const layerMask = (l: number): { mask: string; nonpad: string } => {
     const a = spec.attention[l]!;
