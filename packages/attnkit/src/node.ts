@@ -8,8 +8,8 @@
 import { plugin as onnx } from '@attnkit/backend-onnx';
 import { plugin as ts } from '@attnkit/backend-ts';
 import { plugin as webgpu } from '@attnkit/backend-webgpu';
-import type { Registry, Selection } from '@attnkit/core';
-import { registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
+import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
+import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
 export { forcedBackend } from './select.js';
@@ -18,10 +18,26 @@ export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
 /** The platform this entry serves. */
 export const platform = 'node' as const;
 
+/**
+ * WebGPU in Node counts only with a hardware adapter: a fallback (software) adapter is reported as
+ * unavailable, since the CPU backends are faster than a software GPU. Forcing `webgpu` still uses it.
+ */
+const webgpuHardware: BackendPlugin = {
+  name: webgpu.name,
+  async probe() {
+    const r = await webgpu.probe();
+    if (r.available && r.adapter?.fallback) {
+      return { available: false, reason: `only a fallback (software) adapter: ${r.reason}; the CPU backends are faster (ATTNKIT_BACKEND=webgpu forces it)` };
+    }
+    return r;
+  },
+  create: (options) => webgpu.create(options as never),
+};
+
 /** Node's default plugins, highest priority first. */
 export const defaultPlugins: readonly PlatformPlugin[] = [
   { plugin: onnx, priority: 30, why: 'ONNX Runtime: the fastest engine in Node on CPUs' },
-  { plugin: webgpu, priority: 20, why: 'WebGPU through Dawn, when a real adapter is present' },
+  { plugin: webgpuHardware, priority: 20, why: 'WebGPU through Dawn, when a hardware adapter is present' },
   { plugin: ts, priority: 10, why: 'pure TypeScript: always available' },
 ];
 
@@ -35,7 +51,9 @@ export const defaultPlugins: readonly PlatformPlugin[] = [
  * console.log(formatReport(report));
  * ```
  */
-export function select(options?: AttnkitSelectOptions): Promise<Selection> {
+export function select(options: AttnkitSelectOptions = {}): Promise<Selection> {
+  const forced = options.force ?? forcedBackend();
+  if (forced === webgpu.name) return selectFrom(defaultPlugins, { ...options, plugins: [...(options.plugins ?? []), { plugin: webgpu, priority: 20 }] });
   return selectFrom(defaultPlugins, options);
 }
 

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { plugin as webgpu } from '@attnkit/backend-webgpu';
+import { doctor } from './doctor.js';
+import { defaultPlugins, select } from './node.js';
+
+describe('attnkit in Node', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('ranks onnx, then webgpu, then ts', () => {
+    expect(defaultPlugins.map((p) => p.plugin.name)).toEqual(['onnx', 'webgpu', 'ts']);
+  });
+
+  it('forces a backend by option and by ATTNKIT_BACKEND, the option winning', async () => {
+    const a = await select({ force: 'ts' });
+    expect(a.backend.name).toBe('ts');
+    expect(a.report.find((e) => e.name === 'onnx')?.status).toBe('not-preferred');
+    await a.backend.dispose();
+    vi.stubEnv('ATTNKIT_BACKEND', 'ts');
+    const b = await select();
+    expect(b.backend.name).toBe('ts');
+    await b.backend.dispose();
+    await expect(select({ force: 'nope' })).rejects.toMatchObject({ code: 'ERR_NO_BACKEND' });
+  });
+
+  it('counts WebGPU only with a hardware adapter unless forced', async () => {
+    const raw = await webgpu.probe();
+    const { backend, report } = await select({ prefer: ['webgpu'] });
+    const gpu = report.find((e) => e.name === 'webgpu')!;
+    if (!raw.available) expect(gpu).toMatchObject({ status: 'unavailable', reason: raw.reason });
+    else if (raw.adapter?.fallback) expect(gpu).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('fallback (software) adapter') });
+    else expect(gpu.status).toBe('chosen');
+    await backend.dispose();
+  });
+
+  it('doctor prints every backend and the choice', async () => {
+    const lines: string[] = [];
+    const code = await doctor([], (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(code).toBe(0);
+    for (const name of ['onnx', 'webgpu', 'ts']) expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
+    expect(text).toContain('select() would choose:');
+    const json: string[] = [];
+    await doctor(['--json'], (l) => json.push(l));
+    expect(JSON.parse(json.join('\n')).plugins).toHaveLength(3);
+  }, 60_000);
+});
