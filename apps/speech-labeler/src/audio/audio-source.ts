@@ -34,12 +34,13 @@ export function wavStream(info: WavInfo, read: ByteReader, blockFrames = 1 << 16
     length: resampledLength(info.frames, info.sampleRate),
     *blocks(onBytes) {
       const resampler = new Resampler(info.sampleRate, SAMPLE_RATE);
-      const mono = new Float32Array(blockFrames);
       for (let f = 0; f < info.frames; f += blockFrames) {
         const n = Math.min(blockFrames, info.frames - f);
         const bytes = read(info.dataOffset + f * frameBytes, n * frameBytes);
+        // A new block each time: consumers may keep it (the resampler copies, the identity passes it on).
+        const mono = new Float32Array(n);
         decodeMono(bytes, info, mono);
-        const out = resampler.push(resampler.identity ? mono.slice(0, n) : mono.subarray(0, n));
+        const out = resampler.push(mono);
         onBytes?.((f + n) * frameBytes, info.dataBytes);
         if (out.length > 0) yield out;
       }

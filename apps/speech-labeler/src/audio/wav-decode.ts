@@ -31,25 +31,28 @@ export function decodeMono(bytes: Uint8Array, info: WavInfo, out: Float32Array):
     }
     return n;
   }
-  let view: ArrayLike<number>, scale: number, bias = 0;
   if (info.encoding === 'float') {
-    view = info.bitsPerSample === 32 ? new Float32Array(buf, off, count) : new Float64Array(buf, off, count);
-    scale = gain;
+    if (info.bitsPerSample === 32) mix(new Float32Array(buf, off, count), n, C, gain, 0, out);
+    else mix(new Float64Array(buf, off, count), n, C, gain, 0, out);
   } else if (info.bitsPerSample === 8) {
-    view = new Uint8Array(buf, off, count);
-    scale = gain / 128;
-    bias = -128;
+    mix(new Uint8Array(buf, off, count), n, C, gain / 128, -128, out);
   } else if (info.bitsPerSample === 16) {
-    view = new Int16Array(buf, off, count);
-    scale = gain / 32768;
+    mix(new Int16Array(buf, off, count), n, C, gain / 32768, 0, out);
   } else {
-    view = new Int32Array(buf, off, count);
-    scale = gain / 2147483648;
+    mix(new Int32Array(buf, off, count), n, C, gain / 2147483648, 0, out);
   }
+  return n;
+}
+
+type View = Float32Array | Float64Array | Uint8Array | Int16Array | Int32Array;
+
+/** `out[i] = (Σ_c view[i·C + c] + C·bias) · scale`; one loop per channel layout (monomorphic per call site type). */
+function mix(view: View, n: number, C: number, scale: number, bias: number, out: Float32Array): void {
   if (C === 1) {
     for (let i = 0; i < n; i++) out[i] = (view[i]! + bias) * scale;
   } else if (C === 2) {
-    for (let i = 0, p = 0; i < n; i++, p += 2) out[i] = (view[p]! + view[p + 1]! + 2 * bias) * scale;
+    const b2 = 2 * bias;
+    for (let i = 0, p = 0; i < n; i++, p += 2) out[i] = (view[p]! + view[p + 1]! + b2) * scale;
   } else {
     for (let i = 0, p = 0; i < n; i++) {
       let acc = 0;
@@ -57,5 +60,4 @@ export function decodeMono(bytes: Uint8Array, info: WavInfo, out: Float32Array):
       out[i] = acc * scale;
     }
   }
-  return n;
 }

@@ -48,7 +48,11 @@ export function frameCount(samples: number, config: FeatureConfig = DEFAULT_FEAT
 export class LogMel {
   private readonly fft: FFT;
   private readonly hann: Float32Array;
-  private readonly filters: MelBand[];
+  /** The mel filters flattened: band b covers bins `start[b] .. start[b] + len[b] - 1`, weights from `off[b]`. */
+  private readonly fStart: Int32Array;
+  private readonly fLen: Int32Array;
+  private readonly fOff: Int32Array;
+  private readonly fWeights: Float64Array;
   private readonly frameIn: Float64Array;
   private readonly spectrum: Float64Array;
   private readonly power: Float64Array;
@@ -66,7 +70,12 @@ export class LogMel {
     this.fft = new FFT(fftSize);
     this.hann = new Float32Array(window);
     for (let i = 0; i < window; i++) this.hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / window);
-    this.filters = melFilterbank(config.bands, fftSize, config.sampleRate, config.fMin, config.fMax);
+    const filters: MelBand[] = melFilterbank(config.bands, fftSize, config.sampleRate, config.fMin, config.fMax);
+    this.fStart = Int32Array.from(filters, (f) => f.start);
+    this.fLen = Int32Array.from(filters, (f) => f.weights.length);
+    this.fOff = new Int32Array(filters.length);
+    filters.forEach((f, b) => (this.fOff[b] = b === 0 ? 0 : this.fOff[b - 1]! + filters[b - 1]!.weights.length));
+    this.fWeights = Float64Array.from(filters.flatMap((f) => Array.from(f.weights)));
     this.frameIn = new Float64Array(fftSize);
     this.spectrum = new Float64Array(2 * fftSize);
     this.power = new Float64Array(fftSize / 2 + 1);
@@ -115,11 +124,10 @@ export class LogMel {
       const i = this.frames;
       if (final ? i >= total : this.windowStart(i) + window > this.received) break;
       const at = this.windowStart(i) - this.bufStart;
-      const frame = this.frameIn;
-      for (let k = 0; k < window; k++) {
-        const j = at + k;
-        frame[k] = j < this.bufLen ? this.buf[j]! * this.hann[k]! : 0;
-      }
+      const frame = this.frameIn, buf = this.buf, hann = this.hann;
+      const whole = Math.max(0, Math.min(window, this.bufLen - at));
+      for (let k = 0; k < whole; k++) frame[k] = buf[at + k]! * hann[k]!;
+      for (let k = whole; k < window; k++) frame[k] = 0;
       this.fft.realTransform(this.spectrum, frame);
       const s = this.spectrum, p = this.power;
       for (let k = 0; k <= n2; k++) p[k] = s[2 * k]! * s[2 * k]! + s[2 * k + 1]! * s[2 * k + 1]!;
@@ -129,11 +137,12 @@ export class LogMel {
         this.out = next;
       }
       const o = i * bands;
+      const { fStart, fLen, fOff, fWeights, out } = this;
       for (let b = 0; b < bands; b++) {
-        const { start, weights } = this.filters[b]!;
+        const start = fStart[b]!, len = fLen[b]!, w0 = fOff[b]!;
         let e = 0;
-        for (let k = 0; k < weights.length; k++) e += weights[k]! * p[start + k]!;
-        this.out[o + b] = Math.log(e + floor);
+        for (let k = 0; k < len; k++) e += fWeights[w0 + k]! * p[start + k]!;
+        out[o + b] = Math.log(e + floor);
       }
       this.frames++;
     }
