@@ -101,21 +101,21 @@ describe('published packages in a fresh project', () => {
 
     async function page(webgpu: boolean): Promise<{ chosen: string; report: { name: string; status: string; reason: string }[]; first: number[]; error?: string }> {
       const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
-      const browser = await chromium.launch({
+      const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
+        headless: true,
         args: [
-          '--headless', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-          '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${profile}`,
-          ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'] : []),
+          '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
+          '--disable-sync', '--no-first-run', '--disable-quic', ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
         ],
       });
       try {
-        const p = await browser.newPage();
+        const p = await context.newPage();
         await p.goto(url);
         await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, { timeout: 90_000 });
         return JSON.parse((await p.textContent('#out'))!);
       } finally {
-        await browser.close();
+        await context.close();
         rmSync(profile, { recursive: true, force: true });
       }
     }
