@@ -65,10 +65,10 @@ const BASE = { batch: 1, heads: 8, headDim: 64 } as const;
 /** The sweeps of each mode (lengths, and the values swept at `sweepLength`). */
 export const MATRIX = {
   quick: {
-    seq: { none: [128, 512, 2048], causal: [1024], window: [1024, 4096] },
+    seq: { none: [128, 512, 2048], causal: [256, 1024], window: [256, 2048] },
     sweepLength: 512,
-    heads: [1, 16],
-    headDim: [32, 128],
+    heads: [16],
+    headDim: [128],
     batch: [4],
     encoder: [1000],
   },

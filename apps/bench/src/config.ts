@@ -28,7 +28,7 @@ export interface RunOptions {
 
 /** Timing settings of each mode. */
 export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number }> = {
-  quick: { warmup: 1, warmupMs: 250, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 4000, maxRunMs: 1500 },
+  quick: { warmup: 1, warmupMs: 250, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 4000, maxRunMs: 2000 },
   full: { warmup: 2, warmupMs: 1000, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
 };
 
@@ -67,6 +67,7 @@ export function planRun(
   const peers = options.peers !== false;
   const engines = selectEngines(catalog, backendFilter, peers);
   const cases = selectCases(buildMatrix({ full: mode === 'full', window, encoder, ...(seq ? { seq } : {}) }), caseFilter);
+  const maxRunMs = options.maxRunTime !== undefined ? options.maxRunTime * 1000 : base.maxRunMs;
   const settings: MeasureSettings = {
     warmup: options.warmup ?? base.warmup,
     warmupMs: options.warmup !== undefined ? 0 : base.warmupMs,
@@ -74,8 +75,8 @@ export function planRun(
     maxRuns: Math.max(options.runs ?? 0, base.maxRuns),
     minTimeMs: base.minTimeMs,
     maxTimeMs: base.maxTimeMs,
+    maxRunMs,
   };
-  const maxRunMs = options.maxRunTime !== undefined ? options.maxRunTime * 1000 : base.maxRunMs;
   const maxBytes = options.maxMemory !== undefined ? options.maxMemory * 2 ** 30 : Math.min(mode === 'full' ? 8 * 2 ** 30 : 4 * 2 ** 30, totalMemoryBytes / 3);
   return {
     engines,

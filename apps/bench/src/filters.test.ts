@@ -52,8 +52,8 @@ describe('--case', () => {
   });
 
   it('selects by a word, OR-s comma-separated terms and AND-s words joined by +', () => {
-    expect(quick.filter((c) => matchCase(c, ['causal'])).map((c) => c.id)).toEqual(['attention/causal/B1-H8-S1024-D64']);
-    const either = quick.filter((c) => matchCase(c, ['causal', 'encoder'])).map((c) => c.id);
+    expect(quick.filter((c) => matchCase(c, ['causal'])).map((c) => c.id)).toEqual(['attention/causal/B1-H8-S256-D64', 'attention/causal/B1-H8-S1024-D64']);
+    const either = quick.filter((c) => matchCase(c, ['causal+s1024', 'encoder'])).map((c) => c.id);
     expect(either).toEqual(['attention/causal/B1-H8-S1024-D64', 'encoder/B1-S1000']);
     const both = quick.filter((c) => matchCase(c, ['none+s512'])).map((c) => c.id);
     expect(both).toContain('attention/none/B1-H8-S512-D64');
@@ -61,8 +61,9 @@ describe('--case', () => {
   });
 
   it('matches tag-shaped words exactly (h1 is not h16)', () => {
-    expect(quick.filter((c) => matchCase(c, ['h1'])).map((c) => c.id)).toEqual(['attention/none/B1-H1-S512-D64']);
-    expect(quick.filter((c) => matchCase(c, ['h16'])).map((c) => c.id)).toEqual(['attention/none/B1-H16-S512-D64']);
+    const full = buildMatrix({ full: true, window: 128, encoder: { spec: DEFAULT_ENCODER_SPEC, source: 'built-in' } });
+    expect(full.filter((c) => matchCase(c, ['h1'])).map((c) => c.id)).toEqual(['attention/none/B1-H1-S1024-D64']);
+    expect(full.filter((c) => matchCase(c, ['h16'])).map((c) => c.id)).toEqual(['attention/none/B1-H16-S1024-D64']);
   });
 
   it('falls back to a substring of the id', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attentionCase, caseFlops } from './cases.js';
+import { attentionCase, caseFlops, encoderCase } from './cases.js';
+import { DEFAULT_ENCODER_SPEC } from './encoder-spec.js';
 import type { EngineDescriptor } from './engine.js';
 import { RunLedger } from './gates.js';
 
@@ -19,6 +20,7 @@ describe('the run limits', () => {
     const ledger = new RunLedger();
     ledger.recordTime('e', at(512), 100); // 0.537 GFLOP in 100 ms
     expect(ledger.gate(engine(), at(1024), limits)).toBeUndefined(); // ~400 ms
+    expect(ledger.gate(engine(), at(2048), limits)).toBeUndefined(); // ~1.6 s: tried, stopped after one run if over
     const reason = ledger.gate(engine(), at(4096), limits); // ~6.4 s
     expect(reason).toMatch(/^one run would take about 6\.4 s at the 5\.4 GFLOP\/s/);
   });
@@ -29,6 +31,14 @@ describe('the run limits', () => {
     expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048)).dense / (caseFlops(at(512)).useful / 100));
     ledger.recordTime('e', at(1024, 'window'), 20);
     expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048, 'window')).useful / (caseFlops(at(1024, 'window')).useful / 20));
+  });
+
+  it('estimates a first encoder case from the engine\'s attention rate', () => {
+    const ledger = new RunLedger();
+    ledger.recordTime('e', at(512), 100);
+    const enc = encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 1000);
+    expect(ledger.estimateMs('e', enc)!.ms).toBeCloseTo(caseFlops(enc).useful / (caseFlops(at(512)).useful / 100));
+    expect(ledger.estimateMs('other', enc)).toBeUndefined();
   });
 
   it('keeps the best rate seen (small cases are dominated by overheads)', () => {

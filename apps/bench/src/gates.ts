@@ -1,14 +1,18 @@
 /**
  * The runner's limits, applied before a job starts: a case is skipped, with the reason printed, when its
- * run would take too long at the rate the engine showed on smaller cases, when the engine is known to need
- * more memory than allowed, or when the engine already failed on a smaller case of the same family.
+ * run would clearly take too long (over twice the limit) at the rate the engine showed on smaller cases,
+ * when the engine is known to need more memory than allowed, or when the engine already failed on a
+ * smaller case of the same family. (A job whose first run turns out over the limit stops there.)
  */
 import { caseFlops, type BenchCase } from './cases.js';
 import type { EngineDescriptor } from './engine.js';
 
 /** The limits of a run. */
 export interface Limits {
-  /** Largest estimated time of one run, in milliseconds. */
+  /**
+   * Longest run, in milliseconds: a job whose run is estimated at more than twice this is skipped
+   * beforehand; one whose first run takes longer than this is stopped there.
+   */
   readonly maxRunMs: number;
   /** Largest known extra memory of one run, in bytes. */
   readonly maxBytes: number;
@@ -43,7 +47,8 @@ export class RunLedger {
 
   /**
    * Estimated milliseconds of one run: from the rate on the same kind of case, or else, for attention,
-   * from the unmasked rate applied to every (query, key) pair (as if the mask saved nothing).
+   * from the unmasked rate applied to every (query, key) pair (as if the mask saved nothing), or else from
+   * the engine's best rate on any case.
    */
   estimateMs(engine: string, c: BenchCase): { ms: number; gflops: number } | undefined {
     const flops = caseFlops(c);
@@ -53,7 +58,10 @@ export class RunLedger {
       const dense = this.rates.get(`${engine}|attention|none`);
       if (dense) return { ms: flops.dense / dense, gflops: dense / 1e6 };
     }
-    return undefined;
+    // Else the engine's best rate on any kind of case (e.g. attention for a first encoder case).
+    let best = 0;
+    for (const [key, rate] of this.rates) if (key.startsWith(`${engine}|`)) best = Math.max(best, rate);
+    return best > 0 ? { ms: flops.useful / best, gflops: best / 1e6 } : undefined;
   }
 
   /** Why the job should not run, or `undefined`. */
@@ -65,7 +73,7 @@ export class RunLedger {
       return `needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;
     }
     const est = this.estimateMs(d.id, c);
-    if (est && est.ms > limits.maxRunMs) {
+    if (est && est.ms > 2 * limits.maxRunMs) {
       return `one run would take about ${fmtS(est.ms)} at the ${est.gflops.toPrecision(2)} GFLOP/s seen on smaller cases (limit ${fmtS(limits.maxRunMs)} per run; --max-run-time or --full raises it)`;
     }
     return undefined;

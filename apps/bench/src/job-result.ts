@@ -24,6 +24,11 @@ export async function gatedJob(
   if (skip) return { result: { ...base, status: 'skipped', reason: skip } };
   const { outcome: o, memory } = await execute();
   const info = o.info ? { info: o.info } : {};
+  if (o.status === 'over-limit') {
+    ledger.recordTime(d.id, c, o.coldMs);
+    const s = (o.coldMs / 1000).toFixed(1);
+    return { result: { ...base, status: 'skipped', reason: `its first run took ${s} s, over the limit of ${limits.maxRunMs / 1000} s per run (--max-run-time or --full raises it)` }, ...info };
+  }
   if (o.status !== 'ok') {
     if (o.status === 'failed') ledger.recordFailure(d.id, c);
     return { result: { ...base, status: o.status, reason: o.reason }, ...info };

@@ -21,7 +21,9 @@ export type JobOutcome =
       readonly sample: number[];
       readonly outputLength: number;
     }
-  | { readonly status: 'unsupported' | 'failed'; readonly reason: string; readonly info?: EngineInfo };
+  | { readonly status: 'unsupported' | 'failed'; readonly reason: string; readonly info?: EngineInfo }
+  /** The first run took longer than the limit: `coldMs` is its time (compilation included). */
+  | { readonly status: 'over-limit'; readonly coldMs: number; readonly info: EngineInfo };
 
 /** Hooks around the timed section (the Node worker reads memory there). */
 export interface JobHooks {
@@ -49,6 +51,7 @@ export async function runJob(engine: Engine, c: BenchCase, settings: MeasureSett
     try {
       hooks.beforeRuns?.();
       const m = await measure(() => prepared.run(), settings, now, hooks.onRun);
+      if (m.overLimitMs !== undefined) return { status: 'over-limit', coldMs: m.overLimitMs, info };
       return {
         status: 'ok', info, prepareMs, warmupMs: m.warmupMs, timesMs: m.timesMs,
         ...(m.cutShort ? { cutShort: m.cutShort } : {}),

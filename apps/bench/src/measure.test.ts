@@ -45,6 +45,14 @@ describe('the timing loop', () => {
     expect(m.cutShort).toMatch(/2 of 3 runs/);
   });
 
+  it('stops after a first run over the per-run limit, timing nothing', async () => {
+    const f = fakeRun([2500, 10]);
+    const m = await measure(f.run, { ...settings, maxRunMs: 2000 }, f.now);
+    expect(m.overLimitMs).toBe(2500);
+    expect(m.timesMs).toEqual([]);
+    expect(f.calls()).toBe(1);
+  });
+
   it('always times at least one run', async () => {
     const f = fakeRun([5000]);
     const m = await measure(f.run, { ...settings, warmup: 0 }, f.now);

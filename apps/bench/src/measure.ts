@@ -2,7 +2,8 @@
  * The timing loop: warm-up runs (at least `warmup` of them and at least `warmupMs` of them, so that
  * JavaScript engines have compiled the hot code), then timed runs until there are at least `minRuns` and
  * `minTimeMs` has passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case
- * cannot hold up the run. Each run is timed on its own, from the call to its resolved output.
+ * cannot hold up the run; a first run over `maxRunMs` ends the loop at once. Each run is timed on its
+ * own, from the call to its resolved output.
  */
 
 /** Settings of the timing loop. */
@@ -17,6 +18,8 @@ export interface MeasureSettings {
   readonly minTimeMs: number;
   /** Stop after this much time in timed runs, even below `minRuns` (at least one run is always timed). */
   readonly maxTimeMs: number;
+  /** When the first run takes longer than this, stop there: the case is too slow for this run. */
+  readonly maxRunMs?: number;
 }
 
 /** What the loop measured. */
@@ -29,6 +32,8 @@ export interface Measurement {
   readonly cutShort?: string;
   /** The output of the last run. */
   readonly output: Float32Array;
+  /** Set when the first run exceeded `maxRunMs`: its time; nothing was timed. */
+  readonly overLimitMs?: number;
 }
 
 /**
@@ -53,6 +58,7 @@ export async function measure(
     warmupMs.push(ms);
     warm += ms;
     onRun?.(i + 1, 'warmup');
+    if (i === 0 && s.maxRunMs !== undefined && ms > s.maxRunMs) return { warmupMs, timesMs: [], output: output!, overLimitMs: ms };
   }
   const timesMs: number[] = [];
   let spent = 0;
