@@ -9,7 +9,7 @@
 //   validation  core's prepareAttention alone (shape checks and the finite check of q, k, v)
 //
 //   pnpm --filter @attnkit/backend-onnx overhead            (builds, then measures)
-//   node scripts/overhead.mjs --lengths 512,2048 --rounds 30 --threads 2
+//   node scripts/overhead.mjs --lengths 512,2048 --rounds 30 --threads 2 [--causal] [--no-arena]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { prepareAttention } from '@attnkit/core';
@@ -26,11 +26,12 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     threads: { type: 'string' },
     causal: { type: 'boolean', default: false },
+    'no-arena': { type: 'boolean', default: false },
   },
 });
 const H = 8, D = 64, B = 1;
 const lengths = values.lengths.split(',').map(Number);
-const options = values.threads ? { threads: Number(values.threads) } : {};
+const options = { ...(values.threads ? { threads: Number(values.threads) } : {}), ...(values['no-arena'] ? { memoryArena: false } : {}) };
 const attnOptions = values.causal ? { causal: true } : {};
 const sessionOptions = resolveOptions(options).session;
 const backend = await createOnnxBackend(options);
@@ -46,7 +47,7 @@ const random = (n, seed) => {
   return a;
 };
 
-console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}`);
+console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}`);
 console.log('S\tdirect ms\tbackend ms\tratio\tkernel ms\tratio\tvalidation ms\tGFLOP/s (direct)');
 const cache = new SessionCache(4);
 for (const S of lengths) {

@@ -22,7 +22,8 @@ export interface OnnxBackendOptions {
   readonly executionMode?: 'sequential' | 'parallel';
   /**
    * How many attention sessions (one per distinct option signature) to keep; the least recently used is
-   * released beyond it. Default 16.
+   * released beyond it. Default 8. Each session keeps the peak working memory of its largest call (with
+   * the memory arena) until it is released.
    */
   readonly sessionCacheSize?: number;
   /** ONNX Runtime's per-session memory arena (default true: faster, keeps its peak allocation). */
@@ -59,7 +60,7 @@ export function resolveOptions(options: OnnxBackendOptions = {}): ResolvedOption
   }
   const threads = positiveInt(o, 'threads');
   const interOp = positiveInt(o, 'interOpThreads');
-  const cache = positiveInt(o, 'sessionCacheSize') ?? 16;
+  const cache = positiveInt(o, 'sessionCacheSize') ?? 8;
   const mode = o.executionMode ?? 'sequential';
   if (mode !== 'sequential' && mode !== 'parallel') {
     throw new OptionError('ERR_OPTION', `options.executionMode: expected "sequential" or "parallel", got ${JSON.stringify(mode)}`, 'options.executionMode');
