@@ -54,6 +54,13 @@ describe('the run limits', () => {
     expect(reason).toMatch(/needs about 3\.0 GiB.*limit 1\.0 GiB/);
   });
 
+  it('skips longer cases of a family after a run over the limit', () => {
+    const ledger = new RunLedger();
+    ledger.recordOverLimit('e', at(1024));
+    expect(ledger.gate(engine(), at(2048), limits)).toMatch(/already over the time limit on the shorter S=1024/);
+    expect(ledger.gate(engine(), at(512), limits)).toBeUndefined();
+  });
+
   it('skips longer cases of a family after a failure, not shorter ones or other families', () => {
     const ledger = new RunLedger();
     ledger.recordFailure('e', at(2048));

@@ -22,8 +22,8 @@ export type JobOutcome =
       readonly outputLength: number;
     }
   | { readonly status: 'unsupported' | 'failed'; readonly reason: string; readonly info?: EngineInfo }
-  /** The first run took longer than the limit: `coldMs` is its time (compilation included). */
-  | { readonly status: 'over-limit'; readonly coldMs: number; readonly info: EngineInfo };
+  /** A run broke the per-run limit: its time, and whether it was the first (cold) run. */
+  | { readonly status: 'over-limit'; readonly ms: number; readonly cold: boolean; readonly info: EngineInfo };
 
 /** Hooks around the timed section (the Node worker reads memory there). */
 export interface JobHooks {
@@ -51,7 +51,7 @@ export async function runJob(engine: Engine, c: BenchCase, settings: MeasureSett
     try {
       hooks.beforeRuns?.();
       const m = await measure(() => prepared.run(), settings, now, hooks.onRun);
-      if (m.overLimitMs !== undefined) return { status: 'over-limit', coldMs: m.overLimitMs, info };
+      if (m.overLimit) return { status: 'over-limit', ...m.overLimit, info };
       return {
         status: 'ok', info, prepareMs, warmupMs: m.warmupMs, timesMs: m.timesMs,
         ...(m.cutShort ? { cutShort: m.cutShort } : {}),

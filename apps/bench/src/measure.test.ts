@@ -45,12 +45,23 @@ describe('the timing loop', () => {
     expect(m.cutShort).toMatch(/2 of 3 runs/);
   });
 
-  it('stops after a first run over the per-run limit, timing nothing', async () => {
-    const f = fakeRun([2500, 10]);
+  it('stops at a warm run over the per-run limit, timing nothing', async () => {
+    const f = fakeRun([100, 2500, 10]);
     const m = await measure(f.run, { ...settings, maxRunMs: 2000 }, f.now);
-    expect(m.overLimitMs).toBe(2500);
+    expect(m.overLimit).toEqual({ ms: 2500, cold: false });
     expect(m.timesMs).toEqual([]);
-    expect(f.calls()).toBe(1);
+    expect(f.calls()).toBe(2);
+  });
+
+  it('allows the first (cold) run three times the limit, and stops past that', async () => {
+    const slowStart = fakeRun([5000, 500]);
+    const m = await measure(slowStart.run, { ...settings, maxRunMs: 2000, maxTimeMs: 100000 }, slowStart.now);
+    expect(m.overLimit).toBeUndefined();
+    expect(m.timesMs.length).toBeGreaterThan(0);
+    const tooSlow = fakeRun([6500]);
+    const n = await measure(tooSlow.run, { ...settings, maxRunMs: 2000 }, tooSlow.now);
+    expect(n.overLimit).toEqual({ ms: 6500, cold: true });
+    expect(tooSlow.calls()).toBe(1);
   });
 
   it('always times at least one run', async () => {

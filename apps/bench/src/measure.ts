@@ -2,8 +2,8 @@
  * The timing loop: warm-up runs (at least `warmup` of them and at least `warmupMs` of them, so that
  * JavaScript engines have compiled the hot code), then timed runs until there are at least `minRuns` and
  * `minTimeMs` has passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case
- * cannot hold up the run; a first run over `maxRunMs` ends the loop at once. Each run is timed on its
- * own, from the call to its resolved output.
+ * cannot hold up the run; a run over `maxRunMs` ends the loop at once. Each run is timed on its own,
+ * from the call to its resolved output.
  */
 
 /** Settings of the timing loop. */
@@ -18,9 +18,15 @@ export interface MeasureSettings {
   readonly minTimeMs: number;
   /** Stop after this much time in timed runs, even below `minRuns` (at least one run is always timed). */
   readonly maxTimeMs: number;
-  /** When the first run takes longer than this, stop there: the case is too slow for this run. */
+  /**
+   * The case is too slow for this run when a warm run takes longer than this, or the first (cold) run
+   * longer than {@link COLD_FACTOR} times this (it includes compilation): the loop stops there.
+   */
   readonly maxRunMs?: number;
 }
+
+/** How much longer than `maxRunMs` the first run may take (shader and JIT compilation, caches). */
+export const COLD_FACTOR = 3;
 
 /** What the loop measured. */
 export interface Measurement {
@@ -32,8 +38,8 @@ export interface Measurement {
   readonly cutShort?: string;
   /** The output of the last run. */
   readonly output: Float32Array;
-  /** Set when the first run exceeded `maxRunMs`: its time; nothing was timed. */
-  readonly overLimitMs?: number;
+  /** Set when a run broke the per-run limit (see {@link MeasureSettings.maxRunMs}); nothing was timed. */
+  readonly overLimit?: { readonly ms: number; readonly cold: boolean };
 }
 
 /**
@@ -47,20 +53,32 @@ export async function measure(
   onRun?: (done: number, phase: 'warmup' | 'timed') => void,
 ): Promise<Measurement> {
   const warmupMs: number[] = [];
+  const timesMs: number[] = [];
   let output: Float32Array | undefined;
+  let runs = 0;
+  /** Runs once; returns its time, or `undefined` when it breaks the per-run limit. */
+  const once = async (): Promise<number | undefined> => {
+    const t0 = now();
+    output = await run();
+    const ms = now() - t0;
+    runs++;
+    if (s.maxRunMs !== undefined && ms > (runs === 1 ? COLD_FACTOR * s.maxRunMs : s.maxRunMs)) {
+      overLimit = { ms, cold: runs === 1 };
+      return undefined;
+    }
+    return ms;
+  };
+  let overLimit: { ms: number; cold: boolean } | undefined;
   let warm = 0;
   for (let i = 0; i < s.warmup || warm < s.warmupMs; i++) {
     // Warm-up that already took half of the budget is enough.
     if (warm > s.maxTimeMs / 2) break;
-    const t0 = now();
-    output = await run();
-    const ms = now() - t0;
+    const ms = await once();
+    if (ms === undefined) return { warmupMs, timesMs, output: output!, overLimit: overLimit! };
     warmupMs.push(ms);
     warm += ms;
     onRun?.(i + 1, 'warmup');
-    if (i === 0 && s.maxRunMs !== undefined && ms > s.maxRunMs) return { warmupMs, timesMs: [], output: output!, overLimitMs: ms };
   }
-  const timesMs: number[] = [];
   let spent = 0;
   let cutShort: string | undefined;
   while (timesMs.length < s.maxRuns) {
@@ -69,9 +87,8 @@ export async function measure(
       if (timesMs.length < s.minRuns) cutShort = `stopped after ${timesMs.length} of ${s.minRuns} runs: ${Math.round(spent)} ms spent (limit ${s.maxTimeMs} ms)`;
       break;
     }
-    const t0 = now();
-    output = await run();
-    const ms = now() - t0;
+    const ms = await once();
+    if (ms === undefined) return { warmupMs, timesMs: [], output: output!, overLimit: overLimit! };
     timesMs.push(ms);
     spent += ms;
     onRun?.(timesMs.length, 'timed');
