@@ -9,12 +9,12 @@ import { UnsupportedError, type AttentionOutput, type AttentionProblem } from '@
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, maskWords, WEIGHT_MODES } from './attention-plan.js';
 import type { GpuContext } from './gpu-context.js';
-import { fusedShape, type AttentionKernelChoice } from './variants.js';
+import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
 /** How an attention call runs. */
 export interface AttentionRunOptions {
   readonly kernel: AttentionKernelChoice;
-  readonly subgroups: boolean;
+  readonly subgroups: SubgroupChoice;
 }
 
 /** Runs `p` on the device. */
@@ -23,7 +23,7 @@ export async function runAttention(ctx: GpuContext, p: AttentionProblem, options
   const profile = ctx.profile;
   const wantWeights = p.weights !== 'none';
   const shape = wantWeights || options.kernel === 'three-pass' ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
-  if (!shape && options.kernel === 'fused') throw new UnsupportedError(`the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`);
+  if (!shape && !wantWeights && options.kernel === 'fused') throw new UnsupportedError(`the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`);
   const aux = buildAux(p);
   const mask = maskWords(p.mask);
   const limit = profile.maxBinding;

@@ -19,7 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const available = existsSync(CHROMIUM);
 
-type Api = { probe(): Promise<WebGpuProbeResult>; run(filter: string, vectors: unknown[]): Promise<PageRun> };
+type Api = { probe(): Promise<WebGpuProbeResult>; run(filter: string, vectors: unknown[], options?: { subgroups?: boolean }): Promise<PageRun> };
 
 type Call = <R, A>(f: (api: Api, arg: A) => Promise<R>, arg?: A) => Promise<R>;
 
@@ -72,15 +72,22 @@ describe.skipIf(!available && !process.env.CI)(`headless Chromium${available ? '
     expect(inputs.filter((f) => /node_modules\/webgpu|node-gpu|^node:/.test(f))).toEqual([]);
   });
 
-  it('runs the whole conformance suite with --enable-unsafe-webgpu', async () => {
-    const run = await withPage(url, true, (call) => call((api, vectors) => api.run('.', vectors), loadVectorFiles()));
-    const failed = run.outcomes.filter((o) => o.status === 'failed');
-    expect(failed).toEqual([]);
-    expect(run.outcomes.filter((o) => o.status === 'skipped')).toEqual([]);
+  it('runs the whole conformance suite with --enable-unsafe-webgpu, and the subgroup variant on the attention cases', async () => {
+    const { probe, run, lanes } = await withPage(url, true, (call) => call(async (api, vectors) => ({
+      probe: await api.probe(),
+      run: await api.run('.', vectors),
+      lanes: await api.run('^attention/', [], { subgroups: true }),
+    }), loadVectorFiles()));
+    expect(probe.available).toBe(true);
+    expect(probe.adapter?.name).toBeTruthy();
+    for (const r of [run, lanes]) {
+      expect(r.outcomes.filter((o) => o.status !== 'passed')).toEqual([]);
+      expect(r.uncaptured).toEqual([]);
+    }
     expect(run.outcomes.filter((o) => o.id.startsWith('peer-vectors/')).length).toBe(loadVectorFiles().length);
     expect(run.outcomes.length).toBeGreaterThan(350);
-    expect(run.uncaptured).toEqual([]);
-    console.log(`[browser] ${run.outcomes.length} cases passed on ${String(run.info.adapter)}`);
+    expect(lanes.outcomes.length).toBeGreaterThan(250);
+    console.log(`[browser] ${run.outcomes.length} + ${lanes.outcomes.length} cases passed on ${probe.reason}`);
   }, 600_000);
 
   it('without --enable-unsafe-webgpu the probe reports unavailable with a reason', async () => {

@@ -18,7 +18,7 @@ export { webGpuCapabilities } from './webgpu-backend.js';
 export type { WebGpuBackendOptions } from './webgpu-backend.js';
 export { GpuUnavailableError, navigatorGpu, summarizeAdapter, describeAdapter } from './gpu-source.js';
 export type { GpuSource, AdapterSummary } from './gpu-source.js';
-export type { AttentionKernelChoice } from './variants.js';
+export type { AttentionKernelChoice, SubgroupChoice } from './variants.js';
 
 /**
  * The plugin to register: probes `navigator.gpu` for an adapter.

@@ -26,7 +26,7 @@ for (const [name, options] of variants) {
     });
 
     it('matches the reference on masks, windows, graphs, GQA, Dv ≠ Dk, past and random combinations', async () => {
-      const cases = attentionCases().filter((c) => PICK.test(c.id) && !c.needs.some((f) => f.startsWith('weights')));
+      const cases = attentionCases().filter((c) => PICK.test(c.id));
       expect(cases.length).toBeGreaterThan(30);
       const failed = (await runCases(backend, cases)).filter((o) => o.status !== 'passed');
       expect(failed).toEqual([]);

@@ -11,7 +11,7 @@ import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, type AttentionSpec } from './attention-plan.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
 import { BindingLimitError, type GpuContext, type GpuOp, type Slice } from './gpu-context.js';
-import { fusedShape, type AttentionKernelChoice } from './variants.js';
+import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
 /** Sinusoidal table `[S, d]` (float64 math, rounded once). */
 function sinusoidTable(S: number, d: number): Float32Array {
@@ -41,7 +41,7 @@ function ropeTable(S: number, Dh: number, base: number): Float32Array {
 }
 
 /** Compiles a validated spec: uploads the weights (q|k|v fused per layer) and returns the runner. */
-export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: { kernel: AttentionKernelChoice; subgroups: boolean }): Promise<CompiledModel> {
+export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice }): Promise<CompiledModel> {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
   const C = spec.output.classes;
   const qkvRows = (H + 2 * Hkv) * Dh;

@@ -38,6 +38,8 @@ describe('fused kernel variants follow the device limits', () => {
 
   it('use small tiles on a software adapter, and leave huge heads to the three-pass kernel', () => {
     expect(fusedShape({ ...base, software: true, maxWorkgroupStorage: 32768 }, 64, 64, 100)!.tk).toBe(8);
+    expect(fusedShape({ ...base, software: true, subgroupMinSize: 4 }, 64, 64, 100)!.lanes).toBe(1);
+    expect(fusedShape({ ...base, software: true, subgroupMinSize: 4 }, 64, 64, 100, true)!.lanes).toBe(4);
     expect(fusedShape(base, 1024, 1024, 100)).toBeUndefined();
   });
 

@@ -1,9 +1,10 @@
 /**
  * Kernel variants chosen from the device's limits.
  *
- * - Lanes per query row: 1, or with the `subgroups` feature a power of two up to the smallest subgroup
- *   size (at most 8, and at most the head-size bucket / 8 so each lane keeps ≥ 8 elements), so a row's
- *   lanes always share a subgroup and sum their dot products with xor-shuffles.
+ * - Lanes per query row: 1, or with the `subgroups` feature (on hardware adapters, unless forced) a power
+ *   of two up to the smallest subgroup size (at most 8, and at most the head-size bucket / 8 so each lane
+ *   keeps ≥ 8 elements), so a row's lanes always share a subgroup and sum their dot products with
+ *   xor-shuffles.
  * - Keys per tile: as many as fit K and V tiles in the workgroup storage, at most 32; at most 8 on a
  *   software (fallback) adapter, whose shader compiler unrolls the per-tile loop (compile time and
  *   register spills grow with the tile there).
@@ -14,7 +15,7 @@
 import type { DeviceProfile } from './gpu-context.js';
 import type { FusedShape } from './flash-attention.wgsl.js';
 
-/** Which attention kernel to use: `auto` (fused unless weights are requested), or forced. */
+/** Which attention kernel to use: `auto` (fused unless weights are requested), or forced (weights always take the three-pass kernel). */
 export type AttentionKernelChoice = 'auto' | 'fused' | 'three-pass';
 
 /** Invocations per fused workgroup. */
@@ -27,13 +28,20 @@ function floorPow2(x: number): number {
 }
 
 /**
- * The fused variant for this device and shape, or `undefined` when only the three-pass kernel fits.
- * @param subgroups allow the subgroup variant (when the device has the feature)
+ * Whether to use subgroup lanes: `auto` uses them on hardware adapters that have the feature (on a
+ * software adapter one lane per row measured about twice as fast: its tile loads are shared by 4× more
+ * rows); `true` whenever the device has the feature; `false` never.
  */
-export function fusedShape(profile: DeviceProfile, dk: number, dv: number, sq: number, subgroups = true): FusedShape | undefined {
+export type SubgroupChoice = 'auto' | boolean;
+
+/**
+ * The fused variant for this device and shape, or `undefined` when only the three-pass kernel fits.
+ */
+export function fusedShape(profile: DeviceProfile, dk: number, dv: number, sq: number, subgroups: SubgroupChoice = 'auto'): FusedShape | undefined {
   const bk = bucket(dk), bv = bucket(dv);
   let lanes = 1;
-  if (subgroups && profile.subgroupMinSize >= 2) lanes = Math.max(1, Math.min(floorPow2(profile.subgroupMinSize), 8, bk / 8));
+  const use = subgroups === 'auto' ? !profile.software : subgroups;
+  if (use && profile.subgroupMinSize >= 2) lanes = Math.max(1, Math.min(floorPow2(profile.subgroupMinSize), 8, bk / 8));
   if (bk / lanes > MAX_PER_LANE || bv / lanes > MAX_PER_LANE) return undefined;
   const budget = profile.maxWorkgroupStorage - 64;
   const tk = Math.min(profile.software ? 8 : 32, floorPow2(budget / (4 * (bk + bv))));

@@ -6,7 +6,7 @@ import { runAttention } from './attention-run.js';
 import { GpuContext } from './gpu-context.js';
 import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, summarizeDevice, type AdapterSummary, type GpuSource } from './gpu-source.js';
 import { compileModel } from './model.js';
-import type { AttentionKernelChoice } from './variants.js';
+import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
 /** Options of {@link createWebGpuBackend}. */
 export interface WebGpuBackendOptions {
@@ -20,8 +20,11 @@ export interface WebGpuBackendOptions {
   readonly powerPreference?: GPUPowerPreference;
   /** Attention kernel: `auto` (default: fused, three-pass when weights are requested), or forced. */
   readonly kernel?: AttentionKernelChoice;
-  /** Use subgroup operations when the adapter has them (default true). */
-  readonly subgroups?: boolean;
+  /**
+   * Subgroup lanes in the fused kernel: `'auto'` (default) on hardware adapters that have the feature,
+   * `true` whenever the adapter has it, `false` never. The feature is requested unless `false`.
+   */
+  readonly subgroups?: SubgroupChoice;
   /** Wrap every submission in validation and out-of-memory error scopes and fail on any error (default true). */
   readonly checkErrors?: boolean;
   /** Bind at most this many bytes per storage buffer (default: the device's limit); larger work is split. */
@@ -73,12 +76,13 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     ...(subgroupMinSize !== undefined ? { subgroupMinSize } : {}),
     software: summary.fallback,
   });
-  const run = { kernel: options.kernel ?? 'auto', subgroups: options.subgroups !== false } as const;
+  const run = { kernel: options.kernel ?? 'auto', subgroups: options.subgroups ?? 'auto' } as const;
+  const tile = fusedShape(ctx.profile, 64, 64, 2, run.subgroups);
   const info: Record<string, string | number | boolean> = {
     engine: 'WebGPU',
     adapter: describeAdapter(summary),
     fallbackAdapter: summary.fallback,
-    subgroupLanes: run.subgroups ? ctx.profile.subgroupMinSize : 0,
+    fusedTileAtD64: tile ? `${tile.tq} rows × ${tile.lanes} lanes, ${tile.tk} keys per tile` : 'three-pass only',
     kernel: run.kernel,
     maxBindingBytes: ctx.profile.maxBinding,
   };

@@ -3,7 +3,7 @@
  * parts of the conformance suite. The Node side calls `window.attnkit.*` through the browser's protocol.
  */
 import { attentionCases, badInputCases, modelCases, runCases, vectorCases, type CaseOutcome, type VectorFile } from '@attnkit/conformance';
-import { createWebGpuBackend, plugin, type WebGpuProbeResult } from '../index.js';
+import { createWebGpuBackend, plugin, type WebGpuBackendOptions, type WebGpuProbeResult } from '../index.js';
 
 /** What a run reports back. */
 export interface PageRun {
@@ -12,7 +12,7 @@ export interface PageRun {
   readonly info: Record<string, string | number | boolean>;
 }
 
-async function run(filter: string, vectors: VectorFile[]): Promise<PageRun> {
+async function run(filter: string, vectors: VectorFile[], options: WebGpuBackendOptions = {}): Promise<PageRun> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('no adapter');
   const requiredLimits: Record<string, number> = {};
@@ -23,7 +23,7 @@ async function run(filter: string, vectors: VectorFile[]): Promise<PageRun> {
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const uncaptured: string[] = [];
   device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
-  const backend = await createWebGpuBackend({ device, checkErrors: true });
+  const backend = await createWebGpuBackend({ ...options, device, checkErrors: true });
   const re = new RegExp(filter);
   const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) => re.test(c.id));
   const outcomes = await runCases(backend, cases);
