@@ -69,16 +69,16 @@ async function train(o: Options): Promise<void> {
     const trainer = await createTrainer(SPEC, { seed: o.seed, learningRate: stage.lr, ...(weights ? { weights } : {}) });
     engine = String(trainer.info.tfjsBackend ?? '');
     const n = Math.round(stage.share * o.steps);
-    let loss = 0, acc = 0;
+    let loss = 0, acc = 0, k = 0;
     for (let i = 0; i < n; i++, step++) {
       const b = randomBatch(data, rng, o.batch, o.length, F, 6);
       const r = await trainer.step({ input: b.input, labels: b.labels, lengths: b.lengths });
       loss += r.loss;
       acc += r.accuracy;
+      k++;
       if ((step + 1) % o.log === 0) {
-        const k = (i % o.log) + 1;
         say(`step ${step + 1}/${o.steps} lr ${stage.lr.toExponential(1)} loss ${(loss / k).toFixed(4)} acc ${(acc / k).toFixed(4)} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-        loss = acc = 0;
+        loss = acc = k = 0;
       }
     }
     weights = await trainer.exportWeights();
