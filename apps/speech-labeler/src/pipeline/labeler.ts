@@ -47,8 +47,8 @@ export interface Labeler {
   dispose(): Promise<void>;
 }
 
-/** Default chunking: 500 frames (5 s) per chunk, 8 chunks per call. */
-export const DEFAULT_CHUNK = { chunk: 500, batch: 8 } as const;
+/** Default chunking: 250 frames (2.5 s) per chunk, 16 chunks per call (the fastest on ONNX Runtime, whose attention is dense within a chunk). */
+export const DEFAULT_CHUNK = { chunk: 250, batch: 16 } as const;
 
 /**
  * Compiles `loaded` on `backend`.

@@ -113,7 +113,7 @@ cli
   .option('--data <dir>', 'Training directory (NAME.wav + NAME.json)', { default: 'data/train' })
   .option('--dev <dir>', 'Directory scored after each learning-rate stage')
   .option('--out <dir>', 'Where to write model.json and weights.safetensors', { default: 'model' })
-  .option('--steps <n>', 'Optimiser steps', { default: 1500 })
+  .option('--steps <n>', 'Optimiser steps', { default: 300 })
   .option('--batch <n>', 'Crops per step', { default: 16 })
   .option('--length <frames>', 'Frames per crop', { default: 256 })
   .option('--lr <x>', 'Initial learning rate', { default: 3e-3 })
