@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** Maps every workspace package name to its `src/index.ts`. */
+/** Maps every workspace package name to its source entry (`src/index.ts`, or `src/node.ts` for packages with a Node entry). */
 export function workspaceAliases(): { find: RegExp; replacement: string }[] {
   const aliases: { find: RegExp; replacement: string }[] = [];
   for (const dir of ['packages', 'apps']) {
@@ -16,15 +16,19 @@ export function workspaceAliases(): { find: RegExp; replacement: string }[] {
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {
       const pkgPath = join(base, name, 'package.json');
-      const entry = join(base, name, 'src', 'index.ts');
-      if (!existsSync(pkgPath) || !existsSync(entry)) continue;
-      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name: string };
+      if (!existsSync(pkgPath)) continue;
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name: string; exports?: Record<string, unknown> };
+      const escaped = pkg.name.replace(/[/]/g, '\\/');
+      // Tests run in Node: a package whose main export has a "node" condition resolves to src/node.ts.
+      const dot = pkg.exports?.['.'];
+      const hasNode = typeof dot === 'object' && dot !== null && 'node' in dot;
+      const entry = join(base, name, 'src', hasNode && existsSync(join(base, name, 'src', 'node.ts')) ? 'node.ts' : 'index.ts');
       // Subpath entries (e.g. @attnkit/conformance/vitest → src/vitest.ts).
-      for (const sub of ['vitest', 'browser']) {
+      for (const sub of ['vitest', 'browser', 'node']) {
         const file = join(base, name, 'src', `${sub}.ts`);
-        if (existsSync(file)) aliases.push({ find: new RegExp(`^${pkg.name.replace(/[/]/g, '\\/')}\\/${sub}$`), replacement: file });
+        if (existsSync(file)) aliases.push({ find: new RegExp(`^${escaped}\\/${sub}$`), replacement: file });
       }
-      aliases.push({ find: new RegExp(`^${pkg.name.replace(/[/]/g, '\\/')}$`), replacement: entry });
+      if (existsSync(entry)) aliases.push({ find: new RegExp(`^${escaped}$`), replacement: entry });
     }
   }
   return aliases;
