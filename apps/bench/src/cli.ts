@@ -16,6 +16,7 @@ import { describeMachine } from './machine.js';
 import { progressReporter } from './progress.js';
 import { runBenchmark } from './runner.js';
 import { serveDashboard } from './serve.js';
+import { stringifyResults } from './results.js';
 import { formatCaseTables, formatRatioMatrix } from './table.js';
 
 const cli = cac('attnkit-bench');
@@ -49,7 +50,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
   progress.stop();
   const out = resolve(options.json ?? `bench-results/bench-${timestamp()}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(file, null, 1)}\n`);
+  writeFileSync(out, stringifyResults(file));
   console.log(`\n${formatCaseTables(file)}\n`);
   console.log('Median time relative to the fastest peer on the same case (lower is better; "!" marks an output that differs):');
   console.log(formatRatioMatrix(file));

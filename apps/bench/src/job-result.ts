@@ -43,7 +43,7 @@ export async function gatedJob(
       ...base,
       status: 'ok',
       prepareMs: o.prepareMs,
-      warmupMs: o.warmupMs,
+      warmup: { runs: o.warmupMs.length, firstMs: o.warmupMs[0] ?? 0, totalMs: o.warmupMs.reduce((a, b) => a + b, 0) },
       timesMs: o.timesMs,
       stats,
       gflops: { useful: gflops(flops.useful, stats.median), dense: gflops(flops.dense, stats.median) },

@@ -5,7 +5,7 @@ import { DEFAULT_ENCODER_SPEC } from './encoder-spec.js';
 import { nodeCatalog } from './engines/catalog-node.js';
 import { inProcessLauncher } from './launcher.js';
 import { describeMachine } from './machine.js';
-import { RESULTS_SCHEMA } from './results.js';
+import { RESULTS_SCHEMA, stringifyResults } from './results.js';
 import { validateResults } from './results-schema.js';
 import { runBenchmark } from './runner.js';
 
@@ -19,6 +19,8 @@ describe('the results file', { timeout: 60_000 }, async () => {
 
   it('validates against the schema after a round trip through JSON', () => {
     expect(validateResults(roundTrip).schema).toBe(RESULTS_SCHEMA);
+    expect(JSON.parse(stringifyResults(file))).toEqual(roundTrip);
+    expect(stringifyResults(file)).toMatch(/"timesMs": \[[\d.e,-]+\]/);
   });
 
   it('describes the machine: CPU, cores, memory, Node version, adapters', () => {

@@ -51,6 +51,7 @@ const summary = object({ n: num, median: num, mean: num, min: num, max: num, p25
 const result = object({
   engine: str, case: str, status: oneOf('ok', 'skipped', 'unsupported', 'failed'), reason: optional(str),
   timesMs: optional(array(num)), stats: optional(summary),
+  warmup: optional(object({ runs: num, firstMs: num, totalMs: num })),
   gflops: optional(object({ useful: num, dense: num })),
   memory: optional(object({ peakRss: num, baseRss: num, loadPeakRss: num })),
   ratio: optional(num),

@@ -72,7 +72,8 @@ export interface BenchResult {
   readonly status: 'ok' | 'skipped' | 'unsupported' | 'failed';
   readonly reason?: string;
   readonly prepareMs?: number;
-  readonly warmupMs?: readonly number[];
+  /** The warm-up: how many runs, the first (cold) run's time and the total, in ms. */
+  readonly warmup?: { readonly runs: number; readonly firstMs: number; readonly totalMs: number };
   readonly timesMs?: readonly number[];
   /** Of `timesMs`. */
   readonly stats?: Summary;
@@ -109,6 +110,13 @@ export const DEFINITIONS: ResultsFile['definitions'] = {
   memory: 'Each job runs in its own process: peakRss is that process\'s resident-memory high-water mark (maxRSS), baseRss its resident size just before the first run (engine loaded, inputs built, case prepared, after garbage collection); peakRss − baseRss is what the runs added. Not measured in browsers.',
   ratio: 'Median time over the median time of the fastest peer (onnxruntime-node or TensorFlow.js called directly) on the same case in the same run: below 1 is faster than every peer.',
 };
+
+/**
+ * The results file as JSON text: indented, with arrays of numbers kept on one line.
+ */
+export function stringifyResults(file: ResultsFile): string {
+  return `${JSON.stringify(file, null, 1).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, '')}]`)}\n`;
+}
 
 /** Tolerance of the output check: `|x - ref| <= atol + rtol·|ref|`. */
 export const CHECK_TOLERANCE = { atol: 2e-3, rtol: 2e-3 } as const;

@@ -7,7 +7,7 @@
  */
 import { fmtMs, formatMachine } from '../format.js';
 import { validateResults } from '../results-schema.js';
-import type { ResultsFile } from '../results.js';
+import { stringifyResults, type ResultsFile } from '../results.js';
 import { browserCatalog } from './browser-catalog.js';
 import { MetricChart } from './charts.js';
 import { compareRuns } from './compare.js';
@@ -143,7 +143,7 @@ function setupLive(): void {
       count++;
       addRun(`this browser${count > 1 ? ` #${count}` : ''}`, file);
       const skippedEngines = file.engines.filter((e) => !e.available).map((e) => `${e.id} unavailable: ${e.reason ?? ''}`);
-      const link = h('a', { href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' })), download: `bench-browser-${Date.now()}.json` }, 'download the results');
+      const link = h('a', { href: URL.createObjectURL(new Blob([stringifyResults(file)], { type: 'application/json' })), download: `bench-browser-${Date.now()}.json` }, 'download the results');
       fill($('live-status'), `done: ${file.results.filter((r) => r.status === 'ok').length} results. `, link, skippedEngines.length ? ` (${skippedEngines.join('; ')})` : '');
       document.body.dataset.live = 'done';
     } catch (e) {
