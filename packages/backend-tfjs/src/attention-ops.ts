@@ -4,55 +4,140 @@
  * Shape legend: B batch, Hq/Hkv query/key-value heads, G = Hq / Hkv (query head h reads key/value head
  * floor(h / G)), Sq query rows, T keys, Dk/Dv head sizes.
  *
- * Grouped heads need no copies: `[B, Hq, Sq, Dk]` is `[B·Hkv, G·Sq, Dk]` in memory, so one batched matMul
- * per key/value head serves its whole group. The score matrix `[B, Hq, Sq, T]` is materialised (callers
- * chunk the query rows to bound it).
+ * Two strategies with the same results:
+ * - `batched`: a few batched ops over all heads. `[B, Hq, Sq, Dk]` is `[B·Hkv, G·Sq, Dk]` in memory, so one
+ *   batched matMul per key/value head serves its whole group, without copies.
+ * - `per-head`: rank-2 matMuls without transposed operands, one head at a time (`q·kᵀ` as `q·(kᵀ)` with
+ *   `kᵀ` materialised). tfjs's wasm backend runs those through its fast matrix-multiply path, several
+ *   times faster than its batched or transposed matMul, which pays off once a head's work outweighs the
+ *   extra kernel calls.
+ * Either way the scores of the rows in hand are materialised (callers chunk the query rows to bound them).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WeightsKind } from '@attnkit/core';
+import type { TfjsEngineName } from './engine.js';
 
-/** Settings of one attention evaluation. */
-export interface AttendOptions {
-  readonly scale: number;
+/** How to evaluate attention on tfjs; see the module notes. */
+export type AttentionStrategy = 'batched' | 'per-head';
+
+/** Per-head work, `rows·T·(Dk + Dv)` multiply-adds, from which `auto` goes per head on wasm. */
+export const PER_HEAD_MIN_WORK = 1 << 16;
+
+/** The strategy `auto` picks: per head on wasm for heads with enough work, else batched. */
+export function chooseStrategy(engine: TfjsEngineName, rows: number, T: number, Dk: number, Dv: number): AttentionStrategy {
+  return engine === 'wasm' && rows * T * (Dk + Dv) >= PER_HEAD_MIN_WORK ? 'per-head' : 'batched';
+}
+
+/** What turns scores into probabilities, and which intermediate to return. */
+export interface ScoreOptions {
   /** `0` = no softcap. */
   readonly softcap: number;
-  /** Additive bias broadcastable to `[B, Hq, Sq, T]`, `-Infinity` where hidden. */
-  readonly bias?: tf.Tensor4D;
   /** Some row of the bias hides every key. */
   readonly emptyRows: boolean;
-  /** Which intermediate to return as `weights`. */
   readonly weights: WeightsKind;
 }
 
-/** Output `[B, Hq, Sq, Dv]` and, when asked, the weights `[B, Hq, Sq, T]`. */
-export interface AttendResult {
-  readonly output: tf.Tensor4D;
-  readonly weights?: tf.Tensor4D;
+/** Settings of one batched evaluation. */
+export interface AttendOptions extends ScoreOptions {
+  readonly scale: number;
+  /** Additive bias broadcastable to `[B, Hq, Sq, T]`, `-Infinity` where hidden. */
+  readonly bias?: tf.Tensor4D;
+}
+
+/** Output and, when asked, the weights. */
+export interface AttendResult<R extends tf.Rank> {
+  readonly output: tf.Tensor<R>;
+  readonly weights?: tf.Tensor<R>;
 }
 
 /**
- * `softmax(softcap(scale·q·kᵀ) + bias)·v` for `q [B, Hq, Sq, Dk]`, `k [B, Hkv, T, Dk]`, `v [B, Hkv, T, Dv]`.
- * Rows that see no key output zeros.
+ * Batched: `softmax(softcap(scale·q·kᵀ) + bias)·v` for `q [B, Hq, Sq, Dk]`, `k [B, Hkv, T, Dk]`,
+ * `v [B, Hkv, T, Dv]` → `[B, Hq, Sq, Dv]`. Rows that see no key output zeros.
  */
-export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: AttendOptions): AttendResult {
+export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: AttendOptions): AttendResult<tf.Rank.R4> {
   const [B, Hq, Sq, Dk] = q.shape;
   const [, Hkv, T, Dv] = v.shape;
   const G = Hq / Hkv;
   const qs = tf.reshape(tf.mul(q, o.scale), [B * Hkv, G * Sq, Dk]);
   const scores: tf.Tensor4D = tf.reshape(tf.matMul(qs, tf.reshape(k, [B * Hkv, T, Dk]), false, true), [B, Hq, Sq, T]);
-  const capped: tf.Tensor4D = o.softcap > 0 ? tf.mul(tf.tanh(tf.div(scores, o.softcap)), o.softcap) : scores;
-  const masked: tf.Tensor4D = o.bias ? tf.add(capped, o.bias) : capped;
-  const probs = maskedSoftmax(masked, o.emptyRows);
+  const s = scoreStages(scores, o.bias, o);
   const output: tf.Tensor4D = tf.reshape(
-    tf.matMul(tf.reshape(probs, [B * Hkv, G * Sq, T]), tf.reshape(v, [B * Hkv, T, Dv])),
+    tf.matMul(tf.reshape(s.probs, [B * Hkv, G * Sq, T]), tf.reshape(v, [B * Hkv, T, Dv])),
     [B, Hq, Sq, Dv],
   );
-  switch (o.weights) {
+  return withWeights(output, scores, s, o.weights);
+}
+
+/** One head's inputs, rank 2. */
+export interface HeadInputs {
+  /** `[rows, Dk]`, already multiplied by the scale. */
+  readonly q: tf.Tensor2D;
+  /** `[Dk, T]`: the keys, transposed. */
+  readonly kT: tf.Tensor2D;
+  /** `[T, Dv]` */
+  readonly v: tf.Tensor2D;
+  /** `[rows, T]` */
+  readonly bias?: tf.Tensor2D;
+}
+
+/** One head: `softmax(softcap(q·kᵀ) + bias)·v` → `[rows, Dv]`. */
+export function attendHead(h: HeadInputs, o: ScoreOptions): AttendResult<tf.Rank.R2> {
+  const scores: tf.Tensor2D = tf.matMul(h.q, h.kT);
+  const s = scoreStages(scores, h.bias, o);
+  const output: tf.Tensor2D = tf.matMul(s.probs, h.v);
+  return withWeights(output, scores, s, o.weights);
+}
+
+/**
+ * Per head, on rank-4 tensors inside a graph (the encoder): splits `q [B, Hq, S, Dk]`, `k`, `v` into
+ * heads, runs {@link attendHead} on each with `biasOf(b, h)`, and joins the results to `[B, Hq, S, Dv]`.
+ */
+export function attendSplit(
+  q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number,
+  biasOf: (b: number, h: number) => tf.Tensor2D | undefined, o: ScoreOptions,
+): AttendResult<tf.Rank.R4> {
+  const [B, Hq, Sq, Dk] = q.shape;
+  const [, Hkv, T, Dv] = v.shape;
+  const G = Hq / Hkv;
+  const split = (x: tf.Tensor4D, n: number, shape: [number, number]): tf.Tensor2D[] =>
+    tf.split(tf.reshape(x, [n, shape[0] * shape[1]]), n, 0).map((t) => tf.reshape(t, shape));
+  const qs = split(tf.mul(q, scale), B * Hq, [Sq, Dk]);
+  const kTs = split(tf.transpose(k, [0, 1, 3, 2]), B * Hkv, [Dk, T]);
+  const vs = split(v, B * Hkv, [T, Dv]);
+  const outputs: tf.Tensor2D[] = [];
+  const weights: tf.Tensor2D[] = [];
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < Hq; h++) {
+      const kv = b * Hkv + Math.floor(h / G);
+      const bias = biasOf(b, h);
+      const r = attendHead({ q: qs[b * Hq + h]!, kT: kTs[kv]!, v: vs[kv]!, ...(bias ? { bias } : {}) }, o);
+      outputs.push(r.output);
+      if (r.weights) weights.push(r.weights);
+    }
+  const output: tf.Tensor4D = tf.reshape(tf.concat(outputs, 0), [B, Hq, Sq, Dv]);
+  if (weights.length === 0) return { output };
+  return { output, weights: tf.reshape(tf.concat(weights, 0), [B, Hq, Sq, T]) };
+}
+
+interface Stages<R extends tf.Rank> {
+  readonly capped: tf.Tensor<R>;
+  readonly masked: tf.Tensor<R>;
+  readonly probs: tf.Tensor<R>;
+}
+
+function scoreStages<R extends tf.Rank>(scores: tf.Tensor<R>, bias: tf.Tensor | undefined, o: ScoreOptions): Stages<R> {
+  const capped: tf.Tensor<R> = o.softcap > 0 ? tf.mul(tf.tanh(tf.div(scores, o.softcap)), o.softcap) : scores;
+  const masked: tf.Tensor<R> = bias ? tf.add(capped, bias) : capped;
+  return { capped, masked, probs: maskedSoftmax(masked, o.emptyRows) };
+}
+
+function withWeights<R extends tf.Rank>(output: tf.Tensor<R>, scores: tf.Tensor<R>, s: Stages<R>, kind: WeightsKind): AttendResult<R> {
+  switch (kind) {
     case 'none': return { output };
     case 'scores': return { output, weights: scores };
-    case 'softcapped': return { output, weights: capped };
-    case 'masked': return { output, weights: masked };
-    case 'probs': return { output, weights: probs };
+    case 'softcapped': return { output, weights: s.capped };
+    case 'masked': return { output, weights: s.masked };
+    case 'probs': return { output, weights: s.probs };
   }
 }
 
@@ -61,7 +146,7 @@ export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: Attend
  * there). Its gradient is the softmax Jacobian-vector product `p·(dy - Σ dy·p)`, which stays finite for
  * hidden keys (`p = 0`).
  */
-export function maskedSoftmax(x: tf.Tensor4D, emptyRows: boolean): tf.Tensor4D {
+export function maskedSoftmax<T extends tf.Tensor>(x: T, emptyRows: boolean): T {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const s = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
@@ -75,7 +160,7 @@ export function maskedSoftmax(x: tf.Tensor4D, emptyRows: boolean): tf.Tensor4D {
       },
     };
   });
-  return op(x) as tf.Tensor4D;
+  return op(x) as T;
 }
 
 /** Lowest float32; a row maximum of `-Infinity` is raised to it so that `x - max` stays `-Infinity`, not NaN. */

@@ -8,12 +8,29 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { alibiSlopes, prepareAttention, type AttentionOptions, type ResolvedSpec } from '@attnkit/core';
-import { buildBias } from './attention-bias.js';
-import { attend } from './attention-ops.js';
+import { buildBias, type AttentionBias } from './attention-bias.js';
+import { attend, attendSplit, chooseStrategy, type AttentionStrategy } from './attention-ops.js';
+import type { TfjsEngineName } from './engine.js';
 import { activation, layerNorm, linear, mergeHeads, rope, ropeTables, sinusoidTable, splitHeads } from './layers.js';
 
-/** Looks up a weight (a tensor or a variable) by its spec name. */
+/**
+ * Looks up a weight (a tensor or a variable) by its spec name; linear weights come transposed, `[in, out]`
+ * (see `weight-layout.ts`).
+ */
 export type WeightLookup = (name: string) => tf.Tensor;
+
+/** Where the forward pass runs and how it evaluates attention. */
+export interface EncoderSettings {
+  readonly engine: TfjsEngineName;
+  readonly strategy: 'auto' | AttentionStrategy;
+}
+
+/** A layer setting's bias, as tensors made when first needed. */
+interface LayerBias {
+  readonly bias: AttentionBias | undefined;
+  whole?: tf.Tensor4D;
+  readonly heads: Map<number, tf.Tensor2D>;
+}
 
 /** Outputs of one forward pass. */
 export interface EncoderOutput {
@@ -27,7 +44,7 @@ export interface EncoderOutput {
  * Runs the encoder on `input [B, S, F]` with valid `lengths` (one per sequence, `1..S`).
  * Call it inside a tfjs scope with the right backend active.
  */
-export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Tensor3D, lengths: Int32Array, attentionOf: readonly number[] = []): EncoderOutput {
+export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Tensor3D, lengths: Int32Array, attentionOf: readonly number[], settings: EncoderSettings): EncoderOutput {
   const [B, S, F] = input.shape;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh } = spec;
   const R = B * S;
@@ -43,9 +60,9 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     const t = ropeTables(S, Dh, pos.base ?? 10000);
     ropeCos.push(tf.tensor2d(t.cos, [S, Dh / 2]), tf.tensor2d(t.sin, [S, Dh / 2]));
   }
-  const biases = new Map<string, { tensor: tf.Tensor4D | undefined; emptyRows: boolean }>();
+  const biases = new Map<string, LayerBias>();
   const alibi = pos.kind === 'alibi' ? alibiSlopes(H) : undefined;
-  const biasOf = (l: number): { tensor: tf.Tensor4D | undefined; emptyRows: boolean } => {
+  const biasOf = (l: number): LayerBias => {
     const layer = spec.attention[l]!;
     const key = JSON.stringify(layer);
     let entry = biases.get(key);
@@ -58,12 +75,27 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
       };
       // Core states the masking: a problem of this shape (its values unused) gives the bias.
       const shape = (heads: number): { shape: number[]; data: Float32Array } => ({ shape: [B, heads, S, 1], data: new Float32Array(B * heads * S) });
-      const bias = buildBias(prepareAttention(shape(H), shape(Hkv), shape(Hkv), options));
-      entry = { tensor: bias ? tf.tensor4d(bias.data, bias.shape) : undefined, emptyRows: bias?.emptyRows ?? false };
+      entry = { bias: buildBias(prepareAttention(shape(H), shape(Hkv), shape(Hkv), options)), heads: new Map() };
       biases.set(key, entry);
     }
     return entry;
   };
+  const wholeBias = (e: LayerBias): tf.Tensor4D | undefined => {
+    if (e.bias && !e.whole) e.whole = tf.tensor4d(e.bias.data, e.bias.shape);
+    return e.whole;
+  };
+  const headBias = (e: LayerBias, b: number, h: number): tf.Tensor2D | undefined => {
+    if (!e.bias) return undefined;
+    const [Bb, Hb] = e.bias.shape;
+    const key = (Bb === 1 ? 0 : b) * Hb + (Hb === 1 ? 0 : h);
+    let t = e.heads.get(key);
+    if (!t) {
+      t = tf.tensor2d(e.bias.data.subarray(key * S * S, (key + 1) * S * S), [S, S]);
+      e.heads.set(key, t);
+    }
+    return t;
+  };
+  const strategy = settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh) : settings.strategy;
   const attention: tf.Tensor4D[] = [];
   const mha = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
     const p = `layers.${l}.attention.`;
@@ -75,11 +107,12 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
       k = rope(k, ropeCos[0]!, ropeCos[1]!);
     }
     const bias = biasOf(l);
-    const wanted = attentionOf.includes(l);
-    const r = attend(q, k, v, {
-      scale: 1 / Math.sqrt(Dh), softcap: 0, emptyRows: bias.emptyRows, weights: wanted ? 'probs' : 'none',
-      ...(bias.tensor ? { bias: bias.tensor } : {}),
-    });
+    const o = { softcap: 0, emptyRows: bias.bias?.emptyRows ?? false, weights: attentionOf.includes(l) ? 'probs' as const : 'none' as const };
+    const scale = 1 / Math.sqrt(Dh);
+    const whole = strategy === 'batched' ? wholeBias(bias) : undefined;
+    const r = strategy === 'per-head'
+      ? attendSplit(q, k, v, scale, (b, h) => headBias(bias, b, h), o)
+      : attend(q, k, v, { ...o, scale, ...(whole ? { bias: whole } : {}) });
     attentionOf.forEach((layer, n) => { if (layer === l) attention[n] = r.weights!; });
     return linear(mergeHeads(r.output), w(`${p}output.weight`), w(`${p}output.bias`));
   };

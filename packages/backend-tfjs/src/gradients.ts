@@ -70,6 +70,11 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
       return Object.fromEntries(parts.map((t, i) => [i, () => t]));
     },
   },
+  {
+    // A multi-output kernel: `dy` holds one gradient per output (zeros where an output went unused).
+    kernel: 'SplitV',
+    grad: (dy, _s, attrs) => ({ x: () => tf.concat(dy as unknown as tf.Tensor[], attrs.axis as number) }),
+  },
   { kernel: 'Sum', save: ['x'], grad: (dy, [x], attrs) => ({ x: () => expandReduced(dy, x!, attrs.axis) }) },
   {
     kernel: 'Mean', save: ['x'],

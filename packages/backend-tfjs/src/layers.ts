@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** `x[R, I]·W[O, I]ᵀ + b[O]`. */
-export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D, false, true), b);
+/** `x[R, I]·W[O, I]ᵀ + b[O]`, with the weight given transposed, `Wᵀ [I, O]` (see `weight-layout.ts`). */
+export function linear(x: tf.Tensor2D, wT: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.matMul(x, wT as tf.Tensor2D), b);
 }
 
 /** Layer norm over the last axis with the biased variance. */

@@ -1,24 +1,29 @@
 /**
- * Compiled encoders: the weights live as tfjs tensors on the backend's engine until `dispose`; each run
- * builds its graph in one scope and disposes everything but the outputs it reads back.
+ * Compiled encoders: the weights live as tfjs tensors on the backend's engine until `dispose` (linear
+ * weights transposed, see `weight-layout.ts`); each run builds its graph in one scope and disposes
+ * everything but the outputs it reads back.
  *
  * Shape legend: B batch, S length, F input size, H heads, C classes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { weightShapes, type CompiledModel, type ResolvedSpec } from '@attnkit/core';
-import { encoderForward } from './encoder.js';
-import { withEngine, type TfjsEngineName } from './engine.js';
+import { encoderForward, type EncoderSettings } from './encoder.js';
+import { withEngine } from './engine.js';
+import { toTfjsLayout } from './weight-layout.js';
 
-/** Uploads validated weights and returns a model that runs on tfjs backend `engine`. */
-export async function compileModel(engine: TfjsEngineName, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel> {
-  // Copies: the cpu backend would otherwise keep a reference to the caller's arrays.
-  const params = await withEngine(engine, () => new Map([...weightShapes(spec)].map(([name, shape]) => [name, tf.tensor(weights.get(name)!.slice(), [...shape])])));
+/** Uploads validated weights and returns a model that runs on `settings.engine`. */
+export async function compileModel(settings: EncoderSettings, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel> {
+  // Copies in any case: the cpu backend would otherwise keep a reference to the caller's arrays.
+  const params = await withEngine(settings.engine, () => new Map([...weightShapes(spec)].map(([name, shape]) => {
+    const w = toTfjsLayout(name, shape, weights.get(name)!);
+    return [name, tf.tensor(w.data, w.shape)];
+  })));
   let disposed = false;
   return {
     async run(req) {
-      const outputs = await withEngine(engine, () => tf.tidy(() => {
+      const outputs = await withEngine(settings.engine, () => tf.tidy(() => {
         const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
-        const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf);
+        const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf, settings);
         return [r.logits, ...r.attention];
       }));
       try {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ALL_FEATURES, capabilities, defineBackend, OptionError, type Backend, type BackendPlugin, type Capabilities } from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
+import type { AttentionStrategy } from './attention-ops.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { compileModel } from './model.js';
 
@@ -15,7 +16,15 @@ export interface TfjsBackendOptions extends EngineOptions {
    * processed in chunks of `max(1, floor(chunkElements / (B·Hq·T)))`.
    */
   readonly chunkElements?: number;
+  /**
+   * How attention is evaluated (same results): `batched` ops over all heads, or `per-head` rank-2
+   * matMuls, which tfjs's wasm backend runs several times faster on large heads. Default `auto`: per head
+   * on wasm when a head's work reaches `2^16` multiply-adds, else batched.
+   */
+  readonly strategy?: 'auto' | AttentionStrategy;
 }
+
+const STRATEGIES = ['auto', 'batched', 'per-head'];
 
 /**
  * Every feature: masks, windows, key lengths, graphs and ALiBi become one additive bias built from core's
@@ -41,15 +50,18 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
   if (!Number.isInteger(chunkElements) || chunkElements < 1) {
     throw new OptionError('ERR_OPTION', `options.chunkElements: expected a positive integer, got ${String(chunkElements)}`, 'options.chunkElements');
   }
+  const strategy = options.strategy ?? 'auto';
+  if (!STRATEGIES.includes(strategy)) {
+    throw new OptionError('ERR_OPTION', `options.strategy: got ${JSON.stringify(strategy)}, expected one of ${STRATEGIES.join(', ')}`, 'options.strategy');
+  }
   const engine = await startEngine(options);
+  const settings = { engine: engine.name, strategy, chunkElements };
   return defineBackend({
     name: 'tfjs',
     capabilities: tfjsCapabilities,
     info: engine.info,
-    attention: (p) => attentionKernel(engine.name, p, chunkElements),
-    async compile(spec, weights) {
-      return compileModel(engine.name, spec, weights);
-    },
+    attention: (p) => attentionKernel(engine.name, p, settings),
+    compile: (spec, weights) => compileModel(settings, spec, weights),
   });
 }
 

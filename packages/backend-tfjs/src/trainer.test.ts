@@ -53,14 +53,14 @@ const SPECS: Record<string, { spec: ModelSpec; lengths: number[] }> = {
 };
 
 describe('trainer', () => {
-  for (const [name, { spec, lengths }] of Object.entries(SPECS)) {
-    it(`loss and gradients match the float64 reference: ${name}`, async () => {
+  for (const [name, { spec, lengths }] of Object.entries(SPECS)) for (const strategy of ['batched', 'per-head'] as const) {
+    it(`loss and gradients match the float64 reference (${strategy}): ${name}`, async () => {
       const r = resolveSpec(spec);
       const weights = initWeights(r, { seed: 11, randomAll: true });
       const batch = randomBatch(r, 2, 5, lengths, 5);
       const w64 = new Map([...weights].map(([k, t]) => [k, Float64Array.from(t.data)]));
       // One SGD step with learning rate 1 moves each weight by exactly minus its gradient.
-      const trainer = await createTrainer(spec, { weights, optimizer: 'sgd', learningRate: 1 });
+      const trainer = await createTrainer(spec, { weights, optimizer: 'sgd', learningRate: 1, strategy });
       try {
         const { loss } = await trainer.step(batch);
         expect(loss).toBeCloseTo(referenceLoss(r, w64, batch), 5);

@@ -10,10 +10,12 @@ import {
   AttnkitError, DisposedError, encodeSafetensors, initWeights, prepareModelRun, resolveSpec, validateWeights, weightShapes,
   type ModelRunOptions, type ModelSpec, type ResolvedSpec, type Tensor, type Weights,
 } from '@attnkit/core';
-import { encoderForward } from './encoder.js';
+import type { AttentionStrategy } from './attention-ops.js';
+import { encoderForward, type EncoderSettings } from './encoder.js';
 import { withEngine, startEngine, type EngineOptions, type TfjsEngineName } from './engine.js';
 import { registerEncoderGradients } from './gradients.js';
 import { accuracy, crossEntropy, prepareBatch, type TrainingBatch } from './loss.js';
+import { toSpecLayout, toTfjsLayout } from './weight-layout.js';
 
 /** Options of {@link createTrainer}. */
 export interface TrainerOptions extends EngineOptions {
@@ -25,6 +27,8 @@ export interface TrainerOptions extends EngineOptions {
   readonly learningRate?: number;
   /** Default `adam` (β₁ 0.9, β₂ 0.999, ε 1e-7). */
   readonly optimizer?: 'adam' | 'sgd';
+  /** How attention is evaluated; see `TfjsBackendOptions.strategy`. Default `auto`. */
+  readonly strategy?: 'auto' | AttentionStrategy;
 }
 
 /** Loss and accuracy of one batch. */
@@ -80,11 +84,13 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   const engine = await startEngine(options);
   registerEncoderGradients();
   const name: TfjsEngineName = engine.name;
+  const settings: EncoderSettings = { engine: name, strategy: options.strategy ?? 'auto' };
   const shapes = weightShapes(resolved);
   const { variables, optimizer } = await withEngine(name, () => {
     const vars = new Map<string, tf.Variable>();
     for (const [n, shape] of shapes) {
-      const init = tf.tensor(initial.get(n)!.slice(), [...shape]);
+      const w = toTfjsLayout(n, shape, initial.get(n)!);
+      const init = tf.tensor(w.data, w.shape);
       vars.set(n, tf.variable(init, true));
       init.dispose(); // the variable keeps the data
     }
@@ -106,7 +112,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     const loss = await withEngine(name, () => {
       const forward = (): tf.Scalar => {
         const input = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
-        const out = encoderForward(resolved, lookup, input, run.lengths, []);
+        const out = encoderForward(resolved, lookup, input, run.lengths, [], settings);
         logits = tf.keep(out.logits);
         return crossEntropy(out.logits, tf.tensor(b.targets, b.targetShape));
       };
@@ -127,7 +133,10 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   const exportWeights = async (): Promise<Map<string, Tensor>> => {
     guard();
     const out = new Map<string, Tensor>();
-    for (const [n, v] of variables) out.set(n, { shape: [...v.shape], data: ((await v.data()) as Float32Array).slice() });
+    for (const [n, v] of variables) {
+      const shape = shapes.get(n)!;
+      out.set(n, { shape: [...shape], data: toSpecLayout(n, shape, (await v.data()) as Float32Array) });
+    }
     return out;
   };
 
@@ -144,7 +153,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
       const run = prepareModelRun(resolved, input, runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths });
       const logits = await withEngine(name, () => tf.tidy(() => {
         const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
-        return encoderForward(resolved, lookup, x, run.lengths, []).logits;
+        return encoderForward(resolved, lookup, x, run.lengths, [], settings).logits;
       }));
       try {
         return { shape: [...logits.shape], data: (await logits.data()) as Float32Array };
