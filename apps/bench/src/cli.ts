@@ -54,6 +54,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
   console.log(`\n${formatCaseTables(file)}\n`);
   console.log('Median time relative to the fastest peer on the same case (lower is better; "!" marks an output that differs):');
   console.log(formatRatioMatrix(file));
+  for (const e of file.engines.filter((x) => !x.available)) console.log(`not available: ${e.id}: ${e.reason ?? 'no reason given'}`);
   console.log(`\nmachine: ${formatMachine(file.machine)}`);
   console.log(`finished in ${((performance.now() - started) / 1000).toFixed(0)} s; results: ${relative(process.cwd(), out) || out}`);
   console.log(`dashboard: pnpm bench serve ${relative(process.cwd(), out)}   (from the repository root; then open the printed address)`);

@@ -4,14 +4,23 @@
  *
  * Shape legend for the memory estimates: B batch, H heads, S sequence length.
  */
+import { resolveSpec } from '@attnkit/core';
 import type { BenchCase } from '../cases.js';
 import type { EngineDescriptor } from '../engine.js';
 import { attnkitEngine, pluginFrom, type PluginLoader } from './attnkit-engine.js';
 
-/** Bytes of `copies` float32 score matrices `[B, H, S, S]`, plus the `[S, S]` mask when there is one. */
-export function scoreMatrixBytes(c: BenchCase, copies: number): number | undefined {
-  if (c.kind !== 'attention') return undefined;
-  return 4 * c.seq * c.seq * (copies * c.batch * c.heads + (c.mask === 'none' ? 0 : 1));
+/**
+ * Bytes of `copies` float32 score matrices `[B, H, S, S]`, plus the `[S, S]` masks: one for a masked
+ * attention case, one per masked layer for an encoder.
+ */
+export function scoreMatrixBytes(c: BenchCase, copies: number): number {
+  const square = 4 * c.seq * c.seq;
+  if (c.kind === 'encoder') {
+    const r = resolveSpec(c.spec);
+    const masks = r.attention.filter((a) => a.causal || a.window).length;
+    return square * (copies * c.batch * r.heads + masks);
+  }
+  return square * (copies * c.batch * c.heads + (c.mask === 'none' ? 0 : 1));
 }
 
 /** An attnkit backend engine. */
