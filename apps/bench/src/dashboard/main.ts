@@ -113,7 +113,8 @@ function render(): void {
   fill($('runs'), ...runs.map(describeRun));
   renderFamilies();
   const order = runs.map((r) => r.id);
-  for (const { metric, chart } of charts) chart.update(family ? buildSeries(runs, family, metric) : [], order);
+  const labels = new Map(runs.map((r) => [r.id, r.label]));
+  for (const { metric, chart } of charts) chart.update(family ? buildSeries(runs, family, metric) : [], order, labels);
   renderCompare();
   renderTableView();
 }
