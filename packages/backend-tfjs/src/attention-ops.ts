@@ -20,12 +20,17 @@ import type { TfjsEngineName } from './engine.js';
 /** How to evaluate attention on tfjs; see the module notes. */
 export type AttentionStrategy = 'batched' | 'per-head';
 
-/** Per-head work, `rows·T·(Dk + Dv)` multiply-adds, from which `auto` goes per head on wasm. */
-export const PER_HEAD_MIN_WORK = 1 << 16;
+/**
+ * Per-head work, `rows·T·(Dk + Dv)` multiply-adds, from which `auto` goes per head on wasm (measured
+ * crossover: about 1M for a forward pass; about 4M under autodiff, whose per-head backward pass costs
+ * more kernel calls).
+ */
+export const PER_HEAD_MIN_WORK = { forward: 1 << 20, training: 1 << 22 } as const;
 
 /** The strategy `auto` picks: per head on wasm for heads with enough work, else batched. */
-export function chooseStrategy(engine: TfjsEngineName, rows: number, T: number, Dk: number, Dv: number): AttentionStrategy {
-  return engine === 'wasm' && rows * T * (Dk + Dv) >= PER_HEAD_MIN_WORK ? 'per-head' : 'batched';
+export function chooseStrategy(engine: TfjsEngineName, rows: number, T: number, Dk: number, Dv: number, training = false): AttentionStrategy {
+  const min = training ? PER_HEAD_MIN_WORK.training : PER_HEAD_MIN_WORK.forward;
+  return engine === 'wasm' && rows * T * (Dk + Dv) >= min ? 'per-head' : 'batched';
 }
 
 /** What turns scores into probabilities, and which intermediate to return. */

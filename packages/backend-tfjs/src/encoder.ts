@@ -23,6 +23,8 @@ export type WeightLookup = (name: string) => tf.Tensor;
 export interface EncoderSettings {
   readonly engine: TfjsEngineName;
   readonly strategy: 'auto' | AttentionStrategy;
+  /** Under autodiff (shifts what `auto` picks). */
+  readonly training?: boolean;
 }
 
 /** A layer setting's bias, as tensors made when first needed. */
@@ -95,7 +97,7 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     }
     return t;
   };
-  const strategy = settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh) : settings.strategy;
+  const strategy = settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh, settings.training) : settings.strategy;
   const attention: tf.Tensor4D[] = [];
   const mha = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
     const p = `layers.${l}.attention.`;

@@ -32,9 +32,15 @@ const spec: ModelSpec = {
 };
 
 describe('no tensor leaks', () => {
-  for (const engine of ['wasm', 'cpu'] as const) {
+  const configs = [
+    { backend: 'wasm', strategy: 'batched' },
+    { backend: 'wasm', strategy: 'per-head' },
+    { backend: 'cpu', strategy: 'auto' },
+  ] as const;
+  for (const config of configs) {
+    const engine = `${config.backend} (${config.strategy})`;
     it(`${engine}: attention with every kind of option, many times, in small chunks too`, async () => {
-      const backend = await createTfjsBackend({ backend: engine, chunkElements: 50 });
+      const backend = await createTfjsBackend({ ...config, chunkElements: 50 });
       const q = rand([B, Hq, S, D]), k = rand([B, Hkv, S, D]), v = rand([B, Hkv, S, D]);
       await backend.attention(q, k, v); // warm-up
       const start = live();
@@ -44,7 +50,7 @@ describe('no tensor leaks', () => {
     });
 
     it(`${engine}: compiled models hold their weights until disposed, runs hold nothing`, async () => {
-      const backend = await createTfjsBackend({ backend: engine });
+      const backend = await createTfjsBackend(config);
       const start = live();
       const model = await backend.compile(spec, initWeights(spec, { seed: 1 }));
       const compiled = live();
@@ -60,9 +66,9 @@ describe('no tensor leaks', () => {
     });
   }
 
-  it('training steps hold only the variables and the optimiser state; dispose frees them', async () => {
+  it.each(['batched', 'per-head'] as const)('training steps (%s) hold only the variables and the optimiser state; dispose frees them', async (strategy) => {
     const start = live();
-    const trainer = await createTrainer(spec, { seed: 1, learningRate: 1e-2 });
+    const trainer = await createTrainer(spec, { seed: 1, learningRate: 1e-2, strategy });
     const batch = { input: rand([2, 6, 3]), labels: new Int32Array(12), lengths: [6, 5] };
     await trainer.step(batch); // creates Adam's moment variables
     const settled = live();

@@ -19,7 +19,7 @@ export interface TfjsBackendOptions extends EngineOptions {
   /**
    * How attention is evaluated (same results): `batched` ops over all heads, or `per-head` rank-2
    * matMuls, which tfjs's wasm backend runs several times faster on large heads. Default `auto`: per head
-   * on wasm when a head's work reaches `2^16` multiply-adds, else batched.
+   * on wasm when a head's work, `rows·T·(Dk + Dv)`, reaches `2^20` multiply-adds, else batched.
    */
   readonly strategy?: 'auto' | AttentionStrategy;
 }

@@ -27,7 +27,10 @@ export interface TrainerOptions extends EngineOptions {
   readonly learningRate?: number;
   /** Default `adam` (β₁ 0.9, β₂ 0.999, ε 1e-7). */
   readonly optimizer?: 'adam' | 'sgd';
-  /** How attention is evaluated; see `TfjsBackendOptions.strategy`. Default `auto`. */
+  /**
+   * How attention is evaluated; see `TfjsBackendOptions.strategy`. Default `auto`: per head on wasm from
+   * `2^22` multiply-adds per head (the backward pass costs more kernel calls per head than a forward pass).
+   */
   readonly strategy?: 'auto' | AttentionStrategy;
 }
 
@@ -84,7 +87,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   const engine = await startEngine(options);
   registerEncoderGradients();
   const name: TfjsEngineName = engine.name;
-  const settings: EncoderSettings = { engine: name, strategy: options.strategy ?? 'auto' };
+  const settings: EncoderSettings = { engine: name, strategy: options.strategy ?? 'auto', training: true };
   const shapes = weightShapes(resolved);
   const { variables, optimizer } = await withEngine(name, () => {
     const vars = new Map<string, tf.Variable>();
