@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Time per attention call, in one run: tfjs-wasm, tfjs-cpu and backend-ts (and any other attnkit plugin
-// module given with --with, e.g. the ONNX Runtime backend). Same inputs for every backend; each timing is
+// Time per attention call, in one run: tfjs-wasm (default strategy, and batched only), tfjs-cpu and
+// backend-ts (and any other attnkit plugin module given with --with, e.g. the ONNX Runtime backend). Same inputs for every backend; each timing is
 // the median of several calls after one warm-up call. Ratios are relative to tfjs-wasm.
 //
 // Usage (after building this package and its dependencies):
@@ -33,6 +33,7 @@ const OPTIONS = {
 
 const backends = [
   ['tfjs-wasm', await createTfjsBackend({ backend: 'wasm' })],
+  ['tfjs-wasm-batched', await createTfjsBackend({ backend: 'wasm', strategy: 'batched' })],
   ['tfjs-cpu', await createTfjsBackend({ backend: 'cpu' })],
   ['ts', createTsBackend()],
 ];
