@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initWeights, prepareAttention, seededRandom, weightShapes, type ModelSpec, type Tensor } from '@attnkit/core';
+import { createRegistry, initWeights, prepareAttention, seededRandom, weightShapes, type ModelSpec, type Tensor } from '@attnkit/core';
 import { assertClose, FLOAT32_TOLERANCE, referenceAttention } from '@attnkit/conformance';
 import { createTfjsBackend, plugin } from './index.js';
 
@@ -57,6 +57,13 @@ describe('tfjs engine sharing', () => {
     mine.dispose();
     await wasm.dispose();
     expect(tf.findBackend('wasm')!.numDataIds()).toBe(wasmData);
+  });
+
+  it('is selected through a registry, with create options by plugin name', async () => {
+    const { backend, report } = await createRegistry().register(plugin).select({ createOptions: { tfjs: { backend: 'cpu' } }, require: ['graph', 'weights:probs'] });
+    expect(backend.info.tfjsBackend).toBe('cpu');
+    expect(report).toEqual([expect.objectContaining({ name: 'tfjs', status: 'chosen' })]);
+    await backend.dispose();
   });
 
   it('refuses unknown options values, naming the option', async () => {
