@@ -28,8 +28,8 @@ export interface RunOptions {
 
 /** Timing settings of each mode. */
 export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number }> = {
-  quick: { warmup: 1, warmupMs: 250, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 4000, maxRunMs: 2000 },
-  full: { warmup: 2, warmupMs: 1000, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
+  quick: { warmup: 1, warmupMs: 250, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 4000, maxRunMs: 2000 },
+  full: { warmup: 2, warmupMs: 1000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
 };
 
 /** Everything a run needs. */
@@ -71,6 +71,7 @@ export function planRun(
   const settings: MeasureSettings = {
     warmup: options.warmup ?? base.warmup,
     warmupMs: options.warmup !== undefined ? 0 : base.warmupMs,
+    settleRuns: options.warmup !== undefined ? 0 : base.settleRuns,
     minRuns: options.runs ?? base.minRuns,
     maxRuns: Math.max(options.runs ?? 0, base.maxRuns),
     minTimeMs: base.minTimeMs,

@@ -27,7 +27,8 @@ export async function gatedJob(
   const info = o.info ? { info: o.info } : {};
   if (o.status === 'over-limit') {
     ledger.recordOverLimit(d.id, c);
-    const took = `${o.cold ? 'its first run (compilation included)' : 'a run'} took ${(o.ms / 1000).toFixed(1)} s`;
+    const run = o.cold ? 'its first run (compilation included)' : 'a run';
+    const took = o.stopped ? `${run} was stopped after ${(o.ms / 1000).toFixed(1)} s` : `${run} took ${(o.ms / 1000).toFixed(1)} s`;
     const limit = o.cold ? `${COLD_FACTOR}× the limit of ${limits.maxRunMs / 1000} s per run` : `the limit of ${limits.maxRunMs / 1000} s per run`;
     return { result: { ...base, status: 'skipped', reason: `${took}, over ${limit} (--max-run-time or --full raises it)` }, ...info };
   }

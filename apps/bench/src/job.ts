@@ -22,8 +22,11 @@ export type JobOutcome =
       readonly outputLength: number;
     }
   | { readonly status: 'unsupported' | 'failed'; readonly reason: string; readonly info?: EngineInfo }
-  /** A run broke the per-run limit: its time, and whether it was the first (cold) run. */
-  | { readonly status: 'over-limit'; readonly ms: number; readonly cold: boolean; readonly info: EngineInfo };
+  /**
+   * A run broke the per-run limit: its time, and whether it was the first (cold) run. `stopped`: the run
+   * was still going after `ms` and its process was ended.
+   */
+  | { readonly status: 'over-limit'; readonly ms: number; readonly cold: boolean; readonly stopped?: boolean; readonly info?: EngineInfo };
 
 /** Hooks around the timed section (the Node worker reads memory there). */
 export interface JobHooks {

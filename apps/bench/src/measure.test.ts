@@ -25,6 +25,20 @@ describe('the timing loop', () => {
     expect(m.output).toEqual(Float32Array.of(6));
   });
 
+  it('keeps warming up until the times stop dropping (a JIT reaching its top tier)', async () => {
+    const staircase = [312, 91, 70, 58, 68, 24, 20, 16, 13, 8, 8, 9, 8, 8, 8];
+    const f = fakeRun(staircase);
+    const m = await measure(f.run, { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 10000 }, f.now);
+    expect(m.warmupMs).toEqual(staircase.slice(0, 13)); // 8 is the last record; 8, 9, 8 do not beat it by 10%
+    expect(m.timesMs.every((t) => t === 8)).toBe(true);
+  });
+
+  it('stops warming up at half of the time budget, settled or not', async () => {
+    const f = fakeRun([400, 300, 200, 100]);
+    const m = await measure(f.run, { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 1000 }, f.now);
+    expect(m.warmupMs).toEqual([400, 300]);
+  });
+
   it('keeps warming up until the warm-up time is reached', async () => {
     const f = fakeRun([20]);
     const m = await measure(f.run, { ...settings, warmup: 1, warmupMs: 70 }, f.now);

@@ -1,6 +1,7 @@
 /**
- * The timing loop: warm-up runs (at least `warmup` of them and at least `warmupMs` of them, so that
- * JavaScript engines have compiled the hot code), then timed runs until there are at least `minRuns` and
+ * The timing loop: warm-up runs (at least `warmup` of them, at least `warmupMs` of them, and until the
+ * times stop dropping: `settleRuns` runs in a row none of them 10% faster than the fastest before, so that
+ * JIT compilers have reached their top tier, which for JavaScript kernels takes a dozen calls), then timed runs until there are at least `minRuns` and
  * `minTimeMs` has passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case
  * cannot hold up the run; a run over `maxRunMs` ends the loop at once. Each run is timed on its own,
  * from the call to its resolved output.
@@ -12,6 +13,8 @@ export interface MeasureSettings {
   readonly warmup: number;
   /** Keep warming up until the warm-up runs add up to this (bounded by half of `maxTimeMs`). */
   readonly warmupMs: number;
+  /** Keep warming up until this many runs in a row were not 10% faster than the fastest before (default 0). */
+  readonly settleRuns?: number;
   readonly minRuns: number;
   readonly maxRuns: number;
   /** Keep running (up to `maxRuns`) until the timed runs add up to this. */
@@ -24,6 +27,9 @@ export interface MeasureSettings {
    */
   readonly maxRunMs?: number;
 }
+
+/** A warm-up run at least this fraction of the fastest before it counts as settled. */
+const SETTLED = 0.9;
 
 /** How much longer than `maxRunMs` the first run may take (shader and JIT compilation, caches). */
 export const COLD_FACTOR = 3;
@@ -70,13 +76,18 @@ export async function measure(
   };
   let overLimit: { ms: number; cold: boolean } | undefined;
   let warm = 0;
-  for (let i = 0; i < s.warmup || warm < s.warmupMs; i++) {
+  let best = Infinity;
+  let settled = 0;
+  const settleRuns = s.settleRuns ?? 0;
+  for (let i = 0; i < s.warmup || warm < s.warmupMs || settled < settleRuns; i++) {
     // Warm-up that already took half of the budget is enough.
     if (warm > s.maxTimeMs / 2) break;
     const ms = await once();
     if (ms === undefined) return { warmupMs, timesMs, output: output!, overLimit: overLimit! };
     warmupMs.push(ms);
     warm += ms;
+    settled = ms < SETTLED * best ? 0 : settled + 1;
+    best = Math.min(best, ms);
     onRun?.(i + 1, 'warmup');
   }
   let spent = 0;

@@ -21,6 +21,7 @@ export async function handleRequest(
   now: () => number,
   onProgress?: (done: number, phase: 'warmup' | 'timed') => void,
   memoryProbe?: MemoryProbe,
+  onReady?: () => void,
 ): Promise<WorkerReply> {
   const descriptor = catalog.find((d) => d.id === req.engine);
   if (req.type === 'probe') {
@@ -38,6 +39,7 @@ export async function handleRequest(
     const outcome = await runJob(engine, req.case, req.settings, req.seed, now, {
       beforeRuns() {
         memory = memoryProbe?.before();
+        onReady?.();
       },
       ...(onProgress ? { onRun: onProgress } : {}),
     });

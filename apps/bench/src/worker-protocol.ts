@@ -27,4 +27,6 @@ export interface WorkerMemory {
 export type WorkerReply =
   | { readonly type: 'probe'; readonly probe: EngineProbe }
   | { readonly type: 'progress'; readonly done: number; readonly phase: 'warmup' | 'timed' }
+  /** The case is prepared; the first run starts now. */
+  | { readonly type: 'ready' }
   | { readonly type: 'job'; readonly outcome: JobOutcome; readonly memory?: WorkerMemory };
