@@ -106,3 +106,75 @@ export function ensure(bytes: usize): bool {
   const pages = <i32>((bytes - have + 0xffff) >> 16);
   return memory.grow(pages) >= 0;
 }
+
+// ---- Online-softmax step, for tiles whose visibility is a band per row (no per-element mask terms) ----
+
+// @ts-ignore: decorator
+@inline function exp4(x: v128): v128 {
+  // exp(x) = 2^n · e^r with n = round(x·log2 e), r = x − n·ln 2 (ln 2 split in two), e^r by a degree-6
+  // polynomial (Cephes expf coefficients); relative error below 2e-7 on the clamped range.
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2n);
+}
+
+/**
+ * One online-softmax step over a score tile. Row r sees tile columns [lo[r] − j0, hi[r] − j0) ∩ [0, C);
+ * the rest is masked. Updates the running maximum m[r] and sum l[r], rescales the accumulator row
+ * A[r·Dvp ..] when the maximum grows, and overwrites the scores with exp(s − m) (0 where masked).
+ * Returns 1 if any row saw a key of this tile.
+ */
+export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usize, hi: usize, m: usize, l: usize, a: usize, Dvp: i32): i32 {
+  let any = 0;
+  for (let r = 0; r < R; r++) {
+    const row = s + ((<usize>r * <usize>ldS) << 2);
+    const c0 = max(0, load<i32>(lo + (<usize>r << 2)) - j0);
+    const c1 = min(C, load<i32>(hi + (<usize>r << 2)) - j0);
+    if (c1 <= c0) {
+      for (let c = 0; c < C; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
+      continue;
+    }
+    any = 1;
+    let tileMax: f32 = -Infinity;
+    for (let c = c0; c < c1; c++) tileMax = max(tileMax, load<f32>(row + (<usize>c << 2)));
+    const mp = m + (<usize>r << 2);
+    const mOld = load<f32>(mp);
+    const mNew = max(mOld, tileMax);
+    if (mNew > mOld && mOld != -Infinity) {
+      const corr = f32x4.splat(<f32>Math.exp(<f64>(mOld - mNew)));
+      const lp = l + (<usize>r << 2);
+      store<f32>(lp, load<f32>(lp) * f32x4.extract_lane(corr, 0));
+      const ar = a + ((<usize>r * <usize>Dvp) << 2);
+      for (let d = 0; d < Dvp; d += 4) v128.store(ar + (<usize>d << 2), f32x4.mul(v128.load(ar + (<usize>d << 2)), corr));
+    }
+    store<f32>(mp, mNew);
+    const mv = f32x4.splat(mNew);
+    const lo4 = i32x4.splat(c0), hi4 = i32x4.splat(c1);
+    let sum = f32x4.splat(0);
+    for (let c = 0; c < C; c += 4) {
+      const idx = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
+      const inside = v128.and(i32x4.ge_s(idx, lo4), i32x4.lt_s(idx, hi4));
+      const p = v128.and(exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), mv)), inside);
+      v128.store(row + (<usize>c << 2), p);
+      sum = f32x4.add(sum, p);
+    }
+    const lp = l + (<usize>r << 2);
+    store<f32>(lp, load<f32>(lp) + f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
+  }
+  return any;
+}
+
+/** First byte free for callers' data (the module's own static data, e.g. exp tables, lies below it). */
+export function base(): usize {
+  return (__heap_base + 63) & ~63;
+}

@@ -34,8 +34,12 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
   const elementTerms = hasElementTerms(p);
   const lo = new Int32Array(BLOCK_Q), hi = new Int32Array(BLOCK_Q);
   const rowMax = new Float64Array(BLOCK_Q), rowSum = new Float64Array(BLOCK_Q);
-  // Memory layout (floats): Q block | score tile | accumulator | K range | V range.
-  const qAt = 0, sAt = qAt + BLOCK_Q * Dp, aAt = sAt + BLOCK_Q * TILE_KEYS, kAt = aAt + BLOCK_Q * Dvp;
+  // Without per-element terms or softcap, the softmax step runs in WebAssembly too.
+  const bandOnly = !elementTerms && softcap === 0;
+  // Memory layout (4-byte words): Q block | score tile | accumulator | row bands lo, hi (i32) | running
+  // max and sum (f32) | K range | V range.
+  const qAt = kernels.baseWord, sAt = qAt + BLOCK_Q * Dp, aAt = sAt + BLOCK_Q * TILE_KEYS;
+  const loAt = aAt + BLOCK_Q * Dvp, hiAt = loAt + BLOCK_Q, mAt = hiAt + BLOCK_Q, lAt = mAt + BLOCK_Q, kAt = lAt + BLOCK_Q;
   for (let unit = next(); unit < total; unit = next()) {
     const bh = Math.floor(unit / blocks);
     const i0 = (unit % blocks) * BLOCK_Q;
@@ -58,7 +62,7 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
     }
     const n = rangeHi - rangeLo;
     const vAt = kAt + n * Dp;
-    const mem = kernels.reserve((vAt + n * Dvp) * 4);
+    const mem = kernels.reserve((vAt - qAt + n * Dvp) * 4);
     // Copy the Q block (scaled), and the K/V range, padding head sizes to Dp/Dvp with zeros.
     const q = p.q, k = p.k, v = p.v;
     for (let r = 0; r < rows; r++) {
@@ -78,6 +82,22 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
       mem.fill(0, vAt + j * Dvp + Dv, vAt + (j + 1) * Dvp);
     }
     mem.fill(0, aAt, aAt + rows * Dvp);
+    if (bandOnly) {
+      const ints = new Int32Array(mem.buffer, 0, kAt);
+      ints.set(lo.subarray(0, rows), loAt);
+      ints.set(hi.subarray(0, rows), hiAt);
+      mem.fill(-Infinity, mAt, mAt + rows);
+      mem.fill(0, lAt, lAt + rows);
+      const x = kernels.exports;
+      for (let j0 = rangeLo; j0 < rangeHi; j0 += TILE_KEYS) {
+        const cols = Math.min(TILE_KEYS, rangeHi - j0);
+        x.qk(qAt * 4, (kAt + (j0 - rangeLo) * Dp) * 4, sAt * 4, rows, cols, Dp, TILE_KEYS);
+        if (x.softmaxStep(sAt * 4, rows, cols, TILE_KEYS, j0, loAt * 4, hiAt * 4, mAt * 4, lAt * 4, aAt * 4, Dvp)) {
+          x.pv(sAt * 4, (vAt + (j0 - rangeLo) * Dvp) * 4, aAt * 4, rows, cols, Dvp, TILE_KEYS);
+        }
+      }
+      for (let r = 0; r < rows; r++) rowSum[r] = mem[lAt + r]!;
+    } else {
     rowMax.fill(-Infinity);
     rowSum.fill(0);
     for (let j0 = rangeLo; j0 < rangeHi; j0 += TILE_KEYS) {
@@ -125,6 +145,7 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
         rowSum[r] = rowSum[r]! + sum;
       }
       if (any) kernels.exports.pv(sAt * 4, (vAt + (j0 - rangeLo) * Dvp) * 4, aAt * 4, rows, cols, Dvp, TILE_KEYS);
+    }
     }
     for (let r = 0; r < rows; r++) {
       const o = oBase + r * Dv;

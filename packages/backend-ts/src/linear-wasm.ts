@@ -11,8 +11,8 @@ const CHUNK = 512;
 /** `y[R, O] (+)= x[R, I]·w[O, I]ᵀ + b[O]` */
 export function linearWasm(kernels: WasmKernels, x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y: Float32Array = new Float32Array(R * O), accumulate = false): Float32Array {
   const Ip = (I + 3) & ~3;
-  const wAt = 0, xAt = O * Ip, yAt = xAt + CHUNK * Ip;
-  let mem = kernels.reserve((yAt + CHUNK * O) * 4);
+  const wAt = kernels.baseWord, xAt = wAt + O * Ip, yAt = xAt + CHUNK * Ip;
+  let mem = kernels.reserve((yAt - wAt + CHUNK * O) * 4);
   for (let o = 0; o < O; o++) {
     mem.set(w.subarray(o * I, (o + 1) * I), wAt + o * Ip);
     mem.fill(0, wAt + o * Ip + I, wAt + (o + 1) * Ip);

@@ -8,13 +8,17 @@ interface KernelExports {
   readonly memory: WebAssembly.Memory;
   qk(q: number, k: number, s: number, R: number, C: number, Dp: number, ldS: number): void;
   pv(p: number, v: number, a: number, R: number, C: number, Dp: number, ldS: number): void;
+  softmaxStep(s: number, R: number, C: number, ldS: number, j0: number, lo: number, hi: number, m: number, l: number, a: number, Dvp: number): number;
   ensure(bytes: number): boolean;
+  base(): number;
 }
 
 /** An instance of the kernels with its own memory. */
 export interface WasmKernels {
   readonly exports: KernelExports;
-  /** Grows memory to at least `bytes` and returns a fresh float view of it. */
+  /** First 4-byte word callers may use (below it: the module's static data). */
+  readonly baseWord: number;
+  /** Grows memory to hold `bytes` past the base and returns a fresh float view of all of it. */
   reserve(bytes: number): Float32Array;
   /** The current float view (invalid after memory grows: call `reserve`). */
   view(): Float32Array;
@@ -50,9 +54,12 @@ export async function instantiateKernels(module?: WebAssembly.Module): Promise<W
   const instance = await WebAssembly.instantiate(m, {});
   const exports = instance.exports as unknown as KernelExports;
   let f32 = new Float32Array(exports.memory.buffer);
+  const baseWord = exports.base() / 4;
   return {
     exports,
+    baseWord,
     reserve(n) {
+      n += baseWord * 4;
       if (!exports.ensure(n)) throw new Error(`WebAssembly memory cannot grow to ${n} bytes`);
       if (f32.buffer !== exports.memory.buffer) f32 = new Float32Array(exports.memory.buffer);
       return f32;
