@@ -54,11 +54,14 @@ describe('the run limits', () => {
     expect(reason).toMatch(/needs about 3\.0 GiB.*limit 1\.0 GiB/);
   });
 
-  it('skips longer cases of a family after a run over the limit', () => {
+  it('skips cases of the same kind with as much work after a run over the limit', () => {
     const ledger = new RunLedger();
     ledger.recordOverLimit('e', at(1024));
-    expect(ledger.gate(engine(), at(2048), limits)).toMatch(/already over the time limit on the shorter S=1024/);
+    expect(ledger.gate(engine(), at(2048), limits)).toMatch(/already over the time limit on attention\/none\/B1-H8-S1024-D64/);
+    const moreHeads = attentionCase({ batch: 1, heads: 16, seq: 1024, headDim: 64, mask: 'none' }, 'heads');
+    expect(ledger.gate(engine(), moreHeads, limits)).toMatch(/already over the time limit/);
     expect(ledger.gate(engine(), at(512), limits)).toBeUndefined();
+    expect(ledger.gate(engine(), at(2048, 'window'), limits)).toBeUndefined();
   });
 
   it('skips longer cases of a family after a failure, not shorter ones or other families', () => {

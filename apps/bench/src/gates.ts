@@ -31,8 +31,8 @@ export class RunLedger {
   private readonly rates = new Map<string, number>();
   /** Smallest failed length by engine and case family. */
   private readonly failures = new Map<string, number>();
-  /** Smallest length stopped over the time limit, by engine and case family. */
-  private readonly overLimit = new Map<string, number>();
+  /** The case with the least work stopped over the time limit, by engine, case kind and mask. */
+  private readonly overLimit = new Map<string, { flops: number; id: string }>();
 
   /** Records a measured median time. */
   recordTime(engine: string, c: BenchCase, medianMs: number): void {
@@ -47,10 +47,12 @@ export class RunLedger {
     this.failures.set(key, Math.min(this.failures.get(key) ?? Infinity, c.seq));
   }
 
-  /** Records a job stopped for a run over the limit. */
+  /** Records a job stopped for a run over the limit: cases of that kind with as much work are skipped. */
   recordOverLimit(engine: string, c: BenchCase): void {
-    const key = `${engine}|${c.family}`;
-    this.overLimit.set(key, Math.min(this.overLimit.get(key) ?? Infinity, c.seq));
+    const key = rateKey(engine, c);
+    const flops = caseFlops(c).useful;
+    const known = this.overLimit.get(key);
+    if (!known || flops < known.flops) this.overLimit.set(key, { flops, id: c.id });
   }
 
   /**
@@ -76,8 +78,8 @@ export class RunLedger {
   gate(d: EngineDescriptor, c: BenchCase, limits: Limits): string | undefined {
     const failedAt = this.failures.get(`${d.id}|${c.family}`);
     if (failedAt !== undefined && c.seq > failedAt) return `failed on the shorter S=${failedAt} of this family`;
-    const slowAt = this.overLimit.get(`${d.id}|${c.family}`);
-    if (slowAt !== undefined && c.seq > slowAt) return `already over the time limit on the shorter S=${slowAt} of this family (--max-run-time or --full raises it)`;
+    const slow = this.overLimit.get(rateKey(d.id, c));
+    if (slow && caseFlops(c).useful >= slow.flops) return `already over the time limit on ${slow.id}, which has no more work (--max-run-time or --full raises it)`;
     const bytes = d.estimateBytes?.(c);
     if (bytes !== undefined && bytes > limits.maxBytes) {
       return `needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;

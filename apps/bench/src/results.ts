@@ -82,7 +82,7 @@ export interface BenchResult {
   readonly memory?: MemoryResult;
   /** Median time over the fastest peer's median time in this case (lower is better; 1 = as fast). */
   readonly ratio?: number;
-  /** Agreement of the output with the reference engine's (sampled values). */
+  /** Agreement of the output with the reference output of the case (sampled values; see `pickReference`). */
   readonly check?: { readonly reference: string; readonly maxAbsDiff: number; readonly ok: boolean };
   readonly cutShort?: string;
   /** Output samples (kept for the check; small). */
@@ -121,9 +121,40 @@ export function stringifyResults(file: ResultsFile): string {
 /** Tolerance of the output check: `|x - ref| <= atol + rtol·|ref|`. */
 export const CHECK_TOLERANCE = { atol: 2e-3, rtol: 2e-3 } as const;
 
+/** How far `a` is from the reference `ref`, and whether it is within {@link CHECK_TOLERANCE}. */
+export function agreement(a: readonly number[], ref: readonly number[]): { maxAbsDiff: number; ok: boolean } {
+  let maxAbsDiff = 0;
+  let ok = a.length === ref.length;
+  a.forEach((x, i) => {
+    const r = ref[i]!;
+    const diff = Math.abs(x - r);
+    if (!(diff <= CHECK_TOLERANCE.atol + CHECK_TOLERANCE.rtol * Math.abs(r))) ok = false;
+    if (!Number.isNaN(diff)) maxAbsDiff = Math.max(maxAbsDiff, diff);
+  });
+  return { maxAbsDiff, ok };
+}
+
 /**
- * Fills in each case's ratios to the fastest peer and the output checks against the reference engine
- * (`ts` when it ran, else the first engine that did).
+ * The reference output of a case: the one most other engines agree with (the consensus), preferring `ts`,
+ * then the first, on a tie. A single wrong engine is then the one flagged, whichever it is.
+ */
+export function pickReference<R extends { engine: string; sample?: readonly number[] }>(results: readonly R[]): R | undefined {
+  const withSample = results.filter((r) => r.sample);
+  let best: R | undefined;
+  let bestVotes = -1;
+  for (const r of withSample) {
+    const votes = withSample.filter((o) => o !== r && agreement(o.sample!, r.sample!).ok).length;
+    if (votes > bestVotes || (votes === bestVotes && r.engine === 'ts')) {
+      best = r;
+      bestVotes = votes;
+    }
+  }
+  return best;
+}
+
+/**
+ * Fills in each case's ratios to the fastest peer and the output checks against the reference output
+ * (see {@link pickReference}).
  */
 export function compareResults(results: readonly BenchResult[], kindOf: (engine: string) => 'attnkit' | 'peer' | undefined): BenchResult[] {
   const byCase = new Map<string, BenchResult[]>();
@@ -133,20 +164,12 @@ export function compareResults(results: readonly BenchResult[], kindOf: (engine:
     const ok = group.filter((r) => r.status === 'ok' && r.stats);
     const peerTimes = ok.filter((r) => kindOf(r.engine) === 'peer').map((r) => r.stats!.median);
     const fastestPeer = peerTimes.length > 0 ? Math.min(...peerTimes) : undefined;
-    const reference = ok.find((r) => r.engine === 'ts' && r.sample) ?? ok.find((r) => r.sample);
+    const reference = pickReference(ok);
     for (const r of group) {
       let next: BenchResult = r;
       if (r.status === 'ok' && r.stats && fastestPeer !== undefined) next = { ...next, ratio: r.stats.median / fastestPeer };
       if (r.status === 'ok' && r.sample && reference?.sample && r !== reference) {
-        let maxAbsDiff = 0;
-        let ok = r.sample.length === reference.sample.length;
-        r.sample.forEach((x, i) => {
-          const ref = reference.sample![i]!;
-          const diff = Math.abs(x - ref);
-          if (!(diff <= CHECK_TOLERANCE.atol + CHECK_TOLERANCE.rtol * Math.abs(ref))) ok = false;
-          if (!Number.isNaN(diff)) maxAbsDiff = Math.max(maxAbsDiff, diff);
-        });
-        next = { ...next, check: { reference: reference.engine, maxAbsDiff, ok } };
+        next = { ...next, check: { reference: reference.engine, ...agreement(r.sample, reference.sample) } };
       }
       out.set(r, next);
     }
