@@ -38,6 +38,10 @@ describe('--backend', () => {
     expect(ids(selectEngines(engines, ['attnkit']))).toEqual(['ts', 'onnx', 'webgpu', 'ort-matmul', 'tfjs-wasm-ops']);
   });
 
+  it('refuses a selection with no engine left', () => {
+    expect(() => selectEngines(engines, ['ort-matmul'], false)).toThrow(/selects no engine/);
+  });
+
   it('rejects an unknown name, listing the known ones', () => {
     expect(() => selectEngines(engines, ['cuda'])).toThrow(/unknown engine "cuda".*ts, onnx, webgpu/);
   });

@@ -35,10 +35,12 @@ export function selectEngines<E extends EngineRef>(engines: readonly E[], names:
   }
   const named = (e: E): boolean => names.length === 0 || names.includes(e.id) || names.includes(e.kind === 'peer' ? 'peers' : 'attnkit');
   const namesPeer = names.some((n) => n === 'peers' || engines.some((e) => e.id === n && e.kind === 'peer'));
-  return engines.filter((e) => {
+  const kept = engines.filter((e) => {
     if (e.kind === 'peer') return peers && (namesPeer ? named(e) : true);
     return named(e);
   });
+  if (kept.length === 0) throw new Error(`--backend ${names.join(',')}${peers ? '' : ' with --no-peers'} selects no engine`);
+  return kept;
 }
 
 /** The words a case can be selected by: its kind, mask, sweep and `s512`-style dimensions. */
