@@ -99,7 +99,7 @@ async function train(o: Options): Promise<void> {
     weights: 'weights.safetensors',
     training: {
       data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min`, steps: o.steps, batch: o.batch, cropFrames: o.length,
-      learningRate: stages.map((s) => `${s.lr} x ${Math.round(s.share * o.steps)} steps`).join(', '), optimizer: 'adam',
+      learningRate: stages.map((s) => `${Number(s.lr.toPrecision(3))} x ${Math.round(s.share * o.steps)} steps`).join(', '), optimizer: 'adam',
       frequencyMask: 'up to 6 bands on half the crops', seed: o.seed, engine: `tfjs ${engine}`, seconds: Math.round(seconds),
     },
   };
