@@ -2,11 +2,10 @@
  * attnkit demo: select a backend for this machine, run causal self-attention and a small encoder, and
  * print what was chosen and why.
  */
-import { plugin as tsPlugin } from '@attnkit/backend-ts';
-import { createRegistry, formatReport, initWeights, seededRandom, type ModelSpec } from '@attnkit/core';
+import { formatReport, initWeights, seededRandom, select, type ModelSpec } from 'attnkit';
 
-const registry = createRegistry().register(tsPlugin, { priority: 10 });
-const { backend, report } = await registry.select({ require: ['causal', 'models'], ...(process.env.ATTNKIT_BACKEND ? { force: process.env.ATTNKIT_BACKEND } : {}) });
+// The platform's backends in order; ATTNKIT_BACKEND=name forces one.
+const { backend, report } = await select({ require: ['causal', 'models', 'weights:probs'] });
 console.log('backend selection:');
 console.log(formatReport(report).replace(/^/gm, '  '));
 

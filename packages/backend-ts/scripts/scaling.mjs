@@ -4,6 +4,9 @@
 // memory (maxRSS) is its own; "inputs" is the size of q, k, v and the output, so "extra" shows what the
 // algorithm needs beyond them (an S×S float32 matrix would be 4·S² bytes).
 //
+// The backend runs with its defaults (every hardware thread); a small call first starts the worker pool,
+// so the times are of the call alone.
+//
 // Usage (after `pnpm build`): node packages/backend-ts/scripts/scaling.mjs [--sizes 4096,16384,65536] [--modes dense,window]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,9 @@ if (values.child) {
   const t = () => ({ shape: [1, 1, S, D], data: rnd(S * D) });
   const q = t(), k = t(), v = t();
   const opts = mode === 'window' ? { window: { left: 128, right: 128 } } : {};
+  // Warm up: start the worker pool and compile the kernels on a small call first.
+  const w = { shape: [1, 1, 512, D], data: rnd(512 * D) };
+  await backend.attention(w, w, w);
   const start = performance.now();
   const r = await backend.attention(q, k, v, opts);
   const ms = performance.now() - start;
