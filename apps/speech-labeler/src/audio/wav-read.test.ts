@@ -71,6 +71,44 @@ describe('reading WAV files', () => {
     }
   });
 
+  it('reads WAVE_FORMAT_EXTENSIBLE files (24-bit stereo PCM, the usual layout of multi-channel recordings)', () => {
+    const frames = 300, C = 2, bytesPer = 3;
+    const data = new Uint8Array(frames * C * bytesPer);
+    const want: number[] = [];
+    for (let i = 0; i < frames; i++) {
+      const l = Math.round(0.6 * Math.sin(i / 7) * 8388607), r = Math.round(-0.2 * 8388607);
+      [l, r].forEach((v, c) => {
+        const u = v < 0 ? v + 0x1000000 : v;
+        data.set([u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff], (i * C + c) * bytesPer);
+      });
+      want.push((l / 8388608 + r / 8388608) / 2);
+    }
+    const fmt = new DataView(new ArrayBuffer(40));
+    fmt.setUint16(0, 0xfffe, true); // WAVE_FORMAT_EXTENSIBLE
+    fmt.setUint16(2, C, true);
+    fmt.setUint32(4, 48000, true);
+    fmt.setUint32(8, 48000 * C * bytesPer, true);
+    fmt.setUint16(12, C * bytesPer, true);
+    fmt.setUint16(14, 24, true);
+    fmt.setUint16(16, 22, true); // cbSize
+    fmt.setUint16(18, 24, true); // valid bits
+    fmt.setUint32(20, 3, true); // front left + right
+    [0x00000001, 0x00100000, 0xaa000080, 0x719b3800].forEach((w, i) => fmt.setUint32(24 + 4 * i, w, true)); // KSDATAFORMAT_SUBTYPE_PCM
+    const chunk = (id: string, body: Uint8Array): Uint8Array => {
+      const head = new DataView(new ArrayBuffer(8));
+      [...id].forEach((ch, i) => head.setUint8(i, ch.charCodeAt(0)));
+      head.setUint32(4, body.length, true);
+      return new Uint8Array([...new Uint8Array(head.buffer), ...body]);
+    };
+    const body = new Uint8Array([...new TextEncoder().encode('WAVE'), ...chunk('fmt ', new Uint8Array(fmt.buffer)), ...chunk('data', data)]);
+    const bytes = chunk('RIFF', body);
+    const info = parseWavHeader(bytes, bytes.length, 'ext.wav');
+    expect(info).toMatchObject({ encoding: 'int', bitsPerSample: 24, channels: 2, sampleRate: 48000, frames });
+    const y = new Float32Array(frames);
+    decodeMono(bytes.subarray(info.dataOffset), info, y);
+    for (let i = 0; i < frames; i++) expect(y[i]).toBeCloseTo(want[i]!, 6);
+  });
+
   it('resamples any rate to 16 kHz, keeping a tone at its frequency', () => {
     for (const rate of [8000, 22050, 44100, 48000]) {
       const seconds = 0.5;

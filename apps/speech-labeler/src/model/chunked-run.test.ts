@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initWeights, seededRandom, type ModelSpec } from '@attnkit/core';
+import { initWeights, resolveSpec, seededRandom, type Model, type ModelSpec } from '@attnkit/core';
 import { createTsBackend } from '@attnkit/backend-ts';
 import { runChunked } from './chunked-run.js';
 import { receptiveField } from './model-file.js';
@@ -29,5 +29,28 @@ describe('chunked runs', () => {
       for (let t = 0; t < T; t++) expect(parts.confidence[t]).toBeCloseTo(whole.confidence[t]!, 4);
     }
     await backend.dispose();
+  });
+
+  it('never runs more than chunk + 2·context frames at once, however long the input (memory linear in the length)', async () => {
+    const shapes: number[][] = [];
+    // A stand-in model that labels frame t with class t mod 8 of its input's first feature.
+    const fake: Model = {
+      spec: resolveSpec(spec),
+      async run(input) {
+        shapes.push([...input.shape]);
+        const [B, S, F] = input.shape as [number, number, number];
+        const logits = new Float32Array(B * S * 8);
+        for (let i = 0; i < B * S; i++) logits[i * 8 + (input.data[i * F]! % 8)] = 1;
+        return { logits: { shape: [B, S, 8], data: logits } };
+      },
+      async dispose() {},
+    };
+    const T = 100_000, F = 6;
+    const x = new Float32Array(T * F);
+    for (let t = 0; t < T; t++) x[t * F] = t % 8;
+    const r = await runChunked(fake, x, F, { chunk: 250, context: 48, batch: 16 });
+    expect(Math.max(...shapes.map((s) => s[1]!))).toBe(250 + 2 * 48);
+    expect(Math.max(...shapes.map((s) => s[0]!))).toBe(16);
+    for (let t = 0; t < T; t++) if (r.labels[t] !== t % 8) throw new Error(`frame ${t} labelled ${r.labels[t]}`);
   });
 });
