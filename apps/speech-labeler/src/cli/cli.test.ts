@@ -60,6 +60,16 @@ describe('speech-labeler label', () => {
   });
 });
 
+describe('speech-labeler', () => {
+  it('prints help and exits 0; an unknown command is an error', async () => {
+    const help = await runCli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/label <file>[\s\S]*eval <dir>/);
+    const bad = await runCli('frobnicate');
+    expect([bad.code, bad.stderr]).toEqual([1, 'error: unknown command "frobnicate"; see speech-labeler --help\n']);
+  });
+});
+
 describe('speech-labeler eval', () => {
   it('prints per-class accuracy, the confusion matrix and, last, the frame accuracy', async () => {
     const r = await runCli('eval', dir, '--backend', 'ts');

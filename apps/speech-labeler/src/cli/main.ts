@@ -119,6 +119,7 @@ cli.help();
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     cli.parse(argv, { run: false });
+    if (cli.options.help) return; // cac has printed the help
     if (!cli.matchedCommand) {
       if (argv.length > 2) throw new Error(`unknown command "${argv[2]}"; see speech-labeler --help`);
       cli.outputHelp();
