@@ -18,9 +18,9 @@ export async function runCli(...args: string[]): Promise<{ stdout: string; stder
   const w1 = process.stdout.write.bind(process.stdout), w2 = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  // cac prints help with console.log.
-  const log = console.log;
-  console.log = (...a: unknown[]) => void out.push(`${a.join(' ')}\n`);
+  // cac prints help with console.info.
+  const info = console.info;
+  console.info = (...a: unknown[]) => void out.push(`${a.join(' ')}\n`);
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
@@ -29,7 +29,7 @@ export async function runCli(...args: string[]): Promise<{ stdout: string; stder
   } finally {
     process.stdout.write = w1;
     process.stderr.write = w2;
-    console.log = log;
+    console.info = info;
     process.exitCode = before;
   }
 }
