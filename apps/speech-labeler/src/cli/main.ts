@@ -38,85 +38,90 @@ function formatTimings(t: Timings, seconds: number): string {
     `reading ${f(t.read)}, features ${f(t.features)}, model ${f(t.model)}`;
 }
 
-const cli = cac('speech-labeler');
+/** The command set; a fresh one per run (cac keeps the state of its last parse). */
+function createCli(): ReturnType<typeof cac> {
+  const cli = cac('speech-labeler');
 
-cli
-  .command('label <file>', 'Label every 10 ms frame of a WAV file with a broad phone class')
-  .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
-  .option('--format <format>', 'Output format: json, textgrid or csv', { default: 'json' })
-  .option('-o, --output <path>', 'Write to a file instead of stdout')
-  .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
-  .option('--chunk <frames>', 'Frames per chunk (default 500)')
-  .option('--batch <chunks>', 'Chunks per model call (default 8)')
-  .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
-  .option('--no-progress', 'No progress bar')
-  .option('--verbose', 'Print the backend selection report (stderr)')
-  .action(async (file: string, o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
-    const format = String(o.format).toLowerCase() as OutputFormat;
-    if (!['json', 'textgrid', 'csv'].includes(format)) throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
-    const stream = openWavFile(file);
-    const started = performance.now();
-    const { labeler } = await openLabeler(o);
-    const bars = progressBars(o.progress !== false && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
-    let result;
-    try {
-      result = await labeler.label(stream, bars.onProgress);
-    } finally {
-      bars.stop();
-      stream.close();
-    }
-    const text = formatSegments(result.segments, format, result.duration);
-    if (o.output) writeFileSync(o.output, text);
-    else process.stdout.write(text);
-    if (o.timings) {
-      process.stderr.write(`backend ${labeler.backendName}: ${formatTimings(result.timings, result.duration)}; ` +
-        `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
-    }
-    await labeler.dispose();
-  });
+  cli
+    .command('label <file>', 'Label every 10 ms frame of a WAV file with a broad phone class')
+    .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
+    .option('--format <format>', 'Output format: json, textgrid or csv', { default: 'json' })
+    .option('-o, --output <path>', 'Write to a file instead of stdout')
+    .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
+    .option('--chunk <frames>', 'Frames per chunk (default 500)')
+    .option('--batch <chunks>', 'Chunks per model call (default 8)')
+    .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
+    .option('--no-progress', 'No progress bar')
+    .option('--verbose', 'Print the backend selection report (stderr)')
+    .action(async (file: string, o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
+      const format = String(o.format).toLowerCase() as OutputFormat;
+      if (!['json', 'textgrid', 'csv'].includes(format)) throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
+      const stream = openWavFile(file);
+      const started = performance.now();
+      const { labeler } = await openLabeler(o);
+      const bars = progressBars(o.progress !== false && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
+      let result;
+      try {
+        result = await labeler.label(stream, bars.onProgress);
+      } finally {
+        bars.stop();
+        stream.close();
+      }
+      const text = formatSegments(result.segments, format, result.duration);
+      if (o.output) writeFileSync(o.output, text);
+      else process.stdout.write(text);
+      if (o.timings) {
+        process.stderr.write(`backend ${labeler.backendName}: ${formatTimings(result.timings, result.duration)}; ` +
+          `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+      }
+      await labeler.dispose();
+    });
 
-cli
-  .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
-  .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
-  .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
-  .option('--chunk <frames>', 'Frames per chunk (default 500)')
-  .option('--batch <chunks>', 'Chunks per model call (default 8)')
-  .option('--no-progress', 'No progress bar')
-  .option('--verbose', 'Print the backend selection report and per-file accuracy (stderr)')
-  .action(async (dir: string, o: CommonOptions) => {
-    const { labeler } = await openLabeler(o);
-    const show = o.progress !== false && process.stderr.isTTY === true;
-    const r = await evaluateDir(labeler, dir, show ? (i, n, name) => process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`) : undefined);
-    if (show) process.stderr.write('\r'.padEnd(72) + '\r');
-    if (o.verbose) for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
-    const folded = r.confusion.folded();
-    process.stdout.write(
-      `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}; ${formatTimings(r.timings, r.seconds)}\n\n` +
-        `${r.confusion.format()}\n\n` +
-        `4 classes (silence, vowel, voiced consonant, unvoiced consonant): frame accuracy ${folded.accuracy.toFixed(4)}\n` +
-        `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,
-    );
-    await labeler.dispose();
-  });
+  cli
+    .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
+    .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
+    .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
+    .option('--chunk <frames>', 'Frames per chunk (default 500)')
+    .option('--batch <chunks>', 'Chunks per model call (default 8)')
+    .option('--no-progress', 'No progress bar')
+    .option('--verbose', 'Print the backend selection report and per-file accuracy (stderr)')
+    .action(async (dir: string, o: CommonOptions) => {
+      const { labeler } = await openLabeler(o);
+      const show = o.progress !== false && process.stderr.isTTY === true;
+      const r = await evaluateDir(labeler, dir, show ? (i, n, name) => process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`) : undefined);
+      if (show) process.stderr.write('\r'.padEnd(72) + '\r');
+      if (o.verbose) for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
+      const folded = r.confusion.folded();
+      process.stdout.write(
+        `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}; ${formatTimings(r.timings, r.seconds)}\n\n` +
+          `${r.confusion.format()}\n\n` +
+          `4 classes (silence, vowel, voiced consonant, unvoiced consonant): frame accuracy ${folded.accuracy.toFixed(4)}\n` +
+          `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,
+      );
+      await labeler.dispose();
+    });
 
-cli
-  .command('backends', 'List the backends and which would be chosen')
-  .action(async () => {
-    const registry = await createNodeRegistry();
-    try {
-      const { backend, report } = await registry.select();
-      process.stdout.write(`${formatReport(report)}\n`);
-      await backend.dispose();
-    } catch (e) {
-      process.stdout.write(`${(e as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  });
+  cli
+    .command('backends', 'List the backends and which would be chosen')
+    .action(async () => {
+      const registry = await createNodeRegistry();
+      try {
+        const { backend, report } = await registry.select();
+        process.stdout.write(`${formatReport(report)}\n`);
+        await backend.dispose();
+      } catch (e) {
+        process.stdout.write(`${(e as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
 
-cli.help();
+  cli.help();
+  return cli;
+}
 
 /** Runs the CLI on `argv` (as `process.argv`). */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  const cli = createCli();
   try {
     cli.parse(argv, { run: false });
     if (cli.options.help) return; // cac has printed the help
