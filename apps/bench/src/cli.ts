@@ -37,7 +37,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
     return;
   }
   const { settings } = plan.config;
-  console.error(`attnkit bench (${plan.config.mode}): ${plan.cases.length} cases × ${plan.engines.length} engines; warm-up ≥${settings.warmup} run and ≥${settings.warmupMs} ms, ${settings.minRuns}-${settings.maxRuns} timed runs (≥${settings.minTimeMs} ms) per job, at most ${plan.limits.maxRunMs / 1000} s per run`);
+  console.error(`attnkit bench (${plan.config.mode}): ${plan.cases.length} cases × ${plan.engines.length} engines; warm-up ≥${settings.warmup} run and ≥${settings.warmupMs} ms, ${settings.minRuns}-${settings.maxRuns} timed runs (≥${settings.minTimeMs} ms) per job, at most ${plan.limits.maxRunMs / 1000} s per run${plan.limits.engineBudgetMs ? ` and ${plan.limits.engineBudgetMs / 1000} s per engine` : ''}`);
   console.error(`encoder: ${encoder.source}`);
   const progress = progressReporter();
   const timeoutMs = Math.max(180_000, 4 * (settings.maxTimeMs + plan.limits.maxRunMs * (settings.warmup + 1)));
@@ -71,6 +71,7 @@ cli
   .option('--window <n>', 'Keys on each side for window masks', { default: 128 })
   .option('--json <file>', 'Where to write the results (default: bench-results/bench-<time>.json)')
   .option('--max-run-time <seconds>', 'Longest single run: jobs estimated at over twice this are skipped, a first run over it stops its job (quick: 2, full: 60)')
+  .option('--engine-budget <seconds>', 'Wall time each engine may spend on its jobs; later cases are skipped (quick: 15, full: none; 0: none)')
   .option('--max-memory <GiB>', 'Skip jobs known to need more memory (quick: 4, full: 8, at most a third of RAM)')
   .option('--runs <n>', 'Minimum timed runs per job')
   .option('--warmup <n>', 'Warm-up runs per job (instead of warming up for a fixed time)')

@@ -22,13 +22,15 @@ export interface RunOptions {
   readonly maxRunTime?: number;
   /** GiB. */
   readonly maxMemory?: number;
+  /** Seconds each engine may spend (0: no limit). */
+  readonly engineBudget?: number;
   readonly runs?: number;
   readonly warmup?: number;
 }
 
 /** Timing settings of each mode. */
-export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number }> = {
-  quick: { warmup: 1, warmupMs: 200, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000 },
+export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number; engineBudgetMs?: number }> = {
+  quick: { warmup: 1, warmupMs: 200, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
   full: { warmup: 2, warmupMs: 1000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
 };
 
@@ -78,13 +80,15 @@ export function planRun(
     maxTimeMs: base.maxTimeMs,
     maxRunMs,
   };
+  const engineBudgetMs = options.engineBudget !== undefined ? options.engineBudget * 1000 : base.engineBudgetMs;
   const maxBytes = options.maxMemory !== undefined ? options.maxMemory * 2 ** 30 : Math.min(mode === 'full' ? 8 * 2 ** 30 : 4 * 2 ** 30, totalMemoryBytes / 3);
   return {
     engines,
     cases,
-    limits: { maxRunMs, maxBytes },
+    limits: { maxRunMs, maxBytes, ...(engineBudgetMs ? { engineBudgetMs } : {}) },
     config: {
       mode, argv, backendFilter, caseFilter, peers, settings, maxRunMs, maxBytes,
+      ...(engineBudgetMs ? { engineBudgetMs } : {}),
       seed: options.seed ?? 1, window, encoderSpecSource: encoder.source,
     },
   };

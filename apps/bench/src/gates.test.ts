@@ -29,8 +29,26 @@ describe('the run limits', () => {
     const ledger = new RunLedger();
     ledger.recordTime('e', at(512), 100);
     expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048)).dense / (caseFlops(at(512)).useful / 100));
-    ledger.recordTime('e', at(1024, 'window'), 20);
-    expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(caseFlops(at(2048, 'window')).useful / (caseFlops(at(1024, 'window')).useful / 20));
+  });
+
+  it('assumes the worse of "time grows with visible pairs" and "with all pairs" for masked cases', () => {
+    const ledger = new RunLedger();
+    ledger.recordTime('e', at(256, 'window'), 10); // a ±128 window covers every pair at S=256
+    // S=2048: 8x the visible pairs, 64x all pairs: an engine that computes every pair needs 64x
+    expect(ledger.estimateMs('e', at(2048, 'window'))!.ms).toBeCloseTo(640);
+    ledger.recordTime('e', at(1024, 'window'), 15); // this engine skips masked pairs: its dense rate rises
+    const est = ledger.estimateMs('e', at(2048, 'window'))!.ms;
+    expect(est).toBeCloseTo(caseFlops(at(2048, 'window')).dense / (caseFlops(at(1024, 'window')).dense / 15));
+    expect(est).toBeLessThan(640);
+  });
+
+  it('skips an engine once it has used its share of a quick run', () => {
+    const ledger = new RunLedger();
+    ledger.recordSpent('e', 9000);
+    expect(ledger.gate(engine(), at(128), { ...limits, engineBudgetMs: 10000 })).toBeUndefined();
+    ledger.recordSpent('e', 2000);
+    expect(ledger.gate(engine(), at(128), { ...limits, engineBudgetMs: 10000 })).toMatch(/used its 10\.0 s of the run/);
+    expect(ledger.gate(engine(), at(128), limits)).toBeUndefined();
   });
 
   it('estimates a first encoder case from the engine\'s attention rate', () => {

@@ -1,8 +1,9 @@
 /**
  * The runner's limits, applied before a job starts: a case is skipped, with the reason printed, when its
- * run would clearly take too long (over twice the limit) at the rate the engine showed on smaller cases,
- * when the engine is known to need more memory than allowed, or when the engine already failed on a
- * smaller case of the same family. (A job whose first run turns out over the limit stops there.)
+ * run would clearly take too long (over twice the limit) at the rates the engine showed on smaller cases,
+ * when the engine is known to need more memory than allowed, when the engine already failed on a smaller
+ * case of the same family or went over the time limit on one with less work, or (quick runs) when the
+ * engine has used its share of the run's time. (A job whose run turns out over the limit stops there.)
  */
 import { caseFlops, type BenchCase } from './cases.js';
 import type { EngineDescriptor } from './engine.js';
@@ -16,6 +17,8 @@ export interface Limits {
   readonly maxRunMs: number;
   /** Largest known extra memory of one run, in bytes. */
   readonly maxBytes: number;
+  /** Wall time each engine may spend on its jobs in this run (quick runs); unlimited when absent. */
+  readonly engineBudgetMs?: number;
 }
 
 function rateKey(engine: string, c: BenchCase): string {
@@ -25,10 +28,12 @@ function rateKey(engine: string, c: BenchCase): string {
 const fmtS = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const fmtGiB = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
-/** What the runner learned so far in this run: each engine's best rate and its failures. */
+/** What the runner learned so far in this run: each engine's best rates, its failures and its time spent. */
 export class RunLedger {
-  /** Best useful FLOPs per millisecond by engine, case kind and mask. */
-  private readonly rates = new Map<string, number>();
+  /** Best useful and dense FLOPs per millisecond by engine, case kind and mask. */
+  private readonly rates = new Map<string, { useful: number; dense: number }>();
+  /** Wall time spent on each engine's jobs. */
+  private readonly spent = new Map<string, number>();
   /** Smallest failed length by engine and case family. */
   private readonly failures = new Map<string, number>();
   /** The case with the least work stopped over the time limit, by engine, case kind and mask. */
@@ -36,9 +41,15 @@ export class RunLedger {
 
   /** Records a measured median time. */
   recordTime(engine: string, c: BenchCase, medianMs: number): void {
-    const rate = caseFlops(c).useful / medianMs;
+    const flops = caseFlops(c);
     const key = rateKey(engine, c);
-    this.rates.set(key, Math.max(this.rates.get(key) ?? 0, rate));
+    const known = this.rates.get(key) ?? { useful: 0, dense: 0 };
+    this.rates.set(key, { useful: Math.max(known.useful, flops.useful / medianMs), dense: Math.max(known.dense, flops.dense / medianMs) });
+  }
+
+  /** Records the wall time of one of an engine's jobs (start-up included). */
+  recordSpent(engine: string, ms: number): void {
+    this.spent.set(engine, (this.spent.get(engine) ?? 0) + ms);
   }
 
   /** Records a failure. */
@@ -56,26 +67,34 @@ export class RunLedger {
   }
 
   /**
-   * Estimated milliseconds of one run: from the rate on the same kind of case, or else, for attention,
-   * from the unmasked rate applied to every (query, key) pair (as if the mask saved nothing), or else from
-   * the engine's best rate on any case.
+   * Estimated milliseconds of one run. From the rates on the same kind of case, the slower of two
+   * models: time grows with the visible pairs (an engine that skips masked work) or with all pairs (one
+   * that does not). Else, for attention, the unmasked rate over all pairs; else the engine's best rate on
+   * any kind of case (e.g. attention for a first encoder case).
    */
   estimateMs(engine: string, c: BenchCase): { ms: number; gflops: number } | undefined {
     const flops = caseFlops(c);
     const same = this.rates.get(rateKey(engine, c));
-    if (same) return { ms: flops.useful / same, gflops: same / 1e6 };
-    if (c.kind === 'attention') {
-      const dense = this.rates.get(`${engine}|attention|none`);
-      if (dense) return { ms: flops.dense / dense, gflops: dense / 1e6 };
+    if (same) {
+      const byUseful = flops.useful / same.useful;
+      const byDense = flops.dense / same.dense;
+      return byDense > byUseful ? { ms: byDense, gflops: same.dense / 1e6 } : { ms: byUseful, gflops: same.useful / 1e6 };
     }
-    // Else the engine's best rate on any kind of case (e.g. attention for a first encoder case).
+    if (c.kind === 'attention') {
+      const none = this.rates.get(`${engine}|attention|none`);
+      if (none) return { ms: flops.dense / none.dense, gflops: none.dense / 1e6 };
+    }
     let best = 0;
-    for (const [key, rate] of this.rates) if (key.startsWith(`${engine}|`)) best = Math.max(best, rate);
+    for (const [key, rate] of this.rates) if (key.startsWith(`${engine}|`)) best = Math.max(best, rate.useful);
     return best > 0 ? { ms: flops.useful / best, gflops: best / 1e6 } : undefined;
   }
 
   /** Why the job should not run, or `undefined`. */
   gate(d: EngineDescriptor, c: BenchCase, limits: Limits): string | undefined {
+    const spent = this.spent.get(d.id) ?? 0;
+    if (limits.engineBudgetMs !== undefined && spent >= limits.engineBudgetMs) {
+      return `this engine has used its ${fmtS(limits.engineBudgetMs)} of the run (--engine-budget or --full raises it)`;
+    }
     const failedAt = this.failures.get(`${d.id}|${c.family}`);
     if (failedAt !== undefined && c.seq > failedAt) return `failed on the shorter S=${failedAt} of this family`;
     const slow = this.overLimit.get(rateKey(d.id, c));

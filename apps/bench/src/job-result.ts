@@ -19,11 +19,14 @@ export async function gatedJob(
   ledger: RunLedger,
   limits: Limits,
   execute: () => Promise<{ outcome: JobOutcome; memory?: MemoryResult }>,
+  now: () => number = () => performance.now(),
 ): Promise<{ result: BenchResult; info?: EngineInfo }> {
   const base = { engine: d.id, case: c.id };
   const skip = ledger.gate(d, c, limits);
   if (skip) return { result: { ...base, status: 'skipped', reason: skip } };
+  const t0 = now();
   const { outcome: o, memory } = await execute();
+  ledger.recordSpent(d.id, now() - t0);
   const info = o.info ? { info: o.info } : {};
   if (o.status === 'over-limit') {
     ledger.recordOverLimit(d.id, c);

@@ -34,7 +34,7 @@ const settings = object({ warmup: num, warmupMs: num, settleRuns: optional(num),
 
 const config = object({
   mode: oneOf('quick', 'full', 'browser'), argv: array(str), backendFilter: array(str), caseFilter: array(str),
-  peers: bool, settings, maxRunMs: num, maxBytes: num, seed: num, window: num, encoderSpecSource: str,
+  peers: bool, settings, maxRunMs: num, maxBytes: num, engineBudgetMs: optional(num), seed: num, window: num, encoderSpecSource: str,
 });
 
 const engine = object({ id: str, kind: oneOf('attnkit', 'peer'), description: str, available: bool, reason: optional(str) });

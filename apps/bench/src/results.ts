@@ -41,6 +41,8 @@ export interface RunConfig {
   readonly maxRunMs: number;
   /** Cases whose known extra memory exceeds this are skipped. */
   readonly maxBytes: number;
+  /** Wall time each engine may spend in a quick run (absent: no such limit). */
+  readonly engineBudgetMs?: number;
   readonly seed: number;
   readonly window: number;
   readonly encoderSpecSource: string;
