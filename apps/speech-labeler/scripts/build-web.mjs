@@ -1,6 +1,7 @@
 // Bundles the page (src/web/main.ts) with esbuild into web-dist/, beside index.html and the model.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,7 @@ const alias = Object.fromEntries([
   workspace('@attnkit/core', 'core'),
   workspace('@attnkit/backend-ts', 'backend-ts'),
   workspace('@attnkit/backend-webgpu', 'backend-webgpu'),
+  workspace('@attnkit/backend-tfjs', 'backend-tfjs'),
 ]);
 mkdirSync(join(out, 'model'), { recursive: true });
 await build({
@@ -29,6 +31,10 @@ await build({
   alias,
 });
 copyFileSync(join(app, 'src/web/index.html'), join(out, 'index.html'));
+// TensorFlow.js's WebAssembly binaries, found where backend-tfjs resolves them.
+const tfjsWasm = dirname(createRequire(join(app, '../../packages/backend-tfjs/package.json')).resolve('@tensorflow/tfjs-backend-wasm'));
+mkdirSync(join(out, 'tfjs'), { recursive: true });
+for (const f of readdirSync(tfjsWasm).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));
 const model = JSON.parse(readFileSync(join(app, 'model/model.json'), 'utf8'));
 copyFileSync(join(app, 'model/model.json'), join(out, 'model/model.json'));
 copyFileSync(join(app, 'model', model.weights), join(out, 'model', model.weights));

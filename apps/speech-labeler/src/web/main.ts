@@ -12,7 +12,7 @@ import { Resampler } from '../audio/resample.js';
 import type { WavInfo } from '../audio/wav-header.js';
 import { loadModelFromBytes, type LoadedModel } from '../model/model-file.js';
 import { createLabeler, type LabelResult, type Labeler } from '../pipeline/labeler.js';
-import { createBrowserRegistry } from './browser-backends.js';
+import { browserCreateOptions, createBrowserRegistry } from './browser-backends.js';
 import { drawAttention, drawLabels, drawLegend, drawSpectrogram } from './draw.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -36,7 +36,7 @@ const state: State = { excerptStart: 0 };
 
 declare global {
   interface Window {
-    speechLabeler?: { frames: number; labels: number[]; segments: number; backend: string; duration: number; attention?: { layer: number; head: number; size: number } };
+    speechLabeler?: { frames: number; labels: number[]; segments: number; backend: string; backendInfo: Record<string, unknown>; duration: number; attention?: { layer: number; head: number; size: number } };
   }
 }
 
@@ -51,7 +51,8 @@ async function loadModel(): Promise<LoadedModel> {
 async function useBackend(name: string): Promise<void> {
   await state.labeler?.dispose();
   await state.backend?.dispose();
-  const { backend, report } = await createBrowserRegistry().select(name === 'auto' ? {} : { force: name });
+  const createOptions = browserCreateOptions(location.href);
+  const { backend, report } = await createBrowserRegistry().select(name === 'auto' ? { createOptions } : { force: name, createOptions });
   console.info(formatReport(report));
   state.backend = backend;
   state.labeler = await createLabeler(backend, state.loaded!);
@@ -74,7 +75,7 @@ async function label(stream: AudioStream, name: string): Promise<void> {
   await drawExcerpt();
   window.speechLabeler = {
     frames: result.features.length / F, labels: Array.from(result.labels), segments: result.segments.length,
-    backend: state.backend!.name, duration: result.duration, ...(window.speechLabeler?.attention ? { attention: window.speechLabeler.attention } : {}),
+    backend: state.backend!.name, backendInfo: { ...state.backend!.info }, duration: result.duration, ...(window.speechLabeler?.attention ? { attention: window.speechLabeler.attention } : {}),
   };
   const t = result.timings;
   status(`${name}: ${result.duration.toFixed(2)} s, ${result.labels.length} frames, ${result.segments.length} segments on ${state.backend!.name} ` +

@@ -105,6 +105,24 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     await page.close();
   });
 
+  it('labels with TensorFlow.js (WebAssembly) as with backend-ts', async () => {
+    const page = await browser.newPage();
+    const { bytes } = testWav();
+    const run = async (backend: string): Promise<{ backend: string; backendInfo: Record<string, unknown>; labels: number[] }> => {
+      await page.goto(`${url}?backend=${backend}`);
+      await page.waitForSelector('body[data-state="ready"]');
+      await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
+      await page.waitForSelector('body[data-state="done"]');
+      return page.evaluate(() => window.speechLabeler!);
+    };
+    const ts = await run('ts'), tfjs = await run('tfjs');
+    expect(tfjs.backend).toBe('tfjs');
+    expect(tfjs.backendInfo.tfjsBackend).toBe('wasm'); // its binaries were found beside the page
+    const same = tfjs.labels.filter((l, i) => l === ts.labels[i]).length;
+    expect(same / ts.labels.length).toBeGreaterThanOrEqual(0.99);
+    await page.close();
+  });
+
   it('says which file is bad and why', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}?backend=ts`);
