@@ -30,8 +30,8 @@ export interface RunOptions {
 
 /** Timing settings of each mode. */
 export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number; engineBudgetMs?: number }> = {
-  quick: { warmup: 1, warmupMs: 200, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
-  full: { warmup: 2, warmupMs: 1000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
+  quick: { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
+  full: { warmup: 2, warmupMs: 1000, maxWarmupMs: 30000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
 };
 
 /** Everything a run needs. */
@@ -74,6 +74,7 @@ export function planRun(
     warmup: options.warmup ?? base.warmup,
     warmupMs: options.warmup !== undefined ? 0 : base.warmupMs,
     settleRuns: options.warmup !== undefined ? 0 : base.settleRuns,
+    maxWarmupMs: base.maxWarmupMs,
     minRuns: options.runs ?? base.minRuns,
     maxRuns: Math.max(options.runs ?? 0, base.maxRuns),
     minTimeMs: base.minTimeMs,

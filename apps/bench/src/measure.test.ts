@@ -39,6 +39,12 @@ describe('the timing loop', () => {
     expect(m.warmupMs).toEqual([400, 300]);
   });
 
+  it('stops warming up at the warm-up cap when one is given', async () => {
+    const f = fakeRun([400, 300, 200, 100]);
+    const m = await measure(f.run, { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 10000, maxWarmupMs: 600 }, f.now);
+    expect(m.warmupMs).toEqual([400, 300]);
+  });
+
   it('keeps warming up until the warm-up time is reached', async () => {
     const f = fakeRun([20]);
     const m = await measure(f.run, { ...settings, warmup: 1, warmupMs: 70 }, f.now);

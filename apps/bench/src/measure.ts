@@ -11,8 +11,10 @@
 export interface MeasureSettings {
   /** Untimed runs first (compilation, caches, lazy initialisation). */
   readonly warmup: number;
-  /** Keep warming up until the warm-up runs add up to this (bounded by half of `maxTimeMs`). */
+  /** Keep warming up until the warm-up runs add up to this. */
   readonly warmupMs: number;
+  /** Stop warming up once the warm-up runs add up to this, settled or not (default: half of `maxTimeMs`). */
+  readonly maxWarmupMs?: number;
   /** Keep warming up until this many runs in a row were not 10% faster than the fastest before (default 0). */
   readonly settleRuns?: number;
   readonly minRuns: number;
@@ -80,8 +82,7 @@ export async function measure(
   let settled = 0;
   const settleRuns = s.settleRuns ?? 0;
   for (let i = 0; i < s.warmup || warm < s.warmupMs || settled < settleRuns; i++) {
-    // Warm-up that already took half of the budget is enough.
-    if (warm > s.maxTimeMs / 2) break;
+    if (warm > (s.maxWarmupMs ?? s.maxTimeMs / 2)) break;
     const ms = await once();
     if (ms === undefined) return { warmupMs, timesMs, output: output!, overLimit: overLimit! };
     warmupMs.push(ms);

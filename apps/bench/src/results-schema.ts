@@ -30,7 +30,7 @@ const machine = object({
   node: (v, p) => { if (v !== null) str(v, p); }, userAgent: optional(str), adapters: array(str),
 });
 
-const settings = object({ warmup: num, warmupMs: num, settleRuns: optional(num), minRuns: num, maxRuns: num, minTimeMs: num, maxTimeMs: num, maxRunMs: optional(num) });
+const settings = object({ warmup: num, warmupMs: num, maxWarmupMs: optional(num), settleRuns: optional(num), minRuns: num, maxRuns: num, minTimeMs: num, maxTimeMs: num, maxRunMs: optional(num) });
 
 const config = object({
   mode: oneOf('quick', 'full', 'browser'), argv: array(str), backendFilter: array(str), caseFilter: array(str),

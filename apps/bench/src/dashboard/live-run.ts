@@ -35,7 +35,7 @@ export function presetCases(preset: Preset): BenchCase[] {
   ];
 }
 
-const SETTINGS: MeasureSettings = { warmup: 1, warmupMs: 250, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000, maxRunMs: 2000 };
+const SETTINGS: MeasureSettings = { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000, maxRunMs: 2000 };
 const LIMITS = { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 };
 
 /** What the run reports while it goes. */
