@@ -35,8 +35,20 @@ export function presetCases(preset: Preset): BenchCase[] {
   ];
 }
 
-const SETTINGS: MeasureSettings = { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 300, maxTimeMs: 3000, maxRunMs: 2000 };
-const LIMITS = { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 };
+/**
+ * Timing settings and limits of each preset. The tiny preset checks that every engine runs here, however
+ * slowly (a software GPU adapter compiling its shaders), so its per-run limit is generous.
+ */
+const PRESETS: Record<Preset, { settings: MeasureSettings; limits: { maxRunMs: number; maxBytes: number } }> = {
+  tiny: {
+    settings: { warmup: 1, warmupMs: 100, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 100, maxTimeMs: 3000, maxRunMs: 10000 },
+    limits: { maxRunMs: 10000, maxBytes: 2 ** 30 },
+  },
+  quick: {
+    settings: { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000 },
+    limits: { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 },
+  },
+};
 
 /** What the run reports while it goes. */
 export interface LiveProgress {
@@ -50,6 +62,7 @@ const nextFrame = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 /** Runs `engines` (chosen from `catalog`) on the preset's cases in this page. */
 export async function runInBrowser(catalog: readonly EngineDescriptor[], engineIds: readonly string[], preset: Preset, onProgress: (p: LiveProgress) => void): Promise<ResultsFile> {
   const chosen = catalog.filter((d) => engineIds.includes(d.id));
+  const { settings: SETTINGS, limits: LIMITS } = PRESETS[preset];
   const cases = presetCases(preset);
   const entries: EngineEntry[] = [];
   for (const d of chosen) {
