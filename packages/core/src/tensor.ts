@@ -91,10 +91,23 @@ export function expectTensor(value: unknown, name: string, ranks: readonly numbe
 
 /** Throws if `data` holds NaN or ±Infinity. @internal */
 export function expectFinite(data: Float32Array, name: string): void {
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i]!;
+  // Float32 values are below 3.5e38 in magnitude, so their sum in float64 cannot overflow for any array
+  // that fits in memory: the sum is finite exactly when every value is. Summing in a shallow tree keeps
+  // the loop free of branches and long dependency chains (about twice as fast as testing each value);
+  // the culprit is looked for only when there is one.
+  const len = data.length;
+  let sum = 0;
+  let i = 0;
+  for (; i + 7 < len; i += 8) {
+    sum += ((data[i]! + data[i + 1]!) + (data[i + 2]! + data[i + 3]!)) + ((data[i + 4]! + data[i + 5]!) + (data[i + 6]! + data[i + 7]!));
+  }
+  for (; i < len; i++) sum += data[i]!;
+  if (sum - sum === 0) return;
+  const n = data.length;
+  for (let j = 0; j < n; j++) {
+    const x = data[j]!;
     if (x - x !== 0) {
-      throw new AttnkitError('ERR_NON_FINITE', `${name}: element ${i} is ${x}; expected finite numbers`, name);
+      throw new AttnkitError('ERR_NON_FINITE', `${name}: element ${j} is ${x}; expected finite numbers`, name);
     }
   }
 }
