@@ -2,7 +2,7 @@
 // Screenshot of the dashboard with results files loaded, in headless Chromium (for the README).
 //
 // Usage (after `pnpm --filter @attnkit/bench build`):
-//   node apps/bench/scripts/screenshot.mjs --out apps/bench/docs/dashboard.png [--family FAMILY] [--live] RESULTS.json...
+//   node apps/bench/scripts/screenshot.mjs --out apps/bench/docs/dashboard.png [--axis seq|heads|headDim|batch] [--family GROUP] [--live] RESULTS.json...
 // --live also runs the browser backends in the page (tiny preset) before the picture is taken.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { serveDashboard } from '../dist/serve.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string', default: 'dashboard.png' }, family: { type: 'string' }, live: { type: 'boolean', default: false }, width: { type: 'string', default: '1280' } },
+  options: { out: { type: 'string', default: 'dashboard.png' }, axis: { type: 'string' }, family: { type: 'string' }, live: { type: 'boolean', default: false }, width: { type: 'string', default: '1280' } },
 });
 const server = await serveDashboard({ port: 0, files: positionals.map((f) => resolve(f)) });
 const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
@@ -33,6 +33,7 @@ try {
     await page.click('#live-start');
     await page.waitForSelector('body[data-live="done"], body[data-live="failed"]', { timeout: 300_000 });
   }
+  if (values.axis) await page.selectOption('#axis', values.axis);
   if (values.family) await page.selectOption('#family', values.family);
   await page.screenshot({ path: values.out, fullPage: true });
   console.log(`wrote ${values.out}`);

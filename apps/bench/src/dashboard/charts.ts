@@ -6,7 +6,7 @@ import {
   Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Title, Tooltip,
   type ChartDataset, type LegendItem, type PointStyle, type Scale,
 } from 'chart.js';
-import { engineColor, METRIC_TITLES, type Metric, type Series } from './series.js';
+import { AXIS_TITLES, engineColor, METRIC_TITLES, type Axis, type Metric, type Series } from './series.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Title);
 
@@ -44,7 +44,7 @@ export class MetricChart {
         scales: {
           x: {
             type: 'logarithmic',
-            title: { display: true, text: 'sequence length S' },
+            title: { display: true, text: AXIS_TITLES.seq },
             afterBuildTicks: (axis: Scale) => {
               const xs = new Set<number>();
               for (const d of this.chart?.data.datasets ?? []) for (const p of d.data) xs.add(p.x);
@@ -106,7 +106,9 @@ export class MetricChart {
   }
 
   /** Draws `series`; runs after the first use other point shapes, peers dashed lines. */
-  update(series: readonly Series[], runOrder: readonly number[], runLabels: ReadonlyMap<number, string> = new Map()): void {
+  update(series: readonly Series[], runOrder: readonly number[], runLabels: ReadonlyMap<number, string> = new Map(), axis: Axis = 'seq'): void {
+    const x = this.chart.options.scales?.x;
+    if (x && 'title' in x && x.title) x.title.text = AXIS_TITLES[axis];
     const datasets: ChartDataset<'line', Points>[] = series.map((s) => {
       const color = engineColor(s.engine);
       const nth = runOrder.indexOf(s.runId);

@@ -13,7 +13,7 @@ import { MetricChart } from './charts.js';
 import { compareRuns } from './compare.js';
 import { fill, h } from './dom.js';
 import { runInBrowser, type Preset } from './live-run.js';
-import { buildSeries, familiesOf, type LoadedRun, type Metric } from './series.js';
+import { buildSeries, familiesOf, groupOf, type Axis, type LoadedRun, type Metric } from './series.js';
 import { renderTable } from './table-view.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -21,6 +21,7 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 const runs: LoadedRun[] = [];
 let nextId = 1;
 let family: string | undefined;
+let axis: Axis = 'seq';
 const charts = (['time', 'gflops', 'ratio', 'memory'] as Metric[]).map((m) => ({ metric: m, chart: new MetricChart($(`chart-${m}`), m) }));
 const catalog = browserCatalog();
 
@@ -70,10 +71,10 @@ function describeRun(run: LoadedRun): HTMLElement {
 }
 
 function renderFamilies(): void {
-  const families = familiesOf(runs);
+  const families = familiesOf(runs, axis);
   if (!family || !families.some((f) => f.family === family)) family = families[0]?.family;
   fill($('family'), ...families.map((f) => {
-    const o = h('option', { value: f.family }, `${f.label} (${f.lengths} length${f.lengths === 1 ? '' : 's'})`);
+    const o = h('option', { value: f.family }, `${f.label} (${f.lengths} point${f.lengths === 1 ? '' : 's'})`);
     o.selected = f.family === family;
     return o;
   }));
@@ -105,7 +106,7 @@ function renderCompare(): void {
 
 function renderTableView(): void {
   const all = $<HTMLInputElement>('table-all').checked;
-  const n = renderTable($<HTMLTableSectionElement>('table-body'), runs, all ? undefined : family, $<HTMLInputElement>('table-filter').value);
+  const n = renderTable($<HTMLTableSectionElement>('table-body'), runs, all ? undefined : (c) => groupOf(c, axis) === family, $<HTMLInputElement>('table-filter').value);
   $('table-count').textContent = `${n} rows`;
 }
 
@@ -114,7 +115,7 @@ function render(): void {
   renderFamilies();
   const order = runs.map((r) => r.id);
   const labels = new Map(runs.map((r) => [r.id, r.label]));
-  for (const { metric, chart } of charts) chart.update(family ? buildSeries(runs, family, metric) : [], order, labels);
+  for (const { metric, chart } of charts) chart.update(family ? buildSeries(runs, family, metric, axis) : [], order, labels, axis);
   renderCompare();
   renderTableView();
 }
@@ -177,6 +178,11 @@ function setupLoading(): void {
   });
   $('family').addEventListener('change', (e) => {
     family = (e.target as HTMLSelectElement).value;
+    render();
+  });
+  $('axis').addEventListener('change', (e) => {
+    axis = (e.target as HTMLSelectElement).value as Axis;
+    family = undefined;
     render();
   });
   for (const id of ['compare-before', 'compare-after']) $(id).addEventListener('change', renderCompare);

@@ -4,7 +4,9 @@ import { assembleFile } from '../job-result.js';
 import type { BenchResult, ResultsFile } from '../results.js';
 import { summarize } from '../stats.js';
 import { compareRuns } from './compare.js';
-import { buildSeries, familiesOf, familyLabel, metricValue, type LoadedRun } from './series.js';
+import { buildMatrix } from '../cases.js';
+import { DEFAULT_ENCODER_SPEC } from '../encoder-spec.js';
+import { axisValue, buildSeries, familiesOf, familyLabel, groupOf, metricValue, type LoadedRun } from './series.js';
 
 const cases = [128, 512, 2048].map((seq) => attentionCase({ batch: 1, heads: 8, seq, headDim: 64, mask: 'none' }, 'seq'))
   .concat([attentionCase({ batch: 1, heads: 8, seq: 512, headDim: 64, mask: 'causal' }, 'seq')]);
@@ -63,6 +65,28 @@ describe('chart series', () => {
   it('names lines by file when several files are loaded', () => {
     const two = [...runs, { id: 2, label: 'after.json', file: after }];
     expect(buildSeries(two, 'attention/none/B1-H8-D64', 'time').map((s) => s.label)).toEqual(['ts · before.json', 'ort-matmul · before.json', 'ts · after.json', 'ort-matmul · after.json']);
+  });
+});
+
+describe('other x axes', () => {
+  const full = buildMatrix({ full: true, window: 128, encoder: { spec: DEFAULT_ENCODER_SPEC, source: 'built-in' } });
+
+  it('groups cases along S by family, and along heads, head size or batch by everything else', () => {
+    for (const c of full) expect(groupOf(c, 'seq')).toBe(c.family);
+    const byHeads = new Map<string, number[]>();
+    for (const c of full) {
+      const g = groupOf(c, 'heads');
+      if (g) byHeads.set(g, [...(byHeads.get(g) ?? []), axisValue(c, 'heads')!]);
+    }
+    // the heads sweep at S=1024 joins the base case (H8) of the S sweep
+    expect(byHeads.get('attention/none/B1-S1024-D64')!.sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16]);
+    expect(groupOf(full.find((c) => c.kind === 'encoder')!, 'heads')).toBeUndefined();
+    expect(groupOf(full.find((c) => c.kind === 'encoder')!, 'batch')).toBe('encoder/S500');
+  });
+
+  it('lists the group with most points first along an axis', () => {
+    const file = { ...before, cases: full, results: [] };
+    expect(familiesOf([{ id: 1, label: 'f', file }], 'batch')[0]).toMatchObject({ family: 'attention/none/H8-S1024-D64', lengths: 4 });
   });
 });
 

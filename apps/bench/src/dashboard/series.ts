@@ -51,34 +51,65 @@ export function familyLabel(family: string): string {
   return family.split('/').map((p) => p.replace(/-/g, ' ').replace(/^window(\d+)$/, 'window ±$1')).join(', ');
 }
 
+/** What the charts' x axis shows: one dimension of the cases, the others held fixed. */
+export type Axis = 'seq' | 'heads' | 'headDim' | 'batch';
+
+/** X-axis titles. */
+export const AXIS_TITLES: Record<Axis, string> = { seq: 'sequence length S', heads: 'heads H', headDim: 'head size D', batch: 'batch B' };
+
+/** A case's value on `axis`, or `undefined` when it has no such dimension (heads and head size of the encoder). */
+export function axisValue(c: BenchCase, axis: Axis): number | undefined {
+  if (axis === 'seq') return c.seq;
+  if (axis === 'batch') return c.batch;
+  if (c.kind === 'encoder') return undefined;
+  return axis === 'heads' ? c.heads : c.headDim;
+}
+
+/**
+ * The group a case is drawn in along `axis`: its kind, mask and every dimension but the axis, e.g.
+ * `attention/none/B1-H8-D64` along S (the case's family) or `attention/none/B1-S1024-D64` along heads.
+ */
+export function groupOf(c: BenchCase, axis: Axis): string | undefined {
+  if (axisValue(c, axis) === undefined) return undefined;
+  if (c.kind === 'encoder') return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
+  const mask = c.mask === 'window' ? `window${c.window}` : c.mask;
+  const dims: [Axis, string][] = [['batch', `B${c.batch}`], ['heads', `H${c.heads}`], ['seq', `S${c.seq}`], ['headDim', `D${c.headDim}`]];
+  return `attention/${mask}/${dims.filter(([a]) => a !== axis).map(([, d]) => d).join('-')}`;
+}
+
 /** Unmasked attention first, then causal, window, the encoder. */
-function rank(family: string): number {
+function rank(group: string): number {
   const order = ['attention/none/', 'attention/causal/', 'attention/window', 'encoder/'];
-  const i = order.findIndex((p) => family.startsWith(p));
+  const i = order.findIndex((p) => group.startsWith(p));
   return i < 0 ? order.length : i;
 }
 
-/** The case families of the loaded runs with their number of lengths, most lengths first (unmasked first on a tie). */
-export function familiesOf(runs: readonly LoadedRun[]): { family: string; label: string; lengths: number }[] {
-  const lengths = new Map<string, Set<number>>();
+/**
+ * The groups of the loaded runs along `axis` with their number of points on it, most points first
+ * (unmasked first on a tie). Along S the groups are the case families.
+ */
+export function familiesOf(runs: readonly LoadedRun[], axis: Axis = 'seq'): { family: string; label: string; lengths: number }[] {
+  const values = new Map<string, Set<number>>();
   for (const run of runs) for (const c of run.file.cases) {
-    if (!lengths.has(c.family)) lengths.set(c.family, new Set());
-    lengths.get(c.family)!.add(c.seq);
+    const g = groupOf(c, axis);
+    if (g === undefined) continue;
+    if (!values.has(g)) values.set(g, new Set());
+    values.get(g)!.add(axisValue(c, axis)!);
   }
-  return [...lengths.entries()]
-    .map(([family, s]) => ({ family, label: familyLabel(family), lengths: s.size }))
+  return [...values.entries()]
+    .map(([family, v]) => ({ family, label: familyLabel(family), lengths: v.size }))
     .sort((a, b) => b.lengths - a.lengths || rank(a.family) - rank(b.family) || a.family.localeCompare(b.family));
 }
 
-/** The series of one family and metric across runs; a run's label is added when several runs are loaded. */
-export function buildSeries(runs: readonly LoadedRun[], family: string, metric: Metric): Series[] {
+/** The series of one group and metric across runs; a run's label is added when several runs are loaded. */
+export function buildSeries(runs: readonly LoadedRun[], family: string, metric: Metric, axis: Axis = 'seq'): Series[] {
   const out: Series[] = [];
   for (const run of runs) {
-    const cases = new Map<string, BenchCase>(run.file.cases.filter((c) => c.family === family).map((c) => [c.id, c]));
+    const cases = new Map<string, BenchCase>(run.file.cases.filter((c) => groupOf(c, axis) === family).map((c) => [c.id, c]));
     for (const e of run.file.engines) {
       const points = run.file.results
         .filter((r) => r.engine === e.id && cases.has(r.case))
-        .map((r) => ({ x: cases.get(r.case)!.seq, y: metricValue(r, metric) }))
+        .map((r) => ({ x: axisValue(cases.get(r.case)!, axis)!, y: metricValue(r, metric) }))
         .filter((p): p is { x: number; y: number } => p.y !== undefined && Number.isFinite(p.y) && (metric === 'memory' || p.y > 0))
         .sort((a, b) => a.x - b.x);
       if (points.length === 0) continue;

@@ -1,7 +1,7 @@
 /**
  * The results table: every result of every loaded run, filtered by case family and by text.
  */
-import { describeCase } from '../cases.js';
+import { describeCase, type BenchCase } from '../cases.js';
 import { fmtMiB, fmtMs, fmtRate, fmtRatio } from '../format.js';
 import type { BenchResult } from '../results.js';
 import { h } from './dom.js';
@@ -15,14 +15,14 @@ function statusCell(r: BenchResult): HTMLElement {
   return h('td', { class: r.status === 'failed' ? 'bad' : 'muted', title: r.reason ?? '' }, `${r.status}: ${r.reason ?? ''}`);
 }
 
-/** Renders the table rows of `runs` (only `family` if given; only rows containing `text`). */
-export function renderTable(body: HTMLTableSectionElement, runs: readonly LoadedRun[], family: string | undefined, text: string): number {
+/** Renders the table rows of `runs` (only the cases `include` accepts, if given; only rows containing `text`). */
+export function renderTable(body: HTMLTableSectionElement, runs: readonly LoadedRun[], include: ((c: BenchCase) => boolean) | undefined, text: string): number {
   const rows: HTMLTableRowElement[] = [];
   const needle = text.trim().toLowerCase();
   for (const run of runs) {
     const kinds = new Map(run.file.engines.map((e) => [e.id, e.kind]));
     for (const c of run.file.cases) {
-      if (family && c.family !== family) continue;
+      if (include && !include(c)) continue;
       const results = run.file.results.filter((r) => r.case === c.id)
         .sort((a, b) => (a.stats?.median ?? Infinity) - (b.stats?.median ?? Infinity));
       for (const r of results) {
