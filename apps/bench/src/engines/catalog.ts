@@ -42,7 +42,7 @@ export function attnkitDescriptors(options: CatalogOptions = {}): EngineDescript
   const tfjs = p.tfjs ?? pluginFrom('@attnkit/backend-tfjs');
   const wasmPaths = options.wasmPaths ? { wasmPaths: options.wasmPaths } : {};
   return [
-    attnkitDescriptor('ts', 'attnkit backend-ts: tiled online-softmax attention in TypeScript, 1 thread', p.ts ?? pluginFrom('@attnkit/backend-ts')),
+    attnkitDescriptor('ts', 'attnkit backend-ts: tiled online-softmax attention in TypeScript', p.ts ?? pluginFrom('@attnkit/backend-ts')),
     attnkitDescriptor('onnx', 'attnkit backend-onnx: onnxruntime-node graphs built by attnkit', p.onnx ?? pluginFrom('@attnkit/backend-onnx')),
     attnkitDescriptor('tfjs-wasm', 'attnkit backend-tfjs on the TensorFlow.js WebAssembly backend', tfjs, { backend: 'wasm', ...wasmPaths }),
     attnkitDescriptor('tfjs-cpu', 'attnkit backend-tfjs on the TensorFlow.js CPU backend (plain JavaScript)', tfjs, { backend: 'cpu' }),
