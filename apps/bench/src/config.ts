@@ -30,7 +30,7 @@ export interface RunOptions {
 
 /** Timing settings of each mode. */
 export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number; engineBudgetMs?: number }> = {
-  quick: { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
+  quick: { warmup: 1, warmupMs: 100, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 200, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
   full: { warmup: 2, warmupMs: 1000, maxWarmupMs: 30000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
 };
 
