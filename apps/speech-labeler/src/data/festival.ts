@@ -1,0 +1,91 @@
+/**
+ * Labelled speech from the Festival speech synthesis system (Debian packages `festival`,
+ * `festvox-kallpc16k`, `festvox-kdlpc16k`, `festvox-us-slt-hts`): each utterance's audio and per-phone
+ * end times (`utt.save.segs`), run as one `festival` process per batch.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import wavefile from 'wavefile';
+import { festivalClass } from '../labels/phone-map.js';
+import type { Phone, Synthesized } from './espeak.js';
+
+/** The festival voices this app knows, by short name. */
+export const FESTIVAL_VOICES: Readonly<Record<string, { readonly command: string; readonly f0Mean?: number }>> = {
+  kal: { command: 'voice_kal_diphone', f0Mean: 105 },
+  ked: { command: 'voice_ked_diphone', f0Mean: 105 },
+  slt: { command: 'voice_cmu_us_slt_arctic_hts' },
+};
+
+/** One utterance to speak. */
+export interface FestivalRequest {
+  readonly text: string;
+  readonly voice: keyof typeof FESTIVAL_VOICES | string;
+  /** Duration stretch: > 1 is slower. */
+  readonly stretch: number;
+  /** Mean pitch in Hz (diphone voices only). */
+  readonly f0?: number;
+}
+
+/** True when the `festival` program runs here. */
+export function festivalAvailable(): boolean {
+  try {
+    execFileSync('festival', ['--version'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const quote = (s: string): string => `"${s.replace(/[\\"]/g, ' ')}"`;
+
+/** Parses `utt.save.segs` output: lines `END 100 PHONE` after a `#` line. */
+export function parseSegs(text: string): { end: number; phone: string }[] {
+  const body = text.slice(text.indexOf('#') + 1);
+  return body.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 3).map((f) => ({ end: Number(f[0]), phone: f[2]! }));
+}
+
+/** Speaks every request with one festival process. */
+export function festivalBatch(requests: readonly FestivalRequest[]): Synthesized[] {
+  const dir = mkdtempSync(join(tmpdir(), 'festival-'));
+  try {
+    const lines: string[] = [];
+    requests.forEach((r, i) => {
+      const v = FESTIVAL_VOICES[r.voice];
+      if (!v) throw new Error(`festival: unknown voice ${r.voice}; known: ${Object.keys(FESTIVAL_VOICES).join(', ')}`);
+      lines.push(`(${v.command})`, `(Parameter.set 'Duration_Stretch ${r.stretch.toFixed(3)})`);
+      if (v.f0Mean && r.f0) {
+        lines.push(`(set! int_lr_params '((target_f0_mean ${r.f0.toFixed(1)}) (target_f0_std ${(r.f0 * 0.15).toFixed(1)}) (model_f0_mean 170) (model_f0_std 34)))`);
+      }
+      lines.push(
+        `(set! utt (Utterance Text ${quote(r.text)}))`, '(utt.synth utt)',
+        `(utt.save.wave utt "${join(dir, `${i}.wav`)}" 'riff)`, `(utt.save.segs utt "${join(dir, `${i}.segs`)}")`,
+      );
+    });
+    writeFileSync(join(dir, 'batch.scm'), `${lines.join('\n')}\n`);
+    execFileSync('festival', ['-b', join(dir, 'batch.scm')], { stdio: 'pipe', maxBuffer: 1 << 26 });
+    return requests.map((r, i) => {
+      const wav = new wavefile.WaveFile();
+      wav.fromBuffer(readFileSync(join(dir, `${i}.wav`)));
+      const rate = (wav.fmt as { sampleRate: number }).sampleRate;
+      const ints = wav.getSamples(false, Float32Array) as unknown as Float32Array;
+      const samples = new Float32Array(ints.length);
+      for (let k = 0; k < ints.length; k++) samples[k] = ints[k]! / 32768;
+      const duration = samples.length / rate;
+      const phones: Phone[] = [];
+      let t = 0;
+      for (const s of parseSegs(readFileSync(join(dir, `${i}.segs`), 'utf8'))) {
+        const label = festivalClass(s.phone);
+        if (label === undefined) throw new Error(`festival: phone ${JSON.stringify(s.phone)} has no class (voice ${r.voice})`);
+        const end = Math.min(s.end, duration);
+        if (end > t) phones.push({ start: t, end, phone: s.phone, label });
+        t = Math.max(t, end);
+      }
+      if (duration > t) phones.push({ start: t, end: duration, phone: 'pau', label: 'sil' });
+      return { samples, sampleRate: rate, phones };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
