@@ -1,15 +1,22 @@
-// Overhead of the backend over ONNX Runtime itself: attention through `backend.attention` versus the
-// same graph (the backend's own, for the same signature) run directly with onnxruntime-node, with the
-// same session options. B=1, H=8, D=64, S in {512, 2048} by default; the calls are interleaved and the
-// medians (and minima, less sensitive to a busy machine) compared, all in one run. Columns:
-//   direct      the graph run directly (tensors wrapping the inputs, session.run)
+// Overhead of the backend over ONNX Runtime itself, B=1, H=8, D=64 (no mask unless --causal), all figures
+// from one run. Engines:
+//   peer        the graph a user writes without attnkit: the standard `Attention` operator (opset 23) with
+//               static shapes [B, H, S, D], default scale, session options { graphOptimizationLevel: 'all' }
+//               (plus intraOpNumThreads with --threads); as the bench's `ort-attention` peer builds it
+//   direct      the backend's own graph for the same signature (opset 24, symbolic dimensions), run
+//               directly with the backend's session options
 //   backend     backend.attention(q, k, v): core's validation, then this package's kernel
-//   ratio       backend / direct (of medians; `min ratio` of minima)
 //   kernel      this package's kernel alone on an already validated problem (plan, cached session, run)
 //   validation  core's prepareAttention alone (shape checks and the finite check of q, k, v)
+// Each engine is timed in blocks of consecutive calls (interleaving calls of several sessions makes their
+// intra-op thread pools compete on a small machine, which measures contention, not overhead); the blocks
+// are rotated `--reps` times, and each figure is the median of the block medians (`min` columns: the
+// ratio of the fastest block medians, less sensitive to a busy machine). Before the first length, the
+// peer runs for a second: a fresh process runs ONNX Runtime noticeably slower for its first few hundred
+// milliseconds of calls (about 1.2 ms instead of 0.3 ms at S=128 on a 2-core machine), whichever session.
 //
 //   pnpm --filter @attnkit/backend-onnx overhead            (builds, then measures)
-//   node scripts/overhead.mjs --lengths 512,2048 --rounds 30 --threads 2 [--causal] [--no-arena]
+//   node scripts/overhead.mjs --lengths 128,512,2048 --reps 5 --threads 2 [--causal] [--no-arena]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { prepareAttention } from '@attnkit/core';
@@ -17,12 +24,14 @@ import { createOnnxBackend } from '../dist/index.js';
 import { attentionGraph } from '../dist/attention-graph.js';
 import { planAttention } from '../dist/attention-plan.js';
 import { runAttention } from '../dist/attention-kernel.js';
+import { DType, GraphBuilder, int } from '../dist/onnx-builder.js';
 import { resolveOptions } from '../dist/runtime.js';
 import { SessionCache } from '../dist/session-cache.js';
 
 const { values } = parseArgs({
   options: {
-    lengths: { type: 'string', default: '512,2048' },
+    lengths: { type: 'string', default: '128,512,2048' },
+    reps: { type: 'string', default: '5' },
     rounds: { type: 'string' },
     threads: { type: 'string' },
     causal: { type: 'boolean', default: false },
@@ -31,9 +40,11 @@ const { values } = parseArgs({
 });
 const H = 8, D = 64, B = 1;
 const lengths = values.lengths.split(',').map(Number);
+const reps = Number(values.reps);
 const options = { ...(values.threads ? { threads: Number(values.threads) } : {}), ...(values['no-arena'] ? { memoryArena: false } : {}) };
 const attnOptions = values.causal ? { causal: true } : {};
 const sessionOptions = resolveOptions(options).session;
+const peerOptions = { graphOptimizationLevel: 'all', ...(values.threads ? { intraOpNumThreads: Number(values.threads) } : {}) };
 const backend = await createOnnxBackend(options);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -48,45 +59,77 @@ const random = (n, seed) => {
   return a;
 };
 
-console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}`);
-console.log(['S', 'direct ms', 'backend ms', 'ratio', 'min ratio', 'kernel ms', 'ratio', 'min ratio', 'validation ms', 'GFLOP/s'].join('\t'));
+/** The bench-style peer graph: `Attention` (opset 23), static shapes, default scale. */
+function peerGraph(S) {
+  const g = new GraphBuilder('peer_attention');
+  const dims = [B, H, S, D];
+  for (const name of ['Q', 'K', 'V']) g.input(name, DType.float, dims);
+  g.opN('Attention', ['Q', 'K', 'V'], 1, values.causal ? { is_causal: int(1) } : {}, ['Y']);
+  g.output('Y', DType.float, dims);
+  return g.encode(23);
+}
+
+/** Runs `fn` for at least `ms` milliseconds and `runs` calls. */
+async function warm(fn, runs, ms) {
+  const t0 = performance.now();
+  for (let i = 0; i < runs || performance.now() - t0 < ms; i++) await fn();
+}
+
+console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}, ${reps} blocks per engine`);
+console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'backend/peer', 'min', 'backend/direct', 'min', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
 const cache = new SessionCache(4);
+let first = true;
 for (const S of lengths) {
   const shape = [B, H, S, D];
   const q = { shape, data: random(B * H * S * D, 1) };
   const k = { shape, data: random(B * H * S * D, 2) };
   const v = { shape, data: random(B * H * S * D, 3) };
+  const tensors = () => ({ Q: new ort.Tensor('float32', q.data, shape), K: new ort.Tensor('float32', k.data, shape), V: new ort.Tensor('float32', v.data, shape) });
+  const peerSession = await ort.InferenceSession.create(peerGraph(S), peerOptions);
   // The backend's own graph and feeds for this call, run directly.
   const plan = planAttention(prepareAttention(q, k, v, attnOptions));
   const session = await ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions);
-  const direct = async () => {
-    const feeds = {};
-    for (const f of plan.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
-    const out = await session.run(feeds, ['Y']);
-    return out.Y.data;
-  };
-  const viaBackend = async () => (await backend.attention(q, k, v, attnOptions)).output.data;
-  const validate = async () => prepareAttention(q, k, v, attnOptions);
   const problem = prepareAttention(q, k, v, attnOptions);
-  const kernel = async () => (await runAttention(ort, cache, sessionOptions, problem)).output;
-  const rounds = Number(values.rounds ?? (S <= 512 ? 40 : 8));
-  const times = { direct: [], backend: [], kernel: [], validate: [] };
-  const fns = { direct, backend: viaBackend, kernel, validate };
-  for (let r = -2; r < rounds; r++) {
-    // Alternate the order so that neither side always runs on a warmer cache.
-    const order = r % 2 === 0 ? ['direct', 'backend', 'kernel', 'validate'] : ['kernel', 'backend', 'direct', 'validate'];
-    for (const name of order) {
+  const fns = {
+    peer: async () => (await peerSession.run(tensors())).Y.data,
+    direct: async () => {
+      const feeds = {};
+      for (const f of plan.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
+      return (await session.run(feeds, ['Y'])).Y.data;
+    },
+    backend: async () => (await backend.attention(q, k, v, attnOptions)).output.data,
+    kernel: async () => (await runAttention(ort, cache, sessionOptions, problem)).output,
+    validation: async () => prepareAttention(q, k, v, attnOptions),
+  };
+  if (first) await warm(fns.peer, 10, 1000);
+  first = false;
+  const rounds = Number(values.rounds ?? (S <= 128 ? 100 : S <= 512 ? 20 : 4));
+  const blocks = Object.fromEntries(Object.keys(fns).map((n) => [n, []]));
+  const names = Object.keys(fns);
+  for (let r = 0; r < reps; r++) {
+    // Rotate the order so that no engine always follows the same one.
+    for (const name of [...names.slice(r % names.length), ...names.slice(0, r % names.length)]) {
       const fn = fns[name];
-      const t0 = performance.now();
-      await fn();
-      if (r >= 0) times[name].push(performance.now() - t0);
+      await warm(fn, 3, 30);
+      const times = [];
+      for (let i = 0; i < rounds; i++) {
+        const t0 = performance.now();
+        await fn();
+        times.push(performance.now() - t0);
+      }
+      blocks[name].push(median(times));
     }
   }
-  const [d, b, kn, val] = ['direct', 'backend', 'kernel', 'validate'].map((n) => median(times[n]));
-  const [dMin, bMin, knMin] = ['direct', 'backend', 'kernel'].map((n) => min(times[n]));
-  const f = (x, digits = 2) => x.toFixed(digits);
-  console.log([S, f(d), f(b), f(b / d, 3), f(bMin / dMin, 3), f(kn), f(kn / d, 3), f(knMin / dMin, 3), f(val), f((4 * B * H * S * S * D) / d / 1e6, 1)].join('\t'));
+  const m = Object.fromEntries(names.map((n) => [n, median(blocks[n])]));
+  const lo = Object.fromEntries(names.map((n) => [n, min(blocks[n])]));
+  const f = (x, digits = 3) => x.toFixed(digits);
+  console.log([
+    S, f(m.peer), f(m.direct), f(m.backend), f(m.kernel), f(m.validation),
+    f(m.backend / m.peer), f(lo.backend / lo.peer), f(m.backend / m.direct), f(lo.backend / lo.direct), f(m.kernel / m.direct), f(m.direct / m.peer),
+    f((4 * B * H * S * S * D) / m.backend / 1e6, 1),
+  ].join('\t'));
   await session.release();
+  await peerSession.release();
 }
 await backend.dispose();
 await cache.dispose();
