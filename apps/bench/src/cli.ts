@@ -63,14 +63,15 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
 
 cli
   .command('', 'Run the benchmark (quick by default) and write a results file')
+  .usage('[options]          run the benchmark\n  $ attnkit-bench serve [files...]   serve the dashboard')
   .option('--full', 'The whole matrix: S 128..16384 for each mask, heads, head sizes, batches, encoder lengths')
   .option('--backend <list>', 'Engines to run: ids (ts, onnx, tfjs-wasm, tfjs-cpu, webgpu, ort-matmul, ort-attention, tfjs-wasm-ops, tfjs-cpu-ops) or the groups attnkit, peers; peers are added unless named or --no-peers')
-  .option('--no-peers', 'Run no peer (no ratios)')
+  .option('--no-peers', 'Run no peer (then there are no ratios)')
   .option('--case <terms>', 'Cases to run: words such as none, causal, window, encoder, s2048, h8, d64, b1; a,b = either, a+b = both')
   .option('--seq <list>', 'Sequence lengths of the attention sweeps over S (e.g. 128,1024)')
   .option('--window <n>', 'Keys on each side for window masks', { default: 128 })
   .option('--json <file>', 'Where to write the results (default: bench-results/bench-<time>.json)')
-  .option('--max-run-time <seconds>', 'Longest single run: jobs estimated at over twice this are skipped, a first run over it stops its job (quick: 2, full: 60)')
+  .option('--max-run-time <seconds>', 'Longest single run: jobs estimated at over twice this are skipped, a run over it (the first: 3 times it) stops its job (quick: 2, full: 60)')
   .option('--engine-budget <seconds>', 'Wall time each engine may spend on its jobs; later cases are skipped (quick: 15, full: none; 0: none)')
   .option('--max-memory <GiB>', 'Skip jobs known to need more memory (quick: 4, full: 8, at most a third of RAM)')
   .option('--runs <n>', 'Minimum timed runs per job')
