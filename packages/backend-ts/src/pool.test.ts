@@ -15,15 +15,16 @@ describe('backend-ts with worker threads', () => {
     await threaded.dispose();
     await single.dispose();
   });
-  const shape = { B: 2, Hq: 4, Hkv: 2, Sq: 200, Sk: 230, Dk: 24, Dv: 20 };
+  // Large enough (2·4·300·330·(32+28) multiply-adds) to go to the workers.
+  const shape = { B: 2, Hq: 4, Hkv: 2, Sq: 300, Sk: 330, Dk: 32, Dv: 28 };
   const { q, k, v } = makeInputs(shape, 7);
   const rng = seededRandom(3);
   const optionSets = {
     dense: {},
     causal: { causal: true },
     window: { window: { left: 17, right: 5 } },
-    'key-padding': { keyPadding: [230, 101], causal: true },
-    'bias-mask': { mask: biasMask(Float32Array.from({ length: 200 * 230 }, () => (rng.next() < 0.1 ? -Infinity : rng.uniform(-1, 1))), [200, 230]) },
+    'key-padding': { keyPadding: [330, 101], causal: true },
+    'bias-mask': { mask: biasMask(Float32Array.from({ length: 300 * 330 }, () => (rng.next() < 0.1 ? -Infinity : rng.uniform(-1, 1))), [300, 330]) },
     softcap: { softcap: 2, alibi: [0.5, 0.25, 0.125, 0.0625] },
   };
   for (const [name, options] of Object.entries(optionSets)) {

@@ -5,7 +5,7 @@
  */
 import type { AttentionProblem } from '@attnkit/core';
 import { unitCount } from './attention-wasm.js';
-import { shareProblem } from './problem-transfer.js';
+import { SharedScratch, shareProblem } from './problem-transfer.js';
 import type { JobMessage, WorkerReply } from './pool-protocol.js';
 import { compileKernels } from './wasm-kernels.js';
 
@@ -70,14 +70,15 @@ export async function startPool(size: number, factory: WorkerFactory): Promise<A
     })),
   );
   let queue: Promise<unknown> = Promise.resolve();
+  const scratch = new SharedScratch();
   return {
     size,
     run(p) {
       // One call at a time: every worker helps with each call.
       const result = queue.then(async () => {
         if (broken) throw broken;
-        const shared = shareProblem(p);
-        const out = new Float32Array(new SharedArrayBuffer(p.batch * p.qHeads * p.qLength * p.valueDim * 4));
+        const shared = shareProblem(p, scratch);
+        const out = scratch.take('out', p.batch * p.qHeads * p.qLength * p.valueDim);
         const counter = new Int32Array(new SharedArrayBuffer(4));
         const id = nextId++;
         const n = Math.min(workers.length, unitCount(p));
@@ -91,7 +92,7 @@ export async function startPool(size: number, factory: WorkerFactory): Promise<A
         }).finally(() => {
           for (const w of workers) w.setBusy(false);
         });
-        return Float32Array.from(out);
+        return new Float32Array(out); // a plain (unshared) copy for the caller
       });
       queue = result.catch(() => undefined);
       return result;

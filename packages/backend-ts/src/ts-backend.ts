@@ -23,8 +23,8 @@ export interface TsBackendOptions {
   readonly simd?: boolean;
 }
 
-/** Calls with fewer multiply-adds than this run on the calling thread (a worker round trip costs more). */
-const POOL_MIN_WORK = 2_000_000;
+/** Calls with fewer multiply-adds than this (about a millisecond of work) run on the calling thread. */
+const POOL_MIN_WORK = 32_000_000;
 
 /** Every feature of the suite. */
 export const tsCapabilities = capabilities(ALL_FEATURES);
