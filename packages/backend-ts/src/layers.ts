@@ -67,18 +67,6 @@ export function splitHeads(x: Float32Array, B: number, S: number, H: number, D: 
   return y;
 }
 
-/** `[B, H, S, D]` → `[B, S, H·D]`. */
-export function mergeHeads(x: Float32Array, B: number, H: number, S: number, D: number): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < H; h++)
-      for (let s = 0; s < S; s++) {
-        const src = ((b * H + h) * S + s) * D;
-        y.set(x.subarray(src, src + D), ((b * S + s) * H + h) * D);
-      }
-  return y;
-}
-
 /** RoPE in place on `[B, H, S, Dh]`, rotating the two halves of each head. */
 export function rope(x: Float32Array, BH: number, S: number, Dh: number, base: number): void {
   const half = Dh / 2;

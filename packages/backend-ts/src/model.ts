@@ -5,9 +5,9 @@
  * Memory: O(B·S·max(d, chunk·ffn)) — the feed-forward hidden layer is computed in row chunks, and
  * attention never builds an S×S matrix unless a layer's weights are requested.
  */
-import { alibiSlopes, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import { alibiSlopes, pack, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
-import { activate, addSinusoid, layerNorm, mergeHeads, rope, splitHeads } from './layers.js';
+import { activate, addSinusoid, layerNorm, rope, splitHeads } from './layers.js';
 
 /** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
 export interface ModelOps {
@@ -84,7 +84,7 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
       } else {
         o = await attend(problem);
       }
-      linear(mergeHeads(o, B, H, S, Dh), R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, accumulate);
+      linear(pack(o, B, H, S, Dh), R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, accumulate);
     };
     const ffn = (x: Float32Array, l: number, into: Float32Array, accumulate: boolean): void => {
       const p = `layers.${l}.ffn.`;
