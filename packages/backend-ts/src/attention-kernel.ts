@@ -11,7 +11,7 @@
  * inputs and output: O(TILE_Q·(TILE_K + Dv)) — the Sq×T matrix is never built (unless weights are
  * requested, which is the separate `attentionWithWeights`).
  */
-import { hasElementTerms, keyBand, maskTerm, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
+import { blockBands, hasElementTerms, keyBand, maskTerm, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
 
 /** Query rows per tile. */
 export const TILE_Q = 32;
@@ -59,16 +59,7 @@ export function attentionTiled(p: AttentionProblem, out: Float32Array = new Floa
     const oBase = bh * Sq * Dv;
     for (let i0 = 0; i0 < Sq; i0 += TILE_Q) {
       const rows = Math.min(TILE_Q, Sq - i0);
-      let tileLo = T, tileHi = 0;
-      for (let r = 0; r < rows; r++) {
-        const [l, u] = keyBand(p, b, i0 + r);
-        lo[r] = l;
-        hi[r] = u;
-        if (u > l) {
-          if (l < tileLo) tileLo = l;
-          if (u > tileHi) tileHi = u;
-        }
-      }
+      const [tileLo, tileHi] = blockBands(p, b, i0, rows, lo, hi);
       acc.fill(0, 0, rows * Dv);
       rowMax.fill(-Infinity, 0, rows);
       rowSum.fill(0, 0, rows);

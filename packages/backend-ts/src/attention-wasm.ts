@@ -10,7 +10,7 @@
  * of `TILE_KEYS`, the SIMD kernel `qk` computes the scores, the softmax step (scale already folded into Q,
  * softcap, masks, running max and sum) runs here, and `pv` accumulates probabilities times values.
  */
-import { hasElementTerms, keyBand, maskTerm, type AttentionProblem } from '@attnkit/core';
+import { blockBands, hasElementTerms, maskTerm, type AttentionProblem } from '@attnkit/core';
 import type { WasmKernels } from './wasm-kernels.js';
 
 /** Query rows per unit of work. */
@@ -45,16 +45,7 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
     const i0 = (unit % blocks) * BLOCK_Q;
     const rows = Math.min(BLOCK_Q, Sq - i0);
     const b = Math.floor(bh / Hq), h = bh % Hq, kvh = Math.floor(h / group);
-    let rangeLo = T, rangeHi = 0;
-    for (let r = 0; r < rows; r++) {
-      const [l, u] = keyBand(p, b, i0 + r);
-      lo[r] = l;
-      hi[r] = u;
-      if (u > l) {
-        if (l < rangeLo) rangeLo = l;
-        if (u > rangeHi) rangeHi = u;
-      }
-    }
+    const [rangeLo, rangeHi] = blockBands(p, b, i0, rows, lo, hi);
     const oBase = (bh * Sq + i0) * Dv;
     if (rangeHi <= rangeLo) {
       out.fill(0, oBase, oBase + rows * Dv);
@@ -71,16 +62,8 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
       for (let d = Dk; d < Dp; d++) mem[dst + d] = 0;
     }
     const kBase = (b * Hkv + kvh) * T;
-    if (Dp === Dk) mem.set(k.subarray((kBase + rangeLo) * Dk, (kBase + rangeHi) * Dk), kAt);
-    else for (let j = 0; j < n; j++) {
-      mem.set(k.subarray((kBase + rangeLo + j) * Dk, (kBase + rangeLo + j + 1) * Dk), kAt + j * Dp);
-      mem.fill(0, kAt + j * Dp + Dk, kAt + (j + 1) * Dp);
-    }
-    if (Dvp === Dv) mem.set(v.subarray((kBase + rangeLo) * Dv, (kBase + rangeHi) * Dv), vAt);
-    else for (let j = 0; j < n; j++) {
-      mem.set(v.subarray((kBase + rangeLo + j) * Dv, (kBase + rangeLo + j + 1) * Dv), vAt + j * Dvp);
-      mem.fill(0, vAt + j * Dvp + Dv, vAt + (j + 1) * Dvp);
-    }
+    copyPadded(k, kBase + rangeLo, n, Dk, mem, kAt, Dp);
+    copyPadded(v, kBase + rangeLo, n, Dv, mem, vAt, Dvp);
     mem.fill(0, aAt, aAt + rows * Dvp);
     if (bandOnly) {
       const ints = new Int32Array(mem.buffer, 0, kAt);
@@ -98,54 +81,54 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
       }
       for (let r = 0; r < rows; r++) rowSum[r] = mem[lAt + r]!;
     } else {
-    rowMax.fill(-Infinity);
-    rowSum.fill(0);
-    for (let j0 = rangeLo; j0 < rangeHi; j0 += TILE_KEYS) {
-      const cols = Math.min(TILE_KEYS, rangeHi - j0);
-      kernels.exports.qk(qAt * 4, (kAt + (j0 - rangeLo) * Dp) * 4, sAt * 4, rows, cols, Dp, TILE_KEYS);
-      let any = false;
-      for (let r = 0; r < rows; r++) {
-        const sOff = sAt + r * TILE_KEYS;
-        const l = lo[r]!, u = hi[r]!;
-        const c0 = Math.max(0, l - j0), c1 = Math.min(cols, u - j0);
-        if (c1 <= c0) {
-          mem.fill(0, sOff, sOff + cols);
-          continue;
+      rowMax.fill(-Infinity);
+      rowSum.fill(0);
+      for (let j0 = rangeLo; j0 < rangeHi; j0 += TILE_KEYS) {
+        const cols = Math.min(TILE_KEYS, rangeHi - j0);
+        kernels.exports.qk(qAt * 4, (kAt + (j0 - rangeLo) * Dp) * 4, sAt * 4, rows, cols, Dp, TILE_KEYS);
+        let any = false;
+        for (let r = 0; r < rows; r++) {
+          const sOff = sAt + r * TILE_KEYS;
+          const l = lo[r]!, u = hi[r]!;
+          const c0 = Math.max(0, l - j0), c1 = Math.min(cols, u - j0);
+          if (c1 <= c0) {
+            mem.fill(0, sOff, sOff + cols);
+            continue;
+          }
+          let tileMax = -Infinity;
+          for (let c = c0; c < c1; c++) {
+            let x = mem[sOff + c]!;
+            if (softcap > 0) x = softcap * Math.tanh(x / softcap);
+            if (elementTerms) x += maskTerm(p, b, h, i0 + r, j0 + c);
+            mem[sOff + c] = x;
+            if (x > tileMax) tileMax = x;
+          }
+          if (tileMax === -Infinity) {
+            mem.fill(0, sOff, sOff + cols);
+            continue;
+          }
+          any = true;
+          const mOld = rowMax[r]!;
+          const mNew = tileMax > mOld ? tileMax : mOld;
+          if (mNew > mOld && mOld !== -Infinity) {
+            const corr = Math.exp(mOld - mNew);
+            rowSum[r] = rowSum[r]! * corr;
+            const aOff = aAt + r * Dvp;
+            for (let d = 0; d < Dvp; d++) mem[aOff + d] = mem[aOff + d]! * corr;
+          }
+          rowMax[r] = mNew;
+          let sum = 0;
+          for (let c = 0; c < c0; c++) mem[sOff + c] = 0;
+          for (let c = c0; c < c1; c++) {
+            const e = Math.exp(mem[sOff + c]! - mNew);
+            mem[sOff + c] = e;
+            sum += e;
+          }
+          for (let c = c1; c < cols; c++) mem[sOff + c] = 0;
+          rowSum[r] = rowSum[r]! + sum;
         }
-        let tileMax = -Infinity;
-        for (let c = c0; c < c1; c++) {
-          let x = mem[sOff + c]!;
-          if (softcap > 0) x = softcap * Math.tanh(x / softcap);
-          if (elementTerms) x += maskTerm(p, b, h, i0 + r, j0 + c);
-          mem[sOff + c] = x;
-          if (x > tileMax) tileMax = x;
-        }
-        if (tileMax === -Infinity) {
-          mem.fill(0, sOff, sOff + cols);
-          continue;
-        }
-        any = true;
-        const mOld = rowMax[r]!;
-        const mNew = tileMax > mOld ? tileMax : mOld;
-        if (mNew > mOld && mOld !== -Infinity) {
-          const corr = Math.exp(mOld - mNew);
-          rowSum[r] = rowSum[r]! * corr;
-          const aOff = aAt + r * Dvp;
-          for (let d = 0; d < Dvp; d++) mem[aOff + d] = mem[aOff + d]! * corr;
-        }
-        rowMax[r] = mNew;
-        let sum = 0;
-        for (let c = 0; c < c0; c++) mem[sOff + c] = 0;
-        for (let c = c0; c < c1; c++) {
-          const e = Math.exp(mem[sOff + c]! - mNew);
-          mem[sOff + c] = e;
-          sum += e;
-        }
-        for (let c = c1; c < cols; c++) mem[sOff + c] = 0;
-        rowSum[r] = rowSum[r]! + sum;
+        if (any) kernels.exports.pv(sAt * 4, (vAt + (j0 - rangeLo) * Dvp) * 4, aAt * 4, rows, cols, Dvp, TILE_KEYS);
       }
-      if (any) kernels.exports.pv(sAt * 4, (vAt + (j0 - rangeLo) * Dvp) * 4, aAt * 4, rows, cols, Dvp, TILE_KEYS);
-    }
     }
     for (let r = 0; r < rows; r++) {
       const o = oBase + r * Dv;
@@ -158,5 +141,17 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
       const aOff = aAt + r * Dvp;
       for (let d = 0; d < Dv; d++) out[o + d] = mem[aOff + d]! * inv;
     }
+  }
+}
+
+/** Copies `n` rows of width `D` from row `first` of `src` to `dst[at..]` with row width `Dp` (zero padding). */
+function copyPadded(src: Float32Array, first: number, n: number, D: number, dst: Float32Array, at: number, Dp: number): void {
+  if (Dp === D) {
+    dst.set(src.subarray(first * D, (first + n) * D), at);
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    dst.set(src.subarray((first + j) * D, (first + j + 1) * D), at + j * Dp);
+    dst.fill(0, at + j * Dp + D, at + (j + 1) * Dp);
   }
 }

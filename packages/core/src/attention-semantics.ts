@@ -86,3 +86,22 @@ export function graphHas(p: AttentionProblem, i: number, j: number): boolean {
 export function hasElementTerms(p: AttentionProblem): boolean {
   return p.mask !== undefined || p.graph !== undefined || p.alibi !== undefined;
 }
+
+/**
+ * Bands of `rows` consecutive queries from `i0` (batch `b`): fills `lo`/`hi` with each row's
+ * {@link keyBand} and returns the smallest range `[lo, hi)` covering every non-empty band (`hi <= lo`
+ * when no row sees anything). Tiled kernels use it to visit only the key tiles some row can see.
+ */
+export function blockBands(p: AttentionProblem, b: number, i0: number, rows: number, lo: Int32Array, hi: Int32Array): [number, number] {
+  let rangeLo = p.keyLength, rangeHi = 0;
+  for (let r = 0; r < rows; r++) {
+    const [l, u] = keyBand(p, b, i0 + r);
+    lo[r] = l;
+    hi[r] = u;
+    if (u > l) {
+      if (l < rangeLo) rangeLo = l;
+      if (u > rangeHi) rangeHi = u;
+    }
+  }
+  return [rangeLo, rangeHi];
+}

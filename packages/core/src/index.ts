@@ -12,7 +12,7 @@ export { boolMask, biasMask } from './attention-options.js';
 export type { AttentionOptions, AttentionResult, BoolMask, BiasMask, Mask, WeightsKind, HeadCounts } from './attention-options.js';
 export { prepareAttention, pack, unpack } from './attention-problem.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency } from './attention-problem.js';
-export { causalOffset, keyBand, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
+export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
 export { capabilities, requiredFeatures, missingFeatures, ALL_FEATURES } from './capabilities.js';
 export type { Capabilities, Feature } from './capabilities.js';
 export { defineBackend } from './backend.js';

@@ -27,12 +27,7 @@ export function drawSpectrogram(canvas: HTMLCanvasElement, features: Float32Arra
     const t = Math.min(T - 1, Math.floor((x * T) / W));
     for (let y = 0; y < H; y++) {
       const f = F - 1 - Math.floor((y * F) / H);
-      const [r, g, b] = heat((features[t * F + f]! + 2.5) / 5);
-      const o = (y * W + x) * 4;
-      img.data[o] = r;
-      img.data[o + 1] = g;
-      img.data[o + 2] = b;
-      img.data[o + 3] = 255;
+      setHeat(img, (y * W + x) * 4, (features[t * F + f]! + 2.5) / 5);
     }
   }
   ctx.putImageData(img, 0, 0);
@@ -65,12 +60,7 @@ export function drawAttention(canvas: HTMLCanvasElement, probs: Float32Array, S:
     const q = Math.min(S - 1, Math.floor((y * S) / H));
     for (let x = 0; x < W; x++) {
       const k = Math.min(S - 1, Math.floor((x * S) / W));
-      const [r, g, b] = heat(Math.sqrt(probs[q * S + k]! / (max || 1)));
-      const o = (y * W + x) * 4;
-      img.data[o] = r;
-      img.data[o + 1] = g;
-      img.data[o + 2] = b;
-      img.data[o + 3] = 255;
+      setHeat(img, (y * W + x) * 4, Math.sqrt(probs[q * S + k]! / (max || 1)));
     }
   }
   ctx.putImageData(img, 0, 0);
@@ -79,4 +69,13 @@ export function drawAttention(canvas: HTMLCanvasElement, probs: Float32Array, S:
 /** Fills `el` with one coloured chip per class. */
 export function drawLegend(el: HTMLElement): void {
   el.innerHTML = CLASSES.map((c) => `<span style="background:${CLASS_COLOURS[c]}">${c}</span>`).join('');
+}
+
+/** Writes the heat colour of `v` (0..1) as an opaque pixel at byte offset `o`. */
+function setHeat(img: ImageData, o: number, v: number): void {
+  const [r, g, b] = heat(v);
+  img.data[o] = r;
+  img.data[o + 1] = g;
+  img.data[o + 2] = b;
+  img.data[o + 3] = 255;
 }
