@@ -76,7 +76,8 @@ describe('memory', () => {
     expect(holding - disposed).toBeGreaterThan(8 * perSession * 0.75);
 
     // 24 signatures through a cache of 2: without releases this would hold 24 sessions' memory; with them,
-    // two live sessions plus what the allocator keeps for reuse.
+    // two live sessions plus what the allocator keeps for reuse (seen between 3 and 11 sessions' worth, so
+    // the bound is half of the unreleased figure).
     const bounded = new SessionCache<ort.InferenceSession>(2);
     const base = memory().native;
     for (let n = 0; n < 24; n++) await run(bounded, 100 + n);
@@ -84,7 +85,7 @@ describe('memory', () => {
     const grown = memory().native - base;
     expect(bounded.stats()).toEqual({ size: 2, created: 24, released: 22 });
     console.log(`sessions: ${perSession.toFixed(1)} MB each; 8 disposed gave back ${(holding - disposed).toFixed(1)} MB; 24 through a cache of 2 grew ${grown.toFixed(1)} MB`);
-    expect(grown).toBeLessThan(8 * perSession);
+    expect(grown).toBeLessThan(12 * perSession);
     await bounded.dispose();
   }, 60_000);
 });
