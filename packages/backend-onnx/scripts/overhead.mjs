@@ -3,11 +3,14 @@
 //   peer        the graph a user writes without attnkit: the standard `Attention` operator (opset 23) with
 //               static shapes [B, H, S, D], default scale, session options { graphOptimizationLevel: 'all' }
 //               (plus intraOpNumThreads with --threads); as the bench's `ort-attention` peer builds it
-//   direct      the backend's own graph for the same signature (opset 24, symbolic dimensions), run
-//               directly with the backend's session options
+//   direct      the backend's own graph for the same signature (opset 24, symbolic dimensions, and the sum
+//               of the inputs that replaces a JavaScript scan for NaN), run directly with the backend's
+//               session options
 //   backend     backend.attention(q, k, v): core's validation, then this package's kernel
 //   kernel      this package's kernel alone on an already validated problem (plan, cached session, run)
-//   validation  core's prepareAttention alone (shape checks and the finite check of q, k, v)
+//   validation  core's prepareAttention as the backend calls it (shapes and options; the inputs' finiteness
+//               is checked from the graph's sum)
+//   scan        the JavaScript scan of q, k, v for NaN that the graph's sum replaces (for reference)
 // Each engine is timed in blocks of consecutive calls (interleaving calls of several sessions makes their
 // intra-op thread pools compete on a small machine, which measures contention, not overhead); the blocks
 // are rotated `--reps` times, and each figure is the median of the block medians (`min` columns: the
@@ -17,9 +20,10 @@
 //
 //   pnpm --filter @attnkit/backend-onnx overhead            (builds, then measures)
 //   node scripts/overhead.mjs --lengths 128,512,2048 --reps 5 --threads 2 [--causal] [--no-arena]
+//                             [--engines peer,backend] [--verbose (every block's median)]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { prepareAttention } from '@attnkit/core';
+import { expectFiniteInputs, prepareAttention } from '@attnkit/core';
 import { createOnnxBackend } from '../dist/index.js';
 import { attentionGraph } from '../dist/attention-graph.js';
 import { planAttention } from '../dist/attention-plan.js';
@@ -36,6 +40,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     causal: { type: 'boolean', default: false },
     'no-arena': { type: 'boolean', default: false },
+    engines: { type: 'string', default: 'peer,direct,backend,kernel,validation,scan' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const H = 8, D = 64, B = 1;
@@ -76,7 +82,7 @@ async function warm(fn, runs, ms) {
 }
 
 console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}, ${reps} blocks per engine`);
-console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'backend/peer', 'min', 'backend/direct', 'min', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
+console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'scan ms', 'backend/peer', 'min', 'backend/direct', 'min', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
 const cache = new SessionCache(4);
 let first = true;
 for (const S of lengths) {
@@ -87,7 +93,7 @@ for (const S of lengths) {
   const tensors = () => ({ Q: new ort.Tensor('float32', q.data, shape), K: new ort.Tensor('float32', k.data, shape), V: new ort.Tensor('float32', v.data, shape) });
   const peerSession = await ort.InferenceSession.create(peerGraph(S), peerOptions);
   // The backend's own graph and feeds for this call, run directly.
-  const plan = planAttention(prepareAttention(q, k, v, attnOptions));
+  const plan = planAttention(prepareAttention(q, k, v, attnOptions, { finiteInputs: false }));
   const session = await ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions);
   const problem = prepareAttention(q, k, v, attnOptions);
   const fns = {
@@ -95,17 +101,18 @@ for (const S of lengths) {
     direct: async () => {
       const feeds = {};
       for (const f of plan.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
-      return (await session.run(feeds, ['Y'])).Y.data;
+      return (await session.run(feeds, ['Y', 'input_sum'])).Y.data;
     },
     backend: async () => (await backend.attention(q, k, v, attnOptions)).output.data,
     kernel: async () => (await runAttention(ort, cache, sessionOptions, problem)).output,
-    validation: async () => prepareAttention(q, k, v, attnOptions),
+    validation: async () => prepareAttention(q, k, v, attnOptions, { finiteInputs: false }),
+    scan: async () => expectFiniteInputs(q, k, v, attnOptions),
   };
   if (first) await warm(fns.peer, 10, 1000);
   first = false;
   const rounds = Number(values.rounds ?? (S <= 128 ? 100 : S <= 512 ? 20 : 4));
   const blocks = Object.fromEntries(Object.keys(fns).map((n) => [n, []]));
-  const names = Object.keys(fns);
+  const names = values.engines.split(',').filter((n) => n in fns);
   for (let r = 0; r < reps; r++) {
     // Rotate the order so that no engine always follows the same one.
     for (const name of [...names.slice(r % names.length), ...names.slice(0, r % names.length)]) {
@@ -120,11 +127,12 @@ for (const S of lengths) {
       blocks[name].push(median(times));
     }
   }
-  const m = Object.fromEntries(names.map((n) => [n, median(blocks[n])]));
-  const lo = Object.fromEntries(names.map((n) => [n, min(blocks[n])]));
+  if (values.verbose) for (const n of names) console.log(`  ${n} block medians (ms): ${blocks[n].map((x) => x.toFixed(3)).join(' ')}`);
+  const m = Object.fromEntries(Object.keys(fns).map((n) => [n, names.includes(n) ? median(blocks[n]) : NaN]));
+  const lo = Object.fromEntries(Object.keys(fns).map((n) => [n, names.includes(n) ? min(blocks[n]) : NaN]));
   const f = (x, digits = 3) => x.toFixed(digits);
   console.log([
-    S, f(m.peer), f(m.direct), f(m.backend), f(m.kernel), f(m.validation),
+    S, f(m.peer), f(m.direct), f(m.backend), f(m.kernel), f(m.validation), f(m.scan),
     f(m.backend / m.peer), f(lo.backend / lo.peer), f(m.backend / m.direct), f(lo.backend / lo.direct), f(m.kernel / m.direct), f(m.direct / m.peer),
     f((4 * B * H * S * S * D) / m.backend / 1e6, 1),
   ].join('\t'));

@@ -42,6 +42,9 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       sessionCacheSize: resolved.sessionCacheSize,
     },
     attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
+    // The attention graph sums q, k and v on ONNX Runtime's threads; core checks that sum instead of
+    // scanning the inputs in JavaScript before every call.
+    sumsInputs: true,
     compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
     dispose: () => cache.dispose(),
   });

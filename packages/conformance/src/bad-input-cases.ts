@@ -2,7 +2,7 @@
  * Bad input: every case must be refused with core's typed error (`AttnkitError` with the expected code,
  * and a message naming the argument), never a TypeError, a crash, or NaN.
  */
-import { AttnkitError, biasMask, boolMask, initWeights, type Backend, type ErrorCode, type ModelSpec, type Tensor } from '@attnkit/core';
+import { AttnkitError, biasMask, boolMask, initWeights, type Backend, type ErrorCode, type Feature, type ModelSpec, type Tensor } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { makeInputs } from './attention-cases.js';
 
@@ -61,11 +61,27 @@ export function badInputCases(): ConformanceCase[] {
     ['key-padding-too-long', 'ERR_RANGE', 'options.keyPadding', (b) => b.attention(q, k, v, { keyPadding: [5, 9] })],
     ['key-lengths-with-past', 'ERR_OPTION', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: [5, 5], past: { key: t([2, 2, 1, 4]), value: t([2, 2, 1, 6]) } })],
     ['past-shape', 'ERR_SHAPE', 'options.past.key', (b) => b.attention(q, k, v, { past: { key: t([2, 2, 1, 5]), value: t([2, 2, 1, 6]) } })],
-    ['nan-in-q', 'ERR_NON_FINITE', 'q', (b) => b.attention({ shape: q.shape, data: q.data.map((x, i) => (i === 7 ? NaN : x)) }, k, v)],
     ['unknown-option', 'ERR_OPTION', 'options.casual', (b) => b.attention(q, k, v, { casual: true } as never)],
     ['weights-kind', 'ERR_OPTION', 'options.weights', (b) => b.attention(q, k, v, { weights: 'all' as never })],
     ['alibi-length', 'ERR_SHAPE', 'options.alibi', (b) => b.attention(q, k, v, { alibi: [1, 2] })],
     ['options-null', 'ERR_TYPE', 'options', (b) => b.attention(q, k, v, null as never)],
+  ];
+  // Non-finite inputs. A backend may find these only after running the call (`sumsInputs`), so the
+  // calls use nothing beyond what the case needs; the last two hide the bad value from every query.
+  const plain = makeInputs({ B: 2, Hq: 2, Hkv: 2, Sq: 3, Sk: 5, Dk: 4, Dv: 4 }, 98);
+  const spoil = (x: Tensor, at: number, value: number): Tensor => ({ shape: x.shape, data: x.data.map((y, i) => (i === at ? value : y)) });
+  const pastOf = (fill: number): { key: Tensor; value: Tensor } => ({ key: t([2, 2, 2, 4], fill), value: t([2, 2, 2, 4], fill) });
+  const nonFinite: [string, string, Feature[], Call][] = [
+    ['nan-in-q', 'q: element 7 is NaN', [], (b) => b.attention(spoil(plain.q, 7, NaN), plain.k, plain.v)],
+    ['infinity-in-k', 'k: element 12 is Infinity', [], (b) => b.attention(plain.q, spoil(plain.k, 12, Infinity), plain.v)],
+    ['minus-infinity-in-v', 'v: element 79 is -Infinity', [], (b) => b.attention(plain.q, plain.k, spoil(plain.v, 79, -Infinity))],
+    ['nan-in-packed-k', 'k: element 9 is NaN', [], (b) => b.attention(
+      { shape: [2, 3, 8], data: plain.q.data }, spoil({ shape: [2, 5, 8], data: plain.k.data }, 9, NaN), { shape: [2, 5, 8], data: plain.v.data }, { heads: { q: 2 } })],
+    ['nan-in-past-value', 'options.past.value: element 3 is NaN', ['past'], (b) => b.attention(plain.q, plain.k, plain.v, { past: { key: pastOf(0.5).key, value: spoil(pastOf(0.5).value, 3, NaN) } })],
+    // Key 4 of batch 0 (elements 16..19 of each head) is beyond its valid length: no query sees it.
+    ['nan-in-hidden-key', 'k: element 17 is NaN', ['keyLengths'], (b) => b.attention(plain.q, spoil(plain.k, 17, NaN), plain.v, { keyLengths: [4, 5] })],
+    // Causal with 3 queries over 5 keys (top-left aligned): keys 3 and 4 are seen by no query.
+    ['infinity-in-causally-hidden-value', 'v: element 18 is Infinity', ['causal'], (b) => b.attention(plain.q, plain.k, spoil(plain.v, 18, Infinity), { causal: true })],
   ];
   const spec: ModelSpec = { type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, layers: 1, ffnSize: 16, output: { kind: 'per-position', classes: 2 } };
   const w = initWeights(spec, { seed: 1 });
@@ -84,6 +100,9 @@ export function badInputCases(): ConformanceCase[] {
   return [
     ...list.map(([name, code, mentions, call]): ConformanceCase => ({
       id: `bad-input/${name}`, group: 'bad-input', needs: [], run: (b) => expectError(() => call(b), code, mentions),
+    })),
+    ...nonFinite.map(([name, message, needs, call]): ConformanceCase => ({
+      id: `bad-input/${name}`, group: 'bad-input', needs, run: (b) => expectError(() => call(b), 'ERR_NON_FINITE', message),
     })),
     ...models.map(([name, code, mentions, call]): ConformanceCase => ({
       id: `bad-input/model-${name}`, group: 'bad-input', needs: name.startsWith('run-') ? ['models'] : [], run: (b) => expectError(() => call(b), code, mentions),

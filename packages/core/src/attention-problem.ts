@@ -77,11 +77,21 @@ const KNOWN_OPTIONS = new Set([
 ]);
 const WEIGHT_KINDS: readonly WeightsKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
 
+/** What {@link prepareAttention} checks beyond shapes and options. */
+export interface PrepareChecks {
+  /**
+   * Scan `q`, `k`, `v` and the past for NaN and ±Infinity (default `true`). Only a caller that checks
+   * them another way before using the result turns this off: {@link defineBackend} does, for kernels
+   * that report the sum of their inputs (see `BackendKernels.sumsInputs`).
+   */
+  readonly finiteInputs?: boolean;
+}
+
 /**
  * Validates an attention call and returns its canonical form. Throws an {@link AttnkitError} naming the
  * argument, what it got and what was expected.
  */
-export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): AttentionProblem {
+export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}, checks: PrepareChecks = {}): AttentionProblem {
   if (options === null || typeof options !== 'object') {
     throw new AttnkitError('ERR_TYPE', `options: expected an object, got ${options === null ? 'null' : typeof options}`, 'options');
   }
@@ -138,9 +148,6 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   if (Hq % Hkv !== 0) {
     throw new ShapeError('ERR_HEADS', `k: ${Hkv} key/value heads do not divide ${Hq} query heads (Hq must be a multiple of Hkv)`, 'k');
   }
-  expectFinite(q.data, 'q');
-  expectFinite(k.data, 'k');
-  expectFinite(v.data, 'v');
 
   // Past key/value: always rank 4.
   let P = 0;
@@ -157,10 +164,9 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
     if (pv[0] !== B || pv[1] !== Hkv || pv[2] !== P || pv[3] !== Dv) {
       throw new ShapeError('ERR_SHAPE', `options.past.value: shape ${fmtShape(pv)}, expected [${B}, ${Hkv}, ${P}, ${Dv}]`, 'options.past.value');
     }
-    expectFinite(p.key.data, 'options.past.key');
-    expectFinite(p.value.data, 'options.past.value');
     past = { key: p.key.data, value: p.value.data };
   }
+  if (checks.finiteInputs !== false) expectFiniteInputs(q, k, v, options);
   const T = P + Sk;
 
   const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
@@ -370,4 +376,19 @@ function prepareGraph(g: { readonly edges: Int32Array | readonly number[] }, Sq:
     offsets[i + 1] = keys.length;
   }
   return { edges, offsets, keys: Int32Array.from(keys) };
+}
+
+/**
+ * Throws `ERR_NON_FINITE`, naming the tensor and the element, for the first NaN or ±Infinity in `q`, `k`,
+ * `v` or `options.past`, in that order: the check {@link prepareAttention} makes unless told not to.
+ * Call it only on arguments `prepareAttention` has accepted.
+ */
+export function expectFiniteInputs(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): void {
+  expectFinite(q.data, 'q');
+  expectFinite(k.data, 'k');
+  expectFinite(v.data, 'v');
+  if (options.past) {
+    expectFinite(options.past.key.data, 'options.past.key');
+    expectFinite(options.past.value.data, 'options.past.value');
+  }
 }

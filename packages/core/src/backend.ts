@@ -7,7 +7,7 @@
  * capabilities exclude, converts layouts, builds `present`, and guards against use after dispose.
  */
 import type { AttentionOptions, AttentionResult } from './attention-options.js';
-import { pack, prepareAttention, type AttentionProblem } from './attention-problem.js';
+import { expectFiniteInputs, pack, prepareAttention, type AttentionProblem } from './attention-problem.js';
 import { missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
 import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import type { ModelSpec, ResolvedSpec } from './model-spec.js';
@@ -22,6 +22,8 @@ export interface AttentionOutput {
   readonly output: Float32Array;
   /** `[B, Hq, Sq, T]`, when `problem.weights !== 'none'`. */
   readonly weights?: Float32Array;
+  /** The sum of every element of `q`, `k` and `v`, from kernels that declare `sumsInputs`. */
+  readonly inputSum?: number;
 }
 
 /** Output of a compiled model. */
@@ -65,6 +67,16 @@ export interface BackendKernels {
   /** Free-form facts shown in reports (device, threads, versions). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
   attention(problem: AttentionProblem): Promise<AttentionOutput>;
+  /**
+   * The kernel sums its inputs as part of its own run and returns the sum as `inputSum` (in any precision
+   * and order, over every element of `problem.q`, `problem.k` and `problem.v`, so the past is included).
+   * Core then skips its scan of the inputs for NaN and ±Infinity before the call: a non-finite element
+   * makes the sum non-finite, so core scans only when the sum is not finite (or missing) and, if the scan
+   * finds one, throws the same `ERR_NON_FINITE` and discards the kernel's result. Callers see no
+   * difference; the scan moves off the JavaScript thread onto a device that sums faster. When a call has
+   * both a non-finite input and another fault, the other fault's error may be reported instead.
+   */
+  readonly sumsInputs?: boolean;
   compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
   dispose?(): void | Promise<void>;
 }
@@ -125,21 +137,30 @@ export function defineBackend(kernels: BackendKernels): Backend {
     info: kernels.info ?? {},
     async attention(q, k, v, options) {
       guard();
-      const p = prepareAttention(q, k, v, options);
+      const deferred = kernels.sumsInputs === true;
+      const p = prepareAttention(q, k, v, options, { finiteInputs: !deferred });
+      // With the scan deferred, the refusals below still report a non-finite input first, as without it.
+      const checkInputs = (): void => {
+        if (deferred) expectFiniteInputs(q, k, v, options);
+      };
       const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
       if (missing.length > 0) {
+        checkInputs();
         throw new UnsupportedError(`backend "${name}" does not support ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`);
       }
       const max = kernels.capabilities.maxKeyLength;
       if (max !== undefined && p.keyLength > max) {
+        checkInputs();
         throw new UnsupportedError(`backend "${name}" accepts at most ${max} keys per call, got ${p.keyLength}`, 'k');
       }
       let out: AttentionOutput;
       try {
         out = await kernels.attention(p);
       } catch (e) {
+        checkInputs();
         return wrapFailure(e);
       }
+      if (deferred && !Number.isFinite(out.inputSum ?? Number.NaN)) checkInputs();
       return assembleResult(p, out);
     },
     async compile(spec, weights) {
