@@ -13,13 +13,15 @@
 //   scan        the JavaScript scan of q, k, v for NaN that the graph's sum replaces (for reference)
 // Each engine is timed in blocks of consecutive calls (interleaving calls of several sessions makes their
 // intra-op thread pools compete on a small machine, which measures contention, not overhead); the blocks
-// are rotated `--reps` times, and each figure is the median of the block medians (`min` columns: the
-// ratio of the fastest block medians, less sensitive to a busy machine). Before the first length, the
+// are rotated `--reps` times. Times are the medians of the block medians; each ratio is the median over
+// the rotations of the ratio of the two engines' block medians in that rotation (blocks seconds apart
+// share the machine's state: on a shared host, whole blocks can run twice as slow, whichever the engine,
+// and pairing keeps that out of the ratios). Before the first length, the
 // peer runs for a second: a fresh process runs ONNX Runtime noticeably slower for its first few hundred
 // milliseconds of calls (about 1.2 ms instead of 0.3 ms at S=128 on a 2-core machine), whichever session.
 //
 //   pnpm --filter @attnkit/backend-onnx overhead            (builds, then measures)
-//   node scripts/overhead.mjs --lengths 128,512,2048 --reps 5 --threads 2 [--causal] [--no-arena]
+//   node scripts/overhead.mjs --lengths 128,512,2048 --reps 15 --threads 2 [--causal] [--no-arena]
 //                             [--engines peer,backend] [--verbose (every block's median)]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -35,7 +37,7 @@ import { SessionCache } from '../dist/session-cache.js';
 const { values } = parseArgs({
   options: {
     lengths: { type: 'string', default: '128,512,2048' },
-    reps: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '15' },
     rounds: { type: 'string' },
     threads: { type: 'string' },
     causal: { type: 'boolean', default: false },
@@ -54,7 +56,6 @@ const peerOptions = { graphOptimizationLevel: 'all', ...(values.threads ? { intr
 const backend = await createOnnxBackend(options);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const min = (xs) => Math.min(...xs);
 const random = (n, seed) => {
   const a = new Float32Array(n);
   let s = seed >>> 0;
@@ -82,7 +83,7 @@ async function warm(fn, runs, ms) {
 }
 
 console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}, ${reps} blocks per engine`);
-console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'scan ms', 'backend/peer', 'min', 'backend/direct', 'min', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
+console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'scan ms', 'backend/peer', 'backend/direct', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
 const cache = new SessionCache(4);
 let first = true;
 for (const S of lengths) {
@@ -110,7 +111,7 @@ for (const S of lengths) {
   };
   if (first) await warm(fns.peer, 10, 1000);
   first = false;
-  const rounds = Number(values.rounds ?? (S <= 128 ? 100 : S <= 512 ? 20 : 4));
+  const rounds = Number(values.rounds ?? (S <= 128 ? 50 : S <= 512 ? 10 : 3));
   const blocks = Object.fromEntries(Object.keys(fns).map((n) => [n, []]));
   const names = values.engines.split(',').filter((n) => n in fns);
   for (let r = 0; r < reps; r++) {
@@ -129,11 +130,12 @@ for (const S of lengths) {
   }
   if (values.verbose) for (const n of names) console.log(`  ${n} block medians (ms): ${blocks[n].map((x) => x.toFixed(3)).join(' ')}`);
   const m = Object.fromEntries(Object.keys(fns).map((n) => [n, names.includes(n) ? median(blocks[n]) : NaN]));
-  const lo = Object.fromEntries(Object.keys(fns).map((n) => [n, names.includes(n) ? min(blocks[n]) : NaN]));
+  /** Median over the rotations of a's block median over b's in the same rotation. */
+  const ratio = (a, b) => (names.includes(a) && names.includes(b) ? median(blocks[a].map((x, r) => x / blocks[b][r])) : NaN);
   const f = (x, digits = 3) => x.toFixed(digits);
   console.log([
     S, f(m.peer), f(m.direct), f(m.backend), f(m.kernel), f(m.validation), f(m.scan),
-    f(m.backend / m.peer), f(lo.backend / lo.peer), f(m.backend / m.direct), f(lo.backend / lo.direct), f(m.kernel / m.direct), f(m.direct / m.peer),
+    f(ratio('backend', 'peer')), f(ratio('backend', 'direct')), f(ratio('kernel', 'direct')), f(ratio('direct', 'peer')),
     f((4 * B * H * S * S * D) / m.backend / 1e6, 1),
   ].join('\t'));
   await session.release();
