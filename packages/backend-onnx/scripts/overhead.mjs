@@ -93,10 +93,10 @@ for (const S of lengths) {
   const v = { shape, data: random(B * H * S * D, 3) };
   const tensors = () => ({ Q: new ort.Tensor('float32', q.data, shape), K: new ort.Tensor('float32', k.data, shape), V: new ort.Tensor('float32', v.data, shape) });
   const peerSession = await ort.InferenceSession.create(peerGraph(S), peerOptions);
-  // The backend's own graph and feeds for this call, run directly.
-  const plan = planAttention(prepareAttention(q, k, v, attnOptions, { finiteInputs: false }));
-  const session = await ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions);
+  // The validated problem, and the backend's own graph and feeds for it, run directly.
   const problem = prepareAttention(q, k, v, attnOptions);
+  const plan = planAttention(problem);
+  const session = await ort.InferenceSession.create(attentionGraph(plan.signature), sessionOptions);
   const fns = {
     peer: async () => (await peerSession.run(tensors())).Y.data,
     direct: async () => {
