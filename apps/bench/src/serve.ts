@@ -1,11 +1,15 @@
 /**
  * The dashboard's server: static files of the built page (`dist/dashboard`) and the results files given on
  * the command line, on 127.0.0.1 only. The page is opened with `?results=` for each file.
+ *
+ * Requests whose `Host` is not a loopback name get 403 (see `loopback-host.ts`); a path with malformed
+ * percent-encoding gets 400.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isLoopbackHost } from './loopback-host.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,13 +50,22 @@ export async function serveDashboard(options: { port: number; files?: readonly s
   const files = (options.files ?? []).map((f, i) => ({ path: f, route: `/results/${i}/${encodeURIComponent(basename(f))}` }));
   for (const f of files) if (!existsSync(f.path)) throw new Error(`no such results file: ${f.path}`);
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const served = files.find((f) => f.route === url.pathname);
+    if (!isLoopbackHost(req.headers.host)) {
+      const host = req.headers.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.headers.host.slice(0, 100))}`;
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`forbidden: ${host}; this server answers only to 127.0.0.1, localhost and [::1]`);
+      return;
+    }
+    const pathname = requestPath(req.url);
+    if (pathname === undefined) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed percent-encoding in the path');
+      return;
+    }
+    const served = files.find((f) => f.route === pathname.encoded);
     let file: string;
     if (served) {
       file = served.path;
     } else {
-      const path = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
+      const path = normalize(pathname.decoded === '/' ? '/index.html' : pathname.decoded);
       file = join(dir, path);
       if (!file.startsWith(normalize(dir + sep)) && file !== join(dir, 'index.html')) {
         res.writeHead(403).end('forbidden');
@@ -84,4 +97,14 @@ export async function serveDashboard(options: { port: number; files?: readonly s
     server,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A request target's path as sent and percent-decoded; undefined when it does not parse or decode. */
+function requestPath(target: string | undefined): { encoded: string; decoded: string } | undefined {
+  try {
+    const encoded = new URL(target ?? '/', 'http://127.0.0.1').pathname;
+    return { encoded, decoded: decodeURIComponent(encoded) };
+  } catch {
+    return undefined; // URIError from the decoding, TypeError from a target that is not a URL
+  }
 }
