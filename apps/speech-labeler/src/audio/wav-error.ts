@@ -10,3 +10,17 @@ export class WavError extends Error {
     super(`${file}: ${problem}`);
   }
 }
+
+/**
+ * The message of `e` as `FILE: problem`: its own message when that already starts with `file` (a
+ * {@link WavError} of that file, a reference file's parse error), else `file: ` and the message.
+ *
+ * @example
+ * ```ts
+ * messageNaming('a.wav', new Error('out of memory')); // 'a.wav: out of memory'
+ * ```
+ */
+export function messageNaming(file: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.startsWith(`${file}: `) ? message : `${file}: ${message}`;
+}

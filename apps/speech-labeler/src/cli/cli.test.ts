@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generated, runCli } from '../test-support.js';
@@ -64,7 +64,7 @@ describe('speech-labeler', () => {
   it('prints help and exits 0; an unknown command is an error', async () => {
     const help = await runCli('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/label <file>[\s\S]*eval <dir>/);
+    expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <dir>/);
     const bad = await runCli('frobnicate');
     expect([bad.code, bad.stderr]).toEqual([1, 'error: unknown command "frobnicate"; see speech-labeler --help\n']);
   });
@@ -84,6 +84,29 @@ describe('speech-labeler eval', () => {
     const rows = lines.filter((l) => /^\s+\S+(\s+\d+){8}$/.test(l)).map((l) => l.trim().split(/\s+/).slice(1).map(Number));
     expect(rows).toHaveLength(8);
     expect(rows.flat().reduce((a, b) => a + b, 0)).toBe(total);
+  });
+
+  it('reports each bad file on stderr, scores the others, prints the results and exits 1', async () => {
+    const mixed = mkdtempSync(join(tmpdir(), 'mixed-'));
+    for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(mixed, f));
+    // Sorted first, so that the good files all come after a bad one.
+    writeFileSync(join(mixed, 'a-bad.wav'), 'hello');
+    copyFileSync(join(dir, 'heldout-00000.json'), join(mixed, 'a-bad.json'));
+    copyFileSync(wav, join(mixed, 'b-unreferenced.wav'));
+    writeFileSync(join(mixed, 'c-bad-reference.json'), '{ "segments": 3 }');
+    copyFileSync(wav, join(mixed, 'c-bad-reference.wav'));
+    const clean = await runCli('eval', dir, '--backend', 'ts');
+    const r = await runCli('eval', mixed, '--backend', 'ts');
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toEqual([
+      `error: ${join(mixed, 'a-bad.wav')}: not a WAV file (starts with "hell", expected "RIFF....WAVE")`,
+      `error: ${join(mixed, 'b-unreferenced.wav')}: no reference b-unreferenced.json beside it`,
+      `error: ${join(mixed, 'c-bad-reference.json')}: expected { "segments": [...] }`,
+      'error: 3 of 6 files could not be scored; the results are those of the other 3',
+      '',
+    ]);
+    // The good files are scored exactly as on their own.
+    expect(r.stdout.replace(/; backend[^\n]*/, '')).toBe(clean.stdout.replace(/; backend[^\n]*/, ''));
   });
 
   it('says what is missing in a directory', async () => {

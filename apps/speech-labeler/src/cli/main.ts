@@ -1,17 +1,16 @@
 /**
- * The `speech-labeler` command line: `label FILE.wav`, `eval DIR`, `backends`.
+ * The `speech-labeler` command line: `label INPUT...`, `eval DIR`, `backends`.
  */
-import { writeFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { formatReport, type Backend } from '@attnkit/core';
-import { openWavFile } from '../audio/wav-file.js';
 import { WavError } from '../audio/wav-error.js';
 import { createNodeRegistry } from '../backends/node-backends.js';
 import { evaluateDir } from '../eval/evaluate.js';
-import { formatSegments, type OutputFormat } from '../labels/formats.js';
+import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
-import { createLabeler, type Labeler, type Timings } from '../pipeline/labeler.js';
-import { progressBars } from './progress.js';
+import { createLabeler, type Labeler } from '../pipeline/labeler.js';
+import { formatTimings } from './format-timings.js';
+import { labelCommand } from './label-command.js';
 
 interface CommonOptions {
   backend?: string;
@@ -31,50 +30,28 @@ async function openLabeler(o: CommonOptions): Promise<{ labeler: Labeler; backen
   return { labeler: await createLabeler(backend, loaded, chunk), backend };
 }
 
-function formatTimings(t: Timings, seconds: number): string {
-  const total = t.read + t.features + t.model;
-  const f = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  return `audio ${seconds.toFixed(1)} s labelled in ${f(total)} (${(seconds / (total / 1000)).toFixed(0)}x real time): ` +
-    `reading ${f(t.read)}, features ${f(t.features)}, model ${f(t.model)}`;
-}
-
 /** The command set; a fresh one per run (cac keeps the state of its last parse). */
 function createCli(): ReturnType<typeof cac> {
   const cli = cac('speech-labeler');
 
   cli
-    .command('label <file>', 'Label every 10 ms frame of a WAV file with a broad phone class')
+    .command('label <...inputs>', 'Label every 10 ms frame of WAV files with a broad phone class')
+    .usage('label INPUT...   (INPUT: a WAV file, or a folder meaning every .wav in it, sorted; several inputs give one result per file, see --format and -o)')
     .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
-    .option('--format <format>', 'Output format: json, textgrid or csv', { default: 'json' })
-    .option('-o, --output <path>', 'Write to a file instead of stdout')
+    .option('--format <format>', 'Output format: json, textgrid or csv. Several inputs (or a folder): json gives one {"file","segments"} object per line, csv a file column, textgrid needs -o', { default: 'json' })
+    .option('-o, --output <path>', 'Write to a file instead of stdout; with several inputs, a folder of NAME.json/.csv/.TextGrid, one per input')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
     .option('--chunk <frames>', 'Frames per chunk (default 500)')
     .option('--batch <chunks>', 'Chunks per model call (default 8)')
     .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
     .option('--no-progress', 'No progress bar')
     .option('--verbose', 'Print the backend selection report (stderr)')
-    .action(async (file: string, o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
+    .action(async (inputs: string[], o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
       const format = String(o.format).toLowerCase() as OutputFormat;
       if (!['json', 'textgrid', 'csv'].includes(format)) throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
-      const stream = openWavFile(file);
-      const started = performance.now();
-      const { labeler } = await openLabeler(o);
-      const bars = progressBars(o.progress !== false && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
-      let result;
-      try {
-        result = await labeler.label(stream, bars.onProgress);
-      } finally {
-        bars.stop();
-        stream.close();
-      }
-      const text = formatSegments(result.segments, format, result.duration);
-      if (o.output) writeFileSync(o.output, text);
-      else process.stdout.write(text);
-      if (o.timings) {
-        process.stderr.write(`backend ${labeler.backendName}: ${formatTimings(result.timings, result.duration)}; ` +
-          `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
-      }
-      await labeler.dispose();
+      const options = { format, progress: o.progress !== false, ...(o.output ? { output: String(o.output) } : {}), ...(o.timings ? { timings: true } : {}) };
+      const code = await labelCommand(inputs, options, async () => (await openLabeler(o)).labeler);
+      if (code !== 0) process.exitCode = code;
     });
 
   cli
@@ -88,8 +65,15 @@ function createCli(): ReturnType<typeof cac> {
     .action(async (dir: string, o: CommonOptions) => {
       const { labeler } = await openLabeler(o);
       const show = o.progress !== false && process.stderr.isTTY === true;
-      const r = await evaluateDir(labeler, dir, show ? (i, n, name) => process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`) : undefined);
-      if (show) process.stderr.write('\r'.padEnd(72) + '\r');
+      const clear = (): void => void (show && process.stderr.write('\r'.padEnd(72) + '\r'));
+      const r = await evaluateDir(labeler, dir, {
+        ...(show ? { onFile: (i: number, n: number, name: string) => process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`) } : {}),
+        onFailure: (_file, message) => (clear(), process.stderr.write(`error: ${message}\n`)),
+      });
+      clear();
+      await labeler.dispose();
+      const all = r.files + r.failures.length;
+      if (r.files === 0) throw new Error(`${dir}: none of the ${all} files could be scored`);
       if (o.verbose) for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
       const folded = r.confusion.folded();
       process.stdout.write(
@@ -98,7 +82,10 @@ function createCli(): ReturnType<typeof cac> {
           `4 classes (silence, vowel, voiced consonant, unvoiced consonant): frame accuracy ${folded.accuracy.toFixed(4)}\n` +
           `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,
       );
-      await labeler.dispose();
+      if (r.failures.length > 0) {
+        process.stderr.write(`error: ${r.failures.length} of ${all} files could not be scored; the results are those of the other ${r.files}\n`);
+        process.exitCode = 1;
+      }
     });
 
   cli

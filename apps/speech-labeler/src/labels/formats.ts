@@ -64,3 +64,23 @@ export function formatSegments(segments: readonly Segment[], format: OutputForma
       return toTextGrid(segments, duration);
   }
 }
+
+/**
+ * One file's segments as one line of JSON, `{"file": ..., "segments": [...]}`: the output of `label`
+ * with several inputs (JSON Lines, one object per file).
+ */
+export function toJsonLine(file: string, segments: readonly Segment[]): string {
+  return `${JSON.stringify({ file, segments: segments.map((s) => ({ start: s.start, end: s.end, label: s.label })) })}\n`;
+}
+
+/** The header row of {@link toCsvRows}. */
+export const CSV_FILE_HEADER = 'file,start,end,label\n';
+
+/** One file's segments as CSV rows `file,start,end,label` (the file quoted when it holds `,`, `"` or a line break). */
+export function toCsvRows(file: string, segments: readonly Segment[]): string {
+  const f = /[",\r\n]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file;
+  return segments.map((s) => `${f},${s.start},${s.end},${s.label}\n`).join('');
+}
+
+/** File extension of each format's output file. */
+export const FORMAT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { json: '.json', csv: '.csv', textgrid: '.TextGrid' };
