@@ -7,10 +7,10 @@
 export { WavError } from './audio/wav-error.js';
 export { parseWavHeader } from './audio/wav-header.js';
 export type { WavInfo } from './audio/wav-header.js';
-export { decodeMono } from './audio/wav-decode.js';
+export { decodeMono, firstNonFinite } from './audio/wav-decode.js';
 export { Resampler } from './audio/resample.js';
 export { SAMPLE_RATE, wavStream, wavBytesStream, readAll, resampledLength } from './audio/audio-source.js';
-export type { AudioStream, ByteReader } from './audio/audio-source.js';
+export type { AudioStream, ByteReader, WavStreamOptions } from './audio/audio-source.js';
 export { openWavFile } from './audio/wav-file.js';
 export { listWavFiles } from './audio/wav-list.js';
 export { LogMel, DEFAULT_FEATURES, frameCount, normalizeFeatures } from './features/log-mel.js';

@@ -2,7 +2,8 @@
  * Audio in: a WAV file (streamed in blocks from disk) or WAV bytes (in the browser), delivered as
  * 16 kHz mono float blocks.
  */
-import { decodeMono } from './wav-decode.js';
+import { decodeMono, firstNonFinite } from './wav-decode.js';
+import { WavError } from './wav-error.js';
 import { parseWavHeader, type WavInfo } from './wav-header.js';
 import { Resampler } from './resample.js';
 
@@ -26,8 +27,21 @@ export function resampledLength(frames: number, rate: number): number {
 /** Reads blocks of sample bytes; `read(offset, length)` returns exactly `length` bytes. */
 export type ByteReader = (offset: number, length: number) => Uint8Array;
 
-/** A stream over any random-access byte source (a file handle, or bytes in memory). */
-export function wavStream(info: WavInfo, read: ByteReader, blockFrames = 1 << 16): AudioStream {
+/** Options of {@link wavStream}. */
+export interface WavStreamOptions {
+  /** The file's name or path, for error messages (default `audio`). */
+  readonly file?: string;
+  /** Sample frames read and decoded at a time (default 65,536). */
+  readonly blockFrames?: number;
+}
+
+/**
+ * A stream over any random-access byte source (a file handle, or bytes in memory). Reading the blocks
+ * throws a {@link WavError} naming the file, the sample and the channel when a float WAV holds NaN or an
+ * infinity.
+ */
+export function wavStream(info: WavInfo, read: ByteReader, options: WavStreamOptions = {}): AudioStream {
+  const { file = 'audio', blockFrames = 1 << 16 } = options;
   const frameBytes = (info.bitsPerSample / 8) * info.channels;
   return {
     info,
@@ -40,6 +54,7 @@ export function wavStream(info: WavInfo, read: ByteReader, blockFrames = 1 << 16
         // A new block each time: consumers may keep it (the resampler copies, the identity passes it on).
         const mono = new Float32Array(n);
         decodeMono(bytes, info, mono);
+        if (info.encoding === 'float') checkFinite(mono, bytes, info, f, file);
         const out = resampler.push(mono);
         onBytes?.((f + n) * frameBytes, info.dataBytes);
         if (out.length > 0) yield out;
@@ -50,10 +65,21 @@ export function wavStream(info: WavInfo, read: ByteReader, blockFrames = 1 << 16
   };
 }
 
+/** Throws when the mono block decoded from `bytes` (frames from `first`) holds a sample that is not finite. */
+function checkFinite(mono: Float32Array, bytes: Uint8Array, info: WavInfo, first: number, file: string): void {
+  let i = 0;
+  while (i < mono.length && Number.isFinite(mono[i]!)) i++;
+  if (i === mono.length) return;
+  const bad = firstNonFinite(bytes, info);
+  if (bad) throw new WavError(file, `sample ${first + bad.frame} of channel ${bad.channel + 1} is ${bad.value}; a float WAV must hold finite samples`);
+  // Finite 64-bit samples whose mix is beyond the 32-bit float range.
+  throw new WavError(file, `sample ${first + i} is beyond the range of 32-bit floats (about ±3.4e38) when the channels are mixed; samples should lie in [-1, 1]`);
+}
+
 /** A stream over a whole WAV file held in memory (a dropped file in the browser, a test fixture). */
 export function wavBytesStream(bytes: Uint8Array, file: string): AudioStream {
   const info = parseWavHeader(bytes, bytes.length, file);
-  return wavStream(info, (offset, length) => bytes.subarray(offset, offset + length));
+  return wavStream(info, (offset, length) => bytes.subarray(offset, offset + length), { file });
 }
 
 /** Reads a whole stream into one 16 kHz mono array. */

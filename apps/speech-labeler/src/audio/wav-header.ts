@@ -102,7 +102,10 @@ export function parseWavHeader(head: Uint8Array, fileSize: number, file: string)
   }
   const frameBytes = (bits / 8) * fmt.numChannels;
   const frames = Math.floor(declared / frameBytes);
-  if (frames === 0) throw new WavError(file, 'empty: the data chunk holds no samples');
+  if (declared === 0) throw new WavError(file, 'empty: the data chunk holds no samples');
+  if (frames === 0) {
+    throw new WavError(file, `header says ${fmt.numChannels} channels of ${bits}-bit samples (${frameBytes} bytes a frame) but the data chunk holds ${declared} bytes, less than one frame`);
+  }
   return {
     encoding, bitsPerSample: bits as WavInfo['bitsPerSample'], channels: fmt.numChannels, sampleRate: fmt.sampleRate,
     dataOffset, dataBytes: frames * frameBytes, frames,

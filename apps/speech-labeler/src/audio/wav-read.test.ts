@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import wavefile from 'wavefile';
 import { parseWavHeader } from './wav-header.js';
 import { decodeMono } from './wav-decode.js';
 import { readAll, wavBytesStream } from './audio-source.js';
 import { WavError } from './wav-error.js';
+import { openWavFile } from './wav-file.js';
 
 const { WaveFile } = wavefile;
 
@@ -170,5 +174,43 @@ describe('bad files', () => {
     const w = new WaveFile();
     w.fromScratch(1, 16000, '16', []);
     expect(err(w.toBuffer(), 'silent.wav').message).toBe('silent.wav: empty: the data chunk holds no samples');
+  });
+
+  it('says which sample of which channel of a float WAV is not a finite number', () => {
+    const readErr = (bytes: Uint8Array): string => {
+      try {
+        readAll(wavBytesStream(bytes, 'speech.wav'));
+      } catch (e) {
+        expect(e).toBeInstanceOf(WavError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a WavError');
+    };
+    expect(readErr(makeWav('32f', [[NaN, 0.1, 0.2]]))).toBe('speech.wav: sample 0 of channel 1 is NaN; a float WAV must hold finite samples');
+    const right = tone(100, 440, 16000);
+    right[3] = -Infinity;
+    expect(readErr(makeWav('64', [tone(100, 300, 16000), right]))).toBe('speech.wav: sample 3 of channel 2 is -Infinity; a float WAV must hold finite samples');
+    // Past the first block of samples read: the index counts from the start of the file.
+    const long = new Array<number>(70_000).fill(0);
+    long[69_999] = Infinity;
+    expect(readErr(makeWav('32f', [long]))).toBe('speech.wav: sample 69999 of channel 1 is Infinity; a float WAV must hold finite samples');
+  });
+
+  it('says when the channel count of the header leaves the data chunk less than one frame', () => {
+    const bytes = makeWav('16', [tone(500, 440, 16000)]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setUint16(22, 65535, true); // numChannels
+    view.setUint16(32, 65535 * 2, true); // blockAlign (wraps; readers take it from the channels and bits)
+    expect(err(bytes, 'speech.wav').message).toBe(
+      'speech.wav: header says 65535 channels of 16-bit samples (131070 bytes a frame) but the data chunk holds 1000 bytes, less than one frame',
+    );
+  });
+
+  it('says a folder is a folder, not a WAV file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'folder-'));
+    expect(() => openWavFile(dir)).toThrow(new WavError(dir, 'is a folder, not a WAV file'));
+    const named = join(dir, 'speech.wav');
+    mkdirSync(named); // a folder with a WAV file's name
+    expect(() => openWavFile(named)).toThrow(`${named}: is a folder, not a WAV file`);
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import wavefile from 'wavefile';
 import { generated, runCli } from '../test-support.js';
 import { openWavFile } from '../audio/wav-file.js';
 import { parseSegmentsJson } from '../labels/segments.js';
@@ -52,6 +53,15 @@ describe('speech-labeler label', () => {
     expect(r.stderr).toBe(`error: ${bad}: not a WAV file (starts with "hell", expected "RIFF....WAVE")\n`);
     const missing = await runCli('label', join(dir, 'nope.wav'));
     expect(missing.stderr).toBe(`error: ${join(dir, 'nope.wav')}: no such file\n`);
+  });
+
+  it('names the file, the sample and the channel of a float WAV holding NaN', async () => {
+    const w = new wavefile.WaveFile();
+    w.fromScratch(2, 16000, '32f', [[0.1, 0.2, 0.3], [0.1, NaN, 0.3]]);
+    const nan = join(mkdtempSync(join(tmpdir(), 'nan-')), 'speech.wav');
+    writeFileSync(nan, w.toBuffer());
+    const r = await runCli('label', nan, '--backend', 'ts');
+    expect([r.code, r.stderr]).toEqual([1, `error: ${nan}: sample 1 of channel 2 is NaN; a float WAV must hold finite samples\n`]);
   });
 
   it('refuses an unknown format or backend with a clear message', async () => {

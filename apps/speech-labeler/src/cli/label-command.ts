@@ -53,7 +53,9 @@ export async function labelCommand(inputs: readonly string[], o: LabelCommandOpt
     openWavFile(file).close(); // a bad file is reported before the model is loaded
     const labeler = await open();
     try {
-      const r = await labelFile(labeler, file, o.progress);
+      const r = await labelFile(labeler, file, o.progress).catch((e: unknown) => {
+        throw new Error(messageNaming(file, e));
+      });
       const text = formatSegments(r.segments, o.format, r.duration);
       if (o.output) writeFileSync(o.output, text);
       else process.stdout.write(text);
