@@ -10,9 +10,10 @@
  *          mask [Mb, Mh, Sq, T] (bool or float, optional), nonpad_kv_seqlen [B] int64 (optional).
  * The past, if any, is already in front of K and V.
  * Outputs: Y [B, Hq, Sq, Dv]; QK [B, Hq, Sq, T] when weights are requested (`qk_matmul_output_mode`);
- *          input_sum [] the float32 sum of every element of Q, K and V. It is finite only if they all are,
- *          which is how core checks the inputs for NaN and ±Infinity (`sumsInputs`): ONNX Runtime sums
- *          them on its threads, with vector instructions, faster than a JavaScript scan.
+ *          q_squares, k_squares, v_squares [] the float32 sums of squares of Q, K and V. Each is finite
+ *          only if every element is, and bounds the magnitudes: that is how core checks the inputs for
+ *          NaN, ±Infinity and its range rule (`sumsInputSquares`). ONNX Runtime sums them on its threads,
+ *          with vector instructions, faster than a JavaScript scan.
  */
 import { DType, float, GraphBuilder, int, type Attr } from './onnx-builder.js';
 
@@ -68,9 +69,10 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
   g.opN('Attention', inputs, outputs.length, attrs, outputs);
   g.output('Y', DType.float, ['B', 'Hq', 'Sq', 'Dv']);
   if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
-  const [sq, sk, sv] = [q, k, v].map((x) => g.op('ReduceSum', [x], { keepdims: int(0) }));
-  g.op('Add', [g.op('Add', [sq!, sk!]), sv!], {}, 'input_sum');
-  g.output('input_sum', DType.float, []);
+  for (const [x, name] of [[q, 'q_squares'], [k, 'k_squares'], [v, 'v_squares']] as const) {
+    g.op('ReduceSumSquare', [x], { keepdims: int(0) }, name);
+    g.output(name, DType.float, []);
+  }
   return g.encode(ATTENTION_OPSET);
 }
 

@@ -1,9 +1,10 @@
 /**
  * Runs attention on ONNX Runtime: plans the call, takes the session of its signature from the bounded
- * cache (building the graph on a miss), and runs it. The run also sums the inputs, which core uses to
- * check them for NaN and ±Infinity (see `sumsInputs` in `@attnkit/core`). Inputs are passed to ONNX
- * Runtime without copies (tensors wrap the problem's arrays); the outputs are the arrays ONNX Runtime
- * returns. A bias, when one is needed, is written into a pooled array that is reused once the run is over.
+ * cache (building the graph on a miss), and runs it. The run also sums the squares of the inputs, which
+ * core uses to check them (see `sumsInputSquares` in `@attnkit/core`). Inputs are passed to ONNX Runtime
+ * without copies (tensors wrap the problem's arrays, which ONNX Runtime only reads); the outputs are the
+ * arrays ONNX Runtime returns. A bias, when one is needed, is written into an array of the backend's own
+ * pool that is reused once the run is over; the caller's arrays never enter the pool.
  *
  * Shape legend: B batch, Hq heads, Sq query length, T total key length, Dv value head size.
  */
@@ -26,7 +27,8 @@ export async function runAttention(
   const plan = planAttention(p, pool);
   const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
   for (const f of plan.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
-  const fetches = plan.signature.weights === 'none' ? ['Y', 'input_sum'] : ['Y', 'QK', 'input_sum'];
+  const sums = ['q_squares', 'k_squares', 'v_squares'];
+  const fetches = plan.signature.weights === 'none' ? ['Y', ...sums] : ['Y', 'QK', ...sums];
   let out: InferenceSession.ReturnType;
   try {
     out = await cache.use(
@@ -38,6 +40,7 @@ export async function runAttention(
     if (pool) releasePlan(plan, pool);
   }
   const output = out.Y!.data as Float32Array;
-  const inputSum = (out.input_sum!.data as Float32Array)[0]!;
-  return plan.signature.weights === 'none' ? { output, inputSum } : { output, weights: out.QK!.data as Float32Array, inputSum };
+  const scalar = (name: string): number => (out[name]!.data as Float32Array)[0]!;
+  const inputSquares = { q: scalar('q_squares'), k: scalar('k_squares'), v: scalar('v_squares') };
+  return plan.signature.weights === 'none' ? { output, inputSquares } : { output, weights: out.QK!.data as Float32Array, inputSquares };
 }

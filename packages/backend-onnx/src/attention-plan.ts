@@ -31,6 +31,8 @@ export interface Feed {
 export interface AttentionPlan {
   readonly signature: AttentionSignature;
   readonly feeds: readonly Feed[];
+  /** The bias array taken from the backend's pool, if any: the only array a plan may give back to it. */
+  readonly pooled?: Float32Array;
 }
 
 /**
@@ -80,7 +82,8 @@ export function planAttention(p: AttentionProblem, pool?: BufferPool): Attention
     const n = dims[0] * dims[1] * dims[2] * dims[3];
     const data = writeBias(p, pool ? pool.take(n) : new Float32Array(n));
     feeds.push({ name: 'mask', type: 'float32', data, dims });
-    return { signature: { ...base, causal: false, mask: 'bias', nonpad: false }, feeds };
+    const signature: AttentionSignature = { ...base, causal: false, mask: 'bias', nonpad: false };
+    return pool ? { signature, feeds, pooled: data } : { signature, feeds };
   }
   if (p.mask) {
     const dims = [1, 1, 1, 1, ...p.mask.shape].slice(-4);
@@ -101,8 +104,10 @@ function boolBytes(d: Uint8Array): Uint8Array {
   return d;
 }
 
-/** Gives a plan's bias array back to the pool it came from. */
+/**
+ * Gives a plan's pooled bias back to the pool it came from. A caller's mask passed through as it is (the
+ * native path) is never pooled: the pool writes into what it holds.
+ */
 export function releasePlan(plan: AttentionPlan, pool: BufferPool): void {
-  const bias = plan.signature.mask === 'bias' ? plan.feeds.find((f) => f.name === 'mask') : undefined;
-  if (bias) pool.give(bias.data as Float32Array);
+  if (plan.pooled) pool.give(plan.pooled);
 }

@@ -1,7 +1,7 @@
 /**
  * The ONNX Runtime backend: attention and compiled encoders as ONNX graphs run by `onnxruntime-node`.
  */
-import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel } from '@attnkit/core';
+import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel, type MemoryModel } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { BufferPool } from './attention-bias.js';
 import { probeGraph } from './attention-graph.js';
@@ -42,13 +42,22 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       sessionCacheSize: resolved.sessionCacheSize,
     },
     attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
-    // The attention graph sums q, k and v on ONNX Runtime's threads; core checks that sum instead of
-    // scanning the inputs in JavaScript before every call.
-    sumsInputs: true,
+    // The attention graph sums the squares of q, k and v on ONNX Runtime's threads; core checks those sums
+    // instead of scanning the inputs in JavaScript before every call.
+    sumsInputSquares: true,
+    memory: onnxMemory,
     compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
     dispose: () => cache.dispose(),
-  });
+  }, { maxBytes: resolved.maxBytes });
 }
+
+/**
+ * ONNX Runtime's `Attention` kernel materialises the `[B, Hq, Sq, T]` scores and their softmax, and the bias
+ * path adds a bias of up to that size.
+ */
+const onnxMemory: MemoryModel = {
+  scratchBytes: (d) => 3 * d.batch * d.qHeads * d.qLength * d.keyLength * 4,
+};
 
 /**
  * The plugin to register. `probe` loads `onnxruntime-node` and opens a one-node session, so a missing
@@ -66,7 +75,7 @@ export const plugin: BackendPlugin<OnnxBackendOptions> = {
   async probe() {
     try {
       const ort = await loadOrt();
-      const session = await ort.InferenceSession.create(probeGraph(), { logSeverityLevel: 3 });
+      const session = await ort.InferenceSession.create(probeGraph(), { logSeverityLevel: 4 });
       await session.release();
       return { available: true, reason: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common} (cpu)` };
     } catch (e) {

@@ -4,7 +4,7 @@
  * reported by the probe instead of failing an import.
  */
 import type * as Ort from 'onnxruntime-node';
-import { OptionError } from '@attnkit/core';
+import { OptionError, expectMaxBytes } from '@attnkit/core';
 
 /** The `onnxruntime-node` module. */
 export type OrtModule = typeof Ort;
@@ -28,17 +28,23 @@ export interface OnnxBackendOptions {
   readonly sessionCacheSize?: number;
   /** ONNX Runtime's per-session memory arena (default true: faster, keeps its peak allocation). */
   readonly memoryArena?: boolean;
-  /** ONNX Runtime log level, 0 (verbose) to 4 (fatal); default 3 (errors only). */
+  /**
+   * ONNX Runtime's own log level, 0 (verbose) to 4 (fatal); default 4: ONNX Runtime prints nothing, and a
+   * failure reaches you as an `ERR_BACKEND` error whose `cause` holds the native message.
+   */
   readonly logLevel?: 0 | 1 | 2 | 3 | 4;
+  /** The most one call may allocate, in bytes (see `BackendSettings` in `@attnkit/core`). */
+  readonly maxBytes?: number;
 }
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
   readonly sessionCacheSize: number;
+  readonly maxBytes: number | undefined;
   readonly session: Ort.InferenceSession.SessionOptions;
 }
 
-const KNOWN = new Set(['threads', 'interOpThreads', 'executionMode', 'sessionCacheSize', 'memoryArena', 'logLevel']);
+const KNOWN = new Set(['threads', 'interOpThreads', 'executionMode', 'sessionCacheSize', 'memoryArena', 'logLevel', 'maxBytes']);
 
 function positiveInt(options: Record<string, unknown>, key: string): number | undefined {
   const x = options[key];
@@ -67,12 +73,13 @@ export function resolveOptions(options: OnnxBackendOptions = {}): ResolvedOption
   }
   const arena = o.memoryArena ?? true;
   if (typeof arena !== 'boolean') throw new OptionError('ERR_OPTION', `options.memoryArena: expected a boolean, got ${JSON.stringify(arena)}`, 'options.memoryArena');
-  const log = o.logLevel ?? 3;
+  const log = o.logLevel ?? 4;
   if (log !== 0 && log !== 1 && log !== 2 && log !== 3 && log !== 4) {
     throw new OptionError('ERR_OPTION', `options.logLevel: expected 0, 1, 2, 3 or 4, got ${JSON.stringify(log)}`, 'options.logLevel');
   }
   return {
     sessionCacheSize: cache,
+    maxBytes: expectMaxBytes(o.maxBytes, 'options.maxBytes'),
     session: {
       ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
       ...(interOp !== undefined ? { interOpNumThreads: interOp } : {}),

@@ -3,7 +3,7 @@
  * browsers webgl or webgpu, when the application registers them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ALL_FEATURES, capabilities, defineBackend, OptionError, type Backend, type BackendPlugin, type Capabilities } from '@attnkit/core';
+import { ALL_FEATURES, capabilities, defineBackend, OptionError, type AttentionDims, type Backend, type BackendPlugin, type Capabilities, type MemoryModel } from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import type { AttentionStrategy } from './attention-ops.js';
 import { startEngine, type EngineOptions } from './engine.js';
@@ -22,6 +22,23 @@ export interface TfjsBackendOptions extends EngineOptions {
    * on wasm when a head's work, `rows·T·(Dk + Dv)`, reaches `2^20` multiply-adds, else batched.
    */
   readonly strategy?: 'auto' | AttentionStrategy;
+  /** The most one call may allocate, in bytes (see `BackendSettings` in `@attnkit/core`). */
+  readonly maxBytes?: number;
+}
+
+/**
+ * What tfjs allocates for one call: its own copies of q, k and v, and up to four score-sized chunks
+ * (bias, scores, probabilities, a temporary). On wasm everything lives in one 32-bit WebAssembly memory
+ * (4 GiB at most, shared by every tensor of the page), and a failed allocation there aborts the module for
+ * good, so a request is capped at 1 GiB: it is refused instead.
+ */
+function tfjsMemory(engine: string, chunkElements: number): MemoryModel {
+  const scratchBytes = (d: AttentionDims): number => {
+    const inputs = d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim);
+    const scores = d.batch * d.qHeads * d.qLength * d.keyLength;
+    return 4 * (inputs + 4 * Math.min(scores, Math.max(chunkElements, d.batch * d.qHeads * d.keyLength)));
+  };
+  return engine === 'wasm' ? { scratchBytes, maxBytes: 2 ** 30 } : { scratchBytes };
 }
 
 const STRATEGIES = ['auto', 'batched', 'per-head'];
@@ -61,8 +78,9 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
     capabilities: tfjsCapabilities,
     info: engine.info,
     attention: (p) => attentionKernel(engine.name, p, settings),
+    memory: tfjsMemory(engine.name, chunkElements),
     compile: (spec, weights) => compileModel(settings, spec, weights),
-  });
+  }, { maxBytes: options.maxBytes });
 }
 
 /**

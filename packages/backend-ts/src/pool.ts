@@ -98,6 +98,8 @@ export async function startPool(size: number, factory: WorkerFactory): Promise<A
       return result;
     },
     async close() {
+      // Settle every job first: a terminated worker never answers, and a queued call must not wait forever.
+      fail(new Error('the attention worker pool was closed'));
       await Promise.all(workers.map((w) => w.terminate()));
       workers.length = 0;
     },

@@ -21,6 +21,8 @@ export interface TsBackendOptions {
   readonly threads?: number;
   /** Use the WebAssembly SIMD kernels where the runtime supports them (default true). */
   readonly simd?: boolean;
+  /** The most one call may allocate, in bytes (see `BackendSettings` in `@attnkit/core`). */
+  readonly maxBytes?: number;
 }
 
 /** Calls with fewer multiply-adds than this (about a millisecond of work) run on the calling thread. */
@@ -82,12 +84,14 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
         linear: wasm ? (x, R, I, w, b, O, y, acc) => linearWasm(wasm, x, R, I, w, b, O, y, acc) : linear,
       });
     },
+    // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
+    memory: { scratchBytes: (d) => 4 * (d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)) },
     async dispose() {
       const started = await pool;
       pool = undefined;
       await started?.close();
     },
-  });
+  }, { maxBytes: options.maxBytes });
 }
 
 /**

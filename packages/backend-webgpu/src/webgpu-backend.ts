@@ -29,6 +29,8 @@ export interface WebGpuBackendOptions {
   readonly checkErrors?: boolean;
   /** Bind at most this many bytes per storage buffer (default: the device's limit); larger work is split. */
   readonly maxBindingSize?: number;
+  /** The most one call may allocate, in bytes (see `BackendSettings` in `@attnkit/core`). */
+  readonly maxBytes?: number;
 }
 
 /** Every feature of the suite: the kernels implement all of them. */
@@ -92,6 +94,8 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     info,
     attention: (p) => runAttention(ctx, p, run),
     compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
+    // Device copies of q, k and v, read back through a staging buffer of the output's size.
+    memory: { scratchBytes: (d) => 4 * (d.batch * d.qHeads * d.qLength * (d.keyDim + d.valueDim) + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)) },
     dispose: () => ctx.destroy(),
-  });
+  }, { maxBytes: options.maxBytes });
 }

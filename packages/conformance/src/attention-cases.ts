@@ -9,6 +9,7 @@ import {
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
+import { guarded } from './ownership.js';
 import { referenceAttention } from './reference-attention.js';
 
 /** Shape of a generated case (legend in @attnkit/core). */
@@ -69,7 +70,7 @@ export function attentionCase(id: string, q: Tensor, k: Tensor, v: Tensor, optio
     group: 'attention',
     needs: requiredFeatures(problem),
     async run(backend) {
-      const r = await backend.attention(q, k, v, options);
+      const r = await guarded([q, k, v, options], () => backend.attention(q, k, v, options));
       const ref = referenceAttention(problem);
       const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = problem;
       const expected = problem.packed ? packF64(ref.output, B, Hq, Sq, Dv) : ref.output;

@@ -5,12 +5,14 @@
 import { AttnkitError, biasMask, boolMask, initWeights, type Backend, type ErrorCode, type Feature, type ModelSpec, type Tensor } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { makeInputs } from './attention-cases.js';
+import { callArrays, snapshot, weightArrays } from './ownership.js';
 
-async function expectError(what: () => Promise<unknown>, code: ErrorCode, mentions: string): Promise<void> {
+async function expectError(what: () => Promise<unknown>, code: ErrorCode, mentions: string, unchanged?: () => void): Promise<void> {
   let result: unknown;
   try {
     result = await what();
   } catch (e) {
+    unchanged?.();
     if (!(e instanceof AttnkitError)) {
       throw new Error(`expected AttnkitError ${code}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
     }
@@ -65,6 +67,24 @@ export function badInputCases(): ConformanceCase[] {
     ['weights-kind', 'ERR_OPTION', 'options.weights', (b) => b.attention(q, k, v, { weights: 'all' as never })],
     ['alibi-length', 'ERR_SHAPE', 'options.alibi', (b) => b.attention(q, k, v, { alibi: [1, 2] })],
     ['options-null', 'ERR_TYPE', 'options', (b) => b.attention(q, k, v, null as never)],
+    // Option values of the wrong type: typed errors, never a TypeError or a silent default.
+    ['heads-null', 'ERR_TYPE', 'options.heads', (b) => b.attention(q, k, v, { heads: null } as never)],
+    ['return-present-string', 'ERR_OPTION', 'options.returnPresent', (b) => b.attention(q, k, v, { returnPresent: 'no' } as never)],
+    ['weights-null', 'ERR_TYPE', 'options.weights', (b) => b.attention(q, k, v, { weights: null } as never)],
+    ['key-lengths-null', 'ERR_TYPE', 'options.keyLengths', (b) => b.attention(q, k, v, { keyLengths: null } as never)],
+    ['window-null', 'ERR_TYPE', 'options.window', (b) => b.attention(q, k, v, { window: null } as never)],
+    // Scale must be positive (0 ignores q, a negative scale inverts relevance).
+    ['scale-zero', 'ERR_OPTION', 'options.scale', (b) => b.attention(q, k, v, { scale: 0 })],
+    ['scale-negative', 'ERR_OPTION', 'options.scale', (b) => b.attention(q, k, v, { scale: -0.5 })],
+    // Finite values whose scores float32 cannot hold: a typed error, never NaN or a wrong finite answer.
+    ['q-k-1e20', 'ERR_RANGE', 'q', (b) => b.attention(t([2, 4, 3, 4], 1e20), t([2, 2, 5, 4], 1e20), v)],
+    ['v-1e30', 'ERR_RANGE', 'v', (b) => b.attention(q, k, t([2, 2, 5, 6], 1e30))],
+    ['alibi-huge', 'ERR_RANGE', 'options.alibi', (b) => b.attention(q, k, v, { alibi: [-1e38, 1, 1, 1] })],
+    // Sizes are checked before anything is allocated.
+    ['output-4-gib', 'ERR_TOO_LARGE', 'v', (b) => b.attention(t([1, 1, 1, 1]), t([1, 1, 0, 1]), { shape: [1, 1, 0, 2 ** 30], data: new Float32Array(0) })],
+    ['probs-40000', 'ERR_TOO_LARGE', 'weights "probs" [1,1,40000,40000]', (b) => b.attention(t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), { weights: 'probs' })],
+    ['max-bytes-per-call', 'ERR_TOO_LARGE', 'would allocate', (b) => b.attention(q, k, v, { maxBytes: 64 })],
+    ['max-bytes-invalid', 'ERR_OPTION', 'options.maxBytes', (b) => b.attention(q, k, v, { maxBytes: 0 })],
   ];
   // Non-finite inputs. A backend may find these only after running the call (`sumsInputs`), so the
   // calls use nothing beyond what the case needs; the last two hide the bad value from every query.
@@ -96,16 +116,22 @@ export function badInputCases(): ConformanceCase[] {
     ['run-features', 'ERR_SHAPE', 'input', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 5])); } finally { await m.dispose(); } }],
     ['run-lengths', 'ERR_RANGE', 'options.lengths', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([2, 4, 3]), { lengths: [4, 0] }); } finally { await m.dispose(); } }],
     ['run-attention-layer', 'ERR_RANGE', 'options.attentionOf', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 3]), { attentionOf: [1] }); } finally { await m.dispose(); } }],
+    ['run-options-null', 'ERR_TYPE', 'options', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 3]), null as never); } finally { await m.dispose(); } }],
+    ['run-options-string', 'ERR_TYPE', 'options', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 3]), 'x' as never); } finally { await m.dispose(); } }],
+    ['run-unknown-option', 'ERR_OPTION', 'options.mask', async (b) => { const m = await b.compile(spec, w); try { return await m.run(t([1, 4, 3]), { mask: 1 } as never); } finally { await m.dispose(); } }],
+    ['spec-ten-million-layers', 'ERR_TOO_LARGE', 'spec.layers', (b) => b.compile({ ...spec, layers: 1e7 }, w)],
   ];
+  // A refused call leaves the shared inputs untouched.
+  const shared = (): (() => void) => snapshot([...callArrays(q, k, v), ...callArrays(plain.q, plain.k, plain.v), ...weightArrays(w)]);
   return [
     ...list.map(([name, code, mentions, call]): ConformanceCase => ({
-      id: `bad-input/${name}`, group: 'bad-input', needs: [], run: (b) => expectError(() => call(b), code, mentions),
+      id: `bad-input/${name}`, group: 'bad-input', needs: [], run: (b) => expectError(() => call(b), code, mentions, shared()),
     })),
     ...nonFinite.map(([name, message, needs, call]): ConformanceCase => ({
-      id: `bad-input/${name}`, group: 'bad-input', needs, run: (b) => expectError(() => call(b), 'ERR_NON_FINITE', message),
+      id: `bad-input/${name}`, group: 'bad-input', needs, run: (b) => expectError(() => call(b), 'ERR_NON_FINITE', message, shared()),
     })),
     ...models.map(([name, code, mentions, call]): ConformanceCase => ({
-      id: `bad-input/model-${name}`, group: 'bad-input', needs: name.startsWith('run-') ? ['models'] : [], run: (b) => expectError(() => call(b), code, mentions),
+      id: `bad-input/model-${name}`, group: 'bad-input', needs: name.startsWith('run-') ? ['models'] : [], run: (b) => expectError(() => call(b), code, mentions, shared()),
     })),
   ];
 }

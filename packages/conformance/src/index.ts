@@ -22,4 +22,7 @@ export type { VectorCase, VectorFile, VectorValue } from './peer-vectors.js';
 export { vectorCases } from './vector-cases.js';
 export { loadVectorFiles, BUNDLED_VECTORS_DIR } from './node-vectors.js';
 export { conformanceCases } from './suite.js';
+export { lifecycleCases, lifecycleChecks, withinBound, HANG_BOUND_MS } from './lifecycle-cases.js';
+export type { LifecycleCheck } from './lifecycle-cases.js';
+export { guarded, snapshot, callArrays, weightArrays, expectOwnResult } from './ownership.js';
 export type { SuiteOptions } from './suite.js';

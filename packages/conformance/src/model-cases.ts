@@ -7,6 +7,7 @@
 import { initWeights, resolveSpec, seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, type Tolerance } from './compare.js';
+import { snapshot, weightArrays } from './ownership.js';
 import { referenceModel } from './reference-model.js';
 
 /** float32 tolerance for a model of `layers` layers: errors grow with depth. */
@@ -54,9 +55,13 @@ export function modelCases(): ConformanceCase[] {
       group: 'models',
       needs: ['models'],
       async run(backend) {
+        // The caller's weights and input must come back untouched, and the model must not alias them.
+        const unchanged = snapshot([...weightArrays(weights), ['input.data', input.data]]);
         const model = await backend.compile(def.spec, weights);
         try {
           const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [] });
+          unchanged();
+          if (out.logits.data.buffer === input.data.buffer) throw new Error('logits share memory with the input');
           const w = new Map([...weights].map(([k, v]) => [k, v.data]));
           const ref = referenceModel(spec, w, input.data, def.batch, def.length, lengths, def.attentionOf ?? []);
           const tol = modelTolerance(spec.layers);

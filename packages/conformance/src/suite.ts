@@ -4,6 +4,7 @@
 import { attentionCases } from './attention-cases.js';
 import { badInputCases } from './bad-input-cases.js';
 import type { ConformanceCase } from './case.js';
+import { lifecycleCases } from './lifecycle-cases.js';
 import { modelCases } from './model-cases.js';
 import { loadVectorFiles } from './node-vectors.js';
 import { vectorCases } from './vector-cases.js';
@@ -21,6 +22,6 @@ export interface SuiteOptions {
 /** Every case of the suite (Node: reads the vector files). */
 export function conformanceCases(options: SuiteOptions = {}): ConformanceCase[] {
   const vectors = vectorCases(loadVectorFiles(options.vectorsDir));
-  const all = options.vectorsOnly ? vectors : [...attentionCases(), ...vectors, ...badInputCases(), ...modelCases()];
+  const all = options.vectorsOnly ? vectors : [...attentionCases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
   return options.filter ? all.filter((c) => options.filter!.test(c.id)) : all;
 }

@@ -5,9 +5,10 @@
  * backend that cannot run on this machine is skipped with its reason printed, except under CI (`CI` set),
  * where that is a failure: CI must install what every backend needs.
  */
-import { AttnkitError, type BackendPlugin, type Backend } from '@attnkit/core';
+import type { BackendPlugin, Backend } from '@attnkit/core';
 import { afterAll, describe, it } from 'vitest';
 import { skipReason, type ConformanceCase } from './case.js';
+import { lifecycleChecks } from './lifecycle-cases.js';
 import { conformanceCases, type SuiteOptions } from './suite.js';
 
 /** Options of {@link runConformance}. */
@@ -18,6 +19,8 @@ export interface RunConformanceOptions extends SuiteOptions {
   readonly timeout?: number;
   /** Cases to use instead of the default suite. */
   readonly cases?: readonly ConformanceCase[];
+  /** Sizes for the lifecycle checks (a slow device takes a smaller call in flight, fewer create/dispose cycles). */
+  readonly lifecycle?: Parameters<typeof lifecycleChecks>[0];
 }
 
 /**
@@ -60,21 +63,10 @@ export function runConformance(plugin: BackendPlugin, options: RunConformanceOpt
         }
       });
     }
-    describe('lifecycle', () => {
-      it('a disposed backend refuses work with ERR_DISPOSED', async () => {
-        const b = await plugin.create(options.createOptions);
-        await b.dispose();
-        const one = { shape: [1, 1, 1, 1], data: new Float32Array(1) };
-        let caught: unknown;
-        try {
-          await b.attention(one, one, one);
-        } catch (e) {
-          caught = e;
-        }
-        if (!(caught instanceof AttnkitError) || caught.code !== 'ERR_DISPOSED') {
-          throw new Error(`expected ERR_DISPOSED, got ${String(caught)}`);
-        }
-      });
+    describe('lifecycle: own backends', () => {
+      for (const check of lifecycleChecks(options.lifecycle)) {
+        it(check.name, () => check.run(plugin, options.createOptions), options.timeout ?? 60_000);
+      }
     });
   });
 }

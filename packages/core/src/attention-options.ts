@@ -96,6 +96,11 @@ export interface AttentionOptions {
   readonly returnPresent?: boolean;
   /** Which attention weights to return; default `none`. */
   readonly weights?: WeightsKind;
+  /**
+   * The most this call may allocate, in bytes (output, weights, present and the backend's working memory),
+   * overriding the backend's `maxBytes`. Beyond it the call throws `ERR_TOO_LARGE` before allocating.
+   */
+  readonly maxBytes?: number;
 }
 
 /** Result of one attention call. */

@@ -7,8 +7,10 @@
  * P past length, T = P + Sk total key length, Dk query/key head size, Dv value head size.
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
-import { expectFinite, expectTensor, sizeOf, type Tensor } from './tensor.js';
+import { expectTensor, sizeOf, type Tensor } from './tensor.js';
 import type { AttentionOptions, Mask, WeightsKind } from './attention-options.js';
+import { SCORE_LIMIT, expectRepresentable, sumOfSquares, type InputSquares } from './input-scan.js';
+import { attentionAllocations, effectiveLimit, expectMaxBytes, expectWithinLimit, type MemoryModel } from './limits.js';
 
 /** A mask resolved against the problem's shape: element strides over `[B, Hq, Sq, T]` (0 = broadcast). */
 export interface ResolvedMask {
@@ -73,7 +75,7 @@ export interface AttentionProblem {
 
 const KNOWN_OPTIONS = new Set([
   'heads', 'scale', 'softcap', 'causal', 'window', 'mask', 'keyLengths', 'keyPadding', 'graph', 'alibi', 'past',
-  'returnPresent', 'weights',
+  'returnPresent', 'weights', 'maxBytes',
 ]);
 const WEIGHT_KINDS: readonly WeightsKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
 
@@ -85,6 +87,10 @@ export interface PrepareChecks {
    * that report the sum of their inputs (see `BackendKernels.sumsInputs`).
    */
   readonly finiteInputs?: boolean;
+  /** The backend's memory limit in bytes (`options.maxBytes` overrides it); default {@link defaultMaxBytes}. */
+  readonly maxBytes?: number;
+  /** The backend's working memory and hard cap, counted against the limit. */
+  readonly memory?: MemoryModel;
 }
 
 /**
@@ -99,6 +105,9 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
     if (!KNOWN_OPTIONS.has(key)) {
       throw new OptionError('ERR_OPTION', `options.${key}: unknown option; expected one of ${[...KNOWN_OPTIONS].join(', ')}`, `options.${key}`);
     }
+    if ((options as Record<string, unknown>)[key] === null) {
+      throw new AttnkitError('ERR_TYPE', `options.${key}: got null; omit the option (or give undefined) to use its default`, `options.${key}`);
+    }
   }
   const qs = expectTensor(q, 'q', [3, 4]);
   const ks = expectTensor(k, 'k', [3, 4]);
@@ -110,7 +119,7 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   let B: number, Hq: number, Hkv: number, Sq: number, Sk: number, Dk: number, Dv: number;
   if (packed) {
     const heads = options.heads;
-    if (!heads || !isPosInt(heads.q) || (heads.kv !== undefined && !isPosInt(heads.kv))) {
+    if (!heads || typeof heads !== 'object' || !isPosInt(heads.q) || (heads.kv !== undefined && !isPosInt(heads.kv))) {
       throw new OptionError('ERR_OPTION', `options.heads: packed rank-3 inputs [B, S, H·D] need heads { q, kv? } as positive integers, got ${JSON.stringify(heads)}`, 'options.heads');
     }
     Hq = heads.q;
@@ -128,6 +137,9 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   } else {
     if (options.heads !== undefined) {
       const h = options.heads;
+      if (typeof h !== 'object') {
+        throw new AttnkitError('ERR_TYPE', `options.heads: expected { q, kv? }, got ${typeof h}`, 'options.heads');
+      }
       if (h.q !== qs[1] || (h.kv !== undefined && h.kv !== ks[1])) {
         throw new OptionError('ERR_OPTION', `options.heads ${JSON.stringify(h)} disagrees with the rank-4 shapes q ${fmtShape(qs)}, k ${fmtShape(ks)}`, 'options.heads');
       }
@@ -143,6 +155,7 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
     }
   }
   if (B < 1 || Hq < 1 || Hkv < 1 || Sq < 1 || Dk < 1 || Dv < 1) {
+    // A shape with a zero dimension (other than the key length, which may be 0).
     throw new ShapeError('ERR_SHAPE', `q, k, v: batch, heads, query length and head sizes must be at least 1; got B=${B} Hq=${Hq} Hkv=${Hkv} Sq=${Sq} Dk=${Dk} Dv=${Dv}`, 'q');
   }
   if (Hq % Hkv !== 0) {
@@ -166,8 +179,22 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
     }
     past = { key: p.key.data, value: p.value.data };
   }
-  if (checks.finiteInputs !== false) expectFiniteInputs(q, k, v, options);
   const T = P + Sk;
+
+  // What the call would allocate, checked before anything is allocated.
+  const weights = options.weights ?? 'none';
+  if (!WEIGHT_KINDS.includes(weights)) {
+    throw new OptionError('ERR_OPTION', `options.weights: got ${JSON.stringify(weights)}, expected one of ${WEIGHT_KINDS.join(', ')}`, 'options.weights');
+  }
+  if (options.returnPresent !== undefined && typeof options.returnPresent !== 'boolean') {
+    throw new OptionError('ERR_OPTION', `options.returnPresent: expected a boolean, got ${JSON.stringify(options.returnPresent)}`, 'options.returnPresent');
+  }
+  const returnPresent = options.returnPresent ?? past !== undefined;
+  const limit = effectiveLimit(expectMaxBytes(options.maxBytes, 'options.maxBytes'), checks.maxBytes, checks.memory?.maxBytes);
+  const dims = { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyLength: T, keyDim: Dk, valueDim: Dv, weights };
+  expectWithinLimit('attention', attentionAllocations(dims, { packed, hasPast: past !== undefined, returnPresent }, checks.memory), limit);
+
+  const squares = checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, options) : undefined;
 
   const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
   const k4 = packed ? unpack(k.data, B, Sk, Hkv, Dk) : k.data;
@@ -178,8 +205,8 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   // Scalars.
   let scale = 1 / Math.sqrt(Dk);
   if (options.scale !== undefined) {
-    if (typeof options.scale !== 'number' || !Number.isFinite(options.scale)) {
-      throw new OptionError('ERR_OPTION', `options.scale: expected a finite number, got ${String(options.scale)}`, 'options.scale');
+    if (typeof options.scale !== 'number' || !Number.isFinite(options.scale) || options.scale <= 0) {
+      throw new OptionError('ERR_OPTION', `options.scale: expected a finite number > 0, got ${String(options.scale)} (0 would ignore q, a negative scale inverts relevance; omit it for 1/sqrt(Dk))`, 'options.scale');
     }
     scale = options.scale;
   }
@@ -240,14 +267,16 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
     }
     if (a.length !== Hq) throw new ShapeError('ERR_SHAPE', `options.alibi: has ${a.length} slopes, expected one per query head (${Hq})`, 'options.alibi');
     alibi = Float32Array.from(a as ArrayLike<number>);
-    expectFinite(alibi, 'options.alibi');
+    for (let h = 0; h < Hq; h++) {
+      const slope = alibi[h]!;
+      if (slope - slope !== 0) throw new AttnkitError('ERR_NON_FINITE', `options.alibi: element ${h} is ${slope}; expected finite numbers`, 'options.alibi');
+      if (Math.abs(slope) * T > SCORE_LIMIT) {
+        throw new AttnkitError('ERR_RANGE', `options.alibi: slope ${h} is ${slope}; over ${T} keys its bias reaches ${(Math.abs(slope) * T).toExponential(3)}, beyond float32's safe range (2^100)`, 'options.alibi');
+      }
+    }
   }
   const mask = options.mask === undefined ? undefined : resolveMask(options.mask, B, Hq, Sq, T);
-  const weights = options.weights ?? 'none';
-  if (!WEIGHT_KINDS.includes(weights)) {
-    throw new OptionError('ERR_OPTION', `options.weights: got ${JSON.stringify(weights)}, expected one of ${WEIGHT_KINDS.join(', ')}`, 'options.weights');
-  }
-  const returnPresent = options.returnPresent ?? past !== undefined;
+  if (squares) expectRepresentable({ keyDim: Dk, keyLength: T, scale, q: q4, k: kAll, v: vAll }, squares);
 
   return {
     batch: B, qHeads: Hq, kvHeads: Hkv, group: Hq / Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyLength: T,
@@ -381,14 +410,16 @@ function prepareGraph(g: { readonly edges: Int32Array | readonly number[] }, Sq:
 /**
  * Throws `ERR_NON_FINITE`, naming the tensor and the element, for the first NaN or ±Infinity in `q`, `k`,
  * `v` or `options.past`, in that order: the check {@link prepareAttention} makes unless told not to.
+ * Returns the sums of squares (k and v with the past), which bound the magnitudes for the range rule.
  * Call it only on arguments `prepareAttention` has accepted.
  */
-export function expectFiniteInputs(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): void {
-  expectFinite(q.data, 'q');
-  expectFinite(k.data, 'k');
-  expectFinite(v.data, 'v');
+export function expectFiniteInputs(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): InputSquares {
+  const sq = sumOfSquares(q.data, 'q');
+  let sk = sumOfSquares(k.data, 'k');
+  let sv = sumOfSquares(v.data, 'v');
   if (options.past) {
-    expectFinite(options.past.key.data, 'options.past.key');
-    expectFinite(options.past.value.data, 'options.past.value');
+    sk += sumOfSquares(options.past.key.data, 'options.past.key');
+    sv += sumOfSquares(options.past.value.data, 'options.past.value');
   }
+  return { q: sq, k: sk, v: sv };
 }

@@ -36,19 +36,19 @@ describe('defineBackend', () => {
     expect(r.present!.key.shape).toEqual([1, 1, 2, 4]);
   });
 
-  describe('kernels that sum their inputs (sumsInputs)', () => {
+  describe('kernels that sum the squares of their inputs (sumsInputSquares)', () => {
     const withNaN = (at: number): Float32Array => Float32Array.from({ length: 8 }, (_, i) => (i === at ? Number.NaN : i / 8));
     const finite = tensor(Float32Array.from({ length: 8 }, (_, i) => i / 8), [1, 1, 2, 4]);
-    /** A kernel that reports the float64 sum of what it was given, as ONNX Runtime's graph does in float32. */
+    const squares = (a: Float32Array): number => a.reduce((s, x) => s + x * x, 0);
+    /** A kernel that reports the sums of squares of what it was given, as ONNX Runtime's graph does in float32. */
     const summing = (extra: Partial<Parameters<typeof defineBackend>[0]> = {}) => {
       const seen: number[] = [];
       const b = defineBackend({
-        name: 's', capabilities: capabilities(['past']), sumsInputs: true,
+        name: 's', capabilities: capabilities(['past']), sumsInputSquares: true,
         attention: async (p) => {
-          let sum = 0;
-          for (const a of [p.q, p.k, p.v]) for (const x of a) sum += x;
-          seen.push(sum);
-          return { output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim), inputSum: sum };
+          const sq = { q: Math.fround(squares(p.q)), k: Math.fround(squares(p.k)), v: Math.fround(squares(p.v)) };
+          seen.push(sq.q + sq.k + sq.v);
+          return { output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim), inputSquares: sq };
         },
         ...extra,
       });
@@ -71,27 +71,92 @@ describe('defineBackend', () => {
         .rejects.toThrow('options.past.value: element 2 is -Infinity');
     });
 
-    it('returns the result when a non-finite sum came from finite inputs (float32 overflow)', async () => {
-      const big = tensor(new Float32Array(8).fill(3e38), [1, 1, 2, 4]);
-      const b = defineBackend({
-        name: 'o', capabilities: capabilities([]), sumsInputs: true,
-        attention: async () => ({ output: new Float32Array(8), inputSum: Number.POSITIVE_INFINITY }),
-      });
-      await expect(b.attention(big, big, big)).resolves.toMatchObject({ output: { shape: [1, 1, 2, 4] } });
+    it('returns the result when a sum overflowed float32 on finite inputs within the range rule', async () => {
+      // Values of 2e19: their float32 sum of squares is Infinity, but T·max|v| = 4e19 is far below 2^100.
+      const big = tensor(new Float32Array(8).fill(2e19), [1, 1, 2, 4]);
+      const { b, seen } = summing();
+      await expect(b.attention(finite, finite, big)).resolves.toMatchObject({ output: { shape: [1, 1, 2, 4] } });
+      expect(seen[0]).toBe(Number.POSITIVE_INFINITY);
     });
 
-    it('scans when the kernel reports no sum', async () => {
-      const b = defineBackend({ name: 'm', capabilities: capabilities([]), sumsInputs: true, attention: async () => ({ output: new Float32Array(8) }) });
+    it('applies the range rule after the kernel ran, with the same ERR_RANGE as the scan', async () => {
+      const huge = tensor(new Float32Array(8).fill(1e20), [1, 1, 2, 4]);
+      const { b } = summing();
+      await expect(b.attention(huge, huge, finite)).rejects.toMatchObject({ code: 'ERR_RANGE', argument: 'q' });
+    });
+
+    it('scans when the kernel reports no sums', async () => {
+      const b = defineBackend({ name: 'm', capabilities: capabilities([]), sumsInputSquares: true, attention: async () => ({ output: new Float32Array(8) }) });
       await expect(b.attention(tensor(withNaN(3), [1, 1, 2, 4]), finite, finite)).rejects.toThrow('q: element 3 is NaN');
       await expect(b.attention(finite, finite, finite)).resolves.toBeDefined();
     });
 
     it('reports the non-finite input, not the kernel failure or a refusal it caused', async () => {
-      const failing = defineBackend({ name: 'f', capabilities: capabilities([]), sumsInputs: true, attention: async () => { throw new Error('bad value'); } });
+      const failing = defineBackend({ name: 'f', capabilities: capabilities([]), sumsInputSquares: true, attention: async () => { throw new Error('bad value'); } });
       await expect(failing.attention(finite, finite, tensor(withNaN(0), [1, 1, 2, 4]))).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
       await expect(failing.attention(finite, finite, finite)).rejects.toMatchObject({ code: 'ERR_BACKEND' });
       const { b } = summing({ capabilities: capabilities([]) });
       await expect(b.attention(tensor(withNaN(1), [1, 1, 2, 4]), finite, finite, { causal: true })).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
+    });
+  });
+
+  describe('ownership', () => {
+    it('never hands back a caller array: an output that shares the caller\'s memory is copied', async () => {
+      // A kernel that (wrongly) returns its input: core must not pass the caller's own array back.
+      const b = defineBackend({ name: 'echo', capabilities: capabilities([]), attention: async (p) => ({ output: p.v }) });
+      const v = tensor(Float32Array.from({ length: 8 }, (_, i) => i), [1, 1, 2, 4]);
+      const r = await b.attention(q, q, v);
+      expect(r.output.data).not.toBe(v.data);
+      expect(r.output.data.buffer).not.toBe(v.data.buffer);
+      expect(Array.from(r.output.data)).toEqual(Array.from(v.data));
+    });
+
+    it('present is a copy of k and v when there is no past', async () => {
+      const b = make();
+      const r = await b.attention(q, q, q, { returnPresent: true });
+      expect(r.present!.key.data.buffer).not.toBe(q.data.buffer);
+      expect(r.present!.value.data.buffer).not.toBe(q.data.buffer);
+    });
+  });
+
+  describe('dispose during a call', () => {
+    it('rejects the call in flight with ERR_DISPOSED at once, even if the kernel never settles', async () => {
+      let started!: () => void;
+      const running = new Promise<void>((r) => { started = r; });
+      const b = defineBackend({
+        name: 'stuck', capabilities: capabilities([]),
+        attention: () => { started(); return new Promise(() => undefined); },
+      });
+      const call = b.attention(q, q, q);
+      await running;
+      await b.dispose();
+      await expect(call).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    });
+
+    it('ignores the abandoned kernel\'s later failure (no unhandled rejection)', async () => {
+      let fail!: (e: Error) => void;
+      const b = defineBackend({
+        name: 'late', capabilities: capabilities([]),
+        attention: () => new Promise((_, reject) => { fail = reject; }),
+      });
+      const call = b.attention(q, q, q);
+      await Promise.resolve();
+      await b.dispose();
+      fail(new Error('worker terminated'));
+      await expect(call).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    });
+  });
+
+  describe('zero keys', () => {
+    it('gives zeros without running the kernel (every query row has nothing to attend to)', async () => {
+      let ran = false;
+      const b = defineBackend({ name: 'k', capabilities: capabilities(['weights:probs']), attention: async () => { ran = true; return { output: new Float32Array(8) }; } });
+      const none = tensor(new Float32Array(0), [1, 1, 0, 4]);
+      const r = await b.attention(tensor(Float32Array.from({ length: 8 }, () => 1), [1, 1, 2, 4]), none, none, { weights: 'probs' });
+      expect(ran).toBe(false);
+      expect(r.output.shape).toEqual([1, 1, 2, 4]);
+      expect(Array.from(r.output.data)).toEqual(new Array(8).fill(0));
+      expect(r.weights!.shape).toEqual([1, 1, 2, 0]);
     });
   });
 

@@ -10,11 +10,14 @@ import type { AttentionOptions, AttentionResult } from './attention-options.js';
 import { expectFiniteInputs, pack, prepareAttention, type AttentionProblem } from './attention-problem.js';
 import { missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
 import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
+import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
+import { expectMaxBytes, type MemoryModel } from './limits.js';
+import { InFlight } from './in-flight.js';
 import type { ModelSpec, ResolvedSpec } from './model-spec.js';
-import { resolveSpec } from './model-spec.js';
-import { prepareModelRun, type ModelRunOptions, type ModelRunRequest } from './model-run.js';
+import { wrapModel } from './model-wrap.js';
+import type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 import type { Tensor } from './tensor.js';
-import { validateWeights, type Weights } from './weights.js';
+import type { Weights } from './weights.js';
 
 /** What a backend kernel returns for one attention call, rank 4. */
 export interface AttentionOutput {
@@ -22,8 +25,11 @@ export interface AttentionOutput {
   readonly output: Float32Array;
   /** `[B, Hq, Sq, T]`, when `problem.weights !== 'none'`. */
   readonly weights?: Float32Array;
-  /** The sum of every element of `q`, `k` and `v`, from kernels that declare `sumsInputs`. */
-  readonly inputSum?: number;
+  /**
+   * Sums of the squares of every element of `q`, `k` and `v` (k and v with the past), from kernels that
+   * declare `sumsInputSquares`.
+   */
+  readonly inputSquares?: InputSquares;
 }
 
 /** Output of a compiled model. */
@@ -68,17 +74,33 @@ export interface BackendKernels {
   readonly info?: Readonly<Record<string, string | number | boolean>>;
   attention(problem: AttentionProblem): Promise<AttentionOutput>;
   /**
-   * The kernel sums its inputs as part of its own run and returns the sum as `inputSum` (in any precision
-   * and order, over every element of `problem.q`, `problem.k` and `problem.v`, so the past is included).
-   * Core then skips its scan of the inputs for NaN and ±Infinity before the call: a non-finite element
-   * makes the sum non-finite, so core scans only when the sum is not finite (or missing) and, if the scan
-   * finds one, throws the same `ERR_NON_FINITE` and discards the kernel's result. Callers see no
-   * difference; the scan moves off the JavaScript thread onto a device that sums faster. When a call has
-   * both a non-finite input and another fault, the other fault's error may be reported instead.
+   * The kernel sums the squares of its inputs as part of its own run and returns them as `inputSquares`
+   * (in any precision and order, over every element of `problem.q`, `problem.k` and `problem.v`, so the
+   * past is included). Core then skips its scan of the inputs before the call: a non-finite element makes
+   * a sum non-finite, and the sums bound the magnitudes the range rule limits, so core scans only when a
+   * sum is not finite (or missing) or near the limit and, if the scan finds a fault, throws the same
+   * `ERR_NON_FINITE` or `ERR_RANGE` and discards the kernel's result. Callers see no difference; the scan
+   * moves off the JavaScript thread onto a device that sums faster. When a call has both a non-finite
+   * input and another fault, the other fault's error may be reported instead.
    */
-  readonly sumsInputs?: boolean;
+  readonly sumsInputSquares?: boolean;
+  /** What the engine allocates beyond core's arrays, and the most it can address; counted against the memory limit. */
+  readonly memory?: MemoryModel;
+  /**
+   * Compiles a validated spec. `weights` are core's own copies: the kernel may keep them without copying,
+   * and the caller's arrays are never reached.
+   */
   compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
   dispose?(): void | Promise<void>;
+}
+
+/** Settings every backend takes at `create` (in its own options object). */
+export interface BackendSettings {
+  /**
+   * The most one call, compile or model run may allocate, in bytes (default {@link defaultMaxBytes});
+   * a request's own `maxBytes` overrides it. Refused requests throw `ERR_TOO_LARGE` before allocating.
+   */
+  readonly maxBytes?: number;
 }
 
 /** An attention backend, as users see it. */
@@ -97,7 +119,10 @@ export interface Backend {
   attention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions): Promise<AttentionResult>;
   /** Compiles a transformer encoder with its weights. */
   compile(spec: ModelSpec, weights: Weights): Promise<Model>;
-  /** Frees the backend's resources; later calls throw `ERR_DISPOSED`. */
+  /**
+   * Frees the backend's resources. Calls still in flight reject with `ERR_DISPOSED` at once (their work is
+   * abandoned); later calls throw `ERR_DISPOSED`.
+   */
   dispose(): Promise<void>;
 }
 
@@ -117,31 +142,38 @@ export interface BackendPlugin<O = unknown> {
 }
 
 /**
- * Wraps backend kernels into a {@link Backend}: validation, capability checks, layout conversion,
- * `present`, dispose guards. Every backend package builds its backend with this.
+ * Wraps backend kernels into a {@link Backend}: validation, memory limits, capability checks, layout
+ * conversion, `present`, the ownership rule (results never share memory with the caller's arrays) and
+ * dispose guards. Every backend package builds its backend with this.
+ *
+ * @param settings the backend's share of its `create` options (see {@link BackendSettings})
  */
-export function defineBackend(kernels: BackendKernels): Backend {
+export function defineBackend(kernels: BackendKernels, settings: BackendSettings = {}): Backend {
   let disposed = false;
-  const models = new Set<CompiledModel>();
+  const backendMax = expectMaxBytes(settings.maxBytes, 'options.maxBytes');
+  const inFlight = new InFlight();
+  const models = new Set<{ dispose(): Promise<void> }>();
   const name = kernels.name;
   const guard = (): void => {
     if (disposed) throw new DisposedError(`backend "${name}"`);
   };
   const wrapFailure = (e: unknown): never => {
     if (e instanceof AttnkitError) throw e;
-    throw new BackendError(name, e instanceof Error ? e.message : String(e), e);
+    throw new BackendError(name, nativeSummary(e), e);
   };
+  /** Runs kernel work; rejects with ERR_DISPOSED at once if the backend is disposed meanwhile. */
+  const track = <T>(work: () => Promise<T>): Promise<T> => inFlight.run(work, () => new DisposedError(`backend "${name}"`));
   return {
     name,
     capabilities: kernels.capabilities,
     info: kernels.info ?? {},
     async attention(q, k, v, options) {
       guard();
-      const deferred = kernels.sumsInputs === true;
-      const p = prepareAttention(q, k, v, options, { finiteInputs: !deferred });
+      const deferred = kernels.sumsInputSquares === true;
+      const p = prepareAttention(q, k, v, options, { finiteInputs: !deferred, maxBytes: backendMax, memory: kernels.memory });
       // With the scan deferred, the refusals below still report a non-finite input first, as without it.
       const checkInputs = (): void => {
-        if (deferred) expectFiniteInputs(q, k, v, options);
+        if (deferred) expectRepresentable(p, expectFiniteInputs(q, k, v, options));
       };
       const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
       if (missing.length > 0) {
@@ -153,84 +185,86 @@ export function defineBackend(kernels: BackendKernels): Backend {
         checkInputs();
         throw new UnsupportedError(`backend "${name}" accepts at most ${max} keys per call, got ${p.keyLength}`, 'k');
       }
+      if (p.keyLength === 0) {
+        // No keys at all: every query row has nothing to attend to, so it outputs zeros (as a fully masked row).
+        checkInputs();
+        return assembleResult(p, zeroOutput(p), [q.data, k.data, v.data]);
+      }
       let out: AttentionOutput;
       try {
-        out = await kernels.attention(p);
+        out = await track(() => kernels.attention(p));
       } catch (e) {
-        checkInputs();
+        if (!(e instanceof DisposedError)) checkInputs();
         return wrapFailure(e);
       }
-      if (deferred && !Number.isFinite(out.inputSum ?? Number.NaN)) checkInputs();
-      return assembleResult(p, out);
+      // The kernel's sums settle the scan unless one is missing, not finite, or near the range limit.
+      if (deferred && !(out.inputSquares && settledBySquares(p, out.inputSquares))) checkInputs();
+      return assembleResult(p, out, callerArrays(q, k, v, options));
     },
     async compile(spec, weights) {
       guard();
-      const resolved = resolveSpec(spec);
-      const w = validateWeights(resolved, weights);
-      if (!kernels.compile || !kernels.capabilities.features.has('models')) {
-        throw new UnsupportedError(`backend "${name}" does not compile models (${kernels.capabilities.reasons?.models ?? 'not implemented'})`);
-      }
-      let compiled: CompiledModel;
-      try {
-        compiled = await kernels.compile(resolved, w);
-      } catch (e) {
-        return wrapFailure(e);
-      }
-      models.add(compiled);
-      let modelDisposed = false;
-      return {
-        spec: resolved,
-        async run(input, runOptions) {
-          guard();
-          if (modelDisposed) throw new DisposedError('model');
-          const req = prepareModelRun(resolved, input, runOptions);
-          let r: ModelRunOutput;
-          try {
-            r = await compiled.run(req);
-          } catch (e) {
-            return wrapFailure(e);
-          }
-          const C = resolved.output.classes;
-          const logitsShape = resolved.output.kind === 'pooled' ? [req.batch, C] : [req.batch, req.length, C];
-          const attention = req.attentionOf.length > 0
-            ? (r.attention ?? []).map((a) => ({ shape: [req.batch, resolved.heads, req.length, req.length], data: a }))
-            : undefined;
-          return attention ? { logits: { shape: logitsShape, data: r.logits }, attention } : { logits: { shape: logitsShape, data: r.logits } };
-        },
-        async dispose() {
-          if (modelDisposed) return;
-          modelDisposed = true;
-          models.delete(compiled);
-          await compiled.dispose?.();
-        },
-      };
+      const model = await wrapModel({
+        kernels, spec, weights, backendMax, track, guard, wrapFailure,
+        onDispose: (m) => models.delete(m),
+      });
+      models.add(model);
+      return model;
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
-      for (const m of models) await m.dispose?.();
+      inFlight.abandonAll();
+      for (const m of [...models]) await m.dispose();
       models.clear();
       await kernels.dispose?.();
     },
   };
 }
 
-function assembleResult(p: AttentionProblem, out: AttentionOutput): AttentionResult {
+/** Every array the caller passed with a call: results must never share memory with them. */
+function callerArrays(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions | undefined): ArrayBufferView[] {
+  const list: ArrayBufferView[] = [q.data, k.data, v.data];
+  if (options?.past) list.push(options.past.key.data, options.past.value.data);
+  if (options?.mask) list.push(options.mask.data);
+  return list;
+}
+
+/** An owned copy of `a` when it shares memory with one of `caller`, else `a`. */
+export function ownedArray(a: Float32Array, caller: readonly ArrayBufferView[]): Float32Array {
+  for (const c of caller) if (c.buffer === a.buffer) return a.slice();
+  return a;
+}
+
+function zeroOutput(p: AttentionProblem): AttentionOutput {
+  const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
+  return p.weights === 'none' ? { output: out } : { output: out, weights: new Float32Array(0) };
+}
+
+function assembleResult(p: AttentionProblem, out: AttentionOutput, caller: readonly ArrayBufferView[]): AttentionResult {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, valueDim: Dv, keyDim: Dk } = p;
   const output: Tensor = p.packed
     ? { shape: [B, Sq, Hq * Dv], data: pack(out.output, B, Hq, Sq, Dv) }
-    : { shape: [B, Hq, Sq, Dv], data: out.output };
+    : { shape: [B, Hq, Sq, Dv], data: ownedArray(out.output, caller) };
   const result: { output: Tensor; present?: { key: Tensor; value: Tensor }; weights?: Tensor } = { output };
   if (p.returnPresent) {
-    const copyIfShared = (a: Float32Array, b: Float32Array): Float32Array => (a === b ? a.slice() : a);
     result.present = {
-      key: { shape: [B, Hkv, T, Dk], data: copyIfShared(p.k, p.kvNew.key) },
-      value: { shape: [B, Hkv, T, Dv], data: copyIfShared(p.v, p.kvNew.value) },
+      key: { shape: [B, Hkv, T, Dk], data: ownedArray(p.k, caller) },
+      value: { shape: [B, Hkv, T, Dv], data: ownedArray(p.v, caller) },
     };
   }
   if (p.weights !== 'none') {
     if (!out.weights) throw new BackendError('unknown', `weights "${p.weights}" were requested but not returned`);
-    result.weights = { shape: [B, Hq, Sq, T], data: out.weights };
+    result.weights = { shape: [B, Hq, Sq, T], data: ownedArray(out.weights, caller) };
   }
   return result;
+}
+
+/**
+ * The first line of a native error's message, at most 300 characters: engines attach pages of log text to
+ * their errors. The whole error stays reachable as the `cause`.
+ */
+export function nativeSummary(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'failed without a message';
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }

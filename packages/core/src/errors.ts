@@ -34,7 +34,9 @@ export type ErrorCode =
   /** A backend or model was used after `dispose()`. */
   | 'ERR_DISPOSED'
   /** A backend failed while running (device lost, native error, ...). */
-  | 'ERR_BACKEND';
+  | 'ERR_BACKEND'
+  /** A call, spec or set of weights would allocate more memory than the limit allows (nothing was allocated). */
+  | 'ERR_TOO_LARGE';
 
 /**
  * Base class of every error attnkit throws on purpose.
@@ -79,6 +81,18 @@ export class NoBackendError extends AttnkitError {
     this.report = report;
   }
 }
+/** A call, spec or set of weights would allocate more than the memory limit; refused before allocating. */
+export class SizeError extends AttnkitError {
+  /** Bytes the request would allocate. */
+  readonly bytes: number;
+  /** The limit it exceeds, in bytes. */
+  readonly limit: number;
+  constructor(message: string, argument: string, bytes: number, limit: number) {
+    super('ERR_TOO_LARGE', message, argument);
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
 /** A backend or model was used after it was disposed. */
 export class DisposedError extends AttnkitError {
   constructor(what: string) {
@@ -90,6 +104,15 @@ export class BackendError extends AttnkitError {
   constructor(backend: string, message: string, cause?: unknown) {
     super('ERR_BACKEND', `backend "${backend}": ${message}`, undefined, { cause });
   }
+}
+
+/** Formats a byte count for messages: `4.00 GiB`, `512 KiB`. */
+export function fmtBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let x = bytes, u = 0;
+  while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+  if (!Number.isFinite(bytes)) return `${bytes} bytes`;
+  return u === 0 ? `${bytes} bytes` : `${x.toFixed(2)} ${units[u]}`;
 }
 
 /** Formats a shape for messages: `[2,3,4,8]`. */

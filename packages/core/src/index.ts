@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { AttnkitError, ShapeError, OptionError, UnsupportedError, ModelError, NoBackendError, DisposedError, BackendError, fmtShape } from './errors.js';
+export { AttnkitError, ShapeError, OptionError, UnsupportedError, ModelError, NoBackendError, DisposedError, BackendError, SizeError, fmtShape, fmtBytes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
@@ -16,7 +16,11 @@ export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms 
 export { capabilities, requiredFeatures, missingFeatures, ALL_FEATURES } from './capabilities.js';
 export type { Capabilities, Feature } from './capabilities.js';
 export { defineBackend } from './backend.js';
-export type { Backend, BackendKernels, BackendPlugin, ProbeResult, AttentionOutput, Model, ModelOutput, CompiledModel, ModelRunOutput } from './backend.js';
+export type { Backend, BackendSettings, BackendKernels, BackendPlugin, ProbeResult, AttentionOutput, Model, ModelOutput, CompiledModel, ModelRunOutput } from './backend.js';
+export { defaultMaxBytes, platformMemory, expectMaxBytes } from './limits.js';
+export type { MemoryModel, AttentionDims } from './limits.js';
+export { SCORE_LIMIT } from './input-scan.js';
+export type { InputSquares } from './input-scan.js';
 export { createRegistry, formatReport } from './registry.js';
 export type { Registry, Selection, SelectionEntry, SelectionStatus, SelectOptions } from './registry.js';
 export { resolveSpec, weightShapes, alibiSlopes } from './model-spec.js';

@@ -21,6 +21,7 @@
  * `(x[i], x[i+Dh/2]) → (x[i]cosθ - x[i+Dh/2]sinθ, x[i]sinθ + x[i+Dh/2]cosθ)`.
  */
 import { ModelError } from './errors.js';
+import { defaultMaxBytes, expectWithinLimit } from './limits.js';
 
 /** Positional encoding of the encoder. */
 export type PositionalEncoding =
@@ -108,8 +109,12 @@ function posInt(spec: Record<string, unknown>, key: string): number {
   return x;
 }
 
-/** Validates a spec and fills in its defaults. Throws a {@link ModelError} (`ERR_SPEC`) naming the field. */
-export function resolveSpec(spec: ModelSpec): ResolvedSpec {
+/**
+ * Validates a spec and fills in its defaults. Throws a {@link ModelError} (`ERR_SPEC`) naming the field, or
+ * a `SizeError` (`ERR_TOO_LARGE`) when its weights would exceed `limits.maxBytes` (default
+ * {@link defaultMaxBytes}), before anything the size of the spec is allocated.
+ */
+export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: number } = {}): ResolvedSpec {
   if (spec === null || typeof spec !== 'object') throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
   const s = spec as unknown as Record<string, unknown>;
   if (s.type !== 'transformer-encoder') fail('type', `expected "transformer-encoder", got ${JSON.stringify(s.type)}`);
@@ -129,6 +134,10 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   if (typeof normEpsilon !== 'number' || !(normEpsilon > 0) || !Number.isFinite(normEpsilon)) fail('normEpsilon', `expected a positive number, got ${JSON.stringify(normEpsilon)}`);
   const positional = (s.positional ?? { kind: 'sinusoidal' }) as PositionalEncoding;
   const headDim = dModel / heads;
+  const output0 = s.output as OutputSpec | null | undefined;
+  const classes = typeof output0?.classes === 'number' && output0.classes > 0 ? output0.classes : 1;
+  const tableRows = positional?.kind === 'learned' && typeof positional.maxLength === 'number' && positional.maxLength > 0 ? positional.maxLength : 0;
+  expectSpecSize({ inputSize, dModel, heads, kvHeads, headDim, layers, ffnSize, classes, tableRows, pre: (s.norm ?? 'pre') === 'pre' }, limits.maxBytes ?? defaultMaxBytes());
   switch (positional?.kind) {
     case 'none':
     case 'sinusoidal':
@@ -216,4 +225,20 @@ export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readon
   m.set('head.weight', [r.output.classes, d]);
   m.set('head.bias', [r.output.classes]);
   return m;
+}
+
+/** Float32 weights of a spec, by part, checked against the limit from the sizes alone. */
+function expectSpecSize(
+  d: { inputSize: number; dModel: number; heads: number; kvHeads: number; headDim: number; layers: number; ffnSize: number; classes: number; tableRows: number; pre: boolean },
+  limit: number,
+): void {
+  const m = d.dModel, qd = d.heads * d.headDim, kvd = d.kvHeads * d.headDim;
+  const perLayer = (qd * m + qd) + 2 * (kvd * m + kvd) + (m * qd + m) + 4 * m + (d.ffnSize * m + d.ffnSize) + (m * d.ffnSize + m);
+  const f32 = 4;
+  expectWithinLimit('spec', [
+    { what: `${d.layers} layers of ${perLayer} weights`, argument: 'spec.layers', bytes: d.layers * perLayer * f32 },
+    { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
+    { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * f32 },
+    { what: 'output head', argument: 'spec.output.classes', bytes: (d.classes * m + d.classes + (d.pre ? 2 * m : 0)) * f32 },
+  ], limit);
 }

@@ -19,7 +19,8 @@ export function weightsMap(weights: Weights): ReadonlyMap<string, Tensor> {
 }
 
 /**
- * Checks that `weights` holds exactly the tensors `spec` needs, with the right shapes and finite values.
+ * Checks that `weights` holds exactly the tensors `spec` needs, with the right shapes and finite values,
+ * and returns a copy of each (a compiled model never shares memory with the caller's weights).
  * Throws a {@link ModelError} (`ERR_WEIGHTS`) naming the first weight that is missing, extra or mis-shaped.
  */
 export function validateWeights(spec: ModelSpec | ResolvedSpec, weights: Weights): ReadonlyMap<string, Float32Array> {
@@ -39,7 +40,7 @@ export function validateWeights(spec: ModelSpec | ResolvedSpec, weights: Weights
       const x = t.data[i]!;
       if (x - x !== 0) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" element ${i} is ${x}; expected finite numbers`, name);
     }
-    out.set(name, t.data);
+    out.set(name, t.data.slice());
   }
   for (const name of given.keys()) {
     if (!shapes.has(name)) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" is not a weight of this spec (unexpected extra weight)`, name);

@@ -1,0 +1,89 @@
+/**
+ * A compiled model as users see it: core validates the spec (sizes included), snapshots the weights,
+ * validates every run and keeps the ownership rule; the backend's kernels only compute.
+ */
+import type { BackendKernels, CompiledModel, Model, ModelRunOutput } from './backend.js';
+import { AttnkitError, DisposedError, UnsupportedError } from './errors.js';
+import { effectiveLimit } from './limits.js';
+import { resolveSpec, type ModelSpec } from './model-spec.js';
+import { prepareModelRun } from './model-run.js';
+import type { Tensor } from './tensor.js';
+import { validateWeights, type Weights } from './weights.js';
+
+/** What {@link wrapModel} needs from the backend that compiles. */
+export interface WrapModelContext {
+  readonly kernels: BackendKernels;
+  readonly spec: ModelSpec;
+  readonly weights: Weights;
+  /** The backend's memory limit setting. */
+  readonly backendMax: number | undefined;
+  /** Runs kernel work so that the backend's `dispose()` can abandon it. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+  /** Throws `ERR_DISPOSED` once the backend is disposed. */
+  guard(): void;
+  wrapFailure(e: unknown): never;
+  onDispose(model: Model): void;
+}
+
+/** Compiles `ctx.spec` with `ctx.weights` on the backend's kernels. */
+export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
+  const { kernels } = ctx;
+  const limit = effectiveLimit(undefined, ctx.backendMax, kernels.memory?.maxBytes);
+  const resolved = resolveSpec(ctx.spec, { maxBytes: limit });
+  // Core's own copies: nothing the caller does to its arrays afterwards reaches the model.
+  const weights = validateWeights(resolved, ctx.weights);
+  if (!kernels.compile || !kernels.capabilities.features.has('models')) {
+    throw new UnsupportedError(`backend "${kernels.name}" does not compile models (${kernels.capabilities.reasons?.models ?? 'not implemented'})`);
+  }
+  const compile = kernels.compile.bind(kernels);
+  let compiled: CompiledModel;
+  try {
+    compiled = await ctx.track(() => compile(resolved, weights));
+  } catch (e) {
+    return ctx.wrapFailure(e);
+  }
+  let disposed = false;
+  const model: Model = {
+    spec: resolved,
+    async run(input, runOptions) {
+      ctx.guard();
+      if (disposed) throw new DisposedError('model');
+      const req = prepareModelRun(resolved, input, runOptions, { maxBytes: ctx.backendMax, memory: kernels.memory });
+      let r: ModelRunOutput;
+      try {
+        r = await ctx.track(() => compiled.run(req));
+      } catch (e) {
+        return ctx.wrapFailure(e);
+      }
+      expectFiniteLogits(r.logits);
+      const C = resolved.output.classes;
+      const logitsShape = resolved.output.kind === 'pooled' ? [req.batch, C] : [req.batch, req.length, C];
+      const own = (a: Float32Array): Float32Array => (a.buffer === input.data.buffer ? a.slice() : a);
+      const logits: Tensor = { shape: logitsShape, data: own(r.logits) };
+      if (req.attentionOf.length === 0) return { logits };
+      const attention = (r.attention ?? []).map((a) => ({ shape: [req.batch, resolved.heads, req.length, req.length], data: own(a) }));
+      return { logits, attention };
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      ctx.onDispose(model);
+      await compiled.dispose?.();
+    },
+  };
+  return model;
+}
+
+/** Finite input through finite weights must not give NaN: say so instead of returning it. */
+function expectFiniteLogits(logits: Float32Array): void {
+  for (let i = 0; i < logits.length; i++) {
+    const x = logits[i]!;
+    if (x - x !== 0) {
+      throw new AttnkitError(
+        'ERR_RANGE',
+        `input: the model's activations left float32's range (logit ${i} is ${x}); the input's magnitudes are too large for these weights, scale the input down`,
+        'input',
+      );
+    }
+  }
+}
