@@ -24,5 +24,7 @@ export { loadVectorFiles, BUNDLED_VECTORS_DIR } from './node-vectors.js';
 export { conformanceCases } from './suite.js';
 export { lifecycleCases, lifecycleChecks, withinBound, HANG_BOUND_MS } from './lifecycle-cases.js';
 export type { LifecycleCheck } from './lifecycle-cases.js';
+export { fuzzBackend, fuzzCall } from './fuzz.js';
+export type { FuzzCall, FuzzOptions, FuzzReport } from './fuzz.js';
 export { guarded, snapshot, callArrays, weightArrays, expectOwnResult } from './ownership.js';
 export type { SuiteOptions } from './suite.js';

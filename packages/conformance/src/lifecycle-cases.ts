@@ -4,14 +4,16 @@
  * ({@link lifecycleChecks}).
  */
 import {
-  AttnkitError, biasMask, boolMask, missingFeatures, prepareAttention, requiredFeatures,
+  AttnkitError, biasMask, boolMask, initWeights, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
   type AttentionOptions, type Backend, type BackendPlugin, type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, ConformanceFailure, FLOAT32_TOLERANCE } from './compare.js';
 import { makeInputs, type CaseShape } from './attention-cases.js';
 import { guarded, snapshot } from './ownership.js';
+import { modelTolerance } from './model-cases.js';
 import { referenceAttention } from './reference-attention.js';
+import { referenceModel } from './reference-model.js';
 
 /** A call that must settle within this many milliseconds, or it counts as a hang. */
 export const HANG_BOUND_MS = 30_000;
@@ -96,17 +98,42 @@ export function lifecycleCases(): ConformanceCase[] {
       needs: ['biasMask', 'window'],
       async run(backend) {
         const { q, k, v } = makeInputs({ B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 4, Dk: 4, Dv: 4 }, 77);
-        const backing = new Float32Array(64).fill(7);
+        // A large buffer behind the mask (1 MiB), so that a backend that reuses arrays would reuse this one
+        // for the next call's 512 × 512 bias.
+        const backing = new Float32Array(512 * 512 + 64).fill(7);
         const mask = biasMask(backing.subarray(8, 24).fill(0), [4, 4]);
         const first = await guarded([q, k, v, { mask }], () => backend.attention(q, k, v, { mask }));
+        const long = makeInputs({ B: 1, Hq: 1, Hkv: 1, Sq: 512, Sk: 512, Dk: 4, Dv: 4 }, 78);
+        await guarded([long.q, long.k, long.v, {}], () => backend.attention(long.q, long.k, long.v, { window: { left: 0, right: 0 } }));
         await guarded([q, k, v, {}], () => backend.attention(q, k, v, { window: { left: 0, right: 0 } }));
         await guarded([q, k, v, {}], () => backend.attention(q, k, v, { window: { left: 1, right: 0 }, alibi: [0.5] }));
-        for (let i = 0; i < 64; i++) {
+        for (let i = 0; i < backing.length; i++) {
           const want = i >= 8 && i < 24 ? 0 : 7;
           if (backing[i] !== want) throw new ConformanceFailure(`the caller's buffer changed at element ${i}: ${backing[i]} (expected ${want})`);
         }
         const again = await backend.attention(q, k, v, { mask });
         assertClose(again.output.data, first.output.data, { abs: 0, rel: 0 }, 'the same masked call, repeated');
+      },
+    },
+    {
+      // The caller may reuse its weight arrays after compile: the model must have kept its own copy.
+      id: 'lifecycle/model-keeps-its-own-weights',
+      group: 'lifecycle',
+      needs: ['models'],
+      async run(backend) {
+        const spec = resolveSpec({ type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, layers: 1, ffnSize: 8, output: { kind: 'per-position', classes: 3 } });
+        const weights = initWeights(spec, { seed: 12, randomAll: true });
+        const original = new Map([...weights].map(([name, t]) => [name, t.data.slice()]));
+        const input = { shape: [1, 5, 3], data: Float32Array.from({ length: 15 }, (_, i) => Math.sin(i)) };
+        const model = await backend.compile(spec, weights);
+        try {
+          for (const t of weights.values()) t.data.fill(0);
+          const out = await model.run(input);
+          const ref = referenceModel(spec, original, input.data, 1, 5, [5], []);
+          assertClose(out.logits.data, ref.logits, modelTolerance(1), 'logits after the caller zeroed its weight arrays');
+        } finally {
+          await model.dispose();
+        }
       },
     },
     {

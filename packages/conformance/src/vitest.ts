@@ -8,6 +8,7 @@
 import type { BackendPlugin, Backend } from '@attnkit/core';
 import { afterAll, describe, it } from 'vitest';
 import { skipReason, type ConformanceCase } from './case.js';
+import { fuzzBackend, type FuzzOptions } from './fuzz.js';
 import { lifecycleChecks } from './lifecycle-cases.js';
 import { conformanceCases, type SuiteOptions } from './suite.js';
 
@@ -21,6 +22,8 @@ export interface RunConformanceOptions extends SuiteOptions {
   readonly cases?: readonly ConformanceCase[];
   /** Sizes for the lifecycle checks (a slow device takes a smaller call in flight, fewer create/dispose cycles). */
   readonly lifecycle?: Parameters<typeof lifecycleChecks>[0];
+  /** The seeded fuzz run (default 2000 calls, seed 1); `false` leaves it out. */
+  readonly fuzz?: FuzzOptions | false;
 }
 
 /**
@@ -61,6 +64,19 @@ export function runConformance(plugin: BackendPlugin, options: RunConformanceOpt
           if (reason) it.skip(`${c.id} — skipped: ${reason}`, () => undefined);
           else it(c.id, () => c.run(backend), options.timeout ?? 60_000);
         }
+      });
+    }
+    if (options.fuzz !== false) {
+      const fuzz = options.fuzz ?? {};
+      describe('fuzz', () => {
+        it(`${fuzz.calls ?? 2000} seeded malformed or edge calls: typed errors or the reference, inputs untouched, no hang`, async () => {
+          const report = await fuzzBackend(backend, fuzz);
+          const refused = Object.entries(report.refused).map(([c, n]) => `${c} ${n}`).join(', ');
+          console.log(`[attnkit-conformance] fuzz ${plugin.name}: ${report.calls} calls, ${report.computed} computed and matched, refused: ${refused}`);
+          if (report.failures.length > 0) {
+            throw new Error(`${report.failures.length} of ${report.calls} fuzz calls failed:\n${report.failures.slice(0, 20).join('\n')}`);
+          }
+        }, 300_000);
       });
     }
     describe('lifecycle: own backends', () => {
