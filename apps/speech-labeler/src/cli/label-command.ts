@@ -4,15 +4,20 @@
  * (`{"file", "segments"}` per line) or CSV with a `file` column on stdout, or with `-o FOLDER` one
  * output file per input (`NAME.json`, `NAME.csv`, `NAME.TextGrid`). A bad input among several is reported
  * on stderr and the others are labelled; the exit code is then 1.
+ *
+ * Segments are written as they are labelled (a TextGrid's intervals wait in a temporary file for its
+ * header), so memory stays flat however long the recording.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { messageNaming } from '../audio/wav-error.js';
 import { openWavFile } from '../audio/wav-file.js';
-import { CSV_FILE_HEADER, formatSegments, toCsvRows, toJsonLine, type OutputFormat } from '../labels/formats.js';
-import type { LabelResult, Labeler } from '../pipeline/labeler.js';
+import { CSV_FILE_HEADER, csvRowsWriter, jsonLineWriter, segmentWriter, type OutputFormat, type SegmentWriter, type TextSink } from '../labels/formats.js';
+import type { Labeler, StreamResult } from '../pipeline/labeler.js';
+import { fileSpool } from './file-spool.js';
 import { formatTimings } from './format-timings.js';
 import { expandInputs, outputPaths } from './label-inputs.js';
 import { progressBars } from './progress.js';
+import { fileOutput, stdoutOutput, type TextOutput } from './text-output.js';
 
 /** Options of the label command. */
 export interface LabelCommandOptions {
@@ -24,16 +29,41 @@ export interface LabelCommandOptions {
   readonly progress: boolean;
 }
 
-/** Labels one file with a progress bar for long ones. */
-async function labelFile(labeler: Labeler, file: string, progress: boolean): Promise<LabelResult> {
-  const stream = openWavFile(file);
-  const bars = progressBars(progress && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
+/** A failure in the first pass over a file: the file is bad, the run goes on with the next one. */
+class BadFile extends Error {}
+
+/**
+ * Labels one file into the writer `make` opens once the file has been read through (so a bad file
+ * writes nothing). Errors of the first pass are {@link BadFile}s; the message names the file.
+ */
+async function labelFile(labeler: Labeler, file: string, progress: boolean, make: (duration: number) => SegmentWriter): Promise<StreamResult> {
+  let stream;
   try {
-    return await labeler.label(stream, bars.onProgress);
+    stream = openWavFile(file);
+  } catch (e) {
+    throw new BadFile(messageNaming(file, e));
+  }
+  const bars = progressBars(progress && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
+  let writer: SegmentWriter | undefined;
+  try {
+    const r = await labeler.labelStream(stream, {
+      onStart: () => void (writer = make(stream.length / labeler.loaded.file.features.sampleRate)),
+      onSegment: (s) => writer!.segment(s),
+    }, bars.onProgress);
+    writer!.end();
+    return r;
+  } catch (e) {
+    writer?.abort?.();
+    throw writer ? new Error(messageNaming(file, e)) : new BadFile(messageNaming(file, e));
   } finally {
     bars.stop();
     stream.close();
   }
+}
+
+/** The writer of one whole output in `format`; a TextGrid spools its intervals in a temporary file. */
+function wholeWriter(format: OutputFormat, sink: TextSink, duration: number): SegmentWriter {
+  return segmentWriter(format, sink, duration, format === 'textgrid' ? fileSpool() : undefined);
 }
 
 /**
@@ -42,29 +72,34 @@ async function labelFile(labeler: Labeler, file: string, progress: boolean): Pro
  */
 export async function labelCommand(inputs: readonly string[], o: LabelCommandOptions, open: () => Promise<Labeler>): Promise<number> {
   const started = performance.now();
-  const timings = (labeler: Labeler, r: LabelResult, prefix = ''): void => {
+  const timings = (labeler: Labeler, r: StreamResult, prefix = ''): void => {
     if (!o.timings) return;
     process.stderr.write(`${prefix}backend ${labeler.backendName}: ${formatTimings(r.timings, r.duration)}; ` +
       `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
   };
   const { items, several } = expandInputs(inputs);
+
   if (!several) {
     const file = inputs[0]!;
     openWavFile(file).close(); // a bad file is reported before the model is loaded
     const labeler = await open();
+    let out: TextOutput | undefined;
     try {
-      const r = await labelFile(labeler, file, o.progress).catch((e: unknown) => {
-        throw new Error(messageNaming(file, e));
+      const r = await labelFile(labeler, file, o.progress, (duration) => {
+        out = o.output ? fileOutput(o.output) : stdoutOutput();
+        return wholeWriter(o.format, out.sink, duration);
       });
-      const text = formatSegments(r.segments, o.format, r.duration);
-      if (o.output) writeFileSync(o.output, text);
-      else process.stdout.write(text);
+      out!.close();
       timings(labeler, r);
+    } catch (e) {
+      out?.discard();
+      throw e;
     } finally {
       await labeler.dispose();
     }
     return 0;
   }
+
   if (o.format === 'textgrid' && !o.output) throw new Error('--format textgrid with several inputs needs -o FOLDER (one TextGrid per input)');
   const files = items.flatMap((it) => ('file' in it ? [it.file] : []));
   const outputs = o.output ? outputPaths(files, o.output, o.format) : [];
@@ -73,9 +108,10 @@ export async function labelCommand(inputs: readonly string[], o: LabelCommandOpt
     mkdirSync(o.output, { recursive: true });
   }
   const labeler = await open();
+  const stdout = o.output ? undefined : stdoutOutput();
   let failed = 0;
   try {
-    if (!o.output && o.format === 'csv') process.stdout.write(CSV_FILE_HEADER);
+    if (stdout && o.format === 'csv') stdout.sink(CSV_FILE_HEADER);
     let k = 0;
     for (const it of items) {
       if (!('file' in it)) {
@@ -83,19 +119,25 @@ export async function labelCommand(inputs: readonly string[], o: LabelCommandOpt
         failed++;
         continue;
       }
-      const out = outputs[k++];
-      let r: LabelResult;
+      const path = outputs[k++];
+      let out: TextOutput | undefined;
       try {
-        r = await labelFile(labeler, it.file, o.progress);
+        const r = await labelFile(labeler, it.file, o.progress, (duration) => {
+          if (path === undefined) return o.format === 'csv' ? csvRowsWriter(it.file, stdout!.sink) : jsonLineWriter(it.file, stdout!.sink);
+          out = fileOutput(path);
+          return wholeWriter(o.format, out.sink, duration);
+        });
+        out?.close();
+        stdout?.flush(); // each file's whole line before any later message
+        timings(labeler, r, `${it.file}: `);
       } catch (e) {
-        process.stderr.write(`error: ${messageNaming(it.file, e)}\n`);
+        out?.discard();
+        if (!(e instanceof BadFile)) throw e;
+        process.stderr.write(`error: ${e.message}\n`);
         failed++;
-        continue;
       }
-      if (out !== undefined) writeFileSync(out, formatSegments(r.segments, o.format, r.duration));
-      else process.stdout.write(o.format === 'csv' ? toCsvRows(it.file, r.segments) : toJsonLine(it.file, r.segments));
-      timings(labeler, r, `${it.file}: `);
     }
+    stdout?.close();
   } finally {
     await labeler.dispose();
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FEATURES, LogMel, frameCount, normalizeFeatures } from './log-mel.js';
+import { DEFAULT_FEATURES, LogMel, frameCount } from './log-mel.js';
+import { VARIANCE_FLOOR, normalizeFeatures } from './band-stats.js';
 import { hzToMel, melFilterbank, melToHz } from './mel-filterbank.js';
 
 const cfg = DEFAULT_FEATURES;
@@ -69,5 +70,56 @@ describe('log-mel features', () => {
       expect(m).toBeCloseTo(0, 5);
       expect(v).toBeCloseTo(1, 3);
     }
+  });
+
+  it('hands out the same frames in pieces with take() as finish() does at once', () => {
+    const x = tone(440, 1.3);
+    const fx = new LogMel(cfg, 4);
+    const got: number[] = [], levels: number[] = [];
+    for (let at = 0; at < x.length; at += 3001) {
+      fx.push(x.subarray(at, at + 3001));
+      const b = fx.take();
+      expect(b.first).toBe(got.length / cfg.bands);
+      got.push(...b.features);
+      levels.push(...b.levels);
+    }
+    const last = fx.take(true);
+    got.push(...last.features);
+    levels.push(...last.levels);
+    expect(got).toEqual(Array.from(features(x)));
+    expect(levels).toHaveLength(got.length / cfg.bands);
+  });
+
+  it('gives each frame its level in dBFS: full scale at 0 dB, white noise at its RMS, a constant (DC) far below, digital silence at -Infinity', () => {
+    let s = 7;
+    const gauss = (): number => {
+      const u = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32), v = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
+    };
+    const levelsOf = (x: Float32Array): Float32Array => {
+      const fx = new LogMel(cfg);
+      fx.push(x);
+      return fx.take(true).levels.slice(5, -5); // frames whose window is inside the audio
+    };
+    const square = Float32Array.from({ length: 8000 }, (_, i) => (i % 80 < 40 ? 1 : -1));
+    for (const l of levelsOf(square)) expect(l).toBeCloseTo(0, 0);
+    for (const dB of [-20, -70]) {
+      const lv = levelsOf(Float32Array.from({ length: 16000 }, () => 10 ** (dB / 20) * gauss()));
+      const mean = lv.reduce((a, b) => a + b, 0) / lv.length;
+      expect(mean).toBeGreaterThan(dB - 1);
+      expect(mean).toBeLessThan(dB + 1);
+      for (const l of lv) expect(Math.abs(l - dB)).toBeLessThan(3);
+    }
+    for (const l of levelsOf(new Float32Array(8000).fill(0.25))) expect(l).toBeLessThan(-100);
+    for (const l of levelsOf(new Float32Array(8000))) expect(l).toBe(-Infinity);
+  });
+
+  it(`floors the variance a band is normalised by at ${VARIANCE_FLOOR}: a band that barely moves is not blown up to unit variance`, () => {
+    const x = Float32Array.from({ length: 300 * 2 }, (_, i) => (i % 2 === 0 ? 5 + 3 * Math.sin(i) : -13 + 1e-3 * Math.sin(i)));
+    normalizeFeatures(x, 2);
+    let v0 = 0, v1 = 0;
+    for (let t = 0; t < 300; t++) (v0 += x[2 * t]! ** 2 / 300), (v1 += x[2 * t + 1]! ** 2 / 300);
+    expect(v0).toBeCloseTo(1, 3);
+    expect(Math.sqrt(v1)).toBeLessThan(0.01);
   });
 });

@@ -4,6 +4,8 @@
  * Frame i stands for the 10 ms from `i·hop` to `(i+1)·hop` samples; its analysis window (25 ms, Hann) is
  * centred on that span's centre, zero outside the audio. A stream of N samples gives `ceil(N / hop)`
  * frames, so one second is 100 frames and every frame's centre is at `(i + 0.5) · 10 ms`.
+ *
+ * Each frame also gets its level in dBFS (see {@link LogMel.take}), which the labeller's silence rule uses.
  */
 import FFT from 'fft.js';
 import { melFilterbank, type MelBand } from './mel-filterbank.js';
@@ -34,9 +36,24 @@ export function frameCount(samples: number, config: FeatureConfig = DEFAULT_FEAT
   return Math.ceil(samples / config.hop);
 }
 
+/** Frames handed out by {@link LogMel.take}. */
+export interface FrameBlock {
+  /** Index of the first frame in the stream. */
+  readonly first: number;
+  /** Features `[n, bands]`, row-major. */
+  readonly features: Float32Array;
+  /**
+   * Level of each frame in dBFS: `10·log10` of the mean square of its Hann-windowed samples, their
+   * (window-weighted) mean removed, with full scale (±1) at 0 dB; `-Infinity` for digital silence.
+   * White noise of RMS `10^(L/20)` reads L.
+   */
+  readonly levels: Float32Array;
+}
+
 /**
  * Streaming log-mel extractor: `push` blocks of samples, then `finish` to get `[frames, bands]` row-major.
- * Memory is the features themselves (linear in the length) plus one window of samples.
+ * Memory is the features themselves (linear in the length) plus one window of samples; with
+ * {@link take} after each push, only the frames not yet taken are kept (flat in the length).
  *
  * @example
  * ```ts
@@ -61,8 +78,14 @@ export class LogMel {
   private bufLen = 0;
   private bufStart: number;
   private received = 0;
+  /** Features and levels of frames `taken .. frames - 1`. */
   private out: Float32Array;
+  private levelOut: Float32Array;
   private frames = 0;
+  private taken = 0;
+  /** Σ hann and Σ hann², for the level. */
+  private readonly hannSum: number;
+  private readonly hannSq: number;
 
   constructor(readonly config: FeatureConfig = DEFAULT_FEATURES, expectedFrames = 1024) {
     const { fftSize, window } = config;
@@ -70,6 +93,10 @@ export class LogMel {
     this.fft = new FFT(fftSize);
     this.hann = new Float32Array(window);
     for (let i = 0; i < window; i++) this.hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / window);
+    let hs = 0, hq = 0;
+    for (const w of this.hann) (hs += w), (hq += w * w);
+    this.hannSum = hs;
+    this.hannSq = hq;
     const filters: MelBand[] = melFilterbank(config.bands, fftSize, config.sampleRate, config.fMin, config.fMax);
     this.fStart = Int32Array.from(filters, (f) => f.start);
     this.fLen = Int32Array.from(filters, (f) => f.weights.length);
@@ -84,6 +111,7 @@ export class LogMel {
     this.buf = new Float32Array(Math.max(4 * window, 1 << 16));
     this.bufLen = -this.bufStart;
     this.out = new Float32Array(Math.max(1, expectedFrames) * config.bands);
+    this.levelOut = new Float32Array(Math.max(1, expectedFrames));
   }
 
   /** Absolute index of frame i's first window sample. */
@@ -110,10 +138,22 @@ export class LogMel {
     this.compute(false);
   }
 
-  /** Computes the remaining frames (zeros past the end) and returns `[frames, bands]`. */
+  /** Computes the remaining frames (zeros past the end) and returns `[frames, bands]` of every frame not taken. */
   finish(): Float32Array {
     this.compute(true);
-    return this.out.subarray(0, this.frames * this.config.bands);
+    return this.out.subarray(0, (this.frames - this.taken) * this.config.bands);
+  }
+
+  /**
+   * Hands out the frames computed since the last take (copies) and forgets them; with `final`, first
+   * computes the remaining frames as {@link finish} does (no samples may be pushed after that).
+   */
+  take(final = false): FrameBlock {
+    if (final) this.compute(true);
+    const n = this.frames - this.taken;
+    const block = { first: this.taken, features: this.out.slice(0, n * this.config.bands), levels: this.levelOut.slice(0, n) };
+    this.taken = this.frames;
+    return block;
   }
 
   private compute(final: boolean): void {
@@ -126,17 +166,30 @@ export class LogMel {
       const at = this.windowStart(i) - this.bufStart;
       const frame = this.frameIn, buf = this.buf, hann = this.hann;
       const whole = Math.max(0, Math.min(window, this.bufLen - at));
-      for (let k = 0; k < whole; k++) frame[k] = buf[at + k]! * hann[k]!;
+      let sum = 0;
+      for (let k = 0; k < whole; k++) sum += frame[k] = buf[at + k]! * hann[k]!;
       for (let k = whole; k < window; k++) frame[k] = 0;
+      // Level: Σ (w·(x − m))² / Σ w², with m = Σ w·x / Σ w the frame's weighted mean (DC is not sound).
+      const m = sum / this.hannSum;
+      let sq = 0;
+      for (let k = 0; k < window; k++) {
+        const d = frame[k]! - m * hann[k]!;
+        sq += d * d;
+      }
       this.fft.realTransform(this.spectrum, frame);
       const s = this.spectrum, p = this.power;
       for (let k = 0; k <= n2; k++) p[k] = s[2 * k]! * s[2 * k]! + s[2 * k + 1]! * s[2 * k + 1]!;
-      if (this.out.length < (i + 1) * bands) {
-        const next = new Float32Array(Math.max(2 * this.out.length, (i + 1) * bands));
+      const r = i - this.taken;
+      if (this.out.length < (r + 1) * bands) {
+        const next = new Float32Array(Math.max(2 * this.out.length, (r + 1) * bands));
         next.set(this.out);
         this.out = next;
+        const levels = new Float32Array(next.length / bands);
+        levels.set(this.levelOut);
+        this.levelOut = levels;
       }
-      const o = i * bands;
+      this.levelOut[r] = 10 * Math.log10(sq / this.hannSq);
+      const o = r * bands;
       const { fStart, fLen, fOff, fWeights, out } = this;
       for (let b = 0; b < bands; b++) {
         const start = fStart[b]!, len = fLen[b]!, w0 = fOff[b]!;
@@ -154,34 +207,4 @@ export class LogMel {
       this.bufStart += keep;
     }
   }
-}
-
-/**
- * Per-utterance normalisation, in place: each band to zero mean and unit variance over all frames
- * (removes the recording's level and channel colouring).
- */
-export function normalizeFeatures(features: Float32Array, bands: number): Float32Array {
-  const frames = features.length / bands;
-  if (frames === 0) return features;
-  const mean = new Float64Array(bands), sq = new Float64Array(bands);
-  for (let t = 0; t < frames; t++) {
-    for (let b = 0; b < bands; b++) {
-      const x = features[t * bands + b]!;
-      mean[b] += x;
-      sq[b] += x * x;
-    }
-  }
-  const inv = new Float64Array(bands);
-  for (let b = 0; b < bands; b++) {
-    mean[b] /= frames;
-    const v = Math.max(0, sq[b]! / frames - mean[b]! * mean[b]!);
-    inv[b] = 1 / Math.sqrt(v + 1e-5);
-  }
-  for (let t = 0; t < frames; t++) {
-    for (let b = 0; b < bands; b++) {
-      const j = t * bands + b;
-      features[j] = (features[j]! - mean[b]!) * inv[b]!;
-    }
-  }
-  return features;
 }

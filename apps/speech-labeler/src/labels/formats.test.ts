@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toCsv, toJson, toTextGrid } from './formats.js';
+import { jsonWriter, textGridWriter, toCsv, toCsvRows, toJson, toJsonLine, toTextGrid } from './formats.js';
 import { parseSegmentsJson, type Segment } from './segments.js';
 
 const segs: Segment[] = [
@@ -27,5 +27,25 @@ describe('output formats', () => {
     // Intervals, in order: contiguous from 0 to 0.5; the gap and the tail are empty.
     const iv = [...tg.matchAll(/intervals \[\d+\]:\n\s+xmin = ([\d.]+)\n\s+xmax = ([\d.]+)\n\s+text = "(.*)"/g)].map((m) => [Number(m[1]), Number(m[2]), m[3]]);
     expect(iv).toEqual([[0, 0.12, 'sil'], [0.12, 0.2, 'unvoiced_stop'], [0.2, 0.25, ''], [0.25, 0.4, 'vowel'], [0.4, 0.5, '']]);
+  });
+
+  it('writes segments one at a time as the whole-list functions do', () => {
+    const parts: string[] = [];
+    const j = jsonWriter((t) => void parts.push(t));
+    for (const seg of segs) j.segment(seg);
+    j.end();
+    expect(parts.length).toBeGreaterThan(segs.length);
+    expect(parts.join('')).toBe(toJson(segs));
+    const tg: string[] = [];
+    const w = textGridWriter((t) => void tg.push(t), 0.5);
+    for (const seg of segs) w.segment(seg);
+    w.end();
+    expect(tg.join('')).toBe(toTextGrid(segs, 0.5));
+  });
+
+  it('for several files: one JSON line per file naming it, CSV rows with the file first (quoted when needed)', () => {
+    expect(JSON.parse(toJsonLine('a b.wav', segs))).toEqual({ file: 'a b.wav', segments: segs });
+    expect(toJsonLine('a.wav', segs).split('\n')).toHaveLength(2);
+    expect(toCsvRows('x,"y".wav', segs.slice(0, 1))).toBe('"x,""y"".wav",0,0.12,sil\n');
   });
 });

@@ -42,16 +42,51 @@ export function segmentsToFrames(segments: readonly Segment[], frames: number, f
  */
 export function framesToSegments(labels: ArrayLike<number>, duration?: number, frameSeconds = FRAME_SECONDS): Segment[] {
   const out: Segment[] = [];
-  const n = labels.length;
-  let start = 0;
-  for (let i = 1; i <= n; i++) {
-    if (i === n || labels[i] !== labels[start]) {
-      const end = i === n && duration !== undefined ? duration : i * frameSeconds;
-      out.push({ start: round(start * frameSeconds), end: round(end), label: CLASSES[labels[start]!]! });
-      start = i;
+  const b = new SegmentBuilder((s) => out.push(s), frameSeconds);
+  b.push(labels);
+  b.finish(duration);
+  return out;
+}
+
+/**
+ * {@link framesToSegments} on labels that arrive in pieces: `onSegment` gets each segment as soon as the
+ * next label differs, and the last one on {@link finish}. Memory is one segment, whatever the length.
+ *
+ * @example
+ * ```ts
+ * const b = new SegmentBuilder((s) => write(s));
+ * b.push(labels1);
+ * b.push(labels2);
+ * b.finish(durationSeconds);
+ * ```
+ */
+export class SegmentBuilder {
+  private start = 0;
+  private label = -1;
+  private frames = 0;
+
+  constructor(private readonly onSegment: (s: Segment) => void, private readonly frameSeconds = FRAME_SECONDS) {}
+
+  /** Adds the labels of the next frames. */
+  push(labels: ArrayLike<number>): void {
+    for (let k = 0; k < labels.length; k++, this.frames++) {
+      const l = labels[k]!;
+      if (l === this.label) continue;
+      if (this.label >= 0) this.emit(this.frames * this.frameSeconds);
+      this.start = this.frames;
+      this.label = l;
     }
   }
-  return out;
+
+  /** Ends the last segment at `duration` seconds when given, else at the last frame's end. */
+  finish(duration?: number): void {
+    if (this.label >= 0) this.emit(duration ?? this.frames * this.frameSeconds);
+    this.label = -1;
+  }
+
+  private emit(end: number): void {
+    this.onSegment({ start: round(this.start * this.frameSeconds), end: round(end), label: CLASSES[this.label]! });
+  }
 }
 
 function round(x: number): number {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initWeights, resolveSpec, seededRandom, type Model, type ModelSpec } from '@attnkit/core';
 import { createTsBackend } from '@attnkit/backend-ts';
 import { runChunked } from './chunked-run.js';
+import { ChunkStream } from './chunk-stream.js';
 import { receptiveField } from './model-file.js';
 
 const spec: ModelSpec = {
@@ -52,5 +53,32 @@ describe('chunked runs', () => {
     expect(Math.max(...shapes.map((s) => s[1]!))).toBe(250 + 2 * 48);
     expect(Math.max(...shapes.map((s) => s[0]!))).toBe(16);
     for (let t = 0; t < T; t++) if (r.labels[t] !== t % 8) throw new Error(`frame ${t} labelled ${r.labels[t]}`);
+  });
+
+  it('makes the same model calls on frames pushed in pieces, each as soon as its frames are in, keeping only what later calls need', async () => {
+    const backend = await createTsBackend();
+    const model = await backend.compile(spec, initWeights(spec, { seed: 4, randomAll: true }));
+    const calls: { shape: number[]; received: number }[] = [];
+    let received = 0;
+    const spy: Model = { ...model, run: (input, o) => (calls.push({ shape: [...input.shape], received }), model.run(input, o)) };
+    const T = 203, F = 6, options = { chunk: 20, context: receptiveField(spec), batch: 3 };
+    const rng = seededRandom(5);
+    const x = Float32Array.from({ length: T * F }, () => rng.normal());
+    const whole = await runChunked(spy, x, F, options);
+    const wholeShapes = calls.splice(0).map((c) => c.shape);
+    const labels = new Uint8Array(T).fill(255);
+    const run = new ChunkStream(spy, F, T, options, (first, l) => labels.set(l, first));
+    for (const n of [1, 5, 60, 17, 0, 120]) {
+      const piece = x.subarray(received * F, Math.min(T, received + n) * F);
+      received += piece.length / F;
+      await run.push(piece);
+    }
+    await run.finish();
+    expect(Array.from(labels)).toEqual(Array.from(whole.labels));
+    expect(calls.map((c) => c.shape)).toEqual(wholeShapes);
+    // The first call (cores 0-59, context to 65) is made once frame 65 has come, not at the end.
+    expect(calls[0]!.received).toBeLessThan(T);
+    await expect(run.push(new Float32Array(F))).rejects.toThrow('ChunkStream: 204 frames pushed, more than the 203 announced');
+    await backend.dispose();
   });
 });

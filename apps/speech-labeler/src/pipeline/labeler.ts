@@ -1,12 +1,21 @@
 /**
  * The labelling pipeline: audio stream → log-mel features → per-utterance normalisation → encoder in
- * overlapping chunks → one class per 10 ms frame → segments. Works the same in Node and the browser.
+ * overlapping chunks → one class per 10 ms frame → the silence rule → segments. Works the same in Node
+ * and the browser.
+ *
+ * The audio is read twice, streamed in blocks both times: the first pass gathers the normalisation
+ * statistics of each band over the whole recording, the second computes the features again, normalises
+ * them and runs the model on chunks as they fill, and segments are handed on as they end. Nothing grows
+ * with the length but what the caller keeps ({@link Labeler.labelStream}).
  */
 import type { Backend, Model } from '@attnkit/core';
 import type { AudioStream } from '../audio/audio-source.js';
-import { LogMel, frameCount, normalizeFeatures } from '../features/log-mel.js';
-import { framesToSegments, type Segment } from '../labels/segments.js';
-import { runChunked, type ChunkOptions } from '../model/chunked-run.js';
+import { BandStats, normalizeFeatures, normalizeWith } from '../features/band-stats.js';
+import { LogMel, frameCount, type FrameBlock } from '../features/log-mel.js';
+import { SegmentBuilder, type Segment } from '../labels/segments.js';
+import { SilenceGate } from '../labels/silence-floor.js';
+import { ChunkStream } from '../model/chunk-stream.js';
+import type { ChunkOptions } from '../model/chunked-run.js';
 import { receptiveField, type LoadedModel } from '../model/model-file.js';
 
 /** Where the time went, in milliseconds. */
@@ -26,12 +35,33 @@ export type ProgressFn = (stage: 'audio' | 'model', done: number, total: number)
 export interface LabelResult {
   /** Seconds of audio. */
   readonly duration: number;
-  /** Class index per frame. */
+  /** Class index per frame (after the silence rule). */
   readonly labels: Uint8Array;
+  /** The model's posterior of each frame's class; 1 where the silence rule set `sil`. */
   readonly confidence: Float32Array;
   readonly segments: Segment[];
   /** Normalised features `[frames, bands]`, for drawing or further runs. */
   readonly features: Float32Array;
+  readonly timings: Timings;
+}
+
+/** What {@link Labeler.labelStream} hands on, as it comes; every callback is optional. */
+export interface LabelSink {
+  /** After the first pass: the number of frames the recording has. */
+  onStart?(frames: number): void;
+  /** Normalised features `[n, bands]` of frames `first ..` (the buffer is reused after the call). */
+  onFeatures?(first: number, features: Float32Array): void;
+  /** Final labels (after the silence rule) and their confidences, of frames `first ..`, in order. */
+  onLabels?(first: number, labels: Uint8Array, confidence: Float32Array): void;
+  /** Each segment once it has ended, in order. */
+  onSegment?(segment: Segment): void;
+}
+
+/** Summary of a streamed labelling. */
+export interface StreamResult {
+  /** Seconds of audio. */
+  readonly duration: number;
+  readonly frames: number;
   readonly timings: Timings;
 }
 
@@ -41,7 +71,13 @@ export interface Labeler {
   readonly loaded: LoadedModel;
   readonly backendName: string;
   readonly chunk: ChunkOptions;
+  /** Labels a recording and keeps everything (labels, confidences, features, segments): for short ones. */
   label(stream: AudioStream, onProgress?: ProgressFn): Promise<LabelResult>;
+  /**
+   * Labels a recording of any length with memory flat in its length: results go to `sink` as they come.
+   * A bad file (a truncated or non-finite sample) throws before `onStart`, in the first pass.
+   */
+  labelStream(stream: AudioStream, sink: LabelSink, onProgress?: ProgressFn): Promise<StreamResult>;
   /** Computes normalised features only. */
   features(stream: AudioStream, onProgress?: ProgressFn): { features: Float32Array; frames: number; timings: Pick<Timings, 'read' | 'features'> };
   dispose(): Promise<void>;
@@ -49,6 +85,9 @@ export interface Labeler {
 
 /** Default chunking: 250 frames (2.5 s) per chunk, 16 chunks per call (the fastest on ONNX Runtime, whose attention is dense within a chunk). */
 export const DEFAULT_CHUNK = { chunk: 250, batch: 16 } as const;
+
+/** Frames the feature extractor holds between takes (it grows if a block brings more). */
+const BLOCK_FRAMES = 1024;
 
 /**
  * Compiles `loaded` on `backend`.
@@ -86,20 +125,86 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
     feat += performance.now() - t2;
     return { features: out, frames: out.length / cfg.bands, timings: { read, features: feat } };
   };
+
+  const labelStream: Labeler['labelStream'] = async (stream, sink, onProgress) => {
+    const timings: Timings = { read: 0, features: 0, model: 0 };
+    /** Runs `each` on the feature blocks of one pass over the audio, timing the reading and the features. */
+    const pass = async (each: (b: FrameBlock) => Promise<void> | void, onBytes?: (done: number, total: number) => void): Promise<void> => {
+      const fx = new LogMel(cfg, BLOCK_FRAMES);
+      let t = performance.now();
+      for (const block of stream.blocks(onBytes)) {
+        const t1 = performance.now();
+        timings.read += t1 - t;
+        fx.push(block);
+        const frames = fx.take();
+        timings.features += performance.now() - t1;
+        await each(frames);
+        t = performance.now();
+      }
+      timings.read += performance.now() - t;
+      const t2 = performance.now();
+      const last = fx.take(true);
+      timings.features += performance.now() - t2;
+      await each(last);
+    };
+
+    // Pass 1: the normalisation statistics.
+    const stats = new BandStats(cfg.bands);
+    await pass((b) => {
+      const t = performance.now();
+      stats.add(b.features);
+      timings.features += performance.now() - t;
+    }, (done, total) => onProgress?.('audio', done, total));
+    const T = stats.frames, norm = stats.result();
+    const duration = stream.length / cfg.sampleRate;
+    sink.onStart?.(T);
+
+    // Pass 2: features again, normalised, through the model in chunks, the silence rule and segments.
+    const segments = new SegmentBuilder((s) => sink.onSegment?.(s), cfg.hop / cfg.sampleRate);
+    const gate = new SilenceGate(T, (first, labels, confidence) => {
+      sink.onLabels?.(first, labels, confidence);
+      segments.push(labels);
+    });
+    const run = new ChunkStream(model, cfg.bands, T, options, (_first, labels, confidence) => gate.pushLabels(labels, confidence), (d, n) => onProgress?.('model', d, n));
+    await pass(async (b) => {
+      const t = performance.now();
+      normalizeWith(b.features, norm);
+      sink.onFeatures?.(b.first, b.features);
+      gate.pushLevels(b.levels);
+      const t1 = performance.now();
+      timings.features += t1 - t;
+      await run.push(b.features);
+      timings.model += performance.now() - t1;
+    });
+    const t = performance.now();
+    await run.finish();
+    gate.finish();
+    segments.finish(duration);
+    timings.model += performance.now() - t;
+    return { duration, frames: T, timings };
+  };
+
   return {
     model, loaded, backendName: backend.name, chunk: options,
     features,
+    labelStream,
     async label(stream, onProgress) {
-      const f = features(stream, onProgress);
-      const t = performance.now();
-      const { labels, confidence } = await runChunked(model, f.features, cfg.bands, options, (d, n) => onProgress?.('model', d, n));
-      const modelMs = performance.now() - t;
-      const duration = stream.length / cfg.sampleRate;
-      return {
-        duration, labels, confidence, features: f.features,
-        segments: framesToSegments(labels, duration, cfg.hop / cfg.sampleRate),
-        timings: { ...f.timings, model: modelMs },
-      };
+      let labels = new Uint8Array(0), confidence = new Float32Array(0), feats = new Float32Array(0);
+      const segments: Segment[] = [];
+      const r = await labelStream(stream, {
+        onStart(T) {
+          labels = new Uint8Array(T);
+          confidence = new Float32Array(T);
+          feats = new Float32Array(T * cfg.bands);
+        },
+        onFeatures: (first, f) => feats.set(f, first * cfg.bands),
+        onLabels(first, l, c) {
+          labels.set(l, first);
+          confidence.set(c, first);
+        },
+        onSegment: (s) => void segments.push(s),
+      }, onProgress);
+      return { duration: r.duration, labels, confidence, features: feats, segments, timings: r.timings };
     },
     dispose: () => model.dispose(),
   };

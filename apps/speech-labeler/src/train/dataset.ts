@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Random } from '@attnkit/core';
 import { openWavFile } from '../audio/wav-file.js';
-import { LogMel, frameCount, normalizeFeatures, type FeatureConfig } from '../features/log-mel.js';
+import { LogMel, frameCount, type FeatureConfig } from '../features/log-mel.js';
+import { normalizeFeatures } from '../features/band-stats.js';
 import { parseSegmentsJson, segmentsToFrames } from '../labels/segments.js';
 import { listEvalPairs } from '../eval/evaluate.js';
 
