@@ -75,6 +75,9 @@ describe('speech-labeler', () => {
     const help = await runCli('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <dir>/);
+    for (const command of ['label', 'eval']) {
+      expect((await runCli(command, '--help')).stdout).toMatch(/--chunk <frames>\s+Frames per chunk \(default 250\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 16\)/);
+    }
     const bad = await runCli('frobnicate');
     expect([bad.code, bad.stderr]).toEqual([1, 'error: unknown command "frobnicate"; see speech-labeler --help\n']);
   });

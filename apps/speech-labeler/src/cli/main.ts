@@ -8,7 +8,7 @@ import { createNodeRegistry } from '../backends/node-backends.js';
 import { evaluateDir } from '../eval/evaluate.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
-import { createLabeler, type Labeler } from '../pipeline/labeler.js';
+import { createLabeler, DEFAULT_CHUNK, type Labeler } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
 
@@ -41,8 +41,8 @@ function createCli(): ReturnType<typeof cac> {
     .option('--format <format>', 'Output format: json, textgrid or csv. Several inputs (or a folder): json gives one {"file","segments"} object per line, csv a file column, textgrid needs -o', { default: 'json' })
     .option('-o, --output <path>', 'Write to a file instead of stdout; with several inputs, a folder of NAME.json/.csv/.TextGrid, one per input')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
-    .option('--chunk <frames>', 'Frames per chunk (default 500)')
-    .option('--batch <chunks>', 'Chunks per model call (default 8)')
+    .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
+    .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
     .option('--no-progress', 'No progress bar')
     .option('--verbose', 'Print the backend selection report (stderr)')
@@ -58,8 +58,8 @@ function createCli(): ReturnType<typeof cac> {
     .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
     .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
-    .option('--chunk <frames>', 'Frames per chunk (default 500)')
-    .option('--batch <chunks>', 'Chunks per model call (default 8)')
+    .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
+    .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--no-progress', 'No progress bar')
     .option('--verbose', 'Print the backend selection report and per-file accuracy (stderr)')
     .action(async (dir: string, o: CommonOptions) => {
