@@ -56,7 +56,9 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
     },
     async open(): Promise<EngineSession> {
       const plugin = await load();
-      const backend = await plugin.create(createOptions);
+      // The runner's own memory gate decides which cases run (`--max-memory`), so core's per-call default
+      // limit is lifted here; a backend's hard cap (tfjs on WebAssembly) still applies.
+      const backend = await plugin.create({ ...(createOptions as object | undefined), maxBytes: Infinity });
       return {
         info: { backend: backend.name, ...backend.info },
         unsupported(c) {
