@@ -1,7 +1,7 @@
 import { AttnkitError, createRegistry } from '@attnkit/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend, onnxCapabilities, plugin } from './index.js';
-import { notNode } from './runtime.js';
+import { notNode, resolveOptions } from './runtime.js';
 
 describe('plugin', () => {
   it('probes the native binding and reports the runtime version', async () => {
@@ -30,6 +30,11 @@ describe('plugin', () => {
 });
 
 describe('options', () => {
+  it("keeps ONNX Runtime's own logging quiet by default (failures come back as ERR_BACKEND with the cause)", () => {
+    expect(resolveOptions().session.logSeverityLevel).toBe(4);
+    expect(resolveOptions({ logLevel: 2 }).session.logSeverityLevel).toBe(2);
+  });
+
   const bad: [string, object, RegExp][] = [
     ['threads: 0', { threads: 0 }, /options\.threads: expected a positive integer, got 0/],
     ['threads: 1.5', { threads: 1.5 }, /options\.threads/],

@@ -27,6 +27,16 @@ describe('defineBackend', () => {
     expect(err.cause).toBe(cause);
   });
 
+  it('keeps a native error\'s pages of log text out of the message (the error itself is the cause)', async () => {
+    const log = Array.from({ length: 400 }, (_, i) => `2026-12-01 [E:onnxruntime:, sequential_executor.cc:516] line ${i}`).join('\n');
+    const cause = new Error(`\n[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.\n${log}`);
+    const b = make(async () => { throw cause; });
+    const err = (await b.attention(q, q, q).catch((e: unknown) => e)) as AttnkitError;
+    expect(err.code).toBe('ERR_BACKEND');
+    expect(err.message).toBe('backend "k": [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.');
+    expect(err.cause).toBe(cause);
+  });
+
   it('returns present as past followed by this call’s keys', async () => {
     const b = defineBackend({ name: 'k', capabilities: capabilities(['past']), attention: async (p) => ({ output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) }) });
     const past = tensor([1, 2, 3, 4], [1, 1, 1, 4]);
