@@ -11,7 +11,7 @@
 import type { AttentionOutput, AttentionProblem } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { attentionGraph, signatureKey } from './attention-graph.js';
-import type { BufferPool } from './attention-bias.js';
+import type { ScratchPool } from './scratch-pool.js';
 import { planAttention, releasePlan } from './attention-plan.js';
 import type { OrtModule } from './runtime.js';
 import type { SessionCache } from './session-cache.js';
@@ -22,7 +22,7 @@ export async function runAttention(
   cache: SessionCache<InferenceSession>,
   sessionOptions: InferenceSession.SessionOptions,
   p: AttentionProblem,
-  pool?: BufferPool,
+  pool?: ScratchPool,
 ): Promise<AttentionOutput> {
   const plan = planAttention(p, pool);
   const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};

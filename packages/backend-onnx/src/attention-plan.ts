@@ -12,11 +12,11 @@
  * Bias path: everything else (window, graph, ALiBi, `keyPadding` with causal alignment, masks that
  * broadcast over queries or are shorter than `T`, causal over a past with `Sk ≠ Sq`, the `masked`
  * weights) becomes one additive bias `[Bb, Hb, Sq, T]` built from core's semantics
- * (`keyBand`, `maskTerm`), with `-Infinity` for hidden keys; the operator then only scales, softcaps and
+ * (core's `writeDenseBias`), with `-Infinity` for hidden keys; the operator then only scales, softcaps and
  * adds it.
  */
-import type { AttentionProblem, ResolvedMask } from '@attnkit/core';
-import { biasDims, writeBias, type BufferPool } from './attention-bias.js';
+import { biasExtents, causalOffset, writeDenseBias, type AttentionProblem, type ResolvedMask } from '@attnkit/core';
+import type { ScratchPool } from './scratch-pool.js';
 import type { AttentionSignature } from './attention-graph.js';
 
 /** One input of the attention graph. */
@@ -37,20 +37,20 @@ export interface AttentionPlan {
 
 /**
  * Valid key lengths for `nonpad_kv_seqlen`, or `undefined` when the operator needs none. The operator
- * aligns causal masking to `nonpad_kv_seqlen[b] - Sq`, so:
- * - `keyLengths` (which move the alignment) map to it as they are;
- * - `keyPadding` maps to it only where the alignment does not matter (not causal);
- * - causal attention over a past with `Sk = Sq` uses `T` for every batch: `T - Sq = P`, the past offset.
- * Returns `null` when causal alignment cannot be expressed this way (the bias path then handles it).
+ * aligns causal masking to `nonpad_kv_seqlen[b] - Sq`, so the lengths serve only where that equals core's
+ * `causalOffset` (or where nothing is causal). Returns `null` when they cannot (the bias path then handles
+ * the call).
  */
 function nonpadLengths(p: AttentionProblem): Int32Array | undefined | null {
-  if (p.keyLengths) return p.alignToKeyLengths || !p.causal ? p.keyLengths : null;
-  if (p.causal && p.pastLength > 0) return p.kvLength === p.qLength ? new Int32Array(p.batch).fill(p.keyLength) : null;
-  return undefined;
+  // Without key lengths, a causal call over a past needs every key valid and the offset P = T - Sq.
+  const valid = p.keyLengths ?? (p.causal && p.pastLength > 0 ? new Int32Array(p.batch).fill(p.keyLength) : undefined);
+  if (!valid || !p.causal) return valid;
+  for (let b = 0; b < p.batch; b++) if (valid[b]! - p.qLength !== causalOffset(p, b)) return null;
+  return valid;
 }
 
-/** Whether the problem needs the bias path (see the module comment). */
-export function needsBias(p: AttentionProblem): boolean {
+/** Whether the problem needs the bias path (see the module comment) rather than the operator's own inputs. */
+export function needsBiasPath(p: AttentionProblem): boolean {
   if (p.window || p.graph || p.alibi || p.weights === 'masked') return true;
   if (p.mask && !nativeMask(p.mask, p.qLength, p.keyLength)) return true;
   return nonpadLengths(p) === null;
@@ -69,7 +69,7 @@ function nativeMask(m: ResolvedMask, Sq: number, T: number): boolean {
  * Plans one attention call. A bias, if needed, is written into an array taken from `pool` (give it back
  * with `releasePlan` once the run has finished).
  */
-export function planAttention(p: AttentionProblem, pool?: BufferPool): AttentionPlan {
+export function planAttention(p: AttentionProblem, pool?: ScratchPool): AttentionPlan {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const feeds: Feed[] = [
     { name: 'Q', type: 'float32', data: p.q, dims: [B, Hq, Sq, Dk] },
@@ -77,10 +77,12 @@ export function planAttention(p: AttentionProblem, pool?: BufferPool): Attention
     { name: 'V', type: 'float32', data: p.v, dims: [B, Hkv, T, Dv] },
   ];
   const base = { scale: p.scale, softcap: p.softcap, weights: p.weights };
-  if (needsBias(p)) {
-    const dims = biasDims(p);
-    const n = dims[0] * dims[1] * dims[2] * dims[3];
-    const data = writeBias(p, pool ? pool.take(n) : new Float32Array(n));
+  if (needsBiasPath(p)) {
+    const [Bb, Hb] = biasExtents(p);
+    const dims = [Bb, Hb, Sq, T];
+    const n = Bb * Hb * Sq * T;
+    const data = pool ? pool.take(n) : new Float32Array(n);
+    writeDenseBias(p, data);
     feeds.push({ name: 'mask', type: 'float32', data, dims });
     const signature: AttentionSignature = { ...base, causal: false, mask: 'bias', nonpad: false };
     return pool ? { signature, feeds, pooled: data } : { signature, feeds };
@@ -108,6 +110,6 @@ function boolBytes(d: Uint8Array): Uint8Array {
  * Gives a plan's pooled bias back to the pool it came from. A caller's mask passed through as it is (the
  * native path) is never pooled: the pool writes into what it holds.
  */
-export function releasePlan(plan: AttentionPlan, pool: BufferPool): void {
+export function releasePlan(plan: AttentionPlan, pool: ScratchPool): void {
   if (plan.pooled) pool.give(plan.pooled);
 }

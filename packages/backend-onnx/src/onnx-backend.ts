@@ -3,7 +3,7 @@
  */
 import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel, type MemoryModel } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { BufferPool } from './attention-bias.js';
+import { ScratchPool } from './scratch-pool.js';
 import { probeGraph } from './attention-graph.js';
 import { runAttention } from './attention-kernel.js';
 import { compileEncoder } from './encoder-model.js';
@@ -30,7 +30,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   const resolved = resolveOptions(options);
   const ort = await loadOrt();
   const cache = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
-  const pool = new BufferPool();
+  const pool = new ScratchPool();
   const threads = resolved.session.intraOpNumThreads;
   return defineBackend({
     name: 'onnx',

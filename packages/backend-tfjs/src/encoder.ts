@@ -7,11 +7,11 @@
  * scope (`tf.tidy`, or the optimiser's).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { alibiSlopes, prepareAttention, type AttentionOptions, type ResolvedSpec } from '@attnkit/core';
+import { layerAttentionOptions, prepareAttention, ropeTables, sinusoidTable, type ResolvedSpec } from '@attnkit/core';
 import { buildBias, type AttentionBias } from './attention-bias.js';
 import { attend, attendSplit, chooseStrategy, type AttentionStrategy } from './attention-ops.js';
 import type { TfjsEngineName } from './engine.js';
-import { activation, layerNorm, linear, mergeHeads, rope, ropeTables, sinusoidTable, splitHeads } from './layers.js';
+import { activation, layerNorm, linear, mergeHeads, rope, splitHeads } from './layers.js';
 
 /**
  * Looks up a weight (a tensor or a variable) by its spec name; linear weights come transposed, `[in, out]`
@@ -63,18 +63,12 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     ropeCos.push(tf.tensor2d(t.cos, [S, Dh / 2]), tf.tensor2d(t.sin, [S, Dh / 2]));
   }
   const biases = new Map<string, LayerBias>();
-  const alibi = pos.kind === 'alibi' ? alibiSlopes(H) : undefined;
   const biasOf = (l: number): LayerBias => {
     const layer = spec.attention[l]!;
     const key = JSON.stringify(layer);
     let entry = biases.get(key);
     if (!entry) {
-      const options: AttentionOptions = {
-        causal: layer.causal,
-        ...(layer.window ? { window: layer.window } : {}),
-        ...(padded ? { keyPadding: lengths } : {}),
-        ...(alibi ? { alibi } : {}),
-      };
+      const options = layerAttentionOptions(spec, l, { lengths, padded });
       // Core states the masking: a problem of this shape (its values unused) gives the bias.
       const shape = (heads: number): { shape: number[]; data: Float32Array } => ({ shape: [B, heads, S, 1], data: new Float32Array(B * heads * S) });
       entry = { bias: buildBias(prepareAttention(shape(H), shape(Hkv), shape(Hkv), options)), heads: new Map() };

@@ -27,31 +27,6 @@ export function activation<T extends tf.Tensor>(x: T, kind: 'relu' | 'gelu'): T 
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
 }
 
-/** The sinusoidal table `[S, d]`: `PE[s, 2i] = sin(s / 10000^(2i/d))`, `PE[s, 2i+1] = cos(...)`. */
-export function sinusoidTable(S: number, d: number): Float32Array {
-  const table = new Float32Array(S * d);
-  for (let s = 0; s < S; s++)
-    for (let i = 0; i < d / 2; i++) {
-      const angle = s / Math.pow(10000, (2 * i) / d);
-      table[s * d + 2 * i] = Math.sin(angle);
-      table[s * d + 2 * i + 1] = Math.cos(angle);
-    }
-  return table;
-}
-
-/** Cosines and sines `[S, Dh/2]` of RoPE's angles `θ = s · base^(-2i/Dh)`. */
-export function ropeTables(S: number, Dh: number, base: number): { cos: Float32Array; sin: Float32Array } {
-  const half = Dh / 2;
-  const cos = new Float32Array(S * half), sin = new Float32Array(S * half);
-  for (let s = 0; s < S; s++)
-    for (let i = 0; i < half; i++) {
-      const theta = s * Math.pow(base, (-2 * i) / Dh);
-      cos[s * half + i] = Math.cos(theta);
-      sin[s * half + i] = Math.sin(theta);
-    }
-  return { cos, sin };
-}
-
 /** RoPE on `x [B, H, S, Dh]` with tables `[S, Dh/2]`: rotates the pairs `(x[i], x[i + Dh/2])`. */
 export function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
   const [B, H, S, Dh] = x.shape;

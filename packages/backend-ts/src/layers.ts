@@ -1,6 +1,7 @@
 /**
  * Dense layers of the encoder in float32 (row-major). Shape legend: R rows (B·S), I/O in/out features.
  */
+import { ropeTables, sinusoidTable } from '@attnkit/core';
 
 /** `y[R, O] = x[R, I]·W[O, I]ᵀ + b[O]`, optionally accumulating into `y` (`y += ...`). */
 export function linear(x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y: Float32Array = new Float32Array(R * O), accumulate = false): Float32Array {
@@ -67,40 +68,28 @@ export function splitHeads(x: Float32Array, B: number, S: number, H: number, D: 
   return y;
 }
 
-/** RoPE in place on `[B, H, S, Dh]`, rotating the two halves of each head. */
+/** RoPE in place on `[B, H, S, Dh]` with core's tables, rotating the two halves of each head. */
 export function rope(x: Float32Array, BH: number, S: number, Dh: number, base: number): void {
   const half = Dh / 2;
-  const inv = new Float64Array(half);
-  for (let i = 0; i < half; i++) inv[i] = Math.pow(base, (-2 * i) / Dh);
-  const cos = new Float32Array(half), sin = new Float32Array(half);
+  const { cos, sin } = ropeTables(S, Dh, base);
   for (let s = 0; s < S; s++) {
-    for (let i = 0; i < half; i++) {
-      cos[i] = Math.cos(s * inv[i]!);
-      sin[i] = Math.sin(s * inv[i]!);
-    }
     for (let bh = 0; bh < BH; bh++) {
       const o = (bh * S + s) * Dh;
       for (let i = 0; i < half; i++) {
         const a = x[o + i]!, z = x[o + i + half]!;
-        x[o + i] = a * cos[i]! - z * sin[i]!;
-        x[o + i + half] = a * sin[i]! + z * cos[i]!;
+        const c = cos[s * half + i]!, n = sin[s * half + i]!;
+        x[o + i] = a * c - z * n;
+        x[o + i + half] = a * n + z * c;
       }
     }
   }
 }
 
-/** Adds the sinusoidal encoding to `h` `[B, S, d]` in place. */
+/** Adds core's sinusoidal table to `h` `[B, S, d]` in place. */
 export function addSinusoid(h: Float32Array, B: number, S: number, d: number): void {
-  const freq = new Float64Array(d / 2);
-  for (let i = 0; i < d / 2; i++) freq[i] = 1 / Math.pow(10000, (2 * i) / d);
-  for (let s = 0; s < S; s++)
-    for (let i = 0; i < d / 2; i++) {
-      const a = s * freq[i]!;
-      const sn = Math.sin(a), cs = Math.cos(a);
-      for (let b = 0; b < B; b++) {
-        const o = (b * S + s) * d + 2 * i;
-        h[o] = h[o]! + sn;
-        h[o + 1] = h[o + 1]! + cs;
-      }
-    }
+  const table = sinusoidTable(S, d);
+  for (let b = 0; b < B; b++) {
+    const o = b * S * d;
+    for (let x = 0; x < S * d; x++) h[o + x] = h[o + x]! + table[x]!;
+  }
 }

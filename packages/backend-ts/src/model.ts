@@ -5,7 +5,7 @@
  * Memory: O(B·S·max(d, chunk·ffn)) — the feed-forward hidden layer is computed in row chunks, and
  * attention never builds an S×S matrix unless a layer's weights are requested.
  */
-import { alibiSlopes, pack, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import { layerAttentionOptions, pack, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
 import { activate, addSinusoid, layerNorm, rope, splitHeads } from './layers.js';
 
@@ -24,7 +24,6 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   const w = (name: string): Float32Array => weights.get(name)!;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
   const C = spec.output.classes;
-  const alibi = spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined;
   // Fused q|k|v projection weights per layer, so one pass over the rows computes all three.
   const qkv = Array.from({ length: spec.layers }, (_, l) => {
     const p = `layers.${l}.attention.`;
@@ -63,17 +62,10 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
         rope(q, B * H, S, Dh, base);
         rope(k, B * Hkv, S, Dh, base);
       }
-      const layer = spec.attention[l]!;
       const want = req.attentionOf.indexOf(l);
       const problem = prepareAttention(
         { shape: [B, H, S, Dh], data: q }, { shape: [B, Hkv, S, Dh], data: k }, { shape: [B, Hkv, S, Dh], data: v },
-        {
-          causal: layer.causal,
-          ...(layer.window ? { window: layer.window } : {}),
-          ...(req.padded ? { keyPadding: lengths } : {}),
-          ...(alibi ? { alibi } : {}),
-          weights: want >= 0 ? 'probs' : 'none',
-        },
+        { ...layerAttentionOptions(spec, l, { lengths, padded: req.padded }), weights: want >= 0 ? 'probs' : 'none' },
       );
       let o: Float32Array;
       if (want >= 0) {

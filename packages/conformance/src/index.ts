@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { referenceAttention, visible } from './reference-attention.js';
+export { referenceAttention, referenceBias, visible } from './reference-attention.js';
 export type { ReferenceAttention, ReferenceProblem } from './reference-attention.js';
 export { referenceModel, linear, layerNorm, gelu, sinusoid, rope } from './reference-model.js';
 export type { ReferenceModelOutput } from './reference-model.js';

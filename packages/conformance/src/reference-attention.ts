@@ -58,6 +58,11 @@ function bias(p: ReferenceProblem, b: number, h: number, i: number, j: number): 
   return t;
 }
 
+/** The additive term of score `(b, h, i, j)` in float64: `-Infinity` when the key is not visible, else the bias. */
+export function referenceBias(p: ReferenceProblem, b: number, h: number, i: number, j: number): number {
+  return visible(p, b, h, i, j) ? bias(p, b, h, i, j) : -Infinity;
+}
+
 /** Computes attention in float64. */
 export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
   const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, kvHeads: Hkv } = p;

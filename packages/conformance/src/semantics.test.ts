@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyBand, maskTerm, prepareAttention, type AttentionOptions } from '@attnkit/core';
-import { visible } from './reference-attention.js';
+import { biasExtents, keyBand, maskTerm, prepareAttention, writeDenseBias, type AttentionOptions } from '@attnkit/core';
+import { referenceBias, visible } from './reference-attention.js';
 
 // Property: core's band helpers (which backends use to skip work) agree with the reference's rules,
 // written independently from their definitions, for any valid combination of options.
@@ -38,6 +38,69 @@ describe('masking semantics', () => {
           }
       }),
       { numRuns: 300, seed: 42 },
+    );
+  });
+});
+
+// Property: the dense bias engines add to their scores (core's lowering) equals the reference's masking
+// and bias, rounded once to float32, for any valid combination (bias masks over heads or batches, ALiBi,
+// graphs, key lengths, causal and windows, a past), in whole and in chunks of query rows.
+const biased = fc
+  .record({
+    B: fc.integer({ min: 1, max: 2 }), H: fc.integer({ min: 1, max: 3 }), Sq: fc.integer({ min: 1, max: 7 }), Sk: fc.integer({ min: 1, max: 7 }),
+    P: fc.integer({ min: 0, max: 3 }), causal: fc.boolean(),
+    window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 4 }), right: fc.integer({ min: 0, max: 4 }) })),
+    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })), pad: fc.boolean(),
+    edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
+    mask: fc.option(fc.constantFrom('bool-2d', 'bias-heads', 'bias-batch', 'bias-short')),
+    values: fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 300, maxLength: 300 }),
+    alibi: fc.boolean(), chunk: fc.integer({ min: 1, max: 7 }),
+  })
+  .map((r) => {
+    const T = r.P + r.Sk;
+    const t = (H: number, S: number) => ({ shape: [r.B, H, S, 2], data: new Float32Array(r.B * H * S * 2) });
+    const opts: Record<string, unknown> = { causal: r.causal };
+    if (r.window) opts.window = r.window;
+    if (r.P > 0) opts.past = { key: t(1, r.P), value: t(1, r.P) };
+    if (r.lengths) opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
+    if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
+    const vals = (n: number) => Float32Array.from({ length: n }, (_, i) => (r.values[i % 300]! < -3.5 ? -Infinity : r.values[i % 300]!));
+    if (r.mask === 'bool-2d') opts.mask = { kind: 'bool', shape: [r.Sq, T], data: Uint8Array.from({ length: r.Sq * T }, (_, i) => (r.values[i % 300]! > -2 ? 1 : 0)) };
+    if (r.mask === 'bias-heads') opts.mask = { kind: 'bias', shape: [r.H, 1, T], data: vals(r.H * T) };
+    if (r.mask === 'bias-batch') opts.mask = { kind: 'bias', shape: [r.B, 1, r.Sq, T], data: vals(r.B * r.Sq * T) };
+    if (r.mask === 'bias-short' && T > 1) opts.mask = { kind: 'bias', shape: [r.Sq, T - 1], data: vals(r.Sq * (T - 1)) };
+    if (r.alibi) opts.alibi = Array.from({ length: r.H }, (_, h) => 0.25 * (h + 1));
+    return { p: prepareAttention(t(r.H, r.Sq), t(1, r.Sk), t(1, r.Sk), opts as AttentionOptions), chunk: r.chunk };
+  });
+
+describe('dense bias (lowering for engines that add a bias)', () => {
+  it('equals the reference\'s masking and bias, in whole and by chunks of query rows', () => {
+    fc.assert(
+      fc.property(biased, ({ p, chunk }) => {
+        const [Bb, Hb] = biasExtents(p);
+        const T = p.keyLength;
+        for (let i0 = 0; i0 < p.qLength; i0 += chunk) {
+          const i1 = Math.min(p.qLength, i0 + chunk);
+          const out = new Float32Array(Bb * Hb * (i1 - i0) * T);
+          const empty = writeDenseBias(p, out, i0, i1);
+          let anyEmpty = false;
+          for (let b = 0; b < p.batch; b++)
+            for (let h = 0; h < p.qHeads; h++)
+              for (let i = i0; i < i1; i++) {
+                let seen = false;
+                for (let j = 0; j < T; j++) {
+                  const want = Math.fround(referenceBias(p, b, h, i, j));
+                  const got = out[(((Bb > 1 ? b : 0) * Hb + (Hb > 1 ? h : 0)) * (i1 - i0) + (i - i0)) * T + j];
+                  // === so that a bias of -0 equals the reference's 0 + (-0) = 0
+                  if (got !== want) expect(got, `b=${b} h=${h} i=${i} j=${j}`).toBe(want);
+                  if (want !== -Infinity) seen = true;
+                }
+                if (!seen) anyEmpty = true;
+              }
+          expect(empty).toBe(anyEmpty);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
     );
   });
 });

@@ -181,13 +181,6 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
   };
 }
 
-/** ALiBi slopes `2^(-8(h+1)/H)` for H heads. */
-export function alibiSlopes(heads: number): Float32Array {
-  const s = new Float32Array(heads);
-  for (let h = 0; h < heads; h++) s[h] = Math.pow(2, (-8 * (h + 1)) / heads);
-  return s;
-}
-
 /**
  * The name and shape of every weight a spec needs, in a stable order. Linear weights are `[out, in]`
  * (y = x·Wᵀ + b).

@@ -1,0 +1,36 @@
+/**
+ * What each encoder layer's attention means, as attention options: every backend derives a layer's
+ * masking (causal, window, padding, ALiBi) from this one function.
+ */
+import type { AttentionOptions } from './attention-options.js';
+import type { ResolvedSpec } from './model-spec.js';
+import { alibiSlopes } from './position-tables.js';
+
+/** The valid length of each sequence of a run (see `ModelRunRequest`). */
+export interface RunLengths {
+  readonly lengths: Int32Array;
+  /** Some sequence is shorter than the run's length `S`. */
+  readonly padded: boolean;
+}
+
+/**
+ * The attention options of layer `layer` of `spec` for a run: the layer's `causal` and `window`, the
+ * padding as `keyPadding` (which leaves the alignment top-left), and ALiBi slopes when the spec's positional
+ * encoding is ALiBi. The scale is the default `1/sqrt(Dh)`.
+ *
+ * @example
+ * ```ts
+ * const options = layerAttentionOptions(spec, 0, { lengths: Int32Array.of(100, 80), padded: true });
+ * const { output } = await backend.attention(q, k, v, options);
+ * ```
+ */
+export function layerAttentionOptions(spec: ResolvedSpec, layer: number, run?: RunLengths): AttentionOptions {
+  const a = spec.attention[layer];
+  if (!a) throw new RangeError(`layer ${layer} is outside 0..${spec.layers - 1}`);
+  return {
+    ...(a.causal ? { causal: true } : {}),
+    ...(a.window ? { window: a.window } : {}),
+    ...(run?.padded ? { keyPadding: run.lengths } : {}),
+    ...(spec.positional.kind === 'alibi' ? { alibi: alibiSlopes(spec.heads) } : {}),
+  };
+}
