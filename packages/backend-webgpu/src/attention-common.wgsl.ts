@@ -9,16 +9,17 @@
  * slopes (float bits) at `alOff`. Window sides of -1 are unbounded.
  */
 import { ATTENTION_FIELDS } from './attention-plan.js';
-import { wgslStruct } from './wgsl-struct.js';
+import { uniform } from './wgsl-bindings.js';
+
+/** Binding `P` of every attention kernel: the uniform block {@link ATTENTION_FIELDS} (struct `Params`). */
+export const ATTENTION_PARAMS = uniform('Params', ATTENTION_FIELDS);
 
 /** Bits of float32 -Infinity, the "hidden" marker of scores and bias masks. */
 export const NEG_INF_BITS = '0xff800000u';
 
-/** The parameter struct, constants and output indexing; needs the uniform `P`. */
+/** Constants and output indexing; needs the uniform `P` ({@link ATTENTION_PARAMS}). */
 export function attentionBasics(): string {
   return /* wgsl */ `
-${wgslStruct('Params', ATTENTION_FIELDS)}
-
 const NEG: f32 = -3.0e38;
 const NEG_INF_BITS: u32 = ${NEG_INF_BITS};
 

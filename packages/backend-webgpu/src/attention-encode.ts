@@ -5,10 +5,9 @@
  * Shape legend: see attention-plan.ts. `units` (batch × key/value head) starting at `unit0` are computed.
  */
 import { attentionParams, type AttentionSpec, type AuxData } from './attention-plan.js';
-import { fusedAttentionWgsl, type FusedShape } from './flash-attention.wgsl.js';
+import { fusedAttentionKernel, type FusedShape } from './flash-attention.wgsl.js';
 import type { GpuOp, Slice } from './gpu-context.js';
-import { scoresWgsl, softmaxWgsl, weightedSumWgsl } from './three-pass.wgsl.js';
-import { shapeKey } from './variants.js';
+import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
 
 /** The buffers of one attention dispatch. */
 export interface AttentionBindings {
@@ -29,9 +28,9 @@ export interface AttentionRange {
 
 /** Records the fused kernel. */
 export function encodeFused(op: GpuOp, s: AttentionSpec, aux: AuxData, shape: FusedShape, b: AttentionBindings, range: AttentionRange): void {
-  const kernel = op.ctx.kernel(`fused/${shapeKey(shape)}`, ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'], () => fusedAttentionWgsl(shape));
-  const params = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false }));
-  op.dispatch(kernel, [params, b.q, b.k, b.v, b.mask, b.aux, b.out], [Math.ceil(s.qLength / shape.tq), range.units * s.group]);
+  const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false }));
+  const { q, k, v, mask, out } = b;
+  op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape)), { P, q, k, v, mask, aux: b.aux, out }, [Math.ceil(s.qLength / shape.tq), range.units * s.group]);
 }
 
 /**
@@ -41,11 +40,9 @@ export function encodeFused(op: GpuOp, s: AttentionSpec, aux: AuxData, shape: Fu
 export function encodeThreePass(op: GpuOp, s: AttentionSpec, aux: AuxData, b: AttentionBindings, range: AttentionRange, scores: Slice, weights: Slice, mode: number): void {
   const { valueDim: dv, qLength: sq, keyLength: T } = s;
   const heads = range.units * s.group;
-  const params = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false, mode }));
-  const pass1 = op.ctx.kernel('scores', ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'], scoresWgsl);
-  op.dispatch(pass1, [params, b.q, b.k, b.mask, b.aux, scores, weights], [Math.ceil(T / 16), Math.ceil(sq / 16), heads]);
-  const pass2 = op.ctx.kernel('softmax', ['uniform', 'storage'], softmaxWgsl);
-  op.dispatch(pass2, [params, scores], [sq, heads]);
-  const pass3 = op.ctx.kernel('weighted-sum', ['uniform', 'read', 'read', 'storage'], weightedSumWgsl);
-  op.dispatch(pass3, [params, scores, b.v, b.out], [Math.ceil(dv / 8), Math.ceil(sq / 8), heads]);
+  const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false, mode }));
+  const { q, k, v, mask, out } = b;
+  op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, [Math.ceil(T / 16), Math.ceil(sq / 16), heads]);
+  op.dispatch(op.ctx.kernel(softmaxKernel), { P, s: scores }, [sq, heads]);
+  op.dispatch(op.ctx.kernel(weightedSumKernel), { P, s: scores, v, out }, [Math.ceil(dv / 8), Math.ceil(sq / 8), heads]);
 }

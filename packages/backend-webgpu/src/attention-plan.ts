@@ -20,7 +20,7 @@ export type AttentionSpec = Pick<AttentionProblem,
 };
 
 /** The uniform block of every attention kernel. */
-export const ATTENTION_FIELDS: Fields = {
+export const ATTENTION_FIELDS = {
   Hq: 'u32', Hkv: 'u32', G: 'u32', Sq: 'u32',
   Dk: 'u32', Dv: 'u32', maskKind: 'u32', graph: 'u32',
   alibi: 'u32', hasSoftcap: 'u32',
@@ -30,7 +30,7 @@ export const ATTENTION_FIELDS: Fields = {
   ms3: 'u32', klOff: 'u32', goOff: 'u32', gkOff: 'u32',
   alOff: 'u32', outPacked: 'u32', mode: 'u32', scale: 'f32',
   softcap: 'f32',
-};
+} as const satisfies Fields;
 
 /** What weights pass 1 of the three-pass kernel writes besides the masked scores. */
 export const WEIGHT_MODES = { none: 0, scores: 1, softcapped: 2, masked: 3, probs: 0 } as const;

@@ -2,14 +2,16 @@
  * Dispatch helpers for the encoder kernels (WGSL in encoder-ops.wgsl.ts; shape legend there).
  */
 import type { GpuOp, Slice } from './gpu-context.js';
-import { addRowsWgsl, layerNormWgsl, linearWgsl, meanPoolWgsl, OP_FIELDS, splitHeadsWgsl, zeroRowsWgsl } from './encoder-ops.wgsl.js';
-import { packFields } from './wgsl-struct.js';
+import { addRowsKernel, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
+import type { UniformBinding } from './wgsl-bindings.js';
+import { packFields, type FieldValues, type Fields } from './wgsl-struct.js';
 
 /** Activation codes of the linear kernel. */
 export const ACT = { none: 0, relu: 1, gelu: 2 } as const;
 
-function params(op: GpuOp, values: Record<string, number>): Slice {
-  return op.uniform(packFields(OP_FIELDS, values));
+/** A uniform buffer holding `values` for the uniform block `binding` (every field needed). */
+function params<F extends Fields>(op: GpuOp, binding: UniformBinding<F>, values: FieldValues<F>): Slice {
+  return op.uniform(packFields(binding.fields, values));
 }
 
 /** Workgroups for `n` items, 64 per group, folded into two dimensions. */
@@ -22,42 +24,40 @@ function grid(op: GpuOp, n: number): [number, number] {
 
 /** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`. */
 export function linear(op: GpuOp, x: Slice, R: number, I: number, w: Slice, b: Slice, O: number, y: Slice, options: { accumulate?: boolean; act?: number } = {}): void {
-  const k = op.ctx.kernel('linear', ['uniform', 'read', 'read', 'read', 'storage'], linearWgsl);
-  const p = params(op, { R, I, O, accumulate: options.accumulate ? 1 : 0, act: options.act ?? 0 });
-  op.dispatch(k, [p, x, w, b, y], [Math.ceil(O / 16), Math.ceil(R / 16)]);
+  const P = params(op, linearKernel.bindings.P, { R, I, O, accumulate: options.accumulate ? 1 : 0, act: options.act ?? 0 });
+  op.dispatch(op.ctx.kernel(linearKernel), { P, x, w, bias: b, y }, [Math.ceil(O / 16), Math.ceil(R / 16)]);
 }
 
 /** Layer norm of `R` rows of `D` into `y` (a different buffer). */
 export function layerNorm(op: GpuOp, x: Slice, R: number, D: number, gamma: Slice, beta: Slice, eps: number, y: Slice): void {
-  const k = op.ctx.kernel('layer-norm', ['uniform', 'read', 'read', 'read', 'storage'], layerNormWgsl);
   const max = op.ctx.profile.maxWorkgroupsPerDimension;
   const gx = Math.min(R, max);
-  op.dispatch(k, [params(op, { R, I: D, eps }), x, gamma, beta, y], [gx, Math.ceil(R / gx)]);
+  const P = params(op, layerNormKernel.bindings.P, { R, I: D, eps });
+  op.dispatch(op.ctx.kernel(layerNormKernel), { P, x, gamma, beta, y }, [gx, Math.ceil(R / gx)]);
 }
 
 /** `h[r, :] += table[r mod S, :]`. */
 export function addRows(op: GpuOp, h: Slice, R: number, D: number, table: Slice, S: number): void {
-  const k = op.ctx.kernel('add-rows', ['uniform', 'read', 'storage'], addRowsWgsl);
-  op.dispatch(k, [params(op, { R, I: D, S }), table, h], grid(op, R * D));
+  const P = params(op, addRowsKernel.bindings.P, { R, I: D, S });
+  op.dispatch(op.ctx.kernel(addRowsKernel), { P, table, h }, grid(op, R * D));
 }
 
 /** Splits the fused projection into heads, with RoPE when `trig` is given. */
 export function splitHeads(op: GpuOp, proj: Slice, dims: { B: number; S: number; H: number; Hkv: number; Dh: number }, trig: Slice | undefined, q: Slice, k: Slice, v: Slice): void {
   const { B, S, H, Hkv, Dh } = dims;
   const I = (H + 2 * Hkv) * Dh;
-  const kernel = op.ctx.kernel('split-heads', ['uniform', 'read', 'read', 'storage', 'storage', 'storage'], splitHeadsWgsl);
-  const p = params(op, { R: B * S, I, S, B, H, Hkv, Dh, rope: trig ? 1 : 0 });
-  op.dispatch(kernel, [p, proj, trig ?? proj, q, k, v], grid(op, B * S * I));
+  const P = params(op, splitHeadsKernel.bindings.P, { R: B * S, I, S, H, Hkv, Dh, rope: trig ? 1 : 0 });
+  op.dispatch(op.ctx.kernel(splitHeadsKernel), { P, proj, trig: trig ?? proj, q, k, v }, grid(op, B * S * I));
 }
 
 /** Mean of `h` `[B, S, D]` over each sequence's valid rows into `out` `[B, D]`. */
 export function meanPool(op: GpuOp, h: Slice, B: number, S: number, D: number, lengths: Slice, out: Slice): void {
-  const k = op.ctx.kernel('mean-pool', ['uniform', 'read', 'read', 'storage'], meanPoolWgsl);
-  op.dispatch(k, [params(op, { B, S, I: D }), lengths, h, out], [Math.ceil((B * D) / 64)]);
+  const P = params(op, meanPoolKernel.bindings.P, { B, S, I: D });
+  op.dispatch(op.ctx.kernel(meanPoolKernel), { P, lengths, h, out }, [Math.ceil((B * D) / 64)]);
 }
 
 /** Zeroes the rows of `y` `[B, S, C]` at or past each sequence's length. */
 export function zeroRows(op: GpuOp, y: Slice, B: number, S: number, C: number, lengths: Slice): void {
-  const k = op.ctx.kernel('zero-rows', ['uniform', 'read', 'storage'], zeroRowsWgsl);
-  op.dispatch(k, [params(op, { B, S, I: C }), lengths, y], grid(op, B * S * C));
+  const P = params(op, zeroRowsKernel.bindings.P, { B, S, I: C });
+  op.dispatch(op.ctx.kernel(zeroRowsKernel), { P, lengths, y }, grid(op, B * S * C));
 }

@@ -10,25 +10,16 @@
  *   from a `[S, Dh/2]` cos/sin table.
  * - meanPool: `[B, S, d]` → `[B, d]` over each sequence's valid rows; zeroRows: padded rows of `[B, S, C]` → 0.
  */
-import { wgslStruct, type Fields } from './wgsl-struct.js';
+import { kernelSource, read, readWrite, uniform } from './wgsl-bindings.js';
 
-/** Uniform fields of every encoder kernel (one block, unused fields 0). */
-export const OP_FIELDS: Fields = {
-  R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32',
-  act: 'u32', S: 'u32', B: 'u32', H: 'u32',
-  Hkv: 'u32', Dh: 'u32', rope: 'u32', eps: 'f32',
-};
-
-const HEAD = `${wgslStruct('Params', OP_FIELDS)}
-@group(0) @binding(0) var<uniform> P: Params;`;
-
-/** Bindings: P, x, w, b, y. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
-export function linearWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+/** `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
+export const linearKernel = kernelSource('linear', {
+  P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
+  x: read(),
+  w: read(),
+  bias: read(),
+  y: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 var<workgroup> xs: array<f32, 256>;
 var<workgroup> ws: array<f32, 256>;
 
@@ -61,16 +52,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
     y[at] = v;
   }
 }
-`;
-}
+`);
 
-/** Bindings: P (R rows of I features), x, gamma, beta, y. Rows: workgroup x + y · groups in x. */
-export function layerNormWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+/** Layer norm of R rows of I features from x into y. Rows: workgroup x + y · groups in x. */
+export const layerNormKernel = kernelSource('layer-norm', {
+  P: uniform('Params', { R: 'u32', I: 'u32', eps: 'f32' }),
+  x: read(),
+  gamma: read(),
+  beta: read(),
+  y: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 var<workgroup> red: array<f32, 64>;
 
 fn reduce(lid: u32, v: f32) -> f32 {
@@ -103,14 +94,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     for (var c = lid; c < P.I; c += 64u) { y[base + c] = (x[base + c] - mean) * inv * gamma[c] + beta[c]; }
   }
 }
-`;
-}
+`);
 
-/** Bindings: P (R rows of I = d columns, table period S), table, h. */
-export function addRowsWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> table: array<f32>;
-@group(0) @binding(2) var<storage, read_write> h: array<f32>;
+/** `h += table` row by row (R rows of I = d columns, table period S). */
+export const addRowsKernel = kernelSource('add-rows', {
+  P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
+  table: read(),
+  h: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
@@ -119,17 +110,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let r = at / P.I;
   h[at] = h[at] + table[(r % P.S) * P.I + at % P.I];
 }
-`;
-}
+`);
 
-/** Bindings: P (R = B·S rows, I = (H + 2·Hkv)·Dh), proj, rope table (cos then sin, [S, Dh/2] each), q, k, v. */
-export function splitHeadsWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> proj: array<f32>;
-@group(0) @binding(2) var<storage, read> trig: array<f32>;
-@group(0) @binding(3) var<storage, read_write> q: array<f32>;
-@group(0) @binding(4) var<storage, read_write> k: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+/** proj (R = B·S rows, I = (H + 2·Hkv)·Dh) into q, k, v, RoPE from trig (cos then sin, [S, Dh/2] each) when `P.rope`. */
+export const splitHeadsKernel = kernelSource('split-heads', {
+  P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32', H: 'u32', Hkv: 'u32', Dh: 'u32', rope: 'u32' }),
+  proj: read(),
+  trig: read(),
+  q: readWrite(),
+  k: readWrite(),
+  v: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
@@ -158,15 +149,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     v[((b * P.Hkv + head - P.H - P.Hkv) * P.S + s) * P.Dh + i] = val;
   }
 }
-`;
-}
+`);
 
-/** Bindings: P (B, S, I = d), lengths (u32 per batch), h, out `[B, d]`. */
-export function meanPoolWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> lengths: array<u32>;
-@group(0) @binding(2) var<storage, read> h: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+/** Mean of h `[B, S, I = d]` over each sequence's valid rows (lengths, u32 per batch) into out `[B, d]`. */
+export const meanPoolKernel = kernelSource('mean-pool', {
+  P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
+  lengths: read('array<u32>'),
+  h: read(),
+  out: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -178,14 +169,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var s = 0u; s < n; s++) { acc += h[(b * P.S + s) * P.I + c]; }
   out[gid.x] = acc / f32(n);
 }
-`;
-}
+`);
 
-/** Bindings: P (B, S, I = C), lengths, y `[B, S, C]`: rows at or past each length become 0. */
-export function zeroRowsWgsl(): string {
-  return /* wgsl */ `${HEAD}
-@group(0) @binding(1) var<storage, read> lengths: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+/** Rows of y `[B, S, I = C]` at or past each sequence's length (lengths, u32 per batch) become 0. */
+export const zeroRowsKernel = kernelSource('zero-rows', {
+  P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
+  lengths: read('array<u32>'),
+  y: readWrite(),
+}, (declarations) => /* wgsl */ `${declarations}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
@@ -194,5 +185,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let r = at / P.I;
   if (r % P.S >= lengths[r / P.S]) { y[at] = 0.0; }
 }
-`;
-}
+`);

@@ -14,7 +14,9 @@
  * and accumulator once (online softmax), and adds p·v. A row that sees nothing writes zeros. No Sq×T
  * buffer exists.
  */
-import { attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+import { ATTENTION_PARAMS, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+import { shapeKey } from './variants.js';
+import { kernelSource, read, readWrite, type KernelSource } from './wgsl-bindings.js';
 
 /** Compile-time shape of one fused variant. */
 export interface FusedShape {
@@ -29,8 +31,23 @@ export interface FusedShape {
   readonly lanes: number;
 }
 
-/** The WGSL of a fused variant. Bindings: P, q, k, v, mask, aux, out. */
-export function fusedAttentionWgsl(s: FusedShape): string {
+/** The bindings of the fused kernel. */
+export const FUSED_BINDINGS = {
+  P: ATTENTION_PARAMS,
+  q: read(),
+  k: read(),
+  v: read(),
+  mask: read('array<u32>'),
+  aux: read('array<u32>'),
+  out: readWrite(),
+} as const;
+
+/** The fused kernel of variant `s` (cache key `fused/<shape>`). */
+export function fusedAttentionKernel(s: FusedShape): KernelSource<typeof FUSED_BINDINGS> {
+  return kernelSource(`fused/${shapeKey(s)}`, FUSED_BINDINGS, (declarations) => fusedAttentionWgsl(s, declarations));
+}
+
+function fusedAttentionWgsl(s: FusedShape, declarations: string): string {
   const L = s.lanes;
   const qn = Math.ceil(s.dk / L), vn = Math.ceil(s.dv / L);
   return /* wgsl */ `${L > 1 ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : ''}
@@ -41,13 +58,7 @@ const QN: u32 = ${qn}u;
 const VN: u32 = ${vn}u;
 const NT: u32 = ${s.tq * L}u;
 
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read> mask: array<u32>;
-@group(0) @binding(5) var<storage, read> aux: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+${declarations}
 ${attentionCommon()}
 var<workgroup> kt: array<f32, ${s.tk * s.dk}>;
 var<workgroup> vt: array<f32, ${s.tk * s.dv}>;

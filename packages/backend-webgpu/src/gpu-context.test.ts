@@ -1,6 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpuContext } from './gpu-context.js';
 import { testDevice } from './test-support.js';
+import { kernelSource, readWrite, uniform } from './wgsl-bindings.js';
+
+const copy = kernelSource('test/copy', { P: uniform('Params', { n: 'u32' }), y: readWrite() }, (decls) => `${decls}
+@compute @workgroup_size(1) fn main() { y[0] = f32(P.n); }`);
+const fill = kernelSource('test/fill', { P: uniform('Params', { n: 'u32' }), y: readWrite() }, (decls) => `${decls}
+@compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { y[i] = f32(P.n + i); }`);
 
 describe('every submission runs inside validation and out-of-memory error scopes', async () => {
   const t = await testDevice();
@@ -13,25 +19,15 @@ describe('every submission runs inside validation and out-of-memory error scopes
   it('a validation error in a submission fails the call with the error message', async () => {
     await expect(ctx.run((op) => {
       // A uniform buffer bound where the kernel expects storage: invalid bind group.
-      const k = ctx.kernel('test/copy', ['uniform', 'storage'], () => `
-struct Params { n: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(1) fn main() { y[0] = f32(P.n); }`);
       const u = op.uniform(new ArrayBuffer(16));
-      op.dispatch(k, [u, u], [1]);
+      op.dispatch(ctx.kernel(copy), { P: u, y: u }, [1]);
     })).rejects.toThrow(/WebGPU validation error/);
   });
 
   it('a valid submission passes and reads back', async () => {
     const [y] = await ctx.run((op) => {
-      const k = ctx.kernel('test/fill', ['uniform', 'storage'], () => `
-struct Params { n: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { y[i] = f32(P.n + i); }`);
       const y = op.scratch(16);
-      op.dispatch(k, [op.uniform(new Uint32Array([7, 0, 0, 0]).buffer), y], [1]);
+      op.dispatch(ctx.kernel(fill), { P: op.uniform(new Uint32Array([7, 0, 0, 0]).buffer), y }, [1]);
       op.read(y);
     });
     expect([...y!]).toEqual([7, 8, 9, 10]);

@@ -5,15 +5,13 @@
  */
 import { BufferPool } from './buffer-pool.js';
 import { BufferUsage, MAP_READ } from './gpu-flags.js';
+import { bindGroupEntries, layoutEntries, layoutKey, type BindingTable, type KernelSource } from './wgsl-bindings.js';
 
-/** How a kernel binds a buffer. */
-export type BindingKind = 'uniform' | 'read' | 'storage';
-
-/** A compiled kernel: its pipeline and bind-group layout. */
-export interface Kernel {
+/** A compiled kernel: its pipeline, bind-group layout and the source (binding table) it came from. */
+export interface Kernel<T extends BindingTable = BindingTable> {
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
-  readonly bindings: readonly BindingKind[];
+  readonly source: KernelSource<T>;
 }
 
 /** A buffer and the bytes of it in use (pooled buffers are larger than asked for). */
@@ -36,8 +34,6 @@ export interface DeviceProfile {
   /** A software (fallback) adapter: smaller tiles compile and run better there. */
   readonly software: boolean;
 }
-
-const COMPUTE = 0x4;
 
 /** Options of a {@link GpuContext}. */
 export interface GpuContextOptions {
@@ -62,7 +58,7 @@ export interface GpuContextOptions {
 export class GpuContext {
   readonly pool: BufferPool;
   readonly profile: DeviceProfile;
-  private readonly kernels = new Map<string, Kernel>();
+  private readonly kernels = new Map<string, Kernel<BindingTable>>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private lostInfo: { reason: string; message: string } | undefined;
   private destroyed = false;
@@ -98,19 +94,25 @@ export class GpuContext {
     }
   }
 
-  /** The kernel for `key`, compiled on first use from `code()`. */
-  kernel(key: string, bindings: readonly BindingKind[], code: () => string): Kernel {
-    const cached = this.kernels.get(key);
-    if (cached) return cached;
-    const layout = this.layout(bindings);
-    const module = this.device.createShaderModule({ label: key, code: code() });
+  /**
+   * The kernel of `source`, compiled on first use; its layout comes from the source's binding table.
+   * Throws when another source with different bindings already took the same key.
+   */
+  kernel<T extends BindingTable>(source: KernelSource<T>): Kernel<T> {
+    const cached = this.kernels.get(source.key);
+    if (cached) {
+      if (cached.source.declarations !== source.declarations) throw new Error(`kernel key "${source.key}" is used by two kernels with different bindings`);
+      return cached as unknown as Kernel<T>;
+    }
+    const layout = this.layout(source.bindings);
+    const module = this.device.createShaderModule({ label: source.key, code: source.code() });
     const pipeline = this.device.createComputePipeline({
-      label: key,
+      label: source.key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
     });
-    const k = { pipeline, layout, bindings };
-    this.kernels.set(key, k);
+    const k: Kernel<T> = { pipeline, layout, source };
+    this.kernels.set(source.key, k as unknown as Kernel<BindingTable>);
     return k;
   }
 
@@ -119,17 +121,11 @@ export class GpuContext {
     return this.kernels.size;
   }
 
-  private layout(bindings: readonly BindingKind[]): GPUBindGroupLayout {
-    const key = bindings.join(',');
+  private layout(bindings: BindingTable): GPUBindGroupLayout {
+    const key = layoutKey(bindings);
     let layout = this.layouts.get(key);
     if (!layout) {
-      layout = this.device.createBindGroupLayout({
-        entries: bindings.map((kind, binding) => ({
-          binding,
-          visibility: COMPUTE,
-          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
-        })),
-      });
+      layout = this.device.createBindGroupLayout({ entries: layoutEntries(bindings) });
       this.layouts.set(key, layout);
     }
     return layout;
@@ -231,15 +227,17 @@ export class GpuOp {
     return { buffer, bytes: data.byteLength };
   }
 
-  /** Records a dispatch of `kernel` with `slices` bound in order, over `groups` workgroups. */
-  dispatch(kernel: Kernel, slices: readonly Slice[], groups: readonly [number, number?, number?]): void {
+  /**
+   * Records a dispatch of `kernel` over `groups` workgroups, with one buffer per binding of its table,
+   * by name (bound in the table's order; a missing or unknown name throws).
+   */
+  dispatch<T extends BindingTable>(kernel: Kernel<T>, buffers: { readonly [K in keyof T]: Slice }, groups: readonly [number, number?, number?]): void {
+    const { key, bindings } = kernel.source;
+    const entries = bindGroupEntries(key, bindings, buffers as Readonly<Record<string, Slice>>);
     const max = this.ctx.profile.maxWorkgroupsPerDimension;
     if (groups.some((g) => (g ?? 1) > max)) throw new Error(`a dispatch of [${groups.join(', ')}] workgroups exceeds the device's maxComputeWorkgroupsPerDimension (${max})`);
     if (groups.some((g) => (g ?? 1) === 0)) return;
-    const bindGroup = this.ctx.device.createBindGroup({
-      layout: kernel.layout,
-      entries: slices.map((s, binding) => ({ binding, resource: { buffer: s.buffer, offset: 0, size: s.bytes } })),
-    });
+    const bindGroup = this.ctx.device.createBindGroup({ layout: kernel.layout, entries });
     this.pass ??= this.encoder.beginComputePass();
     this.pass.setPipeline(kernel.pipeline);
     this.pass.setBindGroup(0, bindGroup);

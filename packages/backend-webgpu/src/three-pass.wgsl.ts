@@ -7,20 +7,20 @@
  * `[units·G, Sq, Dk]`, k `[units, T, Dk]`, v `[units, T, Dv]`, s and w `[units·G, Sq, T]` as float bits
  * (-Infinity bits = hidden), out `[units·G, Sq, Dv]` or packed `[B, Sq, Hq·Dv]`.
  */
-import { attentionBasics, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+import { ATTENTION_PARAMS, attentionBasics, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
+import { kernelSource, read, readWrite } from './wgsl-bindings.js';
 
-const HEADER = `@group(0) @binding(0) var<uniform> P: Params;`;
-
-/** Pass 1: scores. Bindings: P, q, k, mask, aux, s, w. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
-export function scoresWgsl(): string {
-  return /* wgsl */ `
-${HEADER}
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> mask: array<u32>;
-@group(0) @binding(4) var<storage, read> aux: array<u32>;
-@group(0) @binding(5) var<storage, read_write> s: array<u32>;
-@group(0) @binding(6) var<storage, read_write> w: array<u32>;
+/** Pass 1: scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
+export const scoresKernel = kernelSource('scores', {
+  P: ATTENTION_PARAMS,
+  q: read(),
+  k: read(),
+  mask: read('array<u32>'),
+  aux: read('array<u32>'),
+  s: readWrite('array<u32>'),
+  w: readWrite('array<u32>'),
+}, (declarations) => /* wgsl */ `
+${declarations}
 ${attentionCommon()}
 fn graphHas(i: u32, j: i32) -> bool {
   var lo = aux[P.goOff + i];
@@ -64,14 +64,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   if (P.mode == 2u) { w[idx] = bitcast<u32>(capped); }
   if (P.mode == 3u) { w[idx] = masked; }
 }
-`;
-}
+`);
 
-/** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). Bindings: P, s. */
-export function softmaxWgsl(): string {
-  return /* wgsl */ `
-${HEADER}
-@group(0) @binding(1) var<storage, read_write> s: array<u32>;
+/** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). */
+export const softmaxKernel = kernelSource('softmax', {
+  P: ATTENTION_PARAMS,
+  s: readWrite('array<u32>'),
+}, (declarations) => /* wgsl */ `
+${declarations}
 ${attentionBasics()}
 var<workgroup> red: array<f32, 64>;
 
@@ -110,16 +110,16 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     s[row + j] = bitcast<u32>(p);
   }
 }
-`;
-}
+`);
 
-/** Pass 3: out = probabilities · v. Bindings: P, s (probabilities), v, out. */
-export function weightedSumWgsl(): string {
-  return /* wgsl */ `
-${HEADER}
-@group(0) @binding(1) var<storage, read> s: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+/** Pass 3: out = probabilities (s) · v. */
+export const weightedSumKernel = kernelSource('weighted-sum', {
+  P: ATTENTION_PARAMS,
+  s: read(),
+  v: read(),
+  out: readWrite(),
+}, (declarations) => /* wgsl */ `
+${declarations}
 ${attentionBasics()}
 
 @compute @workgroup_size(8, 8)
@@ -139,5 +139,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   for (var j = 0u; j < P.T; j++) { acc += s[row + j] * v[vo + j * DV]; }
   out[outIndex(bh, b, h, i, d, DV)] = acc;
 }
-`;
-}
+`);
