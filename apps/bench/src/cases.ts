@@ -8,7 +8,7 @@
  * mask kind, then heads, head size and batch one at a time at a fixed length. Quick mode takes a few points
  * of each sweep; `--full` takes all of them.
  */
-import type { ModelSpec } from '@attnkit/core';
+import type { AttentionOptions, ModelSpec } from '@attnkit/core';
 import { attentionFlops, encoderFlops, type Flops } from './flops.js';
 
 /** Mask kinds: none, causal (top-left aligned), or a local window of `window` keys on each side. */
@@ -124,11 +124,34 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
   return cases;
 }
 
-/** FLOPs of one run of a case. */
+/** The attnkit options that express a case's mask: the causal and window options. */
+export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
+
+/**
+ * The attention options of a case's mask, as a user passes them to `backend.attention`: the one mapping
+ * from mask kinds to options (its FLOPs, the attnkit engines and the peers' additive masks all start here).
+ *
+ * @example
+ * ```ts
+ * attentionOptions(attentionCase({ batch: 1, heads: 8, seq: 1024, headDim: 64, mask: 'window', window: 128 }, 'seq'));
+ * // { window: { left: 128, right: 128 } }
+ * ```
+ */
+export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): CaseMaskOptions {
+  switch (c.mask) {
+    case 'none': return {};
+    case 'causal': return { causal: true };
+    case 'window': return { window: { left: c.window!, right: c.window! } };
+  }
+}
+
+/**
+ * FLOPs of one run of a case (see `flops.ts`). The runner computes them once per job and hands them to
+ * the limits and the GFLOP/s figures.
+ */
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
-  const mask = c.mask === 'causal' ? { causal: true } : c.mask === 'window' ? { window: { left: c.window!, right: c.window! } } : {};
-  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, mask);
+  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c));
 }
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */

@@ -3,6 +3,9 @@
  * user would call directly, without attnkit). Each is described by a light {@link EngineDescriptor} that
  * loads its implementation only when a case runs, so a missing or broken package skips that engine with
  * its reason and nothing else.
+ *
+ * "Engine" here is a benchmark subject. `@attnkit/backend-tfjs` uses the word for the TensorFlow.js
+ * backend it runs on (`wasm`, `cpu`); in the bench that choice is part of an engine (`tfjs-wasm`).
  */
 import type { BenchCase } from './cases.js';
 import type { CaseInputs } from './inputs.js';

@@ -73,7 +73,7 @@ export function encoderFlops(spec: ModelSpec, B: number, S: number): Flops {
   let useful = B * S * (2 * r.inputSize * d + 2 * d * r.output.classes);
   let dense = useful;
   for (const layer of r.attention) {
-    const a = attentionFlops(B, r.heads, S, Dh, { causal: layer.causal, ...(layer.window ? { window: layer.window } : {}) });
+    const a = attentionFlops(B, r.heads, S, Dh, layer);
     useful += B * S * perPosition + a.useful;
     dense += B * S * perPosition + a.dense;
   }

@@ -4,9 +4,12 @@
  * when the engine is known to need more memory than allowed, when the engine already failed on a smaller
  * case of the same family or went over the time limit on one with less work, or (quick runs) when the
  * engine has used its share of the run's time. (A job whose run turns out over the limit stops there.)
+ *
+ * The ledger computes no FLOPs: the caller passes each case's `caseFlops`, computed once per job.
  */
-import { caseFlops, type BenchCase } from './cases.js';
+import type { BenchCase } from './cases.js';
 import type { EngineDescriptor } from './engine.js';
+import type { Flops } from './flops.js';
 
 /** The limits of a run. */
 export interface Limits {
@@ -39,9 +42,8 @@ export class RunLedger {
   /** The case with the least work stopped over the time limit, by engine, case kind and mask. */
   private readonly overLimit = new Map<string, { flops: number; id: string }>();
 
-  /** Records a measured median time. */
-  recordTime(engine: string, c: BenchCase, medianMs: number): void {
-    const flops = caseFlops(c);
+  /** Records a measured median time of a case that does `flops`. */
+  recordTime(engine: string, c: BenchCase, flops: Flops, medianMs: number): void {
     const key = rateKey(engine, c);
     const known = this.rates.get(key) ?? { useful: 0, dense: 0 };
     this.rates.set(key, { useful: Math.max(known.useful, flops.useful / medianMs), dense: Math.max(known.dense, flops.dense / medianMs) });
@@ -59,11 +61,10 @@ export class RunLedger {
   }
 
   /** Records a job stopped for a run over the limit: cases of that kind with as much work are skipped. */
-  recordOverLimit(engine: string, c: BenchCase): void {
+  recordOverLimit(engine: string, c: BenchCase, flops: Flops): void {
     const key = rateKey(engine, c);
-    const flops = caseFlops(c).useful;
     const known = this.overLimit.get(key);
-    if (!known || flops < known.flops) this.overLimit.set(key, { flops, id: c.id });
+    if (!known || flops.useful < known.flops) this.overLimit.set(key, { flops: flops.useful, id: c.id });
   }
 
   /**
@@ -72,8 +73,7 @@ export class RunLedger {
    * that does not). Else, for attention, the unmasked rate over all pairs; else the engine's best rate on
    * any kind of case (e.g. attention for a first encoder case).
    */
-  estimateMs(engine: string, c: BenchCase): { ms: number; gflops: number } | undefined {
-    const flops = caseFlops(c);
+  estimateMs(engine: string, c: BenchCase, flops: Flops): { ms: number; gflops: number } | undefined {
     const same = this.rates.get(rateKey(engine, c));
     if (same) {
       const byUseful = flops.useful / same.useful;
@@ -89,8 +89,8 @@ export class RunLedger {
     return best > 0 ? { ms: flops.useful / best, gflops: best / 1e6 } : undefined;
   }
 
-  /** Why the job should not run, or `undefined`. */
-  gate(d: EngineDescriptor, c: BenchCase, limits: Limits): string | undefined {
+  /** Why the job (engine `d` on case `c`, which does `flops`) should not run, or `undefined`. */
+  gate(d: EngineDescriptor, c: BenchCase, flops: Flops, limits: Limits): string | undefined {
     const spent = this.spent.get(d.id) ?? 0;
     if (limits.engineBudgetMs !== undefined && spent >= limits.engineBudgetMs) {
       return `this engine has used its ${fmtS(limits.engineBudgetMs)} of the run (--engine-budget or --full raises it)`;
@@ -98,12 +98,12 @@ export class RunLedger {
     const failedAt = this.failures.get(`${d.id}|${c.family}`);
     if (failedAt !== undefined && c.seq > failedAt) return `failed on the shorter S=${failedAt} of this family`;
     const slow = this.overLimit.get(rateKey(d.id, c));
-    if (slow && caseFlops(c).useful >= slow.flops) return `already over the time limit on ${slow.id}, which has no more work (--max-run-time or --full raises it)`;
+    if (slow && flops.useful >= slow.flops) return `already over the time limit on ${slow.id}, which has no more work (--max-run-time or --full raises it)`;
     const bytes = d.estimateBytes?.(c);
     if (bytes !== undefined && bytes > limits.maxBytes) {
       return `needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;
     }
-    const est = this.estimateMs(d.id, c);
+    const est = this.estimateMs(d.id, c, flops);
     if (est && est.ms > 2 * limits.maxRunMs) {
       return `one run would take about ${fmtS(est.ms)} at the ${est.gflops.toPrecision(2)} GFLOP/s seen on smaller cases (limit ${fmtS(limits.maxRunMs)} per run; --max-run-time or --full raises it)`;
     }

@@ -4,7 +4,7 @@
  * Shape legend: B batch, H heads, S sequence length, D head size, F input features.
  */
 import { initWeights, seededRandom, type Tensor } from '@attnkit/core';
-import type { AttentionCase, BenchCase, EncoderCase } from './cases.js';
+import { attentionOptions, type AttentionCase, type BenchCase, type CaseMaskOptions, type EncoderCase } from './cases.js';
 
 /** Inputs of an attention case: q, k, v `[B, H, S, D]`. */
 export interface AttentionInputs {
@@ -58,12 +58,28 @@ function encoderInputs(c: EncoderCase, seed: number): EncoderInputs {
 }
 
 /**
+ * The keys a query may see under `causal` and `window`, as a band `i - left <= j <= i + right` around
+ * query `i` (top-left aligned), or `undefined` when it sees every key. Also takes an encoder layer's
+ * resolved `{ causal, window }`.
+ *
+ * @example
+ * ```ts
+ * maskBand({ causal: true }); // { left: Infinity, right: 0 }
+ * ```
+ */
+export function maskBand(mask: CaseMaskOptions): { left: number; right: number } | undefined {
+  const { causal, window } = mask;
+  if (!causal && !window) return undefined;
+  return { left: window?.left ?? Infinity, right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity) };
+}
+
+/**
  * The additive mask `[S, S]` of an attention case (0 where a query may attend, `-Infinity` elsewhere),
  * or `undefined` for no mask: how a user expresses causal and window masks to a plain graph.
  */
 export function maskBias(c: Pick<AttentionCase, 'seq' | 'mask' | 'window'>): Float32Array | undefined {
-  if (c.mask === 'none') return undefined;
-  return bandBias(c.seq, c.mask === 'causal' ? { left: Infinity, right: 0 } : { left: c.window!, right: c.window! });
+  const band = maskBand(attentionOptions(c));
+  return band && bandBias(c.seq, band);
 }
 
 /** `[S, S]` additive mask: 0 for `i - left <= j <= i + right`, `-Infinity` elsewhere. */

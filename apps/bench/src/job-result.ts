@@ -22,14 +22,15 @@ export async function gatedJob(
   now: () => number = () => performance.now(),
 ): Promise<{ result: BenchResult; info?: EngineInfo }> {
   const base = { engine: d.id, case: c.id };
-  const skip = ledger.gate(d, c, limits);
+  const flops = caseFlops(c);
+  const skip = ledger.gate(d, c, flops, limits);
   if (skip) return { result: { ...base, status: 'skipped', reason: skip } };
   const t0 = now();
   const { outcome: o, memory } = await execute();
   ledger.recordSpent(d.id, now() - t0);
   const info = o.info ? { info: o.info } : {};
   if (o.status === 'over-limit') {
-    ledger.recordOverLimit(d.id, c);
+    ledger.recordOverLimit(d.id, c, flops);
     const run = o.cold ? 'its first run (compilation included)' : 'a run';
     const took = o.stopped ? `${run} was stopped after ${(o.ms / 1000).toFixed(1)} s` : `${run} took ${(o.ms / 1000).toFixed(1)} s`;
     const limit = o.cold ? `${COLD_FACTOR}× the limit of ${limits.maxRunMs / 1000} s per run` : `the limit of ${limits.maxRunMs / 1000} s per run`;
@@ -40,8 +41,7 @@ export async function gatedJob(
     return { result: { ...base, status: o.status, reason: o.reason }, ...info };
   }
   const stats = summarize(o.timesMs);
-  ledger.recordTime(d.id, c, stats.median);
-  const flops = caseFlops(c);
+  ledger.recordTime(d.id, c, flops, stats.median);
   return {
     result: {
       ...base,

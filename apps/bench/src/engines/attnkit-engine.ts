@@ -2,8 +2,8 @@
  * An attnkit backend as a benchmark engine: loaded through its plugin (probe, then create), run through
  * the public `Backend` interface a user calls (`attention`, `compile` then `Model.run`).
  */
-import { missingFeatures, type BackendPlugin, type Feature } from '@attnkit/core';
-import type { BenchCase } from '../cases.js';
+import { alibiSlopes, missingFeatures, prepareAttention, requiredFeatures, resolveSpec, type AttentionOptions, type BackendPlugin, type Feature } from '@attnkit/core';
+import { attentionOptions, type BenchCase } from '../cases.js';
 import { messageOf, type Engine, type EngineSession } from '../engine.js';
 
 /** How to get a backend plugin; rejects when its package is missing or not built. */
@@ -22,11 +22,33 @@ export function pluginFrom(specifier: string, exportName = 'plugin'): PluginLoad
   };
 }
 
-function featuresOf(c: BenchCase): Feature[] {
-  if (c.kind === 'encoder') return ['models'];
-  if (c.mask === 'causal') return ['causal'];
-  if (c.mask === 'window') return ['window'];
-  return [];
+/**
+ * The features one attention call with these heads, head size and options needs, as core decides them
+ * (`prepareAttention`, then `requiredFeatures`). The call is a one-position stand-in: which features a
+ * call needs depends on its options and head counts, not on its lengths.
+ */
+function callFeatures(heads: { q: number; kv: number }, headDim: number, options: AttentionOptions): Feature[] {
+  const q = { shape: [1, heads.q, 1, headDim], data: new Float32Array(heads.q * headDim) };
+  const kv = { shape: [1, heads.kv, 1, headDim], data: new Float32Array(heads.kv * headDim) };
+  return requiredFeatures(prepareAttention(q, kv, kv, options));
+}
+
+/**
+ * The features a case needs of a backend: an attention case, those of its call with its options; an
+ * encoder, `models` and those of each layer's attention (its `causal` and `window`, grouped heads, ALiBi).
+ *
+ * @example
+ * ```ts
+ * neededFeatures(attentionCase({ batch: 1, heads: 8, seq: 1024, headDim: 64, mask: 'causal' }, 'seq')); // ['causal']
+ * ```
+ */
+export function neededFeatures(c: BenchCase): Feature[] {
+  if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: c.heads }, c.headDim, attentionOptions(c));
+  const r = resolveSpec(c.spec);
+  const alibi = r.positional.kind === 'alibi' ? { alibi: alibiSlopes(r.heads) } : {};
+  const layers = r.attention.flatMap(({ causal, window }) =>
+    callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, { ...(causal ? { causal } : {}), ...(window ? { window } : {}), ...alibi }));
+  return ['models', ...new Set(layers)];
 }
 
 /**
@@ -62,7 +84,7 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
       return {
         info: { backend: backend.name, ...backend.info },
         unsupported(c) {
-          const missing = missingFeatures(backend.capabilities, featuresOf(c));
+          const missing = missingFeatures(backend.capabilities, neededFeatures(c));
           if (missing.length > 0) return `backend "${backend.name}" lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`;
           const max = backend.capabilities.maxKeyLength;
           if (c.kind === 'attention' && max !== undefined && c.seq > max) return `backend "${backend.name}" accepts at most ${max} keys per call`;
@@ -80,7 +102,7 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
             };
           }
           if (c.kind === 'attention' && inputs.kind === 'attention') {
-            const options = c.mask === 'causal' ? { causal: true } : c.mask === 'window' ? { window: { left: c.window!, right: c.window! } } : {};
+            const options = attentionOptions(c);
             await backend.attention(inputs.q, inputs.k, inputs.v, options); // untimed first call, as for the encoder
             return {
               run: async () => (await backend.attention(inputs.q, inputs.k, inputs.v, options)).output.data,

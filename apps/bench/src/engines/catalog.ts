@@ -5,8 +5,9 @@
  * Shape legend for the memory estimates: B batch, H heads, S sequence length.
  */
 import { resolveSpec } from '@attnkit/core';
-import type { BenchCase } from '../cases.js';
+import { attentionOptions, type BenchCase } from '../cases.js';
 import type { EngineDescriptor } from '../engine.js';
+import { maskBand } from '../inputs.js';
 import { attnkitEngine, pluginFrom, type PluginLoader } from './attnkit-engine.js';
 
 /**
@@ -17,10 +18,10 @@ export function scoreMatrixBytes(c: BenchCase, copies: number): number {
   const square = 4 * c.seq * c.seq;
   if (c.kind === 'encoder') {
     const r = resolveSpec(c.spec);
-    const masks = r.attention.filter((a) => a.causal || a.window).length;
+    const masks = r.attention.filter((a) => maskBand(a) !== undefined).length;
     return square * (copies * c.batch * r.heads + masks);
   }
-  return square * (copies * c.batch * c.heads + (c.mask === 'none' ? 0 : 1));
+  return square * (copies * c.batch * c.heads + (maskBand(attentionOptions(c)) ? 1 : 0));
 }
 
 /** An attnkit backend engine. */

@@ -8,7 +8,8 @@
  * - `attention-op`: the standard `Attention` operator (opset 23) on `[B, H, S, D]`; causal through its
  *   `is_causal` attribute, windows as an additive `attn_mask [S, S]` input.
  */
-import type { AttentionCase } from '../cases.js';
+import { attentionOptions, type AttentionCase } from '../cases.js';
+import { maskBand } from '../inputs.js';
 import { graph } from './onnx-graph.js';
 
 /** Which graph form. */
@@ -29,13 +30,14 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
   g.input('K', dims);
   g.input('V', dims);
   g.output('Y', dims);
+  const options = attentionOptions(c);
   if (form === 'attention-op') {
-    const takesBias = c.mask === 'window';
+    const takesBias = options.window !== undefined;
     if (takesBias) g.input('Bias', [c.seq, c.seq]);
-    g.node('Attention', ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])], ['Y'], c.mask === 'causal' ? { is_causal: { i: 1 } } : {});
+    g.node('Attention', ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])], ['Y'], options.causal ? { is_causal: { i: 1 } } : {});
     return { bytes: g.encode(23), takesBias };
   }
-  const takesBias = c.mask !== 'none';
+  const takesBias = maskBand(options) !== undefined;
   if (takesBias) g.input('Bias', [c.seq, c.seq]);
   g.constant('scale', [], Float32Array.of(1 / Math.sqrt(c.headDim)));
   g.node('Transpose', ['K'], ['Kt'], { perm: { ints: [0, 1, 3, 2] } });

@@ -7,7 +7,7 @@
  * Shape legend: B batch, S length, F features, d dModel, H heads, Dh head size, C classes.
  */
 import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
-import { bandBias } from '../inputs.js';
+import { bandBias, maskBand } from '../inputs.js';
 import { graph } from './onnx-graph.js';
 import { ropeTables } from './rope-tables.js';
 
@@ -103,9 +103,8 @@ export function encoderGraph(spec: ModelSpec, weights: ReadonlyMap<string, Tenso
       g.node('Transpose', [k], [`${p}.kt`], { perm: { ints: [0, 1, 3, 2] } });
       g.node('MatMul', [q, `${p}.kt`], [`${p}.scores`]);
       let s = g.node('Mul', [`${p}.scores`, 'scale'], [`${p}.scaled`])[0]!;
-      const { causal, window } = r.attention[l]!;
-      if (causal || window) {
-        const band = { left: window?.left ?? Infinity, right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity) };
+      const band = maskBand(r.attention[l]!);
+      if (band) {
         g.constant(`${p}.mask`, [S, S], bandBias(S, band));
         s = g.node('Add', [s, `${p}.mask`], [`${p}.masked`])[0]!;
       }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
+import { maskBand } from '../inputs.js';
 import { ropeTables } from './rope-tables.js';
 
 /** `softmax(q·kᵀ·scale + bias)·v` on `[B, H, S, D]`; `bias` `[S, S]` broadcasts. */
@@ -56,8 +57,10 @@ export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>
     const [x1, x2] = tf.split(x, 2, -1);
     return tf.add(tf.mul(x, rope.cos), tf.mul(tf.concat([tf.neg(x2!), x1!], -1), rope.sin));
   };
-  const masks = r.attention.map(({ causal, window }) =>
-    causal || window ? keep(tf.tensor2d(bandBias({ left: window?.left ?? Infinity, right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity) }), [S, S])) : undefined);
+  const masks = r.attention.map((layer) => {
+    const band = maskBand(layer);
+    return band ? keep(tf.tensor2d(bandBias(band), [S, S])) : undefined;
+  });
   const linear = (x: tf.Tensor, p: string): tf.Tensor => tf.add(tf.matMul(x, get(`${p}.weight`), false, true), get(`${p}.bias`));
   const norm = (x: tf.Tensor, p: string): tf.Tensor => {
     const { mean, variance } = tf.moments(x, -1, true);
