@@ -24,6 +24,7 @@ export const platform = 'node' as const;
  */
 const webgpuHardware: BackendPlugin = {
   name: webgpu.name,
+  ...(webgpu.capabilities ? { capabilities: webgpu.capabilities } : {}),
   async probe() {
     const r = await webgpu.probe();
     if (r.available && r.adapter?.fallback) {

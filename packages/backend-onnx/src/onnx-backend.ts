@@ -72,6 +72,7 @@ const onnxMemory: MemoryModel = {
  */
 export const plugin: BackendPlugin<OnnxBackendOptions> = {
   name: 'onnx',
+  capabilities: onnxCapabilities,
   async probe() {
     try {
       const ort = await loadOrt();

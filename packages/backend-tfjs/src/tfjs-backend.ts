@@ -96,6 +96,7 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
  */
 export const plugin: BackendPlugin<TfjsBackendOptions> = {
   name: 'tfjs',
+  capabilities: tfjsCapabilities,
   async probe() {
     const wasm = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'undefined' ? 'wasm, falling back to cpu' : 'cpu (no WebAssembly here)';
     return { available: true, reason: `TensorFlow.js ${tf.version_core}: ${wasm}` };

@@ -106,6 +106,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
  */
 export const plugin: BackendPlugin<TsBackendOptions> = {
   name: 'ts',
+  capabilities: tsCapabilities,
   async probe() {
     return { available: true, reason: 'pure TypeScript, runs everywhere' };
   },

@@ -1,7 +1,7 @@
 /**
  * The shape of a conformance case, and how to run a list of them without a test framework.
  */
-import { missingFeatures, type Backend, type Feature } from '@attnkit/core';
+import { describeMissing, missingFeatures, type Backend, type Feature } from '@attnkit/core';
 
 /** Case groups. */
 export type CaseGroup = 'attention' | 'peer-vectors' | 'bad-input' | 'models' | 'lifecycle';
@@ -30,7 +30,7 @@ export interface CaseOutcome {
 export function skipReason(backend: Backend, c: ConformanceCase): string | undefined {
   const missing = missingFeatures(backend.capabilities, c.needs);
   if (missing.length === 0) return undefined;
-  return `backend lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`;
+  return `backend lacks ${describeMissing(missing)}`;
 }
 
 /** Runs cases one after another, reporting each outcome. */

@@ -8,7 +8,7 @@
  */
 import type { AttentionOptions, AttentionResult } from './attention-options.js';
 import { expectFiniteInputs, pack, prepareAttention, type AttentionProblem } from './attention-problem.js';
-import { missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
+import { describeMissing, exceededLimit, missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
 import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
 import { expectMaxBytes, type MemoryModel } from './limits.js';
@@ -136,6 +136,12 @@ export interface ProbeResult {
 /** What a backend package exports. */
 export interface BackendPlugin<O = unknown> {
   readonly name: string;
+  /**
+   * The features and limits it has wherever it runs, known without creating a backend: selection
+   * skips a plugin that lacks a required feature without starting it. A created backend's own
+   * `capabilities` may add device limits.
+   */
+  readonly capabilities?: Capabilities;
   /** Checks, cheaply and without throwing, whether the backend can run here. */
   probe(): Promise<ProbeResult>;
   create(options?: O): Promise<Backend>;
@@ -178,12 +184,12 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
       if (missing.length > 0) {
         checkInputs();
-        throw new UnsupportedError(`backend "${name}" does not support ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`);
+        throw new UnsupportedError(`backend "${name}" does not support ${describeMissing(missing)}`);
       }
-      const max = kernels.capabilities.maxKeyLength;
-      if (max !== undefined && p.keyLength > max) {
+      const over = exceededLimit(kernels.capabilities, p);
+      if (over) {
         checkInputs();
-        throw new UnsupportedError(`backend "${name}" accepts at most ${max} keys per call, got ${p.keyLength}`, 'k');
+        throw new UnsupportedError(`backend "${name}" ${over.message}`, over.argument);
       }
       if (p.keyLength === 0) {
         // No keys at all: every query row has nothing to attend to, so it outputs zeros (as a fully masked row).

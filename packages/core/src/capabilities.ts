@@ -29,7 +29,10 @@ export const ALL_FEATURES: readonly Feature[] = [
   'alibi', 'past', 'weights:scores', 'weights:softcapped', 'weights:masked', 'weights:probs', 'models',
 ];
 
-/** A backend's declared capabilities. */
+/** A tensor element type. */
+export type DType = 'float32';
+
+/** A backend's declared capabilities: features and limits. Core refuses what they exclude before a call. */
 export interface Capabilities {
   /** Supported features. */
   readonly features: ReadonlySet<Feature>;
@@ -37,6 +40,22 @@ export interface Capabilities {
   readonly reasons?: Partial<Record<Feature, string>>;
   /** Largest total key length `T` a single call accepts, if limited. */
   readonly maxKeyLength?: number;
+  /**
+   * Largest array of one key/value head a single buffer may hold, in bytes, for backends that bind
+   * each head's data as one buffer (WebGPU's `maxStorageBufferBindingSize`): per key/value head, the
+   * queries `[G, Sq, Dk]`, keys `[T, Dk]`, values `[T, Dv]`, output `[G, Sq, Dv]` and requested weights
+   * `[G, Sq, T]` (G = Hq/Hkv) must each fit.
+   */
+  readonly maxBindingBytes?: number;
+  /** Element types of tensors it takes (default `['float32']`). */
+  readonly dtypes?: readonly DType[];
+}
+
+/**
+ * The one wording of missing features, for errors, skips and reports: `window (why), graph (why)`.
+ */
+export function describeMissing(missing: readonly { feature: Feature; reason: string }[]): string {
+  return missing.map((m) => `${m.feature} (${m.reason})`).join(', ');
 }
 
 /**
@@ -47,9 +66,36 @@ export interface Capabilities {
  * const caps = capabilities(ALL_FEATURES.filter((f) => f !== 'graph'), { graph: 'no sparse kernels yet' });
  * ```
  */
-export function capabilities(features: Iterable<Feature>, reasons: Partial<Record<Feature, string>> = {}, maxKeyLength?: number): Capabilities {
-  const caps: Capabilities = { features: new Set(features), reasons };
-  return maxKeyLength === undefined ? caps : { ...caps, maxKeyLength };
+export function capabilities(
+  features: Iterable<Feature>,
+  reasons: Partial<Record<Feature, string>> = {},
+  limits: { readonly maxKeyLength?: number; readonly maxBindingBytes?: number; readonly dtypes?: readonly DType[] } = {},
+): Capabilities {
+  return { features: new Set(features), reasons, dtypes: limits.dtypes ?? ['float32'], ...limits };
+}
+
+/**
+ * Why a call of these sizes exceeds the capabilities' limits, or `undefined` when it fits. Core asks this
+ * before every call, and the suite before every case.
+ */
+export function exceededLimit(caps: Capabilities, d: { readonly batch?: number; readonly qHeads: number; readonly kvHeads: number; readonly qLength: number; readonly keyLength: number; readonly keyDim: number; readonly valueDim: number; readonly weights: string }): { argument: string; message: string } | undefined {
+  if (caps.maxKeyLength !== undefined && d.keyLength > caps.maxKeyLength) {
+    return { argument: 'k', message: `accepts at most ${caps.maxKeyLength} keys per call, got ${d.keyLength}` };
+  }
+  const limit = caps.maxBindingBytes;
+  if (limit !== undefined) {
+    const G = d.qHeads / d.kvHeads;
+    const parts: [string, number][] = [
+      ['q', G * d.qLength * d.keyDim], ['k', d.keyLength * d.keyDim], ['v', d.keyLength * d.valueDim], ['q', G * d.qLength * d.valueDim],
+    ];
+    if (d.weights !== 'none') parts.push(['options.weights', G * d.qLength * d.keyLength]);
+    for (const [argument, n] of parts) {
+      if (n * 4 > limit) {
+        return { argument, message: `one key/value head (Sq ${d.qLength}, T ${d.keyLength}, Dk ${d.keyDim}, Dv ${d.valueDim}) needs ${n * 4} bytes in one buffer, more than this backend binds at once (${limit}); split the call (e.g. fewer keys per call)` };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The features a validated call needs. */

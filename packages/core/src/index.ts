@@ -13,8 +13,8 @@ export type { AttentionOptions, AttentionResult, BoolMask, BiasMask, Mask, Weigh
 export { prepareAttention, expectFiniteInputs, pack, unpack } from './attention-problem.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency, PrepareChecks } from './attention-problem.js';
 export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
-export { capabilities, requiredFeatures, missingFeatures, ALL_FEATURES } from './capabilities.js';
-export type { Capabilities, Feature } from './capabilities.js';
+export { capabilities, requiredFeatures, missingFeatures, describeMissing, exceededLimit, ALL_FEATURES } from './capabilities.js';
+export type { Capabilities, Feature, DType } from './capabilities.js';
 export { defineBackend } from './backend.js';
 export type { Backend, BackendSettings, BackendKernels, BackendPlugin, ProbeResult, AttentionOutput, Model, ModelOutput, CompiledModel, ModelRunOutput } from './backend.js';
 export { defaultMaxBytes, platformMemory, expectMaxBytes } from './limits.js';

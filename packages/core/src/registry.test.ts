@@ -76,3 +76,48 @@ describe('registry.select', () => {
     expect(b.plugins()).toHaveLength(0);
   });
 });
+
+describe('selection from declared capabilities', () => {
+  it('skips a plugin that declares it lacks a required feature without starting it', async () => {
+    let created = 0;
+    const declared: BackendPlugin = {
+      name: 'declared', capabilities: capabilities(['causal'], { window: 'no band kernel' }),
+      probe: async () => ({ available: true }),
+      create: async () => { created++; throw new Error('must not be created'); },
+    };
+    const { backend, report } = await createRegistry().register(declared, { priority: 9 }).register(fake('any', { features: ['window'] })).select({ require: ['window'] });
+    expect(created).toBe(0);
+    expect(backend.name).toBe('any');
+    expect(report[0]).toMatchObject({ name: 'declared', status: 'incapable', reason: 'lacks window (no band kernel)' });
+  });
+
+  it('a survey starts every plugin once and reports each with its info', async () => {
+    const starts: string[] = [];
+    const counted = (name: string): BackendPlugin => {
+      const base = fake(name);
+      return { ...base, create: async (o) => { starts.push(name); return base.create(o); } };
+    };
+    const r = createRegistry().register(counted('a'), { priority: 2 }).register(counted('b'), { priority: 1 }).register(fake('off', { available: false, reason: 'no device' }));
+    const { backend, report } = await r.select({ survey: true });
+    expect(backend.name).toBe('a');
+    expect(starts).toEqual(['a', 'b']);
+    expect(report.map((e) => [e.name, e.status])).toEqual([['a', 'chosen'], ['b', 'available'], ['off', 'unavailable']]);
+    expect(report[1]!.lacks).toContain('window');
+  });
+});
+
+describe('limits in capabilities', () => {
+  it('refuses a call whose per-head arrays exceed maxBindingBytes before the kernel runs', async () => {
+    let ran = false;
+    const b = defineBackend({
+      name: 'small', capabilities: capabilities([], {}, { maxBindingBytes: 256 }),
+      attention: async (p) => { ran = true; return { output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) }; },
+    });
+    const small = { shape: [1, 1, 8, 4], data: new Float32Array(32) };
+    await expect(b.attention(small, small, small)).resolves.toBeDefined();
+    ran = false;
+    const long = { shape: [1, 1, 100, 4], data: new Float32Array(400) };
+    await expect(b.attention(small, long, long)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED', argument: 'k' });
+    expect(ran).toBe(false);
+  });
+});

@@ -6,11 +6,14 @@
  * report of every plugin and why it was or was not chosen.
  */
 import type { Backend, BackendPlugin } from './backend.js';
-import { missingFeatures, type Feature } from './capabilities.js';
+import { ALL_FEATURES, describeMissing, missingFeatures, type Capabilities, type Feature } from './capabilities.js';
 import { AttnkitError, NoBackendError } from './errors.js';
 
-/** Status of one plugin in a selection. */
-export type SelectionStatus = 'chosen' | 'unavailable' | 'incapable' | 'failed' | 'not-preferred' | 'not-tried';
+/**
+ * Status of one plugin in a selection: `available` only in a survey, for a plugin that started and fits
+ * but ranks below the chosen one.
+ */
+export type SelectionStatus = 'chosen' | 'available' | 'unavailable' | 'incapable' | 'failed' | 'not-preferred' | 'not-tried';
 
 /** One line of a selection report. */
 export interface SelectionEntry {
@@ -18,6 +21,10 @@ export interface SelectionEntry {
   readonly priority: number;
   readonly status: SelectionStatus;
   readonly reason: string;
+  /** The started backend's `info` (chosen, and in a survey every plugin that started). */
+  readonly info?: Readonly<Record<string, string | number | boolean>>;
+  /** Every feature the plugin does not declare (whether required or not), when known. */
+  readonly lacks?: readonly Feature[];
 }
 
 /** The outcome of {@link Registry.select}. */
@@ -36,6 +43,12 @@ export interface SelectOptions {
   readonly require?: readonly Feature[];
   /** Options passed to each plugin's `create`, by plugin name. */
   readonly createOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Assess every plugin, not just until one is chosen: each is probed and started (and disposed again,
+   * except the chosen one), so the report says of every plugin whether it would run here, with its info
+   * (what `attnkit doctor` prints).
+   */
+  readonly survey?: boolean;
 }
 
 /** A set of backend plugins. */
@@ -96,38 +109,21 @@ export function createRegistry(): Registry {
       }
       let chosen: Backend | undefined;
       for (const e of candidates) {
-        const { plugin, priority } = e;
-        if (chosen) {
-          report.push({ name: plugin.name, priority, status: 'not-tried', reason: 'a higher-ranked backend was chosen' });
+        if (chosen && !options.survey) {
+          report.push({ name: e.plugin.name, priority: e.priority, status: 'not-tried', reason: 'a higher-ranked backend was chosen' });
           continue;
         }
-        let probe;
-        try {
-          probe = await plugin.probe();
-        } catch (err) {
-          report.push({ name: plugin.name, priority, status: 'unavailable', reason: `probe threw: ${(err as Error)?.message ?? String(err)}` });
-          continue;
+        const outcome = await assess(e.plugin, e.priority, require, options.createOptions?.[e.plugin.name]);
+        if (!outcome.backend) {
+          report.push(outcome.entry);
+        } else if (chosen) {
+          report.push({ ...outcome.entry, status: 'available', reason: `would run here; a higher-ranked backend was chosen (${outcome.entry.reason})` });
+          await outcome.backend.dispose().catch(() => undefined);
+        } else {
+          chosen = outcome.backend;
+          const why = options.force !== undefined ? 'forced' : `highest-ranked available backend${outcome.entry.reason ? `; ${outcome.entry.reason}` : ''}`;
+          report.push({ ...outcome.entry, status: 'chosen', reason: why });
         }
-        if (!probe.available) {
-          report.push({ name: plugin.name, priority, status: 'unavailable', reason: probe.reason ?? 'probe reported unavailable' });
-          continue;
-        }
-        let backend: Backend;
-        try {
-          backend = await plugin.create(options.createOptions?.[plugin.name]);
-        } catch (err) {
-          report.push({ name: plugin.name, priority, status: 'failed', reason: `failed to start: ${(err as Error)?.message ?? String(err)}` });
-          continue;
-        }
-        const missing = missingFeatures(backend.capabilities, require);
-        if (missing.length > 0) {
-          report.push({ name: plugin.name, priority, status: 'incapable', reason: `lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}` });
-          await backend.dispose().catch(() => undefined);
-          continue;
-        }
-        chosen = backend;
-        const why = options.force !== undefined ? 'forced' : `highest-ranked available backend${probe.reason ? `; ${probe.reason}` : ''}`;
-        report.push({ name: plugin.name, priority, status: 'chosen', reason: why });
       }
       if (!chosen) {
         const lines = report.map((r) => `  ${r.name}: ${r.status}: ${r.reason}`).join('\n');
@@ -137,6 +133,43 @@ export function createRegistry(): Registry {
     },
   };
   return registry;
+}
+
+/**
+ * One plugin, assessed: probed, checked against the required features from its declaration (before
+ * starting it), started, and checked again against the started backend's capabilities.
+ */
+async function assess(plugin: BackendPlugin, priority: number, require: readonly Feature[], createOptions: unknown): Promise<{ entry: SelectionEntry; backend?: Backend }> {
+  const name = plugin.name;
+  let probe;
+  try {
+    probe = await plugin.probe();
+  } catch (err) {
+    return { entry: { name, priority, status: 'unavailable', reason: `probe threw: ${(err as Error)?.message ?? String(err)}` } };
+  }
+  if (!probe.available) return { entry: { name, priority, status: 'unavailable', reason: probe.reason ?? 'probe reported unavailable' } };
+  const incapable = (caps: Capabilities): SelectionEntry | undefined => {
+    const missing = missingFeatures(caps, require);
+    return missing.length > 0 ? { name, priority, status: 'incapable', reason: `lacks ${describeMissing(missing)}`, lacks: undeclared(caps) } : undefined;
+  };
+  const declared = plugin.capabilities && incapable(plugin.capabilities);
+  if (declared) return { entry: declared };
+  let backend: Backend;
+  try {
+    backend = await plugin.create(createOptions);
+  } catch (err) {
+    return { entry: { name, priority, status: 'failed', reason: `failed to start: ${(err as Error)?.message ?? String(err)}` } };
+  }
+  const started = incapable(backend.capabilities);
+  if (started) {
+    await backend.dispose().catch(() => undefined);
+    return { entry: { ...started, info: backend.info } };
+  }
+  return { entry: { name, priority, status: 'chosen', reason: probe.reason ?? '', info: backend.info, lacks: undeclared(backend.capabilities) }, backend };
+}
+
+function undeclared(caps: Capabilities): Feature[] {
+  return ALL_FEATURES.filter((f) => !caps.features.has(f));
 }
 
 /** Formats a selection report as aligned text lines. */
