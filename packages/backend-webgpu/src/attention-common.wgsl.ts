@@ -8,7 +8,7 @@
  * hide the key); `aux` key lengths at `klOff`, graph row offsets at `goOff` and keys at `gkOff`, ALiBi
  * slopes (float bits) at `alOff`. Window sides of -1 are unbounded.
  */
-import { ATTENTION_FIELDS } from './attention-plan.js';
+import { ATTENTION_FIELDS } from './attention-inputs.js';
 import { uniform } from './wgsl-bindings.js';
 
 /** Binding `P` of every attention kernel: the uniform block {@link ATTENTION_FIELDS} (struct `Params`). */

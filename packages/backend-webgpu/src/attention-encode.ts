@@ -2,9 +2,9 @@
  * Records attention dispatches into a {@link GpuOp}: the fused kernel, or the three passes. Used by the
  * attention calls (per chunk of units) and by compiled models (whole batch, packed output).
  *
- * Shape legend: see attention-plan.ts. `units` (batch × key/value head) starting at `unit0` are computed.
+ * Shape legend: see attention-inputs.ts. `units` (batch × key/value head) starting at `unit0` are computed.
  */
-import { attentionParams, type AttentionSpec, type AuxData } from './attention-plan.js';
+import { attentionParams, type AttentionSpec, type AuxData } from './attention-inputs.js';
 import { fusedAttentionKernel, type FusedShape } from './flash-attention.wgsl.js';
 import type { GpuOp, Slice } from './gpu-context.js';
 import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';

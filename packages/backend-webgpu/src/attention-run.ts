@@ -3,11 +3,11 @@
  * device's binding and dispatch limits, and reads each run back once. What cannot be split (a single
  * unit, or a mask, larger than a binding) is refused with an {@link UnsupportedError} naming the limit.
  *
- * Shape legend: see attention-plan.ts.
+ * Shape legend: see attention-inputs.ts.
  */
 import { UnsupportedError, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
-import { buildAux, maskWords, WEIGHT_MODES } from './attention-plan.js';
+import { buildAux, maskWords, WEIGHT_MODES } from './attention-inputs.js';
 import type { GpuContext } from './gpu-context.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 

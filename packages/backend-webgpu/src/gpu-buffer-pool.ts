@@ -15,7 +15,7 @@ export function sizeClass(bytes: number): number {
 }
 
 /** A pool of buffers on one device. */
-export class BufferPool {
+export class GpuBufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private readonly live = new Set<GPUBuffer>();
   private freeBytes = 0;

@@ -3,7 +3,7 @@
  * validation and out-of-memory error scopes around every submission, and device loss turned into a
  * clear error. A {@link GpuOp} records one submission (uploads, dispatches, one read-back).
  */
-import { BufferPool } from './buffer-pool.js';
+import { GpuBufferPool } from './gpu-buffer-pool.js';
 import { BufferUsage, MAP_READ } from './gpu-flags.js';
 import { bindGroupEntries, layoutEntries, layoutKey, type BindingTable, type KernelSource } from './wgsl-bindings.js';
 
@@ -56,7 +56,7 @@ export interface GpuContextOptions {
 
 /** A device with caches; see the module comment. */
 export class GpuContext {
-  readonly pool: BufferPool;
+  readonly pool: GpuBufferPool;
   readonly profile: DeviceProfile;
   private readonly kernels = new Map<string, Kernel<BindingTable>>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
@@ -66,7 +66,7 @@ export class GpuContext {
   readonly checkErrors: boolean;
 
   constructor(readonly device: GPUDevice, private readonly options: GpuContextOptions = {}) {
-    this.pool = new BufferPool(device);
+    this.pool = new GpuBufferPool(device);
     this.checkErrors = options.checkErrors ?? true;
     this.keepAlive = options.keepAlive ?? [];
     const l = device.limits;

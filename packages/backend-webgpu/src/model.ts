@@ -8,7 +8,7 @@
  */
 import { alibiSlopes, UnsupportedError, type CompiledModel, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
-import { buildAux, type AttentionSpec } from './attention-plan.js';
+import { buildAux, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
 import { BindingLimitError, type GpuContext, type GpuOp, type Slice } from './gpu-context.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTENTION_FIELDS } from './attention-plan.js';
+import { ATTENTION_FIELDS } from './attention-inputs.js';
 import { packFields, wgslStruct } from './wgsl-struct.js';
 
 const FIELDS = { n: 'u32', shift: 'i32', eps: 'f32' } as const;
