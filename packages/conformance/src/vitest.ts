@@ -55,6 +55,12 @@ export function runConformance(plugin: BackendPlugin, options: RunConformanceOpt
     const backend: Backend = await plugin.create(options.createOptions);
     afterAll(() => backend.dispose());
     const cases = options.cases ?? conformanceCases(options);
+    if (options.filter) {
+      // A filter that matches nothing would pass on zero cases.
+      it(`the filter ${String(options.filter)} selects cases`, () => {
+        if (cases.length === 0) throw new Error(`the filter ${String(options.filter)} matches no case of the suite`);
+      });
+    }
     const groups = new Map<string, ConformanceCase[]>();
     for (const c of cases) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
     for (const [group, list] of groups) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prepareAttention, pack, unpack } from './attention-problem.js';
+import { prepareAttention } from './attention-problem.js';
+import { pack, unpack } from './layout.js';
 import { keyBand } from './attention-semantics.js';
 import { tensor } from './tensor.js';
 

@@ -9,6 +9,7 @@
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { expectTensor, sizeOf, type Tensor } from './tensor.js';
 import type { AttentionOptions, Mask, WeightsKind } from './attention-options.js';
+import { concatSeq, unpack } from './layout.js';
 import { SCORE_LIMIT, expectRepresentable, sumOfSquares, type InputSquares } from './input-scan.js';
 import { attentionAllocations, effectiveLimit, expectMaxBytes, expectWithinLimit, type MemoryModel } from './limits.js';
 
@@ -288,39 +289,6 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
 
 function isPosInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 1;
-}
-
-/** `[B, S, H·D]` → `[B, H, S, D]`. */
-export function unpack(src: Float32Array, B: number, S: number, H: number, D: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let b = 0; b < B; b++)
-    for (let s = 0; s < S; s++)
-      for (let h = 0; h < H; h++) {
-        const from = ((b * S + s) * H + h) * D;
-        out.set(src.subarray(from, from + D), ((b * H + h) * S + s) * D);
-      }
-  return out;
-}
-
-/** `[B, H, S, D]` → `[B, S, H·D]`. */
-export function pack(src: Float32Array, B: number, H: number, S: number, D: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < H; h++)
-      for (let s = 0; s < S; s++) {
-        const from = ((b * H + h) * S + s) * D;
-        out.set(src.subarray(from, from + D), ((b * S + s) * H + h) * D);
-      }
-  return out;
-}
-
-function concatSeq(a: Float32Array, b: Float32Array, rows: number, Sa: number, Sb: number, D: number): Float32Array {
-  const out = new Float32Array(rows * (Sa + Sb) * D);
-  for (let r = 0; r < rows; r++) {
-    out.set(a.subarray(r * Sa * D, (r + 1) * Sa * D), r * (Sa + Sb) * D);
-    out.set(b.subarray(r * Sb * D, (r + 1) * Sb * D), (r * (Sa + Sb) + Sa) * D);
-  }
-  return out;
 }
 
 function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): ResolvedMask {

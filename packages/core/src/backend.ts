@@ -7,7 +7,8 @@
  * capabilities exclude, converts layouts, builds `present`, and guards against use after dispose.
  */
 import type { AttentionOptions, AttentionResult } from './attention-options.js';
-import { expectFiniteInputs, pack, prepareAttention, type AttentionProblem } from './attention-problem.js';
+import { expectFiniteInputs, prepareAttention, type AttentionProblem } from './attention-problem.js';
+import { pack } from './layout.js';
 import { describeMissing, exceededLimit, missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
 import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
