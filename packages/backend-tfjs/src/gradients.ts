@@ -65,7 +65,7 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
   {
     kernel: 'Slice', save: ['x'],
     grad: (dy, [x], attrs) => {
-      const [begin, size] = tf.slice_util.parseSliceParams(x!, attrs.begin as number[], attrs.size as number[]);
+      const [begin, size] = tf.slice_util.parseSliceParams(x!, attrs.begin as number[], attrs.size as number[]) as [number[], number[]];
       return { x: () => tf.pad(dy, x!.shape.map((n, i) => [begin[i]!, n - begin[i]! - size[i]!] as [number, number])) };
     },
   },

@@ -65,13 +65,13 @@ export function augment(x: Synthesized, rng: Random, strength = 1): { utterance:
       brown = 0.98 * brown + 0.2 * v;
       v = brown;
     }
-    y[i] += sigma * v;
+    y[i] = y[i]! + sigma * v;
   }
   let peak = 0;
   for (let i = 0; i < y.length; i++) peak = Math.max(peak, Math.abs(y[i]!));
   const peakDb = rng.uniform(-30, -1);
   const g = peak > 0 ? 10 ** (peakDb / 20) / peak : 1;
-  for (let i = 0; i < y.length; i++) y[i] *= g;
+  for (let i = 0; i < y.length; i++) y[i] = y[i]! * g;
   const phones = u.phones.map((p) => ({ ...p, start: p.start + padStart, end: p.end + padStart }));
   return {
     utterance: { samples: y, phones },

@@ -54,8 +54,8 @@ export class BandStats {
     for (let t = 0; t < frames; t++) {
       for (let b = 0; b < bands; b++) {
         const x = features[t * bands + b]!;
-        sum[b] += x;
-        sq[b] += x * x;
+        sum[b] = sum[b]! + x;
+        sq[b] = sq[b]! + x * x;
       }
     }
     this.count += frames;
