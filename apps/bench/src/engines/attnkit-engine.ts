@@ -2,7 +2,10 @@
  * An attnkit backend as a benchmark engine: loaded through its plugin (probe, then create), run through
  * the public `Backend` interface a user calls (`attention`, `compile` then `Model.run`).
  */
-import { alibiSlopes, missingFeatures, prepareAttention, requiredFeatures, resolveSpec, type AttentionOptions, type BackendPlugin, type Feature } from '@attnkit/core';
+import {
+  describeMissing, layerAttentionOptions, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
+  type AttentionOptions, type BackendPlugin, type Feature,
+} from '@attnkit/core';
 import { attentionOptions, type BenchCase } from '../cases.js';
 import { messageOf, type Engine, type EngineSession } from '../engine.js';
 
@@ -35,7 +38,8 @@ function callFeatures(heads: { q: number; kv: number }, headDim: number, options
 
 /**
  * The features a case needs of a backend: an attention case, those of its call with its options; an
- * encoder, `models` and those of each layer's attention (its `causal` and `window`, grouped heads, ALiBi).
+ * encoder, `models` and those of each layer's attention call (core's `layerAttentionOptions`: its
+ * `causal` and `window`, ALiBi; grouped heads from the spec's head counts).
  *
  * @example
  * ```ts
@@ -45,9 +49,7 @@ function callFeatures(heads: { q: number; kv: number }, headDim: number, options
 export function neededFeatures(c: BenchCase): Feature[] {
   if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: c.heads }, c.headDim, attentionOptions(c));
   const r = resolveSpec(c.spec);
-  const alibi = r.positional.kind === 'alibi' ? { alibi: alibiSlopes(r.heads) } : {};
-  const layers = r.attention.flatMap(({ causal, window }) =>
-    callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, { ...(causal ? { causal } : {}), ...(window ? { window } : {}), ...alibi }));
+  const layers = r.attention.flatMap((_, l) => callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, layerAttentionOptions(r, l)));
   return ['models', ...new Set(layers)];
 }
 
@@ -85,7 +87,7 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
         info: { backend: backend.name, ...backend.info },
         unsupported(c) {
           const missing = missingFeatures(backend.capabilities, neededFeatures(c));
-          if (missing.length > 0) return `backend "${backend.name}" lacks ${missing.map((m) => `${m.feature} (${m.reason})`).join(', ')}`;
+          if (missing.length > 0) return `backend "${backend.name}" lacks ${describeMissing(missing)}`;
           const max = backend.capabilities.maxKeyLength;
           if (c.kind === 'attention' && max !== undefined && c.seq > max) return `backend "${backend.name}" accepts at most ${max} keys per call`;
           return undefined;
