@@ -43,7 +43,7 @@ export interface AttentionPlan {
  */
 function nonpadLengths(p: AttentionProblem): Int32Array | undefined | null {
   // Without key lengths, a causal call over a past needs every key valid and the offset P = T - Sq.
-  const valid = p.keyLengths ?? (p.causal && p.pastLength > 0 ? new Int32Array(p.batch).fill(p.keyLength) : undefined);
+  const valid = p.validKeys ?? (p.causal && p.pastLength > 0 ? new Int32Array(p.batch).fill(p.keyLength) : undefined);
   if (!valid || !p.causal) return valid;
   for (let b = 0; b < p.batch; b++) if (valid[b]! - p.qLength !== causalOffset(p, b)) return null;
   return valid;

@@ -14,9 +14,9 @@
 import { blockBands, hasElementTerms, keyBand, maskTerm, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
 
 /** Query rows per tile. */
-export const TILE_Q = 32;
+const TILE_Q = 32;
 /** Keys per tile. */
-export const TILE_K = 64;
+const TILE_K = 64;
 
 /** Scratch buffers reused across heads and calls of one size. */
 interface Scratch {

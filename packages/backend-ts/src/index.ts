@@ -5,4 +5,3 @@
  */
 export { plugin, createTsBackend, tsCapabilities } from './ts-backend.js';
 export type { TsBackendOptions } from './ts-backend.js';
-export { TILE_Q, TILE_K } from './attention-kernel.js';

@@ -30,14 +30,12 @@ export class SharedScratch {
   }
 }
 
-/** Copies q, k, v into shared memory (drops fields workers do not need). */
+/** Copies q, k, v into shared memory; the small fields are cloned with the message. */
 export function shareProblem(p: AttentionProblem, scratch: SharedScratch): SharedProblem {
   return {
     ...p,
     q: scratch.share('q', p.q),
     k: scratch.share('k', p.k),
     v: scratch.share('v', p.v),
-    kvNew: { key: new Float32Array(0), value: new Float32Array(0) },
-    past: undefined,
   };
 }

@@ -5,7 +5,7 @@
  *
  * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys (past included), Dk/Dv head sizes.
  * Buffers: `mask` the resolved mask as words (bool: 4 bytes per word; bias: float bits, -Infinity bits
- * hide the key); `aux` key lengths at `klOff`, graph row offsets at `goOff` and keys at `gkOff`, ALiBi
+ * hide the key); `aux` core's query offsets (i32 bits) at `qoOff`, valid key counts at `klOff`, graph row offsets at `goOff` and keys at `gkOff`, ALiBi
  * slopes (float bits) at `alOff`. Window sides of -1 are unbounded.
  */
 import { ATTENTION_FIELDS } from './attention-inputs.js';
@@ -43,8 +43,7 @@ fn tanh_(x: f32) -> f32 {
 
 // causalOffset: where query i sits among the keys of batch b.
 fn batchOffset(b: u32) -> i32 {
-  if (P.align != 0u) { return i32(aux[P.klOff + b]) - i32(P.Sq); }
-  return i32(P.past);
+  return bitcast<i32>(aux[P.qoOff + b]);
 }
 
 // keyBand: the keys [lo, hi) query i of batch b may see by lengths, causality, window, graph, mask extent.

@@ -34,6 +34,7 @@ for (const [name, options] of variants) {
 
     it('runs compiled models', async () => {
       const cases = modelCases().filter((c) => /rope-causal|alibi-post-pooled|per-layer/.test(c.id));
+      expect(cases.map((c) => c.id)).toEqual(['models/rope-causal', 'models/alibi-post-pooled', 'models/per-layer-attention']);
       const failed = (await runCases(backend, cases)).filter((o) => o.status !== 'passed');
       expect(failed).toEqual([]);
     });

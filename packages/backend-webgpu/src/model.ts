@@ -6,37 +6,19 @@
  * Shape legend: B batch, S length, R = B·S rows, F input size, d dModel, H/Hkv heads, Dh head size,
  * Fh FFN size, C classes.
  */
-import { alibiSlopes, UnsupportedError, type CompiledModel, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import { layerAttentionOptions, resolveAttention, ropeTables, sinusoidTable, UnsupportedError, type CompiledModel, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
 import { BindingLimitError, type GpuContext, type GpuOp, type Slice } from './gpu-context.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
-/** Sinusoidal table `[S, d]` (float64 math, rounded once). */
-function sinusoidTable(S: number, d: number): Float32Array {
-  const t = new Float32Array(S * d);
-  for (let i = 0; i < d / 2; i++) {
-    const freq = 1 / Math.pow(10000, (2 * i) / d);
-    for (let s = 0; s < S; s++) {
-      t[s * d + 2 * i] = Math.sin(s * freq);
-      t[s * d + 2 * i + 1] = Math.cos(s * freq);
-    }
-  }
-  return t;
-}
-
-/** RoPE cos then sin tables, `[S, Dh/2]` each. */
+/** RoPE cos then sin tables, `[S, Dh/2]` each, in one buffer (core's tables). */
 function ropeTable(S: number, Dh: number, base: number): Float32Array {
-  const half = Dh / 2;
-  const t = new Float32Array(2 * S * half);
-  for (let i = 0; i < half; i++) {
-    const inv = Math.pow(base, (-2 * i) / Dh);
-    for (let s = 0; s < S; s++) {
-      t[s * half + i] = Math.cos(s * inv);
-      t[S * half + s * half + i] = Math.sin(s * inv);
-    }
-  }
+  const { cos, sin } = ropeTables(S, Dh, base);
+  const t = new Float32Array(cos.length + sin.length);
+  t.set(cos);
+  t.set(sin, cos.length);
   return t;
 }
 
@@ -65,7 +47,6 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
     }
   });
   const w = (name: string): Slice => resident.get(name)!;
-  const alibi = spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined;
   const shape = options.kernel === 'three-pass' ? undefined : fusedShape(ctx.profile, Dh, Dh, 2, options.subgroups);
 
   function record(op: GpuOp, req: ModelRunRequest): Slice[] {
@@ -89,12 +70,11 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
       const p = `layers.${l}.attention.`;
       linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj);
       splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
-      const layer = spec.attention[l]!;
-      const a: AttentionSpec = {
-        batch: B, qHeads: H, kvHeads: Hkv, group: H / Hkv, qLength: S, keyLength: S, keyDim: Dh, valueDim: Dh, pastLength: 0,
-        scale: 1 / Math.sqrt(Dh), softcap: 0, causal: layer.causal, window: layer.window, mask: undefined,
-        keyLengths: req.padded ? lengths : undefined, alignToKeyLengths: false, alibi, graph: undefined,
-      };
+      // The layer's attention as core resolves it (its size was checked with the run).
+      const a: AttentionSpec = resolveAttention(
+        { batch: B, qHeads: H, kvHeads: Hkv, qLength: S, kvLength: S, pastLength: 0, keyDim: Dh, valueDim: Dh, hasPast: false, packed: false },
+        layerAttentionOptions(spec, l, { lengths, padded: req.padded }), { maxBytes: Infinity },
+      );
       const aux = buildAux(a);
       const bind = { q, k, v, mask: noMask, aux: op.upload(aux.words), out: attn };
       const range = { unit0: 0, units: B * Hkv, outPacked: true };

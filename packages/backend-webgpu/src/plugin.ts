@@ -3,7 +3,7 @@
  */
 import type { Backend, BackendPlugin, ProbeResult } from '@attnkit/core';
 import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, type AdapterSummary, type GpuSource } from './gpu-source.js';
-import { createBackendWith, type WebGpuBackendOptions } from './webgpu-backend.js';
+import { createBackendWith, webGpuCapabilities, type WebGpuBackendOptions } from './webgpu-backend.js';
 
 /** The probe's result: with the adapter's name and whether it is a fallback adapter when there is one. */
 export interface WebGpuProbeResult extends ProbeResult {
@@ -27,6 +27,7 @@ export interface WebGpuPlugin extends BackendPlugin<WebGpuBackendOptions> {
 export function createWebGpuPlugin(source: GpuSource): WebGpuPlugin {
   return {
     name: 'webgpu',
+    capabilities: webGpuCapabilities,
     async probe() {
       let adapter: GPUAdapter | null;
       try {

@@ -90,7 +90,8 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
   };
   return defineBackend({
     name: 'webgpu',
-    capabilities: webGpuCapabilities,
+    // The device's binding size limits one key/value head's arrays: core refuses larger calls before they run.
+    capabilities: { ...webGpuCapabilities, maxBindingBytes: ctx.profile.maxBinding },
     info,
     attention: (p) => runAttention(ctx, p, run),
     compile: async (spec, weights) => compileModel(ctx, spec, weights, run),

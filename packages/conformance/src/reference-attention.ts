@@ -23,9 +23,8 @@ export interface ReferenceAttention {
 
 /** Whether query `i` of batch `b`, head `h` may see key `j` (every rule, from its definition). */
 export function visible(p: ReferenceProblem, b: number, h: number, i: number, j: number): boolean {
-  if (p.keyLengths && j >= p.keyLengths[b]!) return false;
-  const offset = p.keyLengths && p.alignToKeyLengths ? p.keyLengths[b]! - p.qLength : p.pastLength;
-  const pos = i + offset;
+  if (p.validKeys && j >= p.validKeys[b]!) return false;
+  const pos = i + p.queryOffset[b]!;
   if (p.causal && j > pos) return false;
   if (p.window && (j < pos - p.window.left || j > pos + p.window.right)) return false;
   if (p.graph) {
@@ -52,8 +51,7 @@ function bias(p: ReferenceProblem, b: number, h: number, i: number, j: number): 
   let t = 0;
   if (p.mask?.kind === 'bias') t += p.mask.data[maskIndex(p, b, h, i, j)]!;
   if (p.alibi) {
-    const offset = p.keyLengths && p.alignToKeyLengths ? p.keyLengths[b]! - p.qLength : p.pastLength;
-    t -= p.alibi[h]! * Math.abs(i + offset - j);
+    t -= p.alibi[h]! * Math.abs(i + p.queryOffset[b]! - j);
   }
   return t;
 }

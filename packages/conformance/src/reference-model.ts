@@ -126,9 +126,10 @@ export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<
     const want = attentionOf.includes(l);
     const problem: ReferenceProblem = {
       batch: B, qHeads: H, kvHeads: Hkv, group: H / Hkv, qLength: S, kvLength: S, pastLength: 0, keyLength: S,
-      keyDim: Dh, valueDim: Dh, q, k, v, kvNew: { key: new Float32Array(0), value: new Float32Array(0) }, past: undefined,
+      keyDim: Dh, valueDim: Dh, q, k, v,
       scale: 1 / Math.sqrt(Dh), softcap: 0, causal: layer.causal, window: layer.window, mask: undefined,
-      keyLengths: padded ? keyLengths : undefined, alignToKeyLengths: false, graph: undefined,
+      // Padding masks keys but leaves the alignment top-left (the spec's keyPadding).
+      validKeys: padded ? keyLengths : undefined, queryOffset: new Int32Array(B), graph: undefined,
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
       weights: want ? 'probs' : 'none', returnPresent: false, packed: false,
     };

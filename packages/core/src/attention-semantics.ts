@@ -13,12 +13,11 @@
  * (top-left aligned).
  * A visible key's score is `softcap(scale · q·k) + bias + alibi`; a row with no visible key outputs zeros.
  */
-import type { AttentionProblem } from './attention-problem.js';
+import type { AttentionSetup } from './attention-setup.js';
 
 /** Causal/window alignment offset of batch `b`. */
-export function causalOffset(p: AttentionProblem, b: number): number {
-  if (p.keyLengths && p.alignToKeyLengths) return p.keyLengths[b]! - p.qLength;
-  return p.pastLength;
+export function causalOffset(p: AttentionSetup, b: number): number {
+  return p.queryOffset[b]!;
 }
 
 /**
@@ -26,10 +25,10 @@ export function causalOffset(p: AttentionProblem, b: number): number {
  * causality, window, graph and mask extent. Keys outside it are masked; keys inside may still be masked by
  * the mask or graph. `hi <= lo` means the row sees nothing.
  */
-export function keyBand(p: AttentionProblem, b: number, i: number): [number, number] {
+export function keyBand(p: AttentionSetup, b: number, i: number): [number, number] {
   let lo = 0;
   let hi = p.keyLength;
-  if (p.keyLengths) hi = Math.min(hi, p.keyLengths[b]!);
+  if (p.validKeys) hi = Math.min(hi, p.validKeys[b]!);
   if (p.mask) hi = Math.min(hi, p.mask.keyExtent);
   const pos = i + causalOffset(p, b);
   if (p.causal) hi = Math.min(hi, pos + 1);
@@ -51,7 +50,7 @@ export function keyBand(p: AttentionProblem, b: number, i: number): [number, num
  * Additive term for score `(b, h, i, j)` from the mask, graph and ALiBi, for a key already inside
  * {@link keyBand}: `-Infinity` when masked, else the bias (0 without one).
  */
-export function maskTerm(p: AttentionProblem, b: number, h: number, i: number, j: number): number {
+export function maskTerm(p: AttentionSetup, b: number, h: number, i: number, j: number): number {
   let t = 0;
   if (p.graph && !graphHas(p, i, j)) return -Infinity;
   const m = p.mask;
@@ -68,7 +67,7 @@ export function maskTerm(p: AttentionProblem, b: number, h: number, i: number, j
 }
 
 /** Whether the graph has the edge `(i, j)` (binary search in the sorted row). */
-export function graphHas(p: AttentionProblem, i: number, j: number): boolean {
+export function graphHas(p: AttentionSetup, i: number, j: number): boolean {
   const g = p.graph;
   if (!g) return true;
   let lo = g.offsets[i]!, hi = g.offsets[i + 1]!;
@@ -83,7 +82,7 @@ export function graphHas(p: AttentionProblem, i: number, j: number): boolean {
 }
 
 /** True when per-element mask terms are needed (mask, graph or ALiBi); false when the band alone decides. */
-export function hasElementTerms(p: AttentionProblem): boolean {
+export function hasElementTerms(p: AttentionSetup): boolean {
   return p.mask !== undefined || p.graph !== undefined || p.alibi !== undefined;
 }
 
@@ -92,7 +91,7 @@ export function hasElementTerms(p: AttentionProblem): boolean {
  * {@link keyBand} and returns the smallest range `[lo, hi)` covering every non-empty band (`hi <= lo`
  * when no row sees anything). Tiled kernels use it to visit only the key tiles some row can see.
  */
-export function blockBands(p: AttentionProblem, b: number, i0: number, rows: number, lo: Int32Array, hi: Int32Array): [number, number] {
+export function blockBands(p: AttentionSetup, b: number, i0: number, rows: number, lo: Int32Array, hi: Int32Array): [number, number] {
   let rangeLo = p.keyLength, rangeHi = 0;
   for (let r = 0; r < rows; r++) {
     const [l, u] = keyBand(p, b, i0 + r);

@@ -2,7 +2,7 @@
  * What a backend supports, declared honestly. Requests that need an undeclared feature are refused with
  * an {@link UnsupportedError} before the backend runs; the conformance suite shows such cases as skipped.
  */
-import type { AttentionProblem } from './attention-problem.js';
+import type { AttentionSetup } from './attention-setup.js';
 
 /** A feature an attention call may need. */
 export type Feature =
@@ -99,7 +99,7 @@ export function exceededLimit(caps: Capabilities, d: { readonly batch?: number; 
 }
 
 /** The features a validated call needs. */
-export function requiredFeatures(p: AttentionProblem): Feature[] {
+export function requiredFeatures(p: AttentionSetup): Feature[] {
   const f: Feature[] = [];
   if (p.group > 1) f.push('groupedHeads');
   if (p.valueDim !== p.keyDim) f.push('valueDim');
@@ -108,10 +108,10 @@ export function requiredFeatures(p: AttentionProblem): Feature[] {
   if (p.mask?.kind === 'bias') f.push('biasMask');
   if (p.causal) f.push('causal');
   if (p.window) f.push('window');
-  if (p.keyLengths) f.push('keyLengths');
+  if (p.validKeys) f.push('keyLengths');
   if (p.graph) f.push('graph');
   if (p.alibi) f.push('alibi');
-  if (p.past) f.push('past');
+  if (p.pastLength > 0) f.push('past');
   if (p.weights !== 'none') f.push(`weights:${p.weights}`);
   return f;
 }

@@ -8,12 +8,12 @@
  * Shape legend: B batch, Hq query heads, Sq query length, T total key length. The bias is
  * `[Bb, Hb, rows, T]`, see {@link biasExtents}; engines broadcast the axes of extent 1.
  */
-import type { AttentionProblem } from './attention-problem.js';
+import type { AttentionSetup } from './attention-setup.js';
 import { causalOffset, keyBand } from './attention-semantics.js';
 
 /** Whether any score of the problem is masked or biased (without that, an engine needs no bias at all). */
-export function hasMasking(p: AttentionProblem): boolean {
-  return p.causal || p.window !== undefined || p.mask !== undefined || p.keyLengths !== undefined ||
+export function hasMasking(p: AttentionSetup): boolean {
+  return p.causal || p.window !== undefined || p.mask !== undefined || p.validKeys !== undefined ||
     p.graph !== undefined || p.alibi !== undefined;
 }
 
@@ -22,8 +22,8 @@ export function hasMasking(p: AttentionProblem): boolean {
  * lengths, a mask with a batch axis), `Hb = Hq` only when it differs per head (ALiBi, a mask with a head
  * axis); 1 otherwise.
  */
-export function biasExtents(p: AttentionProblem): [number, number] {
-  const perBatch = p.keyLengths !== undefined || (p.mask !== undefined && p.mask.strides[0] !== 0);
+export function biasExtents(p: AttentionSetup): [number, number] {
+  const perBatch = p.validKeys !== undefined || (p.mask !== undefined && p.mask.strides[0] !== 0);
   const perHead = p.alibi !== undefined || (p.mask !== undefined && p.mask.strides[1] !== 0);
   return [perBatch ? p.batch : 1, perHead ? p.qHeads : 1];
 }
@@ -39,7 +39,7 @@ export function biasExtents(p: AttentionProblem): [number, number] {
  * const emptyRows = writeDenseBias(problem, bias);
  * ```
  */
-export function writeDenseBias(p: AttentionProblem, out: Float32Array, i0 = 0, i1 = p.qLength): boolean {
+export function writeDenseBias(p: AttentionSetup, out: Float32Array, i0 = 0, i1 = p.qLength): boolean {
   const [Bb, Hb] = biasExtents(p);
   const T = p.keyLength;
   const rows = i1 - i0;

@@ -11,6 +11,8 @@ export type { Tensor } from './tensor.js';
 export { boolMask, biasMask } from './attention-options.js';
 export type { AttentionOptions, AttentionResult, BoolMask, BiasMask, Mask, WeightsKind, HeadCounts } from './attention-options.js';
 export { prepareAttention, expectFiniteInputs } from './attention-problem.js';
+export { resolveAttention } from './attention-setup.js';
+export type { AttentionSetup, AttentionShape, SetupLimits } from './attention-setup.js';
 export { pack, unpack } from './layout.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency, PrepareChecks } from './attention-problem.js';
 export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
