@@ -6,7 +6,7 @@
  *
  * Shape legend: B batch, S length, F features, d dModel, H heads, Dh head size, C classes.
  */
-import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
+import { resolveSpec, sinusoidTable, type ModelSpec, type Tensor } from '@attnkit/core';
 import { bandBias, maskBand } from '../inputs.js';
 import { graph } from './onnx-graph.js';
 import { ropeTables } from './rope-tables.js';
@@ -16,19 +16,6 @@ function transposed(t: Tensor): { dims: number[]; data: Float32Array } {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c]!;
   return { dims: [cols, rows], data: out };
-}
-
-/** Sinusoidal positions `[S, d]`, as in the spec. */
-function sinusoidal(S: number, d: number): Float32Array {
-  const pe = new Float32Array(S * d);
-  for (let s = 0; s < S; s++) {
-    for (let i = 0; 2 * i < d; i++) {
-      const angle = s / Math.pow(10000, (2 * i) / d);
-      pe[s * d + 2 * i] = Math.sin(angle);
-      if (2 * i + 1 < d) pe[s * d + 2 * i + 1] = Math.cos(angle);
-    }
-  }
-  return pe;
 }
 
 /** Why the encoder peer cannot express a spec, or `undefined`. */
@@ -71,7 +58,7 @@ export function encoderGraph(spec: ModelSpec, weights: ReadonlyMap<string, Tenso
   g.constant('scale', [], Float32Array.of(1 / Math.sqrt(Dh)));
   let h = linear('input', 'input', 'h0');
   if (r.positional.kind === 'sinusoidal' || r.positional.kind === 'learned') {
-    const table = r.positional.kind === 'sinusoidal' ? sinusoidal(S, d) : w('positional.table').data.subarray(0, S * d);
+    const table = r.positional.kind === 'sinusoidal' ? sinusoidTable(S, d) : w('positional.table').data.subarray(0, S * d);
     g.constant('positions', [S, d], table);
     h = g.node('Add', [h, 'positions'], ['h0.pos'])[0]!;
   }

@@ -4,17 +4,17 @@
  * `x' = x·cos + rotateHalf(x)·sin` with `rotateHalf(x) = [-x₂, x₁]` (halves), the tables are `[S, Dh]`
  * with each half's angle repeated in both halves.
  */
+import { ropeTables as coreRopeTables } from '@attnkit/core';
 
-/** `cos` and `sin` tables `[S, Dh]`. */
+/** `cos` and `sin` tables `[S, Dh]`: core's `[S, Dh/2]` tables with each half's angle in both halves. */
 export function ropeTables(S: number, Dh: number, base: number): { cos: Float32Array; sin: Float32Array } {
   const half = Dh / 2;
+  const t = coreRopeTables(S, Dh, base);
   const cos = new Float32Array(S * Dh);
   const sin = new Float32Array(S * Dh);
   for (let s = 0; s < S; s++) {
     for (let i = 0; i < half; i++) {
-      const theta = s * Math.pow(base, (-2 * i) / Dh);
-      const c = Math.cos(theta);
-      const n = Math.sin(theta);
+      const c = t.cos[s * half + i]!, n = t.sin[s * half + i]!;
       cos[s * Dh + i] = c;
       cos[s * Dh + i + half] = c;
       sin[s * Dh + i] = n;

@@ -4,7 +4,7 @@
  * Shape legend: B batch, H heads, S length, D (Dh) head size, F features, d dModel, C classes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveSpec, type ModelSpec, type Tensor } from '@attnkit/core';
+import { resolveSpec, sinusoidTable, type ModelSpec, type Tensor } from '@attnkit/core';
 import { maskBand } from '../inputs.js';
 import { ropeTables } from './rope-tables.js';
 
@@ -36,13 +36,7 @@ export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>
   const get = (name: string): tf.Tensor => w.get(name) ?? (() => { throw new Error(`weights: "${name}" is missing`); })();
   let positions: tf.Tensor | undefined;
   if (r.positional.kind === 'sinusoidal') {
-    const pe = new Float32Array(S * d);
-    for (let s = 0; s < S; s++) for (let i = 0; 2 * i < d; i++) {
-      const a = s / Math.pow(10000, (2 * i) / d);
-      pe[s * d + 2 * i] = Math.sin(a);
-      if (2 * i + 1 < d) pe[s * d + 2 * i + 1] = Math.cos(a);
-    }
-    positions = keep(tf.tensor2d(pe, [S, d]));
+    positions = keep(tf.tensor2d(sinusoidTable(S, d), [S, d]));
   } else if (r.positional.kind === 'learned') {
     positions = keep(tf.slice(get('positional.table'), [0, 0], [S, d]));
   }
