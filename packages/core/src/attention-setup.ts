@@ -11,7 +11,7 @@ import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { sizeOf } from './tensor.js';
 import type { AttentionOptions, Mask, WeightsKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
-import { attentionAllocations, effectiveLimit, expectMaxBytes, expectWithinLimit, type MemoryModel } from './limits.js';
+import { attentionAllocations, effectiveLimit, expectMaxBytes, expectWithinLimit, type AttentionDims, type MemoryModel } from './limits.js';
 
 /** A mask resolved against the problem's shape: element strides over `[B, Hq, Sq, T]` (0 = broadcast). */
 export interface ResolvedMask {
@@ -31,18 +31,8 @@ export interface GraphAdjacency {
   readonly keys: Int32Array;
 }
 
-/** The sizes of a call, as its tensors give them. */
-export interface AttentionShape {
-  readonly batch: number;
-  readonly qHeads: number;
-  readonly kvHeads: number;
-  readonly qLength: number;
-  /** `Sk`: keys given in this call. */
-  readonly kvLength: number;
-  /** `P`: cached keys in front (0 without a past). */
-  readonly pastLength: number;
-  readonly keyDim: number;
-  readonly valueDim: number;
+/** The sizes of a call, as its tensors give them (`T` and the weights follow from these and the options). */
+export interface AttentionShape extends Omit<AttentionDims, 'keyLength' | 'weights'> {
   /** A past was given (even an empty one): `present` is returned by default. */
   readonly hasPast: boolean;
   /** The caller used the packed `[B, S, H·D]` layout. */
@@ -50,21 +40,9 @@ export interface AttentionShape {
 }
 
 /** A call's sizes and resolved options: everything of an {@link AttentionProblem} but its arrays. */
-export interface AttentionSetup {
-  readonly batch: number;
-  readonly qHeads: number;
-  readonly kvHeads: number;
+export interface AttentionSetup extends AttentionDims {
   /** `Hq / Hkv`: query head `h` uses key/value head `floor(h / group)`. */
   readonly group: number;
-  readonly qLength: number;
-  /** `Sk`: keys given in this call. */
-  readonly kvLength: number;
-  /** `P`: cached keys in front. */
-  readonly pastLength: number;
-  /** `T = P + Sk`. */
-  readonly keyLength: number;
-  readonly keyDim: number;
-  readonly valueDim: number;
   readonly scale: number;
   /** `0` = no softcap. */
   readonly softcap: number;
@@ -81,7 +59,6 @@ export interface AttentionSetup {
   readonly queryOffset: Int32Array;
   readonly graph: GraphAdjacency | undefined;
   readonly alibi: Float32Array | undefined;
-  readonly weights: WeightsKind;
   readonly returnPresent: boolean;
   /** The caller used the packed `[B, S, H·D]` layout (core converts back). */
   readonly packed: boolean;

@@ -10,6 +10,7 @@
  * Shape legend: B batch, Hq/Hkv heads, Sq query length, Sk keys of this call, P past length, T = P + Sk,
  * Dk/Dv head sizes.
  */
+import type { WeightsKind } from './attention-options.js';
 import { AttnkitError, SizeError, fmtBytes } from './errors.js';
 
 const GiB = 2 ** 30;
@@ -30,12 +31,16 @@ export interface AttentionDims {
   readonly qHeads: number;
   readonly kvHeads: number;
   readonly qLength: number;
+  /** `Sk`: keys given in this call. */
   readonly kvLength: number;
+  /** `P`: cached keys in front. */
   readonly pastLength: number;
+  /** `T = P + Sk`. */
   readonly keyLength: number;
   readonly keyDim: number;
   readonly valueDim: number;
-  readonly weights: 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+  /** Which attention weights the call returns. */
+  readonly weights: WeightsKind;
 }
 
 /** The memory a backend's engine needs beyond core's own arrays, declared with its kernels. */
