@@ -7,6 +7,7 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from './loopback-host.js';
@@ -83,7 +84,8 @@ export async function serveDashboard(options: { port: number; files?: readonly s
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-embedder-policy': 'require-corp',
     });
-    createReadStream(file).pipe(res);
+    // A file that cannot be read (removed, a folder, no permission) ends this response, not the server.
+    pipeline(createReadStream(file), res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import { text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveStatic } from './static-server.js';
@@ -10,17 +11,9 @@ let server: Server;
 let port: number;
 
 /** One raw request: the path is sent as written (no normalising or encoding), with the given Host. */
-function get(path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (s: string) => (body += s));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
+  const res = await new Promise<IncomingMessage>((ok, fail) => request({ host: '127.0.0.1', port: port, path, headers: { host } }, ok).on('error', fail).end());
+  return { status: res.statusCode ?? 0, body: await text(res) };
 }
 
 beforeAll(async () => {
