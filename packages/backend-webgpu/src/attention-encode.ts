@@ -6,7 +6,7 @@
  */
 import { attentionParams, type AttentionSpec, type AuxData } from './attention-inputs.js';
 import { fusedAttentionKernel, type FusedShape } from './flash-attention.wgsl.js';
-import type { GpuOp, Slice } from './gpu-context.js';
+import type { GpuOp, Slice } from './gpu-op.js';
 import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
 
 /** The buffers of one attention dispatch. */

@@ -1,7 +1,7 @@
 /**
  * Dispatch helpers for the encoder kernels (WGSL in encoder-ops.wgsl.ts; shape legend there).
  */
-import type { GpuOp, Slice } from './gpu-context.js';
+import type { GpuOp, Slice } from './gpu-op.js';
 import { addRowsKernel, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
 import type { UniformBinding } from './wgsl-bindings.js';
 import { packFields, type FieldValues, type Fields } from './wgsl-struct.js';

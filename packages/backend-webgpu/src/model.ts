@@ -10,7 +10,8 @@ import { layerAttentionOptions, resolveAttention, ropeTables, sinusoidTable, Uns
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
-import { BindingLimitError, type GpuContext, type GpuOp, type Slice } from './gpu-context.js';
+import type { GpuContext } from './gpu-context.js';
+import { BindingLimitError, type GpuOp, type Slice } from './gpu-op.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
 /** RoPE cos then sin tables, `[S, Dh/2]` each, in one buffer (core's tables). */

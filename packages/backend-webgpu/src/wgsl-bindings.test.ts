@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { addRowsKernel, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
 import { fusedAttentionKernel } from './flash-attention.wgsl.js';
-import { GpuContext, type Slice } from './gpu-context.js';
+import { GpuContext } from './gpu-context.js';
+import type { Slice } from './gpu-op.js';
 import { testDevice } from './test-support.js';
 import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
 import { bindGroupEntries, kernelSource, layoutEntries, read, readWrite, uniform, type KernelSource } from './wgsl-bindings.js';

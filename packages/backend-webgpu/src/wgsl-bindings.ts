@@ -5,7 +5,7 @@
  * entries, and the order of the buffers at dispatch, which are passed by name. A buffer missing at
  * dispatch, a name that is no binding, or a `@binding` written by hand in the WGSL throws naming it.
  */
-import type { Slice } from './gpu-context.js';
+import type { Slice } from './gpu-op.js';
 import { wgslStruct, type Fields } from './wgsl-struct.js';
 
 /** How a kernel binds a buffer: a uniform block, read-only storage, or read-write storage. */
