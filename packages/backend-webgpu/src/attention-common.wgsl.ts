@@ -17,11 +17,20 @@ export const ATTENTION_PARAMS = uniform('Params', ATTENTION_FIELDS);
 /** Bits of float32 -Infinity, the "hidden" marker of scores and bias masks. */
 export const NEG_INF_BITS = '0xff800000u';
 
-/** Constants and output indexing; needs the uniform `P` ({@link ATTENTION_PARAMS}). */
+/** Constants, the head a workgroup works on and output indexing; needs the uniform `P` ({@link ATTENTION_PARAMS}). */
 export function attentionBasics(): string {
   return /* wgsl */ `
 const NEG: f32 = -3.0e38;
 const NEG_INF_BITS: u32 = ${NEG_INF_BITS};
+
+// Query head bh of this chunk ([units·G] order): ul its unit (key/value head) within the chunk, b its
+// batch, h its query head.
+struct Head { ul: u32, b: u32, h: u32 }
+fn headOf(bh: u32) -> Head {
+  let ul = bh / P.G;
+  let u = P.unit0 + ul;
+  return Head(ul, u / P.Hkv, (u % P.Hkv) * P.G + bh % P.G);
+}
 
 // Output index: [B, Hq, Sq, Dv] of this chunk, or packed [B, Sq, Hq·Dv].
 fn outIndex(bh: u32, b: u32, h: u32, i: u32, d: u32, dv: u32) -> u32 {

@@ -1,8 +1,8 @@
 /**
  * Dispatch helpers for the encoder kernels (WGSL in encoder-ops.wgsl.ts; shape legend there).
  */
+import { addRowsKernel, ELEMENTWISE_GROUP, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
-import { addRowsKernel, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
 import type { UniformBinding } from './wgsl-bindings.js';
 import { packFields, type FieldValues, type Fields } from './wgsl-struct.js';
 
@@ -14,9 +14,9 @@ function params<F extends Fields>(op: GpuOp, binding: UniformBinding<F>, values:
   return op.uniform(packFields(binding.fields, values));
 }
 
-/** Workgroups for `n` items, 64 per group, folded into two dimensions. */
+/** Workgroups for `n` items, {@link ELEMENTWISE_GROUP} per group, folded into two dimensions. */
 function grid(op: GpuOp, n: number): [number, number] {
-  const groups = Math.ceil(n / 64);
+  const groups = Math.ceil(n / ELEMENTWISE_GROUP);
   const max = op.ctx.profile.maxWorkgroupsPerDimension;
   const x = Math.max(1, Math.min(groups, max));
   return [x, Math.ceil(groups / x)];
@@ -53,7 +53,7 @@ export function splitHeads(op: GpuOp, proj: Slice, dims: { B: number; S: number;
 /** Mean of `h` `[B, S, D]` over each sequence's valid rows into `out` `[B, D]`. */
 export function meanPool(op: GpuOp, h: Slice, B: number, S: number, D: number, lengths: Slice, out: Slice): void {
   const P = params(op, meanPoolKernel.bindings.P, { B, S, I: D });
-  op.dispatch(op.ctx.kernel(meanPoolKernel), { P, lengths, h, out }, [Math.ceil((B * D) / 64)]);
+  op.dispatch(op.ctx.kernel(meanPoolKernel), { P, lengths, h, out }, [Math.ceil((B * D) / ELEMENTWISE_GROUP)]);
 }
 
 /** Zeroes the rows of `y` `[B, S, C]` at or past each sequence's length. */

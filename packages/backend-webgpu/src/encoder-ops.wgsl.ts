@@ -11,6 +11,25 @@
  * - meanPool: `[B, S, d]` → `[B, d]` over each sequence's valid rows; zeroRows: padded rows of `[B, S, C]` → 0.
  */
 import { kernelSource, read, readWrite, uniform } from './wgsl-bindings.js';
+import { workgroupReductions } from './workgroup-reduce.wgsl.js';
+
+/** Invocations per workgroup of the elementwise kernels (encoder-ops.ts folds their grids by it). */
+export const ELEMENTWISE_GROUP = 64;
+
+/**
+ * The entry point of an elementwise kernel: `at` the flat index of an item (over a grid of
+ * {@link ELEMENTWISE_GROUP}-invocation workgroups, folded into two dimensions), `r = at / P.I` its row;
+ * `body` runs for `at < count` only.
+ */
+function elementwiseMain(count: string, body: string): string {
+  return /* wgsl */ `
+@compute @workgroup_size(${ELEMENTWISE_GROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let at = gid.x + gid.y * ng.x * ${ELEMENTWISE_GROUP}u;
+  if (at >= ${count}) { return; }
+  let r = at / P.I;${body}}
+`;
+}
 
 /** `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
 export const linearKernel = kernelSource('linear', {
@@ -62,20 +81,7 @@ export const layerNormKernel = kernelSource('layer-norm', {
   beta: read(),
   y: readWrite(),
 }, (declarations) => /* wgsl */ `${declarations}
-var<workgroup> red: array<f32, 64>;
-
-fn reduce(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var o = 32u; o > 0u; o = o >> 1u) {
-    if (lid < o) { red[lid] = red[lid] + red[lid + o]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
-
+${workgroupReductions(64, ['sum'])}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
   let row = wg.x + wg.y * ng.x;
@@ -83,13 +89,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   let base = min(row, P.R - 1u) * P.I;
   var s = 0.0;
   for (var c = lid; c < P.I; c += 64u) { s += x[base + c]; }
-  let mean = reduce(lid, s) / f32(P.I);
+  let mean = reduceSum(lid, s) / f32(P.I);
   var q = 0.0;
   for (var c = lid; c < P.I; c += 64u) {
     let e = x[base + c] - mean;
     q += e * e;
   }
-  let inv = inverseSqrt(reduce(lid, q) / f32(P.I) + P.eps);
+  let inv = inverseSqrt(reduceSum(lid, q) / f32(P.I) + P.eps);
   if (live) {
     for (var c = lid; c < P.I; c += 64u) { y[base + c] = (x[base + c] - mean) * inv * gamma[c] + beta[c]; }
   }
@@ -102,15 +108,9 @@ export const addRowsKernel = kernelSource('add-rows', {
   table: read(),
   h: readWrite(),
 }, (declarations) => /* wgsl */ `${declarations}
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let at = gid.x + gid.y * ng.x * 64u;
-  if (at >= P.R * P.I) { return; }
-  let r = at / P.I;
+${elementwiseMain('P.R * P.I', /* wgsl */ `
   h[at] = h[at] + table[(r % P.S) * P.I + at % P.I];
-}
-`);
+`)}`);
 
 /** proj (R = B·S rows, I = (H + 2·Hkv)·Dh) into q, k, v, RoPE from trig (cos then sin, [S, Dh/2] each) when `P.rope`. */
 export const splitHeadsKernel = kernelSource('split-heads', {
@@ -121,12 +121,7 @@ export const splitHeadsKernel = kernelSource('split-heads', {
   k: readWrite(),
   v: readWrite(),
 }, (declarations) => /* wgsl */ `${declarations}
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let at = gid.x + gid.y * ng.x * 64u;
-  if (at >= P.R * P.I) { return; }
-  let r = at / P.I;
+${elementwiseMain('P.R * P.I', /* wgsl */ `
   let c = at % P.I;
   let b = r / P.S;
   let s = r % P.S;
@@ -148,28 +143,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     v[((b * P.Hkv + head - P.H - P.Hkv) * P.S + s) * P.Dh + i] = val;
   }
-}
-`);
+`)}`);
 
-/** Mean of h `[B, S, I = d]` over each sequence's valid rows (lengths, u32 per batch) into out `[B, d]`. */
+/** Mean of h `[B, S, I = d]` over each sequence's valid rows (lengths, u32 per batch) into out `[B, d]` (row r = batch). */
 export const meanPoolKernel = kernelSource('mean-pool', {
   P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
   lengths: read('array<u32>'),
   h: read(),
   out: readWrite(),
 }, (declarations) => /* wgsl */ `${declarations}
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  if (gid.x >= P.B * P.I) { return; }
-  let b = gid.x / P.I;
-  let c = gid.x % P.I;
-  let n = lengths[b];
+${elementwiseMain('P.B * P.I', /* wgsl */ `
+  let c = at % P.I;
+  let n = lengths[r];
   var acc = 0.0;
-  for (var s = 0u; s < n; s++) { acc += h[(b * P.S + s) * P.I + c]; }
-  out[gid.x] = acc / f32(n);
-}
-`);
+  for (var s = 0u; s < n; s++) { acc += h[(r * P.S + s) * P.I + c]; }
+  out[at] = acc / f32(n);
+`)}`);
 
 /** Rows of y `[B, S, I = C]` at or past each sequence's length (lengths, u32 per batch) become 0. */
 export const zeroRowsKernel = kernelSource('zero-rows', {
@@ -177,12 +166,6 @@ export const zeroRowsKernel = kernelSource('zero-rows', {
   lengths: read('array<u32>'),
   y: readWrite(),
 }, (declarations) => /* wgsl */ `${declarations}
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let at = gid.x + gid.y * ng.x * 64u;
-  if (at >= P.B * P.S * P.I) { return; }
-  let r = at / P.I;
+${elementwiseMain('P.B * P.S * P.I', /* wgsl */ `
   if (r % P.S >= lengths[r / P.S]) { y[at] = 0.0; }
-}
-`);
+`)}`);

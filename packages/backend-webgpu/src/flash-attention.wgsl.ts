@@ -74,12 +74,9 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   let rowOk = i < P.Sq;
   let iq = min(i, P.Sq - 1u);
   let bh = wg.y;
-  let ul = bh / P.G;
-  let u = P.unit0 + ul;
-  let b = u / P.Hkv;
-  let h = (u % P.Hkv) * P.G + bh % P.G;
-  let off = batchOffset(b);
-  var band = rowBand(b, iq, off);
+  let hd = headOf(bh);
+  let off = batchOffset(hd.b);
+  var band = rowBand(hd.b, iq, off);
   if (!rowOk) { band = vec2<i32>(0, 0); }
 
   // The union of the rows' bands: key tiles outside it are never loaded.
@@ -107,8 +104,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   var acc: array<f32, VN>;
   var m = NEG;
   var l = 0.0;
-  let kBase = ul * P.T * DK;
-  let vBase = ul * P.T * DV;
+  let kBase = hd.ul * P.T * DK;
+  let vBase = hd.ul * P.T * DV;
   var gp = 0u;
   var gEnd = 0u;
   if (P.graph != 0u) {
@@ -146,7 +143,7 @@ ${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffle
           }
           ok = ok && gp < gEnd && i32(aux[P.gkOff + gp]) == j;
         }
-        if (ok && terms) { ok = applyTerms(b, h, iq, u32(j), off, &x); }
+        if (ok && terms) { ok = applyTerms(hd.b, hd.h, iq, u32(j), off, &x); }
         if (ok) {
           vis |= 1u << c;
           tmax = max(tmax, x);
@@ -174,7 +171,7 @@ ${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffle
     let inv = select(0.0, 1.0 / l, l > 0.0);
     for (var t = 0u; t < VN; t++) {
       let d = lane + t * L;
-      if (d < DV) { out[outIndex(bh, b, h, i, d, DV)] = acc[t] * inv; }
+      if (d < DV) { out[outIndex(bh, hd.b, hd.h, i, d, DV)] = acc[t] * inv; }
     }
   }
 }

@@ -9,6 +9,7 @@
  */
 import { ATTENTION_PARAMS, attentionBasics, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
 import { kernelSource, read, readWrite } from './wgsl-bindings.js';
+import { workgroupReductions } from './workgroup-reduce.wgsl.js';
 
 /** Pass 1: scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
 export const scoresKernel = kernelSource('scores', {
@@ -40,14 +41,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let i = gid.y;
   if (j >= P.T || i >= P.Sq) { return; }
   let bh = wg.z;
-  let ul = bh / P.G;
-  let u = P.unit0 + ul;
-  let b = u / P.Hkv;
-  let h = (u % P.Hkv) * P.G + bh % P.G;
-  let off = batchOffset(b);
-  let band = rowBand(b, i, off);
+  let hd = headOf(bh);
+  let off = batchOffset(hd.b);
+  let band = rowBand(hd.b, i, off);
   let qo = (bh * P.Sq + i) * P.Dk;
-  let ko = (ul * P.T + j) * P.Dk;
+  let ko = (hd.ul * P.T + j) * P.Dk;
   var dot = 0.0;
   for (var d = 0u; d < P.Dk; d++) { dot += q[qo + d] * k[ko + d]; }
   let raw = dot * P.scale;
@@ -56,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let capped = x;
   var ok = i32(j) >= band.x && i32(j) < band.y;
   if (ok && P.graph != 0u) { ok = graphHas(i, i32(j)); }
-  if (ok) { ok = applyTerms(b, h, i, j, off, &x); }
+  if (ok) { ok = applyTerms(hd.b, hd.h, i, j, off, &x); }
   let idx = (bh * P.Sq + i) * P.T + j;
   let masked = select(NEG_INF_BITS, bitcast<u32>(x), ok);
   s[idx] = masked;
@@ -73,8 +71,7 @@ export const softmaxKernel = kernelSource('softmax', {
 }, (declarations) => /* wgsl */ `
 ${declarations}
 ${attentionBasics()}
-var<workgroup> red: array<f32, 64>;
-
+${workgroupReductions(64, ['max', 'sum'])}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let row = (wg.y * P.Sq + wg.x) * P.T;
@@ -83,26 +80,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     let bits = s[row + j];
     if (bits != NEG_INF_BITS) { mx = max(mx, bitcast<f32>(bits)); }
   }
-  red[lid] = mx;
-  workgroupBarrier();
-  for (var o = 32u; o > 0u; o = o >> 1u) {
-    if (lid < o) { red[lid] = max(red[lid], red[lid + o]); }
-    workgroupBarrier();
-  }
-  let m = red[0];
-  workgroupBarrier();
+  let m = reduceMax(lid, mx);
   var sum = 0.0;
   for (var j = lid; j < P.T; j += 64u) {
     let bits = s[row + j];
     if (bits != NEG_INF_BITS) { sum += exp(bitcast<f32>(bits) - m); }
   }
-  red[lid] = sum;
-  workgroupBarrier();
-  for (var o = 32u; o > 0u; o = o >> 1u) {
-    if (lid < o) { red[lid] = red[lid] + red[lid + o]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
+  let total = reduceSum(lid, sum);
   for (var j = lid; j < P.T; j += 64u) {
     let bits = s[row + j];
     var p = 0.0;
@@ -129,14 +113,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let DV = P.Dv;
   if (d >= DV || i >= P.Sq) { return; }
   let bh = wg.z;
-  let ul = bh / P.G;
-  let u = P.unit0 + ul;
-  let b = u / P.Hkv;
-  let h = (u % P.Hkv) * P.G + bh % P.G;
+  let hd = headOf(bh);
   let row = (bh * P.Sq + i) * P.T;
-  let vo = ul * P.T * DV + d;
+  let vo = hd.ul * P.T * DV + d;
   var acc = 0.0;
   for (var j = 0u; j < P.T; j++) { acc += s[row + j] * v[vo + j * DV]; }
-  out[outIndex(bh, b, h, i, d, DV)] = acc;
+  out[outIndex(bh, hd.b, hd.h, i, d, DV)] = acc;
 }
 `);
