@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { GpuContext } from './gpu-context.js';
-import { testDevice } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { suiteContext } from './test-support.js';
 import { kernelSource, readWrite, uniform } from './wgsl-bindings.js';
 
 const copy = kernelSource('test/copy', { P: uniform('Params', { n: 'u32' }), y: readWrite() }, (decls) => `${decls}
@@ -9,12 +8,7 @@ const fill = kernelSource('test/fill', { P: uniform('Params', { n: 'u32' }), y: 
 @compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { y[i] = f32(P.n + i); }`);
 
 describe('every submission runs inside validation and out-of-memory error scopes', async () => {
-  const t = await testDevice();
-  const ctx = new GpuContext(t.device);
-  afterAll(() => {
-    ctx.destroy();
-    t.device.destroy();
-  });
+  const { t, ctx } = await suiteContext();
 
   it('a validation error in a submission fails the call with the error message', async () => {
     await expect(ctx.run((op) => {

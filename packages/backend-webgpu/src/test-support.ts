@@ -1,7 +1,10 @@
 /**
  * Test helpers (not part of the package): a fresh device on Node's adapter with every uncaptured error
- * recorded, and buffer accounting (which buffers were made, which destroyed).
+ * recorded, buffer accounting (which buffers were made, which destroyed), and a context on such a device
+ * for one test suite.
  */
+import { afterAll } from 'vitest';
+import { GpuContext } from './gpu-context.js';
 import { nodeGpu } from './node-gpu.js';
 
 /** A device and what happened on it. */
@@ -49,4 +52,26 @@ export function liveBuffers(t: TestDevice): number {
   let n = 0;
   for (const s of t.buffers.values()) if (!s.destroyed) n++;
   return n;
+}
+
+/**
+ * A {@link GpuContext} on a fresh {@link testDevice}, both destroyed once the calling `describe` block's
+ * tests are done. Call it in the block's body.
+ *
+ * @example
+ * ```ts
+ * describe('a suite on a device', async () => {
+ *   const { t, ctx } = await suiteContext();
+ *   it('raised no uncaptured WebGPU error', () => expect(t.uncaptured).toEqual([]));
+ * });
+ * ```
+ */
+export async function suiteContext(): Promise<{ t: TestDevice; ctx: GpuContext }> {
+  const t = await testDevice();
+  const ctx = new GpuContext(t.device);
+  afterAll(() => {
+    ctx.destroy();
+    t.device.destroy();
+  });
+  return { t, ctx };
 }

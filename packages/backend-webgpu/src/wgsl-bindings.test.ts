@@ -2,12 +2,11 @@
  * Each kernel's bindings are declared once, in its table: the WGSL declarations, the bind-group layout and
  * the order of the buffers at dispatch all come from it and agree, for every kernel of the package.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addRowsKernel, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
 import { fusedAttentionKernel } from './flash-attention.wgsl.js';
-import { GpuContext } from './gpu-context.js';
 import type { Slice } from './gpu-op.js';
-import { testDevice } from './test-support.js';
+import { suiteContext } from './test-support.js';
 import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
 import { bindGroupEntries, kernelSource, layoutEntries, read, readWrite, uniform, type KernelSource } from './wgsl-bindings.js';
 import { packFields } from './wgsl-struct.js';
@@ -71,12 +70,7 @@ describe('a kernel binding table', () => {
 });
 
 describe('dispatching by binding name on a device', async () => {
-  const t = await testDevice();
-  const ctx = new GpuContext(t.device);
-  afterAll(() => {
-    ctx.destroy();
-    t.device.destroy();
-  });
+  const { t, ctx } = await suiteContext();
   const axpy = kernelSource('test/axpy', { P: uniform('Params', { n: 'u32', a: 'f32' }), x: read(), y: read(), out: readWrite() }, (decls) => `${decls}
 @compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { if (i < P.n) { out[i] = P.a * x[i] + y[i]; } }`);
 
