@@ -74,7 +74,7 @@ export class SessionCache<S extends Releasable> {
 
   /** Resolves when every release started so far has finished. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
   /** Releases every session (waiting for running calls) and refuses further use. */

@@ -31,6 +31,7 @@ const OPTIONS = {
   'key-lengths': { keyLengths: new Int32Array([0]) }, // filled per size below
 };
 
+/** @type {[string, import('@attnkit/core').Backend][]} */
 const backends = [
   ['tfjs-wasm', await createTfjsBackend({ backend: 'wasm' })],
   ['tfjs-wasm-batched', await createTfjsBackend({ backend: 'wasm', strategy: 'batched' })],

@@ -49,7 +49,7 @@ const starting = new Set<Promise<unknown>>();
  */
 export async function withEngine<T>(name: TfjsEngineName, fn: () => T): Promise<T> {
   // The emptiness check and the run are one synchronous step: no start can begin in between.
-  while (starting.size > 0) await Promise.allSettled([...starting]);
+  while (starting.size > 0) await Promise.allSettled(starting);
   return runOn(name, fn);
 }
 

@@ -8,7 +8,7 @@ type Arrays = ReadonlyMap<string, ArrayLike<number>>;
 /** Mean cross-entropy of the float64 reference model over the counted positions (or sequences). */
 function referenceLoss(spec: ResolvedSpec, weights: Arrays, batch: TrainingBatch): number {
   const [B, S] = batch.input.shape as [number, number, number];
-  const lengths = Array.from(batch.lengths ?? new Array<number>(B).fill(S));
+  const lengths = batch.lengths ? Array.from(batch.lengths) : Array.from({ length: B }, () => S);
   const { logits } = referenceModel(spec, weights, batch.input.data, B, S, lengths);
   const C = spec.output.classes;
   const pooled = spec.output.kind === 'pooled';

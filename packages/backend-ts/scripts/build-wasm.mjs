@@ -8,9 +8,11 @@ import asc from 'assemblyscript/asc';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const source = `${root}asm/kernels.ts`;
 const target = `${root}src/generated/kernels-wasm.ts`;
-const { error, stderr } = await asc.main(
+const stderr = asc.createMemoryStream();
+const { error } = await asc.main(
   [source, '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--outFile', 'kernels.wasm'],
   {
+    stderr,
     readFile: (name) => (existsSync(name) ? readFileSync(name, 'utf8') : null),
     writeFile: (name, contents) => {
       if (!name.endsWith('.wasm')) return;

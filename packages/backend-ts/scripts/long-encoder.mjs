@@ -4,7 +4,7 @@
 //
 // Usage (after `pnpm build`): node packages/backend-ts/scripts/long-encoder.mjs [--frames 360000]
 import { parseArgs } from 'node:util';
-import { initWeights } from '@attnkit/core';
+import { fmtShape, initWeights } from '@attnkit/core';
 import { createTsBackend } from '../dist/index.js';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '360000' } } });
@@ -26,5 +26,5 @@ const peak = process.resourceUsage().maxRSS;
 let finite = true;
 for (const x of logits.data) if (!Number.isFinite(x)) finite = false;
 console.log(`frames ${S} (${(S / 100 / 60).toFixed(1)} min of audio): ${(ms / 1000).toFixed(1)} s, ${(S / 100 / (ms / 1000)).toFixed(1)}x real time; ` +
-  `peak RSS ${(peak / 1024).toFixed(0)} MiB (before the run ${(before / 1024).toFixed(0)} MiB; input ${(input.byteLength / 2 ** 20).toFixed(0)} MiB); logits [${logits.shape}] finite: ${finite}`);
+  `peak RSS ${(peak / 1024).toFixed(0)} MiB (before the run ${(before / 1024).toFixed(0)} MiB; input ${(input.byteLength / 2 ** 20).toFixed(0)} MiB); logits ${fmtShape(logits.shape)} finite: ${finite}`);
 await model.dispose();

@@ -11,8 +11,8 @@ import { activate, addSinusoid, layerNorm, rope, splitHeads } from './layers.js'
 
 /** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
 export interface ModelOps {
-  attend(p: AttentionProblem): Promise<Float32Array>;
-  linear(x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y?: Float32Array, accumulate?: boolean): Float32Array;
+  readonly attend: (p: AttentionProblem) => Promise<Float32Array>;
+  readonly linear: (x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y?: Float32Array, accumulate?: boolean) => Float32Array;
 }
 
 /** Rows of the feed-forward hidden layer computed at once. */

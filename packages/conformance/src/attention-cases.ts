@@ -4,7 +4,7 @@
  * options (property-style: any valid combination must match the reference).
  */
 import {
-  biasMask, boolMask, pack, prepareAttention, requiredFeatures, seededRandom,
+  biasMask, boolMask, fmtShape, pack, prepareAttention, requiredFeatures, seededRandom,
   type AttentionOptions, type Random, type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
@@ -75,7 +75,7 @@ export function attentionCase(id: string, q: Tensor, k: Tensor, v: Tensor, optio
       const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = problem;
       const expected = problem.packed ? packF64(ref.output, B, Hq, Sq, Dv) : ref.output;
       const wantShape = problem.packed ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
-      if (r.output.shape.join() !== wantShape.join()) throw new Error(`output shape [${r.output.shape}] expected [${wantShape}]`);
+      if (r.output.shape.join() !== wantShape.join()) throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
       assertClose(r.output.data, expected, tolerance, 'output');
       if (ref.weights) assertClose(r.weights?.data, ref.weights, tolerance, `weights (${problem.weights})`);
       else if (r.weights) throw new Error('weights returned although none were requested');

@@ -4,7 +4,7 @@
  * ({@link lifecycleChecks}).
  */
 import {
-  AttnkitError, biasMask, boolMask, initWeights, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
+  AttnkitError, biasMask, boolMask, fmtShape, initWeights, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
   type AttentionOptions, type Backend, type BackendPlugin, type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
@@ -144,7 +144,7 @@ export function lifecycleCases(): ConformanceCase[] {
         const q = makeInputs({ B: 2, Hq: 2, Hkv: 2, Sq: 3, Sk: 1, Dk: 4, Dv: 5 }, 5).q;
         const none = { shape: [2, 2, 0, 4], data: new Float32Array(0) };
         const r = await backend.attention(q, none, { shape: [2, 2, 0, 5], data: new Float32Array(0) });
-        if (r.output.shape.join() !== '2,2,3,5') throw new ConformanceFailure(`output shape [${r.output.shape}], expected [2,2,3,5]`);
+        if (r.output.shape.join() !== '2,2,3,5') throw new ConformanceFailure(`output shape ${fmtShape(r.output.shape)}, expected [2,2,3,5]`);
         assertClose(r.output.data, new Float64Array(60), { abs: 0, rel: 0 }, 'output with no keys');
       },
     },

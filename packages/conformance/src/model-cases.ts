@@ -4,7 +4,7 @@
  * random weights (biases and norms too), batches with different lengths; the compiled model must match
  * the float64 reference forward pass.
  */
-import { initWeights, resolveSpec, seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
+import { fmtShape, initWeights, resolveSpec, seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, type Tolerance } from './compare.js';
 import { snapshot, weightArrays } from './ownership.js';
@@ -49,7 +49,7 @@ export function modelCases(): ConformanceCase[] {
       shape: [def.batch, def.length, spec.inputSize],
       data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
     };
-    const lengths = def.lengths ?? new Array(def.batch).fill(def.length);
+    const lengths = def.lengths ?? Array.from({ length: def.batch }, () => def.length);
     return {
       id: `models/${def.name}`,
       group: 'models',
@@ -66,7 +66,7 @@ export function modelCases(): ConformanceCase[] {
           const ref = referenceModel(spec, w, input.data, def.batch, def.length, lengths, def.attentionOf ?? []);
           const tol = modelTolerance(spec.layers);
           const shape = spec.output.kind === 'pooled' ? [def.batch, spec.output.classes] : [def.batch, def.length, spec.output.classes];
-          if (out.logits.shape.join() !== shape.join()) throw new Error(`logits shape [${out.logits.shape}] expected [${shape}]`);
+          if (out.logits.shape.join() !== shape.join()) throw new Error(`logits shape ${fmtShape(out.logits.shape)} expected ${fmtShape(shape)}`);
           assertClose(out.logits.data, ref.logits, tol, 'logits');
           for (let i = 0; i < (def.attentionOf ?? []).length; i++) {
             assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);

@@ -11,7 +11,8 @@ export interface VectorValue {
   readonly slot?: number;
   readonly name: string;
   readonly dims: readonly number[];
-  readonly dtype: 'float32' | 'float16' | 'bool' | 'int64' | string;
+  /** The element type as the format names it: `float32`, `float16` (already decoded to numbers), `bool` (0/1) or `int64`. */
+  readonly dtype: string;
   readonly data: readonly (number | string)[];
 }
 

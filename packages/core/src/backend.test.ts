@@ -165,7 +165,7 @@ describe('defineBackend', () => {
       const r = await b.attention(tensor(Float32Array.from({ length: 8 }, () => 1), [1, 1, 2, 4]), none, none, { weights: 'probs' });
       expect(ran).toBe(false);
       expect(r.output.shape).toEqual([1, 1, 2, 4]);
-      expect(Array.from(r.output.data)).toEqual(new Array(8).fill(0));
+      expect(Array.from(r.output.data)).toEqual(Array.from({ length: 8 }, () => 0));
       expect(r.weights!.shape).toEqual([1, 1, 2, 0]);
     });
   });

@@ -221,7 +221,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       if (disposed) return;
       disposed = true;
       inFlight.abandonAll();
-      for (const m of [...models]) await m.dispose();
+      for (const m of models) await m.dispose();
       models.clear();
       await kernels.dispose?.();
     },

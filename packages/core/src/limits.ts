@@ -142,5 +142,6 @@ export function attentionAllocations(d: AttentionDims, opts: { packed: boolean; 
 }
 
 function describe(x: unknown): string {
+  // oxlint-disable-next-line typescript/no-base-to-string -- objects are described before String() is reached: x is a primitive or a function there
   return typeof x === 'string' ? JSON.stringify(x) : x === null ? 'null' : typeof x === 'object' ? 'an object' : String(x);
 }
