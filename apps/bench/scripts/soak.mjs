@@ -44,6 +44,8 @@ const loaders = {
   webgpu: async () => (await import('@attnkit/backend-webgpu')).plugin,
 };
 
+/** @typedef {{ computed: number, refused: Record<string, number>, foreign: string[], nonFinite: string[] }} Tally */
+
 /** Runs calls `from..to` of the generator with `width` in flight at once. */
 async function drive(backend, seed, from, to, width, tally) {
   let next = from;
@@ -76,6 +78,7 @@ for (const name of values.backends.split(',')) {
   }
   const calls = name === 'webgpu' ? Number(values['webgpu-calls']) : Number(values.calls);
   const backend = await plugin.create();
+  /** @type {Tally} */
   const tally = { computed: 0, refused: {}, foreign: [], nonFinite: [] };
   const warm = Math.min(1000, Math.floor(calls / 10));
   await drive(backend, seed, 0, warm, width, { computed: 0, refused: {}, foreign: [], nonFinite: [] });

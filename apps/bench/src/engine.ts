@@ -57,7 +57,7 @@ export interface EngineDescriptor {
    * Bytes the engine is known to need beyond its inputs (e.g. a materialised score matrix), to skip
    * cases that would not fit; `undefined` when unknown.
    */
-  estimateBytes?(c: BenchCase): number | undefined;
+  readonly estimateBytes?: (c: BenchCase) => number | undefined;
   load(): Promise<Engine>;
 }
 

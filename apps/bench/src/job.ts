@@ -32,7 +32,7 @@ export type JobOutcome =
 export interface JobHooks {
   /** Called when inputs and the prepared case exist, just before the first run. */
   beforeRuns?(): void;
-  onRun?(done: number, phase: 'warmup' | 'timed'): void;
+  onRun?: (done: number, phase: 'warmup' | 'timed') => void;
 }
 
 /** Runs one engine on one case. Never throws: failures come back as `failed` with their reason. */

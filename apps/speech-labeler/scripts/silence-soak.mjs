@@ -69,7 +69,7 @@ let peakHeap = before.heap, frames = 0, sil = 0, segments = 0, bytes = 0;
 const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
 let writer;
 const started = performance.now();
-const r = await labeler.labelStream(stream, {
+await labeler.labelStream(stream, {
   onStart: () => (writer = jsonWriter((t) => (bytes += t.length))),
   onLabels: (_first, labels) => {
     frames += labels.length;

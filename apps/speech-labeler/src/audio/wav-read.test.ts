@@ -100,7 +100,7 @@ describe('reading WAV files', () => {
     [0x00000001, 0x00100000, 0xaa000080, 0x719b3800].forEach((w, i) => fmt.setUint32(24 + 4 * i, w, true)); // KSDATAFORMAT_SUBTYPE_PCM
     const chunk = (id: string, body: Uint8Array): Uint8Array => {
       const head = new DataView(new ArrayBuffer(8));
-      [...id].forEach((ch, i) => head.setUint8(i, ch.charCodeAt(0)));
+      for (let i = 0; i < id.length; i++) head.setUint8(i, id.charCodeAt(i));
       head.setUint32(4, body.length, true);
       return new Uint8Array([...new Uint8Array(head.buffer), ...body]);
     };
@@ -191,7 +191,7 @@ describe('bad files', () => {
     right[3] = -Infinity;
     expect(readErr(makeWav('64', [tone(100, 300, 16000), right]))).toBe('speech.wav: sample 3 of channel 2 is -Infinity; a float WAV must hold finite samples');
     // Past the first block of samples read: the index counts from the start of the file.
-    const long = new Array<number>(70_000).fill(0);
+    const long = Array.from({ length: 70_000 }, () => 0);
     long[69_999] = Infinity;
     expect(readErr(makeWav('32f', [long]))).toBe('speech.wav: sample 69999 of channel 1 is Infinity; a float WAV must hold finite samples');
   });

@@ -56,7 +56,7 @@ beforeAll(async () => {
       s.close();
     }
   });
-  const labeler = await createLabeler(await (await import('@attnkit/backend-ts')).createTsBackend(), loaded, { chunk: 100_000 });
+  const labeler = await createLabeler((await import('@attnkit/backend-ts')).createTsBackend(), loaded, { chunk: 100_000 });
   reference = [];
   for (const a of audio) reference.push((await labeler.label(stream(a))).labels);
   await labeler.dispose();

@@ -19,7 +19,8 @@ export function fileSpool(parent = tmpdir()): Spool {
   const flush = (): void => {
     if (size === 0) return;
     written += writeSync(fd, parts.join(''), written);
-    (parts = []), (size = 0);
+    parts = [];
+    size = 0;
   };
   const dispose = (): void => {
     if (!open) return;

@@ -18,7 +18,8 @@ function buffered(write: (text: string) => void, onClose: () => void, onDiscard:
   const flush = (): void => {
     if (size === 0) return;
     write(parts.join(''));
-    (parts = []), (size = 0);
+    parts = [];
+    size = 0;
   };
   return {
     sink(text) {
@@ -36,7 +37,8 @@ function buffered(write: (text: string) => void, onClose: () => void, onDiscard:
     discard() {
       if (closed) return;
       closed = true;
-      (parts = []), (size = 0);
+      parts = [];
+      size = 0;
       onDiscard();
     },
   };

@@ -21,7 +21,8 @@ export const FESTIVAL_VOICES: Readonly<Record<string, { readonly command: string
 /** One utterance to speak. */
 export interface FestivalRequest {
   readonly text: string;
-  readonly voice: keyof typeof FESTIVAL_VOICES | string;
+  /** A short name from {@link FESTIVAL_VOICES}; another name is refused. */
+  readonly voice: string;
   /** Duration stretch: > 1 is slower. */
   readonly stretch: number;
   /** Mean pitch in Hz (diphone voices only). */

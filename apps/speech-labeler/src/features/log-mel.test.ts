@@ -118,7 +118,10 @@ describe('log-mel features', () => {
     const x = Float32Array.from({ length: 300 * 2 }, (_, i) => (i % 2 === 0 ? 5 + 3 * Math.sin(i) : -13 + 1e-3 * Math.sin(i)));
     normalizeFeatures(x, 2);
     let v0 = 0, v1 = 0;
-    for (let t = 0; t < 300; t++) (v0 += x[2 * t]! ** 2 / 300), (v1 += x[2 * t + 1]! ** 2 / 300);
+    for (let t = 0; t < 300; t++) {
+      v0 += x[2 * t]! ** 2 / 300;
+      v1 += x[2 * t + 1]! ** 2 / 300;
+    }
     expect(v0).toBeCloseTo(1, 3);
     expect(Math.sqrt(v1)).toBeLessThan(0.01);
   });

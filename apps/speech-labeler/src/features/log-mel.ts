@@ -94,7 +94,10 @@ export class LogMel {
     this.hann = new Float32Array(window);
     for (let i = 0; i < window; i++) this.hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / window);
     let hs = 0, hq = 0;
-    for (const w of this.hann) (hs += w), (hq += w * w);
+    for (const w of this.hann) {
+      hs += w;
+      hq += w * w;
+    }
     this.hannSum = hs;
     this.hannSq = hq;
     const filters: MelBand[] = melFilterbank(config.bands, fftSize, config.sampleRate, config.fMin, config.fMax);

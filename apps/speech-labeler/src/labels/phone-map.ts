@@ -17,8 +17,9 @@ const CONSONANTS: Record<string, PhoneClass> = {
   l: 'approximant', ɫ: 'approximant', ɹ: 'approximant', r: 'approximant', w: 'approximant', j: 'approximant', ʋ: 'approximant', ɻ: 'approximant',
 };
 
-const VOWEL_CHARS = new Set([...'aeiouyæɐɑɒɔəɘɚɛɜɝɞɤɨɪʉʊʌʏøœɵᵻɯɶ']);
-const MODIFIERS = /[ˈˌːˑ̩̯̃̆͡‿ʰʲʷ̪̥̬˞-]/g;
+const VOWEL_CHARS = new Set('aeiouyæɐɑɒɔəɘɚɛɜɝɞɤɨɪʉʊʌʏøœɵᵻɯɶ');
+// The combining marks come first, escaped, so that none of them seems to belong to the character before it.
+const MODIFIERS = /[\u0329\u032F\u0303\u0306\u0361\u032A\u0325\u032Cˈˌːˑ‿ʰʲʷ˞-]/g;
 
 /**
  * Class of an espeak-ng phoneme (IPA, as in its phoneme events), or `undefined` for an unknown symbol.

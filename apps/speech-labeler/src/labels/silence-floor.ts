@@ -90,9 +90,15 @@ export class SilenceGate {
       const i = this.done + k;
       while (this.loudHead < this.loud.length && this.loud[this.loudHead]! < i - this.reach) this.loudHead++;
       const near = this.loudHead < this.loud.length && this.loud[this.loudHead]! <= i + this.reach;
-      if (!near) (labels[k] = SIL), (confidence[k] = 1);
+      if (!near) {
+        labels[k] = SIL;
+        confidence[k] = 1;
+      }
     }
-    if (this.loudHead > 4096) (this.loud = this.loud.slice(this.loudHead)), (this.loudHead = 0);
+    if (this.loudHead > 4096) {
+      this.loud = this.loud.slice(this.loudHead);
+      this.loudHead = 0;
+    }
     this.labels.copyWithin(0, n, this.pending);
     this.confidence.copyWithin(0, n, this.pending);
     this.pending -= n;

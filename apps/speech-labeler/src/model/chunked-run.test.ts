@@ -18,7 +18,7 @@ describe('chunked runs', () => {
   });
 
   it('label every frame as one run over the whole sequence does, when the context covers the receptive field', async () => {
-    const backend = await createTsBackend();
+    const backend = createTsBackend();
     const model = await backend.compile(spec, initWeights(spec, { seed: 3, randomAll: true }));
     const T = 97, F = 6;
     const rng = seededRandom(9);
@@ -56,7 +56,7 @@ describe('chunked runs', () => {
   });
 
   it('makes the same model calls on frames pushed in pieces, each as soon as its frames are in, keeping only what later calls need', async () => {
-    const backend = await createTsBackend();
+    const backend = createTsBackend();
     const model = await backend.compile(spec, initWeights(spec, { seed: 4, randomAll: true }));
     const calls: { shape: number[]; received: number }[] = [];
     let received = 0;

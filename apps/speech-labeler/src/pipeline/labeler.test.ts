@@ -21,7 +21,7 @@ let backend: Backend;
 let labeler: Labeler;
 
 beforeAll(async () => {
-  backend = await createTsBackend();
+  backend = createTsBackend();
   labeler = await createLabeler(backend, loadModelFile());
 });
 

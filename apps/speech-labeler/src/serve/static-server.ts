@@ -73,5 +73,6 @@ export function serveStatic(root: string = WEB_ROOT, port = 0): Promise<{ server
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--port');
   const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
-  serveStatic(WEB_ROOT, port).then(({ url }) => process.stdout.write(`speech-labeler page at ${url} (Ctrl-C to stop)\n`));
+  const { url } = await serveStatic(WEB_ROOT, port);
+  process.stdout.write(`speech-labeler page at ${url} (Ctrl-C to stop)\n`);
 }
