@@ -9,7 +9,8 @@ import { workspaceAliases } from '../../vitest.shared.js';
  */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const env: Record<string, string> = {};
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD))
+  env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
 export default defineProject({
   resolve: { alias: workspaceAliases() },

@@ -13,7 +13,13 @@ import { serveDashboard } from '../dist/serve.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string', default: 'dashboard.png' }, axis: { type: 'string' }, family: { type: 'string' }, live: { type: 'boolean', default: false }, width: { type: 'string', default: '1280' } },
+  options: {
+    out: { type: 'string', default: 'dashboard.png' },
+    axis: { type: 'string' },
+    family: { type: 'string' },
+    live: { type: 'boolean', default: false },
+    width: { type: 'string', default: '1280' },
+  },
 });
 const server = await serveDashboard({ port: 0, files: positionals.map((f) => resolve(f)) });
 const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
@@ -21,8 +27,19 @@ const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
   viewport: { width: Number(values.width), height: 900 },
-  args: ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--enable-unsafe-webgpu',
+    '--enable-features=Vulkan',
+    '--use-vulkan=swiftshader',
+    '--use-webgpu-adapter=swiftshader',
+  ],
 });
 try {
   const page = context.pages()[0] ?? (await context.newPage());

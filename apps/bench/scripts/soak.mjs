@@ -88,7 +88,9 @@ for (const name of values.backends.split(',')) {
   const seconds = (performance.now() - start) / 1000;
   const after = memory();
   await backend.dispose();
-  const refused = Object.entries(tally.refused).map(([c, n]) => `${c} ${n}`).join(', ');
+  const refused = Object.entries(tally.refused)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
   console.log(
     `${name}: ${calls} calls, ${width} in flight, ${seconds.toFixed(1)} s; computed ${tally.computed}, refused ${refused}; ` +
       `foreign errors ${tally.foreign.length}, non-finite outputs ${tally.nonFinite.length}; ` +

@@ -13,20 +13,28 @@ import * as esbuild from 'esbuild';
 import { loadEncoderSpec } from './encoder-spec-file.js';
 
 const appDir = fileURLToPath(new URL('../', import.meta.url));
-const BACKENDS = { ts: '@attnkit/backend-ts', webgpu: '@attnkit/backend-webgpu', tfjs: '@attnkit/backend-tfjs' } as const;
+const BACKENDS = {
+  ts: '@attnkit/backend-ts',
+  webgpu: '@attnkit/backend-webgpu',
+  tfjs: '@attnkit/backend-tfjs',
+} as const;
 
 /** The virtual module listing the browser backends that could be bundled. */
 function browserBackends(): esbuild.Plugin {
   return {
     name: 'attnkit-browser-backends',
     setup(build) {
-      build.onResolve({ filter: /^attnkit:browser-backends$/ }, () => ({ path: 'browser-backends', namespace: 'attnkit' }));
+      build.onResolve({ filter: /^attnkit:browser-backends$/ }, () => ({
+        path: 'browser-backends',
+        namespace: 'attnkit',
+      }));
       build.onLoad({ filter: /.*/, namespace: 'attnkit' }, async () => {
         const loaders: string[] = [];
         const missing: Record<string, string> = {};
         for (const [id, pkg] of Object.entries(BACKENDS)) {
           const r = await build.resolve(pkg, { kind: 'dynamic-import', resolveDir: appDir });
-          if (r.errors.length === 0 && existsSync(r.path)) loaders.push(`  ${id}: () => import(${JSON.stringify(pkg)}),`);
+          if (r.errors.length === 0 && existsSync(r.path))
+            loaders.push(`  ${id}: () => import(${JSON.stringify(pkg)}),`);
           else missing[id] = `${pkg} was not built when this page was built (build it, then the dashboard)`;
         }
         return {
@@ -44,10 +52,16 @@ function encoderSpecModule(): esbuild.Plugin {
   return {
     name: 'attnkit-encoder-spec',
     setup(build) {
-      build.onResolve({ filter: /^attnkit:encoder-spec$/ }, () => ({ path: 'encoder-spec', namespace: 'attnkit-spec' }));
+      build.onResolve({ filter: /^attnkit:encoder-spec$/ }, () => ({
+        path: 'encoder-spec',
+        namespace: 'attnkit-spec',
+      }));
       build.onLoad({ filter: /.*/, namespace: 'attnkit-spec' }, () => {
         const { spec, source } = loadEncoderSpec();
-        return { contents: `export const spec = ${JSON.stringify(spec)};\nexport const source = ${JSON.stringify(source)};\n`, loader: 'js' };
+        return {
+          contents: `export const spec = ${JSON.stringify(spec)};\nexport const source = ${JSON.stringify(source)};\n`,
+          loader: 'js',
+        };
       });
     },
   };
@@ -77,7 +91,8 @@ export async function buildDashboard(outDir = join(appDir, 'dist', 'dashboard'))
   copyFileSync(join(src, 'style.css'), join(outDir, 'style.css'));
   const require = createRequire(join(appDir, 'package.json'));
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(outDir, 'wasm', f));
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')))
+    copyFileSync(join(wasmDir, f), join(outDir, 'wasm', f));
   return result.warnings.map((w) => w.text);
 }
 

@@ -5,25 +5,36 @@ import { attentionFlops, encoderFlops } from './flops.js';
 
 const shape = { batch: 2, heads: 4, seq: 256, headDim: 32 };
 
-describe('a case\'s mask as attention options', () => {
+describe("a case's mask as attention options", () => {
   it('is no option without a mask, causal for a causal mask, and the same width on both sides for a window', () => {
     expect(attentionOptions(attentionCase({ ...shape, mask: 'none' }, 'seq'))).toEqual({});
     expect(attentionOptions(attentionCase({ ...shape, mask: 'causal' }, 'seq'))).toEqual({ causal: true });
-    expect(attentionOptions(attentionCase({ ...shape, mask: 'window', window: 16 }, 'seq'))).toEqual({ window: { left: 16, right: 16 } });
+    expect(attentionOptions(attentionCase({ ...shape, mask: 'window', window: 16 }, 'seq'))).toEqual({
+      window: { left: 16, right: 16 },
+    });
   });
 });
 
-describe('a case\'s FLOPs', () => {
+describe("a case's FLOPs", () => {
   it('are those of attention of its shape under its mask', () => {
     const S = shape.seq;
     const perPair = 2 * shape.batch * shape.heads * 2 * shape.headDim;
-    expect(caseFlops(attentionCase({ ...shape, mask: 'none' }, 'seq'))).toEqual({ useful: perPair * S * S, dense: perPair * S * S });
-    expect(caseFlops(attentionCase({ ...shape, mask: 'causal' }, 'seq'))).toEqual({ useful: (perPair * S * (S + 1)) / 2, dense: perPair * S * S });
-    expect(caseFlops(attentionCase({ ...shape, mask: 'window', window: 16 }, 'seq')))
-      .toEqual(attentionFlops(shape.batch, shape.heads, S, shape.headDim, { window: { left: 16, right: 16 } }));
+    expect(caseFlops(attentionCase({ ...shape, mask: 'none' }, 'seq'))).toEqual({
+      useful: perPair * S * S,
+      dense: perPair * S * S,
+    });
+    expect(caseFlops(attentionCase({ ...shape, mask: 'causal' }, 'seq'))).toEqual({
+      useful: (perPair * S * (S + 1)) / 2,
+      dense: perPair * S * S,
+    });
+    expect(caseFlops(attentionCase({ ...shape, mask: 'window', window: 16 }, 'seq'))).toEqual(
+      attentionFlops(shape.batch, shape.heads, S, shape.headDim, { window: { left: 16, right: 16 } }),
+    );
   });
 
   it('are those of the encoder of its spec, batch and length', () => {
-    expect(caseFlops(encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 300, 2))).toEqual(encoderFlops(DEFAULT_ENCODER_SPEC, 2, 300));
+    expect(caseFlops(encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 300, 2))).toEqual(
+      encoderFlops(DEFAULT_ENCODER_SPEC, 2, 300),
+    );
   });
 });

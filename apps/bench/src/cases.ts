@@ -87,16 +87,35 @@ export const MATRIX = {
 } as const;
 
 /** The attention case of one shape. */
-export function attentionCase(shape: { batch: number; heads: number; seq: number; headDim: number; mask: MaskKind; window?: number }, sweep: Sweep): AttentionCase {
+export function attentionCase(
+  shape: { batch: number; heads: number; seq: number; headDim: number; mask: MaskKind; window?: number },
+  sweep: Sweep,
+): AttentionCase {
   const maskName = shape.mask === 'window' ? `window${shape.window}` : shape.mask;
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}-S${shape.seq}-D${shape.headDim}`;
-  return { kind: 'attention', id, family, sweep, ...shape, ...(shape.mask === 'window' ? { window: shape.window } : {}) };
+  return {
+    kind: 'attention',
+    id,
+    family,
+    sweep,
+    ...shape,
+    ...(shape.mask === 'window' ? { window: shape.window } : {}),
+  };
 }
 
 /** The encoder case of one length. */
 export function encoderCase(spec: ModelSpec, source: string, seq: number, batch = 1): EncoderCase {
-  return { kind: 'encoder', id: `encoder/B${batch}-S${seq}`, family: `encoder/B${batch}`, sweep: 'seq', batch, seq, spec, specSource: source };
+  return {
+    kind: 'encoder',
+    id: `encoder/B${batch}-S${seq}`,
+    family: `encoder/B${batch}`,
+    sweep: 'seq',
+    batch,
+    seq,
+    spec,
+    specSource: source,
+  };
 }
 
 /** Builds the matrix of a mode, smallest work first within each sweep: S without a mask, the encoder, S with each mask, then heads, head size and batch. */
@@ -115,7 +134,8 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
     }
     // The encoder right after the unmasked sweep: in a quick run, engines that use up their share of
     // the time still get to it.
-    if (mask === 'none') for (const seq of m.encoder) add(encoderCase(options.encoder.spec, options.encoder.source, seq));
+    if (mask === 'none')
+      for (const seq of m.encoder) add(encoderCase(options.encoder.spec, options.encoder.source, seq));
   }
   const at = { ...BASE, seq: m.sweepLength, mask: 'none' as const };
   for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
@@ -139,9 +159,12 @@ export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
  */
 export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): CaseMaskOptions {
   switch (c.mask) {
-    case 'none': return {};
-    case 'causal': return { causal: true };
-    case 'window': return { window: { left: c.window!, right: c.window! } };
+    case 'none':
+      return {};
+    case 'causal':
+      return { causal: true };
+    case 'window':
+      return { window: { left: c.window!, right: c.window! } };
   }
 }
 

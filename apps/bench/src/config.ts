@@ -33,8 +33,29 @@ export interface RunOptions {
  * fresh process each job gets, runs its first half second of calls at about half speed (see the README).
  */
 export const SETTINGS: Record<'quick' | 'full', MeasureSettings & { maxRunMs: number; engineBudgetMs?: number }> = {
-  quick: { warmup: 1, warmupMs: 750, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 200, maxTimeMs: 3000, maxRunMs: 2000, engineBudgetMs: 15000 },
-  full: { warmup: 2, warmupMs: 1000, maxWarmupMs: 30000, settleRuns: 5, minRuns: 5, maxRuns: 30, minTimeMs: 2000, maxTimeMs: 60000, maxRunMs: 60000 },
+  quick: {
+    warmup: 1,
+    warmupMs: 750,
+    maxWarmupMs: 1000,
+    settleRuns: 3,
+    minRuns: 3,
+    maxRuns: 10,
+    minTimeMs: 200,
+    maxTimeMs: 3000,
+    maxRunMs: 2000,
+    engineBudgetMs: 15000,
+  },
+  full: {
+    warmup: 2,
+    warmupMs: 1000,
+    maxWarmupMs: 30000,
+    settleRuns: 5,
+    minRuns: 5,
+    maxRuns: 30,
+    minTimeMs: 2000,
+    maxTimeMs: 60000,
+    maxRunMs: 60000,
+  },
 };
 
 /** Everything a run needs. */
@@ -65,13 +86,17 @@ export function planRun(
   const mode = options.full ? 'full' : 'quick';
   const base = SETTINGS[mode];
   const window = options.window ?? 128;
-  if (!Number.isInteger(window) || window < 0) throw new Error(`--window: expected an integer >= 0, got ${options.window}`);
+  if (!Number.isInteger(window) || window < 0)
+    throw new Error(`--window: expected an integer >= 0, got ${options.window}`);
   const seq = positiveInts(options.seq, '--seq');
   const backendFilter = parseList(options.backend);
   const caseFilter = parseList(options.case);
   const peers = options.peers !== false;
   const engines = selectEngines(catalog, backendFilter, peers);
-  const cases = selectCases(buildMatrix({ full: mode === 'full', window, encoder, ...(seq ? { seq } : {}) }), caseFilter);
+  const cases = selectCases(
+    buildMatrix({ full: mode === 'full', window, encoder, ...(seq ? { seq } : {}) }),
+    caseFilter,
+  );
   const maxRunMs = options.maxRunTime !== undefined ? options.maxRunTime * 1000 : base.maxRunMs;
   const settings: MeasureSettings = {
     warmup: options.warmup ?? base.warmup,
@@ -85,15 +110,27 @@ export function planRun(
     maxRunMs,
   };
   const engineBudgetMs = options.engineBudget !== undefined ? options.engineBudget * 1000 : base.engineBudgetMs;
-  const maxBytes = options.maxMemory !== undefined ? options.maxMemory * 2 ** 30 : Math.min(mode === 'full' ? 8 * 2 ** 30 : 4 * 2 ** 30, totalMemoryBytes / 3);
+  const maxBytes =
+    options.maxMemory !== undefined
+      ? options.maxMemory * 2 ** 30
+      : Math.min(mode === 'full' ? 8 * 2 ** 30 : 4 * 2 ** 30, totalMemoryBytes / 3);
   return {
     engines,
     cases,
     limits: { maxRunMs, maxBytes, ...(engineBudgetMs ? { engineBudgetMs } : {}) },
     config: {
-      mode, argv, backendFilter, caseFilter, peers, settings, maxRunMs, maxBytes,
+      mode,
+      argv,
+      backendFilter,
+      caseFilter,
+      peers,
+      settings,
+      maxRunMs,
+      maxBytes,
       ...(engineBudgetMs ? { engineBudgetMs } : {}),
-      seed: options.seed ?? 1, window, encoderSpecSource: encoder.source,
+      seed: options.seed ?? 1,
+      window,
+      encoderSpecSource: encoder.source,
     },
   };
 }

@@ -31,11 +31,16 @@ export function loadEncoderSpec(explicit?: string): { spec: ModelSpec; source: s
   }
   const dir = join(repoRoot, 'apps', 'speech-labeler', 'model');
   if (existsSync(dir)) {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort((a, b) => Number(b === 'spec.json') - Number(a === 'spec.json') || a.localeCompare(b));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort((a, b) => Number(b === 'spec.json') - Number(a === 'spec.json') || a.localeCompare(b));
     for (const f of files) {
       const spec = readSpec(join(dir, f));
       if (spec) return { spec, source: relative(repoRoot, join(dir, f)) };
     }
   }
-  return { spec: DEFAULT_ENCODER_SPEC, source: 'built-in (4 layers, d_model 64, 4 heads, FFN 256, window ±64, 40 features, 8 classes)' };
+  return {
+    spec: DEFAULT_ENCODER_SPEC,
+    source: 'built-in (4 layers, d_model 64, 4 heads, FFN 256, window ±64, 40 features, 8 classes)',
+  };
 }

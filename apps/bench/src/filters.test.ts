@@ -51,12 +51,16 @@ describe('--case', () => {
   const find = (id: string): BenchCase => quick.find((c) => c.id === id)!;
 
   it('tags cases by kind, mask, sweep and dimensions', () => {
-    expect(caseTags(find('attention/causal/B1-H8-S1024-D64'))).toEqual(expect.arrayContaining(['attention', 'causal', 's1024', 'h8', 'd64', 'b1', 'sweep-seq']));
+    expect(caseTags(find('attention/causal/B1-H8-S1024-D64'))).toEqual(
+      expect.arrayContaining(['attention', 'causal', 's1024', 'h8', 'd64', 'b1', 'sweep-seq']),
+    );
     expect(caseTags(find('encoder/B1-S1000'))).toEqual(expect.arrayContaining(['encoder', 's1000']));
   });
 
   it('selects by a word, OR-s comma-separated terms and AND-s words joined by +', () => {
-    expect(quick.filter((c) => matchCase(c, ['causal'])).map((c) => c.id)).toEqual(['attention/causal/B1-H8-S1024-D64']);
+    expect(quick.filter((c) => matchCase(c, ['causal'])).map((c) => c.id)).toEqual([
+      'attention/causal/B1-H8-S1024-D64',
+    ]);
     const either = quick.filter((c) => matchCase(c, ['causal', 'encoder'])).map((c) => c.id);
     expect(either).toEqual(['encoder/B1-S1000', 'attention/causal/B1-H8-S1024-D64']);
     const both = quick.filter((c) => matchCase(c, ['none+s512'])).map((c) => c.id);

@@ -13,7 +13,10 @@ export interface EngineRef {
 export function parseList(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   const parts = Array.isArray(value) ? value : [value as string];
-  return parts.flatMap((p) => String(p).split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return parts
+    .flatMap((p) => String(p).split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /**
@@ -33,13 +36,15 @@ export function selectEngines<E extends EngineRef>(engines: readonly E[], names:
       throw new Error(`--backend: unknown engine "${n}"; expected some of ${[...known].join(', ')}, attnkit, peers`);
     }
   }
-  const named = (e: E): boolean => names.length === 0 || names.includes(e.id) || names.includes(e.kind === 'peer' ? 'peers' : 'attnkit');
+  const named = (e: E): boolean =>
+    names.length === 0 || names.includes(e.id) || names.includes(e.kind === 'peer' ? 'peers' : 'attnkit');
   const namesPeer = names.some((n) => n === 'peers' || engines.some((e) => e.id === n && e.kind === 'peer'));
   const kept = engines.filter((e) => {
     if (e.kind === 'peer') return peers && (namesPeer ? named(e) : true);
     return named(e);
   });
-  if (kept.length === 0) throw new Error(`--backend ${names.join(',')}${peers ? '' : ' with --no-peers'} selects no engine`);
+  if (kept.length === 0)
+    throw new Error(`--backend ${names.join(',')}${peers ? '' : ' with --no-peers'} selects no engine`);
   return kept;
 }
 
@@ -70,7 +75,11 @@ export function matchCase(c: BenchCase, terms: readonly string[]): boolean {
   const tags = caseTags(c);
   const id = c.id.toLowerCase();
   return terms.some((term) =>
-    term.toLowerCase().split('+').filter(Boolean).every((w) => tags.includes(w) || (!TAG_WORD.test(w) && id.includes(w))),
+    term
+      .toLowerCase()
+      .split('+')
+      .filter(Boolean)
+      .every((w) => tags.includes(w) || (!TAG_WORD.test(w) && id.includes(w))),
   );
 }
 
@@ -78,7 +87,12 @@ export function matchCase(c: BenchCase, terms: readonly string[]): boolean {
 export function selectCases(cases: readonly BenchCase[], terms: readonly string[]): BenchCase[] {
   const kept = cases.filter((c) => matchCase(c, terms));
   if (kept.length === 0) {
-    throw new Error(`--case ${terms.join(',')}: matches no case; cases are e.g. ${cases.slice(0, 4).map((c) => c.id).join(', ')} (words: attention, encoder, none, causal, window, s1024, h8, d64, b1)`);
+    throw new Error(
+      `--case ${terms.join(',')}: matches no case; cases are e.g. ${cases
+        .slice(0, 4)
+        .map((c) => c.id)
+        .join(', ')} (words: attention, encoder, none, causal, window, s1024, h8, d64, b1)`,
+    );
   }
   return kept;
 }

@@ -12,7 +12,7 @@ describe('the GFLOP/s formula', () => {
   it('counts only the visible (query, key) pairs as useful: S(S+1)/2 for causal', () => {
     expect(visiblePairs(4, { causal: true })).toBe(10);
     const f = attentionFlops(1, 1, 1000, 32, { causal: true });
-    expect(f.useful).toBe(4 * 32 * (1000 * 1001) / 2);
+    expect(f.useful).toBe((4 * 32 * (1000 * 1001)) / 2);
     expect(f.dense).toBe(4 * 32 * 1000 * 1000);
   });
 
@@ -34,7 +34,13 @@ describe('the GFLOP/s formula', () => {
 
   it('counts the encoder as its linear layers plus its windowed attention', () => {
     const S = 1000;
-    const d = 64, ffn = 256, F = 40, C = 8, layers = 4, H = 4, Dh = 16;
+    const d = 64,
+      ffn = 256,
+      F = 40,
+      C = 8,
+      layers = 4,
+      H = 4,
+      Dh = 16;
     const perPosition = 2 * d * 3 * d + 2 * d * d + 4 * d * ffn;
     const visible = visiblePairs(S, { window: { left: 64, right: 64 } });
     const expected = S * (2 * F * d + 2 * d * C) + layers * (S * perPosition + 2 * H * 2 * Dh * visible);

@@ -6,7 +6,13 @@ import type { Flops } from './flops.js';
 import { RunLedger } from './gates.js';
 
 const engine = (estimateBytes?: EngineDescriptor['estimateBytes']): EngineDescriptor => ({
-  id: 'e', kind: 'attnkit', description: 'test engine', load: async () => { throw new Error('not used'); }, ...(estimateBytes ? { estimateBytes } : {}),
+  id: 'e',
+  kind: 'attnkit',
+  description: 'test engine',
+  load: async () => {
+    throw new Error('not used');
+  },
+  ...(estimateBytes ? { estimateBytes } : {}),
 });
 const at = (seq: number, mask: 'none' | 'causal' | 'window' = 'none') =>
   attentionCase({ batch: 1, heads: 8, seq, headDim: 64, mask, ...(mask === 'window' ? { window: 128 } : {}) }, 'seq');
@@ -31,7 +37,9 @@ describe('the run limits', () => {
   it('estimates a masked case from the unmasked rate over every pair until it has its own rate', () => {
     const ledger = new RunLedger();
     ledger.recordTime('e', ...job(at(512)), 100);
-    expect(ledger.estimateMs('e', ...job(at(2048, 'window')))!.ms).toBeCloseTo(caseFlops(at(2048)).dense / (caseFlops(at(512)).useful / 100));
+    expect(ledger.estimateMs('e', ...job(at(2048, 'window')))!.ms).toBeCloseTo(
+      caseFlops(at(2048)).dense / (caseFlops(at(512)).useful / 100),
+    );
   });
 
   it('assumes the worse of "time grows with visible pairs" and "with all pairs" for masked cases', () => {
@@ -50,15 +58,19 @@ describe('the run limits', () => {
     ledger.recordSpent('e', 9000);
     expect(ledger.gate(engine(), ...job(at(128)), { ...limits, engineBudgetMs: 10000 })).toBeUndefined();
     ledger.recordSpent('e', 2000);
-    expect(ledger.gate(engine(), ...job(at(128)), { ...limits, engineBudgetMs: 10000 })).toMatch(/used its 10\.0 s of the run/);
+    expect(ledger.gate(engine(), ...job(at(128)), { ...limits, engineBudgetMs: 10000 })).toMatch(
+      /used its 10\.0 s of the run/,
+    );
     expect(ledger.gate(engine(), ...job(at(128)), limits)).toBeUndefined();
   });
 
-  it('estimates a first encoder case from the engine\'s attention rate', () => {
+  it("estimates a first encoder case from the engine's attention rate", () => {
     const ledger = new RunLedger();
     ledger.recordTime('e', ...job(at(512)), 100);
     const enc = encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 1000);
-    expect(ledger.estimateMs('e', ...job(enc))!.ms).toBeCloseTo(caseFlops(enc).useful / (caseFlops(at(512)).useful / 100));
+    expect(ledger.estimateMs('e', ...job(enc))!.ms).toBeCloseTo(
+      caseFlops(enc).useful / (caseFlops(at(512)).useful / 100),
+    );
     expect(ledger.estimateMs('other', ...job(enc))).toBeUndefined();
   });
 
@@ -71,14 +83,20 @@ describe('the run limits', () => {
   });
 
   it('skips a case known to need more memory than allowed', () => {
-    const reason = new RunLedger().gate(engine(() => 3 * 2 ** 30), ...job(at(512)), limits);
+    const reason = new RunLedger().gate(
+      engine(() => 3 * 2 ** 30),
+      ...job(at(512)),
+      limits,
+    );
     expect(reason).toMatch(/needs about 3\.0 GiB.*limit 1\.0 GiB/);
   });
 
   it('skips cases of the same kind with as much work after a run over the limit', () => {
     const ledger = new RunLedger();
     ledger.recordOverLimit('e', ...job(at(1024)));
-    expect(ledger.gate(engine(), ...job(at(2048)), limits)).toMatch(/already over the time limit on attention\/none\/B1-H8-S1024-D64/);
+    expect(ledger.gate(engine(), ...job(at(2048)), limits)).toMatch(
+      /already over the time limit on attention\/none\/B1-H8-S1024-D64/,
+    );
     const moreHeads = attentionCase({ batch: 1, heads: 16, seq: 1024, headDim: 64, mask: 'none' }, 'heads');
     expect(ledger.gate(engine(), ...job(moreHeads), limits)).toMatch(/already over the time limit/);
     expect(ledger.gate(engine(), ...job(at(512)), limits)).toBeUndefined();

@@ -46,7 +46,10 @@ export class RunLedger {
   recordTime(engine: string, c: BenchCase, flops: Flops, medianMs: number): void {
     const key = rateKey(engine, c);
     const known = this.rates.get(key) ?? { useful: 0, dense: 0 };
-    this.rates.set(key, { useful: Math.max(known.useful, flops.useful / medianMs), dense: Math.max(known.dense, flops.dense / medianMs) });
+    this.rates.set(key, {
+      useful: Math.max(known.useful, flops.useful / medianMs),
+      dense: Math.max(known.dense, flops.dense / medianMs),
+    });
   }
 
   /** Records the wall time of one of an engine's jobs (start-up included). */
@@ -78,7 +81,9 @@ export class RunLedger {
     if (same) {
       const byUseful = flops.useful / same.useful;
       const byDense = flops.dense / same.dense;
-      return byDense > byUseful ? { ms: byDense, gflops: same.dense / 1e6 } : { ms: byUseful, gflops: same.useful / 1e6 };
+      return byDense > byUseful
+        ? { ms: byDense, gflops: same.dense / 1e6 }
+        : { ms: byUseful, gflops: same.useful / 1e6 };
     }
     if (c.kind === 'attention') {
       const none = this.rates.get(`${engine}|attention|none`);
@@ -98,7 +103,8 @@ export class RunLedger {
     const failedAt = this.failures.get(`${d.id}|${c.family}`);
     if (failedAt !== undefined && c.seq > failedAt) return `failed on the shorter S=${failedAt} of this family`;
     const slow = this.overLimit.get(rateKey(d.id, c));
-    if (slow && flops.useful >= slow.flops) return `already over the time limit on ${slow.id}, which has no more work (--max-run-time or --full raises it)`;
+    if (slow && flops.useful >= slow.flops)
+      return `already over the time limit on ${slow.id}, which has no more work (--max-run-time or --full raises it)`;
     const bytes = d.estimateBytes?.(c);
     if (bytes !== undefined && bytes > limits.maxBytes) {
       return `needs about ${fmtGiB(bytes)} for its score matrices (limit ${fmtGiB(limits.maxBytes)}; --max-memory raises it)`;

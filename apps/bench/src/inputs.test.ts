@@ -18,8 +18,19 @@ describe('the additive masks of the peers', () => {
 
   it('are 0 where a query may attend and -Infinity elsewhere, [S, S]', () => {
     const X = -Infinity;
-    expect([...maskBias(attentionCase({ batch: 1, heads: 1, seq: 3, headDim: 4, mask: 'causal' }, 'seq'))!]).toEqual([0, X, X, 0, 0, X, 0, 0, 0]);
-    expect([...maskBias(attentionCase({ batch: 1, heads: 1, seq: 4, headDim: 4, mask: 'window', window: 1 }, 'seq'))!])
-      .toEqual([0, 0, X, X, 0, 0, 0, X, X, 0, 0, 0, X, X, 0, 0]);
+    expect([...maskBias(attentionCase({ batch: 1, heads: 1, seq: 3, headDim: 4, mask: 'causal' }, 'seq'))!]).toEqual([
+      0,
+      X,
+      X,
+      0,
+      0,
+      X,
+      0,
+      0,
+      0,
+    ]);
+    expect([
+      ...maskBias(attentionCase({ batch: 1, heads: 1, seq: 4, headDim: 4, mask: 'window', window: 1 }, 'seq'))!,
+    ]).toEqual([0, 0, X, X, 0, 0, 0, X, X, 0, 0, 0, X, X, 0, 0]);
   });
 });

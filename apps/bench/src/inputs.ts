@@ -4,7 +4,13 @@
  * Shape legend: B batch, H heads, S sequence length, D head size, F input features.
  */
 import { initWeights, seededRandom, type Tensor } from '@attnkit/core';
-import { attentionOptions, type AttentionCase, type BenchCase, type CaseMaskOptions, type EncoderCase } from './cases.js';
+import {
+  attentionOptions,
+  type AttentionCase,
+  type BenchCase,
+  type CaseMaskOptions,
+  type EncoderCase,
+} from './cases.js';
 
 /** Inputs of an attention case: q, k, v `[B, H, S, D]`. */
 export interface AttentionInputs {
@@ -70,7 +76,10 @@ function encoderInputs(c: EncoderCase, seed: number): EncoderInputs {
 export function maskBand(mask: CaseMaskOptions): { left: number; right: number } | undefined {
   const { causal, window } = mask;
   if (!causal && !window) return undefined;
-  return { left: window?.left ?? Infinity, right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity) };
+  return {
+    left: window?.left ?? Infinity,
+    right: causal ? Math.min(0, window?.right ?? 0) : (window?.right ?? Infinity),
+  };
 }
 
 /**

@@ -9,7 +9,15 @@ import { gflops } from './flops.js';
 import type { Limits, RunLedger } from './gates.js';
 import type { JobOutcome } from './job.js';
 import { COLD_FACTOR } from './measure.js';
-import { compareResults, DEFINITIONS, RESULTS_SCHEMA, type BenchResult, type EngineEntry, type MemoryResult, type ResultsFile } from './results.js';
+import {
+  compareResults,
+  DEFINITIONS,
+  RESULTS_SCHEMA,
+  type BenchResult,
+  type EngineEntry,
+  type MemoryResult,
+  type ResultsFile,
+} from './results.js';
 import { summarize } from './stats.js';
 
 /** Runs one job unless the limits skip it; `execute` runs it (in a worker, or in this page). */
@@ -32,9 +40,16 @@ export async function gatedJob(
   if (o.status === 'over-limit') {
     ledger.recordOverLimit(d.id, c, flops);
     const run = o.cold ? 'its first run (compilation included)' : 'a run';
-    const took = o.stopped ? `${run} was stopped after ${(o.ms / 1000).toFixed(1)} s` : `${run} took ${(o.ms / 1000).toFixed(1)} s`;
-    const limit = o.cold ? `${COLD_FACTOR}× the limit of ${limits.maxRunMs / 1000} s per run` : `the limit of ${limits.maxRunMs / 1000} s per run`;
-    return { result: { ...base, status: 'skipped', reason: `${took}, over ${limit} (--max-run-time or --full raises it)` }, ...info };
+    const took = o.stopped
+      ? `${run} was stopped after ${(o.ms / 1000).toFixed(1)} s`
+      : `${run} took ${(o.ms / 1000).toFixed(1)} s`;
+    const limit = o.cold
+      ? `${COLD_FACTOR}× the limit of ${limits.maxRunMs / 1000} s per run`
+      : `the limit of ${limits.maxRunMs / 1000} s per run`;
+    return {
+      result: { ...base, status: 'skipped', reason: `${took}, over ${limit} (--max-run-time or --full raises it)` },
+      ...info,
+    };
   }
   if (o.status !== 'ok') {
     if (o.status === 'failed') ledger.recordFailure(d.id, c);

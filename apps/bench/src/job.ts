@@ -26,7 +26,13 @@ export type JobOutcome =
    * A run broke the per-run limit: its time, and whether it was the first (cold) run. `stopped`: the run
    * was still going after `ms` and its process was ended.
    */
-  | { readonly status: 'over-limit'; readonly ms: number; readonly cold: boolean; readonly stopped?: boolean; readonly info?: EngineInfo };
+  | {
+      readonly status: 'over-limit';
+      readonly ms: number;
+      readonly cold: boolean;
+      readonly stopped?: boolean;
+      readonly info?: EngineInfo;
+    };
 
 /** Hooks around the timed section (the Node worker reads memory there). */
 export interface JobHooks {
@@ -36,7 +42,14 @@ export interface JobHooks {
 }
 
 /** Runs one engine on one case. Never throws: failures come back as `failed` with their reason. */
-export async function runJob(engine: Engine, c: BenchCase, settings: MeasureSettings, seed: number, now: () => number, hooks: JobHooks = {}): Promise<JobOutcome> {
+export async function runJob(
+  engine: Engine,
+  c: BenchCase,
+  settings: MeasureSettings,
+  seed: number,
+  now: () => number,
+  hooks: JobHooks = {},
+): Promise<JobOutcome> {
   let session: EngineSession | undefined;
   try {
     session = await engine.open();
@@ -56,9 +69,14 @@ export async function runJob(engine: Engine, c: BenchCase, settings: MeasureSett
       const m = await measure(() => prepared.run(), settings, now, hooks.onRun);
       if (m.overLimit) return { status: 'over-limit', ...m.overLimit, info };
       return {
-        status: 'ok', info, prepareMs, warmupMs: m.warmupMs, timesMs: m.timesMs,
+        status: 'ok',
+        info,
+        prepareMs,
+        warmupMs: m.warmupMs,
+        timesMs: m.timesMs,
         ...(m.cutShort ? { cutShort: m.cutShort } : {}),
-        sample: sampleOutput(m.output), outputLength: m.output.length,
+        sample: sampleOutput(m.output),
+        outputLength: m.output.length,
       };
     } finally {
       await prepared.dispose();

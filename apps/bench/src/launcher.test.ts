@@ -30,12 +30,17 @@ const job: WorkerRequest = {
 
 describe('the process launcher', () => {
   it('passes progress and the reply through', async () => {
-    const path = worker('ok', `
+    const path = worker(
+      'ok',
+      `
       process.send({ type: 'ready' });
       process.send({ type: 'progress', done: 1, phase: 'timed' });
-      process.send({ type: 'job', outcome: { status: 'unsupported', reason: 'stand-in' } }, () => process.exit(0));`);
+      process.send({ type: 'job', outcome: { status: 'unsupported', reason: 'stand-in' } }, () => process.exit(0));`,
+    );
     const progress: string[] = [];
-    const reply = await processLauncher({ workerPath: path, timeoutMs: 60_000 })(job, (n, phase) => progress.push(`${phase}${n}`));
+    const reply = await processLauncher({ workerPath: path, timeoutMs: 60_000 })(job, (n, phase) =>
+      progress.push(`${phase}${n}`),
+    );
     expect(reply).toEqual({ type: 'job', outcome: { status: 'unsupported', reason: 'stand-in' } });
     expect(progress).toEqual(['timed1']);
   });
@@ -43,7 +48,10 @@ describe('the process launcher', () => {
   it('turns a crash into a failed job that says how the worker ended', async () => {
     const path = worker('crash', `console.error('out of luck'); process.exit(3);`);
     const reply = await processLauncher({ workerPath: path, timeoutMs: 60_000 })(job);
-    expect(reply).toEqual({ type: 'job', outcome: { status: 'failed', reason: 'worker exited with code 3: out of luck' } });
+    expect(reply).toEqual({
+      type: 'job',
+      outcome: { status: 'failed', reason: 'worker exited with code 3: out of luck' },
+    });
     const probe = await processLauncher({ workerPath: path, timeoutMs: 60_000 })({ type: 'probe', engine: 'e' });
     expect(probe).toMatchObject({ type: 'probe', probe: { available: false } });
   });

@@ -10,7 +10,10 @@ import { handleRequest } from './worker-handler.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /** Runs one request; `onProgress` hears the worker's progress messages. Never rejects for a worker failure. */
-export type Launcher = (req: WorkerRequest, onProgress?: (done: number, phase: 'warmup' | 'timed') => void) => Promise<WorkerReply>;
+export type Launcher = (
+  req: WorkerRequest,
+  onProgress?: (done: number, phase: 'warmup' | 'timed') => void,
+) => Promise<WorkerReply>;
 
 /** Extra time the watchdog allows beyond the per-run limit (messages, timer slack). */
 const WATCHDOG_GRACE_MS = 1000;
@@ -32,58 +35,61 @@ function failure(req: WorkerRequest, reason: string): WorkerReply {
 /** The launcher that forks one worker process per request. */
 export function processLauncher(options: ProcessLauncherOptions): Launcher {
   const workerPath = options.workerPath ?? fileURLToPath(new URL('./worker.js', import.meta.url));
-  return (req, onProgress) => new Promise((resolve) => {
-    const child = fork(workerPath, [], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    let stderr = '';
-    let reply: WorkerReply | undefined;
-    child.stdout?.resume();
-    child.stderr?.on('data', (b: Buffer) => {
-      stderr = (stderr + b.toString()).slice(-4000);
-    });
-    const timer = setTimeout(() => {
-      stderr += `\nkilled after ${Math.round(options.timeoutMs / 1000)} s`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    // A run that goes on past the per-run limit (COLD_FACTOR times it for the first) is stopped here:
-    // JavaScript kernels run synchronously, so the worker cannot stop itself.
-    const maxRunMs = req.type === 'job' ? req.settings.maxRunMs : undefined;
-    let watchdog: NodeJS.Timeout | undefined;
-    let runs = 0;
-    const arm = (): void => {
-      if (maxRunMs === undefined) return;
-      clearTimeout(watchdog);
-      const cold = runs === 0;
-      const ms = (cold ? COLD_FACTOR : 1) * maxRunMs + WATCHDOG_GRACE_MS;
-      watchdog = setTimeout(() => {
-        reply = { type: 'job', outcome: { status: 'over-limit', ms, cold, stopped: true } };
+  return (req, onProgress) =>
+    new Promise((resolve) => {
+      const child = fork(workerPath, [], {
+        execArgv: ['--expose-gc'],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'advanced',
+      });
+      let stderr = '';
+      let reply: WorkerReply | undefined;
+      child.stdout?.resume();
+      child.stderr?.on('data', (b: Buffer) => {
+        stderr = (stderr + b.toString()).slice(-4000);
+      });
+      const timer = setTimeout(() => {
+        stderr += `\nkilled after ${Math.round(options.timeoutMs / 1000)} s`;
         child.kill('SIGKILL');
-      }, ms);
-    };
-    child.on('message', (m: WorkerReply) => {
-      if (m.type === 'ready') arm();
-      else if (m.type === 'progress') {
-        runs++;
-        arm();
-        onProgress?.(m.done, m.phase);
-      } else {
+      }, options.timeoutMs);
+      // A run that goes on past the per-run limit (COLD_FACTOR times it for the first) is stopped here:
+      // JavaScript kernels run synchronously, so the worker cannot stop itself.
+      const maxRunMs = req.type === 'job' ? req.settings.maxRunMs : undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      let runs = 0;
+      const arm = (): void => {
+        if (maxRunMs === undefined) return;
         clearTimeout(watchdog);
-        reply = m;
-      }
+        const cold = runs === 0;
+        const ms = (cold ? COLD_FACTOR : 1) * maxRunMs + WATCHDOG_GRACE_MS;
+        watchdog = setTimeout(() => {
+          reply = { type: 'job', outcome: { status: 'over-limit', ms, cold, stopped: true } };
+          child.kill('SIGKILL');
+        }, ms);
+      };
+      child.on('message', (m: WorkerReply) => {
+        if (m.type === 'ready') arm();
+        else if (m.type === 'progress') {
+          runs++;
+          arm();
+          onProgress?.(m.done, m.phase);
+        } else {
+          clearTimeout(watchdog);
+          reply = m;
+        }
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        clearTimeout(watchdog);
+        if (reply) return resolve(reply);
+        const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
+        const how = signal
+          ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory or timeout)' : ''}`
+          : `exited with code ${code}`;
+        resolve(failure(req, `worker ${how}${last ? `: ${last}` : ''}`));
+      });
+      child.send(req);
     });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(watchdog);
-      if (reply) return resolve(reply);
-      const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
-      const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory or timeout)' : ''}` : `exited with code ${code}`;
-      resolve(failure(req, `worker ${how}${last ? `: ${last}` : ''}`));
-    });
-    child.send(req);
-  });
 }
 
 /**

@@ -10,9 +10,7 @@ import type { EngineEntry, MachineInfo } from './results.js';
  */
 export function describeMachine(engines: readonly EngineEntry[]): MachineInfo {
   const cpus = os.cpus();
-  const adapters = engines
-    .filter((e) => e.id === 'webgpu' && e.available && e.reason)
-    .map((e) => e.reason!);
+  const adapters = engines.filter((e) => e.id === 'webgpu' && e.available && e.reason).map((e) => e.reason!);
   return {
     platform: process.platform,
     arch: process.arch,

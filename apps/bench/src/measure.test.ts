@@ -41,7 +41,11 @@ describe('the timing loop', () => {
 
   it('stops warming up at the warm-up cap when one is given', async () => {
     const f = fakeRun([400, 300, 200, 100]);
-    const m = await measure(f.run, { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 10000, maxWarmupMs: 600 }, f.now);
+    const m = await measure(
+      f.run,
+      { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 10000, maxWarmupMs: 600 },
+      f.now,
+    );
     expect(m.warmupMs).toEqual([400, 300]);
   });
 

@@ -96,7 +96,8 @@ export async function measure(
   while (timesMs.length < s.maxRuns) {
     if (timesMs.length >= s.minRuns && spent >= s.minTimeMs) break;
     if (timesMs.length >= 1 && spent >= s.maxTimeMs) {
-      if (timesMs.length < s.minRuns) cutShort = `stopped after ${timesMs.length} of ${s.minRuns} runs: ${Math.round(spent)} ms spent (limit ${s.maxTimeMs} ms)`;
+      if (timesMs.length < s.minRuns)
+        cutShort = `stopped after ${timesMs.length} of ${s.minRuns} runs: ${Math.round(spent)} ms spent (limit ${s.maxTimeMs} ms)`;
       break;
     }
     const ms = await once();

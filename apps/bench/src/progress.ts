@@ -10,14 +10,17 @@ import type { RunnerEvents } from './runner.js';
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): RunnerEvents & { stop(): void } {
   const tty = stream.isTTY === true;
   const bar = tty
-    ? new cliProgress.SingleBar({
-        stream,
-        format: ' {bar} {value}/{total} jobs | {engine} on {case} {runs}',
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: true,
-        etaBuffer: 20,
-      }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        {
+          stream,
+          format: ' {bar} {value}/{total} jobs | {engine} on {case} {runs}',
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      )
     : undefined;
   let started = false;
   return {
@@ -42,7 +45,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
         bar.update(index + 1);
         return;
       }
-      const what = r.status === 'ok' ? `${fmtMs(r.stats!.median)} (${r.stats!.n} runs)` : `${r.status}: ${r.reason ?? ''}`;
+      const what =
+        r.status === 'ok' ? `${fmtMs(r.stats!.median)} (${r.stats!.n} runs)` : `${r.status}: ${r.reason ?? ''}`;
       stream.write(`[${index + 1}/${total}] ${r.engine} on ${describeCase(c)}: ${what}\n`);
     },
     stop() {

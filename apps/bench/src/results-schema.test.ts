@@ -13,7 +13,13 @@ const encoder = { spec: DEFAULT_ENCODER_SPEC, source: 'built-in' };
 
 describe('the results file', { timeout: 60_000 }, async () => {
   const argv = ['--backend', 'ts,ort-matmul', '--case', 'causal,none+s32', '--seq', '32', '--runs', '2'];
-  const plan = planRun({ backend: 'ts,ort-matmul', case: 'causal,none+s32', seq: '32', runs: 2, warmup: 1 }, nodeCatalog(), encoder, argv, os.totalmem());
+  const plan = planRun(
+    { backend: 'ts,ort-matmul', case: 'causal,none+s32', seq: '32', runs: 2, warmup: 1 },
+    nodeCatalog(),
+    encoder,
+    argv,
+    os.totalmem(),
+  );
   const file = await runBenchmark({ ...plan, launch: inProcessLauncher(nodeCatalog()), describeMachine });
   const roundTrip = JSON.parse(JSON.stringify(file)) as unknown;
 
@@ -33,11 +39,21 @@ describe('the results file', { timeout: 60_000 }, async () => {
 
   it('records the exact configuration: command line, filters, timing settings, limits, seed and the cases', () => {
     expect(file.config).toMatchObject({
-      mode: 'quick', argv, backendFilter: ['ts', 'ort-matmul'], caseFilter: ['causal', 'none+s32'], peers: true,
-      settings: { warmup: 1, minRuns: 2 }, seed: 1, window: 128, encoderSpecSource: 'built-in',
+      mode: 'quick',
+      argv,
+      backendFilter: ['ts', 'ort-matmul'],
+      caseFilter: ['causal', 'none+s32'],
+      peers: true,
+      settings: { warmup: 1, minRuns: 2 },
+      seed: 1,
+      window: 128,
+      encoderSpecSource: 'built-in',
     });
     expect(file.cases.map((c) => c.id)).toEqual(['attention/none/B1-H8-S32-D64', 'attention/causal/B1-H8-S32-D64']);
-    expect(file.engines.map((e) => [e.id, e.kind, e.available])).toEqual([['ts', 'attnkit', true], ['ort-matmul', 'peer', true]]);
+    expect(file.engines.map((e) => [e.id, e.kind, e.available])).toEqual([
+      ['ts', 'attnkit', true],
+      ['ort-matmul', 'peer', true],
+    ]);
   });
 
   it('holds each result with timings, statistics, GFLOP/s, the ratio to the fastest peer and the output check', () => {

@@ -108,9 +108,12 @@ export interface ResultsFile {
 /** The definitions written into every results file. */
 export const DEFINITIONS: ResultsFile['definitions'] = {
   time: 'Wall time of one call, from the call to its output as a Float32Array (uploads and read-backs included), after warm-up; median of the timed runs, spread as the interquartile range.',
-  gflops: 'Attention: 2·B·H·(Dk+Dv) FLOPs per (query, key) pair; useful GFLOP/s counts only the pairs the mask lets through, dense GFLOP/s counts all Sq·Sk pairs. Encoder: the linear layers (2 FLOPs per multiply-add) plus its attention, counted the same way. Softmax, norms and activations are not counted.',
-  memory: 'Each job runs in its own process: peakRss is that process\'s resident-memory high-water mark (maxRSS), baseRss its resident size just before the first run (engine loaded, inputs built, case prepared, after garbage collection); peakRss − baseRss is what the runs added. Not measured in browsers.',
-  ratio: 'Median time over the median time of the fastest peer (onnxruntime-node or TensorFlow.js called directly) on the same case in the same run: below 1 is faster than every peer.',
+  gflops:
+    'Attention: 2·B·H·(Dk+Dv) FLOPs per (query, key) pair; useful GFLOP/s counts only the pairs the mask lets through, dense GFLOP/s counts all Sq·Sk pairs. Encoder: the linear layers (2 FLOPs per multiply-add) plus its attention, counted the same way. Softmax, norms and activations are not counted.',
+  memory:
+    "Each job runs in its own process: peakRss is that process's resident-memory high-water mark (maxRSS), baseRss its resident size just before the first run (engine loaded, inputs built, case prepared, after garbage collection); peakRss − baseRss is what the runs added. Not measured in browsers.",
+  ratio:
+    'Median time over the median time of the fastest peer (onnxruntime-node or TensorFlow.js called directly) on the same case in the same run: below 1 is faster than every peer.',
 };
 
 /**
@@ -140,7 +143,9 @@ export function agreement(a: readonly number[], ref: readonly number[]): { maxAb
  * The reference output of a case: the one most other engines agree with (the consensus), preferring `ts`,
  * then the first, on a tie. A single wrong engine is then the one flagged, whichever it is.
  */
-export function pickReference<R extends { engine: string; sample?: readonly number[] }>(results: readonly R[]): R | undefined {
+export function pickReference<R extends { engine: string; sample?: readonly number[] }>(
+  results: readonly R[],
+): R | undefined {
   const withSample = results.filter((r) => r.sample);
   let best: R | undefined;
   let bestVotes = -1;
@@ -158,7 +163,10 @@ export function pickReference<R extends { engine: string; sample?: readonly numb
  * Fills in each case's ratios to the fastest peer and the output checks against the reference output
  * (see {@link pickReference}).
  */
-export function compareResults(results: readonly BenchResult[], kindOf: (engine: string) => 'attnkit' | 'peer' | undefined): BenchResult[] {
+export function compareResults(
+  results: readonly BenchResult[],
+  kindOf: (engine: string) => 'attnkit' | 'peer' | undefined,
+): BenchResult[] {
   const byCase = new Map<string, BenchResult[]>();
   for (const r of results) byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]);
   const out = new Map<BenchResult, BenchResult>();
@@ -169,7 +177,8 @@ export function compareResults(results: readonly BenchResult[], kindOf: (engine:
     const reference = pickReference(ok);
     for (const r of group) {
       let next: BenchResult = r;
-      if (r.status === 'ok' && r.stats && fastestPeer !== undefined) next = { ...next, ratio: r.stats.median / fastestPeer };
+      if (r.status === 'ok' && r.stats && fastestPeer !== undefined)
+        next = { ...next, ratio: r.stats.median / fastestPeer };
       if (r.status === 'ok' && r.sample && reference?.sample && r !== reference) {
         next = { ...next, check: { reference: reference.engine, ...agreement(r.sample, reference.sample) } };
       }

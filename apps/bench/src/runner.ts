@@ -30,16 +30,22 @@ export interface RunRequest {
 
 /** Runs the benchmark and returns its results file. */
 export async function runBenchmark(req: RunRequest, events: RunnerEvents = {}): Promise<ResultsFile> {
-  const entries = await Promise.all(req.engines.map(async (d): Promise<EngineEntry> => {
-    const reply = await req.launch({ type: 'probe', engine: d.id });
-    const probe = reply.type === 'probe' ? reply.probe : { available: false, reason: 'the worker did not answer the probe' };
-    const entry: EngineEntry = {
-      id: d.id, kind: d.kind, description: d.description, available: probe.available,
-      ...(probe.reason !== undefined ? { reason: probe.reason } : {}),
-      ...(probe.info ? { info: probe.info } : {}),
-    };
-    return entry;
-  }));
+  const entries = await Promise.all(
+    req.engines.map(async (d): Promise<EngineEntry> => {
+      const reply = await req.launch({ type: 'probe', engine: d.id });
+      const probe =
+        reply.type === 'probe' ? reply.probe : { available: false, reason: 'the worker did not answer the probe' };
+      const entry: EngineEntry = {
+        id: d.id,
+        kind: d.kind,
+        description: d.description,
+        available: probe.available,
+        ...(probe.reason !== undefined ? { reason: probe.reason } : {}),
+        ...(probe.info ? { info: probe.info } : {}),
+      };
+      return entry;
+    }),
+  );
   entries.forEach((e) => events.onProbe?.(e));
   const available = req.engines.filter((d) => entries.find((e) => e.id === d.id)!.available);
   const ledger = new RunLedger();
@@ -65,5 +71,12 @@ export async function runBenchmark(req: RunRequest, events: RunnerEvents = {}): 
     }
   }
   const engines = entries.map((e) => (infos.has(e.id) ? { ...e, info: { ...e.info, ...infos.get(e.id) } } : e));
-  return assembleFile({ source: 'cli', machine: req.describeMachine(engines), config: req.config, engines, cases: req.cases, results });
+  return assembleFile({
+    source: 'cli',
+    machine: req.describeMachine(engines),
+    config: req.config,
+    engines,
+    cases: req.cases,
+    results,
+  });
 }

@@ -10,7 +10,9 @@ let server: DashboardServer;
 
 /** One raw request: the path is sent as written (no normalising or encoding), with the given Host. */
 async function get(path: string, host = `127.0.0.1:${server.port}`): Promise<{ status: number; body: string }> {
-  const res = await new Promise<IncomingMessage>((ok, fail) => request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, ok).on('error', fail).end());
+  const res = await new Promise<IncomingMessage>((ok, fail) =>
+    request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, ok).on('error', fail).end(),
+  );
   return { status: res.statusCode ?? 0, body: await text(res) };
 }
 
@@ -45,7 +47,16 @@ describe('the dashboard server', () => {
     for (const host of ['127.0.0.1', `127.0.0.1:${port}`, 'localhost', `LocalHost:${port}`, '[::1]', `[::1]:${port}`]) {
       expect((await get('/', host)).status, host).toBe(200);
     }
-    for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', '127.0.0.2', '[::2]', `localhost:${port}x`, '0.0.0.0']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '127.0.0.2',
+      '[::2]',
+      `localhost:${port}x`,
+      '0.0.0.0',
+    ]) {
       const r = await get('/', host);
       expect(r.status, host).toBe(403);
       expect(r.body).toMatch(/Host/);

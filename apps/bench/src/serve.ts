@@ -43,17 +43,29 @@ export interface DashboardServer {
  * const { url, close } = await serveDashboard({ port: 0, files: ['bench-results/a.json'] });
  * ```
  */
-export async function serveDashboard(options: { port: number; files?: readonly string[]; dir?: string }): Promise<DashboardServer> {
+export async function serveDashboard(options: {
+  port: number;
+  files?: readonly string[];
+  dir?: string;
+}): Promise<DashboardServer> {
   const dir = options.dir ?? DASHBOARD_DIR;
   if (!existsSync(join(dir, 'index.html'))) {
-    throw new Error('the dashboard is not built: run `pnpm --filter @attnkit/bench build` (or `pnpm bench serve`, which builds first)');
+    throw new Error(
+      'the dashboard is not built: run `pnpm --filter @attnkit/bench build` (or `pnpm bench serve`, which builds first)',
+    );
   }
-  const files = (options.files ?? []).map((f, i) => ({ path: f, route: `/results/${i}/${encodeURIComponent(basename(f))}` }));
+  const files = (options.files ?? []).map((f, i) => ({
+    path: f,
+    route: `/results/${i}/${encodeURIComponent(basename(f))}`,
+  }));
   for (const f of files) if (!existsSync(f.path)) throw new Error(`no such results file: ${f.path}`);
   const server = createServer((req, res) => {
     if (!isLoopbackHost(req.headers.host)) {
-      const host = req.headers.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.headers.host.slice(0, 100))}`;
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(`forbidden: ${host}; this server answers only to 127.0.0.1, localhost and [::1]`);
+      const host =
+        req.headers.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.headers.host.slice(0, 100))}`;
+      res
+        .writeHead(403, { 'content-type': 'text/plain' })
+        .end(`forbidden: ${host}; this server answers only to 127.0.0.1, localhost and [::1]`);
       return;
     }
     const pathname = requestPath(req.url);

@@ -44,7 +44,10 @@ export function quantileSorted(sorted: readonly number[], p: number): number {
 
 /** The median of unsorted samples. */
 export function median(samples: readonly number[]): number {
-  return quantileSorted([...samples].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /**

@@ -12,7 +12,12 @@ export function layout(rows: readonly (readonly string[])[], right: ReadonlySet<
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -39,12 +44,18 @@ export function formatCaseTables(file: ResultsFile): string {
       fmtRatio(r.ratio),
       r.check ? (r.check.ok ? 'ok' : `DIFFERS ${r.check.maxAbsDiff.toExponential(1)}`) : 'ref',
     ]);
-    const notRun = rows.filter((r) => r.status !== 'ok').map((r) => `    ${r.engine}: ${r.status === 'failed' ? 'FAILED: ' : ''}${r.reason ?? r.status}`);
-    blocks.push([
-      describeCase(c),
-      ran.length > 0 ? layout([header, ...lines], new Set([1, 2, 3, 4, 5, 6, 7])).replace(/^/gm, '  ') : '  (no engine ran this case)',
-      ...(notRun.length > 0 ? ['  not run:', ...notRun] : []),
-    ].join('\n'));
+    const notRun = rows
+      .filter((r) => r.status !== 'ok')
+      .map((r) => `    ${r.engine}: ${r.status === 'failed' ? 'FAILED: ' : ''}${r.reason ?? r.status}`);
+    blocks.push(
+      [
+        describeCase(c),
+        ran.length > 0
+          ? layout([header, ...lines], new Set([1, 2, 3, 4, 5, 6, 7])).replace(/^/gm, '  ')
+          : '  (no engine ran this case)',
+        ...(notRun.length > 0 ? ['  not run:', ...notRun] : []),
+      ].join('\n'),
+    );
   }
   return blocks.join('\n\n');
 }

@@ -43,7 +43,9 @@ export async function handleRequest(
       },
       ...(onProgress ? { onRun: onProgress } : {}),
     });
-    return memory && memoryProbe ? { type: 'job', outcome, memory: { ...memory, peakRss: memoryProbe.peak() } } : { type: 'job', outcome };
+    return memory && memoryProbe
+      ? { type: 'job', outcome, memory: { ...memory, peakRss: memoryProbe.peak() } }
+      : { type: 'job', outcome };
   } catch (e) {
     return { type: 'job', outcome: { status: 'failed', reason: `cannot load: ${messageOf(e)}` } };
   }

@@ -10,7 +10,13 @@ import type { MeasureSettings } from './measure.js';
 /** What the runner asks a worker. */
 export type WorkerRequest =
   | { readonly type: 'probe'; readonly engine: string }
-  | { readonly type: 'job'; readonly engine: string; readonly case: BenchCase; readonly settings: MeasureSettings; readonly seed: number };
+  | {
+      readonly type: 'job';
+      readonly engine: string;
+      readonly case: BenchCase;
+      readonly settings: MeasureSettings;
+      readonly seed: number;
+    };
 
 /**
  * Resident memory of a worker, in bytes. `peakRss` is the process's high-water mark (`maxRSS`) at the end;

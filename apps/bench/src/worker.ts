@@ -22,9 +22,13 @@ function send(reply: WorkerReply): Promise<void> {
 }
 
 process.once('message', (req: WorkerRequest) => {
-  const progress = (done: number, phase: 'warmup' | 'timed'): void => void send({ type: 'progress', done, phase }).catch(() => undefined);
+  const progress = (done: number, phase: 'warmup' | 'timed'): void =>
+    void send({ type: 'progress', done, phase }).catch(() => undefined);
   const ready = (): void => void send({ type: 'ready' }).catch(() => undefined);
   handleRequest(req, nodeCatalog(), () => performance.now(), progress, memory, ready)
     .then(send)
-    .then(() => process.exit(0), () => process.exit(1));
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 });

@@ -32,9 +32,12 @@ await build({
 });
 copyFileSync(join(app, 'src/web/index.html'), join(out, 'index.html'));
 // TensorFlow.js's WebAssembly binaries, found where backend-tfjs resolves them.
-const tfjsWasm = dirname(createRequire(join(app, '../../packages/backend-tfjs/package.json')).resolve('@tensorflow/tfjs-backend-wasm'));
+const tfjsWasm = dirname(
+  createRequire(join(app, '../../packages/backend-tfjs/package.json')).resolve('@tensorflow/tfjs-backend-wasm'),
+);
 mkdirSync(join(out, 'tfjs'), { recursive: true });
-for (const f of readdirSync(tfjsWasm).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));
+for (const f of readdirSync(tfjsWasm).filter((f) => f.endsWith('.wasm')))
+  copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));
 const model = JSON.parse(readFileSync(join(app, 'model/model.json'), 'utf8'));
 copyFileSync(join(app, 'model/model.json'), join(out, 'model/model.json'));
 copyFileSync(join(app, 'model', model.weights), join(out, 'model', model.weights));

@@ -20,11 +20,30 @@ export type { BandNormalization } from './features/band-stats.js';
 export { melFilterbank, hzToMel, melToHz } from './features/mel-filterbank.js';
 export { CLASSES, FOLDED, fold, classIndex, isPhoneClass } from './labels/classes.js';
 export type { PhoneClass, FoldedClass } from './labels/classes.js';
-export { segmentsToFrames, framesToSegments, SegmentBuilder, parseSegmentsJson, frameCentre, FRAME_SECONDS } from './labels/segments.js';
+export {
+  segmentsToFrames,
+  framesToSegments,
+  SegmentBuilder,
+  parseSegmentsJson,
+  frameCentre,
+  FRAME_SECONDS,
+} from './labels/segments.js';
 export type { Segment } from './labels/segments.js';
 export {
-  toJson, toCsv, toTextGrid, formatSegments, toJsonLine, toCsvRows, segmentWriter, jsonWriter, csvWriter, textGridWriter, jsonLineWriter,
-  csvRowsWriter, memorySpool, CSV_FILE_HEADER,
+  toJson,
+  toCsv,
+  toTextGrid,
+  formatSegments,
+  toJsonLine,
+  toCsvRows,
+  segmentWriter,
+  jsonWriter,
+  csvWriter,
+  textGridWriter,
+  jsonLineWriter,
+  csvRowsWriter,
+  memorySpool,
+  CSV_FILE_HEADER,
 } from './labels/formats.js';
 export type { OutputFormat, SegmentWriter, TextSink, Spool } from './labels/formats.js';
 export { SilenceGate, SILENCE_FLOOR_DBFS, SILENCE_REACH_FRAMES } from './labels/silence-floor.js';

@@ -14,8 +14,10 @@ export async function generated(split: string, count: number, seed: number): Pro
 
 /** Runs the CLI in this process; returns its stdout, stderr and exit code. */
 export async function runCli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const out: string[] = [], err: string[] = [];
-  const w1 = process.stdout.write.bind(process.stdout), w2 = process.stderr.write.bind(process.stderr);
+  const out: string[] = [],
+    err: string[] = [];
+  const w1 = process.stdout.write.bind(process.stdout),
+    w2 = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
   // cac prints help with console.info.

@@ -17,11 +17,15 @@ describe('browser bundle', () => {
     const inputs = Object.keys(result.metafile!.inputs);
     expect(inputs.some((p) => p.includes('attnkit/dist/browser.js'))).toBe(true);
     expect(inputs.some((p) => p.includes('attnkit/dist/node.js'))).toBe(false);
-    const nodeOnly = inputs.filter((p) => /onnxruntime-node|backend-onnx|node_modules\/webgpu\/|pool-node|\/node\.js$/.test(p));
+    const nodeOnly = inputs.filter((p) =>
+      /onnxruntime-node|backend-onnx|node_modules\/webgpu\/|pool-node|\/node\.js$/.test(p),
+    );
     expect(nodeOnly).toEqual([]);
     // Node built-ins that browser-aware packages reference are replaced by empty stubs ("(disabled)"),
     // never bundled or imported at run time.
-    const builtins = inputs.filter((p) => /^(node:)?(fs|path|os|worker_threads|perf_hooks|crypto|util|child_process|url)$/.test(p));
+    const builtins = inputs.filter((p) =>
+      /^(node:)?(fs|path|os|worker_threads|perf_hooks|crypto|util|child_process|url)$/.test(p),
+    );
     expect(builtins).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/(from|import\()\s*["']node:/);

@@ -10,10 +10,13 @@ const USAGE = `usage: attnkit doctor [--json]
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'doctor') {
-  doctor(rest).then((code) => process.exit(code), (e: unknown) => {
-    console.error(`attnkit doctor: ${(e as Error)?.message ?? String(e)}`);
-    process.exit(2);
-  });
+  doctor(rest).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`attnkit doctor: ${(e as Error)?.message ?? String(e)}`);
+      process.exit(2);
+    },
+  );
 } else {
   console.log(USAGE);
   process.exit(command === undefined || command === '--help' || command === '-h' ? 0 : 2);

@@ -23,19 +23,36 @@ export async function doctor(args: readonly string[], log: (line: string) => voi
   }
   const why = new Map(defaultPlugins.map((p) => [p.plugin.name, p.why]));
   if (json) {
-    log(JSON.stringify({
-      node: process.version, cpus: cpus()[0]?.model, threads: availableParallelism(), forced: forcedBackend() ?? null,
-      plugins: report.map((e) => ({ ...e, why: why.get(e.name) ?? '' })), error: error ?? null,
-    }, null, 2));
+    log(
+      JSON.stringify(
+        {
+          node: process.version,
+          cpus: cpus()[0]?.model,
+          threads: availableParallelism(),
+          forced: forcedBackend() ?? null,
+          plugins: report.map((e) => ({ ...e, why: why.get(e.name) ?? '' })),
+          error: error ?? null,
+        },
+        null,
+        2,
+      ),
+    );
     return selection ? 0 : 1;
   }
-  log(`attnkit doctor — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} threads, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  log(
+    `attnkit doctor — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} threads, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  );
   if (forcedBackend()) log(`ATTNKIT_BACKEND=${forcedBackend()} forces that backend`);
   log('\nbackends, in the order select() tries them:');
   for (const e of report) {
     log(`  ${e.name.padEnd(7)} ${e.status.padEnd(14)} ${e.reason}`);
     if (why.has(e.name)) log(`  ${''.padEnd(7)} ${''.padEnd(14)} (${why.get(e.name)})`);
-    if (e.info && Object.keys(e.info).length) log(`  ${''.padEnd(22)} ${Object.entries(e.info).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+    if (e.info && Object.keys(e.info).length)
+      log(
+        `  ${''.padEnd(22)} ${Object.entries(e.info)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')}`,
+      );
     if (e.lacks?.length) log(`  ${''.padEnd(22)} lacks: ${e.lacks.join(', ')}`);
   }
   log('\nselect() would choose:');

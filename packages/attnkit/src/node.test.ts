@@ -29,7 +29,11 @@ describe('attnkit in Node', () => {
     const { backend, report } = await select({ prefer: ['webgpu'] });
     const gpu = report.find((e) => e.name === 'webgpu')!;
     if (!raw.available) expect(gpu).toMatchObject({ status: 'unavailable', reason: raw.reason });
-    else if (raw.adapter?.fallback) expect(gpu).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('fallback (software) adapter') });
+    else if (raw.adapter?.fallback)
+      expect(gpu).toMatchObject({
+        status: 'unavailable',
+        reason: expect.stringContaining('fallback (software) adapter'),
+      });
     else expect(gpu.status).toBe('chosen');
     await backend.dispose();
   });

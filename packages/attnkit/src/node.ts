@@ -28,7 +28,10 @@ const webgpuHardware: BackendPlugin = {
   async probe() {
     const r = await webgpu.probe();
     if (r.available && r.adapter?.fallback) {
-      return { available: false, reason: `only a fallback (software) adapter: ${r.reason}; the CPU backends are faster (ATTNKIT_BACKEND=webgpu forces it)` };
+      return {
+        available: false,
+        reason: `only a fallback (software) adapter: ${r.reason}; the CPU backends are faster (ATTNKIT_BACKEND=webgpu forces it)`,
+      };
     }
     return r;
   },
@@ -54,7 +57,11 @@ export const defaultPlugins: readonly PlatformPlugin[] = [
  */
 export function select(options: AttnkitSelectOptions = {}): Promise<Selection> {
   const forced = options.force ?? forcedBackend();
-  if (forced === webgpu.name) return selectFrom(defaultPlugins, { ...options, plugins: [...(options.plugins ?? []), { plugin: webgpu, priority: 20 }] });
+  if (forced === webgpu.name)
+    return selectFrom(defaultPlugins, {
+      ...options,
+      plugins: [...(options.plugins ?? []), { plugin: webgpu, priority: 20 }],
+    });
   return selectFrom(defaultPlugins, options);
 }
 

@@ -38,7 +38,10 @@ export function registryOf(defaults: readonly PlatformPlugin[], extra: AttnkitSe
 }
 
 /** Selects from `defaults` honouring `ATTNKIT_BACKEND`. */
-export function selectFrom(defaults: readonly PlatformPlugin[], options: AttnkitSelectOptions = {}): Promise<Selection> {
+export function selectFrom(
+  defaults: readonly PlatformPlugin[],
+  options: AttnkitSelectOptions = {},
+): Promise<Selection> {
   const force = options.force ?? forcedBackend();
   const { plugins, ...rest } = options;
   return registryOf(defaults, plugins).select({ ...rest, ...(force ? { force } : {}) });

@@ -24,7 +24,11 @@ const CHROMIUM = '/usr/bin/chromium';
 let dir = '';
 let app = '';
 
-async function nodeApp(): Promise<{ chosen: string; report: { name: string; status: string; reason: string }[]; first: number[] }> {
+async function nodeApp(): Promise<{
+  chosen: string;
+  report: { name: string; status: string; reason: string }[];
+  first: number[];
+}> {
   const { stdout } = await run(process.execPath, ['node-app.mjs'], { cwd: app, timeout: 120_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
@@ -34,14 +38,21 @@ describe('published packages in a fresh project', () => {
     dir = mkdtempSync(join(tmpdir(), 'attnkit-consumer-'));
     const tarballs = join(dir, 'tarballs');
     mkdirSync(tarballs);
-    for (const p of PUBLISHED) await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(repo, 'packages', p) });
+    for (const p of PUBLISHED)
+      await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(repo, 'packages', p) });
     app = join(dir, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // onnxruntime-node's install script downloads optional GPU libraries; its documented switch skips them.
-    await run('npm', ['install', '--no-audit', '--no-fund', ...readdirSync(tarballs).map((t) => join(tarballs, t)), 'webgpu@0.6.2'], {
-      cwd: app, timeout: 600_000, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-    });
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', ...readdirSync(tarballs).map((t) => join(tarballs, t)), 'webgpu@0.6.2'],
+      {
+        cwd: app,
+        timeout: 600_000,
+        env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+      },
+    );
     for (const f of ['node-app.mjs', 'browser-app.js']) copyFileSync(join(here, f), join(app, f));
   }, 900_000);
   afterAll(() => {
@@ -79,40 +90,74 @@ describe('published packages in a fresh project', () => {
     beforeAll(async () => {
       const site = join(app, 'site');
       mkdirSync(site, { recursive: true });
-      const result = await build({ entryPoints: [join(app, 'browser-app.js')], bundle: true, platform: 'browser', format: 'esm', outfile: join(site, 'app.js'), metafile: true, logLevel: 'silent' });
+      const result = await build({
+        entryPoints: [join(app, 'browser-app.js')],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        outfile: join(site, 'app.js'),
+        metafile: true,
+        logLevel: 'silent',
+      });
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.filter((p) => /onnxruntime-node|node_modules\/webgpu\/|\/pool-node\.js/.test(p))).toEqual([]);
       const wasmDir = join(app, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
-      for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(site, f));
-      writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="app.js"></script>');
-      const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+      for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
+        copyFileSync(join(wasmDir, f), join(site, f));
+      writeFileSync(
+        join(site, 'index.html'),
+        '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="app.js"></script>',
+      );
+      const types: Record<string, string> = {
+        '.html': 'text/html',
+        '.js': 'text/javascript',
+        '.wasm': 'application/wasm',
+      };
       server = createServer(async (req, res) => {
-        const file = join(site, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').split('?')[0]!.slice(1));
+        const file = join(
+          site,
+          (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').split('?')[0]!.slice(1),
+        );
         if (!file.startsWith(site) || !existsSync(file)) {
           res.writeHead(404).end();
           return;
         }
-        res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+        res
+          .writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' })
+          .end(await readFile(file));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
     }, 120_000);
     afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-    async function page(webgpu: boolean): Promise<{ chosen: string; report: { name: string; status: string; reason: string }[]; first: number[]; error?: string }> {
+    async function page(webgpu: boolean): Promise<{
+      chosen: string;
+      report: { name: string; status: string; reason: string }[];
+      first: number[];
+      error?: string;
+    }> {
       const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
         args: [
-          '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-          '--disable-sync', '--no-first-run', '--disable-quic', ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
+          '--no-sandbox',
+          '--disable-gpu-sandbox',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+          ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
         ],
       });
       try {
         const p = await context.newPage();
         await p.goto(url);
-        await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, { timeout: 90_000 });
+        await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, {
+          timeout: 90_000,
+        });
         return JSON.parse((await p.textContent('#out'))!);
       } finally {
         await context.close();

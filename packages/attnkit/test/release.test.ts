@@ -20,7 +20,8 @@ describe('release', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('changeset version bumps all published packages to one version', async () => {
-    for (const f of ['package.json', 'pnpm-workspace.yaml', '.changeset']) cpSync(join(repo, f), join(tmp, f), { recursive: true });
+    for (const f of ['package.json', 'pnpm-workspace.yaml', '.changeset'])
+      cpSync(join(repo, f), join(tmp, f), { recursive: true });
     for (const group of ['packages', 'apps']) {
       if (!existsSync(join(repo, group))) continue;
       for (const name of readdirSync(join(repo, group))) {
@@ -39,11 +40,18 @@ describe('release', () => {
     expect(readFileSync(join(tmp, 'packages', 'attnkit', 'CHANGELOG.md'), 'utf8')).toContain('First release');
   }, 60_000);
 
-  it.each(PUBLISHED)('pnpm publish --dry-run: %s', async (name) => {
-    const dir = join(repo, 'packages', name);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const { stdout, stderr } = await run('pnpm', ['publish', '--dry-run', '--no-git-checks'], { cwd: dir, maxBuffer: 8 << 20 });
-    expect(stdout + stderr).toContain(`${pkg.name}@${pkg.version}`);
-    expect(stdout + stderr).toMatch(/dry run/i);
-  }, 60_000);
+  it.each(PUBLISHED)(
+    'pnpm publish --dry-run: %s',
+    async (name) => {
+      const dir = join(repo, 'packages', name);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const { stdout, stderr } = await run('pnpm', ['publish', '--dry-run', '--no-git-checks'], {
+        cwd: dir,
+        maxBuffer: 8 << 20,
+      });
+      expect(stdout + stderr).toContain(`${pkg.name}@${pkg.version}`);
+      expect(stdout + stderr).toMatch(/dry run/i);
+    },
+    60_000,
+  );
 });

@@ -46,13 +46,21 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
   },
 });
-const H = 8, D = 64, B = 1;
+const H = 8,
+  D = 64,
+  B = 1;
 const lengths = values.lengths.split(',').map(Number);
 const reps = Number(values.reps);
-const options = { ...(values.threads ? { threads: Number(values.threads) } : {}), ...(values['no-arena'] ? { memoryArena: false } : {}) };
+const options = {
+  ...(values.threads ? { threads: Number(values.threads) } : {}),
+  ...(values['no-arena'] ? { memoryArena: false } : {}),
+};
 const attnOptions = values.causal ? { causal: true } : {};
 const sessionOptions = resolveOptions(options).session;
-const peerOptions = { graphOptimizationLevel: 'all', ...(values.threads ? { intraOpNumThreads: Number(values.threads) } : {}) };
+const peerOptions = {
+  graphOptimizationLevel: 'all',
+  ...(values.threads ? { intraOpNumThreads: Number(values.threads) } : {}),
+};
 const backend = await createOnnxBackend(options);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,8 +90,25 @@ async function warm(fn, runs, ms) {
   for (let i = 0; i < runs || performance.now() - t0 < ms; i++) await fn();
 }
 
-console.log(`attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}, ${reps} blocks per engine`);
-console.log(['S', 'peer ms', 'direct ms', 'backend ms', 'kernel ms', 'validation ms', 'scan ms', 'backend/peer', 'backend/direct', 'kernel/direct', 'direct/peer', 'GFLOP/s (backend)'].join('\t'));
+console.log(
+  `attention overhead, B=${B} H=${H} D=${D}${values.causal ? ' causal' : ''}, ONNX Runtime ${ort.env.versions.node}, threads ${sessionOptions.intraOpNumThreads ?? 'default'}${values['no-arena'] ? ', no memory arena' : ''}, ${reps} blocks per engine`,
+);
+console.log(
+  [
+    'S',
+    'peer ms',
+    'direct ms',
+    'backend ms',
+    'kernel ms',
+    'validation ms',
+    'scan ms',
+    'backend/peer',
+    'backend/direct',
+    'kernel/direct',
+    'direct/peer',
+    'GFLOP/s (backend)',
+  ].join('\t'),
+);
 const cache = new SessionCache(4);
 let first = true;
 for (const S of lengths) {
@@ -91,7 +116,11 @@ for (const S of lengths) {
   const q = { shape, data: random(B * H * S * D, 1) };
   const k = { shape, data: random(B * H * S * D, 2) };
   const v = { shape, data: random(B * H * S * D, 3) };
-  const tensors = () => ({ Q: new ort.Tensor('float32', q.data, shape), K: new ort.Tensor('float32', k.data, shape), V: new ort.Tensor('float32', v.data, shape) });
+  const tensors = () => ({
+    Q: new ort.Tensor('float32', q.data, shape),
+    K: new ort.Tensor('float32', k.data, shape),
+    V: new ort.Tensor('float32', v.data, shape),
+  });
   const peerSession = await ort.InferenceSession.create(peerGraph(S), peerOptions);
   // The validated problem, and the backend's own graph and feeds for it, run directly.
   const problem = prepareAttention(q, k, v, attnOptions);
@@ -128,16 +157,29 @@ for (const S of lengths) {
       blocks[name].push(median(times));
     }
   }
-  if (values.verbose) for (const n of names) console.log(`  ${n} block medians (ms): ${blocks[n].map((x) => x.toFixed(3)).join(' ')}`);
+  if (values.verbose)
+    for (const n of names) console.log(`  ${n} block medians (ms): ${blocks[n].map((x) => x.toFixed(3)).join(' ')}`);
   const m = Object.fromEntries(Object.keys(fns).map((n) => [n, names.includes(n) ? median(blocks[n]) : NaN]));
   /** Median over the rotations of a's block median over b's in the same rotation. */
-  const ratio = (a, b) => (names.includes(a) && names.includes(b) ? median(blocks[a].map((x, r) => x / blocks[b][r])) : NaN);
+  const ratio = (a, b) =>
+    names.includes(a) && names.includes(b) ? median(blocks[a].map((x, r) => x / blocks[b][r])) : NaN;
   const f = (x, digits = 3) => x.toFixed(digits);
-  console.log([
-    S, f(m.peer), f(m.direct), f(m.backend), f(m.kernel), f(m.validation), f(m.scan),
-    f(ratio('backend', 'peer')), f(ratio('backend', 'direct')), f(ratio('kernel', 'direct')), f(ratio('direct', 'peer')),
-    f((4 * B * H * S * S * D) / m.backend / 1e6, 1),
-  ].join('\t'));
+  console.log(
+    [
+      S,
+      f(m.peer),
+      f(m.direct),
+      f(m.backend),
+      f(m.kernel),
+      f(m.validation),
+      f(m.scan),
+      f(ratio('backend', 'peer')),
+      f(ratio('backend', 'direct')),
+      f(ratio('kernel', 'direct')),
+      f(ratio('direct', 'peer')),
+      f((4 * B * H * S * S * D) / m.backend / 1e6, 1),
+    ].join('\t'),
+  );
   await session.release();
   await peerSession.release();
 }

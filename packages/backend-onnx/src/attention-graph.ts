@@ -54,7 +54,8 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
   const q = g.input('Q', DType.float, ['B', 'Hq', 'Sq', 'Dk']);
   const k = g.input('K', DType.float, ['B', 'Hkv', 'T', 'Dk']);
   const v = g.input('V', DType.float, ['B', 'Hkv', 'T', 'Dv']);
-  const mask = s.mask === 'none' ? '' : g.input('mask', s.mask === 'bool' ? DType.bool : DType.float, ['Mb', 'Mh', 'Sq', 'T']);
+  const mask =
+    s.mask === 'none' ? '' : g.input('mask', s.mask === 'bool' ? DType.bool : DType.float, ['Mb', 'Mh', 'Sq', 'T']);
   const nonpad = s.nonpad ? g.input('nonpad_kv_seqlen', DType.int64, ['B']) : '';
   const inputs = [q, k, v, mask, '', '', nonpad];
   while (inputs[inputs.length - 1] === '') inputs.pop();
@@ -69,7 +70,11 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
   g.opN('Attention', inputs, outputs.length, attrs, outputs);
   g.output('Y', DType.float, ['B', 'Hq', 'Sq', 'Dv']);
   if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
-  for (const [x, name] of [[q, 'q_squares'], [k, 'k_squares'], [v, 'v_squares']] as const) {
+  for (const [x, name] of [
+    [q, 'q_squares'],
+    [k, 'k_squares'],
+    [v, 'v_squares'],
+  ] as const) {
     g.op('ReduceSumSquare', [x], { keepdims: int(0) }, name);
     g.output(name, DType.float, []);
   }

@@ -42,5 +42,7 @@ export async function runAttention(
   const output = out.Y!.data as Float32Array;
   const scalar = (name: string): number => (out[name]!.data as Float32Array)[0]!;
   const inputSquares = { q: scalar('q_squares'), k: scalar('k_squares'), v: scalar('v_squares') };
-  return plan.signature.weights === 'none' ? { output, inputSquares } : { output, weights: out.QK!.data as Float32Array, inputSquares };
+  return plan.signature.weights === 'none'
+    ? { output, inputSquares }
+    : { output, weights: out.QK!.data as Float32Array, inputSquares };
 }

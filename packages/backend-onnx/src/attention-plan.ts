@@ -93,7 +93,13 @@ export function planAttention(p: AttentionProblem, pool?: ScratchPool): Attentio
     feeds.push({ name: 'mask', type: p.mask.kind === 'bool' ? 'bool' : 'float32', data, dims });
   }
   const nonpad = nonpadLengths(p);
-  if (nonpad) feeds.push({ name: 'nonpad_kv_seqlen', type: 'int64', data: BigInt64Array.from(nonpad, (n) => BigInt(n)), dims: [B] });
+  if (nonpad)
+    feeds.push({
+      name: 'nonpad_kv_seqlen',
+      type: 'int64',
+      data: BigInt64Array.from(nonpad, (n) => BigInt(n)),
+      dims: [B],
+    });
   return {
     signature: { ...base, causal: p.causal, mask: p.mask ? p.mask.kind : 'none', nonpad: nonpad !== undefined },
     feeds,

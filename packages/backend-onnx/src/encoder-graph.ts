@@ -15,7 +15,18 @@
  * (the operator's own causal flag would align to `nonpad_kv_seqlen` and does not broadcast a key mask).
  */
 import { weightShapes, type ResolvedSpec } from '@attnkit/core';
-import { alibiBias, applyRope, indexGrid, layerVisibility, maskedBias, reduceSum, ropeTables, sinusoidTable, validPositions, type RunShape } from './encoder-positions.js';
+import {
+  alibiBias,
+  applyRope,
+  indexGrid,
+  layerVisibility,
+  maskedBias,
+  reduceSum,
+  ropeTables,
+  sinusoidTable,
+  validPositions,
+  type RunShape,
+} from './encoder-positions.js';
 import { DType, float, GraphBuilder, int, str, type Attr } from './onnx-builder.js';
 
 /** The opset of the encoder graph. */
@@ -28,7 +39,11 @@ export interface EncoderGraphOptions {
 }
 
 /** Builds the encoder's ONNX model bytes. Weights must be complete (validated by core). */
-export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: EncoderGraphOptions = {}): Uint8Array {
+export function encoderGraph(
+  spec: ResolvedSpec,
+  weights: ReadonlyMap<string, Float32Array>,
+  options: EncoderGraphOptions = {},
+): Uint8Array {
   const g = new GraphBuilder('attnkit_encoder');
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, inputSize: F } = spec;
   for (const [name, shape] of weightShapes(spec)) g.initializer(name, weights.get(name)!, shape);
@@ -43,7 +58,10 @@ export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   const linear = (v: string, prefix: string): string =>
     g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [`${prefix}.weight`])]), `${prefix}.bias`]);
   const norm = (v: string, prefix: string): string =>
-    g.op('LayerNormalization', [v, `${prefix}.weight`, `${prefix}.bias`], { axis: int(-1), epsilon: float(spec.normEpsilon) });
+    g.op('LayerNormalization', [v, `${prefix}.weight`, `${prefix}.bias`], {
+      axis: int(-1),
+      epsilon: float(spec.normEpsilon),
+    });
 
   let h = linear(x, 'input');
   const pos = spec.positional;
@@ -78,16 +96,32 @@ export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   const mha = (v: string, l: number): string => {
     const p = `layers.${l}.attention`;
     const parts = ['query', 'key', 'value'];
-    const w = g.op('Concat', parts.map((n) => `${p}.${n}.weight`), { axis: int(0) });
-    const b = g.op('Concat', parts.map((n) => `${p}.${n}.bias`), { axis: int(0) });
+    const w = g.op(
+      'Concat',
+      parts.map((n) => `${p}.${n}.weight`),
+      { axis: int(0) },
+    );
+    const b = g.op(
+      'Concat',
+      parts.map((n) => `${p}.${n}.bias`),
+      { axis: int(0) },
+    );
     const qkv = g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [w])]), b]);
-    let [q, k, val] = g.opN('Split', [qkv, g.int64s([H * Dh, Hkv * Dh, Hkv * Dh])], 3, { axis: int(2) }) as [string, string, string];
+    let [q, k, val] = g.opN('Split', [qkv, g.int64s([H * Dh, Hkv * Dh, Hkv * Dh])], 3, { axis: int(2) }) as [
+      string,
+      string,
+      string,
+    ];
     if (rope) {
       q = applyRope(g, q, H, Dh, rope);
       k = applyRope(g, k, Hkv, Dh, rope);
     }
     const m = layerMask(l);
-    const attrs: Record<string, Attr> = { q_num_heads: int(H), kv_num_heads: int(Hkv), scale: float(1 / Math.sqrt(Dh)) };
+    const attrs: Record<string, Attr> = {
+      q_num_heads: int(H),
+      kv_num_heads: int(Hkv),
+      scale: float(1 / Math.sqrt(Dh)),
+    };
     const outs = [g.fresh()];
     if (options.attentionOutputs) {
       attrs.qk_matmul_output_mode = int(3);
@@ -101,12 +135,14 @@ export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   };
   const ffn = (v: string, l: number): string => {
     const hidden = linear(v, `layers.${l}.ffn.hidden`);
-    const act = spec.activation === 'relu' ? g.op('Relu', [hidden]) : g.op('Gelu', [hidden], { approximate: str('tanh') });
+    const act =
+      spec.activation === 'relu' ? g.op('Relu', [hidden]) : g.op('Gelu', [hidden], { approximate: str('tanh') });
     return linear(act, `layers.${l}.ffn.output`);
   };
 
   for (let l = 0; l < spec.layers; l++) {
-    const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
+    const n1 = `layers.${l}.norm1`,
+      n2 = `layers.${l}.norm2`;
     if (spec.norm === 'pre') {
       h = g.op('Add', [h, mha(norm(h, n1), l)]);
       h = g.op('Add', [h, ffn(norm(h, n2), l)]);
@@ -122,7 +158,12 @@ export function encoderGraph(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
   if (spec.output.kind === 'pooled') {
     const sum = reduceSum(g, g.op('Where', [validCol, h, g.floats(0)]), [1]);
     const count = g.op('Cast', [g.op('Unsqueeze', [lengths, g.int64s([1])])], { to: int(DType.float) });
-    g.op('Add', [g.op('MatMul', [g.op('Div', [sum, count]), g.op('Transpose', ['head.weight'])]), 'head.bias'], {}, 'logits');
+    g.op(
+      'Add',
+      [g.op('MatMul', [g.op('Div', [sum, count]), g.op('Transpose', ['head.weight'])]), 'head.bias'],
+      {},
+      'logits',
+    );
     g.output('logits', DType.float, ['B', C]);
   } else {
     g.op('Where', [validCol, linear(h, 'head'), g.floats(0)], {}, 'logits');

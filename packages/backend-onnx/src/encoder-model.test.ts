@@ -5,8 +5,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOnnxBackend } from './onnx-backend.js';
 
 const spec: ModelSpec = {
-  type: 'transformer-encoder', inputSize: 5, dModel: 16, heads: 4, kvHeads: 2, layers: 2, ffnSize: 24,
-  positional: { kind: 'rope' }, attention: [{ causal: true }, { window: { left: 2, right: 2 } }],
+  type: 'transformer-encoder',
+  inputSize: 5,
+  dModel: 16,
+  heads: 4,
+  kvHeads: 2,
+  layers: 2,
+  ffnSize: 24,
+  positional: { kind: 'rope' },
+  attention: [{ causal: true }, { window: { left: 2, right: 2 } }],
   output: { kind: 'per-position', classes: 3 },
 };
 const resolved = resolveSpec(spec);
@@ -30,7 +37,11 @@ describe('compiled encoder', () => {
     try {
       const model = await backend.compile(spec, weights);
       expect(create).toHaveBeenCalledTimes(1);
-      for (const [B, S, lengths] of [[1, 1, [1]], [3, 9, [9, 4, 1]], [2, 40, [40, 23]]] as const) {
+      for (const [B, S, lengths] of [
+        [1, 1, [1]],
+        [3, 9, [9, 4, 1]],
+        [2, 40, [40, 23]],
+      ] as const) {
         const x = input(B, S, S);
         const out = await model.run({ shape: [B, S, resolved.inputSize], data: x }, { lengths: [...lengths] });
         const ref = referenceModel(resolved, w, x, B, S, lengths);
@@ -45,12 +56,18 @@ describe('compiled encoder', () => {
 
   it('returns attention probabilities of the requested layers, in the order requested', async () => {
     const model = await backend.compile(spec, weights);
-    const B = 2, S = 7, lengths = [7, 5];
+    const B = 2,
+      S = 7,
+      lengths = [7, 5];
     const x = input(B, S, 3);
     const out = await model.run({ shape: [B, S, resolved.inputSize], data: x }, { lengths, attentionOf: [1, 0, 1] });
     const ref = referenceModel(resolved, w, x, B, S, lengths, [1, 0]);
     const tol = modelTolerance(resolved.layers);
-    expect(out.attention?.map((a) => a.shape)).toEqual([[B, 4, S, S], [B, 4, S, S], [B, 4, S, S]]);
+    expect(out.attention?.map((a) => a.shape)).toEqual([
+      [B, 4, S, S],
+      [B, 4, S, S],
+      [B, 4, S, S],
+    ]);
     assertClose(out.attention![0]!.data, ref.attention[0]!, tol, 'layer 1');
     assertClose(out.attention![1]!.data, ref.attention[1]!, tol, 'layer 0');
     assertClose(out.attention![2]!.data, ref.attention[0]!, tol, 'layer 1 again');
@@ -64,6 +81,8 @@ describe('compiled encoder', () => {
     const model = await backend.compile(spec, weights);
     await model.dispose();
     await model.dispose();
-    await expect(model.run({ shape: [1, 2, 5], data: new Float32Array(10) })).rejects.toSatisfy((e) => e instanceof AttnkitError && e.code === 'ERR_DISPOSED');
+    await expect(model.run({ shape: [1, 2, 5], data: new Float32Array(10) })).rejects.toSatisfy(
+      (e) => e instanceof AttnkitError && e.code === 'ERR_DISPOSED',
+    );
   });
 });

@@ -25,13 +25,20 @@ export async function compileEncoder(
     const { batch: B, length: S } = req;
     const feeds = {
       input: new ort.Tensor('float32', req.input, [B, S, spec.inputSize]),
-      lengths: new ort.Tensor('int64', BigInt64Array.from(req.lengths, (n) => BigInt(n)), [B]),
+      lengths: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(req.lengths, (n) => BigInt(n)),
+        [B],
+      ),
     };
     if (req.attentionOf.length === 0) {
       const out = await plain.run(feeds, ['logits']);
       return { logits: out.logits!.data as Float32Array };
     }
-    withAttention ??= ort.InferenceSession.create(encoderGraph(spec, weights, { attentionOutputs: true }), sessionOptions);
+    withAttention ??= ort.InferenceSession.create(
+      encoderGraph(spec, weights, { attentionOutputs: true }),
+      sessionOptions,
+    );
     const session = await withAttention;
     const layers = [...new Set(req.attentionOf)];
     const out = await session.run(feeds, ['logits', ...layers.map((l) => `attention.${l}`)]);

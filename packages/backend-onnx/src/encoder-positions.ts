@@ -53,7 +53,13 @@ export function ropeTables(g: GraphBuilder, rs: RunShape, Dh: number, base: numb
  * Rotates the two halves of each head of `x` `[B, S, heads·Dh]`:
  * `(x1, x2) → (x1·cos - x2·sin, x1·sin + x2·cos)`.
  */
-export function applyRope(g: GraphBuilder, x: string, heads: number, Dh: number, t: { cos: string; sin: string }): string {
+export function applyRope(
+  g: GraphBuilder,
+  x: string,
+  heads: number,
+  Dh: number,
+  t: { cos: string; sin: string },
+): string {
   const half = Dh / 2;
   const x4 = g.op('Reshape', [x, g.int64s([0, 0, heads, Dh])]);
   const axes = g.int64s([3]);
@@ -81,7 +87,9 @@ export function validPositions(g: GraphBuilder, rs: RunShape, j: string): string
  * move the alignment).
  */
 export function layerVisibility(
-  g: GraphBuilder, grid: { i: string; j: string }, valid: string,
+  g: GraphBuilder,
+  grid: { i: string; j: string },
+  valid: string,
   layer: { readonly causal: boolean; readonly window: { readonly left: number; readonly right: number } | undefined },
 ): string {
   let m = g.op('Unsqueeze', [valid, g.int64s([1, 2])]);

@@ -30,10 +30,13 @@ describe('memory', () => {
   it('10,000 calls with varying lengths, batch sizes and options leave memory flat', async () => {
     const backend = await createOnnxBackend({ threads: 1, sessionCacheSize: 4 });
     const rng = seededRandom(11);
-    const H = 2, D = 16, MAX_S = 96;
+    const H = 2,
+      D = 16,
+      MAX_S = 96;
     const pool = Float32Array.from({ length: 2 * H * MAX_S * D }, () => rng.uniform(-1, 1));
     const call = async (i: number): Promise<void> => {
-      const B = 1 + (i % 2), S = rng.int(1, MAX_S);
+      const B = 1 + (i % 2),
+        S = rng.int(1, MAX_S);
       const t = { shape: [B, H, S, D], data: pool.subarray(0, B * H * S * D) };
       const kinds: AttentionOptions[] = [
         {},
@@ -50,7 +53,9 @@ describe('memory', () => {
     const after = memory();
     await backend.dispose();
     const growth = { heap: after.heap - before.heap, native: after.native - before.native };
-    console.log(`memory over 10,000 calls: JS heap ${before.heap.toFixed(1)} → ${after.heap.toFixed(1)} MB, outside the heap ${before.native.toFixed(1)} → ${after.native.toFixed(1)} MB`);
+    console.log(
+      `memory over 10,000 calls: JS heap ${before.heap.toFixed(1)} → ${after.heap.toFixed(1)} MB, outside the heap ${before.native.toFixed(1)} → ${after.native.toFixed(1)} MB`,
+    );
     // Keeping every output alone would add ~95 MB; a session per length would add far more.
     expect(growth.heap).toBeLessThan(8);
     expect(growth.native).toBeLessThan(24);
@@ -61,7 +66,9 @@ describe('memory', () => {
     // run to run: it is measured by the soak script (scripts/soak.mjs), not asserted here. What a test can
     // hold is that every session the cache lets go of is released.
     const sessionOptions = resolveOptions({ threads: 1 }).session;
-    const H = 2, S = 64, D = 8;
+    const H = 2,
+      S = 64,
+      D = 8;
     const rng = seededRandom(3);
     const t = { shape: [1, H, S, D], data: Float32Array.from({ length: H * S * D }, () => rng.uniform(-1, 1)) };
     const run = (cache: SessionCache<ort.InferenceSession>, n: number) =>

@@ -25,7 +25,8 @@ describe('plugin', () => {
   });
 
   it('declares every feature of the suite, models included', () => {
-    for (const f of ['window', 'graph', 'alibi', 'keyLengths', 'weights:masked', 'models'] as const) expect(onnxCapabilities.features.has(f)).toBe(true);
+    for (const f of ['window', 'graph', 'alibi', 'keyLengths', 'weights:masked', 'models'] as const)
+      expect(onnxCapabilities.features.has(f)).toBe(true);
   });
 });
 
@@ -40,7 +41,11 @@ describe('options', () => {
     ['threads: 1.5', { threads: 1.5 }, /options\.threads/],
     ['interOpThreads: -1', { interOpThreads: -1 }, /options\.interOpThreads/],
     ['sessionCacheSize: 0', { sessionCacheSize: 0 }, /options\.sessionCacheSize/],
-    ['executionMode: "fast"', { executionMode: 'fast' }, /options\.executionMode: expected "sequential" or "parallel", got "fast"/],
+    [
+      'executionMode: "fast"',
+      { executionMode: 'fast' },
+      /options\.executionMode: expected "sequential" or "parallel", got "fast"/,
+    ],
     ['memoryArena: "yes"', { memoryArena: 'yes' }, /options\.memoryArena/],
     ['logLevel: 7', { logLevel: 7 }, /options\.logLevel/],
     ['an unknown option', { thread: 2 }, /options\.thread: unknown option/],
@@ -55,9 +60,20 @@ describe('options', () => {
   }
 
   it('runs with parallel execution and without a memory arena', async () => {
-    const backend = await createOnnxBackend({ threads: 1, interOpThreads: 1, executionMode: 'parallel', memoryArena: false, logLevel: 4 });
+    const backend = await createOnnxBackend({
+      threads: 1,
+      interOpThreads: 1,
+      executionMode: 'parallel',
+      memoryArena: false,
+      logLevel: 4,
+    });
     const one = { shape: [1, 1, 2, 2], data: Float32Array.from([1, 0, 0, 1]) };
-    const { output } = await backend.attention(one, one, { shape: [1, 1, 2, 2], data: Float32Array.from([1, 2, 3, 4]) }, { causal: true });
+    const { output } = await backend.attention(
+      one,
+      one,
+      { shape: [1, 1, 2, 2], data: Float32Array.from([1, 2, 3, 4]) },
+      { causal: true },
+    );
     // Query 0 sees key 0 alone; query 1 sees both keys, with scores 0 and 1/√2.
     const w = Math.exp(1 / Math.SQRT2) / (1 + Math.exp(1 / Math.SQRT2));
     expect(Array.from(output.data)).toEqual([1, 2, expect.closeTo(1 + 2 * w, 5), expect.closeTo(2 + 2 * w, 5)]);

@@ -1,7 +1,15 @@
 /**
  * The ONNX Runtime backend: attention and compiled encoders as ONNX graphs run by `onnxruntime-node`.
  */
-import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin, type CompiledModel, type MemoryModel } from '@attnkit/core';
+import {
+  ALL_FEATURES,
+  capabilities,
+  defineBackend,
+  type Backend,
+  type BackendPlugin,
+  type CompiledModel,
+  type MemoryModel,
+} from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ScratchPool } from './scratch-pool.js';
 import { probeGraph } from './attention-graph.js';
@@ -32,23 +40,26 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   const cache = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
   const pool = new ScratchPool();
   const threads = resolved.session.intraOpNumThreads;
-  return defineBackend({
-    name: 'onnx',
-    capabilities: onnxCapabilities,
-    info: {
-      engine: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common}`,
-      device: 'cpu',
-      threads: threads ?? 'default',
-      sessionCacheSize: resolved.sessionCacheSize,
+  return defineBackend(
+    {
+      name: 'onnx',
+      capabilities: onnxCapabilities,
+      info: {
+        engine: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common}`,
+        device: 'cpu',
+        threads: threads ?? 'default',
+        sessionCacheSize: resolved.sessionCacheSize,
+      },
+      attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
+      // The attention graph sums the squares of q, k and v on ONNX Runtime's threads; core checks those sums
+      // instead of scanning the inputs in JavaScript before every call.
+      sumsInputSquares: true,
+      memory: onnxMemory,
+      compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
+      dispose: () => cache.dispose(),
     },
-    attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
-    // The attention graph sums the squares of q, k and v on ONNX Runtime's threads; core checks those sums
-    // instead of scanning the inputs in JavaScript before every call.
-    sumsInputSquares: true,
-    memory: onnxMemory,
-    compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
-    dispose: () => cache.dispose(),
-  }, { maxBytes: resolved.maxBytes });
+    { maxBytes: resolved.maxBytes },
+  );
 }
 
 /**

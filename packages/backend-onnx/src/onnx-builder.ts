@@ -37,10 +37,14 @@ export type InitData = Float32Array | Float64Array | Int32Array | BigInt64Array 
 function encodeAttr(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   const type = ATTR_TYPE[a.kind];
   switch (a.kind) {
-    case 'float': return { name, type, f: a.value };
-    case 'int': return { name, type, i: a.value };
-    case 'ints': return { name, type, ints: [...a.value] };
-    case 'string': return { name, type, s: new TextEncoder().encode(a.value) };
+    case 'float':
+      return { name, type, f: a.value };
+    case 'int':
+      return { name, type, i: a.value };
+    case 'ints':
+      return { name, type, ints: [...a.value] };
+    case 'string':
+      return { name, type, s: new TextEncoder().encode(a.value) };
   }
 }
 
@@ -118,19 +122,29 @@ export class GraphBuilder {
     const key = `i64:${dims.join('x')}:${values.join(',')}`;
     let name = this.constants.get(key);
     if (!name) {
-      name = this.initializer(this.fresh('c'), BigInt64Array.from(values, (v) => BigInt(v)), dims);
+      name = this.initializer(
+        this.fresh('c'),
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        dims,
+      );
       this.constants.set(key, name);
     }
     return name;
   }
 
   /** A shared float32 constant, deduplicated by value: a scalar (rank 0) for a number, else of `dims`. */
-  floats(values: readonly number[] | number, dims: readonly number[] = typeof values === 'number' ? [] : [values.length]): string {
+  floats(
+    values: readonly number[] | number,
+    dims: readonly number[] = typeof values === 'number' ? [] : [values.length],
+  ): string {
     return this.shared('f32', Float32Array.from(typeof values === 'number' ? [values] : values), dims);
   }
 
   /** A shared float64 constant (for tables computed in double precision), deduplicated by value. */
-  doubles(values: readonly number[] | number, dims: readonly number[] = typeof values === 'number' ? [] : [values.length]): string {
+  doubles(
+    values: readonly number[] | number,
+    dims: readonly number[] = typeof values === 'number' ? [] : [values.length],
+  ): string {
     return this.shared('f64', Float64Array.from(typeof values === 'number' ? [values] : values), dims);
   }
 
@@ -145,12 +159,25 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output and returns the output's name. An empty input name skips an optional input. */
-  op(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, Attr>> = {}, output?: string, domain = ''): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Readonly<Record<string, Attr>> = {},
+    output?: string,
+    domain = '',
+  ): string {
     return this.opN(opType, inputs, 1, attrs, output ? [output] : undefined, domain)[0]!;
   }
 
   /** Adds a node with `count` outputs (empty names in `names` leave an optional output out). */
-  opN(opType: string, inputs: readonly string[], count: number, attrs: Readonly<Record<string, Attr>> = {}, names?: readonly string[], domain = ''): string[] {
+  opN(
+    opType: string,
+    inputs: readonly string[],
+    count: number,
+    attrs: Readonly<Record<string, Attr>> = {},
+    names?: readonly string[],
+    domain = '',
+  ): string[] {
     const outs = names ? [...names] : Array.from({ length: count }, () => this.fresh());
     this.nodes.push({
       opType,
@@ -168,7 +195,10 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'attnkit',
-      opsetImport: [{ domain: '', version: opset }, ...Object.entries(extra).map(([domain, version]) => ({ domain, version }))],
+      opsetImport: [
+        { domain: '', version: opset },
+        ...Object.entries(extra).map(([domain, version]) => ({ domain, version })),
+      ],
       graph: {
         name: this.name,
         node: this.nodes,

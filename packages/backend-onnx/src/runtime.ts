@@ -44,13 +44,25 @@ export interface ResolvedOptions {
   readonly session: Ort.InferenceSession.SessionOptions;
 }
 
-const KNOWN = new Set(['threads', 'interOpThreads', 'executionMode', 'sessionCacheSize', 'memoryArena', 'logLevel', 'maxBytes']);
+const KNOWN = new Set([
+  'threads',
+  'interOpThreads',
+  'executionMode',
+  'sessionCacheSize',
+  'memoryArena',
+  'logLevel',
+  'maxBytes',
+]);
 
 function positiveInt(options: Record<string, unknown>, key: string): number | undefined {
   const x = options[key];
   if (x === undefined) return undefined;
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) {
-    throw new OptionError('ERR_OPTION', `options.${key}: expected a positive integer, got ${JSON.stringify(x)}`, `options.${key}`);
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.${key}: expected a positive integer, got ${JSON.stringify(x)}`,
+      `options.${key}`,
+    );
   }
   return x;
 }
@@ -58,24 +70,46 @@ function positiveInt(options: Record<string, unknown>, key: string): number | un
 /** Checks the backend options and turns them into ONNX Runtime session options. */
 export function resolveOptions(options: OnnxBackendOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new OptionError('ERR_OPTION', `options: expected an object, got ${options === null ? 'null' : typeof options}`, 'options');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options: expected an object, got ${options === null ? 'null' : typeof options}`,
+      'options',
+    );
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new OptionError('ERR_OPTION', `options.${key}: unknown option; expected one of ${[...KNOWN].join(', ')}`, `options.${key}`);
+    if (!KNOWN.has(key))
+      throw new OptionError(
+        'ERR_OPTION',
+        `options.${key}: unknown option; expected one of ${[...KNOWN].join(', ')}`,
+        `options.${key}`,
+      );
   }
   const threads = positiveInt(o, 'threads');
   const interOp = positiveInt(o, 'interOpThreads');
   const cache = positiveInt(o, 'sessionCacheSize') ?? 8;
   const mode = o.executionMode ?? 'sequential';
   if (mode !== 'sequential' && mode !== 'parallel') {
-    throw new OptionError('ERR_OPTION', `options.executionMode: expected "sequential" or "parallel", got ${JSON.stringify(mode)}`, 'options.executionMode');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.executionMode: expected "sequential" or "parallel", got ${JSON.stringify(mode)}`,
+      'options.executionMode',
+    );
   }
   const arena = o.memoryArena ?? true;
-  if (typeof arena !== 'boolean') throw new OptionError('ERR_OPTION', `options.memoryArena: expected a boolean, got ${JSON.stringify(arena)}`, 'options.memoryArena');
+  if (typeof arena !== 'boolean')
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.memoryArena: expected a boolean, got ${JSON.stringify(arena)}`,
+      'options.memoryArena',
+    );
   const log = o.logLevel ?? 4;
   if (log !== 0 && log !== 1 && log !== 2 && log !== 3 && log !== 4) {
-    throw new OptionError('ERR_OPTION', `options.logLevel: expected 0, 1, 2, 3 or 4, got ${JSON.stringify(log)}`, 'options.logLevel');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.logLevel: expected 0, 1, 2, 3 or 4, got ${JSON.stringify(log)}`,
+      'options.logLevel',
+    );
   }
   return {
     sessionCacheSize: cache,

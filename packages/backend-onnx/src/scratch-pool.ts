@@ -11,7 +11,10 @@ export class ScratchPool {
    * @param keep buffers kept for reuse
    * @param maxBytes larger buffers are not kept
    */
-  constructor(private readonly keep = 2, private readonly maxBytes = 128 * 2 ** 20) {}
+  constructor(
+    private readonly keep = 2,
+    private readonly maxBytes = 128 * 2 ** 20,
+  ) {}
 
   /** A Float32Array of `n` elements (contents undefined). */
   take(n: number): Float32Array {

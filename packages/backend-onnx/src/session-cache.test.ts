@@ -47,10 +47,22 @@ describe('SessionCache', () => {
 
   it('does not keep a session whose creation failed', async () => {
     const cache = new SessionCache<{ release(): Promise<void> }>(2);
-    await expect(cache.use('a', async () => { throw new Error('bad graph'); }, async () => undefined)).rejects.toThrow('bad graph');
+    await expect(
+      cache.use(
+        'a',
+        async () => {
+          throw new Error('bad graph');
+        },
+        async () => undefined,
+      ),
+    ).rejects.toThrow('bad graph');
     expect(cache.stats().size).toBe(0);
     let ran = false;
-    await cache.use('a', async () => ({ release: async () => undefined }), async () => void (ran = true));
+    await cache.use(
+      'a',
+      async () => ({ release: async () => undefined }),
+      async () => void (ran = true),
+    );
     expect(ran).toBe(true);
   });
 

@@ -97,7 +97,12 @@ export class SessionCache<S extends Releasable> {
     // A session that failed to be created, or to be released, has nothing left to free.
     const done: Promise<void> = entry.session
       .then((s) => s.release())
-      .then(() => { this.released++; }, () => undefined)
+      .then(
+        () => {
+          this.released++;
+        },
+        () => undefined,
+      )
       .finally(() => this.pending.delete(done));
     this.pending.add(done);
   }

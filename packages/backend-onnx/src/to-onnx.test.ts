@@ -1,6 +1,14 @@
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { AttnkitError, initWeights, resolveSpec, seededRandom, weightShapes, type Backend, type ModelSpec } from '@attnkit/core';
+import {
+  AttnkitError,
+  initWeights,
+  resolveSpec,
+  seededRandom,
+  weightShapes,
+  type Backend,
+  type ModelSpec,
+} from '@attnkit/core';
 import { assertClose, modelTolerance, referenceModel } from '@attnkit/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './onnx-backend.js';
@@ -8,16 +16,37 @@ import { toOnnx } from './to-onnx.js';
 
 const specs: Record<string, ModelSpec> = {
   'per-position, sinusoidal, GQA, window, GELU, pre-norm': {
-    type: 'transformer-encoder', inputSize: 6, dModel: 16, heads: 4, kvHeads: 2, layers: 2, ffnSize: 32,
-    attention: [{ window: { left: 3, right: 2 } }, { causal: true }], output: { kind: 'per-position', classes: 5 },
+    type: 'transformer-encoder',
+    inputSize: 6,
+    dModel: 16,
+    heads: 4,
+    kvHeads: 2,
+    layers: 2,
+    ffnSize: 32,
+    attention: [{ window: { left: 3, right: 2 } }, { causal: true }],
+    output: { kind: 'per-position', classes: 5 },
   },
   'pooled, ALiBi, ReLU, post-norm': {
-    type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, layers: 1, ffnSize: 12, activation: 'relu',
-    norm: 'post', positional: { kind: 'alibi' }, output: { kind: 'pooled', classes: 2 },
+    type: 'transformer-encoder',
+    inputSize: 3,
+    dModel: 8,
+    heads: 2,
+    layers: 1,
+    ffnSize: 12,
+    activation: 'relu',
+    norm: 'post',
+    positional: { kind: 'alibi' },
+    output: { kind: 'pooled', classes: 2 },
   },
   'per-position, RoPE with base 100': {
-    type: 'transformer-encoder', inputSize: 4, dModel: 12, heads: 3, layers: 1, ffnSize: 8,
-    positional: { kind: 'rope', base: 100 }, output: { kind: 'per-position', classes: 3 },
+    type: 'transformer-encoder',
+    inputSize: 4,
+    dModel: 12,
+    heads: 3,
+    layers: 1,
+    ffnSize: 8,
+    positional: { kind: 'rope', base: 100 },
+    output: { kind: 'per-position', classes: 3 },
   },
 };
 
@@ -37,7 +66,9 @@ describe('toOnnx', () => {
       const bytes = toOnnx(spec, weights);
       expect(bytes).toBeInstanceOf(Uint8Array);
 
-      const B = 2, S = 11, lengths = [11, 6];
+      const B = 2,
+        S = 11,
+        lengths = [11, 6];
       const rng = seededRandom(seed + 50);
       const input = Float32Array.from({ length: B * S * resolved.inputSize }, () => rng.uniform(-1, 1));
       const session = await ort.InferenceSession.create(bytes);
@@ -69,11 +100,14 @@ describe('toOnnx', () => {
     const graph = model.graph as onnxProto.onnx.GraphProto;
     expect(graph.input.map((i) => i.name)).toEqual(['input', 'lengths']);
     expect(graph.output.map((o) => o.name)).toEqual(['logits']);
-    const dims = (v: onnxProto.onnx.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const dims = (v: onnxProto.onnx.IValueInfoProto) =>
+      v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(dims(graph.input[0]!)).toEqual(['B', 'S', 6]);
     expect(dims(graph.output[0]!)).toEqual(['B', 'S', 5]);
     const shapes = weightShapes(spec);
-    const stored = new Map((graph.initializer as onnxProto.onnx.TensorProto[]).filter((t) => shapes.has(t.name)).map((t) => [t.name, t]));
+    const stored = new Map(
+      (graph.initializer as onnxProto.onnx.TensorProto[]).filter((t) => shapes.has(t.name)).map((t) => [t.name, t]),
+    );
     expect([...stored.keys()].sort()).toEqual([...shapes.keys()].sort());
     for (const [name, shape] of shapes) {
       const t = stored.get(name)!;

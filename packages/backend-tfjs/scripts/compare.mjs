@@ -23,7 +23,9 @@ const { values } = parseArgs({
   },
 });
 
-const H = Number(values.heads), D = Number(values.dim), budgetMs = Number(values.budget);
+const H = Number(values.heads),
+  D = Number(values.dim),
+  budgetMs = Number(values.budget);
 const OPTIONS = {
   plain: {},
   causal: { causal: true },
@@ -68,11 +70,15 @@ async function time(backend, q, k, v, opts) {
   return times[Math.floor(times.length / 2)];
 }
 
-console.log(`attention forward, B=1, H=${H}, D=${D}, float32; median ms per call (ratio to tfjs-wasm; GFLOP/s = 4·H·N²·D / time)`);
+console.log(
+  `attention forward, B=1, H=${H}, D=${D}, float32; median ms per call (ratio to tfjs-wasm; GFLOP/s = 4·H·N²·D / time)`,
+);
 for (const backend of backends) console.log(`  ${backend[0]}: ${JSON.stringify(backend[1].info)}`);
 for (const N of values.sizes.split(',').map(Number)) {
   const shape = [1, H, N, D];
-  const q = { shape, data: random(H * N * D, 1) }, k = { shape, data: random(H * N * D, 2) }, v = { shape, data: random(H * N * D, 3) };
+  const q = { shape, data: random(H * N * D, 1) },
+    k = { shape, data: random(H * N * D, 2) },
+    v = { shape, data: random(H * N * D, 3) };
   for (const optName of values.options.split(',')) {
     const opts = optName === 'key-lengths' ? { keyLengths: new Int32Array([Math.ceil(N / 2)]) } : OPTIONS[optName];
     const row = [];

@@ -32,11 +32,17 @@ type Piece = {
 };
 
 /** Runs one attention call on tfjs backend `engine`. */
-export async function attentionKernel(engine: TfjsEngineName, p: AttentionProblem, settings: KernelSettings): Promise<AttentionOutput> {
+export async function attentionKernel(
+  engine: TfjsEngineName,
+  p: AttentionProblem,
+  settings: KernelSettings,
+): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const rowsPerChunk = Math.max(1, Math.min(Sq, Math.floor(settings.chunkElements / (B * Hq * T))));
   const strategy = settings.strategy === 'auto' ? chooseStrategy(engine, rowsPerChunk, T, Dk, Dv) : settings.strategy;
-  const pieces = await withEngine(engine, () => tf.tidy(() => (strategy === 'per-head' ? perHead(p, rowsPerChunk) : batched(p, rowsPerChunk))));
+  const pieces = await withEngine(engine, () =>
+    tf.tidy(() => (strategy === 'per-head' ? perHead(p, rowsPerChunk) : batched(p, rowsPerChunk))),
+  );
   try {
     const data = await Promise.all(pieces.map((piece) => piece.tensor.data() as Promise<Float32Array>));
     const output = new Float32Array(B * Hq * Sq * Dv);
@@ -66,7 +72,11 @@ function batched(p: AttentionProblem, rowsPerChunk: number): Piece[] {
     const r = tf.tidy(() => {
       const qc = i1 - i0 === Sq ? q : tf.slice(q, [0, 0, i0, 0], [B, Hq, i1 - i0, Dk]);
       const bias = buildBias(p, i0, i1);
-      const out = attend(qc, k, v, { ...scoreOptions(p, bias), scale: p.scale, ...(bias ? { bias: tf.tensor4d(bias.data, bias.shape) } : {}) });
+      const out = attend(qc, k, v, {
+        ...scoreOptions(p, bias),
+        scale: p.scale,
+        ...(bias ? { bias: tf.tensor4d(bias.data, bias.shape) } : {}),
+      });
       return out.weights ? [out.output, out.weights] : [out.output];
     });
     outputs.push(r[0]!);
@@ -114,7 +124,10 @@ function perHead(p: AttentionProblem, rowsPerChunk: number): Piece[] {
           const q = p.q.subarray(from, from + rows * Dk).map((x) => x * p.scale);
           const kv = b * Hkv + Math.floor(h / G);
           const biasTensor = biasOf(b, h);
-          const r = attendHead({ q: tf.tensor2d(q, [rows, Dk]), kT: kT[kv]!, v: v[kv]!, ...(biasTensor ? { bias: biasTensor } : {}) }, o);
+          const r = attendHead(
+            { q: tf.tensor2d(q, [rows, Dk]), kT: kT[kv]!, v: v[kv]!, ...(biasTensor ? { bias: biasTensor } : {}) },
+            o,
+          );
           out.push(r.output);
           if (r.weights) out.push(r.weights);
         }
@@ -123,7 +136,8 @@ function perHead(p: AttentionProblem, rowsPerChunk: number): Piece[] {
     const perHeadCount = p.weights === 'none' ? 1 : 2;
     for (let bh = 0; bh < B * Hq; bh++) {
       pieces.push({ tensor: results[bh * perHeadCount]!, offset: (bh * Sq + i0) * Dv, into: 'output' });
-      if (perHeadCount === 2) pieces.push({ tensor: results[bh * perHeadCount + 1]!, offset: (bh * Sq + i0) * T, into: 'weights' });
+      if (perHeadCount === 2)
+        pieces.push({ tensor: results[bh * perHeadCount + 1]!, offset: (bh * Sq + i0) * T, into: 'weights' });
     }
   }
   return pieces;

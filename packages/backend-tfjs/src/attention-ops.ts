@@ -28,7 +28,14 @@ export type AttentionStrategy = 'batched' | 'per-head';
 export const PER_HEAD_MIN_WORK = { forward: 1 << 20, training: 1 << 22 } as const;
 
 /** The strategy `auto` picks: per head on wasm for heads with enough work, else batched. */
-export function chooseStrategy(engine: TfjsEngineName, rows: number, T: number, Dk: number, Dv: number, training = false): AttentionStrategy {
+export function chooseStrategy(
+  engine: TfjsEngineName,
+  rows: number,
+  T: number,
+  Dk: number,
+  Dv: number,
+  training = false,
+): AttentionStrategy {
   const min = training ? PER_HEAD_MIN_WORK.training : PER_HEAD_MIN_WORK.forward;
   return engine === 'wasm' && rows * T * (Dk + Dv) >= min ? 'per-head' : 'batched';
 }
@@ -98,8 +105,12 @@ export function attendHead(h: HeadInputs, o: ScoreOptions): AttendResult<tf.Rank
  * heads, runs {@link attendHead} on each with `biasOf(b, h)`, and joins the results to `[B, Hq, S, Dv]`.
  */
 export function attendSplit(
-  q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number,
-  biasOf: (b: number, h: number) => tf.Tensor2D | undefined, o: ScoreOptions,
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  scale: number,
+  biasOf: (b: number, h: number) => tf.Tensor2D | undefined,
+  o: ScoreOptions,
 ): AttendResult<tf.Rank.R4> {
   const [B, Hq, Sq, Dk] = q.shape;
   const [, Hkv, T, Dv] = v.shape;
@@ -136,13 +147,23 @@ function scoreStages<R extends tf.Rank>(scores: tf.Tensor<R>, bias: tf.Tensor | 
   return { capped, masked, probs: maskedSoftmax(masked, o.emptyRows) };
 }
 
-function withWeights<R extends tf.Rank>(output: tf.Tensor<R>, scores: tf.Tensor<R>, s: Stages<R>, kind: WeightsKind): AttendResult<R> {
+function withWeights<R extends tf.Rank>(
+  output: tf.Tensor<R>,
+  scores: tf.Tensor<R>,
+  s: Stages<R>,
+  kind: WeightsKind,
+): AttendResult<R> {
   switch (kind) {
-    case 'none': return { output };
-    case 'scores': return { output, weights: scores };
-    case 'softcapped': return { output, weights: s.capped };
-    case 'masked': return { output, weights: s.masked };
-    case 'probs': return { output, weights: s.probs };
+    case 'none':
+      return { output };
+    case 'scores':
+      return { output, weights: scores };
+    case 'softcapped':
+      return { output, weights: s.capped };
+    case 'masked':
+      return { output, weights: s.masked };
+    case 'probs':
+      return { output, weights: s.probs };
   }
 }
 

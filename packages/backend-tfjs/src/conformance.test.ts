@@ -14,7 +14,10 @@ runConformance(variant('tfjs (cpu)', { backend: 'cpu' }));
 runConformance(variant('tfjs (wasm, per-head)', { backend: 'wasm', strategy: 'per-head' }));
 runConformance(variant('tfjs (wasm, batched)', { backend: 'wasm', strategy: 'batched' }));
 // Query rows in chunks of a few rows (B·Hq·T·rows <= 64): the chunked paths against the same reference.
-const chunked = /^attention\/(causal|window-causal|bias-mask-4d|key-lengths|graph|alibi|all-masked-row|weights-|past-|random-)/;
+const chunked =
+  /^attention\/(causal|window-causal|bias-mask-4d|key-lengths|graph|alibi|all-masked-row|weights-|past-|random-)/;
 for (const strategy of ['per-head', 'batched'] as const) {
-  runConformance(variant(`tfjs (wasm, ${strategy}, chunked)`, { backend: 'wasm', strategy, chunkElements: 64 }), { filter: chunked });
+  runConformance(variant(`tfjs (wasm, ${strategy}, chunked)`, { backend: 'wasm', strategy, chunkElements: 64 }), {
+    filter: chunked,
+  });
 }

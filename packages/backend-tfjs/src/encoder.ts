@@ -46,7 +46,14 @@ export interface EncoderOutput {
  * Runs the encoder on `input [B, S, F]` with valid `lengths` (one per sequence, `1..S`).
  * Call it inside a tfjs scope with the right backend active.
  */
-export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Tensor3D, lengths: Int32Array, attentionOf: readonly number[], settings: EncoderSettings): EncoderOutput {
+export function encoderForward(
+  spec: ResolvedSpec,
+  w: WeightLookup,
+  input: tf.Tensor3D,
+  lengths: Int32Array,
+  attentionOf: readonly number[],
+  settings: EncoderSettings,
+): EncoderOutput {
   const [B, S, F] = input.shape;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh } = spec;
   const R = B * S;
@@ -54,7 +61,10 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
   const pos = spec.positional;
   let h = linear(tf.reshape(input, [R, F]), w('input.weight'), w('input.bias'));
   if (pos.kind === 'sinusoidal' || pos.kind === 'learned') {
-    const table = pos.kind === 'sinusoidal' ? tf.tensor2d(sinusoidTable(S, d), [S, d]) : tf.slice(w('positional.table'), [0, 0], [S, d]);
+    const table =
+      pos.kind === 'sinusoidal'
+        ? tf.tensor2d(sinusoidTable(S, d), [S, d])
+        : tf.slice(w('positional.table'), [0, 0], [S, d]);
     h = tf.reshape(tf.add(tf.reshape(h, [B, S, d]), table), [R, d]);
   }
   const ropeCos: tf.Tensor2D[] = [];
@@ -70,7 +80,10 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     if (!entry) {
       const options = layerAttentionOptions(spec, l, { lengths, padded });
       // Core states the masking: a problem of this shape (its values unused) gives the bias.
-      const shape = (heads: number): { shape: number[]; data: Float32Array } => ({ shape: [B, heads, S, 1], data: new Float32Array(B * heads * S) });
+      const shape = (heads: number): { shape: number[]; data: Float32Array } => ({
+        shape: [B, heads, S, 1],
+        data: new Float32Array(B * heads * S),
+      });
       entry = { bias: buildBias(prepareAttention(shape(H), shape(Hkv), shape(Hkv), options)), heads: new Map() };
       biases.set(key, entry);
     }
@@ -91,7 +104,8 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     }
     return t;
   };
-  const strategy = settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh, settings.training) : settings.strategy;
+  const strategy =
+    settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh, settings.training) : settings.strategy;
   const attention: tf.Tensor4D[] = [];
   const mha = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
     const p = `layers.${l}.attention.`;
@@ -103,13 +117,20 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
       k = rope(k, ropeCos[0]!, ropeCos[1]!);
     }
     const bias = biasOf(l);
-    const o = { softcap: 0, emptyRows: bias.bias?.emptyRows ?? false, weights: attentionOf.includes(l) ? 'probs' as const : 'none' as const };
+    const o = {
+      softcap: 0,
+      emptyRows: bias.bias?.emptyRows ?? false,
+      weights: attentionOf.includes(l) ? ('probs' as const) : ('none' as const),
+    };
     const scale = 1 / Math.sqrt(Dh);
     const whole = strategy === 'batched' ? wholeBias(bias) : undefined;
-    const r = strategy === 'per-head'
-      ? attendSplit(q, k, v, scale, (b, h) => headBias(bias, b, h), o)
-      : attend(q, k, v, { ...o, scale, ...(whole ? { bias: whole } : {}) });
-    attentionOf.forEach((layer, n) => { if (layer === l) attention[n] = r.weights!; });
+    const r =
+      strategy === 'per-head'
+        ? attendSplit(q, k, v, scale, (b, h) => headBias(bias, b, h), o)
+        : attend(q, k, v, { ...o, scale, ...(whole ? { bias: whole } : {}) });
+    attentionOf.forEach((layer, n) => {
+      if (layer === l) attention[n] = r.weights!;
+    });
     return linear(mergeHeads(r.output), w(`${p}output.weight`), w(`${p}output.bias`));
   };
   const ffn = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
@@ -117,7 +138,8 @@ export function encoderForward(spec: ResolvedSpec, w: WeightLookup, input: tf.Te
     const hidden = activation(linear(x, w(`${p}hidden.weight`), w(`${p}hidden.bias`)), spec.activation);
     return linear(hidden, w(`${p}output.weight`), w(`${p}output.bias`));
   };
-  const ln = (x: tf.Tensor2D, name: string): tf.Tensor2D => layerNorm(x, w(`${name}.weight`), w(`${name}.bias`), spec.normEpsilon);
+  const ln = (x: tf.Tensor2D, name: string): tf.Tensor2D =>
+    layerNorm(x, w(`${name}.weight`), w(`${name}.bias`), spec.normEpsilon);
   for (let l = 0; l < spec.layers; l++) {
     if (spec.norm === 'pre') {
       h = tf.add(h, mha(ln(h, `layers.${l}.norm1`), l));

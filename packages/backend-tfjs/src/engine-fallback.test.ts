@@ -31,10 +31,18 @@ describe('wasm fallback', () => {
     expect(backend.info.tfjsBackend).toBe('cpu');
     expect(String(backend.info.fallback)).toMatch(/^wasm unavailable: .*ENOENT/);
     const rng = seededRandom(1);
-    const t = (): Tensor => ({ shape: [1, 2, 5, 3], data: Float32Array.from({ length: 30 }, () => rng.uniform(-1, 1)) });
+    const t = (): Tensor => ({
+      shape: [1, 2, 5, 3],
+      data: Float32Array.from({ length: 30 }, () => rng.uniform(-1, 1)),
+    });
     const [q, k, v] = [t(), t(), t()];
     const r = await backend.attention(q, k, v, { causal: true });
-    assertClose(r.output.data, referenceAttention(prepareAttention(q, k, v, { causal: true })).output, FLOAT32_TOLERANCE, 'output');
+    assertClose(
+      r.output.data,
+      referenceAttention(prepareAttention(q, k, v, { causal: true })).output,
+      FLOAT32_TOLERANCE,
+      'output',
+    );
     await backend.dispose();
   });
 });

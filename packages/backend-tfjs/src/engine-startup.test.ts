@@ -12,12 +12,17 @@ import { createTfjsBackend } from './index.js';
 describe('backend start-up', () => {
   it('calls on a running cpu backend succeed while a wasm backend starts', async () => {
     const rng = seededRandom(5);
-    const t = (): Tensor => ({ shape: [1, 2, 6, 4], data: Float32Array.from({ length: 48 }, () => rng.uniform(-1, 1)) });
+    const t = (): Tensor => ({
+      shape: [1, 2, 6, 4],
+      data: Float32Array.from({ length: 48 }, () => rng.uniform(-1, 1)),
+    });
     const [q, k, v] = [t(), t(), t()];
     const expected = referenceAttention(prepareAttention(q, k, v, { causal: true })).output;
     const cpu = await createTfjsBackend({ backend: 'cpu' });
     let started = false;
-    const wasm = createTfjsBackend({ backend: 'wasm' }).finally(() => { started = true; });
+    const wasm = createTfjsBackend({ backend: 'wasm' }).finally(() => {
+      started = true;
+    });
     let calls = 0;
     while (!started) {
       const r = await cpu.attention(q, k, v, { causal: true });

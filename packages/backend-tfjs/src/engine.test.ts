@@ -3,15 +3,32 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, initWeights, prepareAttention, seededRandom, weightShapes, type ModelSpec, type Tensor } from '@attnkit/core';
+import {
+  createRegistry,
+  initWeights,
+  prepareAttention,
+  seededRandom,
+  weightShapes,
+  type ModelSpec,
+  type Tensor,
+} from '@attnkit/core';
 import { assertClose, FLOAT32_TOLERANCE, referenceAttention } from '@attnkit/conformance';
 import { createTfjsBackend, plugin } from './index.js';
 
 const rng = seededRandom(3);
-const rand = (shape: number[]): Tensor => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)) });
+const rand = (shape: number[]): Tensor => ({
+  shape,
+  data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
+});
 
 const spec: ModelSpec = {
-  type: 'transformer-encoder', inputSize: 4, dModel: 8, heads: 2, layers: 1, ffnSize: 8, output: { kind: 'per-position', classes: 3 },
+  type: 'transformer-encoder',
+  inputSize: 4,
+  dModel: 8,
+  heads: 2,
+  layers: 1,
+  ffnSize: 8,
+  output: { kind: 'per-position', classes: 3 },
 };
 
 describe('tfjs engine sharing', () => {
@@ -23,10 +40,22 @@ describe('tfjs engine sharing', () => {
   });
 
   it('runs a wasm and a cpu backend side by side, interleaved, each matching the reference', async () => {
-    const [wasm, cpu] = await Promise.all([createTfjsBackend({ backend: 'wasm' }), createTfjsBackend({ backend: 'cpu' })]);
+    const [wasm, cpu] = await Promise.all([
+      createTfjsBackend({ backend: 'wasm' }),
+      createTfjsBackend({ backend: 'cpu' }),
+    ]);
     expect([wasm.info.tfjsBackend, cpu.info.tfjsBackend]).toEqual(['wasm', 'cpu']);
-    const calls = Array.from({ length: 6 }, () => ({ q: rand([1, 2, 7, 4]), k: rand([1, 2, 7, 4]), v: rand([1, 2, 7, 4]) }));
-    const results = await Promise.all(calls.flatMap(({ q, k, v }) => [wasm.attention(q, k, v, { causal: true }), cpu.attention(q, k, v, { causal: true })]));
+    const calls = Array.from({ length: 6 }, () => ({
+      q: rand([1, 2, 7, 4]),
+      k: rand([1, 2, 7, 4]),
+      v: rand([1, 2, 7, 4]),
+    }));
+    const results = await Promise.all(
+      calls.flatMap(({ q, k, v }) => [
+        wasm.attention(q, k, v, { causal: true }),
+        cpu.attention(q, k, v, { causal: true }),
+      ]),
+    );
     calls.forEach(({ q, k, v }, i) => {
       const expected = referenceAttention(prepareAttention(q, k, v, { causal: true })).output;
       assertClose(results[2 * i]!.output.data, expected, FLOAT32_TOLERANCE, `wasm call ${i}`);
@@ -60,15 +89,23 @@ describe('tfjs engine sharing', () => {
   });
 
   it('is selected through a registry, with create options by plugin name', async () => {
-    const { backend, report } = await createRegistry().register(plugin).select({ createOptions: { tfjs: { backend: 'cpu' } }, require: ['graph', 'weights:probs'] });
+    const { backend, report } = await createRegistry()
+      .register(plugin)
+      .select({ createOptions: { tfjs: { backend: 'cpu' } }, require: ['graph', 'weights:probs'] });
     expect(backend.info.tfjsBackend).toBe('cpu');
     expect(report).toEqual([expect.objectContaining({ name: 'tfjs', status: 'chosen' })]);
     await backend.dispose();
   });
 
   it('refuses unknown options values, naming the option', async () => {
-    await expect(createTfjsBackend({ backend: 'gpu' as never })).rejects.toMatchObject({ code: 'ERR_OPTION', argument: 'options.backend' });
-    await expect(createTfjsBackend({ chunkElements: 0 })).rejects.toMatchObject({ code: 'ERR_OPTION', argument: 'options.chunkElements' });
+    await expect(createTfjsBackend({ backend: 'gpu' as never })).rejects.toMatchObject({
+      code: 'ERR_OPTION',
+      argument: 'options.backend',
+    });
+    await expect(createTfjsBackend({ chunkElements: 0 })).rejects.toMatchObject({
+      code: 'ERR_OPTION',
+      argument: 'options.chunkElements',
+    });
   });
 
   it('refuses a tfjs backend the application has not registered, saying what to import', async () => {

@@ -29,7 +29,9 @@ export interface EngineOptions {
 }
 
 /** Locations of the wasm backend's binaries, by file name. */
-export type WasmFileMap = Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+export type WasmFileMap = Partial<
+  Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>
+>;
 
 /** A started tfjs backend. */
 export interface StartedEngine {
@@ -89,7 +91,11 @@ function activate(name: string): void {
  */
 export async function startEngine(options: EngineOptions = {}): Promise<StartedEngine> {
   if (options.backend !== undefined && !ENGINES.includes(options.backend)) {
-    throw new OptionError('ERR_OPTION', `options.backend: got ${JSON.stringify(options.backend)}, expected one of ${ENGINES.join(', ')}`, 'options.backend');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.backend: got ${JSON.stringify(options.backend)}, expected one of ${ENGINES.join(', ')}`,
+      'options.backend',
+    );
   }
   if (options.backend !== undefined) {
     const failure = await tryStart(options.backend, options);
@@ -99,7 +105,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<StartedE
   const wasmFailure = await tryStart('wasm', options);
   if (!wasmFailure) return started('wasm');
   const cpuFailure = await tryStart('cpu', options);
-  if (cpuFailure) throw new BackendError('tfjs', `no tfjs backend starts here: wasm: ${wasmFailure}; cpu: ${cpuFailure}`);
+  if (cpuFailure)
+    throw new BackendError('tfjs', `no tfjs backend starts here: wasm: ${wasmFailure}; cpu: ${cpuFailure}`);
   return started('cpu', `wasm unavailable: ${wasmFailure}`);
 }
 
@@ -124,7 +131,8 @@ async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<s
     if (name === 'cpu') {
       await import('@tensorflow/tfjs-backend-cpu');
     } else if (name === 'wasm') {
-      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'undefined') return 'WebAssembly is not available in this runtime';
+      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'undefined')
+        return 'WebAssembly is not available in this runtime';
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths !== undefined) {
         try {
@@ -169,7 +177,8 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
   }
   if (ok) quietNodeAdvice(name);
   // Leave the engine as it was: the previous backend if it runs, else the one just started.
-  const restore = previous && startedBackend(previous) ? previous : ok ? name : startedBackend('cpu') ? 'cpu' : undefined;
+  const restore =
+    previous && startedBackend(previous) ? previous : ok ? name : startedBackend('cpu') ? 'cpu' : undefined;
   if (restore && restore !== tf.getBackend()) activate(restore);
   if (ok) return undefined;
   const cause = warnings.find((w) => /ENOENT|fetch|abort|failed to/i.test(w)) ?? warnings[0];

@@ -36,14 +36,27 @@ function expandReduced(dy: tf.Tensor, x: tf.Tensor, axis: unknown): tf.Tensor {
 }
 
 const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAll?: boolean; grad: GradFunc }[] = [
-  { kernel: 'Add', save: ['a', 'b'], grad: (dy, [a, b]) => ({ a: () => unbroadcast(dy, a!.shape), b: () => unbroadcast(dy, b!.shape) }) },
-  { kernel: 'Sub', save: ['a', 'b'], grad: (dy, [a, b]) => ({ a: () => unbroadcast(dy, a!.shape), b: () => unbroadcast(tf.neg(dy), b!.shape) }) },
   {
-    kernel: 'Multiply', save: ['a', 'b'],
-    grad: (dy, [a, b]) => ({ a: () => unbroadcast(tf.mul(dy, b!), a!.shape), b: () => unbroadcast(tf.mul(dy, a!), b!.shape) }),
+    kernel: 'Add',
+    save: ['a', 'b'],
+    grad: (dy, [a, b]) => ({ a: () => unbroadcast(dy, a!.shape), b: () => unbroadcast(dy, b!.shape) }),
   },
   {
-    kernel: 'RealDiv', save: ['a', 'b'],
+    kernel: 'Sub',
+    save: ['a', 'b'],
+    grad: (dy, [a, b]) => ({ a: () => unbroadcast(dy, a!.shape), b: () => unbroadcast(tf.neg(dy), b!.shape) }),
+  },
+  {
+    kernel: 'Multiply',
+    save: ['a', 'b'],
+    grad: (dy, [a, b]) => ({
+      a: () => unbroadcast(tf.mul(dy, b!), a!.shape),
+      b: () => unbroadcast(tf.mul(dy, a!), b!.shape),
+    }),
+  },
+  {
+    kernel: 'RealDiv',
+    save: ['a', 'b'],
     grad: (dy, [a, b]) => ({
       a: () => unbroadcast(tf.div(dy, b!), a!.shape),
       b: () => unbroadcast(tf.neg(tf.div(tf.mul(dy, a!), tf.mul(b!, b!))), b!.shape),
@@ -53,27 +66,48 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
   { kernel: 'Exp', saveOutput: true, grad: (dy, [y]) => ({ x: () => tf.mul(dy, y!) }) },
   { kernel: 'Tanh', saveOutput: true, grad: (dy, [y]) => ({ x: () => tf.mul(dy, tf.sub(1, tf.mul(y!, y!))) }) },
   // d/dx x^(-1/2) = -1/2 · x^(-3/2) = -1/2 · y³ with y = x^(-1/2).
-  { kernel: 'Rsqrt', saveOutput: true, grad: (dy, [y]) => ({ x: () => tf.mul(dy, tf.mul(tf.mul(tf.mul(y!, y!), y!), -0.5)) }) },
+  {
+    kernel: 'Rsqrt',
+    saveOutput: true,
+    grad: (dy, [y]) => ({ x: () => tf.mul(dy, tf.mul(tf.mul(tf.mul(y!, y!), y!), -0.5)) }),
+  },
   { kernel: 'Relu', save: ['x'], grad: (dy, [x]) => ({ x: () => tf.mul(dy, tf.step(x!)) }) },
   { kernel: 'Cast', save: ['x'], grad: (dy) => ({ x: () => tf.clone(dy) }) },
   { kernel: 'Identity', grad: (dy) => ({ x: () => tf.clone(dy) }) },
   { kernel: 'Reshape', save: ['x'], grad: (dy, [x]) => ({ x: () => tf.reshape(dy, x!.shape) }) },
   {
     kernel: 'Transpose',
-    grad: (dy, _s, attrs) => ({ x: () => tf.transpose(dy, tf.backend_util.getUndoAxesPermutation(attrs.perm as number[])) }),
+    grad: (dy, _s, attrs) => ({
+      x: () => tf.transpose(dy, tf.backend_util.getUndoAxesPermutation(attrs.perm as number[])),
+    }),
   },
   {
-    kernel: 'Slice', save: ['x'],
+    kernel: 'Slice',
+    save: ['x'],
     grad: (dy, [x], attrs) => {
-      const [begin, size] = tf.slice_util.parseSliceParams(x!, attrs.begin as number[], attrs.size as number[]) as [number[], number[]];
-      return { x: () => tf.pad(dy, x!.shape.map((n, i) => [begin[i]!, n - begin[i]! - size[i]!] as [number, number])) };
+      const [begin, size] = tf.slice_util.parseSliceParams(x!, attrs.begin as number[], attrs.size as number[]) as [
+        number[],
+        number[],
+      ];
+      return {
+        x: () =>
+          tf.pad(
+            dy,
+            x!.shape.map((n, i) => [begin[i]!, n - begin[i]! - size[i]!] as [number, number]),
+          ),
+      };
     },
   },
   {
-    kernel: 'Concat', saveAll: true,
+    kernel: 'Concat',
+    saveAll: true,
     grad: (dy, saved, attrs) => {
       const axis = tf.util.parseAxisParam(attrs.axis as number, saved[0]!.shape)[0]!;
-      const parts = tf.split(dy, saved.map((t) => t.shape[axis]!), axis);
+      const parts = tf.split(
+        dy,
+        saved.map((t) => t.shape[axis]!),
+        axis,
+      );
       return Object.fromEntries(parts.map((t, i) => [i, () => t]));
     },
   },
@@ -84,7 +118,8 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
   },
   { kernel: 'Sum', save: ['x'], grad: (dy, [x], attrs) => ({ x: () => expandReduced(dy, x!, attrs.axis) }) },
   {
-    kernel: 'Mean', save: ['x'],
+    kernel: 'Mean',
+    save: ['x'],
     grad: (dy, [x], attrs) => {
       const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x!.shape);
       const count = axes.reduce((n, a) => n * x!.shape[a]!, 1);
@@ -94,9 +129,11 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
   {
     // With every transpose materialised, so that each product is an untransposed matMul: tfjs's wasm
     // backend runs those several times faster than the transposed forms (same values either way).
-    kernel: 'BatchMatMul', save: ['a', 'b'],
+    kernel: 'BatchMatMul',
+    save: ['a', 'b'],
     grad: (dy, [a, b], attrs) => {
-      const tA = attrs.transposeA === true, tB = attrs.transposeB === true;
+      const tA = attrs.transposeA === true,
+        tB = attrs.transposeB === true;
       const t = (x: tf.Tensor): tf.Tensor => tf.transpose(x, swapLast(x.rank));
       const mm = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y);
       if (!tA && !tB) return { a: () => mm(dy, t(b!)), b: () => mm(t(a!), dy) };

@@ -33,10 +33,7 @@ export function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Ten
   const half = Dh / 2;
   const a = tf.slice(x, [0, 0, 0, 0], [B, H, S, half]);
   const z = tf.slice(x, [0, 0, 0, half], [B, H, S, half]);
-  return tf.concat([
-    tf.sub(tf.mul(a, cos), tf.mul(z, sin)),
-    tf.add(tf.mul(a, sin), tf.mul(z, cos)),
-  ], 3);
+  return tf.concat([tf.sub(tf.mul(a, cos), tf.mul(z, sin)), tf.add(tf.mul(a, sin), tf.mul(z, cos))], 3);
 }
 
 /** `[B, S, H·Dh]` (as rows `[B·S, H·Dh]`) → `[B, H, S, Dh]`. */

@@ -11,7 +11,14 @@
  * (position, label), zeros elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AttnkitError, prepareModelRun, ShapeError, type ModelRunRequest, type ResolvedSpec, type Tensor } from '@attnkit/core';
+import {
+  AttnkitError,
+  prepareModelRun,
+  ShapeError,
+  type ModelRunRequest,
+  type ResolvedSpec,
+  type Tensor,
+} from '@attnkit/core';
 
 /** A batch of labelled sequences. */
 export interface TrainingBatch {
@@ -39,16 +46,22 @@ export interface PreparedBatch {
 
 /** Validates a batch against the spec (input and lengths by core's rules, labels here). */
 export function prepareBatch(spec: ResolvedSpec, batch: TrainingBatch): PreparedBatch {
-  if (batch === null || typeof batch !== 'object') throw new AttnkitError('ERR_TYPE', 'batch: expected { input, labels, lengths? }', 'batch');
+  if (batch === null || typeof batch !== 'object')
+    throw new AttnkitError('ERR_TYPE', 'batch: expected { input, labels, lengths? }', 'batch');
   const run = prepareModelRun(spec, batch.input, batch.lengths === undefined ? {} : { lengths: batch.lengths });
   const { batch: B, length: S, lengths } = run;
   const C = spec.output.classes;
   const pooled = spec.output.kind === 'pooled';
   const raw = batch.labels;
-  if (!(raw instanceof Int32Array) && !Array.isArray(raw)) throw new AttnkitError('ERR_TYPE', 'batch.labels: expected an Int32Array or an array of integers', 'batch.labels');
+  if (!(raw instanceof Int32Array) && !Array.isArray(raw))
+    throw new AttnkitError('ERR_TYPE', 'batch.labels: expected an Int32Array or an array of integers', 'batch.labels');
   const want = pooled ? B : B * S;
   if (raw.length !== want) {
-    throw new ShapeError('ERR_SHAPE', `batch.labels: has ${raw.length} entries, expected ${pooled ? `one per sequence (${B})` : `one per position, B·S = ${B}·${S} = ${want}`}`, 'batch.labels');
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `batch.labels: has ${raw.length} entries, expected ${pooled ? `one per sequence (${B})` : `one per position, B·S = ${B}·${S} = ${want}`}`,
+      'batch.labels',
+    );
   }
   const labels = Int32Array.from(raw as ArrayLike<number>);
   const count = pooled ? B : lengths.reduce((n, l) => n + l, 0);

@@ -12,20 +12,32 @@ import { withEngine } from './engine.js';
 import { toTfjsLayout } from './weight-layout.js';
 
 /** Uploads validated weights and returns a model that runs on `settings.engine`. */
-export async function compileModel(settings: EncoderSettings, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel> {
+export async function compileModel(
+  settings: EncoderSettings,
+  spec: ResolvedSpec,
+  weights: ReadonlyMap<string, Float32Array>,
+): Promise<CompiledModel> {
   // Copies in any case: the cpu backend would otherwise keep a reference to the caller's arrays.
-  const params = await withEngine(settings.engine, () => new Map([...weightShapes(spec)].map(([name, shape]) => {
-    const w = toTfjsLayout(name, shape, weights.get(name)!);
-    return [name, tf.tensor(w.data, w.shape)];
-  })));
+  const params = await withEngine(
+    settings.engine,
+    () =>
+      new Map(
+        [...weightShapes(spec)].map(([name, shape]) => {
+          const w = toTfjsLayout(name, shape, weights.get(name)!);
+          return [name, tf.tensor(w.data, w.shape)];
+        }),
+      ),
+  );
   let disposed = false;
   return {
     async run(req) {
-      const outputs = await withEngine(settings.engine, () => tf.tidy(() => {
-        const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
-        const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf, settings);
-        return [r.logits, ...r.attention];
-      }));
+      const outputs = await withEngine(settings.engine, () =>
+        tf.tidy(() => {
+          const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
+          const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf, settings);
+          return [r.logits, ...r.attention];
+        }),
+      );
       try {
         const data = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
         return req.attentionOf.length > 0 ? { logits: data[0]!, attention: data.slice(1) } : { logits: data[0]! };

@@ -3,7 +3,17 @@
  * browsers webgl or webgpu, when the application registers them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ALL_FEATURES, capabilities, defineBackend, OptionError, type AttentionDims, type Backend, type BackendPlugin, type Capabilities, type MemoryModel } from '@attnkit/core';
+import {
+  ALL_FEATURES,
+  capabilities,
+  defineBackend,
+  OptionError,
+  type AttentionDims,
+  type Backend,
+  type BackendPlugin,
+  type Capabilities,
+  type MemoryModel,
+} from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import type { AttentionStrategy } from './attention-ops.js';
 import { startEngine, type EngineOptions } from './engine.js';
@@ -34,7 +44,8 @@ export interface TfjsBackendOptions extends EngineOptions {
  */
 function tfjsMemory(engine: string, chunkElements: number): MemoryModel {
   const scratchBytes = (d: AttentionDims): number => {
-    const inputs = d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim);
+    const inputs =
+      d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim);
     const scores = d.batch * d.qHeads * d.qLength * d.keyLength;
     return 4 * (inputs + 4 * Math.min(scores, Math.max(chunkElements, d.batch * d.qHeads * d.keyLength)));
   };
@@ -65,22 +76,33 @@ export const tfjsCapabilities: Capabilities = capabilities(ALL_FEATURES);
 export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<Backend> {
   const chunkElements = options.chunkElements ?? CHUNK_ELEMENTS;
   if (!Number.isInteger(chunkElements) || chunkElements < 1) {
-    throw new OptionError('ERR_OPTION', `options.chunkElements: expected a positive integer, got ${String(chunkElements)}`, 'options.chunkElements');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.chunkElements: expected a positive integer, got ${String(chunkElements)}`,
+      'options.chunkElements',
+    );
   }
   const strategy = options.strategy ?? 'auto';
   if (!STRATEGIES.includes(strategy)) {
-    throw new OptionError('ERR_OPTION', `options.strategy: got ${JSON.stringify(strategy)}, expected one of ${STRATEGIES.join(', ')}`, 'options.strategy');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.strategy: got ${JSON.stringify(strategy)}, expected one of ${STRATEGIES.join(', ')}`,
+      'options.strategy',
+    );
   }
   const engine = await startEngine(options);
   const settings = { engine: engine.name, strategy, chunkElements };
-  return defineBackend({
-    name: 'tfjs',
-    capabilities: tfjsCapabilities,
-    info: engine.info,
-    attention: (p) => attentionKernel(engine.name, p, settings),
-    memory: tfjsMemory(engine.name, chunkElements),
-    compile: (spec, weights) => compileModel(settings, spec, weights),
-  }, { maxBytes: options.maxBytes });
+  return defineBackend(
+    {
+      name: 'tfjs',
+      capabilities: tfjsCapabilities,
+      info: engine.info,
+      attention: (p) => attentionKernel(engine.name, p, settings),
+      memory: tfjsMemory(engine.name, chunkElements),
+      compile: (spec, weights) => compileModel(settings, spec, weights),
+    },
+    { maxBytes: options.maxBytes },
+  );
 }
 
 /**
@@ -98,7 +120,10 @@ export const plugin: BackendPlugin<TfjsBackendOptions> = {
   name: 'tfjs',
   capabilities: tfjsCapabilities,
   async probe() {
-    const wasm = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'undefined' ? 'wasm, falling back to cpu' : 'cpu (no WebAssembly here)';
+    const wasm =
+      typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'undefined'
+        ? 'wasm, falling back to cpu'
+        : 'cpu (no WebAssembly here)';
     return { available: true, reason: `TensorFlow.js ${tf.version_core}: ${wasm}` };
   },
   create: (options) => createTfjsBackend(options ?? {}),

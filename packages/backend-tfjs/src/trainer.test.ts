@@ -12,7 +12,8 @@ function referenceLoss(spec: ResolvedSpec, weights: Arrays, batch: TrainingBatch
   const { logits } = referenceModel(spec, weights, batch.input.data, B, S, lengths);
   const C = spec.output.classes;
   const pooled = spec.output.kind === 'pooled';
-  let total = 0, n = 0;
+  let total = 0,
+    n = 0;
   for (let r = 0; r < (pooled ? B : B * S); r++) {
     if (!pooled && r % S >= lengths[Math.floor(r / S)]!) continue;
     const row = Array.from(logits.subarray(r * C, (r + 1) * C));
@@ -27,7 +28,10 @@ function referenceLoss(spec: ResolvedSpec, weights: Arrays, batch: TrainingBatch
 function randomBatch(spec: ResolvedSpec, B: number, S: number, lengths: number[], seed: number): TrainingBatch {
   const rng = seededRandom(seed);
   const C = spec.output.classes;
-  const input: Tensor = { shape: [B, S, spec.inputSize], data: Float32Array.from({ length: B * S * spec.inputSize }, () => rng.uniform(-1, 1)) };
+  const input: Tensor = {
+    shape: [B, S, spec.inputSize],
+    data: Float32Array.from({ length: B * S * spec.inputSize }, () => rng.uniform(-1, 1)),
+  };
   const labels = Int32Array.from({ length: spec.output.kind === 'pooled' ? B : B * S }, () => rng.int(0, C - 1));
   return { input, labels, lengths };
 }
@@ -37,55 +41,70 @@ const base = { type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, l
 /** Specs covering every part of the forward pass that the gradients flow through. */
 const SPECS: Record<string, { spec: ModelSpec; lengths: number[] }> = {
   'pre-norm, GELU, sinusoidal, causal, grouped heads, per position': {
-    spec: { ...base, kvHeads: 1, attention: { causal: true }, output: { kind: 'per-position', classes: 3 } }, lengths: [5, 3],
+    spec: { ...base, kvHeads: 1, attention: { causal: true }, output: { kind: 'per-position', classes: 3 } },
+    lengths: [5, 3],
   },
   'post-norm, ReLU, RoPE, window, pooled': {
-    spec: { ...base, norm: 'post', activation: 'relu', positional: { kind: 'rope' }, attention: { window: { left: 1, right: 1 } }, output: { kind: 'pooled', classes: 3 } },
+    spec: {
+      ...base,
+      norm: 'post',
+      activation: 'relu',
+      positional: { kind: 'rope' },
+      attention: { window: { left: 1, right: 1 } },
+      output: { kind: 'pooled', classes: 3 },
+    },
     lengths: [5, 2],
   },
   'ALiBi, window that leaves padded rows empty, per position': {
-    spec: { ...base, positional: { kind: 'alibi' }, attention: [{ window: { left: 1, right: 0 } }, {}], output: { kind: 'per-position', classes: 4 } },
+    spec: {
+      ...base,
+      positional: { kind: 'alibi' },
+      attention: [{ window: { left: 1, right: 0 } }, {}],
+      output: { kind: 'per-position', classes: 4 },
+    },
     lengths: [5, 2],
   },
   'learned positions, pooled': {
-    spec: { ...base, layers: 1, positional: { kind: 'learned', maxLength: 6 }, output: { kind: 'pooled', classes: 2 } }, lengths: [4, 5],
+    spec: { ...base, layers: 1, positional: { kind: 'learned', maxLength: 6 }, output: { kind: 'pooled', classes: 2 } },
+    lengths: [4, 5],
   },
 };
 
 describe('trainer', () => {
-  for (const [name, { spec, lengths }] of Object.entries(SPECS)) for (const strategy of ['batched', 'per-head'] as const) {
-    it(`loss and gradients match the float64 reference (${strategy}): ${name}`, async () => {
-      const r = resolveSpec(spec);
-      const weights = initWeights(r, { seed: 11, randomAll: true });
-      const batch = randomBatch(r, 2, 5, lengths, 5);
-      const w64 = new Map([...weights].map(([k, t]) => [k, Float64Array.from(t.data)]));
-      // One SGD step with learning rate 1 moves each weight by exactly minus its gradient.
-      const trainer = await createTrainer(spec, { weights, optimizer: 'sgd', learningRate: 1, strategy });
-      try {
-        const { loss } = await trainer.step(batch);
-        expect(loss).toBeCloseTo(referenceLoss(r, w64, batch), 5);
-        const after = await trainer.exportWeights();
-        for (const [wName, w] of w64) {
-          const expected = new Float64Array(w.length);
-          const eps = 1e-5;
-          for (let i = 0; i < w.length; i++) {
-            const x = w[i]!;
-            w[i] = x + eps;
-            const up = referenceLoss(r, w64, batch);
-            w[i] = x - eps;
-            const down = referenceLoss(r, w64, batch);
-            w[i] = x;
-            expected[i] = (up - down) / (2 * eps);
+  for (const [name, { spec, lengths }] of Object.entries(SPECS))
+    for (const strategy of ['batched', 'per-head'] as const) {
+      it(`loss and gradients match the float64 reference (${strategy}): ${name}`, async () => {
+        const r = resolveSpec(spec);
+        const weights = initWeights(r, { seed: 11, randomAll: true });
+        const batch = randomBatch(r, 2, 5, lengths, 5);
+        const w64 = new Map([...weights].map(([k, t]) => [k, Float64Array.from(t.data)]));
+        // One SGD step with learning rate 1 moves each weight by exactly minus its gradient.
+        const trainer = await createTrainer(spec, { weights, optimizer: 'sgd', learningRate: 1, strategy });
+        try {
+          const { loss } = await trainer.step(batch);
+          expect(loss).toBeCloseTo(referenceLoss(r, w64, batch), 5);
+          const after = await trainer.exportWeights();
+          for (const [wName, w] of w64) {
+            const expected = new Float64Array(w.length);
+            const eps = 1e-5;
+            for (let i = 0; i < w.length; i++) {
+              const x = w[i]!;
+              w[i] = x + eps;
+              const up = referenceLoss(r, w64, batch);
+              w[i] = x - eps;
+              const down = referenceLoss(r, w64, batch);
+              w[i] = x;
+              expected[i] = (up - down) / (2 * eps);
+            }
+            const moved = after.get(wName)!.data;
+            const gradient = Float64Array.from(moved, (y, i) => weights.get(wName)!.data[i]! - y);
+            assertClose(gradient, expected, { abs: 2e-5, rel: 1e-3 }, `gradient of ${wName}`);
           }
-          const moved = after.get(wName)!.data;
-          const gradient = Float64Array.from(moved, (y, i) => weights.get(wName)!.data[i]! - y);
-          assertClose(gradient, expected, { abs: 2e-5, rel: 1e-3 }, `gradient of ${wName}`);
+        } finally {
+          await trainer.dispose();
         }
-      } finally {
-        await trainer.dispose();
-      }
-    });
-  }
+      });
+    }
 
   it('is deterministic: the same seed and batches give identical weights', async () => {
     const spec = SPECS['pre-norm, GELU, sinusoidal, causal, grouped heads, per position']!.spec;
@@ -100,7 +119,9 @@ describe('trainer', () => {
       await t.dispose();
       return { losses, weights };
     };
-    const a = await run(4), b = await run(4), c = await run(5);
+    const a = await run(4),
+      b = await run(4),
+      c = await run(5);
     expect(b.losses).toEqual(a.losses);
     for (const [n, t] of a.weights) expect(b.weights.get(n)!.data).toEqual(t.data);
     expect(c.weights.get('input.weight')!.data).not.toEqual(a.weights.get('input.weight')!.data);
@@ -117,12 +138,24 @@ describe('trainer', () => {
   it('refuses bad batches and options with errors that name the argument', async () => {
     const spec = SPECS['pre-norm, GELU, sinusoidal, causal, grouped heads, per position']!.spec;
     const r = resolveSpec(spec);
-    await expect(createTrainer(spec, { learningRate: 0 })).rejects.toMatchObject({ code: 'ERR_RANGE', argument: 'options.learningRate' });
+    await expect(createTrainer(spec, { learningRate: 0 })).rejects.toMatchObject({
+      code: 'ERR_RANGE',
+      argument: 'options.learningRate',
+    });
     const t = await createTrainer(spec);
     const good = randomBatch(r, 2, 5, [5, 4], 1);
-    await expect(t.step({ ...good, labels: new Int32Array(9) })).rejects.toMatchObject({ code: 'ERR_SHAPE', argument: 'batch.labels' });
-    await expect(t.step({ ...good, labels: new Int32Array(10).fill(3) })).rejects.toMatchObject({ code: 'ERR_RANGE', argument: 'batch.labels' });
-    await expect(t.step({ ...good, input: { shape: [2, 5, 4], data: new Float32Array(40) } })).rejects.toMatchObject({ code: 'ERR_SHAPE', argument: 'input' });
+    await expect(t.step({ ...good, labels: new Int32Array(9) })).rejects.toMatchObject({
+      code: 'ERR_SHAPE',
+      argument: 'batch.labels',
+    });
+    await expect(t.step({ ...good, labels: new Int32Array(10).fill(3) })).rejects.toMatchObject({
+      code: 'ERR_RANGE',
+      argument: 'batch.labels',
+    });
+    await expect(t.step({ ...good, input: { shape: [2, 5, 4], data: new Float32Array(40) } })).rejects.toMatchObject({
+      code: 'ERR_SHAPE',
+      argument: 'input',
+    });
     // Labels at padded positions are ignored, whatever they hold.
     const padded = Int32Array.from(good.labels);
     padded[9] = -1;

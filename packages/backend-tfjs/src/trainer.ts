@@ -7,8 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AttnkitError, DisposedError, encodeSafetensors, initWeights, prepareModelRun, resolveSpec, validateWeights, weightShapes,
-  type ModelRunOptions, type ModelSpec, type ResolvedSpec, type Tensor, type Weights,
+  AttnkitError,
+  DisposedError,
+  encodeSafetensors,
+  initWeights,
+  prepareModelRun,
+  resolveSpec,
+  validateWeights,
+  weightShapes,
+  type ModelRunOptions,
+  type ModelSpec,
+  type ResolvedSpec,
+  type Tensor,
+  type Weights,
 } from '@attnkit/core';
 import type { AttentionStrategy } from './attention-ops.js';
 import { encoderForward, type EncoderSettings } from './encoder.js';
@@ -78,10 +89,18 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
   const resolved = resolveSpec(spec);
   const lr = options.learningRate ?? 1e-3;
   if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
-    throw new AttnkitError('ERR_RANGE', `options.learningRate: expected a positive number, got ${String(lr)}`, 'options.learningRate');
+    throw new AttnkitError(
+      'ERR_RANGE',
+      `options.learningRate: expected a positive number, got ${String(lr)}`,
+      'options.learningRate',
+    );
   }
   if (options.optimizer !== undefined && options.optimizer !== 'adam' && options.optimizer !== 'sgd') {
-    throw new AttnkitError('ERR_OPTION', `options.optimizer: expected "adam" or "sgd", got ${JSON.stringify(options.optimizer)}`, 'options.optimizer');
+    throw new AttnkitError(
+      'ERR_OPTION',
+      `options.optimizer: expected "adam" or "sgd", got ${JSON.stringify(options.optimizer)}`,
+      'options.optimizer',
+    );
   }
   const initial = validateWeights(resolved, options.weights ?? initWeights(resolved, { seed: options.seed ?? 0 }));
   const engine = await startEngine(options);
@@ -153,11 +172,17 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     evaluate: (batch) => lossOf(batch, false),
     async predict(input, runOptions = {}) {
       guard();
-      const run = prepareModelRun(resolved, input, runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths });
-      const logits = await withEngine(name, () => tf.tidy(() => {
-        const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
-        return encoderForward(resolved, lookup, x, run.lengths, [], settings).logits;
-      }));
+      const run = prepareModelRun(
+        resolved,
+        input,
+        runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths },
+      );
+      const logits = await withEngine(name, () =>
+        tf.tidy(() => {
+          const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
+          return encoderForward(resolved, lookup, x, run.lengths, [], settings).logits;
+        }),
+      );
       try {
         return { shape: [...logits.shape], data: (await logits.data()) as Float32Array };
       } finally {

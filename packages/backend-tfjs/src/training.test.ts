@@ -48,8 +48,14 @@ function predictions(logits: Float32Array, lengths: Int32Array, C: number): numb
 }
 
 const spec: ModelSpec = {
-  type: 'transformer-encoder', inputSize: F, dModel: 16, heads: 2, layers: 1, ffnSize: 32,
-  attention: { causal: true }, output: { kind: 'per-position', classes: V },
+  type: 'transformer-encoder',
+  inputSize: F,
+  dModel: 16,
+  heads: 2,
+  layers: 1,
+  ffnSize: 32,
+  attention: { causal: true },
+  output: { kind: 'per-position', classes: V },
 };
 
 describe('training', () => {
@@ -61,7 +67,9 @@ describe('training', () => {
     const losses: number[] = [];
     for (let i = 0; i < 100; i++) losses.push((await trainer.step(signalBatch(train, 32))).loss);
     const after = await trainer.evaluate(test);
-    console.log(`most-recent-signal task (${trainer.info.tfjsBackend}): held-out loss ${before.loss.toFixed(3)} -> ${after.loss.toFixed(4)}, accuracy ${before.accuracy.toFixed(3)} -> ${after.accuracy.toFixed(3)} (chance ${1 / V})`);
+    console.log(
+      `most-recent-signal task (${trainer.info.tfjsBackend}): held-out loss ${before.loss.toFixed(3)} -> ${after.loss.toFixed(4)}, accuracy ${before.accuracy.toFixed(3)} -> ${after.accuracy.toFixed(3)} (chance ${1 / V})`,
+    );
 
     // Untrained, the model is near chance: cross-entropy about ln V.
     expect(before.accuracy).toBeLessThan(0.45);
@@ -83,10 +91,13 @@ describe('training', () => {
     expect(tsLogits.shape).toEqual(tfjsLogits.shape);
     const tsPredicted = predictions(tsLogits.data, test.lengths, V);
     expect(tsPredicted).toEqual(predictions(tfjsLogits.data, test.lengths, V));
-    const truth = Array.from(test.lengths).flatMap((n, b) => Array.from({ length: n }, (_, s) => test.labels[b * S + s]!));
+    const truth = Array.from(test.lengths).flatMap((n, b) =>
+      Array.from({ length: n }, (_, s) => test.labels[b * S + s]!),
+    );
     const right = tsPredicted.filter((p, i) => p === truth[i]).length;
     expect(right / truth.length).toBeCloseTo(after.accuracy, 10);
-    for (let i = 0; i < tsLogits.data.length; i++) expect(Math.abs(tsLogits.data[i]! - tfjsLogits.data[i]!)).toBeLessThan(1e-3);
+    for (let i = 0; i < tsLogits.data.length; i++)
+      expect(Math.abs(tsLogits.data[i]! - tfjsLogits.data[i]!)).toBeLessThan(1e-3);
     await model.dispose();
     await ts.dispose();
     await trainer.dispose();
@@ -97,7 +108,10 @@ describe('training', () => {
     const trainer = await createTrainer(pooled, { seed: 2, learningRate: 1e-2 });
     const rng = seededRandom(3);
     // One label per sequence: its first token.
-    const asSequences = (b: TrainingBatch): TrainingBatch => ({ ...b, labels: Array.from({ length: b.input.shape[0]! }, (_, i) => b.labels[i * S]!) });
+    const asSequences = (b: TrainingBatch): TrainingBatch => ({
+      ...b,
+      labels: Array.from({ length: b.input.shape[0]! }, (_, i) => b.labels[i * S]!),
+    });
     const test = asSequences(signalBatch(seededRandom(98), 64));
     const before = await trainer.evaluate(test);
     for (let i = 0; i < 60; i++) await trainer.step(asSequences(signalBatch(rng, 32)));

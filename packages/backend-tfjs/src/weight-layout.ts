@@ -18,7 +18,11 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
 }
 
 /** A weight in spec layout → the tfjs layout: its data and shape. */
-export function toTfjsLayout(name: string, shape: readonly number[], data: Float32Array): { data: Float32Array; shape: number[] } {
+export function toTfjsLayout(
+  name: string,
+  shape: readonly number[],
+  data: Float32Array,
+): { data: Float32Array; shape: number[] } {
   if (!isLinearWeight(name, shape)) return { data: data.slice(), shape: [...shape] };
   return { data: transpose2d(data, shape[0]!, shape[1]!), shape: [shape[1]!, shape[0]!] };
 }

@@ -10,8 +10,14 @@ import { createTsBackend } from '../dist/index.js';
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '360000' } } });
 const S = Number(values.frames);
 const spec = {
-  type: 'transformer-encoder', inputSize: 40, dModel: 64, heads: 4, layers: 4, ffnSize: 256,
-  positional: { kind: 'sinusoidal' }, attention: { window: { left: 64, right: 64 } },
+  type: 'transformer-encoder',
+  inputSize: 40,
+  dModel: 64,
+  heads: 4,
+  layers: 4,
+  ffnSize: 256,
+  positional: { kind: 'sinusoidal' },
+  attention: { window: { left: 64, right: 64 } },
   output: { kind: 'per-position', classes: 8 },
 };
 const backend = createTsBackend();
@@ -25,6 +31,8 @@ const ms = performance.now() - t0;
 const peak = process.resourceUsage().maxRSS;
 let finite = true;
 for (const x of logits.data) if (!Number.isFinite(x)) finite = false;
-console.log(`frames ${S} (${(S / 100 / 60).toFixed(1)} min of audio): ${(ms / 1000).toFixed(1)} s, ${(S / 100 / (ms / 1000)).toFixed(1)}x real time; ` +
-  `peak RSS ${(peak / 1024).toFixed(0)} MiB (before the run ${(before / 1024).toFixed(0)} MiB; input ${(input.byteLength / 2 ** 20).toFixed(0)} MiB); logits ${fmtShape(logits.shape)} finite: ${finite}`);
+console.log(
+  `frames ${S} (${(S / 100 / 60).toFixed(1)} min of audio): ${(ms / 1000).toFixed(1)} s, ${(S / 100 / (ms / 1000)).toFixed(1)}x real time; ` +
+    `peak RSS ${(peak / 1024).toFixed(0)} MiB (before the run ${(before / 1024).toFixed(0)} MiB; input ${(input.byteLength / 2 ** 20).toFixed(0)} MiB); logits ${fmtShape(logits.shape)} finite: ${finite}`,
+);
 await model.dispose();

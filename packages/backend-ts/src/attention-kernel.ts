@@ -11,7 +11,14 @@
  * inputs and output: O(TILE_Q·(TILE_K + Dv)) — the Sq×T matrix is never built (unless weights are
  * requested, which is the separate `attentionWithWeights`).
  */
-import { blockBands, hasElementTerms, keyBand, maskTerm, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
+import {
+  blockBands,
+  hasElementTerms,
+  keyBand,
+  maskTerm,
+  type AttentionOutput,
+  type AttentionProblem,
+} from '@attnkit/core';
 
 /** Query rows per tile. */
 const TILE_Q = 32;
@@ -43,7 +50,11 @@ function scratch(Dv: number): Scratch {
  * Attention output without materialising the score matrix. Work and memory follow the visible bands.
  * @param heads optional subset `[start, end)` of the flattened `b·Hq + h` range (for splitting work).
  */
-export function attentionTiled(p: AttentionProblem, out: Float32Array = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim), heads: [number, number] = [0, p.batch * p.qHeads]): Float32Array {
+export function attentionTiled(
+  p: AttentionProblem,
+  out: Float32Array = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim),
+  heads: [number, number] = [0, p.batch * p.qHeads],
+): Float32Array {
   const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group } = p;
   const { q, k, v, scale, softcap } = p;
   const elementTerms = hasElementTerms(p);
@@ -66,7 +77,8 @@ export function attentionTiled(p: AttentionProblem, out: Float32Array = new Floa
       for (let j0 = tileLo; j0 < tileHi; j0 += TILE_K) {
         const cols = Math.min(TILE_K, tileHi - j0);
         for (let r = 0; r < rows; r++) {
-          const l = lo[r]!, u = hi[r]!;
+          const l = lo[r]!,
+            u = hi[r]!;
           const sOff = r * TILE_K;
           // Row sees nothing of this tile: skip its work entirely.
           if (u <= j0 || l >= j0 + cols) {
@@ -131,10 +143,27 @@ export function attentionTiled(p: AttentionProblem, out: Float32Array = new Floa
  * Attention that also returns the requested weights `[B, Hq, Sq, T]` (this materialises them, by request).
  */
 export function attentionWithWeights(p: AttentionProblem): AttentionOutput {
-  const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group, q, k, v, scale, softcap } = p;
+  const {
+    batch: B,
+    qHeads: Hq,
+    kvHeads: Hkv,
+    qLength: Sq,
+    keyLength: T,
+    keyDim: Dk,
+    valueDim: Dv,
+    group,
+    q,
+    k,
+    v,
+    scale,
+    softcap,
+  } = p;
   const output = new Float32Array(B * Hq * Sq * Dv);
   const weights = new Float32Array(B * Hq * Sq * T);
-  const raw = new Float32Array(T), capped = new Float32Array(T), masked = new Float32Array(T), probs = new Float32Array(T);
+  const raw = new Float32Array(T),
+    capped = new Float32Array(T),
+    masked = new Float32Array(T),
+    probs = new Float32Array(T);
   const elementTerms = hasElementTerms(p);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < Hq; h++) {
@@ -171,7 +200,8 @@ export function attentionWithWeights(p: AttentionProblem): AttentionOutput {
           const vOff = ((b * Hkv + kvh) * T + j) * Dv;
           for (let d = 0; d < Dv; d++) output[oOff + d]! += pr * v[vOff + d]!;
         }
-        const src = p.weights === 'scores' ? raw : p.weights === 'softcapped' ? capped : p.weights === 'masked' ? masked : probs;
+        const src =
+          p.weights === 'scores' ? raw : p.weights === 'softcapped' ? capped : p.weights === 'masked' ? masked : probs;
         weights.set(src, ((b * Hq + h) * Sq + i) * T);
       }
     }

@@ -28,23 +28,34 @@ export function unitCount(p: AttentionProblem): number {
 /** Runs units `[first, end)` (or the ones `next()` hands out) into `out` `[B, Hq, Sq, Dv]`. */
 export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32Array, next: () => number): void {
   const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group, scale, softcap } = p;
-  const Dp = pad4(Dk), Dvp = pad4(Dv);
+  const Dp = pad4(Dk),
+    Dvp = pad4(Dv);
   const blocks = Math.ceil(Sq / BLOCK_Q);
   const total = unitCount(p);
   const elementTerms = hasElementTerms(p);
-  const lo = new Int32Array(BLOCK_Q), hi = new Int32Array(BLOCK_Q);
-  const rowMax = new Float64Array(BLOCK_Q), rowSum = new Float64Array(BLOCK_Q);
+  const lo = new Int32Array(BLOCK_Q),
+    hi = new Int32Array(BLOCK_Q);
+  const rowMax = new Float64Array(BLOCK_Q),
+    rowSum = new Float64Array(BLOCK_Q);
   // Without per-element terms or softcap, the softmax step runs in WebAssembly too.
   const bandOnly = !elementTerms && softcap === 0;
   // Memory layout (4-byte words): Q block | score tile | accumulator | row bands lo, hi (i32) | running
   // max and sum (f32) | K range | V range.
-  const qAt = kernels.baseWord, sAt = qAt + BLOCK_Q * Dp, aAt = sAt + BLOCK_Q * TILE_KEYS;
-  const loAt = aAt + BLOCK_Q * Dvp, hiAt = loAt + BLOCK_Q, mAt = hiAt + BLOCK_Q, lAt = mAt + BLOCK_Q, kAt = lAt + BLOCK_Q;
+  const qAt = kernels.baseWord,
+    sAt = qAt + BLOCK_Q * Dp,
+    aAt = sAt + BLOCK_Q * TILE_KEYS;
+  const loAt = aAt + BLOCK_Q * Dvp,
+    hiAt = loAt + BLOCK_Q,
+    mAt = hiAt + BLOCK_Q,
+    lAt = mAt + BLOCK_Q,
+    kAt = lAt + BLOCK_Q;
   for (let unit = next(); unit < total; unit = next()) {
     const bh = Math.floor(unit / blocks);
     const i0 = (unit % blocks) * BLOCK_Q;
     const rows = Math.min(BLOCK_Q, Sq - i0);
-    const b = Math.floor(bh / Hq), h = bh % Hq, kvh = Math.floor(h / group);
+    const b = Math.floor(bh / Hq),
+      h = bh % Hq,
+      kvh = Math.floor(h / group);
     const [rangeLo, rangeHi] = blockBands(p, b, i0, rows, lo, hi);
     const oBase = (bh * Sq + i0) * Dv;
     if (rangeHi <= rangeLo) {
@@ -55,9 +66,12 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
     const vAt = kAt + n * Dp;
     const mem = kernels.reserve((vAt - qAt + n * Dvp) * 4);
     // Copy the Q block (scaled), and the K/V range, padding head sizes to Dp/Dvp with zeros.
-    const q = p.q, k = p.k, v = p.v;
+    const q = p.q,
+      k = p.k,
+      v = p.v;
     for (let r = 0; r < rows; r++) {
-      const src = (bh * Sq + i0 + r) * Dk, dst = qAt + r * Dp;
+      const src = (bh * Sq + i0 + r) * Dk,
+        dst = qAt + r * Dp;
       for (let d = 0; d < Dk; d++) mem[dst + d] = q[src + d]! * scale;
       for (let d = Dk; d < Dp; d++) mem[dst + d] = 0;
     }
@@ -89,8 +103,10 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
         let any = false;
         for (let r = 0; r < rows; r++) {
           const sOff = sAt + r * TILE_KEYS;
-          const l = lo[r]!, u = hi[r]!;
-          const c0 = Math.max(0, l - j0), c1 = Math.min(cols, u - j0);
+          const l = lo[r]!,
+            u = hi[r]!;
+          const c0 = Math.max(0, l - j0),
+            c1 = Math.min(cols, u - j0);
           if (c1 <= c0) {
             mem.fill(0, sOff, sOff + cols);
             continue;
@@ -145,7 +161,15 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
 }
 
 /** Copies `n` rows of width `D` from row `first` of `src` to `dst[at..]` with row width `Dp` (zero padding). */
-function copyPadded(src: Float32Array, first: number, n: number, D: number, dst: Float32Array, at: number, Dp: number): void {
+function copyPadded(
+  src: Float32Array,
+  first: number,
+  n: number,
+  D: number,
+  dst: Float32Array,
+  at: number,
+  Dp: number,
+): void {
   if (Dp === D) {
     dst.set(src.subarray(first * D, (first + n) * D), at);
     return;

@@ -4,7 +4,12 @@ import { plugin, type TsBackendOptions } from './index.js';
 
 /** The same plugin with fixed create options, under its own name in the report. */
 function variant(name: string, options: TsBackendOptions): BackendPlugin {
-  return { name, capabilities: plugin.capabilities!, probe: () => plugin.probe(), create: () => plugin.create(options) };
+  return {
+    name,
+    capabilities: plugin.capabilities!,
+    probe: () => plugin.probe(),
+    create: () => plugin.create(options),
+  };
 }
 
 // Default: the WebAssembly SIMD kernels where the runtime has them, worker threads for large calls.

@@ -4,12 +4,25 @@
 import { ropeTables, sinusoidTable } from '@attnkit/core';
 
 /** `y[R, O] = x[R, I]·W[O, I]ᵀ + b[O]`, optionally accumulating into `y` (`y += ...`). */
-export function linear(x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y: Float32Array = new Float32Array(R * O), accumulate = false): Float32Array {
+export function linear(
+  x: Float32Array,
+  R: number,
+  I: number,
+  w: Float32Array,
+  b: Float32Array,
+  O: number,
+  y: Float32Array = new Float32Array(R * O),
+  accumulate = false,
+): Float32Array {
   for (let r = 0; r < R; r++) {
-    const xo = r * I, yo = r * O;
+    const xo = r * I,
+      yo = r * O;
     for (let o = 0; o < O; o++) {
       const wo = o * I;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let i = 0;
       for (; i + 3 < I; i += 4) {
         s0 += x[xo + i]! * w[wo + i]!;
@@ -26,7 +39,15 @@ export function linear(x: Float32Array, R: number, I: number, w: Float32Array, b
 }
 
 /** Layer norm over the last axis (biased variance), into `y`. */
-export function layerNorm(x: Float32Array, R: number, D: number, g: Float32Array, b: Float32Array, eps: number, y: Float32Array = new Float32Array(R * D)): Float32Array {
+export function layerNorm(
+  x: Float32Array,
+  R: number,
+  D: number,
+  g: Float32Array,
+  b: Float32Array,
+  eps: number,
+  y: Float32Array = new Float32Array(R * D),
+): Float32Array {
   for (let r = 0; r < R; r++) {
     const o = r * D;
     let mean = 0;
@@ -58,7 +79,15 @@ export function activate(x: Float32Array, kind: 'relu' | 'gelu'): void {
 }
 
 /** `[B, S, H·D]` (rows of width `stride`, starting at column `col`) → `[B, H, S, D]`. */
-export function splitHeads(x: Float32Array, B: number, S: number, H: number, D: number, stride = H * D, col = 0): Float32Array {
+export function splitHeads(
+  x: Float32Array,
+  B: number,
+  S: number,
+  H: number,
+  D: number,
+  stride = H * D,
+  col = 0,
+): Float32Array {
   const y = new Float32Array(B * H * S * D);
   for (let b = 0; b < B; b++)
     for (let s = 0; s < S; s++) {
@@ -76,8 +105,10 @@ export function rope(x: Float32Array, BH: number, S: number, Dh: number, base: n
     for (let bh = 0; bh < BH; bh++) {
       const o = (bh * S + s) * Dh;
       for (let i = 0; i < half; i++) {
-        const a = x[o + i]!, z = x[o + i + half]!;
-        const c = cos[s * half + i]!, n = sin[s * half + i]!;
+        const a = x[o + i]!,
+          z = x[o + i + half]!;
+        const c = cos[s * half + i]!,
+          n = sin[s * half + i]!;
         x[o + i] = a * c - z * n;
         x[o + i + half] = a * n + z * c;
       }

@@ -5,21 +5,43 @@
  * Memory: O(B·S·max(d, chunk·ffn)) — the feed-forward hidden layer is computed in row chunks, and
  * attention never builds an S×S matrix unless a layer's weights are requested.
  */
-import { layerAttentionOptions, pack, prepareAttention, type AttentionProblem, type CompiledModel, type ModelRunOutput, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import {
+  layerAttentionOptions,
+  pack,
+  prepareAttention,
+  type AttentionProblem,
+  type CompiledModel,
+  type ModelRunOutput,
+  type ModelRunRequest,
+  type ResolvedSpec,
+} from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
 import { activate, addSinusoid, layerNorm, rope, splitHeads } from './layers.js';
 
 /** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
 export interface ModelOps {
   readonly attend: (p: AttentionProblem) => Promise<Float32Array>;
-  readonly linear: (x: Float32Array, R: number, I: number, w: Float32Array, b: Float32Array, O: number, y?: Float32Array, accumulate?: boolean) => Float32Array;
+  readonly linear: (
+    x: Float32Array,
+    R: number,
+    I: number,
+    w: Float32Array,
+    b: Float32Array,
+    O: number,
+    y?: Float32Array,
+    accumulate?: boolean,
+  ) => Float32Array;
 }
 
 /** Rows of the feed-forward hidden layer computed at once. */
 const FFN_CHUNK = 4096;
 
 /** Compiles a validated spec: the weights stay resident; `run` may be called many times. */
-export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, ops: ModelOps): CompiledModel {
+export function compileModel(
+  spec: ResolvedSpec,
+  weights: ReadonlyMap<string, Float32Array>,
+  ops: ModelOps,
+): CompiledModel {
   const { attend, linear } = ops;
   const w = (name: string): Float32Array => weights.get(name)!;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
@@ -29,7 +51,8 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
     const p = `layers.${l}.attention.`;
     const parts = ['query', 'key', 'value'];
     const rows = (H + 2 * Hkv) * Dh;
-    const weight = new Float32Array(rows * d), bias = new Float32Array(rows);
+    const weight = new Float32Array(rows * d),
+      bias = new Float32Array(rows);
     let at = 0;
     for (const part of parts) {
       weight.set(w(`${p}${part}.weight`), at * d);
@@ -64,7 +87,9 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
       }
       const want = req.attentionOf.indexOf(l);
       const problem = prepareAttention(
-        { shape: [B, H, S, Dh], data: q }, { shape: [B, Hkv, S, Dh], data: k }, { shape: [B, Hkv, S, Dh], data: v },
+        { shape: [B, H, S, Dh], data: q },
+        { shape: [B, Hkv, S, Dh], data: k },
+        { shape: [B, Hkv, S, Dh], data: v },
         { ...layerAttentionOptions(spec, l, { lengths, padded: req.padded }), weights: want >= 0 ? 'probs' : 'none' },
       );
       let o: Float32Array;
@@ -72,7 +97,9 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
         const r = attentionWithWeights(problem);
         o = r.output;
         // Requested twice? Each position in attentionOf gets the same layer's weights.
-        req.attentionOf.forEach((layerIndex, n) => { if (layerIndex === l) attention[n] = r.weights!; });
+        req.attentionOf.forEach((layerIndex, n) => {
+          if (layerIndex === l) attention[n] = r.weights!;
+        });
       } else {
         o = await attend(problem);
       }
@@ -82,14 +109,31 @@ export function compileModel(spec: ResolvedSpec, weights: ReadonlyMap<string, Fl
       const p = `layers.${l}.ffn.`;
       for (let r0 = 0; r0 < R; r0 += FFN_CHUNK) {
         const rows = Math.min(FFN_CHUNK, R - r0);
-        const hidden = linear(x.subarray(r0 * d, (r0 + rows) * d), rows, d, w(`${p}hidden.weight`), w(`${p}hidden.bias`), Fh);
+        const hidden = linear(
+          x.subarray(r0 * d, (r0 + rows) * d),
+          rows,
+          d,
+          w(`${p}hidden.weight`),
+          w(`${p}hidden.bias`),
+          Fh,
+        );
         activate(hidden, spec.activation);
-        linear(hidden, rows, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d, into.subarray(r0 * d, (r0 + rows) * d), accumulate);
+        linear(
+          hidden,
+          rows,
+          Fh,
+          w(`${p}output.weight`),
+          w(`${p}output.bias`),
+          d,
+          into.subarray(r0 * d, (r0 + rows) * d),
+          accumulate,
+        );
       }
     };
     const eps = spec.normEpsilon;
     for (let l = 0; l < spec.layers; l++) {
-      const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
+      const n1 = `layers.${l}.norm1`,
+        n2 = `layers.${l}.norm2`;
       if (spec.norm === 'pre') {
         await mha(layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, tmp), l, h, true);
         ffn(layerNorm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, tmp), l, h, true);

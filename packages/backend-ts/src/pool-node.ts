@@ -11,7 +11,10 @@ export function defaultThreads(): number {
 }
 
 // Running from the TypeScript sources (tests), the worker is taken from the build.
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? '../dist/pool-worker.js' : './pool-worker.js', import.meta.url);
+const workerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? '../dist/pool-worker.js' : './pool-worker.js',
+  import.meta.url,
+);
 
 /** Node worker_threads, or undefined where SharedArrayBuffer is missing. */
 export function workerFactory(): WorkerFactory | undefined {

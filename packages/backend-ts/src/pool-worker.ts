@@ -12,12 +12,19 @@ interface Port {
 }
 
 async function port(): Promise<Port> {
-  const g = globalThis as unknown as { process?: { versions?: { node?: string } }; postMessage?: (m: unknown) => void; addEventListener?: (t: string, h: (e: { data: unknown }) => void) => void };
+  const g = globalThis as unknown as {
+    process?: { versions?: { node?: string } };
+    postMessage?: (m: unknown) => void;
+    addEventListener?: (t: string, h: (e: { data: unknown }) => void) => void;
+  };
   if (g.process?.versions?.node) {
     const { parentPort } = await import('node:worker_threads');
     return { postMessage: (m) => parentPort!.postMessage(m), on: (h) => parentPort!.on('message', h) };
   }
-  return { postMessage: (m) => g.postMessage!(m), on: (h) => g.addEventListener!('message', (e) => h(e.data as InitMessage | JobMessage)) };
+  return {
+    postMessage: (m) => g.postMessage!(m),
+    on: (h) => g.addEventListener!('message', (e) => h(e.data as InitMessage | JobMessage)),
+  };
 }
 
 const p = await port();

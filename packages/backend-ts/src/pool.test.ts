@@ -24,7 +24,12 @@ describe('backend-ts with worker threads', () => {
     causal: { causal: true },
     window: { window: { left: 17, right: 5 } },
     'key-padding': { keyPadding: [330, 101], causal: true },
-    'bias-mask': { mask: biasMask(Float32Array.from({ length: 300 * 330 }, () => (rng.next() < 0.1 ? -Infinity : rng.uniform(-1, 1))), [300, 330]) },
+    'bias-mask': {
+      mask: biasMask(
+        Float32Array.from({ length: 300 * 330 }, () => (rng.next() < 0.1 ? -Infinity : rng.uniform(-1, 1))),
+        [300, 330],
+      ),
+    },
     softcap: { softcap: 2, alibi: [0.5, 0.25, 0.125, 0.0625] },
   };
   for (const [name, options] of Object.entries(optionSets)) {
@@ -50,7 +55,9 @@ describe('process exit', () => {
       const t = { shape: [1, 4, 512, 32], data: new Float32Array(4 * 512 * 32).fill(0.5) };
       const r = await b.attention(t, t, t);
       console.log(r.output.data[0]);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
     expect(Number(stdout.trim())).toBeCloseTo(0.5, 5);
   }, 40_000);
 });

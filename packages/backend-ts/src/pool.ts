@@ -42,32 +42,36 @@ export async function startPool(size: number, factory: WorkerFactory): Promise<A
     pending.clear();
   };
   await Promise.all(
-    Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
-      const w = factory();
-      workers.push(w);
-      w.onError((e) => {
-        reject(e);
-        fail(new Error(`attention worker failed: ${e.message}`));
-      });
-      w.onMessage((m) => {
-        if (m.type === 'ready') {
-          w.setBusy(false);
-          resolve();
-          return;
-        }
-        const job = pending.get(m.id);
-        if (!job) return;
-        if (m.type === 'error') {
-          pending.delete(m.id);
-          job.reject(new Error(m.message));
-        } else if (--job.left === 0) {
-          pending.delete(m.id);
-          job.resolve();
-        }
-      });
-      w.setBusy(true);
-      w.post({ type: 'init', module });
-    })),
+    Array.from(
+      { length: size },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = factory();
+          workers.push(w);
+          w.onError((e) => {
+            reject(e);
+            fail(new Error(`attention worker failed: ${e.message}`));
+          });
+          w.onMessage((m) => {
+            if (m.type === 'ready') {
+              w.setBusy(false);
+              resolve();
+              return;
+            }
+            const job = pending.get(m.id);
+            if (!job) return;
+            if (m.type === 'error') {
+              pending.delete(m.id);
+              job.reject(new Error(m.message));
+            } else if (--job.left === 0) {
+              pending.delete(m.id);
+              job.resolve();
+            }
+          });
+          w.setBusy(true);
+          w.post({ type: 'init', module });
+        }),
+    ),
   );
   let queue: Promise<unknown> = Promise.resolve();
   const scratch = new SharedScratch();

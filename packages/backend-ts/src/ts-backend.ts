@@ -68,30 +68,36 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
     return attentionTiled(p);
   }
 
-  return defineBackend({
-    name: 'ts',
-    capabilities: tsCapabilities,
-    info: { engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript', threads },
-    async attention(p) {
-      if (p.weights !== 'none') return attentionWithWeights(p);
-      return { output: await attend(p) };
+  return defineBackend(
+    {
+      name: 'ts',
+      capabilities: tsCapabilities,
+      info: { engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript', threads },
+      async attention(p) {
+        if (p.weights !== 'none') return attentionWithWeights(p);
+        return { output: await attend(p) };
+      },
+      async compile(spec, weights) {
+        if (simd) kernels ??= instantiateKernels();
+        const wasm = simd ? await kernels : undefined;
+        return compileModel(spec, weights, {
+          attend,
+          linear: wasm ? (x, R, I, w, b, O, y, acc) => linearWasm(wasm, x, R, I, w, b, O, y, acc) : linear,
+        });
+      },
+      // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
+      memory: {
+        scratchBytes: (d) =>
+          4 * (d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)),
+      },
+      async dispose() {
+        const started = await pool;
+        pool = undefined;
+        await started?.close();
+      },
     },
-    async compile(spec, weights) {
-      if (simd) kernels ??= instantiateKernels();
-      const wasm = simd ? await kernels : undefined;
-      return compileModel(spec, weights, {
-        attend,
-        linear: wasm ? (x, R, I, w, b, O, y, acc) => linearWasm(wasm, x, R, I, w, b, O, y, acc) : linear,
-      });
-    },
-    // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
-    memory: { scratchBytes: (d) => 4 * (d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)) },
-    async dispose() {
-      const started = await pool;
-      pool = undefined;
-      await started?.close();
-    },
-  }, { maxBytes: options.maxBytes });
+    { maxBytes: options.maxBytes },
+  );
 }
 
 /**

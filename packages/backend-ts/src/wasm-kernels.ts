@@ -8,7 +8,19 @@ interface KernelExports {
   readonly memory: WebAssembly.Memory;
   qk(q: number, k: number, s: number, R: number, C: number, Dp: number, ldS: number): void;
   pv(p: number, v: number, a: number, R: number, C: number, Dp: number, ldS: number): void;
-  softmaxStep(s: number, R: number, C: number, ldS: number, j0: number, lo: number, hi: number, m: number, l: number, a: number, Dvp: number): number;
+  softmaxStep(
+    s: number,
+    R: number,
+    C: number,
+    ldS: number,
+    j0: number,
+    lo: number,
+    hi: number,
+    m: number,
+    l: number,
+    a: number,
+    Dvp: number,
+  ): number;
   ensure(bytes: number): boolean;
   base(): number;
 }

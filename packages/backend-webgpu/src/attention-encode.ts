@@ -27,22 +27,49 @@ export interface AttentionRange {
 }
 
 /** Records the fused kernel. */
-export function encodeFused(op: GpuOp, s: AttentionSpec, aux: AuxData, shape: FusedShape, b: AttentionBindings, range: AttentionRange): void {
+export function encodeFused(
+  op: GpuOp,
+  s: AttentionSpec,
+  aux: AuxData,
+  shape: FusedShape,
+  b: AttentionBindings,
+  range: AttentionRange,
+): void {
   const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false }));
   const { q, k, v, mask, out } = b;
-  op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape)), { P, q, k, v, mask, aux: b.aux, out }, [Math.ceil(s.qLength / shape.tq), range.units * s.group]);
+  op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape)), { P, q, k, v, mask, aux: b.aux, out }, [
+    Math.ceil(s.qLength / shape.tq),
+    range.units * s.group,
+  ]);
 }
 
 /**
  * Records the three passes. `scores` holds `[units·G, Sq, T]` and ends as probabilities; with `mode`
  * 1/2/3 (raw, softcapped, masked) those scores are also written to `weights`.
  */
-export function encodeThreePass(op: GpuOp, s: AttentionSpec, aux: AuxData, b: AttentionBindings, range: AttentionRange, scores: Slice, weights: Slice, mode: number): void {
+export function encodeThreePass(
+  op: GpuOp,
+  s: AttentionSpec,
+  aux: AuxData,
+  b: AttentionBindings,
+  range: AttentionRange,
+  scores: Slice,
+  weights: Slice,
+  mode: number,
+): void {
   const { valueDim: dv, qLength: sq, keyLength: T } = s;
   const heads = range.units * s.group;
   const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false, mode }));
   const { q, k, v, mask, out } = b;
-  op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, [Math.ceil(T / 16), Math.ceil(sq / 16), heads]);
+  op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, [
+    Math.ceil(T / 16),
+    Math.ceil(sq / 16),
+    heads,
+  ]);
   op.dispatch(op.ctx.kernel(softmaxKernel), { P, s: scores }, [sq, heads]);
-  op.dispatch(op.ctx.kernel(weightedSumKernel), { P, s: scores, v, out }, [Math.ceil(dv / 8), Math.ceil(sq / 8), heads]);
+  op.dispatch(op.ctx.kernel(weightedSumKernel), { P, s: scores, v, out }, [
+    Math.ceil(dv / 8),
+    Math.ceil(sq / 8),
+    heads,
+  ]);
 }

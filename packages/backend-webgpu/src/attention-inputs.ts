@@ -13,22 +13,60 @@ import type { AttentionProblem, ResolvedMask } from '@attnkit/core';
 import { packFields, type Fields } from './wgsl-struct.js';
 
 /** The parts of a problem the kernels need (an {@link AttentionProblem} is one; models build their own). */
-export type AttentionSpec = Pick<AttentionProblem,
-  'batch' | 'qHeads' | 'kvHeads' | 'group' | 'qLength' | 'keyLength' | 'keyDim' | 'valueDim' | 'pastLength' | 'scale' | 'softcap'
-  | 'causal' | 'window' | 'mask' | 'validKeys' | 'queryOffset' | 'alibi'> & {
+export type AttentionSpec = Pick<
+  AttentionProblem,
+  | 'batch'
+  | 'qHeads'
+  | 'kvHeads'
+  | 'group'
+  | 'qLength'
+  | 'keyLength'
+  | 'keyDim'
+  | 'valueDim'
+  | 'pastLength'
+  | 'scale'
+  | 'softcap'
+  | 'causal'
+  | 'window'
+  | 'mask'
+  | 'validKeys'
+  | 'queryOffset'
+  | 'alibi'
+> & {
   readonly graph: { readonly offsets: Int32Array; readonly keys: Int32Array } | undefined;
 };
 
 /** The uniform block of every attention kernel. */
 export const ATTENTION_FIELDS = {
-  Hq: 'u32', Hkv: 'u32', G: 'u32', Sq: 'u32',
-  Dk: 'u32', Dv: 'u32', maskKind: 'u32', graph: 'u32',
-  alibi: 'u32', hasSoftcap: 'u32',
-  T: 'u32', unit0: 'u32', qoOff: 'u32', causal: 'u32',
-  winLeft: 'i32', winRight: 'i32', hasKeyLengths: 'u32',
-  maskExtent: 'u32', ms0: 'u32', ms1: 'u32', ms2: 'u32',
-  ms3: 'u32', klOff: 'u32', goOff: 'u32', gkOff: 'u32',
-  alOff: 'u32', outPacked: 'u32', mode: 'u32', scale: 'f32',
+  Hq: 'u32',
+  Hkv: 'u32',
+  G: 'u32',
+  Sq: 'u32',
+  Dk: 'u32',
+  Dv: 'u32',
+  maskKind: 'u32',
+  graph: 'u32',
+  alibi: 'u32',
+  hasSoftcap: 'u32',
+  T: 'u32',
+  unit0: 'u32',
+  qoOff: 'u32',
+  causal: 'u32',
+  winLeft: 'i32',
+  winRight: 'i32',
+  hasKeyLengths: 'u32',
+  maskExtent: 'u32',
+  ms0: 'u32',
+  ms1: 'u32',
+  ms2: 'u32',
+  ms3: 'u32',
+  klOff: 'u32',
+  goOff: 'u32',
+  gkOff: 'u32',
+  alOff: 'u32',
+  outPacked: 'u32',
+  mode: 'u32',
+  scale: 'f32',
   softcap: 'f32',
 } as const satisfies Fields;
 
@@ -54,7 +92,11 @@ export function buildAux(s: AttentionSpec): AuxData {
   const gk = s.graph ? s.graph.keys.length : 0;
   const al = s.alibi?.length ?? 0;
   const words = new Uint32Array(Math.max(1, qo + kl + go + gk + al));
-  const qoOff = 0, klOff = qo, goOff = qo + kl, gkOff = qo + kl + go, alOff = qo + kl + go + gk;
+  const qoOff = 0,
+    klOff = qo,
+    goOff = qo + kl,
+    gkOff = qo + kl + go,
+    alOff = qo + kl + go + gk;
   words.set(new Uint32Array(s.queryOffset.buffer, s.queryOffset.byteOffset, qo), qoOff);
   if (s.validKeys) words.set(new Uint32Array(s.validKeys.buffer, s.validKeys.byteOffset, kl), klOff);
   if (s.graph) {
@@ -77,19 +119,44 @@ function side(x: number | undefined, cap: number): number {
 }
 
 /** The uniform values for a run of units starting at `unit0`. */
-export function attentionParams(s: AttentionSpec, aux: AuxData, unit0: number, extra: { outPacked?: boolean; mode?: number } = {}): ArrayBuffer {
+export function attentionParams(
+  s: AttentionSpec,
+  aux: AuxData,
+  unit0: number,
+  extra: { outPacked?: boolean; mode?: number } = {},
+): ArrayBuffer {
   const cap = s.keyLength + s.qLength + s.pastLength + 1;
   const m = s.mask;
   return packFields(ATTENTION_FIELDS, {
-    Hq: s.qHeads, Hkv: s.kvHeads, G: s.group, Sq: s.qLength,
-    Dk: s.keyDim, Dv: s.valueDim, maskKind: m ? (m.kind === 'bool' ? 1 : 2) : 0, graph: s.graph ? 1 : 0,
-    alibi: s.alibi ? 1 : 0, hasSoftcap: s.softcap > 0 ? 1 : 0,
-    T: s.keyLength, unit0, qoOff: aux.qoOff, causal: s.causal ? 1 : 0,
-    winLeft: s.window ? side(s.window.left, cap) : -1, winRight: s.window ? side(s.window.right, cap) : -1,
+    Hq: s.qHeads,
+    Hkv: s.kvHeads,
+    G: s.group,
+    Sq: s.qLength,
+    Dk: s.keyDim,
+    Dv: s.valueDim,
+    maskKind: m ? (m.kind === 'bool' ? 1 : 2) : 0,
+    graph: s.graph ? 1 : 0,
+    alibi: s.alibi ? 1 : 0,
+    hasSoftcap: s.softcap > 0 ? 1 : 0,
+    T: s.keyLength,
+    unit0,
+    qoOff: aux.qoOff,
+    causal: s.causal ? 1 : 0,
+    winLeft: s.window ? side(s.window.left, cap) : -1,
+    winRight: s.window ? side(s.window.right, cap) : -1,
     hasKeyLengths: s.validKeys ? 1 : 0,
-    maskExtent: m ? m.keyExtent : s.keyLength, ms0: m?.strides[0] ?? 0, ms1: m?.strides[1] ?? 0, ms2: m?.strides[2] ?? 0,
-    ms3: m?.strides[3] ?? 0, klOff: aux.klOff, goOff: aux.goOff, gkOff: aux.gkOff,
-    alOff: aux.alOff, outPacked: extra.outPacked ? 1 : 0, mode: extra.mode ?? 0, scale: s.scale,
+    maskExtent: m ? m.keyExtent : s.keyLength,
+    ms0: m?.strides[0] ?? 0,
+    ms1: m?.strides[1] ?? 0,
+    ms2: m?.strides[2] ?? 0,
+    ms3: m?.strides[3] ?? 0,
+    klOff: aux.klOff,
+    goOff: aux.goOff,
+    gkOff: aux.gkOff,
+    alOff: aux.alOff,
+    outPacked: extra.outPacked ? 1 : 0,
+    mode: extra.mode ?? 0,
+    scale: s.scale,
     softcap: s.softcap,
   });
 }

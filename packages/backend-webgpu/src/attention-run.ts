@@ -18,26 +18,43 @@ export interface AttentionRunOptions {
 }
 
 /** Runs `p` on the device. */
-export async function runAttention(ctx: GpuContext, p: AttentionProblem, options: AttentionRunOptions): Promise<AttentionOutput> {
+export async function runAttention(
+  ctx: GpuContext,
+  p: AttentionProblem,
+  options: AttentionRunOptions,
+): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const profile = ctx.profile;
   const wantWeights = p.weights !== 'none';
-  const shape = wantWeights || options.kernel === 'three-pass' ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
-  if (!shape && !wantWeights && options.kernel === 'fused') throw new UnsupportedError(`the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`);
+  const shape =
+    wantWeights || options.kernel === 'three-pass' ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
+  if (!shape && !wantWeights && options.kernel === 'fused')
+    throw new UnsupportedError(
+      `the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`,
+    );
   const aux = buildAux(p);
   const mask = maskWords(p.mask);
   const limit = profile.maxBinding;
   const refuse = (what: string, bytes: number): never => {
-    throw new UnsupportedError(`${what} needs ${bytes} bytes in one storage binding, more than this device allows (maxStorageBufferBindingSize ${limit}); split the call (e.g. fewer keys per call)`);
+    throw new UnsupportedError(
+      `${what} needs ${bytes} bytes in one storage binding, more than this device allows (maxStorageBufferBindingSize ${limit}); split the call (e.g. fewer keys per call)`,
+    );
   };
   if (mask.byteLength > limit) refuse('the mask', mask.byteLength);
   if (aux.words.byteLength > limit) refuse('the key lengths, graph and ALiBi slopes', aux.words.byteLength);
   const perUnit = [G * Sq * Dk, T * Dk, T * Dv, G * Sq * Dv, shape ? 0 : G * Sq * T].map((n) => n * 4);
   const biggest = Math.max(...perUnit);
-  if (biggest > limit) refuse(`one key/value head (Sq ${Sq}, T ${T}, Dk ${Dk}, Dv ${Dv}${shape ? '' : ', with its Sq×T scores'})`, biggest);
+  if (biggest > limit)
+    refuse(
+      `one key/value head (Sq ${Sq}, T ${T}, Dk ${Dk}, Dv ${Dv}${shape ? '' : ', with its Sq×T scores'})`,
+      biggest,
+    );
   const maxGroups = profile.maxWorkgroupsPerDimension;
   const xGroups = shape ? Math.ceil(Sq / shape.tq) : Math.max(Sq, Math.ceil(T / 16));
-  if (xGroups > maxGroups) throw new UnsupportedError(`Sq ${Sq} / T ${T} need ${xGroups} workgroups in one dimension, more than this device allows (${maxGroups})`);
+  if (xGroups > maxGroups)
+    throw new UnsupportedError(
+      `Sq ${Sq} / T ${T} need ${xGroups} workgroups in one dimension, more than this device allows (${maxGroups})`,
+    );
   const units = B * Hkv;
   const chunk = Math.max(1, Math.min(units, Math.floor(limit / biggest), Math.floor(maxGroups / G)));
 

@@ -16,7 +16,9 @@ describe('GPU buffers', () => {
     await fused.run(backend);
     await weights.run(backend);
     expect(t.buffers.size).toBe(afterFirst);
-    await modelCases().find((c) => c.id === 'models/learned-gqa-pooled')!.run(backend);
+    await modelCases()
+      .find((c) => c.id === 'models/learned-gqa-pooled')!
+      .run(backend);
     expect(liveBuffers(t)).toBeGreaterThan(0);
     await backend.dispose();
     expect(liveBuffers(t)).toBe(0);

@@ -1,7 +1,15 @@
 /**
  * Dispatch helpers for the encoder kernels (WGSL in encoder-ops.wgsl.ts; shape legend there).
  */
-import { addRowsKernel, ELEMENTWISE_GROUP, layerNormKernel, linearKernel, meanPoolKernel, splitHeadsKernel, zeroRowsKernel } from './encoder-ops.wgsl.js';
+import {
+  addRowsKernel,
+  ELEMENTWISE_GROUP,
+  layerNormKernel,
+  linearKernel,
+  meanPoolKernel,
+  splitHeadsKernel,
+  zeroRowsKernel,
+} from './encoder-ops.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
 import type { UniformBinding } from './wgsl-bindings.js';
 import { packFields, type FieldValues, type Fields } from './wgsl-struct.js';
@@ -23,13 +31,38 @@ function grid(op: GpuOp, n: number): [number, number] {
 }
 
 /** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`. */
-export function linear(op: GpuOp, x: Slice, R: number, I: number, w: Slice, b: Slice, O: number, y: Slice, options: { accumulate?: boolean; act?: number } = {}): void {
-  const P = params(op, linearKernel.bindings.P, { R, I, O, accumulate: options.accumulate ? 1 : 0, act: options.act ?? 0 });
+export function linear(
+  op: GpuOp,
+  x: Slice,
+  R: number,
+  I: number,
+  w: Slice,
+  b: Slice,
+  O: number,
+  y: Slice,
+  options: { accumulate?: boolean; act?: number } = {},
+): void {
+  const P = params(op, linearKernel.bindings.P, {
+    R,
+    I,
+    O,
+    accumulate: options.accumulate ? 1 : 0,
+    act: options.act ?? 0,
+  });
   op.dispatch(op.ctx.kernel(linearKernel), { P, x, w, bias: b, y }, [Math.ceil(O / 16), Math.ceil(R / 16)]);
 }
 
 /** Layer norm of `R` rows of `D` into `y` (a different buffer). */
-export function layerNorm(op: GpuOp, x: Slice, R: number, D: number, gamma: Slice, beta: Slice, eps: number, y: Slice): void {
+export function layerNorm(
+  op: GpuOp,
+  x: Slice,
+  R: number,
+  D: number,
+  gamma: Slice,
+  beta: Slice,
+  eps: number,
+  y: Slice,
+): void {
   const max = op.ctx.profile.maxWorkgroupsPerDimension;
   const gx = Math.min(R, max);
   const P = params(op, layerNormKernel.bindings.P, { R, I: D, eps });
@@ -43,7 +76,15 @@ export function addRows(op: GpuOp, h: Slice, R: number, D: number, table: Slice,
 }
 
 /** Splits the fused projection into heads, with RoPE when `trig` is given. */
-export function splitHeads(op: GpuOp, proj: Slice, dims: { B: number; S: number; H: number; Hkv: number; Dh: number }, trig: Slice | undefined, q: Slice, k: Slice, v: Slice): void {
+export function splitHeads(
+  op: GpuOp,
+  proj: Slice,
+  dims: { B: number; S: number; H: number; Hkv: number; Dh: number },
+  trig: Slice | undefined,
+  q: Slice,
+  k: Slice,
+  v: Slice,
+): void {
   const { B, S, H, Hkv, Dh } = dims;
   const I = (H + 2 * Hkv) * Dh;
   const P = params(op, splitHeadsKernel.bindings.P, { R: B * S, I, S, H, Hkv, Dh, rope: trig ? 1 : 0 });

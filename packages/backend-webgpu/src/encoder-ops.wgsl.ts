@@ -32,13 +32,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 /** `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
-export const linearKernel = kernelSource('linear', {
-  P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
-  x: read(),
-  w: read(),
-  bias: read(),
-  y: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
+export const linearKernel = kernelSource(
+  'linear',
+  {
+    P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
+    x: read(),
+    w: read(),
+    bias: read(),
+    y: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
 var<workgroup> xs: array<f32, 256>;
 var<workgroup> ws: array<f32, 256>;
 
@@ -71,16 +74,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
     y[at] = v;
   }
 }
-`);
+`,
+);
 
 /** Layer norm of R rows of I features from x into y. Rows: workgroup x + y · groups in x. */
-export const layerNormKernel = kernelSource('layer-norm', {
-  P: uniform('Params', { R: 'u32', I: 'u32', eps: 'f32' }),
-  x: read(),
-  gamma: read(),
-  beta: read(),
-  y: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
+export const layerNormKernel = kernelSource(
+  'layer-norm',
+  {
+    P: uniform('Params', { R: 'u32', I: 'u32', eps: 'f32' }),
+    x: read(),
+    gamma: read(),
+    beta: read(),
+    y: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
 ${workgroupReductions(64, ['sum'])}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
@@ -100,28 +107,41 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     for (var c = lid; c < P.I; c += 64u) { y[base + c] = (x[base + c] - mean) * inv * gamma[c] + beta[c]; }
   }
 }
-`);
+`,
+);
 
 /** `h += table` row by row (R rows of I = d columns, table period S). */
-export const addRowsKernel = kernelSource('add-rows', {
-  P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
-  table: read(),
-  h: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
-${elementwiseMain('P.R * P.I', /* wgsl */ `
+export const addRowsKernel = kernelSource(
+  'add-rows',
+  {
+    P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
+    table: read(),
+    h: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+${elementwiseMain(
+  'P.R * P.I',
+  /* wgsl */ `
   h[at] = h[at] + table[(r % P.S) * P.I + at % P.I];
-`)}`);
+`,
+)}`,
+);
 
 /** proj (R = B·S rows, I = (H + 2·Hkv)·Dh) into q, k, v, RoPE from trig (cos then sin, [S, Dh/2] each) when `P.rope`. */
-export const splitHeadsKernel = kernelSource('split-heads', {
-  P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32', H: 'u32', Hkv: 'u32', Dh: 'u32', rope: 'u32' }),
-  proj: read(),
-  trig: read(),
-  q: readWrite(),
-  k: readWrite(),
-  v: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
-${elementwiseMain('P.R * P.I', /* wgsl */ `
+export const splitHeadsKernel = kernelSource(
+  'split-heads',
+  {
+    P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32', H: 'u32', Hkv: 'u32', Dh: 'u32', rope: 'u32' }),
+    proj: read(),
+    trig: read(),
+    q: readWrite(),
+    k: readWrite(),
+    v: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+${elementwiseMain(
+  'P.R * P.I',
+  /* wgsl */ `
   let c = at % P.I;
   let b = r / P.S;
   let s = r % P.S;
@@ -143,29 +163,45 @@ ${elementwiseMain('P.R * P.I', /* wgsl */ `
   } else {
     v[((b * P.Hkv + head - P.H - P.Hkv) * P.S + s) * P.Dh + i] = val;
   }
-`)}`);
+`,
+)}`,
+);
 
 /** Mean of h `[B, S, I = d]` over each sequence's valid rows (lengths, u32 per batch) into out `[B, d]` (row r = batch). */
-export const meanPoolKernel = kernelSource('mean-pool', {
-  P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
-  lengths: read('array<u32>'),
-  h: read(),
-  out: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
-${elementwiseMain('P.B * P.I', /* wgsl */ `
+export const meanPoolKernel = kernelSource(
+  'mean-pool',
+  {
+    P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
+    lengths: read('array<u32>'),
+    h: read(),
+    out: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+${elementwiseMain(
+  'P.B * P.I',
+  /* wgsl */ `
   let c = at % P.I;
   let n = lengths[r];
   var acc = 0.0;
   for (var s = 0u; s < n; s++) { acc += h[(r * P.S + s) * P.I + c]; }
   out[at] = acc / f32(n);
-`)}`);
+`,
+)}`,
+);
 
 /** Rows of y `[B, S, I = C]` at or past each sequence's length (lengths, u32 per batch) become 0. */
-export const zeroRowsKernel = kernelSource('zero-rows', {
-  P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
-  lengths: read('array<u32>'),
-  y: readWrite(),
-}, (declarations) => /* wgsl */ `${declarations}
-${elementwiseMain('P.B * P.S * P.I', /* wgsl */ `
+export const zeroRowsKernel = kernelSource(
+  'zero-rows',
+  {
+    P: uniform('Params', { B: 'u32', S: 'u32', I: 'u32' }),
+    lengths: read('array<u32>'),
+    y: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+${elementwiseMain(
+  'P.B * P.S * P.I',
+  /* wgsl */ `
   if (r % P.S >= lengths[r / P.S]) { y[at] = 0.0; }
-`)}`);
+`,
+)}`,
+);

@@ -49,7 +49,8 @@ export function fusedAttentionKernel(s: FusedShape): KernelSource<typeof FUSED_B
 
 function fusedAttentionWgsl(s: FusedShape, declarations: string): string {
   const L = s.lanes;
-  const qn = Math.ceil(s.dk / L), vn = Math.ceil(s.dv / L);
+  const qn = Math.ceil(s.dk / L),
+    vn = Math.ceil(s.dv / L);
   return /* wgsl */ `${L > 1 ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : ''}
 const TQ: u32 = ${s.tq}u;
 const TK: u32 = ${s.tk}u;

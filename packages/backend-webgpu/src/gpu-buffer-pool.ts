@@ -24,7 +24,10 @@ export class GpuBufferPool {
    * @param device the device that owns the buffers
    * @param keepBytes at most this many idle bytes are kept for reuse; beyond, released buffers are destroyed
    */
-  constructor(private readonly device: GPUDevice, private readonly keepBytes = 256 * MiB) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly keepBytes = 256 * MiB,
+  ) {}
 
   /** A buffer of at least `bytes` bytes with `usage`. Give it back with {@link release}. */
   acquire(bytes: number, usage: number): GPUBuffer {
@@ -43,7 +46,10 @@ export class GpuBufferPool {
 
   /** A storage buffer holding `data` (uploaded with `queue.writeBuffer`). */
   upload(data: ArrayBufferView, extraUsage = 0): GPUBuffer {
-    const buffer = this.acquire(Math.max(4, data.byteLength), BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC | extraUsage);
+    const buffer = this.acquire(
+      Math.max(4, data.byteLength),
+      BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC | extraUsage,
+    );
     if (data.byteLength > 0) writePadded(this.device.queue, buffer, data);
     return buffer;
   }

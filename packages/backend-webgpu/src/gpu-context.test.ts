@@ -2,20 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { suiteContext } from './test-support.js';
 import { kernelSource, readWrite, uniform } from './wgsl-bindings.js';
 
-const copy = kernelSource('test/copy', { P: uniform('Params', { n: 'u32' }), y: readWrite() }, (decls) => `${decls}
-@compute @workgroup_size(1) fn main() { y[0] = f32(P.n); }`);
-const fill = kernelSource('test/fill', { P: uniform('Params', { n: 'u32' }), y: readWrite() }, (decls) => `${decls}
-@compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { y[i] = f32(P.n + i); }`);
+const copy = kernelSource(
+  'test/copy',
+  { P: uniform('Params', { n: 'u32' }), y: readWrite() },
+  (decls) => `${decls}
+@compute @workgroup_size(1) fn main() { y[0] = f32(P.n); }`,
+);
+const fill = kernelSource(
+  'test/fill',
+  { P: uniform('Params', { n: 'u32' }), y: readWrite() },
+  (decls) => `${decls}
+@compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { y[i] = f32(P.n + i); }`,
+);
 
 describe('every submission runs inside validation and out-of-memory error scopes', async () => {
   const { t, ctx } = await suiteContext();
 
   it('a validation error in a submission fails the call with the error message', async () => {
-    await expect(ctx.run((op) => {
-      // A uniform buffer bound where the kernel expects storage: invalid bind group.
-      const u = op.uniform(new ArrayBuffer(16));
-      op.dispatch(ctx.kernel(copy), { P: u, y: u }, [1]);
-    })).rejects.toThrow(/WebGPU validation error/);
+    await expect(
+      ctx.run((op) => {
+        // A uniform buffer bound where the kernel expects storage: invalid bind group.
+        const u = op.uniform(new ArrayBuffer(16));
+        op.dispatch(ctx.kernel(copy), { P: u, y: u }, [1]);
+      }),
+    ).rejects.toThrow(/WebGPU validation error/);
   });
 
   it('a valid submission passes and reads back', async () => {

@@ -60,7 +60,10 @@ export class GpuContext {
   private keepAlive: readonly unknown[];
   readonly checkErrors: boolean;
 
-  constructor(readonly device: GPUDevice, private readonly options: GpuContextOptions = {}) {
+  constructor(
+    readonly device: GPUDevice,
+    private readonly options: GpuContextOptions = {},
+  ) {
     this.pool = new GpuBufferPool(device);
     this.checkErrors = options.checkErrors ?? true;
     this.keepAlive = options.keepAlive ?? [];
@@ -77,15 +80,20 @@ export class GpuContext {
       subgroupMinSize: subgroups ? (options.subgroupMinSize ?? info?.subgroupMinSize ?? 0) : 0,
       software: options.software ?? false,
     };
-    device.lost.then((i) => {
-      this.lostInfo = { reason: i.reason ?? 'unknown', message: i.message };
-    }, () => undefined);
+    device.lost.then(
+      (i) => {
+        this.lostInfo = { reason: i.reason ?? 'unknown', message: i.message };
+      },
+      () => undefined,
+    );
   }
 
   /** Throws the device-lost error if the device is gone. */
   assertAlive(): void {
     if (this.lostInfo) {
-      throw new Error(`the WebGPU device was lost (${this.lostInfo.reason}${this.lostInfo.message ? `: ${this.lostInfo.message}` : ''}); this backend cannot run any more: dispose it and create a new one`);
+      throw new Error(
+        `the WebGPU device was lost (${this.lostInfo.reason}${this.lostInfo.message ? `: ${this.lostInfo.message}` : ''}); this backend cannot run any more: dispose it and create a new one`,
+      );
     }
   }
 
@@ -96,7 +104,8 @@ export class GpuContext {
   kernel<T extends BindingTable>(source: KernelSource<T>): Kernel<T> {
     const cached = this.kernels.get(source.key);
     if (cached) {
-      if (cached.source.declarations !== source.declarations) throw new Error(`kernel key "${source.key}" is used by two kernels with different bindings`);
+      if (cached.source.declarations !== source.declarations)
+        throw new Error(`kernel key "${source.key}" is used by two kernels with different bindings`);
       return cached as unknown as Kernel<T>;
     }
     const layout = this.layout(source.bindings);
@@ -162,7 +171,9 @@ export class GpuContext {
         await staging.mapAsync(MAP_READ);
       } catch (e) {
         this.assertAlive();
-        throw new Error(`reading the result back failed: ${(e as Error)?.message || String(e)} (the device may have been lost)`);
+        throw new Error(
+          `reading the result back failed: ${(e as Error)?.message || String(e)} (the device may have been lost)`,
+        );
       }
       try {
         return op.reads.map(({ offset, bytes }) => new Float32Array(staging!.getMappedRange(offset, bytes).slice(0)));

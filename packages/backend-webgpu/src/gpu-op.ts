@@ -36,7 +36,10 @@ export class GpuOp {
   /** A temporary storage buffer of `bytes` bytes (contents undefined). */
   scratch(bytes: number, what = 'an intermediate'): Slice {
     this.checkBinding(bytes, what);
-    const buffer = this.ctx.pool.acquire(Math.max(4, bytes), BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
+    const buffer = this.ctx.pool.acquire(
+      Math.max(4, bytes),
+      BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    );
     this.temps.push(buffer);
     return { buffer, bytes: Math.max(4, Math.ceil(bytes / 4) * 4) };
   }
@@ -53,11 +56,18 @@ export class GpuOp {
    * Records a dispatch of `kernel` over `groups` workgroups, with one buffer per binding of its table,
    * by name (bound in the table's order; a missing or unknown name throws).
    */
-  dispatch<T extends BindingTable>(kernel: Kernel<T>, buffers: { readonly [K in keyof T]: Slice }, groups: readonly [number, number?, number?]): void {
+  dispatch<T extends BindingTable>(
+    kernel: Kernel<T>,
+    buffers: { readonly [K in keyof T]: Slice },
+    groups: readonly [number, number?, number?],
+  ): void {
     const { key, bindings } = kernel.source;
     const entries = bindGroupEntries(key, bindings, buffers as Readonly<Record<string, Slice>>);
     const max = this.ctx.profile.maxWorkgroupsPerDimension;
-    if (groups.some((g) => (g ?? 1) > max)) throw new Error(`a dispatch of [${groups.join(', ')}] workgroups exceeds the device's maxComputeWorkgroupsPerDimension (${max})`);
+    if (groups.some((g) => (g ?? 1) > max))
+      throw new Error(
+        `a dispatch of [${groups.join(', ')}] workgroups exceeds the device's maxComputeWorkgroupsPerDimension (${max})`,
+      );
     if (groups.some((g) => (g ?? 1) === 0)) return;
     const bindGroup = this.ctx.device.createBindGroup({ layout: kernel.layout, entries });
     this.pass ??= this.encoder.beginComputePass();
@@ -86,7 +96,8 @@ export class GpuOp {
     if (total > 0) {
       staging = this.ctx.pool.acquire(total, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
       this.temps.push(staging);
-      for (const r of this.reads) if (r.bytes > 0) this.encoder.copyBufferToBuffer(r.source.buffer, 0, staging, r.offset, r.bytes);
+      for (const r of this.reads)
+        if (r.bytes > 0) this.encoder.copyBufferToBuffer(r.source.buffer, 0, staging, r.offset, r.bytes);
     }
     this.ctx.device.queue.submit([this.encoder.finish()]);
     return staging;
@@ -100,7 +111,10 @@ export class GpuOp {
 
   private checkBinding(bytes: number, what: string): void {
     const max = this.ctx.profile.maxBinding;
-    if (bytes > max) throw new BindingLimitError(`${what} of ${bytes} bytes exceeds the device's storage binding limit (${max} bytes)`);
+    if (bytes > max)
+      throw new BindingLimitError(
+        `${what} of ${bytes} bytes exceeds the device's storage binding limit (${max} bytes)`,
+      );
   }
 }
 

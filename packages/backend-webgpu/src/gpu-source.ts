@@ -33,7 +33,8 @@ type InfoLike = Partial<Record<'vendor' | 'architecture' | 'device' | 'descripti
 /** Summarises an adapter (tolerates the older `isFallbackAdapter` on the adapter itself). */
 export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = ((adapter as GPUAdapter & { info?: InfoLike }).info ?? {}) as InfoLike;
-  const fallback = info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  const fallback =
+    info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
   return summarizeInfo(info, adapter.features.has('subgroups'), fallback);
 }
 
@@ -47,9 +48,10 @@ function summarizeInfo(info: InfoLike, subgroupFeature: boolean, fallback: boole
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const name = info.description || info.device || [vendor, architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  const subgroups = subgroupFeature && info.subgroupMinSize
-    ? [info.subgroupMinSize, info.subgroupMaxSize ?? info.subgroupMinSize] as const
-    : undefined;
+  const subgroups =
+    subgroupFeature && info.subgroupMinSize
+      ? ([info.subgroupMinSize, info.subgroupMaxSize ?? info.subgroupMinSize] as const)
+      : undefined;
   return { name, vendor, architecture, fallback, subgroups };
 }
 
@@ -67,10 +69,13 @@ export function describeAdapter(s: AdapterSummary): string {
 export const navigatorGpu: GpuSource = async () => {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) {
-    throw new GpuUnavailableError('navigator.gpu is missing: this environment has no WebGPU (it needs a secure context such as https or 127.0.0.1, and a browser with WebGPU enabled)');
+    throw new GpuUnavailableError(
+      'navigator.gpu is missing: this environment has no WebGPU (it needs a secure context such as https or 127.0.0.1, and a browser with WebGPU enabled)',
+    );
   }
   return gpu;
 };
 
 /** Why `requestAdapter()` may return nothing, for messages. */
-export const NO_ADAPTER_HINT = 'requestAdapter() returned no adapter: WebGPU is disabled or no GPU or software adapter is available (Chromium on Linux needs --enable-unsafe-webgpu; in Node a Vulkan, Metal or D3D driver, e.g. SwiftShader)';
+export const NO_ADAPTER_HINT =
+  'requestAdapter() returned no adapter: WebGPU is disabled or no GPU or software adapter is available (Chromium on Linux needs --enable-unsafe-webgpu; in Node a Vulkan, Metal or D3D driver, e.g. SwiftShader)';

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackendOptions } from './node.js';
 import { testDevice } from './test-support.js';
 
-const PICK = /\/(plain|causal|window-causal|bias-mask-4d|bool-mask-keys|graph|alibi|softcap|key-lengths-causal|past-.*)\/(odd|mqa-dv|tiles|past-decode|past-tiles)$|random-(1|7|13|26)$/;
+const PICK =
+  /\/(plain|causal|window-causal|bias-mask-4d|bool-mask-keys|graph|alibi|softcap|key-lengths-causal|past-.*)\/(odd|mqa-dv|tiles|past-decode|past-tiles)$|random-(1|7|13|26)$/;
 
 const variants: [string, WebGpuBackendOptions][] = [
   ['fused, one lane per row', { kernel: 'fused', subgroups: false }],
@@ -34,7 +35,11 @@ for (const [name, options] of variants) {
 
     it('runs compiled models', async () => {
       const cases = modelCases().filter((c) => /rope-causal|alibi-post-pooled|per-layer/.test(c.id));
-      expect(cases.map((c) => c.id)).toEqual(['models/rope-causal', 'models/alibi-post-pooled', 'models/per-layer-attention']);
+      expect(cases.map((c) => c.id)).toEqual([
+        'models/rope-causal',
+        'models/alibi-post-pooled',
+        'models/per-layer-attention',
+      ]);
       const failed = (await runCases(backend, cases)).filter((o) => o.status !== 'passed');
       expect(failed).toEqual([]);
     });

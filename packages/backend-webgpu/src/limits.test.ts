@@ -21,7 +21,10 @@ describe('inputs larger than a storage binding', async () => {
   });
 
   it('are split with the weights too (three-pass)', async () => {
-    const mask = biasMask(Float32Array.from({ length: 12 * 21 }, (_, i) => (i % 5) - 2), [12, 21]);
+    const mask = biasMask(
+      Float32Array.from({ length: 12 * 21 }, (_, i) => (i % 5) - 2),
+      [12, 21],
+    );
     await attentionCase('split weights', q, k, v, { mask, weights: 'probs' }).run(backend);
   });
 

@@ -6,7 +6,16 @@
  * Shape legend: B batch, S length, R = B·S rows, F input size, d dModel, H/Hkv heads, Dh head size,
  * Fh FFN size, C classes.
  */
-import { layerAttentionOptions, resolveAttention, ropeTables, sinusoidTable, UnsupportedError, type CompiledModel, type ModelRunRequest, type ResolvedSpec } from '@attnkit/core';
+import {
+  layerAttentionOptions,
+  resolveAttention,
+  ropeTables,
+  sinusoidTable,
+  UnsupportedError,
+  type CompiledModel,
+  type ModelRunRequest,
+  type ResolvedSpec,
+} from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
@@ -24,7 +33,12 @@ function ropeTable(S: number, Dh: number, base: number): Float32Array {
 }
 
 /** Compiles a validated spec: uploads the weights (q|k|v fused per layer) and returns the runner. */
-export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>, options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice }): Promise<CompiledModel> {
+export async function compileModel(
+  ctx: GpuContext,
+  spec: ResolvedSpec,
+  weights: ReadonlyMap<string, Float32Array>,
+  options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice },
+): Promise<CompiledModel> {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
   const C = spec.output.classes;
   const qkvRows = (H + 2 * Hkv) * Dh;
@@ -36,7 +50,8 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
     for (const [name, data] of weights) if (!/attention\.(query|key|value)\./.test(name)) put(name, data);
     for (let l = 0; l < layers; l++) {
       const p = `layers.${l}.attention.`;
-      const w = new Float32Array(qkvRows * d), b = new Float32Array(qkvRows);
+      const w = new Float32Array(qkvRows * d),
+        b = new Float32Array(qkvRows);
       let at = 0;
       for (const part of ['query', 'key', 'value']) {
         w.set(weights.get(`${p}${part}.weight`)!, at * d);
@@ -55,14 +70,19 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
     const R = B * S;
     const f4 = (n: number): number => n * 4;
     const x = op.upload(req.input);
-    const h = op.scratch(f4(R * d)), t = op.scratch(f4(R * d));
+    const h = op.scratch(f4(R * d)),
+      t = op.scratch(f4(R * d));
     const lens = op.upload(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
     linear(op, x, R, F, w('input.weight'), w('input.bias'), d, h);
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
     if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
-    const trig = spec.positional.kind === 'rope' ? op.upload(ropeTable(S, Dh, spec.positional.base ?? 10000)) : undefined;
-    const proj = op.scratch(f4(R * qkvRows)), attn = op.scratch(f4(R * H * Dh));
-    const q = op.scratch(f4(R * H * Dh)), k = op.scratch(f4(R * Hkv * Dh)), v = op.scratch(f4(R * Hkv * Dh));
+    const trig =
+      spec.positional.kind === 'rope' ? op.upload(ropeTable(S, Dh, spec.positional.base ?? 10000)) : undefined;
+    const proj = op.scratch(f4(R * qkvRows)),
+      attn = op.scratch(f4(R * H * Dh));
+    const q = op.scratch(f4(R * H * Dh)),
+      k = op.scratch(f4(R * Hkv * Dh)),
+      v = op.scratch(f4(R * Hkv * Dh));
     const hidden = op.scratch(f4(R * Fh));
     const noMask = op.upload(new Uint32Array(1));
     const maps: Slice[] = [];
@@ -73,8 +93,20 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
       splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
       // The layer's attention as core resolves it (its size was checked with the run).
       const a: AttentionSpec = resolveAttention(
-        { batch: B, qHeads: H, kvHeads: Hkv, qLength: S, kvLength: S, pastLength: 0, keyDim: Dh, valueDim: Dh, hasPast: false, packed: false },
-        layerAttentionOptions(spec, l, { lengths, padded: req.padded }), { maxBytes: Infinity },
+        {
+          batch: B,
+          qHeads: H,
+          kvHeads: Hkv,
+          qLength: S,
+          kvLength: S,
+          pastLength: 0,
+          keyDim: Dh,
+          valueDim: Dh,
+          hasPast: false,
+          packed: false,
+        },
+        layerAttentionOptions(spec, l, { lengths, padded: req.padded }),
+        { maxBytes: Infinity },
       );
       const aux = buildAux(a);
       const bind = { q, k, v, mask: noMask, aux: op.upload(aux.words), out: attn };
@@ -95,7 +127,8 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
     };
     const eps = spec.normEpsilon;
     for (let l = 0; l < layers; l++) {
-      const n1 = `layers.${l}.norm1`, n2 = `layers.${l}.norm2`;
+      const n1 = `layers.${l}.norm1`,
+        n2 = `layers.${l}.norm2`;
       if (spec.norm === 'pre') {
         layerNorm(op, h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, t);
         mha(t, l, h);
@@ -135,7 +168,11 @@ export async function compileModel(ctx: GpuContext, spec: ResolvedSpec, weights:
         });
         return { logits: logits!, attention };
       } catch (e) {
-        if (e instanceof BindingLimitError) throw new UnsupportedError(`model run of [${req.batch}, ${req.length}]: ${e.message}; run fewer or shorter sequences per call`, 'input');
+        if (e instanceof BindingLimitError)
+          throw new UnsupportedError(
+            `model run of [${req.batch}, ${req.length}]: ${e.message}; run fewer or shorter sequences per call`,
+            'input',
+          );
         throw e;
       }
     },

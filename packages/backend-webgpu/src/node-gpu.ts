@@ -25,7 +25,9 @@ async function loadDawn(): Promise<WebGpuModule> {
   try {
     return (await import('webgpu')) as unknown as WebGpuModule;
   } catch (e) {
-    throw new GpuUnavailableError(`the optional peer dependency "webgpu" (Dawn for Node) could not be loaded (${(e as Error)?.message ?? String(e)}); install it with: npm install webgpu`);
+    throw new GpuUnavailableError(
+      `the optional peer dependency "webgpu" (Dawn for Node) could not be loaded (${(e as Error)?.message ?? String(e)}); install it with: npm install webgpu`,
+    );
   }
 }
 

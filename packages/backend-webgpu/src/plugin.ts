@@ -2,7 +2,13 @@
  * The plugin: a probe that asks for a real adapter, and `create`.
  */
 import type { Backend, BackendPlugin, ProbeResult } from '@attnkit/core';
-import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, type AdapterSummary, type GpuSource } from './gpu-source.js';
+import {
+  describeAdapter,
+  NO_ADAPTER_HINT,
+  summarizeAdapter,
+  type AdapterSummary,
+  type GpuSource,
+} from './gpu-source.js';
 import { createBackendWith, webGpuCapabilities, type WebGpuBackendOptions } from './webgpu-backend.js';
 
 /** The probe's result: with the adapter's name and whether it is a fallback adapter when there is one. */

@@ -15,7 +15,10 @@ describe('probe', () => {
     const p = createWebGpuPlugin(async () => {
       throw new GpuUnavailableError('navigator.gpu is missing: this environment has no WebGPU');
     });
-    expect(await p.probe()).toEqual({ available: false, reason: 'navigator.gpu is missing: this environment has no WebGPU' });
+    expect(await p.probe()).toEqual({
+      available: false,
+      reason: 'navigator.gpu is missing: this environment has no WebGPU',
+    });
   });
 
   it('says why when the GPU object has no adapter', async () => {

@@ -24,7 +24,13 @@ export async function testDevice(): Promise<TestDevice> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter: run scripts/setup-system.sh');
   const requiredLimits: Record<string, number> = {};
-  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
+  for (const name of [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+  ] as const) {
     requiredLimits[name] = adapter.limits[name];
   }
   const features = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];

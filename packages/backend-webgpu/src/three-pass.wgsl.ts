@@ -12,15 +12,18 @@ import { kernelSource, read, readWrite } from './wgsl-bindings.js';
 import { workgroupReductions } from './workgroup-reduce.wgsl.js';
 
 /** Pass 1: scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
-export const scoresKernel = kernelSource('scores', {
-  P: ATTENTION_PARAMS,
-  q: read(),
-  k: read(),
-  mask: read('array<u32>'),
-  aux: read('array<u32>'),
-  s: readWrite('array<u32>'),
-  w: readWrite('array<u32>'),
-}, (declarations) => /* wgsl */ `
+export const scoresKernel = kernelSource(
+  'scores',
+  {
+    P: ATTENTION_PARAMS,
+    q: read(),
+    k: read(),
+    mask: read('array<u32>'),
+    aux: read('array<u32>'),
+    s: readWrite('array<u32>'),
+    w: readWrite('array<u32>'),
+  },
+  (declarations) => /* wgsl */ `
 ${declarations}
 ${attentionCommon()}
 fn graphHas(i: u32, j: i32) -> bool {
@@ -62,13 +65,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   if (P.mode == 2u) { w[idx] = bitcast<u32>(capped); }
   if (P.mode == 3u) { w[idx] = masked; }
 }
-`);
+`,
+);
 
 /** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). */
-export const softmaxKernel = kernelSource('softmax', {
-  P: ATTENTION_PARAMS,
-  s: readWrite('array<u32>'),
-}, (declarations) => /* wgsl */ `
+export const softmaxKernel = kernelSource(
+  'softmax',
+  {
+    P: ATTENTION_PARAMS,
+    s: readWrite('array<u32>'),
+  },
+  (declarations) => /* wgsl */ `
 ${declarations}
 ${attentionBasics()}
 ${workgroupReductions(64, ['max', 'sum'])}
@@ -94,15 +101,19 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     s[row + j] = bitcast<u32>(p);
   }
 }
-`);
+`,
+);
 
 /** Pass 3: out = probabilities (s) · v. */
-export const weightedSumKernel = kernelSource('weighted-sum', {
-  P: ATTENTION_PARAMS,
-  s: read(),
-  v: read(),
-  out: readWrite(),
-}, (declarations) => /* wgsl */ `
+export const weightedSumKernel = kernelSource(
+  'weighted-sum',
+  {
+    P: ATTENTION_PARAMS,
+    s: read(),
+    v: read(),
+    out: readWrite(),
+  },
+  (declarations) => /* wgsl */ `
 ${declarations}
 ${attentionBasics()}
 
@@ -120,4 +131,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   for (var j = 0u; j < P.T; j++) { acc += s[row + j] * v[vo + j * DV]; }
   out[outIndex(bh, hd.b, hd.h, i, d, DV)] = acc;
 }
-`);
+`,
+);

@@ -3,8 +3,14 @@ import type { DeviceProfile } from './gpu-context.js';
 import { bucket, fusedShape } from './variants.js';
 
 const base: DeviceProfile = {
-  maxWorkgroupStorage: 16384, maxInvocations: 256, maxWorkgroupSizeX: 256, maxWorkgroupsPerDimension: 65535,
-  maxBinding: 128 << 20, maxBufferSize: 256 << 20, subgroupMinSize: 0, software: false,
+  maxWorkgroupStorage: 16384,
+  maxInvocations: 256,
+  maxWorkgroupSizeX: 256,
+  maxWorkgroupsPerDimension: 65535,
+  maxBinding: 128 << 20,
+  maxBufferSize: 256 << 20,
+  subgroupMinSize: 0,
+  software: false,
 };
 
 describe('fused kernel variants follow the device limits', () => {

@@ -37,8 +37,15 @@ export type SubgroupChoice = 'auto' | boolean;
 /**
  * The fused variant for this device and shape, or `undefined` when only the three-pass kernel fits.
  */
-export function fusedShape(profile: DeviceProfile, dk: number, dv: number, sq: number, subgroups: SubgroupChoice = 'auto'): FusedShape | undefined {
-  const bk = bucket(dk), bv = bucket(dv);
+export function fusedShape(
+  profile: DeviceProfile,
+  dk: number,
+  dv: number,
+  sq: number,
+  subgroups: SubgroupChoice = 'auto',
+): FusedShape | undefined {
+  const bk = bucket(dk),
+    bv = bucket(dv);
   let lanes = 1;
   const use = subgroups === 'auto' ? !profile.software : subgroups;
   if (use && profile.subgroupMinSize >= 2) lanes = Math.max(1, Math.min(floorPow2(profile.subgroupMinSize), 8, bk / 8));

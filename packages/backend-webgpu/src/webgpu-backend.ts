@@ -1,10 +1,24 @@
 /**
  * The WebGPU backend: kernels on one device, wrapped by core's `defineBackend`.
  */
-import { ALL_FEATURES, BackendError, capabilities, defineBackend, type Backend, type Capabilities } from '@attnkit/core';
+import {
+  ALL_FEATURES,
+  BackendError,
+  capabilities,
+  defineBackend,
+  type Backend,
+  type Capabilities,
+} from '@attnkit/core';
 import { runAttention } from './attention-run.js';
 import { GpuContext } from './gpu-context.js';
-import { describeAdapter, NO_ADAPTER_HINT, summarizeAdapter, summarizeDevice, type AdapterSummary, type GpuSource } from './gpu-source.js';
+import {
+  describeAdapter,
+  NO_ADAPTER_HINT,
+  summarizeAdapter,
+  summarizeDevice,
+  type AdapterSummary,
+  type GpuSource,
+} from './gpu-source.js';
 import { compileModel } from './model.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
@@ -37,8 +51,12 @@ export interface WebGpuBackendOptions {
 export const webGpuCapabilities: Capabilities = capabilities(ALL_FEATURES);
 
 const LIMITS = [
-  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
 ] as const;
 
 /** Creates the backend on the platform's GPU, or on the given gpu, adapter or device. */
@@ -50,15 +68,23 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
   if (!device) {
     let adapter = options.adapter;
     if (!adapter) {
-      const gpu = options.gpu ?? (await source().catch((e: Error) => { throw new BackendError('webgpu', e.message, e); }));
-      adapter = (await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined)) ?? undefined;
+      const gpu =
+        options.gpu ??
+        (await source().catch((e: Error) => {
+          throw new BackendError('webgpu', e.message, e);
+        }));
+      adapter =
+        (await gpu.requestAdapter(
+          options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+        )) ?? undefined;
       if (!adapter) throw new BackendError('webgpu', NO_ADAPTER_HINT);
       keepAlive.push(gpu);
     }
     keepAlive.push(adapter);
     summary = summarizeAdapter(adapter);
     subgroupMinSize = summary.subgroups?.[0];
-    const features: GPUFeatureName[] = options.subgroups !== false && summary.subgroups ? ['subgroups' as GPUFeatureName] : [];
+    const features: GPUFeatureName[] =
+      options.subgroups !== false && summary.subgroups ? ['subgroups' as GPUFeatureName] : [];
     const requiredLimits: Record<string, number> = {};
     for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
     try {
@@ -88,15 +114,23 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     kernel: run.kernel,
     maxBindingBytes: ctx.profile.maxBinding,
   };
-  return defineBackend({
-    name: 'webgpu',
-    // The device's binding size limits one key/value head's arrays: core refuses larger calls before they run.
-    capabilities: { ...webGpuCapabilities, maxBindingBytes: ctx.profile.maxBinding },
-    info,
-    attention: (p) => runAttention(ctx, p, run),
-    compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
-    // Device copies of q, k and v, read back through a staging buffer of the output's size.
-    memory: { scratchBytes: (d) => 4 * (d.batch * d.qHeads * d.qLength * (d.keyDim + d.valueDim) + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)) },
-    dispose: () => ctx.destroy(),
-  }, { maxBytes: options.maxBytes });
+  return defineBackend(
+    {
+      name: 'webgpu',
+      // The device's binding size limits one key/value head's arrays: core refuses larger calls before they run.
+      capabilities: { ...webGpuCapabilities, maxBindingBytes: ctx.profile.maxBinding },
+      info,
+      attention: (p) => runAttention(ctx, p, run),
+      compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
+      // Device copies of q, k and v, read back through a staging buffer of the output's size.
+      memory: {
+        scratchBytes: (d) =>
+          4 *
+          (d.batch * d.qHeads * d.qLength * (d.keyDim + d.valueDim) +
+            d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)),
+      },
+      dispose: () => ctx.destroy(),
+    },
+    { maxBytes: options.maxBytes },
+  );
 }

@@ -44,8 +44,16 @@ export function readWrite(type = 'array<f32>'): Binding {
   return { kind: 'read-write', type };
 }
 
-const ADDRESS: Record<BindingKind, string> = { uniform: 'uniform', read: 'storage, read', 'read-write': 'storage, read_write' };
-const LAYOUT: Record<BindingKind, GPUBufferBindingType> = { uniform: 'uniform', read: 'read-only-storage', 'read-write': 'storage' };
+const ADDRESS: Record<BindingKind, string> = {
+  uniform: 'uniform',
+  read: 'storage, read',
+  'read-write': 'storage, read_write',
+};
+const LAYOUT: Record<BindingKind, GPUBufferBindingType> = {
+  uniform: 'uniform',
+  read: 'read-only-storage',
+  'read-write': 'storage',
+};
 const COMPUTE = 0x4;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -64,17 +72,24 @@ export function layoutEntries(table: BindingTable): GPUBindGroupLayoutEntry[] {
 
 /** A key shared by tables with the same layout (layouts are cached by it). */
 export function layoutKey(table: BindingTable): string {
-  return Object.values(table).map((b) => b.kind).join(',');
+  return Object.values(table)
+    .map((b) => b.kind)
+    .join(',');
 }
 
 /**
  * The bind-group entries for `buffers` given by binding name, in `table`'s order. Throws when a binding
  * has no buffer or a buffer names no binding of kernel `key`.
  */
-export function bindGroupEntries(key: string, table: BindingTable, buffers: Readonly<Record<string, Slice>>): GPUBindGroupEntry[] {
+export function bindGroupEntries(
+  key: string,
+  table: BindingTable,
+  buffers: Readonly<Record<string, Slice>>,
+): GPUBindGroupEntry[] {
   const names = Object.keys(table);
   for (const name of Object.keys(buffers)) {
-    if (!Object.hasOwn(table, name)) throw new Error(`kernel "${key}": "${name}" is not one of its bindings (${names.join(', ')})`);
+    if (!Object.hasOwn(table, name))
+      throw new Error(`kernel "${key}": "${name}" is not one of its bindings (${names.join(', ')})`);
   }
   return names.map((name, binding) => {
     const s = buffers[name];
@@ -105,7 +120,11 @@ export interface KernelSource<T extends BindingTable = BindingTable> {
  * op.dispatch(ctx.kernel(fill), { P: op.uniform(packFields(fill.bindings.P.fields, { n })), y }, [Math.ceil(n / 64)]);
  * ```
  */
-export function kernelSource<const T extends BindingTable>(key: string, bindings: T, body: (declarations: string) => string): KernelSource<T> {
+export function kernelSource<const T extends BindingTable>(
+  key: string,
+  bindings: T,
+  body: (declarations: string) => string,
+): KernelSource<T> {
   for (const name of Object.keys(bindings)) {
     if (!IDENT.test(name)) throw new Error(`kernel "${key}": binding name "${name}" is not a WGSL identifier`);
   }
@@ -114,7 +133,10 @@ export function kernelSource<const T extends BindingTable>(key: string, bindings
   const code = (): string => {
     const wgsl = body(declarations);
     const declared = wgsl.match(/@binding\s*\(/g)?.length ?? 0;
-    if (declared !== size) throw new Error(`kernel "${key}": its WGSL declares ${declared} bindings, its table ${size}; declare bindings only in the table`);
+    if (declared !== size)
+      throw new Error(
+        `kernel "${key}": its WGSL declares ${declared} bindings, its table ${size}; declare bindings only in the table`,
+      );
     return wgsl;
   };
   return { key, bindings, declarations, code };

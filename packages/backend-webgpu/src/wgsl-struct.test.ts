@@ -21,11 +21,17 @@ describe('a uniform block', () => {
   });
 
   it('refuses a value that names no field (a misspelt field is not dropped silently)', () => {
-    expect(() => packFields(FIELDS, { n: 7, shift: 0, eps: 1, epsilon: 1 } as never)).toThrow(/"epsilon" is not a field of the block \(fields: n, shift, eps\)/);
+    expect(() => packFields(FIELDS, { n: 7, shift: 0, eps: 1, epsilon: 1 } as never)).toThrow(
+      /"epsilon" is not a field of the block \(fields: n, shift, eps\)/,
+    );
   });
 
   it('refuses a missing attention parameter', () => {
-    const values = Object.fromEntries(Object.keys(ATTENTION_FIELDS).filter((f) => f !== 'softcap').map((f) => [f, 1]));
+    const values = Object.fromEntries(
+      Object.keys(ATTENTION_FIELDS)
+        .filter((f) => f !== 'softcap')
+        .map((f) => [f, 1]),
+    );
     expect(() => packFields(ATTENTION_FIELDS, values as never)).toThrow(/uniform field "softcap" has no value/);
   });
 });

@@ -22,7 +22,9 @@ export type FieldValues<F extends Fields> = { readonly [K in keyof F]: number };
  * ```
  */
 export function wgslStruct(name: string, fields: Fields): string {
-  return `struct ${name} {\n${Object.entries(fields).map(([f, t]) => `  ${f}: ${t},`).join('\n')}\n}`;
+  return `struct ${name} {\n${Object.entries(fields)
+    .map(([f, t]) => `  ${f}: ${t},`)
+    .join('\n')}\n}`;
 }
 
 /**
@@ -39,13 +41,17 @@ export function packFields<F extends Fields>(fields: F, values: FieldValues<F>):
   const names = Object.keys(fields);
   const given = values as Readonly<Record<string, unknown>>;
   for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(fields, name)) throw new Error(`uniform value "${name}" is not a field of the block (fields: ${names.join(', ')})`);
+    if (!Object.hasOwn(fields, name))
+      throw new Error(`uniform value "${name}" is not a field of the block (fields: ${names.join(', ')})`);
   }
   const buf = new ArrayBuffer(Math.ceil((names.length * 4) / 16) * 16 || 16);
   const view = new DataView(buf);
   names.forEach((name, n) => {
     const x = given[name];
-    if (typeof x !== 'number') throw new Error(`uniform field "${name}" has no value (got ${x === undefined ? 'undefined' : typeof x}; expected a number)`);
+    if (typeof x !== 'number')
+      throw new Error(
+        `uniform field "${name}" has no value (got ${x === undefined ? 'undefined' : typeof x}; expected a number)`,
+      );
     const t = fields[name];
     if (t === 'f32') view.setFloat32(n * 4, x, true);
     else if (t === 'i32') view.setInt32(n * 4, x, true);

@@ -27,8 +27,10 @@ const COMBINE: Record<Reduction, (a: string, b: string) => string> = {
  * ```
  */
 export function workgroupReductions(n: number, reductions: readonly Reduction[]): string {
-  if (!Number.isInteger(Math.log2(n)) || n < 2) throw new Error(`workgroupReductions: the workgroup size must be a power of two ≥ 2, got ${n}`);
-  const fns = reductions.map((r) => /* wgsl */ `
+  if (!Number.isInteger(Math.log2(n)) || n < 2)
+    throw new Error(`workgroupReductions: the workgroup size must be a power of two ≥ 2, got ${n}`);
+  const fns = reductions.map(
+    (r) => /* wgsl */ `
 fn ${NAME[r]}(lid: u32, v: f32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
@@ -40,6 +42,7 @@ fn ${NAME[r]}(lid: u32, v: f32) -> f32 {
   workgroupBarrier();
   return total;
 }
-`);
+`,
+  );
   return `var<workgroup> red: array<f32, ${n}>;\n${fns.join('')}`;
 }

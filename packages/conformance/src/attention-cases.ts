@@ -4,8 +4,16 @@
  * options (property-style: any valid combination must match the reference).
  */
 import {
-  biasMask, boolMask, fmtShape, pack, prepareAttention, requiredFeatures, seededRandom,
-  type AttentionOptions, type Random, type Tensor,
+  biasMask,
+  boolMask,
+  fmtShape,
+  pack,
+  prepareAttention,
+  requiredFeatures,
+  seededRandom,
+  type AttentionOptions,
+  type Random,
+  type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
@@ -33,22 +41,26 @@ function rand(rng: Random, n: number, scale = 1): Float32Array {
 }
 
 /** Random q, k, v (and past) for a shape. */
-export function makeInputs(s: CaseShape, seed: number, scale = 1): { q: Tensor; k: Tensor; v: Tensor; past?: { key: Tensor; value: Tensor } } {
+export function makeInputs(
+  s: CaseShape,
+  seed: number,
+  scale = 1,
+): { q: Tensor; k: Tensor; v: Tensor; past?: { key: Tensor; value: Tensor } } {
   const rng = seededRandom(seed);
   const q = rand(rng, s.B * s.Hq * s.Sq * s.Dk, scale);
   const k = rand(rng, s.B * s.Hkv * s.Sk * s.Dk, scale);
   const v = rand(rng, s.B * s.Hkv * s.Sk * s.Dv);
   const out = s.packed
     ? {
-      q: { shape: [s.B, s.Sq, s.Hq * s.Dk], data: pack(q, s.B, s.Hq, s.Sq, s.Dk) },
-      k: { shape: [s.B, s.Sk, s.Hkv * s.Dk], data: pack(k, s.B, s.Hkv, s.Sk, s.Dk) },
-      v: { shape: [s.B, s.Sk, s.Hkv * s.Dv], data: pack(v, s.B, s.Hkv, s.Sk, s.Dv) },
-    }
+        q: { shape: [s.B, s.Sq, s.Hq * s.Dk], data: pack(q, s.B, s.Hq, s.Sq, s.Dk) },
+        k: { shape: [s.B, s.Sk, s.Hkv * s.Dk], data: pack(k, s.B, s.Hkv, s.Sk, s.Dk) },
+        v: { shape: [s.B, s.Sk, s.Hkv * s.Dv], data: pack(v, s.B, s.Hkv, s.Sk, s.Dv) },
+      }
     : {
-      q: { shape: [s.B, s.Hq, s.Sq, s.Dk], data: q },
-      k: { shape: [s.B, s.Hkv, s.Sk, s.Dk], data: k },
-      v: { shape: [s.B, s.Hkv, s.Sk, s.Dv], data: v },
-    };
+        q: { shape: [s.B, s.Hq, s.Sq, s.Dk], data: q },
+        k: { shape: [s.B, s.Hkv, s.Sk, s.Dk], data: k },
+        v: { shape: [s.B, s.Hkv, s.Sk, s.Dv], data: v },
+      };
   if (!s.P) return out;
   return {
     ...out,
@@ -63,7 +75,14 @@ export function makeInputs(s: CaseShape, seed: number, scale = 1): { q: Tensor; 
  * A case that runs `backend.attention(q, k, v, options)` and compares output, weights and present with
  * the float64 reference.
  */
-export function attentionCase(id: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions, tolerance: Tolerance = FLOAT32_TOLERANCE): ConformanceCase {
+export function attentionCase(
+  id: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions,
+  tolerance: Tolerance = FLOAT32_TOLERANCE,
+): ConformanceCase {
   const problem = prepareAttention(q, k, v, options);
   return {
     id,
@@ -75,7 +94,8 @@ export function attentionCase(id: string, q: Tensor, k: Tensor, v: Tensor, optio
       const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = problem;
       const expected = problem.packed ? packF64(ref.output, B, Hq, Sq, Dv) : ref.output;
       const wantShape = problem.packed ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
-      if (r.output.shape.join() !== wantShape.join()) throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
+      if (r.output.shape.join() !== wantShape.join())
+        throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
       assertClose(r.output.data, expected, tolerance, 'output');
       if (ref.weights) assertClose(r.weights?.data, ref.weights, tolerance, `weights (${problem.weights})`);
       else if (r.weights) throw new Error('weights returned although none were requested');
@@ -89,20 +109,22 @@ export function attentionCase(id: string, q: Tensor, k: Tensor, v: Tensor, optio
 
 function packF64(src: Float64Array, B: number, H: number, S: number, D: number): Float64Array {
   const out = new Float64Array(src.length);
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let s = 0; s < S; s++) for (let d = 0; d < D; d++)
-    out[((b * S + s) * H + h) * D + d] = src[((b * H + h) * S + s) * D + d]!;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let s = 0; s < S; s++)
+        for (let d = 0; d < D; d++) out[((b * S + s) * H + h) * D + d] = src[((b * H + h) * S + s) * D + d]!;
   return out;
 }
 
 const SHAPES: Record<string, CaseShape> = {
-  'unit': { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 1, Dk: 1, Dv: 1 },
+  unit: { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 1, Dk: 1, Dv: 1 },
   'single-query': { B: 1, Hq: 2, Hkv: 2, Sq: 1, Sk: 9, Dk: 8, Dv: 8 },
-  'odd': { B: 2, Hq: 3, Hkv: 3, Sq: 5, Sk: 7, Dk: 3, Dv: 5 },
+  odd: { B: 2, Hq: 3, Hkv: 3, Sq: 5, Sk: 7, Dk: 3, Dv: 5 },
   'sq-gt-sk': { B: 1, Hq: 2, Hkv: 2, Sq: 12, Sk: 5, Dk: 4, Dv: 4 },
-  'gqa': { B: 2, Hq: 4, Hkv: 2, Sq: 6, Sk: 6, Dk: 8, Dv: 8 },
+  gqa: { B: 2, Hq: 4, Hkv: 2, Sq: 6, Sk: 6, Dk: 8, Dv: 8 },
   'mqa-dv': { B: 1, Hq: 4, Hkv: 1, Sq: 9, Sk: 13, Dk: 16, Dv: 6 },
-  'packed': { B: 2, Hq: 4, Hkv: 2, Sq: 7, Sk: 11, Dk: 4, Dv: 6, packed: true },
-  'tiles': { B: 1, Hq: 2, Hkv: 1, Sq: 77, Sk: 150, Dk: 16, Dv: 8 },
+  packed: { B: 2, Hq: 4, Hkv: 2, Sq: 7, Sk: 11, Dk: 4, Dv: 6, packed: true },
+  tiles: { B: 1, Hq: 2, Hkv: 1, Sq: 77, Sk: 150, Dk: 16, Dv: 8 },
   'self-70': { B: 2, Hq: 2, Hkv: 2, Sq: 70, Sk: 70, Dk: 32, Dv: 32 },
 };
 
@@ -110,32 +132,78 @@ type OptionMaker = (s: CaseShape, rng: Random) => AttentionOptions | undefined;
 
 /** Option families, each applied to every shape it fits. */
 const OPTIONS: Record<string, OptionMaker> = {
-  'plain': () => ({}),
-  'scale': () => ({ scale: 0.37 }),
-  'softcap': () => ({ softcap: 1.5, scale: 2 }),
-  'causal': () => ({ causal: true }),
+  plain: () => ({}),
+  scale: () => ({ scale: 0.37 }),
+  softcap: () => ({ softcap: 1.5, scale: 2 }),
+  causal: () => ({ causal: true }),
   'window-2-1': () => ({ window: { left: 2, right: 1 } }),
   'window-0-0': () => ({ window: { left: 0, right: 0 } }),
   'window-causal': (s) => ({ causal: true, window: { left: Math.max(1, Math.floor(s.Sk / 3)), right: 5 } }),
   'window-wide': (s) => ({ window: { left: Math.ceil(s.Sk / 2), right: 40 } }),
-  'bool-mask-2d': (s, r) => ({ mask: boolMask(Uint8Array.from({ length: s.Sq * T(s) }, () => (r.next() < 0.7 ? 1 : 0)), [s.Sq, T(s)]) }),
-  'bool-mask-keys': (s, r) => ({ mask: boolMask(Uint8Array.from({ length: s.B * T(s) }, () => (r.next() < 0.6 ? 1 : 0)), [s.B, 1, 1, T(s)]) }),
-  'bias-mask-4d': (s, r) => ({ mask: biasMask(Float32Array.from({ length: s.B * s.Hq * s.Sq * T(s) }, () => (r.next() < 0.2 ? -Infinity : r.uniform(-2, 2))), [s.B, s.Hq, s.Sq, T(s)]) }),
-  'bias-mask-heads': (s, r) => ({ mask: biasMask(Float32Array.from({ length: s.Hq * T(s) }, () => r.uniform(-1, 1)), [s.Hq, 1, T(s)]) }),
-  'mask-short': (s, r) => (T(s) < 3 ? undefined : { mask: biasMask(Float32Array.from({ length: s.Sq * (T(s) - 2) }, () => r.uniform(-1, 1)), [s.Sq, T(s) - 2]) }),
-  'key-lengths': (s, r) => ({ keyLengths: Int32Array.from({ length: s.B }, (_, b) => (b === 0 ? T(s) : r.int(0, T(s)))) }),
-  'key-lengths-causal': (s, r) => (s.P ? undefined : { causal: true, keyLengths: Int32Array.from({ length: s.B }, () => r.int(Math.min(s.Sq, T(s)), T(s))) }),
-  'key-padding-window': (s, r) => ({ keyPadding: Int32Array.from({ length: s.B }, () => r.int(1, T(s))), window: { left: 3, right: 3 } }),
-  'graph': (s, r) => {
+  'bool-mask-2d': (s, r) => ({
+    mask: boolMask(
+      Uint8Array.from({ length: s.Sq * T(s) }, () => (r.next() < 0.7 ? 1 : 0)),
+      [s.Sq, T(s)],
+    ),
+  }),
+  'bool-mask-keys': (s, r) => ({
+    mask: boolMask(
+      Uint8Array.from({ length: s.B * T(s) }, () => (r.next() < 0.6 ? 1 : 0)),
+      [s.B, 1, 1, T(s)],
+    ),
+  }),
+  'bias-mask-4d': (s, r) => ({
+    mask: biasMask(
+      Float32Array.from({ length: s.B * s.Hq * s.Sq * T(s) }, () => (r.next() < 0.2 ? -Infinity : r.uniform(-2, 2))),
+      [s.B, s.Hq, s.Sq, T(s)],
+    ),
+  }),
+  'bias-mask-heads': (s, r) => ({
+    mask: biasMask(
+      Float32Array.from({ length: s.Hq * T(s) }, () => r.uniform(-1, 1)),
+      [s.Hq, 1, T(s)],
+    ),
+  }),
+  'mask-short': (s, r) =>
+    T(s) < 3
+      ? undefined
+      : {
+          mask: biasMask(
+            Float32Array.from({ length: s.Sq * (T(s) - 2) }, () => r.uniform(-1, 1)),
+            [s.Sq, T(s) - 2],
+          ),
+        },
+  'key-lengths': (s, r) => ({
+    keyLengths: Int32Array.from({ length: s.B }, (_, b) => (b === 0 ? T(s) : r.int(0, T(s)))),
+  }),
+  'key-lengths-causal': (s, r) =>
+    s.P
+      ? undefined
+      : { causal: true, keyLengths: Int32Array.from({ length: s.B }, () => r.int(Math.min(s.Sq, T(s)), T(s))) },
+  'key-padding-window': (s, r) => ({
+    keyPadding: Int32Array.from({ length: s.B }, () => r.int(1, T(s))),
+    window: { left: 3, right: 3 },
+  }),
+  graph: (s, r) => {
     const e: number[] = [];
     for (let i = 0; i < s.Sq; i++) for (let j = 0; j < T(s); j++) if (r.next() < 0.3 || i === j % s.Sq) e.push(i, j);
     return { graph: { edges: Int32Array.from(e) } };
   },
-  'alibi': (s) => ({ alibi: Float32Array.from({ length: s.Hq }, (_, h) => Math.pow(2, (-8 * (h + 1)) / s.Hq)) }),
-  'all-masked-row': (s) => ({ mask: boolMask(Uint8Array.from({ length: s.Sq * T(s) }, (_, x) => (Math.floor(x / T(s)) === 0 ? 0 : 1)), [s.Sq, T(s)]), weights: 'probs' as const }),
+  alibi: (s) => ({ alibi: Float32Array.from({ length: s.Hq }, (_, h) => Math.pow(2, (-8 * (h + 1)) / s.Hq)) }),
+  'all-masked-row': (s) => ({
+    mask: boolMask(
+      Uint8Array.from({ length: s.Sq * T(s) }, (_, x) => (Math.floor(x / T(s)) === 0 ? 0 : 1)),
+      [s.Sq, T(s)],
+    ),
+    weights: 'probs' as const,
+  }),
   'weights-scores': () => ({ weights: 'scores' as const, causal: true }),
   'weights-softcapped': () => ({ weights: 'softcapped' as const, softcap: 0.8 }),
-  'weights-masked': (s) => ({ weights: 'masked' as const, window: { left: 1, right: 2 }, keyPadding: new Int32Array(s.B).fill(Math.max(1, T(s) - 1)) }),
+  'weights-masked': (s) => ({
+    weights: 'masked' as const,
+    window: { left: 1, right: 2 },
+    keyPadding: new Int32Array(s.B).fill(Math.max(1, T(s) - 1)),
+  }),
   'weights-probs': () => ({ weights: 'probs' as const }),
 };
 
@@ -186,8 +254,15 @@ export function randomCombinationCases(count: number, baseSeed = 20260): Conform
     const r = seededRandom(baseSeed + n);
     const Hkv = r.int(1, 3);
     const shape: CaseShape = {
-      B: r.int(1, 3), Hkv, Hq: Hkv * r.int(1, 3), Sq: r.int(1, 40), Sk: r.int(1, 40), Dk: r.int(1, 20), Dv: r.int(1, 20),
-      P: r.next() < 0.25 ? r.int(1, 20) : 0, packed: r.next() < 0.2,
+      B: r.int(1, 3),
+      Hkv,
+      Hq: Hkv * r.int(1, 3),
+      Sq: r.int(1, 40),
+      Sk: r.int(1, 40),
+      Dk: r.int(1, 20),
+      Dv: r.int(1, 20),
+      P: r.next() < 0.25 ? r.int(1, 20) : 0,
+      packed: r.next() < 0.2,
     };
     const opts: Record<string, unknown> = {};
     if (shape.packed) opts.heads = { q: shape.Hq, kv: shape.Hkv };

@@ -34,7 +34,11 @@ export function skipReason(backend: Backend, c: ConformanceCase): string | undef
 }
 
 /** Runs cases one after another, reporting each outcome. */
-export async function runCases(backend: Backend, cases: readonly ConformanceCase[], onOutcome?: (o: CaseOutcome) => void): Promise<CaseOutcome[]> {
+export async function runCases(
+  backend: Backend,
+  cases: readonly ConformanceCase[],
+  onOutcome?: (o: CaseOutcome) => void,
+): Promise<CaseOutcome[]> {
   const outcomes: CaseOutcome[] = [];
   for (const c of cases) {
     const start = performance.now();
@@ -47,7 +51,12 @@ export async function runCases(backend: Backend, cases: readonly ConformanceCase
         await c.run(backend);
         outcome = { id: c.id, status: 'passed', ms: performance.now() - start };
       } catch (e) {
-        outcome = { id: c.id, status: 'failed', detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e), ms: performance.now() - start };
+        outcome = {
+          id: c.id,
+          status: 'failed',
+          detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+          ms: performance.now() - start,
+        };
       }
     }
     outcomes.push(outcome);

@@ -22,7 +22,12 @@ const USAGE = `usage: attnkit-conformance PLUGIN-PACKAGE [--vectors DIR] [--filt
   --quiet         print only failures and the summary`;
 
 function isPlugin(x: unknown): x is BackendPlugin {
-  return !!x && typeof x === 'object' && typeof (x as BackendPlugin).probe === 'function' && typeof (x as BackendPlugin).create === 'function';
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof (x as BackendPlugin).probe === 'function' &&
+    typeof (x as BackendPlugin).create === 'function'
+  );
 }
 
 async function loadPlugin(spec: string): Promise<BackendPlugin> {
@@ -45,7 +50,10 @@ async function loadPlugin(spec: string): Promise<BackendPlugin> {
   }
   const mod = (await import(url)) as Record<string, unknown>;
   const candidate = [mod.plugin, mod.default, ...Object.values(mod)].find(isPlugin);
-  if (!candidate) throw new Error(`"${spec}" exports no BackendPlugin (expected an export \`plugin\` or a default export with probe() and create())`);
+  if (!candidate)
+    throw new Error(
+      `"${spec}" exports no BackendPlugin (expected an export \`plugin\` or a default export with probe() and create())`,
+    );
   return candidate;
 }
 
@@ -54,7 +62,12 @@ async function main(): Promise<number> {
   try {
     args = parseArgs({
       allowPositionals: true,
-      options: { vectors: { type: 'string' }, filter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        vectors: { type: 'string' },
+        filter: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (e) {
     console.error(`${(e as Error).message}\n\n${USAGE}`);
@@ -83,7 +96,8 @@ async function main(): Promise<number> {
   console.log(`attnkit-conformance: ${plugin.name}${probe.reason ? ` (${probe.reason})` : ''}, ${cases.length} cases`);
   const outcomes = await runCases(backend, cases, (o) => {
     if (o.status === 'failed') console.log(`FAIL  ${o.id}: ${o.detail}`);
-    else if (!args.values.quiet) console.log(o.status === 'passed' ? `ok    ${o.id} (${o.ms.toFixed(0)} ms)` : `skip  ${o.id}: ${o.detail}`);
+    else if (!args.values.quiet)
+      console.log(o.status === 'passed' ? `ok    ${o.id} (${o.ms.toFixed(0)} ms)` : `skip  ${o.id}: ${o.detail}`);
   });
   await backend.dispose();
   const passed = outcomes.filter((o) => o.status === 'passed').length;

@@ -28,7 +28,12 @@ export class ConformanceFailure extends Error {
  * Checks `actual` against `expected` element-wise. Infinite expectations (masked weights) must match
  * exactly; NaN anywhere in `actual` fails.
  */
-export function assertClose(actual: ArrayLike<number> | undefined, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
+export function assertClose(
+  actual: ArrayLike<number> | undefined,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  what: string,
+): void {
   if (!actual) throw new ConformanceFailure(`${what}: missing`);
   if (actual.length !== expected.length) {
     throw new ConformanceFailure(`${what}: has ${actual.length} elements, expected ${expected.length}`);
@@ -36,7 +41,8 @@ export function assertClose(actual: ArrayLike<number> | undefined, expected: Arr
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (Number.isNaN(a)) throw new ConformanceFailure(`${what}[${i}]: got NaN, expected ${e}`);
     if (!Number.isFinite(e) || !Number.isFinite(a)) {
       if (a !== e) throw new ConformanceFailure(`${what}[${i}]: got ${a}, expected ${e}`);
@@ -49,8 +55,11 @@ export function assertClose(actual: ArrayLike<number> | undefined, expected: Arr
     }
   }
   if (worst >= 0) {
-    const a = actual[worst]!, e = expected[worst]!;
-    throw new ConformanceFailure(`${what}[${worst}]: got ${a}, expected ${e} (difference ${Math.abs(a - e).toExponential(3)} > ${tol.abs} + ${tol.rel}·|expected|)`);
+    const a = actual[worst]!,
+      e = expected[worst]!;
+    throw new ConformanceFailure(
+      `${what}[${worst}]: got ${a}, expected ${e} (difference ${Math.abs(a - e).toExponential(3)} > ${tol.abs} + ${tol.rel}·|expected|)`,
+    );
   }
 }
 
@@ -58,7 +67,8 @@ export function assertClose(actual: ArrayLike<number> | undefined, expected: Arr
 export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (Number.isFinite(e)) m = Math.max(m, Math.abs(a - e));
   }
   return m;

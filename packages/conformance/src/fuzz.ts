@@ -10,8 +10,19 @@
  * Shape legend: B batch, Hq/Hkv heads, Sq query length, Sk keys, P past length, Dk/Dv head sizes.
  */
 import {
-  AttnkitError, biasMask, boolMask, missingFeatures, pack, prepareAttention, requiredFeatures, seededRandom,
-  type AttentionOptions, type Backend, type ErrorCode, type Random, type Tensor,
+  AttnkitError,
+  biasMask,
+  boolMask,
+  missingFeatures,
+  pack,
+  prepareAttention,
+  requiredFeatures,
+  seededRandom,
+  type AttentionOptions,
+  type Backend,
+  type ErrorCode,
+  type Random,
+  type Tensor,
 } from '@attnkit/core';
 import { assertClose, ConformanceFailure } from './compare.js';
 import { withinBound } from './lifecycle-cases.js';
@@ -20,8 +31,22 @@ import { referenceAttention } from './reference-attention.js';
 
 /** Every code attnkit documents; anything else is not a stable code. */
 const STABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'ERR_RANK', 'ERR_SHAPE', 'ERR_HEADS', 'ERR_MASK', 'ERR_OPTION', 'ERR_RANGE', 'ERR_NON_FINITE', 'ERR_TYPE',
-  'ERR_UNSUPPORTED', 'ERR_SPEC', 'ERR_WEIGHTS', 'ERR_FORMAT', 'ERR_NO_BACKEND', 'ERR_DISPOSED', 'ERR_BACKEND', 'ERR_TOO_LARGE',
+  'ERR_RANK',
+  'ERR_SHAPE',
+  'ERR_HEADS',
+  'ERR_MASK',
+  'ERR_OPTION',
+  'ERR_RANGE',
+  'ERR_NON_FINITE',
+  'ERR_TYPE',
+  'ERR_UNSUPPORTED',
+  'ERR_SPEC',
+  'ERR_WEIGHTS',
+  'ERR_FORMAT',
+  'ERR_NO_BACKEND',
+  'ERR_DISPOSED',
+  'ERR_BACKEND',
+  'ERR_TOO_LARGE',
 ]);
 
 /** One generated call. */
@@ -61,15 +86,38 @@ function rand(r: Random, n: number, scale: number): Float32Array {
 const pick = <T>(r: Random, xs: readonly T[]): T => xs[r.int(0, xs.length - 1)]!;
 
 /** A valid small call with random options, in either layout. */
-function validCall(r: Random): { q: Tensor; k: Tensor; v: Tensor; options: Record<string, unknown>; dims: { B: number; Hq: number; Hkv: number; Sq: number; Sk: number; P: number; Dk: number; Dv: number; packed: boolean } } {
-  const Hkv = r.int(1, 2), Hq = Hkv * r.int(1, 2), B = r.int(1, 2);
-  const Sq = r.int(1, 6), Sk = r.next() < 0.08 ? 0 : r.int(1, 7), Dk = r.int(1, 5), Dv = r.int(1, 5);
+function validCall(r: Random): {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  options: Record<string, unknown>;
+  dims: {
+    B: number;
+    Hq: number;
+    Hkv: number;
+    Sq: number;
+    Sk: number;
+    P: number;
+    Dk: number;
+    Dv: number;
+    packed: boolean;
+  };
+} {
+  const Hkv = r.int(1, 2),
+    Hq = Hkv * r.int(1, 2),
+    B = r.int(1, 2);
+  const Sq = r.int(1, 6),
+    Sk = r.next() < 0.08 ? 0 : r.int(1, 7),
+    Dk = r.int(1, 5),
+    Dv = r.int(1, 5);
   const P = r.next() < 0.2 ? r.int(1, 3) : 0;
   const packed = r.next() < 0.2 && P === 0;
   const T = P + Sk;
   // Values: mostly unit scale; values may also be tiny or large (the output scales with them).
   const vScale = pick(r, [1, 1, 1, 1e-20, 1e-3, 1e4, 1e12]);
-  const q4 = rand(r, B * Hq * Sq * Dk, 2), k4 = rand(r, B * Hkv * Sk * Dk, 2), v4 = rand(r, B * Hkv * Sk * Dv, vScale);
+  const q4 = rand(r, B * Hq * Sq * Dk, 2),
+    k4 = rand(r, B * Hkv * Sk * Dk, 2),
+    v4 = rand(r, B * Hkv * Sk * Dv, vScale);
   const options: Record<string, unknown> = {};
   let q: Tensor, k: Tensor, v: Tensor;
   if (packed) {
@@ -82,15 +130,27 @@ function validCall(r: Random): { q: Tensor; k: Tensor; v: Tensor; options: Recor
     k = { shape: [B, Hkv, Sk, Dk], data: k4 };
     v = { shape: [B, Hkv, Sk, Dv], data: v4 };
   }
-  if (P > 0) options.past = { key: { shape: [B, Hkv, P, Dk], data: rand(r, B * Hkv * P * Dk, 2) }, value: { shape: [B, Hkv, P, Dv], data: rand(r, B * Hkv * P * Dv, vScale) } };
+  if (P > 0)
+    options.past = {
+      key: { shape: [B, Hkv, P, Dk], data: rand(r, B * Hkv * P * Dk, 2) },
+      value: { shape: [B, Hkv, P, Dv], data: rand(r, B * Hkv * P * Dv, vScale) },
+    };
   if (r.next() < 0.25) options.scale = r.uniform(0.05, 2);
   if (r.next() < 0.15) options.softcap = r.uniform(0.3, 4);
   if (r.next() < 0.3) options.causal = true;
   if (r.next() < 0.25) options.window = { left: r.int(0, 4), right: r.next() < 0.2 ? Infinity : r.int(0, 4) };
   if (T > 0 && r.next() < 0.2) {
     const kind = r.int(0, 2);
-    if (kind === 0) options.mask = boolMask(Uint8Array.from({ length: Sq * T }, () => (r.next() < 0.7 ? 1 : 0)), [Sq, T]);
-    else if (kind === 1) options.mask = biasMask(Float32Array.from({ length: Hq * T }, () => (r.next() < 0.15 ? -Infinity : r.uniform(-2, 2))), [Hq, 1, T]);
+    if (kind === 0)
+      options.mask = boolMask(
+        Uint8Array.from({ length: Sq * T }, () => (r.next() < 0.7 ? 1 : 0)),
+        [Sq, T],
+      );
+    else if (kind === 1)
+      options.mask = biasMask(
+        Float32Array.from({ length: Hq * T }, () => (r.next() < 0.15 ? -Infinity : r.uniform(-2, 2))),
+        [Hq, 1, T],
+      );
     else {
       // A view into a larger buffer: the memory around it belongs to the caller too.
       const backing = Float32Array.from({ length: Sq * T + 16 }, () => r.uniform(-2, 2));
@@ -113,7 +173,10 @@ function validCall(r: Random): { q: Tensor; k: Tensor; v: Tensor; options: Recor
   return { q, k, v, options, dims: { B, Hq, Hkv, Sq, Sk, P, Dk, Dv, packed } };
 }
 
-type Mutation = (c: { q: Tensor; k: Tensor; v: Tensor; options: Record<string, unknown> }, r: Random) => { q: unknown; k: unknown; v: unknown; options: unknown };
+type Mutation = (
+  c: { q: Tensor; k: Tensor; v: Tensor; options: Record<string, unknown> },
+  r: Random,
+) => { q: unknown; k: unknown; v: unknown; options: unknown };
 
 const spoil = (t: Tensor, r: Random, value: number): Tensor => {
   if (t.data.length === 0) return t;
@@ -121,15 +184,42 @@ const spoil = (t: Tensor, r: Random, value: number): Tensor => {
   data[r.int(0, data.length - 1)] = value;
   return { shape: t.shape, data };
 };
-const fill = (t: Tensor, value: number): Tensor => ({ shape: t.shape, data: new Float32Array(t.data.length).fill(value) });
-const withOpt = (c: Parameters<Mutation>[0], key: string, value: unknown): ReturnType<Mutation> => ({ ...c, options: { ...c.options, [key]: value } });
-const OPTION_KEYS = ['heads', 'scale', 'softcap', 'causal', 'window', 'mask', 'keyLengths', 'keyPadding', 'graph', 'alibi', 'past', 'returnPresent', 'weights', 'maxBytes'];
+const fill = (t: Tensor, value: number): Tensor => ({
+  shape: t.shape,
+  data: new Float32Array(t.data.length).fill(value),
+});
+const withOpt = (c: Parameters<Mutation>[0], key: string, value: unknown): ReturnType<Mutation> => ({
+  ...c,
+  options: { ...c.options, [key]: value },
+});
+const OPTION_KEYS = [
+  'heads',
+  'scale',
+  'softcap',
+  'causal',
+  'window',
+  'mask',
+  'keyLengths',
+  'keyPadding',
+  'graph',
+  'alibi',
+  'past',
+  'returnPresent',
+  'weights',
+  'maxBytes',
+];
 
 /** Ways to break a call, by name. */
 const MUTATIONS: Record<string, Mutation> = {
   'rank-2-q': (c) => ({ ...c, q: { shape: [c.q.data.length, 1], data: c.q.data } }),
   'rank-5-k': (c) => ({ ...c, k: { shape: [1, ...c.k.shape], data: c.k.data } }),
-  'dk-mismatch': (c) => ({ ...c, k: { shape: [...c.k.shape.slice(0, -1), c.k.shape.at(-1)! + 1], data: new Float32Array((c.k.data.length / c.k.shape.at(-1)!) * (c.k.shape.at(-1)! + 1)) } }),
+  'dk-mismatch': (c) => ({
+    ...c,
+    k: {
+      shape: [...c.k.shape.slice(0, -1), c.k.shape.at(-1)! + 1],
+      data: new Float32Array((c.k.data.length / c.k.shape.at(-1)!) * (c.k.shape.at(-1)! + 1)),
+    },
+  }),
   'data-length': (c) => ({ ...c, v: { shape: c.v.shape, data: new Float32Array(c.v.data.length + 1) } }),
   'float64-data': (c) => ({ ...c, q: { shape: c.q.shape, data: Float64Array.from(c.q.data) } }),
   'plain-array-data': (c) => ({ ...c, k: { shape: c.k.shape, data: Array.from(c.k.data) } }),
@@ -140,7 +230,11 @@ const MUTATIONS: Record<string, Mutation> = {
   'nan-q': (c, r) => ({ ...c, q: spoil(c.q, r, Number.NaN) }),
   'inf-k': (c, r) => ({ ...c, k: spoil(c.k, r, Number.POSITIVE_INFINITY) }),
   'minus-inf-v': (c, r) => ({ ...c, v: spoil(c.v, r, Number.NEGATIVE_INFINITY) }),
-  'huge-q-k': (c, r) => ({ ...c, q: fill(c.q, pick(r, [1e20, 3e38, -1e25])), k: fill(c.k, pick(r, [1e20, 3e38, 1e18])) }),
+  'huge-q-k': (c, r) => ({
+    ...c,
+    q: fill(c.q, pick(r, [1e20, 3e38, -1e25])),
+    k: fill(c.k, pick(r, [1e20, 3e38, 1e18])),
+  }),
   'huge-v': (c) => ({ ...c, v: fill(c.v, 1e35) }),
   'option-null': (c, r) => withOpt(c, pick(r, OPTION_KEYS), null),
   'option-unknown': (c, r) => withOpt(c, pick(r, ['casual', 'mask2', 'Scale', 'window_size']), true),
@@ -148,7 +242,19 @@ const MUTATIONS: Record<string, Mutation> = {
   'scale-bad': (c, r) => withOpt(c, 'scale', pick(r, [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.5', -0])),
   'softcap-bad': (c, r) => withOpt(c, 'softcap', pick(r, [-1, Number.NaN, 'big', Number.POSITIVE_INFINITY])),
   'causal-not-boolean': (c, r) => withOpt(c, 'causal', pick(r, [1, 'yes', {}])),
-  'window-bad': (c, r) => withOpt(c, 'window', pick(r, [{ left: -1, right: 0 }, { left: 1.5, right: 0 }, { left: Number.NaN, right: 1 }, { left: 1 }, 'wide', 5])),
+  'window-bad': (c, r) =>
+    withOpt(
+      c,
+      'window',
+      pick(r, [
+        { left: -1, right: 0 },
+        { left: 1.5, right: 0 },
+        { left: Number.NaN, right: 1 },
+        { left: 1 },
+        'wide',
+        5,
+      ]),
+    ),
   'weights-bad': (c, r) => withOpt(c, 'weights', pick(r, ['all', 'prob', 3, true])),
   'return-present-bad': (c, r) => withOpt(c, 'returnPresent', pick(r, ['no', 0, 1])),
   'heads-bad': (c, r) => withOpt(c, 'heads', pick(r, [3, 'x', { q: 0 }, { q: 1.5 }, { q: -2 }, []])),
@@ -158,28 +264,47 @@ const MUTATIONS: Record<string, Mutation> = {
   'mask-kind-bad': (c) => withOpt(c, 'mask', { kind: 'int', shape: [1], data: new Uint8Array(1) }),
   'mask-nan-bias': (c, r) => withOpt(c, 'mask', biasMask([pick(r, [Number.NaN, Number.POSITIVE_INFINITY])], [1])),
   'mask-data-length': (c) => withOpt(c, 'mask', boolMask(new Uint8Array(3), [2, 2])),
-  'key-lengths-range': (c, r) => withOpt(c, pick(r, ['keyLengths', 'keyPadding']), Array.from({ length: c.q.shape[0]! }, () => pick(r, [-1, 1000, 0.5, Number.NaN]))),
+  'key-lengths-range': (c, r) =>
+    withOpt(
+      c,
+      pick(r, ['keyLengths', 'keyPadding']),
+      Array.from({ length: c.q.shape[0]! }, () => pick(r, [-1, 1000, 0.5, Number.NaN])),
+    ),
   'key-lengths-count': (c) => withOpt(c, 'keyPadding', new Int32Array(c.q.shape[0]! + 1)),
   'key-lengths-type': (c) => withOpt(c, 'keyLengths', 'all'),
   'edges-range': (c, r) => withOpt(c, 'graph', { edges: [0, pick(r, [-1, 999, 0.5])] }),
   'edges-odd': (c) => withOpt(c, 'graph', { edges: [0, 0, 0] }),
   'edges-type': (c) => withOpt(c, 'graph', { edges: 'all' }),
   'alibi-count': (c) => withOpt(c, 'alibi', [1, 2, 3, 4, 5, 6, 7]),
-  'alibi-bad': (c, r) => withOpt(c, 'alibi', Array.from({ length: 8 }, () => pick(r, [Number.NaN, -1e38]))),
-  'past-bad-shape': (c) => withOpt(c, 'past', { key: { shape: [1, 1, 1, 99], data: new Float32Array(99) }, value: { shape: [1, 1, 1, 1], data: new Float32Array(1) } }),
+  'alibi-bad': (c, r) =>
+    withOpt(
+      c,
+      'alibi',
+      Array.from({ length: 8 }, () => pick(r, [Number.NaN, -1e38])),
+    ),
+  'past-bad-shape': (c) =>
+    withOpt(c, 'past', {
+      key: { shape: [1, 1, 1, 99], data: new Float32Array(99) },
+      value: { shape: [1, 1, 1, 1], data: new Float32Array(1) },
+    }),
   'past-not-object': (c) => withOpt(c, 'past', 'cache'),
   'key-lengths-with-past': (c) => withOpt(c, 'keyLengths', new Int32Array(c.q.shape[0]!)),
   'max-bytes-tiny': (c) => withOpt(c, 'maxBytes', 8),
   'max-bytes-bad': (c, r) => withOpt(c, 'maxBytes', pick(r, [0, -5, 'lots', Number.NaN])),
   'oversized-output': () => ({
-    q: { shape: [1, 1, 1, 1], data: new Float32Array(1) }, k: { shape: [1, 1, 0, 1], data: new Float32Array(0) },
-    v: { shape: [1, 1, 0, 2 ** 30], data: new Float32Array(0) }, options: {},
+    q: { shape: [1, 1, 1, 1], data: new Float32Array(1) },
+    k: { shape: [1, 1, 0, 1], data: new Float32Array(0) },
+    v: { shape: [1, 1, 0, 2 ** 30], data: new Float32Array(0) },
+    options: {},
   }),
   'oversized-weights': () => {
     const t = { shape: [1, 1, 40_000, 1], data: new Float32Array(40_000).fill(0.25) };
     return { q: t, k: t, v: t, options: { weights: 'probs' } };
   },
-  'zero-query-length': (c) => ({ ...c, q: { shape: [...c.q.shape.slice(0, -2), 0, c.q.shape.at(-1)!], data: new Float32Array(0) } }),
+  'zero-query-length': (c) => ({
+    ...c,
+    q: { shape: [...c.q.shape.slice(0, -2), 0, c.q.shape.at(-1)!], data: new Float32Array(0) },
+  }),
 };
 const MUTATION_NAMES = Object.keys(MUTATIONS);
 
@@ -203,7 +328,9 @@ function referee(c: FuzzCall): Verdict {
     return { kind: 'valid' };
   } catch (e) {
     if (e instanceof AttnkitError) return { kind: 'refused', code: e.code };
-    throw new ConformanceFailure(`${c.label}: core's validation threw ${(e as Error)?.name}: ${(e as Error)?.message} instead of an AttnkitError`);
+    throw new ConformanceFailure(
+      `${c.label}: core's validation threw ${(e as Error)?.name}: ${(e as Error)?.message} instead of an AttnkitError`,
+    );
   }
 }
 
@@ -245,8 +372,11 @@ export async function fuzzBackend(backend: Backend, options: FuzzOptions = {}): 
     let error: unknown;
     try {
       result = await withinBound(
-        guarded([c.q, c.k, c.v, c.options], () => backend.attention(c.q as Tensor, c.k as Tensor, c.v as Tensor, c.options as AttentionOptions)),
-        c.label, options.hangMs ?? 10_000,
+        guarded([c.q, c.k, c.v, c.options], () =>
+          backend.attention(c.q as Tensor, c.k as Tensor, c.v as Tensor, c.options as AttentionOptions),
+        ),
+        c.label,
+        options.hangMs ?? 10_000,
       );
     } catch (e) {
       error = e;
@@ -257,17 +387,22 @@ export async function fuzzBackend(backend: Backend, options: FuzzOptions = {}): 
     }
     if (error !== undefined) {
       if (!(error instanceof AttnkitError)) {
-        failures.push(`${c.label}: threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of an AttnkitError`);
+        failures.push(
+          `${c.label}: threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of an AttnkitError`,
+        );
         continue;
       }
       if (!STABLE_CODES.has(error.code)) failures.push(`${c.label}: unknown error code ${error.code}`);
       refused[error.code] = (refused[error.code] ?? 0) + 1;
       if (verdict.kind === 'refused' && error.code !== verdict.code) {
-        failures.push(`${c.label}: refused with ${error.code} (${error.message}); core's validation gives ${verdict.code}`);
+        failures.push(
+          `${c.label}: refused with ${error.code} (${error.message}); core's validation gives ${verdict.code}`,
+        );
       } else if (verdict.kind === 'valid') {
         const p = prepareAttention(c.q as Tensor, c.k as Tensor, c.v as Tensor, c.options as AttentionOptions);
         const lacking = missingFeatures(backend.capabilities, requiredFeatures(p)).length > 0;
-        if (!(error.code === 'ERR_UNSUPPORTED' && lacking)) failures.push(`${c.label}: a valid call was refused with ${error.code}: ${error.message}`);
+        if (!(error.code === 'ERR_UNSUPPORTED' && lacking))
+          failures.push(`${c.label}: a valid call was refused with ${error.code}: ${error.message}`);
       }
       continue;
     }
@@ -293,8 +428,11 @@ function checkAgainstReference(c: FuzzCall, r: Awaited<ReturnType<Backend['atten
   let expected: ArrayLike<number> = ref.output;
   if (p.packed) {
     const packed = new Float64Array(ref.output.length);
-    for (let b = 0; b < B; b++) for (let h = 0; h < Hq; h++) for (let s = 0; s < Sq; s++) for (let d = 0; d < Dv; d++)
-      packed[((b * Sq + s) * Hq + h) * Dv + d] = ref.output[((b * Hq + h) * Sq + s) * Dv + d]!;
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < Hq; h++)
+        for (let s = 0; s < Sq; s++)
+          for (let d = 0; d < Dv; d++)
+            packed[((b * Sq + s) * Hq + h) * Dv + d] = ref.output[((b * Hq + h) * Sq + s) * Dv + d]!;
     expected = packed;
   }
   let vMax = 0;

@@ -4,8 +4,19 @@
  * ({@link lifecycleChecks}).
  */
 import {
-  AttnkitError, biasMask, boolMask, fmtShape, initWeights, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
-  type AttentionOptions, type Backend, type BackendPlugin, type Tensor,
+  AttnkitError,
+  biasMask,
+  boolMask,
+  fmtShape,
+  initWeights,
+  missingFeatures,
+  prepareAttention,
+  requiredFeatures,
+  resolveSpec,
+  type AttentionOptions,
+  type Backend,
+  type BackendPlugin,
+  type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, ConformanceFailure, FLOAT32_TOLERANCE } from './compare.js';
@@ -50,8 +61,18 @@ function mixedCalls(backend: Backend): MixedCall[] {
     {},
     { causal: true },
     { window: { left: 1, right: 1 } },
-    { mask: biasMask(Float32Array.from({ length: s.Sq * s.Sk }, (_, i) => (i % 3) * 0.25), [s.Sq, s.Sk]) },
-    { mask: boolMask(Uint8Array.from({ length: s.Sq * s.Sk }, (_, i) => (i % 4 === 0 ? 0 : 1)), [s.Sq, s.Sk]) },
+    {
+      mask: biasMask(
+        Float32Array.from({ length: s.Sq * s.Sk }, (_, i) => (i % 3) * 0.25),
+        [s.Sq, s.Sk],
+      ),
+    },
+    {
+      mask: boolMask(
+        Uint8Array.from({ length: s.Sq * s.Sk }, (_, i) => (i % 4 === 0 ? 0 : 1)),
+        [s.Sq, s.Sk],
+      ),
+    },
     { alibi: Float32Array.from({ length: s.Hq }, (_, h) => 0.5 / (h + 1)) },
     { keyPadding: Int32Array.from({ length: s.B }, (_, b) => Math.max(1, s.Sk - b)), weights: 'probs' },
     { graph: { edges: Int32Array.from({ length: 2 * s.Sq }, (_, e) => (e % 2 === 0 ? e / 2 : (e / 2 - 0.5) % s.Sk)) } },
@@ -76,16 +97,40 @@ export function lifecycleCases(): ConformanceCase[] {
       needs: [],
       async run(backend) {
         const calls = mixedCalls(backend);
-        if (calls.length < 64) throw new ConformanceFailure(`only ${calls.length} of 64 mixed calls fit the backend's capabilities`);
+        if (calls.length < 64)
+          throw new ConformanceFailure(`only ${calls.length} of 64 mixed calls fit the backend's capabilities`);
         const sequential: Float32Array[] = [];
         for (const c of calls) sequential.push((await backend.attention(c.q, c.k, c.v, c.options)).output.data);
-        const unchanged = snapshot(calls.flatMap((c, i) => [[`call ${i} q`, c.q.data], [`call ${i} k`, c.k.data], [`call ${i} v`, c.v.data], [`call ${i} mask`, c.options.mask?.data]] as const));
-        const together = await withinBound(Promise.all(calls.map((c) => backend.attention(c.q, c.k, c.v, c.options))), '64 concurrent calls');
+        const unchanged = snapshot(
+          calls.flatMap(
+            (c, i) =>
+              [
+                [`call ${i} q`, c.q.data],
+                [`call ${i} k`, c.k.data],
+                [`call ${i} v`, c.v.data],
+                [`call ${i} mask`, c.options.mask?.data],
+              ] as const,
+          ),
+        );
+        const together = await withinBound(
+          Promise.all(calls.map((c) => backend.attention(c.q, c.k, c.v, c.options))),
+          '64 concurrent calls',
+        );
         unchanged();
         together.forEach((r, i) => {
           const c = calls[i]!;
-          assertClose(r.output.data, sequential[i]!, { abs: 1e-6, rel: 1e-6 }, `concurrent call ${i} vs its sequential result`);
-          assertClose(r.output.data, referenceAttention(prepareAttention(c.q, c.k, c.v, c.options)).output, FLOAT32_TOLERANCE, `concurrent call ${i} vs the reference`);
+          assertClose(
+            r.output.data,
+            sequential[i]!,
+            { abs: 1e-6, rel: 1e-6 },
+            `concurrent call ${i} vs its sequential result`,
+          );
+          assertClose(
+            r.output.data,
+            referenceAttention(prepareAttention(c.q, c.k, c.v, c.options)).output,
+            FLOAT32_TOLERANCE,
+            `concurrent call ${i} vs the reference`,
+          );
         });
       },
     },
@@ -104,12 +149,17 @@ export function lifecycleCases(): ConformanceCase[] {
         const mask = biasMask(backing.subarray(8, 24).fill(0), [4, 4]);
         const first = await guarded([q, k, v, { mask }], () => backend.attention(q, k, v, { mask }));
         const long = makeInputs({ B: 1, Hq: 1, Hkv: 1, Sq: 512, Sk: 512, Dk: 4, Dv: 4 }, 78);
-        await guarded([long.q, long.k, long.v, {}], () => backend.attention(long.q, long.k, long.v, { window: { left: 0, right: 0 } }));
+        await guarded([long.q, long.k, long.v, {}], () =>
+          backend.attention(long.q, long.k, long.v, { window: { left: 0, right: 0 } }),
+        );
         await guarded([q, k, v, {}], () => backend.attention(q, k, v, { window: { left: 0, right: 0 } }));
         await guarded([q, k, v, {}], () => backend.attention(q, k, v, { window: { left: 1, right: 0 }, alibi: [0.5] }));
         for (let i = 0; i < backing.length; i++) {
           const want = i >= 8 && i < 24 ? 0 : 7;
-          if (backing[i] !== want) throw new ConformanceFailure(`the caller's buffer changed at element ${i}: ${backing[i]} (expected ${want})`);
+          if (backing[i] !== want)
+            throw new ConformanceFailure(
+              `the caller's buffer changed at element ${i}: ${backing[i]} (expected ${want})`,
+            );
         }
         const again = await backend.attention(q, k, v, { mask });
         assertClose(again.output.data, first.output.data, { abs: 0, rel: 0 }, 'the same masked call, repeated');
@@ -121,7 +171,15 @@ export function lifecycleCases(): ConformanceCase[] {
       group: 'lifecycle',
       needs: ['models'],
       async run(backend) {
-        const spec = resolveSpec({ type: 'transformer-encoder', inputSize: 3, dModel: 8, heads: 2, layers: 1, ffnSize: 8, output: { kind: 'per-position', classes: 3 } });
+        const spec = resolveSpec({
+          type: 'transformer-encoder',
+          inputSize: 3,
+          dModel: 8,
+          heads: 2,
+          layers: 1,
+          ffnSize: 8,
+          output: { kind: 'per-position', classes: 3 },
+        });
         const weights = initWeights(spec, { seed: 12, randomAll: true });
         const original = new Map([...weights].map(([name, t]) => [name, t.data.slice()]));
         const input = { shape: [1, 5, 3], data: Float32Array.from({ length: 15 }, (_, i) => Math.sin(i)) };
@@ -130,7 +188,12 @@ export function lifecycleCases(): ConformanceCase[] {
           for (const t of weights.values()) t.data.fill(0);
           const out = await model.run(input);
           const ref = referenceModel(spec, original, input.data, 1, 5, [5], []);
-          assertClose(out.logits.data, ref.logits, modelTolerance(1), 'logits after the caller zeroed its weight arrays');
+          assertClose(
+            out.logits.data,
+            ref.logits,
+            modelTolerance(1),
+            'logits after the caller zeroed its weight arrays',
+          );
         } finally {
           await model.dispose();
         }
@@ -144,7 +207,8 @@ export function lifecycleCases(): ConformanceCase[] {
         const q = makeInputs({ B: 2, Hq: 2, Hkv: 2, Sq: 3, Sk: 1, Dk: 4, Dv: 5 }, 5).q;
         const none = { shape: [2, 2, 0, 4], data: new Float32Array(0) };
         const r = await backend.attention(q, none, { shape: [2, 2, 0, 5], data: new Float32Array(0) });
-        if (r.output.shape.join() !== '2,2,3,5') throw new ConformanceFailure(`output shape ${fmtShape(r.output.shape)}, expected [2,2,3,5]`);
+        if (r.output.shape.join() !== '2,2,3,5')
+          throw new ConformanceFailure(`output shape ${fmtShape(r.output.shape)}, expected [2,2,3,5]`);
         assertClose(r.output.data, new Float64Array(60), { abs: 0, rel: 0 }, 'output with no keys');
       },
     },
@@ -154,11 +218,20 @@ export function lifecycleCases(): ConformanceCase[] {
       needs: ['weights:probs'],
       async run(backend) {
         const big = { shape: [1, 1, 40_000, 1], data: new Float32Array(40_000).fill(0.5) };
-        const refused = await backend.attention(big, big, big, { weights: 'probs' }).then(() => undefined, (e: unknown) => e);
-        if (!(refused instanceof AttnkitError) || refused.code !== 'ERR_TOO_LARGE') throw new ConformanceFailure(`expected ERR_TOO_LARGE, got ${String(refused)}`);
+        const refused = await backend.attention(big, big, big, { weights: 'probs' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!(refused instanceof AttnkitError) || refused.code !== 'ERR_TOO_LARGE')
+          throw new ConformanceFailure(`expected ERR_TOO_LARGE, got ${String(refused)}`);
         const { q, k, v } = makeInputs({ B: 1, Hq: 2, Hkv: 2, Sq: 5, Sk: 5, Dk: 4, Dv: 4 }, 6);
         const r = await backend.attention(q, k, v, { weights: 'probs' });
-        assertClose(r.output.data, referenceAttention(prepareAttention(q, k, v)).output, FLOAT32_TOLERANCE, 'output after a refused call');
+        assertClose(
+          r.output.data,
+          referenceAttention(prepareAttention(q, k, v)).output,
+          FLOAT32_TOLERANCE,
+          'output after a refused call',
+        );
       },
     },
   ];
@@ -179,8 +252,12 @@ export function lifecycleChecks(options: { cycles?: number; inFlightShape?: Case
         const b = await plugin.create(createOptions);
         await b.dispose();
         const one = { shape: [1, 1, 1, 1], data: new Float32Array(1) };
-        const caught = await b.attention(one, one, one).then(() => undefined, (e: unknown) => e);
-        if (!(caught instanceof AttnkitError) || caught.code !== 'ERR_DISPOSED') throw new ConformanceFailure(`expected ERR_DISPOSED, got ${String(caught)}`);
+        const caught = await b.attention(one, one, one).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!(caught instanceof AttnkitError) || caught.code !== 'ERR_DISPOSED')
+          throw new ConformanceFailure(`expected ERR_DISPOSED, got ${String(caught)}`);
       },
     },
     {
@@ -200,9 +277,12 @@ export function lifecycleChecks(options: { cycles?: number; inFlightShape?: Case
         const settled = await withinBound(outcomes, 'calls in flight at dispose()');
         settled.forEach((s, i) => {
           if (s.status === 'fulfilled') {
-            if (!s.value.output || s.value.output.data.length === 0) throw new ConformanceFailure(`call ${i} finished without an output`);
+            if (!s.value.output || s.value.output.data.length === 0)
+              throw new ConformanceFailure(`call ${i} finished without an output`);
           } else if (!(s.reason instanceof AttnkitError) || s.reason.code !== 'ERR_DISPOSED') {
-            throw new ConformanceFailure(`call ${i} in flight at dispose(): expected ERR_DISPOSED or a result, got ${String(s.reason)}`);
+            throw new ConformanceFailure(
+              `call ${i} in flight at dispose(): expected ERR_DISPOSED or a result, got ${String(s.reason)}`,
+            );
           }
         });
       },
@@ -215,7 +295,12 @@ export function lifecycleChecks(options: { cycles?: number; inFlightShape?: Case
         for (let i = 0; i < (options.cycles ?? 20); i++) {
           const b = await plugin.create(createOptions);
           try {
-            assertClose((await withinBound(b.attention(q, k, v), `cycle ${i}`)).output.data, want, FLOAT32_TOLERANCE, `cycle ${i}`);
+            assertClose(
+              (await withinBound(b.attention(q, k, v), `cycle ${i}`)).output.data,
+              want,
+              FLOAT32_TOLERANCE,
+              `cycle ${i}`,
+            );
           } finally {
             await b.dispose();
           }

@@ -28,15 +28,110 @@ const base = { type: 'transformer-encoder', inputSize: 5, dModel: 16, heads: 4, 
 
 const DEFS: ModelCaseDef[] = [
   { name: 'sinusoidal-pre-gelu', spec: { ...base, output: { kind: 'per-position', classes: 3 } }, batch: 1, length: 9 },
-  { name: 'none-post-relu', spec: { ...base, positional: { kind: 'none' }, norm: 'post', activation: 'relu', output: { kind: 'per-position', classes: 4 } }, batch: 2, length: 7, lengths: [7, 4] },
-  { name: 'learned-gqa-pooled', spec: { ...base, kvHeads: 2, positional: { kind: 'learned', maxLength: 20 }, output: { kind: 'pooled', classes: 3 } }, batch: 3, length: 11, lengths: [11, 6, 1] },
-  { name: 'rope-causal', spec: { ...base, positional: { kind: 'rope' }, attention: { causal: true }, output: { kind: 'per-position', classes: 2 } }, batch: 2, length: 10, lengths: [10, 8], attentionOf: [1] },
-  { name: 'rope-base-mqa-window', spec: { ...base, kvHeads: 1, positional: { kind: 'rope', base: 500 }, attention: { window: { left: 2, right: 3 } }, output: { kind: 'per-position', classes: 3 } }, batch: 1, length: 13 },
-  { name: 'alibi-post-pooled', spec: { ...base, positional: { kind: 'alibi' }, norm: 'post', output: { kind: 'pooled', classes: 2 } }, batch: 2, length: 8, lengths: [5, 8], attentionOf: [0, 1] },
-  { name: 'per-layer-attention', spec: { ...base, layers: 3, attention: [{ causal: true }, { window: { left: 1, right: 1 } }, { causal: true, window: { left: 4, right: 0 } }], output: { kind: 'per-position', classes: 5 } }, batch: 2, length: 12, lengths: [12, 9], attentionOf: [2] },
-  { name: 'window-padding-long', spec: { ...base, dModel: 8, heads: 2, layers: 1, ffnSize: 16, attention: { window: { left: 8, right: 8 } }, output: { kind: 'per-position', classes: 3 } }, batch: 2, length: 150, lengths: [150, 97] },
-  { name: 'single-frame', spec: { ...base, layers: 1, output: { kind: 'per-position', classes: 2 } }, batch: 1, length: 1 },
-  { name: 'deep-4-layers', spec: { ...base, layers: 4, activation: 'relu', attention: { window: { left: 3, right: 3 } }, output: { kind: 'per-position', classes: 8 } }, batch: 1, length: 20 },
+  {
+    name: 'none-post-relu',
+    spec: {
+      ...base,
+      positional: { kind: 'none' },
+      norm: 'post',
+      activation: 'relu',
+      output: { kind: 'per-position', classes: 4 },
+    },
+    batch: 2,
+    length: 7,
+    lengths: [7, 4],
+  },
+  {
+    name: 'learned-gqa-pooled',
+    spec: {
+      ...base,
+      kvHeads: 2,
+      positional: { kind: 'learned', maxLength: 20 },
+      output: { kind: 'pooled', classes: 3 },
+    },
+    batch: 3,
+    length: 11,
+    lengths: [11, 6, 1],
+  },
+  {
+    name: 'rope-causal',
+    spec: {
+      ...base,
+      positional: { kind: 'rope' },
+      attention: { causal: true },
+      output: { kind: 'per-position', classes: 2 },
+    },
+    batch: 2,
+    length: 10,
+    lengths: [10, 8],
+    attentionOf: [1],
+  },
+  {
+    name: 'rope-base-mqa-window',
+    spec: {
+      ...base,
+      kvHeads: 1,
+      positional: { kind: 'rope', base: 500 },
+      attention: { window: { left: 2, right: 3 } },
+      output: { kind: 'per-position', classes: 3 },
+    },
+    batch: 1,
+    length: 13,
+  },
+  {
+    name: 'alibi-post-pooled',
+    spec: { ...base, positional: { kind: 'alibi' }, norm: 'post', output: { kind: 'pooled', classes: 2 } },
+    batch: 2,
+    length: 8,
+    lengths: [5, 8],
+    attentionOf: [0, 1],
+  },
+  {
+    name: 'per-layer-attention',
+    spec: {
+      ...base,
+      layers: 3,
+      attention: [{ causal: true }, { window: { left: 1, right: 1 } }, { causal: true, window: { left: 4, right: 0 } }],
+      output: { kind: 'per-position', classes: 5 },
+    },
+    batch: 2,
+    length: 12,
+    lengths: [12, 9],
+    attentionOf: [2],
+  },
+  {
+    name: 'window-padding-long',
+    spec: {
+      ...base,
+      dModel: 8,
+      heads: 2,
+      layers: 1,
+      ffnSize: 16,
+      attention: { window: { left: 8, right: 8 } },
+      output: { kind: 'per-position', classes: 3 },
+    },
+    batch: 2,
+    length: 150,
+    lengths: [150, 97],
+  },
+  {
+    name: 'single-frame',
+    spec: { ...base, layers: 1, output: { kind: 'per-position', classes: 2 } },
+    batch: 1,
+    length: 1,
+  },
+  {
+    name: 'deep-4-layers',
+    spec: {
+      ...base,
+      layers: 4,
+      activation: 'relu',
+      attention: { window: { left: 3, right: 3 } },
+      output: { kind: 'per-position', classes: 8 },
+    },
+    batch: 1,
+    length: 20,
+  },
 ];
 
 /** Every model case, in a stable order. */
@@ -65,8 +160,12 @@ export function modelCases(): ConformanceCase[] {
           const w = new Map([...weights].map(([k, v]) => [k, v.data]));
           const ref = referenceModel(spec, w, input.data, def.batch, def.length, lengths, def.attentionOf ?? []);
           const tol = modelTolerance(spec.layers);
-          const shape = spec.output.kind === 'pooled' ? [def.batch, spec.output.classes] : [def.batch, def.length, spec.output.classes];
-          if (out.logits.shape.join() !== shape.join()) throw new Error(`logits shape ${fmtShape(out.logits.shape)} expected ${fmtShape(shape)}`);
+          const shape =
+            spec.output.kind === 'pooled'
+              ? [def.batch, spec.output.classes]
+              : [def.batch, def.length, spec.output.classes];
+          if (out.logits.shape.join() !== shape.join())
+            throw new Error(`logits shape ${fmtShape(out.logits.shape)} expected ${fmtShape(shape)}`);
           assertClose(out.logits.data, ref.logits, tol, 'logits');
           for (let i = 0; i < (def.attentionOf ?? []).length; i++) {
             assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);

@@ -14,7 +14,9 @@ export function loadVectorFiles(dir: string = BUNDLED_VECTORS_DIR): VectorFile[]
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch (e) {
     throw new Error(`cannot read vector directory ${dir}: ${(e as Error).message}`);
   }

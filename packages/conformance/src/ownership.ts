@@ -23,12 +23,14 @@ export function callArrays(q: unknown, k: unknown, v: unknown, options?: unknown
   tensor('v', v);
   if (options && typeof options === 'object') {
     const o = options as AttentionOptions & Record<string, unknown>;
-    if (o.mask && typeof o.mask === 'object') out.push(['options.mask.data', o.mask.data], ['options.mask.shape', o.mask.shape]);
+    if (o.mask && typeof o.mask === 'object')
+      out.push(['options.mask.data', o.mask.data], ['options.mask.shape', o.mask.shape]);
     if (o.past && typeof o.past === 'object') {
       tensor('options.past.key', o.past.key);
       tensor('options.past.value', o.past.value);
     }
-    for (const key of ['keyLengths', 'keyPadding', 'alibi'] as const) if (o[key] !== undefined) out.push([`options.${key}`, o[key]]);
+    for (const key of ['keyLengths', 'keyPadding', 'alibi'] as const)
+      if (o[key] !== undefined) out.push([`options.${key}`, o[key]]);
     if (o.graph && typeof o.graph === 'object') out.push(['options.graph.edges', o.graph.edges]);
     if (o.window && typeof o.window === 'object') out.push(['options.window', o.window]);
     if (o.heads && typeof o.heads === 'object') out.push(['options.heads', o.heads]);
@@ -38,7 +40,10 @@ export function callArrays(q: unknown, k: unknown, v: unknown, options?: unknown
 
 /** The arrays of a set of weights. */
 export function weightArrays(weights: ReadonlyMap<string, Tensor>): Named[] {
-  return [...weights].flatMap(([name, t]): Named[] => [[`weights.${name}.data`, t.data], [`weights.${name}.shape`, t.shape]]);
+  return [...weights].flatMap(([name, t]): Named[] => [
+    [`weights.${name}.data`, t.data],
+    [`weights.${name}.shape`, t.shape],
+  ]);
 }
 
 interface Snapshot {
@@ -51,15 +56,18 @@ function snapshotOne(name: string, value: unknown): Snapshot | undefined {
     // The whole buffer, not just the view: a write next to the view corrupts memory the caller never passed.
     const whole = new Uint8Array(value.buffer as ArrayBuffer);
     const copy = whole.slice();
-    const start = value.byteOffset, end = value.byteOffset + value.byteLength;
+    const start = value.byteOffset,
+      end = value.byteOffset + value.byteLength;
     return {
       name,
       check: () => {
         const now = new Uint8Array(value.buffer as ArrayBuffer);
-        if (now.length !== copy.length) return `${name}: its buffer changed size (${copy.length} → ${now.length} bytes; was it transferred or detached?)`;
+        if (now.length !== copy.length)
+          return `${name}: its buffer changed size (${copy.length} → ${now.length} bytes; was it transferred or detached?)`;
         for (let i = 0; i < copy.length; i++) {
           if (now[i] !== copy[i]) {
-            const where = i >= start && i < end ? `byte ${i - start} of the array` : `byte ${i} of its buffer, outside the array`;
+            const where =
+              i >= start && i < end ? `byte ${i - start} of the array` : `byte ${i} of its buffer, outside the array`;
             return `${name}: the backend wrote into the caller's memory (${where})`;
           }
         }
@@ -69,7 +77,13 @@ function snapshotOne(name: string, value: unknown): Snapshot | undefined {
   }
   if (Array.isArray(value) || (value !== null && typeof value === 'object')) {
     const copy = JSON.stringify(value);
-    return { name, check: () => (JSON.stringify(value) === copy ? undefined : `${name}: the backend changed the caller's ${Array.isArray(value) ? 'array' : 'object'}`) };
+    return {
+      name,
+      check: () =>
+        JSON.stringify(value) === copy
+          ? undefined
+          : `${name}: the backend changed the caller's ${Array.isArray(value) ? 'array' : 'object'}`,
+    };
   }
   return undefined;
 }
@@ -93,13 +107,18 @@ export function expectOwnResult(result: AttentionResult | undefined, arrays: rea
   if (!result) return;
   const views = arrays.filter(([, v]) => ArrayBuffer.isView(v)) as [string, ArrayBufferView][];
   const outs: [string, ArrayBufferView | undefined][] = [
-    ['output', result.output?.data], ['weights', result.weights?.data],
-    ['present.key', result.present?.key.data], ['present.value', result.present?.value.data],
+    ['output', result.output?.data],
+    ['weights', result.weights?.data],
+    ['present.key', result.present?.key.data],
+    ['present.value', result.present?.value.data],
   ];
   for (const [what, arr] of outs) {
     if (!arr) continue;
     const hit = views.find(([, v]) => v.buffer === arr.buffer);
-    if (hit) throw new ConformanceFailure(`${what}: shares memory with the caller's ${hit[0]} (a backend never hands back the caller's arrays)`);
+    if (hit)
+      throw new ConformanceFailure(
+        `${what}: shares memory with the caller's ${hit[0]} (a backend never hands back the caller's arrays)`,
+      );
   }
 }
 
@@ -111,7 +130,10 @@ export function expectOwnResult(result: AttentionResult | undefined, arrays: rea
  * const r = await guarded([q, k, v, options], () => backend.attention(q, k, v, options));
  * ```
  */
-export async function guarded<R>(args: readonly [unknown, unknown, unknown, unknown?], call: () => Promise<R>): Promise<R> {
+export async function guarded<R>(
+  args: readonly [unknown, unknown, unknown, unknown?],
+  call: () => Promise<R>,
+): Promise<R> {
   const arrays = callArrays(...args);
   const check = snapshot(arrays);
   let result: R;

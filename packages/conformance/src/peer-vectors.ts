@@ -74,7 +74,10 @@ export function vectorCase(file: VectorFile): VectorCase {
   const ins = bySlot(file.inputs, INPUT_SLOTS);
   const outs = bySlot(file.outputs, OUTPUT_SLOTS);
   const a = file.attributes ?? {};
-  const Q = ins.get(0), K = ins.get(1), V = ins.get(2), Y = outs.get(0);
+  const Q = ins.get(0),
+    K = ins.get(1),
+    V = ins.get(2),
+    Y = outs.get(0);
   if (!Q || !K || !V || !Y) throw new Error('a vector file needs Q, K, V and Y');
   const options: Record<string, unknown> = {};
   if (a.scale !== undefined) options.scale = a.scale;
@@ -83,22 +86,30 @@ export function vectorCase(file: VectorFile): VectorCase {
   if (Q.dims.length === 3) options.heads = { q: a.q_num_heads, kv: a.kv_num_heads };
   const mask = ins.get(3);
   if (mask) {
-    options.mask = mask.dtype === 'bool'
-      ? boolMask(Uint8Array.from(mask.data, (x) => (num(x) ? 1 : 0)), mask.dims)
-      : biasMask(f32(mask), mask.dims);
+    options.mask =
+      mask.dtype === 'bool'
+        ? boolMask(
+            Uint8Array.from(mask.data, (x) => (num(x) ? 1 : 0)),
+            mask.dims,
+          )
+        : biasMask(f32(mask), mask.dims);
   }
-  const pk = ins.get(4), pv = ins.get(5);
+  const pk = ins.get(4),
+    pv = ins.get(5);
   if (pk && pv) options.past = { key: t(pk), value: t(pv) };
   const nonpad = ins.get(6);
   if (nonpad) options.keyLengths = Int32Array.from(nonpad.data, num);
   const qk = outs.get(3);
   if (qk) options.weights = MODES[a.qk_matmul_output_mode ?? 0];
-  const presentKey = outs.get(1), presentValue = outs.get(2);
+  const presentKey = outs.get(1),
+    presentValue = outs.get(2);
   if (presentKey) options.returnPresent = true;
   const half = [Q, K, V, Y].some((x) => x.dtype === 'float16');
   return {
     name: file.name,
-    q: t(Q), k: t(K), v: t(V),
+    q: t(Q),
+    k: t(K),
+    v: t(V),
     options: options as AttentionOptions,
     expected: {
       output: f32(Y),

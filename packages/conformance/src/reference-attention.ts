@@ -100,7 +100,14 @@ export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
           for (let d = 0; d < Dv; d++) output[oOff + d]! += probs[j]! * p.v[vOff + d]!;
         }
         if (weights) {
-          const src = p.weights === 'scores' ? scores : p.weights === 'softcapped' ? softcapped : p.weights === 'masked' ? masked : probs;
+          const src =
+            p.weights === 'scores'
+              ? scores
+              : p.weights === 'softcapped'
+                ? softcapped
+                : p.weights === 'masked'
+                  ? masked
+                  : probs;
           weights.set(src, ((b * Hq + h) * Sq + i) * T);
         }
       }

@@ -19,7 +19,14 @@ export interface ReferenceModelOutput {
 type W = ReadonlyMap<string, ArrayLike<number>>;
 
 /** `y[r, o] = Σ_i x[r, i]·W[o, i] + b[o]` for `rows` rows. */
-export function linear(x: ArrayLike<number>, rows: number, inSize: number, w: ArrayLike<number>, b: ArrayLike<number>, outSize: number): Float64Array {
+export function linear(
+  x: ArrayLike<number>,
+  rows: number,
+  inSize: number,
+  w: ArrayLike<number>,
+  b: ArrayLike<number>,
+  outSize: number,
+): Float64Array {
   const y = new Float64Array(rows * outSize);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < outSize; o++) {
@@ -31,7 +38,14 @@ export function linear(x: ArrayLike<number>, rows: number, inSize: number, w: Ar
 }
 
 /** Layer norm over the last axis (biased variance). */
-export function layerNorm(x: ArrayLike<number>, rows: number, d: number, g: ArrayLike<number>, b: ArrayLike<number>, eps: number): Float64Array {
+export function layerNorm(
+  x: ArrayLike<number>,
+  rows: number,
+  d: number,
+  g: ArrayLike<number>,
+  b: ArrayLike<number>,
+  eps: number,
+): Float64Array {
   const y = new Float64Array(rows * d);
   for (let r = 0; r < rows; r++) {
     let mean = 0;
@@ -66,8 +80,10 @@ export function rope(x: Float64Array, B: number, H: number, S: number, Dh: numbe
       const o = (bh * S + s) * Dh;
       for (let i = 0; i < half; i++) {
         const theta = s * Math.pow(base, (-2 * i) / Dh);
-        const c = Math.cos(theta), sn = Math.sin(theta);
-        const a = x[o + i]!, z = x[o + i + half]!;
+        const c = Math.cos(theta),
+          sn = Math.sin(theta);
+        const a = x[o + i]!,
+          z = x[o + i + half]!;
         x[o + i] = a * c - z * sn;
         x[o + i + half] = a * sn + z * c;
       }
@@ -77,16 +93,20 @@ export function rope(x: Float64Array, B: number, H: number, S: number, Dh: numbe
 /** `[B, S, H·Dh]` → `[B, H, S, Dh]` */
 function split(x: Float64Array, B: number, S: number, H: number, Dh: number): Float64Array {
   const y = new Float64Array(x.length);
-  for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let h = 0; h < H; h++) for (let d = 0; d < Dh; d++)
-    y[((b * H + h) * S + s) * Dh + d] = x[((b * S + s) * H + h) * Dh + d]!;
+  for (let b = 0; b < B; b++)
+    for (let s = 0; s < S; s++)
+      for (let h = 0; h < H; h++)
+        for (let d = 0; d < Dh; d++) y[((b * H + h) * S + s) * Dh + d] = x[((b * S + s) * H + h) * Dh + d]!;
   return y;
 }
 
 /** `[B, H, S, Dh]` → `[B, S, H·Dh]` */
 function merge(x: Float64Array, B: number, H: number, S: number, Dh: number): Float64Array {
   const y = new Float64Array(x.length);
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let s = 0; s < S; s++) for (let d = 0; d < Dh; d++)
-    y[((b * S + s) * H + h) * Dh + d] = x[((b * H + h) * S + s) * Dh + d]!;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let s = 0; s < S; s++)
+        for (let d = 0; d < Dh; d++) y[((b * S + s) * H + h) * Dh + d] = x[((b * H + h) * S + s) * Dh + d]!;
   return y;
 }
 
@@ -95,7 +115,15 @@ function merge(x: Float64Array, B: number, H: number, S: number, Dh: number): Fl
  * @param input `[B, S, F]`
  * @param lengths valid length per sequence
  */
-export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<number>, B: number, S: number, lengths: ArrayLike<number>, attentionOf: readonly number[] = []): ReferenceModelOutput {
+export function referenceModel(
+  spec: ResolvedSpec,
+  weights: W,
+  input: ArrayLike<number>,
+  B: number,
+  S: number,
+  lengths: ArrayLike<number>,
+  attentionOf: readonly number[] = [],
+): ReferenceModelOutput {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh } = spec;
   const w = (name: string): ArrayLike<number> => {
     const t = weights.get(name);
@@ -105,10 +133,12 @@ export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<
   const rows = B * S;
   let h = linear(input, rows, spec.inputSize, w('input.weight'), w('input.bias'), d);
   if (spec.positional.kind === 'sinusoidal') {
-    for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let c = 0; c < d; c++) h[(b * S + s) * d + c]! += sinusoid(s, c, d);
+    for (let b = 0; b < B; b++)
+      for (let s = 0; s < S; s++) for (let c = 0; c < d; c++) h[(b * S + s) * d + c]! += sinusoid(s, c, d);
   } else if (spec.positional.kind === 'learned') {
     const table = w('positional.table');
-    for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let c = 0; c < d; c++) h[(b * S + s) * d + c]! += table[s * d + c]!;
+    for (let b = 0; b < B; b++)
+      for (let s = 0; s < S; s++) for (let c = 0; c < d; c++) h[(b * S + s) * d + c]! += table[s * d + c]!;
   }
   const keyLengths = Int32Array.from(lengths);
   const padded = keyLengths.some((n) => n < S);
@@ -125,13 +155,32 @@ export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<
     const layer = spec.attention[l]!;
     const want = attentionOf.includes(l);
     const problem: ReferenceProblem = {
-      batch: B, qHeads: H, kvHeads: Hkv, group: H / Hkv, qLength: S, kvLength: S, pastLength: 0, keyLength: S,
-      keyDim: Dh, valueDim: Dh, q, k, v,
-      scale: 1 / Math.sqrt(Dh), softcap: 0, causal: layer.causal, window: layer.window, mask: undefined,
+      batch: B,
+      qHeads: H,
+      kvHeads: Hkv,
+      group: H / Hkv,
+      qLength: S,
+      kvLength: S,
+      pastLength: 0,
+      keyLength: S,
+      keyDim: Dh,
+      valueDim: Dh,
+      q,
+      k,
+      v,
+      scale: 1 / Math.sqrt(Dh),
+      softcap: 0,
+      causal: layer.causal,
+      window: layer.window,
+      mask: undefined,
       // Padding masks keys but leaves the alignment top-left (the spec's keyPadding).
-      validKeys: padded ? keyLengths : undefined, queryOffset: new Int32Array(B), graph: undefined,
+      validKeys: padded ? keyLengths : undefined,
+      queryOffset: new Int32Array(B),
+      graph: undefined,
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
-      weights: want ? 'probs' : 'none', returnPresent: false, packed: false,
+      weights: want ? 'probs' : 'none',
+      returnPresent: false,
+      packed: false,
     };
     const r = referenceAttention(problem);
     if (want) attention[attentionOf.indexOf(l)] = r.weights!;
@@ -144,7 +193,8 @@ export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<
     return linear(a, rows, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d);
   };
   const add = (a: Float64Array, b: Float64Array): Float64Array => a.map((x, i) => x + b[i]!);
-  const ln = (x: Float64Array, name: string): Float64Array => layerNorm(x, rows, d, w(`${name}.weight`), w(`${name}.bias`), spec.normEpsilon);
+  const ln = (x: Float64Array, name: string): Float64Array =>
+    layerNorm(x, rows, d, w(`${name}.weight`), w(`${name}.bias`), spec.normEpsilon);
   for (let l = 0; l < spec.layers; l++) {
     if (spec.norm === 'pre') {
       h = add(h, mha(ln(h, `layers.${l}.norm1`), l));
@@ -165,6 +215,7 @@ export function referenceModel(spec: ResolvedSpec, weights: W, input: ArrayLike<
     return { logits: linear(pooled, B, d, w('head.weight'), w('head.bias'), C), attention };
   }
   const logits = linear(h, rows, d, w('head.weight'), w('head.bias'), C);
-  for (let b = 0; b < B; b++) for (let s = keyLengths[b]!; s < S; s++) logits.fill(0, (b * S + s) * C, (b * S + s + 1) * C);
+  for (let b = 0; b < B; b++)
+    for (let s = keyLengths[b]!; s < S; s++) logits.fill(0, (b * S + s) * C, (b * S + s + 1) * C);
   return { logits, attention };
 }

@@ -7,10 +7,16 @@ import { referenceBias, visible } from './reference-attention.js';
 // written independently from their definitions, for any valid combination of options.
 const problem = fc
   .record({
-    B: fc.integer({ min: 1, max: 2 }), Sq: fc.integer({ min: 1, max: 9 }), Sk: fc.integer({ min: 1, max: 9 }), P: fc.integer({ min: 0, max: 4 }),
-    causal: fc.boolean(), window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 5 }), right: fc.integer({ min: 0, max: 5 }) })),
-    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })), pad: fc.boolean(),
-    edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })), maskBits: fc.option(fc.array(fc.boolean(), { minLength: 200, maxLength: 200 })),
+    B: fc.integer({ min: 1, max: 2 }),
+    Sq: fc.integer({ min: 1, max: 9 }),
+    Sk: fc.integer({ min: 1, max: 9 }),
+    P: fc.integer({ min: 0, max: 4 }),
+    causal: fc.boolean(),
+    window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 5 }), right: fc.integer({ min: 0, max: 5 }) })),
+    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
+    pad: fc.boolean(),
+    edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
+    maskBits: fc.option(fc.array(fc.boolean(), { minLength: 200, maxLength: 200 })),
   })
   .map((r) => {
     const T = r.P + r.Sk;
@@ -18,9 +24,11 @@ const problem = fc
     const opts: Record<string, unknown> = { causal: r.causal };
     if (r.window) opts.window = r.window;
     if (r.P > 0) opts.past = { key: t(r.P), value: t(r.P) };
-    if (r.lengths) opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
+    if (r.lengths)
+      opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
     if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
-    if (r.maskBits) opts.mask = { kind: 'bool', shape: [r.Sq, T], data: Uint8Array.from(r.maskBits.slice(0, r.Sq * T), Number) };
+    if (r.maskBits)
+      opts.mask = { kind: 'bool', shape: [r.Sq, T], data: Uint8Array.from(r.maskBits.slice(0, r.Sq * T), Number) };
     return prepareAttention(t(r.Sq), t(r.Sk), t(r.Sk), opts as AttentionOptions);
   });
 
@@ -47,14 +55,20 @@ describe('masking semantics', () => {
 // graphs, key lengths, causal and windows, a past), in whole and in chunks of query rows.
 const biased = fc
   .record({
-    B: fc.integer({ min: 1, max: 2 }), H: fc.integer({ min: 1, max: 3 }), Sq: fc.integer({ min: 1, max: 7 }), Sk: fc.integer({ min: 1, max: 7 }),
-    P: fc.integer({ min: 0, max: 3 }), causal: fc.boolean(),
+    B: fc.integer({ min: 1, max: 2 }),
+    H: fc.integer({ min: 1, max: 3 }),
+    Sq: fc.integer({ min: 1, max: 7 }),
+    Sk: fc.integer({ min: 1, max: 7 }),
+    P: fc.integer({ min: 0, max: 3 }),
+    causal: fc.boolean(),
     window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 4 }), right: fc.integer({ min: 0, max: 4 }) })),
-    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })), pad: fc.boolean(),
+    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
+    pad: fc.boolean(),
     edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
     mask: fc.option(fc.constantFrom('bool-2d', 'bias-heads', 'bias-batch', 'bias-short')),
     values: fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 300, maxLength: 300 }),
-    alibi: fc.boolean(), chunk: fc.integer({ min: 1, max: 7 }),
+    alibi: fc.boolean(),
+    chunk: fc.integer({ min: 1, max: 7 }),
   })
   .map((r) => {
     const T = r.P + r.Sk;
@@ -62,19 +76,27 @@ const biased = fc
     const opts: Record<string, unknown> = { causal: r.causal };
     if (r.window) opts.window = r.window;
     if (r.P > 0) opts.past = { key: t(1, r.P), value: t(1, r.P) };
-    if (r.lengths) opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
+    if (r.lengths)
+      opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
     if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
-    const vals = (n: number) => Float32Array.from({ length: n }, (_, i) => (r.values[i % 300]! < -3.5 ? -Infinity : r.values[i % 300]!));
-    if (r.mask === 'bool-2d') opts.mask = { kind: 'bool', shape: [r.Sq, T], data: Uint8Array.from({ length: r.Sq * T }, (_, i) => (r.values[i % 300]! > -2 ? 1 : 0)) };
+    const vals = (n: number) =>
+      Float32Array.from({ length: n }, (_, i) => (r.values[i % 300]! < -3.5 ? -Infinity : r.values[i % 300]!));
+    if (r.mask === 'bool-2d')
+      opts.mask = {
+        kind: 'bool',
+        shape: [r.Sq, T],
+        data: Uint8Array.from({ length: r.Sq * T }, (_, i) => (r.values[i % 300]! > -2 ? 1 : 0)),
+      };
     if (r.mask === 'bias-heads') opts.mask = { kind: 'bias', shape: [r.H, 1, T], data: vals(r.H * T) };
     if (r.mask === 'bias-batch') opts.mask = { kind: 'bias', shape: [r.B, 1, r.Sq, T], data: vals(r.B * r.Sq * T) };
-    if (r.mask === 'bias-short' && T > 1) opts.mask = { kind: 'bias', shape: [r.Sq, T - 1], data: vals(r.Sq * (T - 1)) };
+    if (r.mask === 'bias-short' && T > 1)
+      opts.mask = { kind: 'bias', shape: [r.Sq, T - 1], data: vals(r.Sq * (T - 1)) };
     if (r.alibi) opts.alibi = Array.from({ length: r.H }, (_, h) => 0.25 * (h + 1));
     return { p: prepareAttention(t(r.H, r.Sq), t(1, r.Sk), t(1, r.Sk), opts as AttentionOptions), chunk: r.chunk };
   });
 
 describe('dense bias (lowering for engines that add a bias)', () => {
-  it('equals the reference\'s masking and bias, in whole and by chunks of query rows', () => {
+  it("equals the reference's masking and bias, in whole and by chunks of query rows", () => {
     fc.assert(
       fc.property(biased, ({ p, chunk }) => {
         const [Bb, Hb] = biasExtents(p);

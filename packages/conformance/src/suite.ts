@@ -22,6 +22,8 @@ export interface SuiteOptions {
 /** Every case of the suite (Node: reads the vector files). */
 export function conformanceCases(options: SuiteOptions = {}): ConformanceCase[] {
   const vectors = vectorCases(loadVectorFiles(options.vectorsDir));
-  const all = options.vectorsOnly ? vectors : [...attentionCases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
+  const all = options.vectorsOnly
+    ? vectors
+    : [...attentionCases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
   return options.filter ? all.filter((c) => options.filter!.test(c.id)) : all;
 }

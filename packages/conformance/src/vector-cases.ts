@@ -19,8 +19,10 @@ export function vectorCases(files: readonly VectorFile[], prefix = 'peer-vectors
       async run(backend) {
         const r = await guarded([vc.q, vc.k, vc.v, vc.options], () => backend.attention(vc.q, vc.k, vc.v, vc.options));
         assertClose(r.output.data, vc.expected.output, vc.tolerance, 'Y');
-        if (vc.expected.presentKey) assertClose(r.present?.key.data, vc.expected.presentKey, vc.tolerance, 'present_key');
-        if (vc.expected.presentValue) assertClose(r.present?.value.data, vc.expected.presentValue, vc.tolerance, 'present_value');
+        if (vc.expected.presentKey)
+          assertClose(r.present?.key.data, vc.expected.presentKey, vc.tolerance, 'present_key');
+        if (vc.expected.presentValue)
+          assertClose(r.present?.value.data, vc.expected.presentValue, vc.tolerance, 'present_value');
         if (vc.expected.weights) assertClose(r.weights?.data, vc.expected.weights, vc.tolerance, 'qk_matmul_output');
       },
     };

@@ -77,10 +77,16 @@ export function runConformance(plugin: BackendPlugin, options: RunConformanceOpt
       describe('fuzz', () => {
         it(`${fuzz.calls ?? 2000} seeded malformed or edge calls: typed errors or the reference, inputs untouched, no hang`, async () => {
           const report = await fuzzBackend(backend, fuzz);
-          const refused = Object.entries(report.refused).map(([c, n]) => `${c} ${n}`).join(', ');
-          console.log(`[attnkit-conformance] fuzz ${plugin.name}: ${report.calls} calls, ${report.computed} computed and matched, refused: ${refused}`);
+          const refused = Object.entries(report.refused)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ');
+          console.log(
+            `[attnkit-conformance] fuzz ${plugin.name}: ${report.calls} calls, ${report.computed} computed and matched, refused: ${refused}`,
+          );
           if (report.failures.length > 0) {
-            throw new Error(`${report.failures.length} of ${report.calls} fuzz calls failed:\n${report.failures.slice(0, 20).join('\n')}`);
+            throw new Error(
+              `${report.failures.length} of ${report.calls} fuzz calls failed:\n${report.failures.slice(0, 20).join('\n')}`,
+            );
           }
         }, 300_000);
       });

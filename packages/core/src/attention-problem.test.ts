@@ -4,7 +4,11 @@ import { pack, unpack } from './layout.js';
 import { keyBand } from './attention-semantics.js';
 import { tensor } from './tensor.js';
 
-const t = (shape: number[]) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
+const t = (shape: number[]) =>
+  tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+    shape,
+  );
 
 describe('prepareAttention', () => {
   it('unpacks [B, S, H·D] into [B, H, S, D] and back', () => {
@@ -50,6 +54,8 @@ describe('prepareAttention', () => {
 
   it('names the argument in errors', () => {
     const q = t([1, 2, 3, 4]);
-    expect(() => prepareAttention(q, t([1, 2, 3, 5]), q)).toThrow('k: shape [1,2,3,5] does not match q [1,2,3,4]: Dk 5 vs 4');
+    expect(() => prepareAttention(q, t([1, 2, 3, 5]), q)).toThrow(
+      'k: shape [1,2,3,5] does not match q [1,2,3,4]: Dk 5 vs 4',
+    );
   });
 });

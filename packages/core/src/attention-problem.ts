@@ -26,7 +26,6 @@ export interface AttentionProblem extends AttentionSetup {
   readonly v: Float32Array;
 }
 
-
 /** What {@link prepareAttention} checks beyond shapes and options. */
 export interface PrepareChecks {
   /**
@@ -45,33 +44,65 @@ export interface PrepareChecks {
  * Validates an attention call and returns its canonical form. Throws an {@link AttnkitError} naming the
  * argument, what it got and what was expected.
  */
-export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}, checks: PrepareChecks = {}): AttentionProblem {
+export function prepareAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+  checks: PrepareChecks = {},
+): AttentionProblem {
   expectOptionsObject(options);
   const qs = expectTensor(q, 'q', [3, 4]);
   const ks = expectTensor(k, 'k', [3, 4]);
   const vs = expectTensor(v, 'v', [3, 4]);
   if (ks.length !== qs.length || vs.length !== qs.length) {
-    throw new ShapeError('ERR_RANK', `k and v must have the rank of q (${qs.length}); got k ${fmtShape(ks)}, v ${fmtShape(vs)}`, ks.length !== qs.length ? 'k' : 'v');
+    throw new ShapeError(
+      'ERR_RANK',
+      `k and v must have the rank of q (${qs.length}); got k ${fmtShape(ks)}, v ${fmtShape(vs)}`,
+      ks.length !== qs.length ? 'k' : 'v',
+    );
   }
   const packed = qs.length === 3;
   let B: number, Hq: number, Hkv: number, Sq: number, Sk: number, Dk: number, Dv: number;
   if (packed) {
     const heads = options.heads;
     if (!heads || typeof heads !== 'object' || !isPosInt(heads.q) || (heads.kv !== undefined && !isPosInt(heads.kv))) {
-      throw new OptionError('ERR_OPTION', `options.heads: packed rank-3 inputs [B, S, H·D] need heads { q, kv? } as positive integers, got ${JSON.stringify(heads)}`, 'options.heads');
+      throw new OptionError(
+        'ERR_OPTION',
+        `options.heads: packed rank-3 inputs [B, S, H·D] need heads { q, kv? } as positive integers, got ${JSON.stringify(heads)}`,
+        'options.heads',
+      );
     }
     Hq = heads.q;
     Hkv = heads.kv ?? heads.q;
     [B, Sq] = qs as [number, number, number];
     Sk = ks[1]!;
-    if (qs[2]! % Hq !== 0) throw new ShapeError('ERR_HEADS', `q: last dimension ${qs[2]} is not a multiple of ${Hq} query heads`, 'q');
-    if (ks[2]! % Hkv !== 0) throw new ShapeError('ERR_HEADS', `k: last dimension ${ks[2]} is not a multiple of ${Hkv} key/value heads`, 'k');
-    if (vs[2]! % Hkv !== 0) throw new ShapeError('ERR_HEADS', `v: last dimension ${vs[2]} is not a multiple of ${Hkv} key/value heads`, 'v');
+    if (qs[2]! % Hq !== 0)
+      throw new ShapeError('ERR_HEADS', `q: last dimension ${qs[2]} is not a multiple of ${Hq} query heads`, 'q');
+    if (ks[2]! % Hkv !== 0)
+      throw new ShapeError('ERR_HEADS', `k: last dimension ${ks[2]} is not a multiple of ${Hkv} key/value heads`, 'k');
+    if (vs[2]! % Hkv !== 0)
+      throw new ShapeError('ERR_HEADS', `v: last dimension ${vs[2]} is not a multiple of ${Hkv} key/value heads`, 'v');
     Dk = qs[2]! / Hq;
     Dv = vs[2]! / Hkv;
-    if (ks[2]! / Hkv !== Dk) throw new ShapeError('ERR_SHAPE', `k: shape ${fmtShape(ks)} gives head size ${ks[2]! / Hkv}, but q has Dk ${Dk}`, 'k');
-    if (ks[0] !== B) throw new ShapeError('ERR_SHAPE', `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: batch ${ks[0]} vs ${B}`, 'k');
-    if (vs[0] !== B || vs[1] !== Sk) throw new ShapeError('ERR_SHAPE', `v: shape ${fmtShape(vs)} does not match k ${fmtShape(ks)}: expected [${B}, ${Sk}, ${Hkv}·Dv]`, 'v');
+    if (ks[2]! / Hkv !== Dk)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `k: shape ${fmtShape(ks)} gives head size ${ks[2]! / Hkv}, but q has Dk ${Dk}`,
+        'k',
+      );
+    if (ks[0] !== B)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: batch ${ks[0]} vs ${B}`,
+        'k',
+      );
+    if (vs[0] !== B || vs[1] !== Sk)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `v: shape ${fmtShape(vs)} does not match k ${fmtShape(ks)}: expected [${B}, ${Sk}, ${Hkv}·Dv]`,
+        'v',
+      );
   } else {
     if (options.heads !== undefined) {
       const h = options.heads;
@@ -79,25 +110,51 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
         throw new AttnkitError('ERR_TYPE', `options.heads: expected { q, kv? }, got ${typeof h}`, 'options.heads');
       }
       if (h.q !== qs[1] || (h.kv !== undefined && h.kv !== ks[1])) {
-        throw new OptionError('ERR_OPTION', `options.heads ${JSON.stringify(h)} disagrees with the rank-4 shapes q ${fmtShape(qs)}, k ${fmtShape(ks)}`, 'options.heads');
+        throw new OptionError(
+          'ERR_OPTION',
+          `options.heads ${JSON.stringify(h)} disagrees with the rank-4 shapes q ${fmtShape(qs)}, k ${fmtShape(ks)}`,
+          'options.heads',
+        );
       }
     }
     [B, Hq, Sq, Dk] = qs as [number, number, number, number];
     Hkv = ks[1]!;
     Sk = ks[2]!;
     Dv = vs[3]!;
-    if (ks[0] !== B) throw new ShapeError('ERR_SHAPE', `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: batch ${ks[0]} vs ${B}`, 'k');
-    if (ks[3] !== Dk) throw new ShapeError('ERR_SHAPE', `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: Dk ${ks[3]} vs ${Dk}`, 'k');
+    if (ks[0] !== B)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: batch ${ks[0]} vs ${B}`,
+        'k',
+      );
+    if (ks[3] !== Dk)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `k: shape ${fmtShape(ks)} does not match q ${fmtShape(qs)}: Dk ${ks[3]} vs ${Dk}`,
+        'k',
+      );
     if (vs[0] !== B || vs[1] !== Hkv || vs[2] !== Sk) {
-      throw new ShapeError('ERR_SHAPE', `v: shape ${fmtShape(vs)} does not match k ${fmtShape(ks)}: expected [${B}, ${Hkv}, ${Sk}, Dv]`, 'v');
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `v: shape ${fmtShape(vs)} does not match k ${fmtShape(ks)}: expected [${B}, ${Hkv}, ${Sk}, Dv]`,
+        'v',
+      );
     }
   }
   if (B < 1 || Hq < 1 || Hkv < 1 || Sq < 1 || Dk < 1 || Dv < 1) {
     // A shape with a zero dimension (other than the key length, which may be 0).
-    throw new ShapeError('ERR_SHAPE', `q, k, v: batch, heads, query length and head sizes must be at least 1; got B=${B} Hq=${Hq} Hkv=${Hkv} Sq=${Sq} Dk=${Dk} Dv=${Dv}`, 'q');
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `q, k, v: batch, heads, query length and head sizes must be at least 1; got B=${B} Hq=${Hq} Hkv=${Hkv} Sq=${Sq} Dk=${Dk} Dv=${Dv}`,
+      'q',
+    );
   }
   if (Hq % Hkv !== 0) {
-    throw new ShapeError('ERR_HEADS', `k: ${Hkv} key/value heads do not divide ${Hq} query heads (Hq must be a multiple of Hkv)`, 'k');
+    throw new ShapeError(
+      'ERR_HEADS',
+      `k: ${Hkv} key/value heads do not divide ${Hq} query heads (Hq must be a multiple of Hkv)`,
+      'k',
+    );
   }
 
   // Past key/value: always rank 4.
@@ -105,21 +162,42 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   let past: { key: Float32Array; value: Float32Array } | undefined;
   if (options.past !== undefined) {
     const p = options.past;
-    if (p === null || typeof p !== 'object') throw new AttnkitError('ERR_TYPE', 'options.past: expected { key, value } tensors', 'options.past');
+    if (p === null || typeof p !== 'object')
+      throw new AttnkitError('ERR_TYPE', 'options.past: expected { key, value } tensors', 'options.past');
     const pk = expectTensor(p.key, 'options.past.key', [4]);
     const pv = expectTensor(p.value, 'options.past.value', [4]);
     P = pk[2]!;
     if (pk[0] !== B || pk[1] !== Hkv || pk[3] !== Dk) {
-      throw new ShapeError('ERR_SHAPE', `options.past.key: shape ${fmtShape(pk)}, expected [${B}, ${Hkv}, P, ${Dk}]`, 'options.past.key');
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `options.past.key: shape ${fmtShape(pk)}, expected [${B}, ${Hkv}, P, ${Dk}]`,
+        'options.past.key',
+      );
     }
     if (pv[0] !== B || pv[1] !== Hkv || pv[2] !== P || pv[3] !== Dv) {
-      throw new ShapeError('ERR_SHAPE', `options.past.value: shape ${fmtShape(pv)}, expected [${B}, ${Hkv}, ${P}, ${Dv}]`, 'options.past.value');
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `options.past.value: shape ${fmtShape(pv)}, expected [${B}, ${Hkv}, ${P}, ${Dv}]`,
+        'options.past.value',
+      );
     }
     past = { key: p.key.data, value: p.value.data };
   }
   const setup = resolveAttention(
-    { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyDim: Dk, valueDim: Dv, hasPast: past !== undefined, packed },
-    options, { maxBytes: checks.maxBytes, memory: checks.memory },
+    {
+      batch: B,
+      qHeads: Hq,
+      kvHeads: Hkv,
+      qLength: Sq,
+      kvLength: Sk,
+      pastLength: P,
+      keyDim: Dk,
+      valueDim: Dv,
+      hasPast: past !== undefined,
+      packed,
+    },
+    options,
+    { maxBytes: checks.maxBytes, memory: checks.memory },
   );
   const squares = checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, options) : undefined;
   const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
@@ -127,10 +205,13 @@ export function prepareAttention(q: Tensor, k: Tensor, v: Tensor, options: Atten
   const v4 = packed ? unpack(v.data, B, Sk, Hkv, Dv) : v.data;
   const kAll = past ? concatSeq(past.key, k4, B * Hkv, P, Sk, Dk) : k4;
   const vAll = past ? concatSeq(past.value, v4, B * Hkv, P, Sk, Dv) : v4;
-  if (squares) expectRepresentable({ keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll }, squares);
+  if (squares)
+    expectRepresentable(
+      { keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll },
+      squares,
+    );
   return { ...setup, q: q4, k: kAll, v: vAll };
 }
-
 
 function isPosInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 1;

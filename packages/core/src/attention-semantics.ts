@@ -38,7 +38,8 @@ export function keyBand(p: AttentionSetup, b: number, i: number): [number, numbe
   }
   if (p.graph) {
     const { offsets, keys } = p.graph;
-    const a = offsets[i]!, z = offsets[i + 1]!;
+    const a = offsets[i]!,
+      z = offsets[i + 1]!;
     if (a === z) return [0, 0];
     lo = Math.max(lo, keys[a]!);
     hi = Math.min(hi, keys[z - 1]! + 1);
@@ -70,7 +71,8 @@ export function maskTerm(p: AttentionSetup, b: number, h: number, i: number, j: 
 export function graphHas(p: AttentionSetup, i: number, j: number): boolean {
   const g = p.graph;
   if (!g) return true;
-  let lo = g.offsets[i]!, hi = g.offsets[i + 1]!;
+  let lo = g.offsets[i]!,
+    hi = g.offsets[i + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     const x = g.keys[mid]!;
@@ -91,8 +93,16 @@ export function hasElementTerms(p: AttentionSetup): boolean {
  * {@link keyBand} and returns the smallest range `[lo, hi)` covering every non-empty band (`hi <= lo`
  * when no row sees anything). Tiled kernels use it to visit only the key tiles some row can see.
  */
-export function blockBands(p: AttentionSetup, b: number, i0: number, rows: number, lo: Int32Array, hi: Int32Array): [number, number] {
-  let rangeLo = p.keyLength, rangeHi = 0;
+export function blockBands(
+  p: AttentionSetup,
+  b: number,
+  i0: number,
+  rows: number,
+  lo: Int32Array,
+  hi: Int32Array,
+): [number, number] {
+  let rangeLo = p.keyLength,
+    rangeHi = 0;
   for (let r = 0; r < rows; r++) {
     const [l, u] = keyBand(p, b, i0 + r);
     lo[r] = l;

@@ -11,7 +11,14 @@ import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { sizeOf } from './tensor.js';
 import type { AttentionOptions, Mask, WeightsKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
-import { attentionAllocations, effectiveLimit, expectMaxBytes, expectWithinLimit, type AttentionDims, type MemoryModel } from './limits.js';
+import {
+  attentionAllocations,
+  effectiveLimit,
+  expectMaxBytes,
+  expectWithinLimit,
+  type AttentionDims,
+  type MemoryModel,
+} from './limits.js';
 
 /** A mask resolved against the problem's shape: element strides over `[B, Hq, Sq, T]` (0 = broadcast). */
 export interface ResolvedMask {
@@ -73,22 +80,46 @@ export interface SetupLimits {
 }
 
 const KNOWN_OPTIONS = new Set([
-  'heads', 'scale', 'softcap', 'causal', 'window', 'mask', 'keyLengths', 'keyPadding', 'graph', 'alibi', 'past',
-  'returnPresent', 'weights', 'maxBytes',
+  'heads',
+  'scale',
+  'softcap',
+  'causal',
+  'window',
+  'mask',
+  'keyLengths',
+  'keyPadding',
+  'graph',
+  'alibi',
+  'past',
+  'returnPresent',
+  'weights',
+  'maxBytes',
 ]);
 const WEIGHT_KINDS: readonly WeightsKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
 
 /** Checks that `options` is an object of known options, none of them `null`. */
 export function expectOptionsObject(options: unknown): asserts options is AttentionOptions {
   if (options === null || typeof options !== 'object') {
-    throw new AttnkitError('ERR_TYPE', `options: expected an object, got ${options === null ? 'null' : typeof options}`, 'options');
+    throw new AttnkitError(
+      'ERR_TYPE',
+      `options: expected an object, got ${options === null ? 'null' : typeof options}`,
+      'options',
+    );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
-      throw new OptionError('ERR_OPTION', `options.${key}: unknown option; expected one of ${[...KNOWN_OPTIONS].join(', ')}`, `options.${key}`);
+      throw new OptionError(
+        'ERR_OPTION',
+        `options.${key}: unknown option; expected one of ${[...KNOWN_OPTIONS].join(', ')}`,
+        `options.${key}`,
+      );
     }
     if ((options as Record<string, unknown>)[key] === null) {
-      throw new AttnkitError('ERR_TYPE', `options.${key}: got null; omit the option (or give undefined) to use its default`, `options.${key}`);
+      throw new AttnkitError(
+        'ERR_TYPE',
+        `options.${key}: got null; omit the option (or give undefined) to use its default`,
+        `options.${key}`,
+      );
     }
   }
 }
@@ -105,75 +136,153 @@ export function expectOptionsObject(options: unknown): asserts options is Attent
  * );
  * ```
  */
-export function resolveAttention(shape: AttentionShape, options: AttentionOptions = {}, limits: SetupLimits = {}): AttentionSetup {
+export function resolveAttention(
+  shape: AttentionShape,
+  options: AttentionOptions = {},
+  limits: SetupLimits = {},
+): AttentionSetup {
   expectOptionsObject(options);
-  const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyDim: Dk, valueDim: Dv, packed } = shape;
+  const {
+    batch: B,
+    qHeads: Hq,
+    kvHeads: Hkv,
+    qLength: Sq,
+    kvLength: Sk,
+    pastLength: P,
+    keyDim: Dk,
+    valueDim: Dv,
+    packed,
+  } = shape;
   const T = P + Sk;
   const checks = limits;
   // What the call would allocate, checked before anything is allocated.
   const weights = options.weights ?? 'none';
   if (!WEIGHT_KINDS.includes(weights)) {
-    throw new OptionError('ERR_OPTION', `options.weights: got ${JSON.stringify(weights)}, expected one of ${WEIGHT_KINDS.join(', ')}`, 'options.weights');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.weights: got ${JSON.stringify(weights)}, expected one of ${WEIGHT_KINDS.join(', ')}`,
+      'options.weights',
+    );
   }
   if (options.returnPresent !== undefined && typeof options.returnPresent !== 'boolean') {
-    throw new OptionError('ERR_OPTION', `options.returnPresent: expected a boolean, got ${JSON.stringify(options.returnPresent)}`, 'options.returnPresent');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.returnPresent: expected a boolean, got ${JSON.stringify(options.returnPresent)}`,
+      'options.returnPresent',
+    );
   }
   const returnPresent = options.returnPresent ?? shape.hasPast;
-  const limit = effectiveLimit(expectMaxBytes(options.maxBytes, 'options.maxBytes'), checks.maxBytes, checks.memory?.maxBytes);
-  const dims = { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyLength: T, keyDim: Dk, valueDim: Dv, weights };
-  expectWithinLimit('attention', attentionAllocations(dims, { packed, hasPast: shape.hasPast, returnPresent }, checks.memory), limit);
+  const limit = effectiveLimit(
+    expectMaxBytes(options.maxBytes, 'options.maxBytes'),
+    checks.maxBytes,
+    checks.memory?.maxBytes,
+  );
+  const dims = {
+    batch: B,
+    qHeads: Hq,
+    kvHeads: Hkv,
+    qLength: Sq,
+    kvLength: Sk,
+    pastLength: P,
+    keyLength: T,
+    keyDim: Dk,
+    valueDim: Dv,
+    weights,
+  };
+  expectWithinLimit(
+    'attention',
+    attentionAllocations(dims, { packed, hasPast: shape.hasPast, returnPresent }, checks.memory),
+    limit,
+  );
 
   // Scalars.
   let scale = 1 / Math.sqrt(Dk);
   if (options.scale !== undefined) {
     if (typeof options.scale !== 'number' || !Number.isFinite(options.scale) || options.scale <= 0) {
-      throw new OptionError('ERR_OPTION', `options.scale: expected a finite number > 0, got ${String(options.scale)} (0 would ignore q, a negative scale inverts relevance; omit it for 1/sqrt(Dk))`, 'options.scale');
+      throw new OptionError(
+        'ERR_OPTION',
+        `options.scale: expected a finite number > 0, got ${String(options.scale)} (0 would ignore q, a negative scale inverts relevance; omit it for 1/sqrt(Dk))`,
+        'options.scale',
+      );
     }
     scale = options.scale;
   }
   let softcap = 0;
   if (options.softcap !== undefined) {
     if (typeof options.softcap !== 'number' || !Number.isFinite(options.softcap) || options.softcap < 0) {
-      throw new OptionError('ERR_OPTION', `options.softcap: expected a finite number >= 0, got ${String(options.softcap)}`, 'options.softcap');
+      throw new OptionError(
+        'ERR_OPTION',
+        `options.softcap: expected a finite number >= 0, got ${String(options.softcap)}`,
+        'options.softcap',
+      );
     }
     softcap = options.softcap;
   }
   if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-    throw new OptionError('ERR_OPTION', `options.causal: expected a boolean, got ${typeof options.causal}`, 'options.causal');
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.causal: expected a boolean, got ${typeof options.causal}`,
+      'options.causal',
+    );
   }
   let window: AttentionSetup['window'];
   if (options.window !== undefined) {
     const w = options.window;
-    if (w === null || typeof w !== 'object') throw new OptionError('ERR_OPTION', 'options.window: expected { left, right }', 'options.window');
+    if (w === null || typeof w !== 'object')
+      throw new OptionError('ERR_OPTION', 'options.window: expected { left, right }', 'options.window');
     for (const side of ['left', 'right'] as const) {
       const x = w[side];
       if (typeof x !== 'number' || Number.isNaN(x) || x < 0 || (!Number.isInteger(x) && x !== Infinity)) {
-        throw new OptionError('ERR_OPTION', `options.window.${side}: expected an integer >= 0 (or Infinity), got ${String(x)}`, `options.window.${side}`);
+        throw new OptionError(
+          'ERR_OPTION',
+          `options.window.${side}: expected an integer >= 0 (or Infinity), got ${String(x)}`,
+          `options.window.${side}`,
+        );
       }
     }
     window = { left: w.left, right: w.right };
   }
   if (options.keyLengths !== undefined && options.keyPadding !== undefined) {
-    throw new OptionError('ERR_OPTION', 'options.keyPadding: cannot be combined with options.keyLengths; give one of them', 'options.keyPadding');
+    throw new OptionError(
+      'ERR_OPTION',
+      'options.keyPadding: cannot be combined with options.keyLengths; give one of them',
+      'options.keyPadding',
+    );
   }
   const lengthName = options.keyLengths !== undefined ? 'keyLengths' : 'keyPadding';
   const kl = options.keyLengths ?? options.keyPadding;
   let validKeys: Int32Array | undefined;
   if (kl !== undefined) {
     if (!(kl instanceof Int32Array) && !Array.isArray(kl)) {
-      throw new AttnkitError('ERR_TYPE', `options.${lengthName}: expected an Int32Array or an array of integers`, `options.${lengthName}`);
+      throw new AttnkitError(
+        'ERR_TYPE',
+        `options.${lengthName}: expected an Int32Array or an array of integers`,
+        `options.${lengthName}`,
+      );
     }
     if (kl.length !== B) {
-      throw new ShapeError('ERR_SHAPE', `options.${lengthName}: has ${kl.length} entries, expected one per batch (${B})`, `options.${lengthName}`);
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `options.${lengthName}: has ${kl.length} entries, expected one per batch (${B})`,
+        `options.${lengthName}`,
+      );
     }
     if (shape.hasPast && lengthName === 'keyLengths') {
-      throw new OptionError('ERR_OPTION', 'options.keyLengths: cannot be combined with options.past (as in ONNX); give the valid lengths of the whole cache without a past, or use keyPadding', 'options.keyLengths');
+      throw new OptionError(
+        'ERR_OPTION',
+        'options.keyLengths: cannot be combined with options.past (as in ONNX); give the valid lengths of the whole cache without a past, or use keyPadding',
+        'options.keyLengths',
+      );
     }
     validKeys = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       const n = kl[b]!;
       if (!Number.isInteger(n) || n < 0 || n > T) {
-        throw new AttnkitError('ERR_RANGE', `options.${lengthName}[${b}]: ${n} is outside the key length range 0..${T}`, `options.${lengthName}`);
+        throw new AttnkitError(
+          'ERR_RANGE',
+          `options.${lengthName}[${b}]: ${n} is outside the key length range 0..${T}`,
+          `options.${lengthName}`,
+        );
       }
       validKeys[b] = n;
     }
@@ -184,15 +293,33 @@ export function resolveAttention(shape: AttentionShape, options: AttentionOption
   if (options.alibi !== undefined) {
     const a = options.alibi;
     if (!(a instanceof Float32Array) && !Array.isArray(a)) {
-      throw new AttnkitError('ERR_TYPE', 'options.alibi: expected a Float32Array or array of per-head slopes', 'options.alibi');
+      throw new AttnkitError(
+        'ERR_TYPE',
+        'options.alibi: expected a Float32Array or array of per-head slopes',
+        'options.alibi',
+      );
     }
-    if (a.length !== Hq) throw new ShapeError('ERR_SHAPE', `options.alibi: has ${a.length} slopes, expected one per query head (${Hq})`, 'options.alibi');
+    if (a.length !== Hq)
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `options.alibi: has ${a.length} slopes, expected one per query head (${Hq})`,
+        'options.alibi',
+      );
     alibi = Float32Array.from(a as ArrayLike<number>);
     for (let h = 0; h < Hq; h++) {
       const slope = alibi[h]!;
-      if (slope - slope !== 0) throw new AttnkitError('ERR_NON_FINITE', `options.alibi: element ${h} is ${slope}; expected finite numbers`, 'options.alibi');
+      if (slope - slope !== 0)
+        throw new AttnkitError(
+          'ERR_NON_FINITE',
+          `options.alibi: element ${h} is ${slope}; expected finite numbers`,
+          'options.alibi',
+        );
       if (Math.abs(slope) * T > SCORE_LIMIT) {
-        throw new AttnkitError('ERR_RANGE', `options.alibi: slope ${h} is ${slope}; over ${T} keys its bias reaches ${(Math.abs(slope) * T).toExponential(3)}, beyond float32's safe range (2^100)`, 'options.alibi');
+        throw new AttnkitError(
+          'ERR_RANGE',
+          `options.alibi: slope ${h} is ${slope}; over ${T} keys its bias reaches ${(Math.abs(slope) * T).toExponential(3)}, beyond float32's safe range (2^100)`,
+          'options.alibi',
+        );
       }
     }
   }
@@ -200,9 +327,28 @@ export function resolveAttention(shape: AttentionShape, options: AttentionOption
   const queryOffset = new Int32Array(B);
   for (let b = 0; b < B; b++) queryOffset[b] = options.keyLengths !== undefined ? validKeys![b]! - Sq : P;
   return {
-    batch: B, qHeads: Hq, kvHeads: Hkv, group: Hq / Hkv, qLength: Sq, kvLength: Sk, pastLength: P, keyLength: T,
-    keyDim: Dk, valueDim: Dv, scale, softcap, causal: options.causal === true, window, mask, validKeys, queryOffset,
-    graph, alibi, weights, returnPresent, packed,
+    batch: B,
+    qHeads: Hq,
+    kvHeads: Hkv,
+    group: Hq / Hkv,
+    qLength: Sq,
+    kvLength: Sk,
+    pastLength: P,
+    keyLength: T,
+    keyDim: Dk,
+    valueDim: Dv,
+    scale,
+    softcap,
+    causal: options.causal === true,
+    window,
+    mask,
+    validKeys,
+    queryOffset,
+    graph,
+    alibi,
+    weights,
+    returnPresent,
+    packed,
   };
 }
 
@@ -211,17 +357,34 @@ function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): 
     throw new AttnkitError('ERR_TYPE', `options.mask: expected { kind: 'bool' | 'bias', shape, data }`, 'options.mask');
   }
   if (mask.kind === 'bool' && !(mask.data instanceof Uint8Array)) {
-    throw new AttnkitError('ERR_TYPE', 'options.mask.data: a bool mask needs a Uint8Array (1 = may attend)', 'options.mask');
+    throw new AttnkitError(
+      'ERR_TYPE',
+      'options.mask.data: a bool mask needs a Uint8Array (1 = may attend)',
+      'options.mask',
+    );
   }
   if (mask.kind === 'bias' && !(mask.data instanceof Float32Array)) {
     throw new AttnkitError('ERR_TYPE', 'options.mask.data: a bias mask needs a Float32Array', 'options.mask');
   }
   const shape = mask.shape;
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError('ERR_MASK', `options.mask: shape ${Array.isArray(shape) ? fmtShape(shape) : String(shape)} must have rank 1 to 4 with positive dimensions, broadcastable to [${B}, ${Hq}, ${Sq}, ${T}]`, 'options.mask');
+  if (
+    !Array.isArray(shape) ||
+    shape.length < 1 ||
+    shape.length > 4 ||
+    shape.some((d) => !Number.isInteger(d) || d < 1)
+  ) {
+    throw new ShapeError(
+      'ERR_MASK',
+      `options.mask: shape ${Array.isArray(shape) ? fmtShape(shape) : String(shape)} must have rank 1 to 4 with positive dimensions, broadcastable to [${B}, ${Hq}, ${Sq}, ${T}]`,
+      'options.mask',
+    );
   }
   if (mask.data.length !== sizeOf(shape)) {
-    throw new ShapeError('ERR_SHAPE', `options.mask: data has ${mask.data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`, 'options.mask');
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `options.mask: data has ${mask.data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
+      'options.mask',
+    );
   }
   const full = [1, 1, 1, 1];
   for (let i = 0; i < shape.length; i++) full[4 - shape.length + i] = shape[i]!;
@@ -229,11 +392,19 @@ function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): 
   const names = ['batch', 'heads', 'query length', 'key length'];
   for (let a = 0; a < 3; a++) {
     if (full[a] !== 1 && full[a] !== target[a]) {
-      throw new ShapeError('ERR_MASK', `options.mask: shape ${fmtShape(shape)} does not broadcast to [${target.join(', ')}]: ${names[a]} ${full[a]} vs ${target[a]}`, 'options.mask');
+      throw new ShapeError(
+        'ERR_MASK',
+        `options.mask: shape ${fmtShape(shape)} does not broadcast to [${target.join(', ')}]: ${names[a]} ${full[a]} vs ${target[a]}`,
+        'options.mask',
+      );
     }
   }
   if (full[3]! > T) {
-    throw new ShapeError('ERR_MASK', `options.mask: shape ${fmtShape(shape)} does not broadcast to [${target.join(', ')}]: key length ${full[3]} > ${T}`, 'options.mask');
+    throw new ShapeError(
+      'ERR_MASK',
+      `options.mask: shape ${fmtShape(shape)} does not broadcast to [${target.join(', ')}]: key length ${full[3]} > ${T}`,
+      'options.mask',
+    );
   }
   const strides: [number, number, number, number] = [0, 0, 0, 0];
   let s = 1;
@@ -248,7 +419,11 @@ function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): 
     for (let i = 0; i < d.length; i++) {
       const x = d[i]!;
       if (Number.isNaN(x) || x === Infinity) {
-        throw new AttnkitError('ERR_NON_FINITE', `options.mask: element ${i} is ${x}; a bias mask takes finite numbers or -Infinity`, 'options.mask');
+        throw new AttnkitError(
+          'ERR_NON_FINITE',
+          `options.mask: element ${i} is ${x}; a bias mask takes finite numbers or -Infinity`,
+          'options.mask',
+        );
       }
     }
   }
@@ -258,20 +433,37 @@ function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): 
 function prepareGraph(g: { readonly edges: Int32Array | readonly number[] }, Sq: number, T: number): GraphAdjacency {
   const e = g?.edges;
   if (!(e instanceof Int32Array) && !Array.isArray(e)) {
-    throw new AttnkitError('ERR_TYPE', 'options.graph.edges: expected an Int32Array (or array) of (query, key) pairs', 'options.graph.edges');
+    throw new AttnkitError(
+      'ERR_TYPE',
+      'options.graph.edges: expected an Int32Array (or array) of (query, key) pairs',
+      'options.graph.edges',
+    );
   }
   if (e.length % 2 !== 0) {
-    throw new ShapeError('ERR_SHAPE', `options.graph.edges: has ${e.length} numbers, expected pairs (an even count)`, 'options.graph.edges');
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `options.graph.edges: has ${e.length} numbers, expected pairs (an even count)`,
+      'options.graph.edges',
+    );
   }
   const edges = Int32Array.from(e as ArrayLike<number>);
   const counts = new Int32Array(Sq + 1);
   for (let i = 0; i < edges.length; i += 2) {
-    const a = (e as ArrayLike<number>)[i]!, b = (e as ArrayLike<number>)[i + 1]!;
+    const a = (e as ArrayLike<number>)[i]!,
+      b = (e as ArrayLike<number>)[i + 1]!;
     if (!Number.isInteger(a) || a < 0 || a >= Sq) {
-      throw new AttnkitError('ERR_RANGE', `options.graph.edges: edge ${i / 2} has query node ${a}, expected 0..${Sq - 1}`, 'options.graph.edges');
+      throw new AttnkitError(
+        'ERR_RANGE',
+        `options.graph.edges: edge ${i / 2} has query node ${a}, expected 0..${Sq - 1}`,
+        'options.graph.edges',
+      );
     }
     if (!Number.isInteger(b) || b < 0 || b >= T) {
-      throw new AttnkitError('ERR_RANGE', `options.graph.edges: edge ${i / 2} has key node ${b}, expected 0..${T - 1}`, 'options.graph.edges');
+      throw new AttnkitError(
+        'ERR_RANGE',
+        `options.graph.edges: edge ${i / 2} has key node ${b}, expected 0..${T - 1}`,
+        'options.graph.edges',
+      );
     }
     counts[a + 1]!++;
   }

@@ -12,33 +12,53 @@ describe('defineBackend', () => {
 
   it('refuses features the backend does not declare, before running it', async () => {
     let ran = false;
-    const b = make(async () => { ran = true; return { output: new Float32Array(8) }; });
-    await expect(b.attention(q, q, q, { window: { left: 1, right: 1 } })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    const b = make(async () => {
+      ran = true;
+      return { output: new Float32Array(8) };
+    });
+    await expect(b.attention(q, q, q, { window: { left: 1, right: 1 } })).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED',
+    });
     expect(ran).toBe(false);
     await expect(b.attention(q, q, q, { causal: true })).resolves.toBeDefined();
   });
 
   it('wraps kernel failures in ERR_BACKEND and keeps the cause', async () => {
     const cause = new Error('device lost');
-    const b = make(async () => { throw cause; });
+    const b = make(async () => {
+      throw cause;
+    });
     const err = (await b.attention(q, q, q).catch((e: unknown) => e)) as AttnkitError;
     expect(err.code).toBe('ERR_BACKEND');
     expect(err.message).toContain('device lost');
     expect(err.cause).toBe(cause);
   });
 
-  it('keeps a native error\'s pages of log text out of the message (the error itself is the cause)', async () => {
-    const log = Array.from({ length: 400 }, (_, i) => `2026-12-01 [E:onnxruntime:, sequential_executor.cc:516] line ${i}`).join('\n');
-    const cause = new Error(`\n[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.\n${log}`);
-    const b = make(async () => { throw cause; });
+  it("keeps a native error's pages of log text out of the message (the error itself is the cause)", async () => {
+    const log = Array.from(
+      { length: 400 },
+      (_, i) => `2026-12-01 [E:onnxruntime:, sequential_executor.cc:516] line ${i}`,
+    ).join('\n');
+    const cause = new Error(
+      `\n[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.\n${log}`,
+    );
+    const b = make(async () => {
+      throw cause;
+    });
     const err = (await b.attention(q, q, q).catch((e: unknown) => e)) as AttnkitError;
     expect(err.code).toBe('ERR_BACKEND');
-    expect(err.message).toBe('backend "k": [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.');
+    expect(err.message).toBe(
+      'backend "k": [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running Attention node.',
+    );
     expect(err.cause).toBe(cause);
   });
 
   it('returns present as past followed by this call’s keys', async () => {
-    const b = defineBackend({ name: 'k', capabilities: capabilities(['past']), attention: async (p) => ({ output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) }) });
+    const b = defineBackend({
+      name: 'k',
+      capabilities: capabilities(['past']),
+      attention: async (p) => ({ output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) }),
+    });
     const past = tensor([1, 2, 3, 4], [1, 1, 1, 4]);
     const k = tensor([5, 6, 7, 8], [1, 1, 1, 4]);
     const r = await b.attention(tensor([0, 0, 0, 0], [1, 1, 1, 4]), k, k, { past: { key: past, value: past } });
@@ -47,14 +67,20 @@ describe('defineBackend', () => {
   });
 
   describe('kernels that sum the squares of their inputs (sumsInputSquares)', () => {
-    const withNaN = (at: number): Float32Array => Float32Array.from({ length: 8 }, (_, i) => (i === at ? Number.NaN : i / 8));
-    const finite = tensor(Float32Array.from({ length: 8 }, (_, i) => i / 8), [1, 1, 2, 4]);
+    const withNaN = (at: number): Float32Array =>
+      Float32Array.from({ length: 8 }, (_, i) => (i === at ? Number.NaN : i / 8));
+    const finite = tensor(
+      Float32Array.from({ length: 8 }, (_, i) => i / 8),
+      [1, 1, 2, 4],
+    );
     const squares = (a: Float32Array): number => a.reduce((s, x) => s + x * x, 0);
     /** A kernel that reports the sums of squares of what it was given, as ONNX Runtime's graph does in float32. */
     const summing = (extra: Partial<Parameters<typeof defineBackend>[0]> = {}) => {
       const seen: number[] = [];
       const b = defineBackend({
-        name: 's', capabilities: capabilities(['past']), sumsInputSquares: true,
+        name: 's',
+        capabilities: capabilities(['past']),
+        sumsInputSquares: true,
         attention: async (p) => {
           const sq = { q: Math.fround(squares(p.q)), k: Math.fround(squares(p.k)), v: Math.fround(squares(p.v)) };
           seen.push(sq.q + sq.k + sq.v);
@@ -67,7 +93,9 @@ describe('defineBackend', () => {
 
     it('throws the same ERR_NON_FINITE, naming the tensor and element, after the kernel ran', async () => {
       const { b, seen } = summing();
-      const err = (await b.attention(finite, tensor(withNaN(5), [1, 1, 2, 4]), finite).catch((e: unknown) => e)) as AttnkitError;
+      const err = (await b
+        .attention(finite, tensor(withNaN(5), [1, 1, 2, 4]), finite)
+        .catch((e: unknown) => e)) as AttnkitError;
       expect(err.code).toBe('ERR_NON_FINITE');
       expect(err.message).toBe('k: element 5 is NaN; expected finite numbers');
       expect(seen).toHaveLength(1);
@@ -77,8 +105,9 @@ describe('defineBackend', () => {
     it('finds a non-finite past too (the kernel sums keys with the past in front)', async () => {
       const { b } = summing();
       const past = tensor([1, 2, Number.NEGATIVE_INFINITY, 4], [1, 1, 1, 4]);
-      await expect(b.attention(finite, finite, finite, { past: { key: tensor([0, 0, 0, 0], [1, 1, 1, 4]), value: past } }))
-        .rejects.toThrow('options.past.value: element 2 is -Infinity');
+      await expect(
+        b.attention(finite, finite, finite, { past: { key: tensor([0, 0, 0, 0], [1, 1, 1, 4]), value: past } }),
+      ).rejects.toThrow('options.past.value: element 2 is -Infinity');
     });
 
     it('returns the result when a sum overflowed float32 on finite inputs within the range rule', async () => {
@@ -96,25 +125,50 @@ describe('defineBackend', () => {
     });
 
     it('scans when the kernel reports no sums', async () => {
-      const b = defineBackend({ name: 'm', capabilities: capabilities([]), sumsInputSquares: true, attention: async () => ({ output: new Float32Array(8) }) });
-      await expect(b.attention(tensor(withNaN(3), [1, 1, 2, 4]), finite, finite)).rejects.toThrow('q: element 3 is NaN');
+      const b = defineBackend({
+        name: 'm',
+        capabilities: capabilities([]),
+        sumsInputSquares: true,
+        attention: async () => ({ output: new Float32Array(8) }),
+      });
+      await expect(b.attention(tensor(withNaN(3), [1, 1, 2, 4]), finite, finite)).rejects.toThrow(
+        'q: element 3 is NaN',
+      );
       await expect(b.attention(finite, finite, finite)).resolves.toBeDefined();
     });
 
     it('reports the non-finite input, not the kernel failure or a refusal it caused', async () => {
-      const failing = defineBackend({ name: 'f', capabilities: capabilities([]), sumsInputSquares: true, attention: async () => { throw new Error('bad value'); } });
-      await expect(failing.attention(finite, finite, tensor(withNaN(0), [1, 1, 2, 4]))).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
+      const failing = defineBackend({
+        name: 'f',
+        capabilities: capabilities([]),
+        sumsInputSquares: true,
+        attention: async () => {
+          throw new Error('bad value');
+        },
+      });
+      await expect(failing.attention(finite, finite, tensor(withNaN(0), [1, 1, 2, 4]))).rejects.toMatchObject({
+        code: 'ERR_NON_FINITE',
+      });
       await expect(failing.attention(finite, finite, finite)).rejects.toMatchObject({ code: 'ERR_BACKEND' });
       const { b } = summing({ capabilities: capabilities([]) });
-      await expect(b.attention(tensor(withNaN(1), [1, 1, 2, 4]), finite, finite, { causal: true })).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
+      await expect(
+        b.attention(tensor(withNaN(1), [1, 1, 2, 4]), finite, finite, { causal: true }),
+      ).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
     });
   });
 
   describe('ownership', () => {
-    it('never hands back a caller array: an output that shares the caller\'s memory is copied', async () => {
+    it("never hands back a caller array: an output that shares the caller's memory is copied", async () => {
       // A kernel that (wrongly) returns its input: core must not pass the caller's own array back.
-      const b = defineBackend({ name: 'echo', capabilities: capabilities([]), attention: async (p) => ({ output: p.v }) });
-      const v = tensor(Float32Array.from({ length: 8 }, (_, i) => i), [1, 1, 2, 4]);
+      const b = defineBackend({
+        name: 'echo',
+        capabilities: capabilities([]),
+        attention: async (p) => ({ output: p.v }),
+      });
+      const v = tensor(
+        Float32Array.from({ length: 8 }, (_, i) => i),
+        [1, 1, 2, 4],
+      );
       const r = await b.attention(q, q, v);
       expect(r.output.data).not.toBe(v.data);
       expect(r.output.data.buffer).not.toBe(v.data.buffer);
@@ -132,10 +186,16 @@ describe('defineBackend', () => {
   describe('dispose during a call', () => {
     it('rejects the call in flight with ERR_DISPOSED at once, even if the kernel never settles', async () => {
       let started!: () => void;
-      const running = new Promise<void>((r) => { started = r; });
+      const running = new Promise<void>((r) => {
+        started = r;
+      });
       const b = defineBackend({
-        name: 'stuck', capabilities: capabilities([]),
-        attention: () => { started(); return new Promise(() => undefined); },
+        name: 'stuck',
+        capabilities: capabilities([]),
+        attention: () => {
+          started();
+          return new Promise(() => undefined);
+        },
       });
       const call = b.attention(q, q, q);
       await running;
@@ -143,11 +203,15 @@ describe('defineBackend', () => {
       await expect(call).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     });
 
-    it('ignores the abandoned kernel\'s later failure (no unhandled rejection)', async () => {
+    it("ignores the abandoned kernel's later failure (no unhandled rejection)", async () => {
       let fail!: (e: Error) => void;
       const b = defineBackend({
-        name: 'late', capabilities: capabilities([]),
-        attention: () => new Promise((_, reject) => { fail = reject; }),
+        name: 'late',
+        capabilities: capabilities([]),
+        attention: () =>
+          new Promise((_, reject) => {
+            fail = reject;
+          }),
       });
       const call = b.attention(q, q, q);
       await Promise.resolve();
@@ -160,9 +224,24 @@ describe('defineBackend', () => {
   describe('zero keys', () => {
     it('gives zeros without running the kernel (every query row has nothing to attend to)', async () => {
       let ran = false;
-      const b = defineBackend({ name: 'k', capabilities: capabilities(['weights:probs']), attention: async () => { ran = true; return { output: new Float32Array(8) }; } });
+      const b = defineBackend({
+        name: 'k',
+        capabilities: capabilities(['weights:probs']),
+        attention: async () => {
+          ran = true;
+          return { output: new Float32Array(8) };
+        },
+      });
       const none = tensor(new Float32Array(0), [1, 1, 0, 4]);
-      const r = await b.attention(tensor(Float32Array.from({ length: 8 }, () => 1), [1, 1, 2, 4]), none, none, { weights: 'probs' });
+      const r = await b.attention(
+        tensor(
+          Float32Array.from({ length: 8 }, () => 1),
+          [1, 1, 2, 4],
+        ),
+        none,
+        none,
+        { weights: 'probs' },
+      );
       expect(ran).toBe(false);
       expect(r.output.shape).toEqual([1, 1, 2, 4]);
       expect(Array.from(r.output.data)).toEqual(Array.from({ length: 8 }, () => 0));

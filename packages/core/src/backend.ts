@@ -9,7 +9,13 @@
 import type { AttentionOptions, AttentionResult } from './attention-options.js';
 import { expectFiniteInputs, prepareAttention, type AttentionProblem } from './attention-problem.js';
 import { pack } from './layout.js';
-import { describeMissing, exceededLimit, missingFeatures, requiredFeatures, type Capabilities } from './capabilities.js';
+import {
+  describeMissing,
+  exceededLimit,
+  missingFeatures,
+  requiredFeatures,
+  type Capabilities,
+} from './capabilities.js';
 import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
 import { expectMaxBytes, type MemoryModel } from './limits.js';
@@ -169,7 +175,8 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     throw new BackendError(name, nativeSummary(e), e);
   };
   /** Runs kernel work; rejects with ERR_DISPOSED at once if the backend is disposed meanwhile. */
-  const track = <T>(work: () => Promise<T>): Promise<T> => inFlight.run(work, () => new DisposedError(`backend "${name}"`));
+  const track = <T>(work: () => Promise<T>): Promise<T> =>
+    inFlight.run(work, () => new DisposedError(`backend "${name}"`));
   return {
     name,
     capabilities: kernels.capabilities,
@@ -177,7 +184,11 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     async attention(q, k, v, options) {
       guard();
       const deferred = kernels.sumsInputSquares === true;
-      const p = prepareAttention(q, k, v, options, { finiteInputs: !deferred, maxBytes: backendMax, memory: kernels.memory });
+      const p = prepareAttention(q, k, v, options, {
+        finiteInputs: !deferred,
+        maxBytes: backendMax,
+        memory: kernels.memory,
+      });
       // With the scan deferred, the refusals below still report a non-finite input first, as without it.
       const checkInputs = (): void => {
         if (deferred) expectRepresentable(p, expectFiniteInputs(q, k, v, options));
@@ -211,7 +222,13 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     async compile(spec, weights) {
       guard();
       const model = await wrapModel({
-        kernels, spec, weights, backendMax, track, guard, wrapFailure,
+        kernels,
+        spec,
+        weights,
+        backendMax,
+        track,
+        guard,
+        wrapFailure,
         onDispose: (m) => models.delete(m),
       });
       models.add(model);
@@ -247,7 +264,11 @@ function zeroOutput(p: AttentionProblem): AttentionOutput {
   return p.weights === 'none' ? { output: out } : { output: out, weights: new Float32Array(0) };
 }
 
-function assembleResult(p: AttentionProblem, out: AttentionOutput, caller: readonly ArrayBufferView[]): AttentionResult {
+function assembleResult(
+  p: AttentionProblem,
+  out: AttentionOutput,
+  caller: readonly ArrayBufferView[],
+): AttentionResult {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, valueDim: Dv, keyDim: Dk } = p;
   const output: Tensor = p.packed
     ? { shape: [B, Sq, Hq * Dv], data: pack(out.output, B, Hq, Sq, Dv) }
@@ -272,6 +293,10 @@ function assembleResult(p: AttentionProblem, out: AttentionOutput, caller: reado
  */
 export function nativeSummary(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'failed without a message';
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? 'failed without a message';
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }

@@ -25,8 +25,22 @@ export type Feature =
 
 /** Every feature, in a stable order. */
 export const ALL_FEATURES: readonly Feature[] = [
-  'groupedHeads', 'valueDim', 'softcap', 'boolMask', 'biasMask', 'causal', 'window', 'keyLengths', 'graph',
-  'alibi', 'past', 'weights:scores', 'weights:softcapped', 'weights:masked', 'weights:probs', 'models',
+  'groupedHeads',
+  'valueDim',
+  'softcap',
+  'boolMask',
+  'biasMask',
+  'causal',
+  'window',
+  'keyLengths',
+  'graph',
+  'alibi',
+  'past',
+  'weights:scores',
+  'weights:softcapped',
+  'weights:masked',
+  'weights:probs',
+  'models',
 ];
 
 /** A tensor element type. */
@@ -69,7 +83,11 @@ export function describeMissing(missing: readonly { feature: Feature; reason: st
 export function capabilities(
   features: Iterable<Feature>,
   reasons: Partial<Record<Feature, string>> = {},
-  limits: { readonly maxKeyLength?: number; readonly maxBindingBytes?: number; readonly dtypes?: readonly DType[] } = {},
+  limits: {
+    readonly maxKeyLength?: number;
+    readonly maxBindingBytes?: number;
+    readonly dtypes?: readonly DType[];
+  } = {},
 ): Capabilities {
   return { features: new Set(features), reasons, dtypes: limits.dtypes ?? ['float32'], ...limits };
 }
@@ -78,7 +96,19 @@ export function capabilities(
  * Why a call of these sizes exceeds the capabilities' limits, or `undefined` when it fits. Core asks this
  * before every call, and the suite before every case.
  */
-export function exceededLimit(caps: Capabilities, d: { readonly batch?: number; readonly qHeads: number; readonly kvHeads: number; readonly qLength: number; readonly keyLength: number; readonly keyDim: number; readonly valueDim: number; readonly weights: string }): { argument: string; message: string } | undefined {
+export function exceededLimit(
+  caps: Capabilities,
+  d: {
+    readonly batch?: number;
+    readonly qHeads: number;
+    readonly kvHeads: number;
+    readonly qLength: number;
+    readonly keyLength: number;
+    readonly keyDim: number;
+    readonly valueDim: number;
+    readonly weights: string;
+  },
+): { argument: string; message: string } | undefined {
   if (caps.maxKeyLength !== undefined && d.keyLength > caps.maxKeyLength) {
     return { argument: 'k', message: `accepts at most ${caps.maxKeyLength} keys per call, got ${d.keyLength}` };
   }
@@ -86,12 +116,18 @@ export function exceededLimit(caps: Capabilities, d: { readonly batch?: number; 
   if (limit !== undefined) {
     const G = d.qHeads / d.kvHeads;
     const parts: [string, number][] = [
-      ['q', G * d.qLength * d.keyDim], ['k', d.keyLength * d.keyDim], ['v', d.keyLength * d.valueDim], ['q', G * d.qLength * d.valueDim],
+      ['q', G * d.qLength * d.keyDim],
+      ['k', d.keyLength * d.keyDim],
+      ['v', d.keyLength * d.valueDim],
+      ['q', G * d.qLength * d.valueDim],
     ];
     if (d.weights !== 'none') parts.push(['options.weights', G * d.qLength * d.keyLength]);
     for (const [argument, n] of parts) {
       if (n * 4 > limit) {
-        return { argument, message: `one key/value head (Sq ${d.qLength}, T ${d.keyLength}, Dk ${d.keyDim}, Dv ${d.valueDim}) needs ${n * 4} bytes in one buffer, more than this backend binds at once (${limit}); split the call (e.g. fewer keys per call)` };
+        return {
+          argument,
+          message: `one key/value head (Sq ${d.qLength}, T ${d.keyLength}, Dk ${d.keyDim}, Dv ${d.valueDim}) needs ${n * 4} bytes in one buffer, more than this backend binds at once (${limit}); split the call (e.g. fewer keys per call)`,
+        };
       }
     }
   }
@@ -117,7 +153,10 @@ export function requiredFeatures(p: AttentionSetup): Feature[] {
 }
 
 /** The required features a backend lacks, with reasons. */
-export function missingFeatures(caps: Capabilities, needed: readonly Feature[]): { feature: Feature; reason: string }[] {
+export function missingFeatures(
+  caps: Capabilities,
+  needed: readonly Feature[],
+): { feature: Feature; reason: string }[] {
   return needed
     .filter((f) => !caps.features.has(f))
     .map((feature) => ({ feature, reason: caps.reasons?.[feature] ?? 'not supported by this backend' }));

@@ -13,8 +13,14 @@ import { causalOffset, keyBand } from './attention-semantics.js';
 
 /** Whether any score of the problem is masked or biased (without that, an engine needs no bias at all). */
 export function hasMasking(p: AttentionSetup): boolean {
-  return p.causal || p.window !== undefined || p.mask !== undefined || p.validKeys !== undefined ||
-    p.graph !== undefined || p.alibi !== undefined;
+  return (
+    p.causal ||
+    p.window !== undefined ||
+    p.mask !== undefined ||
+    p.validKeys !== undefined ||
+    p.graph !== undefined ||
+    p.alibi !== undefined
+  );
 }
 
 /**

@@ -109,8 +109,12 @@ export class BackendError extends AttnkitError {
 /** Formats a byte count for messages: `4.00 GiB`, `512 KiB`. */
 export function fmtBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let x = bytes, u = 0;
-  while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+  let x = bytes,
+    u = 0;
+  while (x >= 1024 && u < units.length - 1) {
+    x /= 1024;
+    u++;
+  }
   if (!Number.isFinite(bytes)) return `${bytes} bytes`;
   return u === 0 ? `${bytes} bytes` : `${x.toFixed(2)} ${units[u]}`;
 }

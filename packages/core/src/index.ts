@@ -4,22 +4,60 @@
  *
  * @packageDocumentation
  */
-export { AttnkitError, ShapeError, OptionError, UnsupportedError, ModelError, NoBackendError, DisposedError, BackendError, SizeError, fmtShape, fmtBytes } from './errors.js';
+export {
+  AttnkitError,
+  ShapeError,
+  OptionError,
+  UnsupportedError,
+  ModelError,
+  NoBackendError,
+  DisposedError,
+  BackendError,
+  SizeError,
+  fmtShape,
+  fmtBytes,
+} from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
 export { boolMask, biasMask } from './attention-options.js';
-export type { AttentionOptions, AttentionResult, BoolMask, BiasMask, Mask, WeightsKind, HeadCounts } from './attention-options.js';
+export type {
+  AttentionOptions,
+  AttentionResult,
+  BoolMask,
+  BiasMask,
+  Mask,
+  WeightsKind,
+  HeadCounts,
+} from './attention-options.js';
 export { prepareAttention, expectFiniteInputs } from './attention-problem.js';
 export { resolveAttention } from './attention-setup.js';
 export type { AttentionSetup, AttentionShape, SetupLimits } from './attention-setup.js';
 export { pack, unpack } from './layout.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency, PrepareChecks } from './attention-problem.js';
 export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
-export { capabilities, requiredFeatures, missingFeatures, describeMissing, exceededLimit, ALL_FEATURES } from './capabilities.js';
+export {
+  capabilities,
+  requiredFeatures,
+  missingFeatures,
+  describeMissing,
+  exceededLimit,
+  ALL_FEATURES,
+} from './capabilities.js';
 export type { Capabilities, Feature, DType } from './capabilities.js';
 export { defineBackend } from './backend.js';
-export type { Backend, BackendSettings, BackendKernels, BackendPlugin, ProbeResult, AttentionOutput, Model, ModelOutput, CompiledModel, ModelRunOutput } from './backend.js';
+export type {
+  Backend,
+  BackendSettings,
+  BackendKernels,
+  BackendPlugin,
+  ProbeResult,
+  AttentionOutput,
+  Model,
+  ModelOutput,
+  CompiledModel,
+  ModelRunOutput,
+} from './backend.js';
 export { defaultMaxBytes, platformMemory, expectMaxBytes } from './limits.js';
 export type { MemoryModel, AttentionDims } from './limits.js';
 export { SCORE_LIMIT } from './input-scan.js';

@@ -35,15 +35,22 @@ export function sumOfSquares(data: Float32Array, name: string): number {
   let sum = 0;
   let i = 0;
   for (; i + 7 < len; i += 8) {
-    const a = data[i]!, b = data[i + 1]!, c = data[i + 2]!, d = data[i + 3]!;
-    const e = data[i + 4]!, f = data[i + 5]!, g = data[i + 6]!, h = data[i + 7]!;
-    sum += ((a * a + b * b) + (c * c + d * d)) + ((e * e + f * f) + (g * g + h * h));
+    const a = data[i]!,
+      b = data[i + 1]!,
+      c = data[i + 2]!,
+      d = data[i + 3]!;
+    const e = data[i + 4]!,
+      f = data[i + 5]!,
+      g = data[i + 6]!,
+      h = data[i + 7]!;
+    sum += a * a + b * b + (c * c + d * d) + (e * e + f * f + (g * g + h * h));
   }
   for (; i < len; i++) sum += data[i]! * data[i]!;
   if (sum - sum === 0) return sum;
   for (let j = 0; j < len; j++) {
     const x = data[j]!;
-    if (x - x !== 0) throw new AttnkitError('ERR_NON_FINITE', `${name}: element ${j} is ${x}; expected finite numbers`, name);
+    if (x - x !== 0)
+      throw new AttnkitError('ERR_NON_FINITE', `${name}: element ${j} is ${x}; expected finite numbers`, name);
   }
   return sum;
 }
@@ -87,7 +94,8 @@ export function expectRepresentable(p: MagnitudeInputs, squares: InputSquares): 
   if (settledBySquares(p, squares)) return;
   const s = Math.max(1, Math.abs(p.scale));
   const T = p.keyLength;
-  const mq = maxAbs(p.q), mk = maxAbs(p.k);
+  const mq = maxAbs(p.q),
+    mk = maxAbs(p.k);
   const bound = p.keyDim * mq * mk * s;
   if (bound > SCORE_LIMIT) {
     const name = mq >= mk ? 'q' : 'k';

@@ -30,7 +30,14 @@ export function pack(src: Float32Array, B: number, H: number, S: number, D: numb
 }
 
 /** Concatenates `[rows, Sa, D]` and `[rows, Sb, D]` along the sequence: `[rows, Sa + Sb, D]`. */
-export function concatSeq(a: Float32Array, b: Float32Array, rows: number, Sa: number, Sb: number, D: number): Float32Array {
+export function concatSeq(
+  a: Float32Array,
+  b: Float32Array,
+  rows: number,
+  Sa: number,
+  Sb: number,
+  D: number,
+): Float32Array {
   const out = new Float32Array(rows * (Sa + Sb) * D);
   for (let r = 0; r < rows; r++) {
     out.set(a.subarray(r * Sa * D, (r + 1) * Sa * D), r * (Sa + Sb) * D);

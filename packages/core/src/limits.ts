@@ -91,13 +91,21 @@ export function defaultMaxBytes(): number {
 export function expectMaxBytes(value: unknown, argument: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new AttnkitError('ERR_OPTION', `${argument}: expected a positive number of bytes (or Infinity), got ${describe(value)}`, argument);
+    throw new AttnkitError(
+      'ERR_OPTION',
+      `${argument}: expected a positive number of bytes (or Infinity), got ${describe(value)}`,
+      argument,
+    );
   }
   return value;
 }
 
 /** The limit that applies: the request's, else the backend's, else the default; never above the engine's cap. */
-export function effectiveLimit(request: number | undefined, backend: number | undefined, engineCap: number | undefined): number {
+export function effectiveLimit(
+  request: number | undefined,
+  backend: number | undefined,
+  engineCap: number | undefined,
+): number {
   const chosen = request ?? backend ?? defaultMaxBytes();
   return engineCap === undefined ? chosen : Math.min(chosen, engineCap);
 }
@@ -112,7 +120,10 @@ export function expectWithinLimit(subject: string, parts: readonly Allocation[],
   if (total <= limit) return;
   const sorted = [...parts].filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
   const largest = sorted[0]!;
-  const list = sorted.slice(0, 3).map((p) => `${p.what}: ${fmtBytes(p.bytes)}`).join(', ');
+  const list = sorted
+    .slice(0, 3)
+    .map((p) => `${p.what}: ${fmtBytes(p.bytes)}`)
+    .join(', ');
   throw new SizeError(
     `${subject}: would allocate ${fmtBytes(total)} (${list}), above the limit of ${fmtBytes(limit)}; ` +
       `${largest.argument} is what makes it large. Use smaller shapes, or raise the limit with maxBytes (per call, or in the backend's options)`,
@@ -126,22 +137,48 @@ export function expectWithinLimit(subject: string, parts: readonly Allocation[],
  * What an attention call allocates: core's arrays (unpacked or concatenated inputs, output, weights,
  * present) and the backend's declared scratch.
  */
-export function attentionAllocations(d: AttentionDims, opts: { packed: boolean; hasPast: boolean; returnPresent: boolean }, memory?: MemoryModel): Allocation[] {
+export function attentionAllocations(
+  d: AttentionDims,
+  opts: { packed: boolean; hasPast: boolean; returnPresent: boolean },
+  memory?: MemoryModel,
+): Allocation[] {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, keyLength: T, keyDim: Dk, valueDim: Dv } = d;
   const f32 = 4;
   const parts: Allocation[] = [];
   const outArg = Dv >= Sq ? 'v' : 'q';
-  parts.push({ what: `output [${B},${Hq},${Sq},${Dv}]`, argument: outArg, bytes: B * Hq * Sq * Dv * f32 * (opts.packed ? 2 : 1) });
-  if (opts.packed) parts.push({ what: 'unpacked q, k, v', argument: 'q', bytes: (B * Hq * Sq * Dk + B * Hkv * Sk * (Dk + Dv)) * f32 });
-  if (opts.hasPast) parts.push({ what: `past and new keys/values [${B},${Hkv},${T},${Dk}+${Dv}]`, argument: 'options.past', bytes: B * Hkv * T * (Dk + Dv) * f32 });
-  else if (opts.returnPresent) parts.push({ what: `present [${B},${Hkv},${T},${Dk}+${Dv}]`, argument: 'options.returnPresent', bytes: B * Hkv * T * (Dk + Dv) * f32 });
-  if (d.weights !== 'none') parts.push({ what: `weights "${d.weights}" [${B},${Hq},${Sq},${T}]`, argument: 'options.weights', bytes: B * Hq * Sq * T * f32 });
+  parts.push({
+    what: `output [${B},${Hq},${Sq},${Dv}]`,
+    argument: outArg,
+    bytes: B * Hq * Sq * Dv * f32 * (opts.packed ? 2 : 1),
+  });
+  if (opts.packed)
+    parts.push({ what: 'unpacked q, k, v', argument: 'q', bytes: (B * Hq * Sq * Dk + B * Hkv * Sk * (Dk + Dv)) * f32 });
+  if (opts.hasPast)
+    parts.push({
+      what: `past and new keys/values [${B},${Hkv},${T},${Dk}+${Dv}]`,
+      argument: 'options.past',
+      bytes: B * Hkv * T * (Dk + Dv) * f32,
+    });
+  else if (opts.returnPresent)
+    parts.push({
+      what: `present [${B},${Hkv},${T},${Dk}+${Dv}]`,
+      argument: 'options.returnPresent',
+      bytes: B * Hkv * T * (Dk + Dv) * f32,
+    });
+  if (d.weights !== 'none')
+    parts.push({
+      what: `weights "${d.weights}" [${B},${Hq},${Sq},${T}]`,
+      argument: 'options.weights',
+      bytes: B * Hq * Sq * T * f32,
+    });
   const scratch = memory?.scratchBytes?.(d) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's working memory", argument: T >= Sq ? 'k' : 'q', bytes: scratch });
   return parts;
 }
 
 function describe(x: unknown): string {
-  // oxlint-disable-next-line typescript/no-base-to-string -- objects are described before String() is reached: x is a primitive or a function there
-  return typeof x === 'string' ? JSON.stringify(x) : x === null ? 'null' : typeof x === 'object' ? 'an object' : String(x);
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (x === null) return 'null';
+  if (typeof x === 'object') return 'an object';
+  return String(x as number | bigint | boolean | symbol | undefined | ((...args: never[]) => unknown));
 }

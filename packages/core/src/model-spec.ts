@@ -95,7 +95,10 @@ export interface ResolvedSpec {
   readonly norm: 'pre' | 'post';
   readonly normEpsilon: number;
   readonly positional: PositionalEncoding;
-  readonly attention: readonly { readonly causal: boolean; readonly window: { readonly left: number; readonly right: number } | undefined }[];
+  readonly attention: readonly {
+    readonly causal: boolean;
+    readonly window: { readonly left: number; readonly right: number } | undefined;
+  }[];
   readonly output: OutputSpec;
 }
 
@@ -105,7 +108,8 @@ function fail(path: string, message: string): never {
 
 function posInt(spec: Record<string, unknown>, key: string): number {
   const x = spec[key];
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) fail(key, `expected a positive integer, got ${JSON.stringify(x)}`);
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1)
+    fail(key, `expected a positive integer, got ${JSON.stringify(x)}`);
   return x;
 }
 
@@ -115,7 +119,8 @@ function posInt(spec: Record<string, unknown>, key: string): number {
  * {@link defaultMaxBytes}), before anything the size of the spec is allocated.
  */
 export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: number } = {}): ResolvedSpec {
-  if (spec === null || typeof spec !== 'object') throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
+  if (spec === null || typeof spec !== 'object')
+    throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
   const s = spec as unknown as Record<string, unknown>;
   if (s.type !== 'transformer-encoder') fail('type', `expected "transformer-encoder", got ${JSON.stringify(s.type)}`);
   const inputSize = posInt(s, 'inputSize');
@@ -127,33 +132,61 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
   if (dModel % heads !== 0) fail('heads', `${heads} heads do not divide dModel ${dModel}`);
   if (heads % kvHeads !== 0) fail('kvHeads', `${kvHeads} key/value heads do not divide ${heads} heads`);
   const activation = s.activation ?? 'gelu';
-  if (activation !== 'relu' && activation !== 'gelu') fail('activation', `expected "relu" or "gelu", got ${JSON.stringify(activation)}`);
+  if (activation !== 'relu' && activation !== 'gelu')
+    fail('activation', `expected "relu" or "gelu", got ${JSON.stringify(activation)}`);
   const norm = s.norm ?? 'pre';
   if (norm !== 'pre' && norm !== 'post') fail('norm', `expected "pre" or "post", got ${JSON.stringify(norm)}`);
   const normEpsilon = s.normEpsilon ?? 1e-5;
-  if (typeof normEpsilon !== 'number' || !(normEpsilon > 0) || !Number.isFinite(normEpsilon)) fail('normEpsilon', `expected a positive number, got ${JSON.stringify(normEpsilon)}`);
+  if (typeof normEpsilon !== 'number' || !(normEpsilon > 0) || !Number.isFinite(normEpsilon))
+    fail('normEpsilon', `expected a positive number, got ${JSON.stringify(normEpsilon)}`);
   const positional = (s.positional ?? { kind: 'sinusoidal' }) as PositionalEncoding;
   const headDim = dModel / heads;
   const output0 = s.output as OutputSpec | null | undefined;
   const classes = typeof output0?.classes === 'number' && output0.classes > 0 ? output0.classes : 1;
-  const tableRows = positional?.kind === 'learned' && typeof positional.maxLength === 'number' && positional.maxLength > 0 ? positional.maxLength : 0;
-  expectSpecSize({ inputSize, dModel, heads, kvHeads, headDim, layers, ffnSize, classes, tableRows, pre: (s.norm ?? 'pre') === 'pre' }, limits.maxBytes ?? defaultMaxBytes());
+  const tableRows =
+    positional?.kind === 'learned' && typeof positional.maxLength === 'number' && positional.maxLength > 0
+      ? positional.maxLength
+      : 0;
+  expectSpecSize(
+    {
+      inputSize,
+      dModel,
+      heads,
+      kvHeads,
+      headDim,
+      layers,
+      ffnSize,
+      classes,
+      tableRows,
+      pre: (s.norm ?? 'pre') === 'pre',
+    },
+    limits.maxBytes ?? defaultMaxBytes(),
+  );
   switch (positional?.kind) {
     case 'none':
     case 'sinusoidal':
     case 'alibi':
       break;
     case 'learned':
-      if (!Number.isInteger(positional.maxLength) || positional.maxLength < 1) fail('positional.maxLength', `expected a positive integer, got ${JSON.stringify(positional.maxLength)}`);
+      if (!Number.isInteger(positional.maxLength) || positional.maxLength < 1)
+        fail('positional.maxLength', `expected a positive integer, got ${JSON.stringify(positional.maxLength)}`);
       break;
     case 'rope':
       if (headDim % 2 !== 0) fail('positional', `RoPE needs an even head size, got ${headDim}`);
-      if (positional.base !== undefined && !(typeof positional.base === 'number' && positional.base > 1 && Number.isFinite(positional.base))) fail('positional.base', `expected a number > 1, got ${JSON.stringify(positional.base)}`);
+      if (
+        positional.base !== undefined &&
+        !(typeof positional.base === 'number' && positional.base > 1 && Number.isFinite(positional.base))
+      )
+        fail('positional.base', `expected a number > 1, got ${JSON.stringify(positional.base)}`);
       break;
     default:
-      fail('positional.kind', `expected none, sinusoidal, learned, rope or alibi, got ${JSON.stringify((positional as { kind?: unknown })?.kind)}`);
+      fail(
+        'positional.kind',
+        `expected none, sinusoidal, learned, rope or alibi, got ${JSON.stringify((positional as { kind?: unknown })?.kind)}`,
+      );
   }
-  if (positional.kind === 'sinusoidal' && dModel % 2 !== 0) fail('positional', `sinusoidal encoding needs an even dModel, got ${dModel}`);
+  if (positional.kind === 'sinusoidal' && dModel % 2 !== 0)
+    fail('positional', `sinusoidal encoding needs an even dModel, got ${dModel}`);
   const rawAttn = s.attention ?? {};
   const list = Array.isArray(rawAttn) ? rawAttn : Array.from({ length: layers }, () => rawAttn);
   if (list.length !== layers) fail('attention', `has ${list.length} entries, expected one per layer (${layers})`);
@@ -164,7 +197,8 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
     if (a.window !== undefined) {
       for (const side of ['left', 'right'] as const) {
         const x = a.window?.[side];
-        if (typeof x !== 'number' || !(Number.isInteger(x) || x === Infinity) || x < 0) fail(`attention[${l}].window.${side}`, `expected an integer >= 0, got ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !(Number.isInteger(x) || x === Infinity) || x < 0)
+          fail(`attention[${l}].window.${side}`, `expected an integer >= 0, got ${JSON.stringify(x)}`);
       }
       window = { left: a.window.left, right: a.window.right };
     }
@@ -172,12 +206,27 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
   });
   const output = s.output as OutputSpec;
   if (output === null || typeof output !== 'object') fail('output', 'expected { kind, classes }');
-  if (output.kind !== 'per-position' && output.kind !== 'pooled') fail('output.kind', `expected "per-position" or "pooled", got ${JSON.stringify(output.kind)}`);
-  if (!Number.isInteger(output.classes) || output.classes < 1) fail('output.classes', `expected a positive integer, got ${JSON.stringify(output.classes)}`);
-  if (output.labels !== undefined && (!Array.isArray(output.labels) || output.labels.length !== output.classes)) fail('output.labels', `expected ${output.classes} names`);
+  if (output.kind !== 'per-position' && output.kind !== 'pooled')
+    fail('output.kind', `expected "per-position" or "pooled", got ${JSON.stringify(output.kind)}`);
+  if (!Number.isInteger(output.classes) || output.classes < 1)
+    fail('output.classes', `expected a positive integer, got ${JSON.stringify(output.classes)}`);
+  if (output.labels !== undefined && (!Array.isArray(output.labels) || output.labels.length !== output.classes))
+    fail('output.labels', `expected ${output.classes} names`);
   return {
-    type: 'transformer-encoder', inputSize, dModel, heads, kvHeads, headDim, layers, ffnSize,
-    activation, norm, normEpsilon, positional, attention, output,
+    type: 'transformer-encoder',
+    inputSize,
+    dModel,
+    heads,
+    kvHeads,
+    headDim,
+    layers,
+    ffnSize,
+    activation,
+    norm,
+    normEpsilon,
+    positional,
+    attention,
+    output,
   };
 }
 
@@ -187,7 +236,9 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
  */
 export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readonly number[]> {
   const r = 'headDim' in spec ? spec : resolveSpec(spec);
-  const d = r.dModel, qd = r.heads * r.headDim, kvd = r.kvHeads * r.headDim;
+  const d = r.dModel,
+    qd = r.heads * r.headDim,
+    kvd = r.kvHeads * r.headDim;
   const m = new Map<string, readonly number[]>();
   m.set('input.weight', [d, r.inputSize]);
   m.set('input.bias', [d]);
@@ -222,16 +273,38 @@ export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readon
 
 /** Float32 weights of a spec, by part, checked against the limit from the sizes alone. */
 function expectSpecSize(
-  d: { inputSize: number; dModel: number; heads: number; kvHeads: number; headDim: number; layers: number; ffnSize: number; classes: number; tableRows: number; pre: boolean },
+  d: {
+    inputSize: number;
+    dModel: number;
+    heads: number;
+    kvHeads: number;
+    headDim: number;
+    layers: number;
+    ffnSize: number;
+    classes: number;
+    tableRows: number;
+    pre: boolean;
+  },
   limit: number,
 ): void {
-  const m = d.dModel, qd = d.heads * d.headDim, kvd = d.kvHeads * d.headDim;
-  const perLayer = (qd * m + qd) + 2 * (kvd * m + kvd) + (m * qd + m) + 4 * m + (d.ffnSize * m + d.ffnSize) + (m * d.ffnSize + m);
+  const m = d.dModel,
+    qd = d.heads * d.headDim,
+    kvd = d.kvHeads * d.headDim;
+  const perLayer =
+    qd * m + qd + 2 * (kvd * m + kvd) + (m * qd + m) + 4 * m + (d.ffnSize * m + d.ffnSize) + (m * d.ffnSize + m);
   const f32 = 4;
-  expectWithinLimit('spec', [
-    { what: `${d.layers} layers of ${perLayer} weights`, argument: 'spec.layers', bytes: d.layers * perLayer * f32 },
-    { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
-    { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * f32 },
-    { what: 'output head', argument: 'spec.output.classes', bytes: (d.classes * m + d.classes + (d.pre ? 2 * m : 0)) * f32 },
-  ], limit);
+  expectWithinLimit(
+    'spec',
+    [
+      { what: `${d.layers} layers of ${perLayer} weights`, argument: 'spec.layers', bytes: d.layers * perLayer * f32 },
+      { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
+      { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * f32 },
+      {
+        what: 'output head',
+        argument: 'spec.output.classes',
+        bytes: (d.classes * m + d.classes + (d.pre ? 2 * m : 0)) * f32,
+      },
+    ],
+    limit,
+  );
 }

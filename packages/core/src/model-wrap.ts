@@ -33,7 +33,9 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   // Core's own copies: nothing the caller does to its arrays afterwards reaches the model.
   const weights = validateWeights(resolved, ctx.weights);
   if (!kernels.compile || !kernels.capabilities.features.has('models')) {
-    throw new UnsupportedError(`backend "${kernels.name}" does not compile models (${kernels.capabilities.reasons?.models ?? 'not implemented'})`);
+    throw new UnsupportedError(
+      `backend "${kernels.name}" does not compile models (${kernels.capabilities.reasons?.models ?? 'not implemented'})`,
+    );
   }
   const compile = kernels.compile.bind(kernels);
   let compiled: CompiledModel;
@@ -61,7 +63,10 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       const own = (a: Float32Array): Float32Array => (a.buffer === input.data.buffer ? a.slice() : a);
       const logits: Tensor = { shape: logitsShape, data: own(r.logits) };
       if (req.attentionOf.length === 0) return { logits };
-      const attention = (r.attention ?? []).map((a) => ({ shape: [req.batch, resolved.heads, req.length, req.length], data: own(a) }));
+      const attention = (r.attention ?? []).map((a) => ({
+        shape: [req.batch, resolved.heads, req.length, req.length],
+        data: own(a),
+      }));
       return { logits, attention };
     },
     async dispose() {

@@ -7,7 +7,10 @@ import type { ModelSpec } from './model-spec.js';
 import { tensor } from './tensor.js';
 import { initWeights } from './weights.js';
 
-const x = tensor(Float32Array.from({ length: 8 }, (_, i) => i / 8), [1, 1, 2, 4]);
+const x = tensor(
+  Float32Array.from({ length: 8 }, (_, i) => i / 8),
+  [1, 1, 2, 4],
+);
 
 function codeOf(f: () => unknown): { code: string; argument: string | undefined } {
   try {
@@ -30,15 +33,24 @@ describe('option values of the wrong type are typed errors', () => {
     ['window', null],
     ['graph', null],
   ])('options.%s = null', (name, value) => {
-    expect(codeOf(() => prepareAttention(x, x, x, { [name]: value } as never))).toEqual({ code: 'ERR_TYPE', argument: `options.${name}` });
+    expect(codeOf(() => prepareAttention(x, x, x, { [name]: value } as never))).toEqual({
+      code: 'ERR_TYPE',
+      argument: `options.${name}`,
+    });
   });
 
   it('heads of the wrong type on rank-4 input', () => {
-    expect(codeOf(() => prepareAttention(x, x, x, { heads: 3 } as never))).toMatchObject({ code: 'ERR_TYPE', argument: 'options.heads' });
+    expect(codeOf(() => prepareAttention(x, x, x, { heads: 3 } as never))).toMatchObject({
+      code: 'ERR_TYPE',
+      argument: 'options.heads',
+    });
   });
 
   it('returnPresent must be a boolean', () => {
-    expect(codeOf(() => prepareAttention(x, x, x, { returnPresent: 'no' } as never))).toEqual({ code: 'ERR_OPTION', argument: 'options.returnPresent' });
+    expect(codeOf(() => prepareAttention(x, x, x, { returnPresent: 'no' } as never))).toEqual({
+      code: 'ERR_OPTION',
+      argument: 'options.returnPresent',
+    });
     expect(prepareAttention(x, x, x, { returnPresent: false }).returnPresent).toBe(false);
   });
 
@@ -49,7 +61,10 @@ describe('option values of the wrong type are typed errors', () => {
 
 describe('scale', () => {
   it.each([0, -0.5, -1])('scale %d is refused: it must be > 0', (scale) => {
-    expect(codeOf(() => prepareAttention(x, x, x, { scale }))).toEqual({ code: 'ERR_OPTION', argument: 'options.scale' });
+    expect(codeOf(() => prepareAttention(x, x, x, { scale }))).toEqual({
+      code: 'ERR_OPTION',
+      argument: 'options.scale',
+    });
   });
 });
 
@@ -67,7 +82,10 @@ describe('the range rule: finite input never gives NaN', () => {
     expect(codeOf(() => prepareAttention(x, x, big))).toEqual({ code: 'ERR_RANGE', argument: 'v' });
   });
   it('an ALiBi slope of -1e38 is refused naming options.alibi', () => {
-    expect(codeOf(() => prepareAttention(x, x, x, { alibi: [-1e38] }))).toEqual({ code: 'ERR_RANGE', argument: 'options.alibi' });
+    expect(codeOf(() => prepareAttention(x, x, x, { alibi: [-1e38] }))).toEqual({
+      code: 'ERR_RANGE',
+      argument: 'options.alibi',
+    });
   });
   it('large but safe magnitudes pass (1e12 everywhere: scores about 4e24)', () => {
     const big = tensor(new Float32Array(8).fill(1e12), [1, 1, 2, 4]);
@@ -76,9 +94,19 @@ describe('the range rule: finite input never gives NaN', () => {
 });
 
 describe('Model.run options', () => {
-  const spec: ModelSpec = { type: 'transformer-encoder', inputSize: 4, dModel: 4, heads: 1, layers: 1, ffnSize: 4, output: { kind: 'per-position', classes: 2 } };
+  const spec: ModelSpec = {
+    type: 'transformer-encoder',
+    inputSize: 4,
+    dModel: 4,
+    heads: 1,
+    layers: 1,
+    ffnSize: 4,
+    output: { kind: 'per-position', classes: 2 },
+  };
   const backend = defineBackend({
-    name: 'k', capabilities: capabilities(['models']), attention: async () => ({ output: new Float32Array(0) }),
+    name: 'k',
+    capabilities: capabilities(['models']),
+    attention: async () => ({ output: new Float32Array(0) }),
     compile: async () => ({ run: async (r) => ({ logits: new Float32Array(r.batch * r.length * 2) }) }),
   });
   const input = tensor(new Float32Array(8), [1, 2, 4]);

@@ -36,7 +36,8 @@ export function sinusoidTable(S: number, d: number): Float32Array {
  */
 export function ropeTables(S: number, Dh: number, base: number): { cos: Float32Array; sin: Float32Array } {
   const half = Dh / 2;
-  const cos = new Float32Array(S * half), sin = new Float32Array(S * half);
+  const cos = new Float32Array(S * half),
+    sin = new Float32Array(S * half);
   for (let i = 0; i < half; i++) {
     const inv = Math.pow(base, (-2 * i) / Dh);
     for (let s = 0; s < S; s++) {

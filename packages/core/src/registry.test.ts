@@ -4,7 +4,10 @@ import { capabilities, type Feature } from './capabilities.js';
 import { NoBackendError } from './errors.js';
 import { createRegistry, formatReport } from './registry.js';
 
-function fake(name: string, opts: { available?: boolean; reason?: string; fail?: string; features?: Feature[] } = {}): BackendPlugin {
+function fake(
+  name: string,
+  opts: { available?: boolean; reason?: string; fail?: string; features?: Feature[] } = {},
+): BackendPlugin {
   return {
     name,
     async probe() {
@@ -26,7 +29,10 @@ describe('registry.select', () => {
     const r = createRegistry().register(fake('low'), { priority: 1 }).register(fake('high'), { priority: 5 });
     const { backend, report } = await r.select();
     expect(backend.name).toBe('high');
-    expect(report.map((e) => [e.name, e.status])).toEqual([['high', 'chosen'], ['low', 'not-tried']]);
+    expect(report.map((e) => [e.name, e.status])).toEqual([
+      ['high', 'chosen'],
+      ['low', 'not-tried'],
+    ]);
   });
 
   it('skips unavailable, failing and incapable plugins with their reasons', async () => {
@@ -62,7 +68,12 @@ describe('registry.select', () => {
   });
 
   it('treats a probe that throws as unavailable', async () => {
-    const bad: BackendPlugin = { ...fake('t'), probe: async () => { throw new Error('boom'); } };
+    const bad: BackendPlugin = {
+      ...fake('t'),
+      probe: async () => {
+        throw new Error('boom');
+      },
+    };
     const r = createRegistry().register(bad, { priority: 2 }).register(fake('ok'));
     const { backend, report } = await r.select();
     expect(backend.name).toBe('ok');
@@ -81,11 +92,18 @@ describe('selection from declared capabilities', () => {
   it('skips a plugin that declares it lacks a required feature without starting it', async () => {
     let created = 0;
     const declared: BackendPlugin = {
-      name: 'declared', capabilities: capabilities(['causal'], { window: 'no band kernel' }),
+      name: 'declared',
+      capabilities: capabilities(['causal'], { window: 'no band kernel' }),
       probe: async () => ({ available: true }),
-      create: async () => { created++; throw new Error('must not be created'); },
+      create: async () => {
+        created++;
+        throw new Error('must not be created');
+      },
     };
-    const { backend, report } = await createRegistry().register(declared, { priority: 9 }).register(fake('any', { features: ['window'] })).select({ require: ['window'] });
+    const { backend, report } = await createRegistry()
+      .register(declared, { priority: 9 })
+      .register(fake('any', { features: ['window'] }))
+      .select({ require: ['window'] });
     expect(created).toBe(0);
     expect(backend.name).toBe('any');
     expect(report[0]).toMatchObject({ name: 'declared', status: 'incapable', reason: 'lacks window (no band kernel)' });
@@ -95,13 +113,26 @@ describe('selection from declared capabilities', () => {
     const starts: string[] = [];
     const counted = (name: string): BackendPlugin => {
       const base = fake(name);
-      return { ...base, create: async (o) => { starts.push(name); return base.create(o); } };
+      return {
+        ...base,
+        create: async (o) => {
+          starts.push(name);
+          return base.create(o);
+        },
+      };
     };
-    const r = createRegistry().register(counted('a'), { priority: 2 }).register(counted('b'), { priority: 1 }).register(fake('off', { available: false, reason: 'no device' }));
+    const r = createRegistry()
+      .register(counted('a'), { priority: 2 })
+      .register(counted('b'), { priority: 1 })
+      .register(fake('off', { available: false, reason: 'no device' }));
     const { backend, report } = await r.select({ survey: true });
     expect(backend.name).toBe('a');
     expect(starts).toEqual(['a', 'b']);
-    expect(report.map((e) => [e.name, e.status])).toEqual([['a', 'chosen'], ['b', 'available'], ['off', 'unavailable']]);
+    expect(report.map((e) => [e.name, e.status])).toEqual([
+      ['a', 'chosen'],
+      ['b', 'available'],
+      ['off', 'unavailable'],
+    ]);
     expect(report[1]!.lacks).toContain('window');
   });
 });
@@ -110,8 +141,12 @@ describe('limits in capabilities', () => {
   it('refuses a call whose per-head arrays exceed maxBindingBytes before the kernel runs', async () => {
     let ran = false;
     const b = defineBackend({
-      name: 'small', capabilities: capabilities([], {}, { maxBindingBytes: 256 }),
-      attention: async (p) => { ran = true; return { output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) }; },
+      name: 'small',
+      capabilities: capabilities([], {}, { maxBindingBytes: 256 }),
+      attention: async (p) => {
+        ran = true;
+        return { output: new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim) };
+      },
     });
     const small = { shape: [1, 1, 8, 4], data: new Float32Array(32) };
     await expect(b.attention(small, small, small)).resolves.toBeDefined();

@@ -13,7 +13,14 @@ import { AttnkitError, NoBackendError } from './errors.js';
  * Status of one plugin in a selection: `available` only in a survey, for a plugin that started and fits
  * but ranks below the chosen one.
  */
-export type SelectionStatus = 'chosen' | 'available' | 'unavailable' | 'incapable' | 'failed' | 'not-preferred' | 'not-tried';
+export type SelectionStatus =
+  | 'chosen'
+  | 'available'
+  | 'unavailable'
+  | 'incapable'
+  | 'failed'
+  | 'not-preferred'
+  | 'not-tried';
 
 /** One line of a selection report. */
 export interface SelectionEntry {
@@ -76,7 +83,12 @@ export function createRegistry(): Registry {
   let order = 0;
   const registry: Registry = {
     register(plugin, options = {}) {
-      if (!plugin || typeof plugin.name !== 'string' || typeof plugin.probe !== 'function' || typeof plugin.create !== 'function') {
+      if (
+        !plugin ||
+        typeof plugin.name !== 'string' ||
+        typeof plugin.probe !== 'function' ||
+        typeof plugin.create !== 'function'
+      ) {
         throw new AttnkitError('ERR_TYPE', 'register: expected a BackendPlugin { name, probe(), create() }', 'plugin');
       }
       const i = entries.findIndex((e) => e.plugin.name === plugin.name);
@@ -94,10 +106,19 @@ export function createRegistry(): Registry {
       const report: SelectionEntry[] = [];
       if (options.force !== undefined) {
         if (!candidates.some((e) => e.plugin.name === options.force)) {
-          throw new NoBackendError(`no backend named "${options.force}" is registered; registered: ${candidates.map((e) => e.plugin.name).join(', ') || 'none'}`, []);
+          throw new NoBackendError(
+            `no backend named "${options.force}" is registered; registered: ${candidates.map((e) => e.plugin.name).join(', ') || 'none'}`,
+            [],
+          );
         }
         for (const e of candidates) {
-          if (e.plugin.name !== options.force) report.push({ name: e.plugin.name, priority: e.priority, status: 'not-preferred', reason: `backend "${options.force}" was forced` });
+          if (e.plugin.name !== options.force)
+            report.push({
+              name: e.plugin.name,
+              priority: e.priority,
+              status: 'not-preferred',
+              reason: `backend "${options.force}" was forced`,
+            });
         }
         candidates = candidates.filter((e) => e.plugin.name === options.force);
       } else if (options.prefer?.length) {
@@ -110,24 +131,39 @@ export function createRegistry(): Registry {
       let chosen: Backend | undefined;
       for (const e of candidates) {
         if (chosen && !options.survey) {
-          report.push({ name: e.plugin.name, priority: e.priority, status: 'not-tried', reason: 'a higher-ranked backend was chosen' });
+          report.push({
+            name: e.plugin.name,
+            priority: e.priority,
+            status: 'not-tried',
+            reason: 'a higher-ranked backend was chosen',
+          });
           continue;
         }
         const outcome = await assess(e.plugin, e.priority, require, options.createOptions?.[e.plugin.name]);
         if (!outcome.backend) {
           report.push(outcome.entry);
         } else if (chosen) {
-          report.push({ ...outcome.entry, status: 'available', reason: `would run here; a higher-ranked backend was chosen (${outcome.entry.reason})` });
+          report.push({
+            ...outcome.entry,
+            status: 'available',
+            reason: `would run here; a higher-ranked backend was chosen (${outcome.entry.reason})`,
+          });
           await outcome.backend.dispose().catch(() => undefined);
         } else {
           chosen = outcome.backend;
-          const why = options.force !== undefined ? 'forced' : `highest-ranked available backend${outcome.entry.reason ? `; ${outcome.entry.reason}` : ''}`;
+          const why =
+            options.force !== undefined
+              ? 'forced'
+              : `highest-ranked available backend${outcome.entry.reason ? `; ${outcome.entry.reason}` : ''}`;
           report.push({ ...outcome.entry, status: 'chosen', reason: why });
         }
       }
       if (!chosen) {
         const lines = report.map((r) => `  ${r.name}: ${r.status}: ${r.reason}`).join('\n');
-        throw new NoBackendError(`no backend fits${entries.length === 0 ? ' (none registered)' : ''}:\n${lines}`, report);
+        throw new NoBackendError(
+          `no backend fits${entries.length === 0 ? ' (none registered)' : ''}:\n${lines}`,
+          report,
+        );
       }
       return { backend: chosen, report };
     },
@@ -139,18 +175,33 @@ export function createRegistry(): Registry {
  * One plugin, assessed: probed, checked against the required features from its declaration (before
  * starting it), started, and checked again against the started backend's capabilities.
  */
-async function assess(plugin: BackendPlugin, priority: number, require: readonly Feature[], createOptions: unknown): Promise<{ entry: SelectionEntry; backend?: Backend }> {
+async function assess(
+  plugin: BackendPlugin,
+  priority: number,
+  require: readonly Feature[],
+  createOptions: unknown,
+): Promise<{ entry: SelectionEntry; backend?: Backend }> {
   const name = plugin.name;
   let probe;
   try {
     probe = await plugin.probe();
   } catch (err) {
-    return { entry: { name, priority, status: 'unavailable', reason: `probe threw: ${(err as Error)?.message ?? String(err)}` } };
+    return {
+      entry: {
+        name,
+        priority,
+        status: 'unavailable',
+        reason: `probe threw: ${(err as Error)?.message ?? String(err)}`,
+      },
+    };
   }
-  if (!probe.available) return { entry: { name, priority, status: 'unavailable', reason: probe.reason ?? 'probe reported unavailable' } };
+  if (!probe.available)
+    return { entry: { name, priority, status: 'unavailable', reason: probe.reason ?? 'probe reported unavailable' } };
   const incapable = (caps: Capabilities): SelectionEntry | undefined => {
     const missing = missingFeatures(caps, require);
-    return missing.length > 0 ? { name, priority, status: 'incapable', reason: `lacks ${describeMissing(missing)}`, lacks: undeclared(caps) } : undefined;
+    return missing.length > 0
+      ? { name, priority, status: 'incapable', reason: `lacks ${describeMissing(missing)}`, lacks: undeclared(caps) }
+      : undefined;
   };
   const declared = plugin.capabilities && incapable(plugin.capabilities);
   if (declared) return { entry: declared };
@@ -158,14 +209,26 @@ async function assess(plugin: BackendPlugin, priority: number, require: readonly
   try {
     backend = await plugin.create(createOptions);
   } catch (err) {
-    return { entry: { name, priority, status: 'failed', reason: `failed to start: ${(err as Error)?.message ?? String(err)}` } };
+    return {
+      entry: { name, priority, status: 'failed', reason: `failed to start: ${(err as Error)?.message ?? String(err)}` },
+    };
   }
   const started = incapable(backend.capabilities);
   if (started) {
     await backend.dispose().catch(() => undefined);
     return { entry: { ...started, info: backend.info } };
   }
-  return { entry: { name, priority, status: 'chosen', reason: probe.reason ?? '', info: backend.info, lacks: undeclared(backend.capabilities) }, backend };
+  return {
+    entry: {
+      name,
+      priority,
+      status: 'chosen',
+      reason: probe.reason ?? '',
+      info: backend.info,
+      lacks: undeclared(backend.capabilities),
+    },
+    backend,
+  };
 }
 
 function undeclared(caps: Capabilities): Feature[] {

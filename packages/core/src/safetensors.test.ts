@@ -18,7 +18,10 @@ describe('safetensors', () => {
   });
 
   it('reads F16 and F64 tensors as float32', () => {
-    const header = JSON.stringify({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, d: { dtype: 'F64', shape: [1], data_offsets: [4, 12] } });
+    const header = JSON.stringify({
+      h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
+      d: { dtype: 'F64', shape: [1], data_offsets: [4, 12] },
+    });
     const bytes = new Uint8Array(8 + header.length + 12);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, BigInt(header.length), true);

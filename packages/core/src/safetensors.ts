@@ -33,7 +33,11 @@ export function encodeSafetensors(weights: Weights, metadata: Record<string, str
   for (const name of names) {
     const t = map.get(name)!;
     if (!(t.data instanceof Float32Array) || t.data.length !== sizeOf(t.shape)) {
-      throw new AttnkitError('ERR_WEIGHTS', `encodeSafetensors: "${name}" must be a float32 tensor whose data matches its shape`, name);
+      throw new AttnkitError(
+        'ERR_WEIGHTS',
+        `encodeSafetensors: "${name}" must be a float32 tensor whose data matches its shape`,
+        name,
+      );
     }
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -65,7 +69,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
   if (n > bytes.length - 8) bad(`header length ${n} exceeds the file (${bytes.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
@@ -83,21 +90,38 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const width = DTYPE_BYTES[e?.dtype];
-    if (width === undefined) bad(`tensor "${name}" has dtype ${JSON.stringify(e?.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`);
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`tensor "${name}" has an invalid shape`);
+    if (width === undefined)
+      bad(`tensor "${name}" has dtype ${JSON.stringify(e?.dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
+      bad(`tensor "${name}" has an invalid shape`);
     const [begin, end] = e.data_offsets ?? [];
     const count = sizeOf(e.shape);
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! > dataLength || end! - begin! !== count * width!) {
-      bad(`tensor "${name}" has data offsets ${JSON.stringify(e.data_offsets)} that do not fit its shape ${JSON.stringify(e.shape)} and dtype ${e.dtype} within ${dataLength} data bytes`);
+    if (
+      !Number.isInteger(begin) ||
+      !Number.isInteger(end) ||
+      begin! < 0 ||
+      end! > dataLength ||
+      end! - begin! !== count * width!
+    ) {
+      bad(
+        `tensor "${name}" has data offsets ${JSON.stringify(e.data_offsets)} that do not fit its shape ${JSON.stringify(e.shape)} and dtype ${e.dtype} within ${dataLength} data bytes`,
+      );
     }
     const src = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin!, end! - begin!);
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       switch (e.dtype) {
-        case 'F32': data[i] = src.getFloat32(i * 4, true); break;
-        case 'F64': data[i] = src.getFloat64(i * 8, true); break;
-        case 'F16': data[i] = halfToFloat(src.getUint16(i * 2, true)); break;
-        default: data[i] = bf16ToFloat(src.getUint16(i * 2, true));
+        case 'F32':
+          data[i] = src.getFloat32(i * 4, true);
+          break;
+        case 'F64':
+          data[i] = src.getFloat64(i * 8, true);
+          break;
+        case 'F16':
+          data[i] = halfToFloat(src.getUint16(i * 2, true));
+          break;
+        default:
+          data[i] = bf16ToFloat(src.getUint16(i * 2, true));
       }
     }
     tensors.set(name, { shape: [...e.shape], data });

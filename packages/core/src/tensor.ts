@@ -49,7 +49,11 @@ function checkShape(shape: readonly number[], name: string): void {
   }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError('ERR_SHAPE', `${name}: shape ${fmtShape(shape)} has a dimension that is not a non-negative integer`, name);
+      throw new ShapeError(
+        'ERR_SHAPE',
+        `${name}: shape ${fmtShape(shape)} has a dimension that is not a non-negative integer`,
+        name,
+      );
     }
   }
 }
@@ -60,11 +64,15 @@ function checkShape(shape: readonly number[], name: string): void {
  */
 export function expectTensor(value: unknown, name: string, ranks: readonly number[]): readonly number[] {
   if (value === null || typeof value !== 'object') {
-    throw new AttnkitError('ERR_TYPE', `${name}: expected a tensor { shape, data }, got ${value === null ? 'null' : typeof value}`, name);
+    throw new AttnkitError(
+      'ERR_TYPE',
+      `${name}: expected a tensor { shape, data }, got ${value === null ? 'null' : typeof value}`,
+      name,
+    );
   }
   const t = value as { shape?: unknown; data?: unknown };
   if (!(t.data instanceof Float32Array)) {
-    const got = t.data === undefined ? 'undefined' : (t.data as object)?.constructor?.name ?? typeof t.data;
+    const got = t.data === undefined ? 'undefined' : ((t.data as object)?.constructor?.name ?? typeof t.data);
     throw new AttnkitError('ERR_TYPE', `${name}.data: expected a Float32Array, got ${got}`, name);
   }
   if (!Array.isArray(t.shape)) {
@@ -99,7 +107,11 @@ export function expectFinite(data: Float32Array, name: string): void {
   let sum = 0;
   let i = 0;
   for (; i + 7 < len; i += 8) {
-    sum += ((data[i]! + data[i + 1]!) + (data[i + 2]! + data[i + 3]!)) + ((data[i + 4]! + data[i + 5]!) + (data[i + 6]! + data[i + 7]!));
+    sum +=
+      data[i]! +
+      data[i + 1]! +
+      (data[i + 2]! + data[i + 3]!) +
+      (data[i + 4]! + data[i + 5]! + (data[i + 6]! + data[i + 7]!));
   }
   for (; i < len; i++) sum += data[i]!;
   if (sum - sum === 0) return;

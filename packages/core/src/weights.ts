@@ -13,7 +13,11 @@ export type Weights = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tens
 export function weightsMap(weights: Weights): ReadonlyMap<string, Tensor> {
   if (weights instanceof Map) return weights;
   if (weights === null || typeof weights !== 'object') {
-    throw new ModelError('ERR_WEIGHTS', `weights: expected a Map or a record of tensors, got ${weights === null ? 'null' : typeof weights}`, 'weights');
+    throw new ModelError(
+      'ERR_WEIGHTS',
+      `weights: expected a Map or a record of tensors, got ${weights === null ? 'null' : typeof weights}`,
+      'weights',
+    );
   }
   return new Map(Object.entries(weights));
 }
@@ -30,20 +34,37 @@ export function validateWeights(spec: ModelSpec | ResolvedSpec, weights: Weights
   const out = new Map<string, Float32Array>();
   for (const [name, shape] of shapes) {
     const t = given.get(name);
-    if (!t) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" is missing; expected shape ${fmtShape(shape)}`, name);
-    if (!(t.data instanceof Float32Array)) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" must hold a Float32Array`, name);
+    if (!t)
+      throw new ModelError('ERR_WEIGHTS', `weights: "${name}" is missing; expected shape ${fmtShape(shape)}`, name);
+    if (!(t.data instanceof Float32Array))
+      throw new ModelError('ERR_WEIGHTS', `weights: "${name}" must hold a Float32Array`, name);
     if (!Array.isArray(t.shape) || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new ModelError('ERR_WEIGHTS', `weights: "${name}" has shape ${Array.isArray(t.shape) ? fmtShape(t.shape) : String(t.shape)}, expected ${fmtShape(shape)}`, name);
+      throw new ModelError(
+        'ERR_WEIGHTS',
+        `weights: "${name}" has shape ${Array.isArray(t.shape) ? fmtShape(t.shape) : String(t.shape)}, expected ${fmtShape(shape)}`,
+        name,
+      );
     }
-    if (t.data.length !== sizeOf(shape)) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" has ${t.data.length} values, expected ${sizeOf(shape)}`, name);
+    if (t.data.length !== sizeOf(shape))
+      throw new ModelError(
+        'ERR_WEIGHTS',
+        `weights: "${name}" has ${t.data.length} values, expected ${sizeOf(shape)}`,
+        name,
+      );
     for (let i = 0; i < t.data.length; i++) {
       const x = t.data[i]!;
-      if (x - x !== 0) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" element ${i} is ${x}; expected finite numbers`, name);
+      if (x - x !== 0)
+        throw new ModelError('ERR_WEIGHTS', `weights: "${name}" element ${i} is ${x}; expected finite numbers`, name);
     }
     out.set(name, t.data.slice());
   }
   for (const name of given.keys()) {
-    if (!shapes.has(name)) throw new ModelError('ERR_WEIGHTS', `weights: "${name}" is not a weight of this spec (unexpected extra weight)`, name);
+    if (!shapes.has(name))
+      throw new ModelError(
+        'ERR_WEIGHTS',
+        `weights: "${name}" is not a weight of this spec (unexpected extra weight)`,
+        name,
+      );
   }
   return out;
 }
@@ -58,7 +79,10 @@ export function validateWeights(spec: ModelSpec | ResolvedSpec, weights: Weights
  * const model = await backend.compile(spec, weights);
  * ```
  */
-export function initWeights(spec: ModelSpec | ResolvedSpec, options: { seed?: number; randomAll?: boolean } = {}): Map<string, Tensor> {
+export function initWeights(
+  spec: ModelSpec | ResolvedSpec,
+  options: { seed?: number; randomAll?: boolean } = {},
+): Map<string, Tensor> {
   const rng = seededRandom(options.seed ?? 0);
   const out = new Map<string, Tensor>();
   for (const [name, shape] of weightShapes(spec)) {

@@ -19,7 +19,9 @@ function loader(id: 'ts' | 'webgpu' | 'tfjs'): () => Promise<BackendPlugin> {
 /** Every engine of an in-browser run, in table order. */
 export function browserCatalog(): EngineDescriptor[] {
   const wasmPaths = new URL('wasm/', location.href).href;
-  const attnkit = attnkitDescriptors({ wasmPaths, plugins: { ts: loader('ts'), webgpu: loader('webgpu'), tfjs: loader('tfjs') } })
-    .filter((d) => d.id !== 'onnx');
+  const attnkit = attnkitDescriptors({
+    wasmPaths,
+    plugins: { ts: loader('ts'), webgpu: loader('webgpu'), tfjs: loader('tfjs') },
+  }).filter((d) => d.id !== 'onnx');
   return [...attnkit, ...tfjsPeerDescriptors({ wasmPaths })];
 }

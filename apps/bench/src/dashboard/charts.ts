@@ -3,8 +3,19 @@
  * Chart.js with log axes. Each chart's figure carries `data-points`: the number of points drawn.
  */
 import {
-  Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Title, Tooltip,
-  type ChartDataset, type LegendItem, type PointStyle, type Scale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Title,
+  Tooltip,
+  type ChartDataset,
+  type LegendItem,
+  type PointStyle,
+  type Scale,
 } from 'chart.js';
 import { AXIS_TITLES, engineColor, METRIC_TITLES, type Axis, type Metric, type Series } from './series.js';
 
@@ -31,7 +42,10 @@ interface DatasetMeta {
 export class MetricChart {
   private readonly chart: Chart<'line', Points>;
 
-  constructor(private readonly figure: HTMLElement, private readonly metric: Metric) {
+  constructor(
+    private readonly figure: HTMLElement,
+    private readonly metric: Metric,
+  ) {
     const canvas = figure.querySelector('canvas')!;
     this.chart = new Chart<'line', Points>(canvas, {
       type: 'line',
@@ -65,7 +79,12 @@ export class MetricChart {
             labels: { boxWidth: 14, usePointStyle: true, generateLabels: (chart) => this.legendItems(chart) },
             onClick: (_e, item) => this.toggle(item),
           },
-          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: S=${(ctx.raw as { x: number }).x}, ${fmt((ctx.raw as { y: number }).y)}` } },
+          tooltip: {
+            callbacks: {
+              label: (ctx) =>
+                `${ctx.dataset.label}: S=${(ctx.raw as { x: number }).x}, ${fmt((ctx.raw as { y: number }).y)}`,
+            },
+          },
         },
       },
     });
@@ -83,10 +102,20 @@ export class MetricChart {
     items.forEach((item, i) => {
       const m = this.meta[i];
       if (!m) return engines.set(item.text, item);
-      if (!engines.has(m.engine)) engines.set(m.engine, { ...item, text: m.engine, pointStyle: 'line', hidden: this.hidden.has(`engine:${m.engine}`) });
+      if (!engines.has(m.engine))
+        engines.set(m.engine, {
+          ...item,
+          text: m.engine,
+          pointStyle: 'line',
+          hidden: this.hidden.has(`engine:${m.engine}`),
+        });
     });
     const files = this.files.map((file, n): LegendItem => ({
-      text: file, fillStyle: '#666', strokeStyle: '#666', lineWidth: 1, pointStyle: POINT_STYLES[n % POINT_STYLES.length]!,
+      text: file,
+      fillStyle: '#666',
+      strokeStyle: '#666',
+      lineWidth: 1,
+      pointStyle: POINT_STYLES[n % POINT_STYLES.length]!,
       hidden: this.hidden.has(`file:${file}`),
     }));
     return [...engines.values(), ...files];
@@ -100,13 +129,23 @@ export class MetricChart {
       const key = this.files.includes(item.text) ? `file:${item.text}` : `engine:${item.text}`;
       if (this.hidden.has(key)) this.hidden.delete(key);
       else this.hidden.add(key);
-      this.meta.forEach((m, i) => this.chart.setDatasetVisibility(i, !this.hidden.has(`file:${m.file}`) && !this.hidden.has(`engine:${m.engine}`)));
+      this.meta.forEach((m, i) =>
+        this.chart.setDatasetVisibility(
+          i,
+          !this.hidden.has(`file:${m.file}`) && !this.hidden.has(`engine:${m.engine}`),
+        ),
+      );
     }
     this.chart.update();
   }
 
   /** Draws `series`; runs after the first use other point shapes, peers dashed lines. */
-  update(series: readonly Series[], runOrder: readonly number[], runLabels: ReadonlyMap<number, string> = new Map(), axis: Axis = 'seq'): void {
+  update(
+    series: readonly Series[],
+    runOrder: readonly number[],
+    runLabels: ReadonlyMap<number, string> = new Map(),
+    axis: Axis = 'seq',
+  ): void {
     const x = this.chart.options.scales?.x;
     if (x && 'title' in x && x.title) x.title.text = AXIS_TITLES[axis];
     const datasets: ChartDataset<'line', Points>[] = series.map((s) => {
@@ -128,12 +167,21 @@ export class MetricChart {
       const xs = series.flatMap((s) => s.points.map((p) => p.x));
       datasets.push({
         label: 'fastest peer = 1',
-        data: [{ x: Math.min(...xs), y: 1 }, { x: Math.max(...xs), y: 1 }],
-        borderColor: '#999', backgroundColor: '#999', borderDash: [2, 3], borderWidth: 1, pointRadius: 0,
+        data: [
+          { x: Math.min(...xs), y: 1 },
+          { x: Math.max(...xs), y: 1 },
+        ],
+        borderColor: '#999',
+        backgroundColor: '#999',
+        borderDash: [2, 3],
+        borderWidth: 1,
+        pointRadius: 0,
       });
     }
     this.meta = series.map((s) => ({ engine: s.engine, file: runLabels.get(s.runId) ?? String(s.runId) }));
-    this.files = runOrder.map((id) => runLabels.get(id) ?? String(id)).filter((f) => this.meta.some((m) => m.file === f));
+    this.files = runOrder
+      .map((id) => runLabels.get(id) ?? String(id))
+      .filter((f) => this.meta.some((m) => m.file === f));
     this.hidden.clear();
     this.chart.data.datasets = datasets;
     this.chart.update();

@@ -37,7 +37,14 @@ export function compareRuns(before: ResultsFile, after: ResultsFile): { rows: Co
     const b = before.results.find((r) => r.case === a.case && r.engine === a.engine && r.status === 'ok' && r.stats);
     if (!b) continue;
     const c = after.cases.find((x) => x.id === a.case)!;
-    rows.push({ case: a.case, caseLabel: describeCase(c), engine: a.engine, beforeMs: b.stats!.median, afterMs: a.stats.median, change: a.stats.median / b.stats!.median });
+    rows.push({
+      case: a.case,
+      caseLabel: describeCase(c),
+      engine: a.engine,
+      beforeMs: b.stats!.median,
+      afterMs: a.stats.median,
+      change: a.stats.median / b.stats!.median,
+    });
   }
   const byEngine = new Map<string, number[]>();
   for (const r of rows) byEngine.set(r.engine, [...(byEngine.get(r.engine) ?? []), r.change]);

@@ -17,9 +17,12 @@ import { buildSeries, familiesOf } from './series.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/results-small.json', import.meta.url));
-const WEBGPU_BUILT = existsSync(fileURLToPath(new URL('../../../../packages/backend-webgpu/dist/index.js', import.meta.url)));
+const WEBGPU_BUILT = existsSync(
+  fileURLToPath(new URL('../../../../packages/backend-webgpu/dist/index.js', import.meta.url)),
+);
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium is required in CI at ${CHROMIUM} (scripts/setup.sh installs it)`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`Chromium is required in CI at ${CHROMIUM} (scripts/setup.sh installs it)`);
 
 describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
   let out: string;
@@ -39,12 +42,20 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       headless: true,
       viewport: { width: 1280, height: 1600 },
       args: [
-        '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic',
-        '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
+        '--no-sandbox',
+        '--disable-gpu-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        '--enable-unsafe-webgpu',
+        '--enable-features=Vulkan',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
       ],
     });
-    page = browser.pages()[0] ?? await browser.newPage();
+    page = browser.pages()[0] ?? (await browser.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
@@ -77,19 +88,21 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
   });
 
   it('has pixels on every chart canvas: lines, points, axes and legends were painted', async () => {
-    const painted = await page.$$eval('figure.chart canvas', (canvases) => canvases.map((c) => {
-      const canvas = c as HTMLCanvasElement;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let inked = 0;
-      const colours = new Set<number>();
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3]! > 0) {
-          inked++;
-          colours.add((data[i]! >> 4 << 8) | (data[i + 1]! >> 4 << 4) | (data[i + 2]! >> 4));
+    const painted = await page.$$eval('figure.chart canvas', (canvases) =>
+      canvases.map((c) => {
+        const canvas = c as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let inked = 0;
+        const colours = new Set<number>();
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3]! > 0) {
+            inked++;
+            colours.add(((data[i]! >> 4) << 8) | ((data[i + 1]! >> 4) << 4) | (data[i + 2]! >> 4));
+          }
         }
-      }
-      return { inked, colours: colours.size, size: canvas.width * canvas.height };
-    }));
+        return { inked, colours: colours.size, size: canvas.width * canvas.height };
+      }),
+    );
     expect(painted).toHaveLength(4);
     for (const p of painted) {
       expect(p.inked / p.size).toBeGreaterThan(0.01);
@@ -105,7 +118,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
   });
 
   it('runs the browser backends live in the page, on the software WebGPU adapter, and adds them to the charts', async () => {
-    await page.$$eval('#live-engines input', (inputs) => inputs.forEach((i) => ((i as HTMLInputElement).checked = false)));
+    await page.$$eval('#live-engines input', (inputs) =>
+      inputs.forEach((i) => ((i as HTMLInputElement).checked = false)),
+    );
     await page.check('#live-engines input[value="ts"]');
     await page.check('#live-engines input[value="webgpu"]');
     await page.selectOption('#live-preset', 'tiny');
@@ -114,8 +129,11 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     expect(await page.getAttribute('body', 'data-live')).toBe('done');
     expect(await page.locator('#runs li').count()).toBe(2);
     await page.fill('#table-filter', 'this browser');
-    const rows = await page.$$eval('#table-body tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    const ok = (engine: string) => rows.filter((r) => r[0] === 'this browser' && r[2] === engine && r[11] === 'ok').length;
+    const rows = await page.$$eval('#table-body tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    const ok = (engine: string) =>
+      rows.filter((r) => r[0] === 'this browser' && r[2] === engine && r[11] === 'ok').length;
     expect(ok('ts')).toBe(4);
     if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(4);
     // the live run's family is now in the family list, and charting it draws its points

@@ -41,11 +41,31 @@ export function presetCases(preset: Preset): BenchCase[] {
  */
 const PRESETS: Record<Preset, { settings: MeasureSettings; limits: { maxRunMs: number; maxBytes: number } }> = {
   tiny: {
-    settings: { warmup: 1, warmupMs: 100, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 100, maxTimeMs: 3000, maxRunMs: 10000 },
+    settings: {
+      warmup: 1,
+      warmupMs: 100,
+      maxWarmupMs: 1000,
+      settleRuns: 3,
+      minRuns: 3,
+      maxRuns: 10,
+      minTimeMs: 100,
+      maxTimeMs: 3000,
+      maxRunMs: 10000,
+    },
     limits: { maxRunMs: 10000, maxBytes: 2 ** 30 },
   },
   quick: {
-    settings: { warmup: 1, warmupMs: 200, maxWarmupMs: 1000, settleRuns: 3, minRuns: 3, maxRuns: 10, minTimeMs: 250, maxTimeMs: 3000, maxRunMs: 2000 },
+    settings: {
+      warmup: 1,
+      warmupMs: 200,
+      maxWarmupMs: 1000,
+      settleRuns: 3,
+      minRuns: 3,
+      maxRuns: 10,
+      minTimeMs: 250,
+      maxTimeMs: 3000,
+      maxRunMs: 2000,
+    },
     limits: { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 },
   },
 };
@@ -60,7 +80,12 @@ export interface LiveProgress {
 const nextFrame = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 /** Runs `engines` (chosen from `catalog`) on the preset's cases in this page. */
-export async function runInBrowser(catalog: readonly EngineDescriptor[], engineIds: readonly string[], preset: Preset, onProgress: (p: LiveProgress) => void): Promise<ResultsFile> {
+export async function runInBrowser(
+  catalog: readonly EngineDescriptor[],
+  engineIds: readonly string[],
+  preset: Preset,
+  onProgress: (p: LiveProgress) => void,
+): Promise<ResultsFile> {
   const chosen = catalog.filter((d) => engineIds.includes(d.id));
   const { settings: SETTINGS, limits: LIMITS } = PRESETS[preset];
   const cases = presetCases(preset);
@@ -73,7 +98,13 @@ export async function runInBrowser(catalog: readonly EngineDescriptor[], engineI
     } catch (e) {
       probe = { available: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    entries.push({ id: d.id, kind: d.kind, description: d.description, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) });
+    entries.push({
+      id: d.id,
+      kind: d.kind,
+      description: d.description,
+      available: probe.available,
+      ...(probe.reason ? { reason: probe.reason } : {}),
+    });
   }
   const available = chosen.filter((d) => entries.find((e) => e.id === d.id)!.available);
   const total = available.length * cases.length;
@@ -86,7 +117,8 @@ export async function runInBrowser(catalog: readonly EngineDescriptor[], engineI
       await nextFrame();
       const { result } = await gatedJob(d, c, ledger, LIMITS, async () => ({
         outcome: await runJob(await d.load(), c, SETTINGS, 1, () => performance.now(), {
-          onRun: (n, phase) => onProgress({ done, total, text: `${d.id} on ${c.id} (${phase === 'warmup' ? 'warm-up' : 'run'} ${n})` }),
+          onRun: (n, phase) =>
+            onProgress({ done, total, text: `${d.id} on ${c.id} (${phase === 'warmup' ? 'warm-up' : 'run'} ${n})` }),
         }),
       }));
       results.push(result);
@@ -98,14 +130,28 @@ export async function runInBrowser(catalog: readonly EngineDescriptor[], engineI
   return assembleFile({
     source: 'browser',
     machine: {
-      platform: nav.platform || 'browser', arch: '', os: nav.platform || '', cpu: 'unknown (browser)',
-      cores: nav.hardwareConcurrency ?? 0, memoryBytes: (nav.deviceMemory ?? 0) * 2 ** 30, node: null,
+      platform: nav.platform || 'browser',
+      arch: '',
+      os: nav.platform || '',
+      cpu: 'unknown (browser)',
+      cores: nav.hardwareConcurrency ?? 0,
+      memoryBytes: (nav.deviceMemory ?? 0) * 2 ** 30,
+      node: null,
       userAgent: nav.userAgent,
       adapters: entries.filter((e) => e.id === 'webgpu' && e.available && e.reason).map((e) => e.reason!),
     },
     config: {
-      mode: 'browser', argv: [`preset=${preset}`], backendFilter: [...engineIds], caseFilter: [], peers: chosen.some((d) => d.kind === 'peer'),
-      settings: SETTINGS, maxRunMs: LIMITS.maxRunMs, maxBytes: LIMITS.maxBytes, seed: 1, window: 128, encoderSpecSource: encoderSource,
+      mode: 'browser',
+      argv: [`preset=${preset}`],
+      backendFilter: [...engineIds],
+      caseFilter: [],
+      peers: chosen.some((d) => d.kind === 'peer'),
+      settings: SETTINGS,
+      maxRunMs: LIMITS.maxRunMs,
+      maxBytes: LIMITS.maxBytes,
+      seed: 1,
+      window: 128,
+      encoderSpecSource: encoderSource,
     },
     engines: entries,
     cases,

@@ -22,7 +22,10 @@ const runs: LoadedRun[] = [];
 let nextId = 1;
 let family: string | undefined;
 let axis: Axis = 'seq';
-const charts = (['time', 'gflops', 'ratio', 'memory'] as Metric[]).map((m) => ({ metric: m, chart: new MetricChart($(`chart-${m}`), m) }));
+const charts = (['time', 'gflops', 'ratio', 'memory'] as Metric[]).map((m) => ({
+  metric: m,
+  chart: new MetricChart($(`chart-${m}`), m),
+}));
 const catalog = browserCatalog();
 
 function showError(message: string): void {
@@ -60,24 +63,40 @@ function describeRun(run: LoadedRun): HTMLElement {
   const f: ResultsFile = run.file;
   const ok = f.results.filter((r) => r.status === 'ok').length;
   const unavailable = f.engines.filter((e) => !e.available);
-  return h('li', { 'data-run': String(run.id) },
+  return h(
+    'li',
+    { 'data-run': String(run.id) },
     h('button', { type: 'button', title: 'remove', 'data-remove': String(run.id) }, '✕'),
-    h('strong', {}, run.label), ' ',
-    h('span', { class: 'meta' }, `${f.source === 'browser' ? 'in-browser run' : `${f.config.mode} run`}, ${new Date(f.createdAt).toLocaleString()}, ${f.cases.length} cases, ${ok} results`),
+    h('strong', {}, run.label),
+    ' ',
+    h(
+      'span',
+      { class: 'meta' },
+      `${f.source === 'browser' ? 'in-browser run' : `${f.config.mode} run`}, ${new Date(f.createdAt).toLocaleString()}, ${f.cases.length} cases, ${ok} results`,
+    ),
     h('div', { class: 'meta' }, formatMachine(f.machine)),
-    unavailable.length > 0 ? h('details', {}, h('summary', {}, `${unavailable.length} engine(s) unavailable`),
-      ...unavailable.map((e) => h('div', { class: 'meta' }, `${e.id}: ${e.reason ?? ''}`))) : null,
+    unavailable.length > 0
+      ? h(
+          'details',
+          {},
+          h('summary', {}, `${unavailable.length} engine(s) unavailable`),
+          ...unavailable.map((e) => h('div', { class: 'meta' }, `${e.id}: ${e.reason ?? ''}`)),
+        )
+      : null,
   );
 }
 
 function renderFamilies(): void {
   const families = familiesOf(runs, axis);
   if (!family || !families.some((f) => f.family === family)) family = families[0]?.family;
-  fill($('family'), ...families.map((f) => {
-    const o = h('option', { value: f.family }, `${f.label} (${f.lengths} point${f.lengths === 1 ? '' : 's'})`);
-    o.selected = f.family === family;
-    return o;
-  }));
+  fill(
+    $('family'),
+    ...families.map((f) => {
+      const o = h('option', { value: f.family }, `${f.label} (${f.lengths} point${f.lengths === 1 ? '' : 's'})`);
+      o.selected = f.family === family;
+      return o;
+    }),
+  );
 }
 
 function renderCompare(): void {
@@ -86,27 +105,57 @@ function renderCompare(): void {
   if (runs.length < 2) return;
   const before = $<HTMLSelectElement>('compare-before');
   const after = $<HTMLSelectElement>('compare-after');
-  const pick = (sel: HTMLSelectElement, fallback: number): number => Number(sel.value) && runs.some((r) => r.id === Number(sel.value)) ? Number(sel.value) : runs[fallback]!.id;
+  const pick = (sel: HTMLSelectElement, fallback: number): number =>
+    Number(sel.value) && runs.some((r) => r.id === Number(sel.value)) ? Number(sel.value) : runs[fallback]!.id;
   const [b, a] = [pick(before, 0), pick(after, runs.length - 1)];
-  for (const [sel, chosen] of [[before, b], [after, a]] as const) {
-    fill(sel, ...runs.map((r) => {
-      const o = h('option', { value: String(r.id) }, r.label);
-      o.selected = r.id === chosen;
-      return o;
-    }));
+  for (const [sel, chosen] of [
+    [before, b],
+    [after, a],
+  ] as const) {
+    fill(
+      sel,
+      ...runs.map((r) => {
+        const o = h('option', { value: String(r.id) }, r.label);
+        o.selected = r.id === chosen;
+        return o;
+      }),
+    );
   }
   const { rows, engines } = compareRuns(runs.find((r) => r.id === b)!.file, runs.find((r) => r.id === a)!.file);
-  fill($('compare-summary'), ...(engines.length === 0 ? ['no case and engine measured in both'] : engines.map((e) =>
-    h('span', {}, `${e.engine}: ×${e.geomean.toFixed(2)} (geometric mean of ${e.cases})`))));
-  fill($('compare-body'), ...rows.map((r) => h('tr', {},
-    h('td', {}, r.caseLabel), h('td', {}, r.engine),
-    h('td', { class: 'num' }, fmtMs(r.beforeMs)), h('td', { class: 'num' }, fmtMs(r.afterMs)),
-    h('td', { class: `num ${r.change < 0.95 ? 'win' : r.change > 1.05 ? 'slower' : ''}` }, `×${r.change.toFixed(2)}`))));
+  fill(
+    $('compare-summary'),
+    ...(engines.length === 0
+      ? ['no case and engine measured in both']
+      : engines.map((e) => h('span', {}, `${e.engine}: ×${e.geomean.toFixed(2)} (geometric mean of ${e.cases})`))),
+  );
+  fill(
+    $('compare-body'),
+    ...rows.map((r) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, r.caseLabel),
+        h('td', {}, r.engine),
+        h('td', { class: 'num' }, fmtMs(r.beforeMs)),
+        h('td', { class: 'num' }, fmtMs(r.afterMs)),
+        h(
+          'td',
+          { class: `num ${r.change < 0.95 ? 'win' : r.change > 1.05 ? 'slower' : ''}` },
+          `×${r.change.toFixed(2)}`,
+        ),
+      ),
+    ),
+  );
 }
 
 function renderTableView(): void {
   const all = $<HTMLInputElement>('table-all').checked;
-  const n = renderTable($<HTMLTableSectionElement>('table-body'), runs, all ? undefined : (c) => groupOf(c, axis) === family, $<HTMLInputElement>('table-filter').value);
+  const n = renderTable(
+    $<HTMLTableSectionElement>('table-body'),
+    runs,
+    all ? undefined : (c) => groupOf(c, axis) === family,
+    $<HTMLInputElement>('table-filter').value,
+  );
   $('table-count').textContent = `${n} rows`;
 }
 
@@ -115,7 +164,8 @@ function render(): void {
   renderFamilies();
   const order = runs.map((r) => r.id);
   const labels = new Map(runs.map((r) => [r.id, r.label]));
-  for (const { metric, chart } of charts) chart.update(family ? buildSeries(runs, family, metric, axis) : [], order, labels, axis);
+  for (const { metric, chart } of charts)
+    chart.update(family ? buildSeries(runs, family, metric, axis) : [], order, labels, axis);
   renderCompare();
   renderTableView();
 }
@@ -144,9 +194,23 @@ function setupLive(): void {
       });
       count++;
       addRun(`this browser${count > 1 ? ` #${count}` : ''}`, file);
-      const skippedEngines = file.engines.filter((e) => !e.available).map((e) => `${e.id} unavailable: ${e.reason ?? ''}`);
-      const link = h('a', { href: URL.createObjectURL(new Blob([stringifyResults(file)], { type: 'application/json' })), download: `bench-browser-${Date.now()}.json` }, 'download the results');
-      fill($('live-status'), `done: ${file.results.filter((r) => r.status === 'ok').length} results. `, link, skippedEngines.length ? ` (${skippedEngines.join('; ')})` : '');
+      const skippedEngines = file.engines
+        .filter((e) => !e.available)
+        .map((e) => `${e.id} unavailable: ${e.reason ?? ''}`);
+      const link = h(
+        'a',
+        {
+          href: URL.createObjectURL(new Blob([stringifyResults(file)], { type: 'application/json' })),
+          download: `bench-browser-${Date.now()}.json`,
+        },
+        'download the results',
+      );
+      fill(
+        $('live-status'),
+        `done: ${file.results.filter((r) => r.status === 'ok').length} results. `,
+        link,
+        skippedEngines.length ? ` (${skippedEngines.join('; ')})` : '',
+      );
       document.body.dataset.live = 'done';
     } catch (e) {
       $('live-status').textContent = `failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -158,7 +222,10 @@ function setupLive(): void {
 }
 
 function setupLoading(): void {
-  $<HTMLInputElement>('file').addEventListener('change', (e) => void loadFiles((e.target as HTMLInputElement).files ?? []));
+  $<HTMLInputElement>('file').addEventListener(
+    'change',
+    (e) => void loadFiles((e.target as HTMLInputElement).files ?? []),
+  );
   const drop = $('drop');
   document.addEventListener('dragover', (e) => {
     e.preventDefault();
@@ -173,7 +240,10 @@ function setupLoading(): void {
   $('runs').addEventListener('click', (e) => {
     const id = (e.target as HTMLElement).dataset.remove;
     if (!id) return;
-    runs.splice(runs.findIndex((r) => r.id === Number(id)), 1);
+    runs.splice(
+      runs.findIndex((r) => r.id === Number(id)),
+      1,
+    );
     render();
   });
   $('family').addEventListener('change', (e) => {

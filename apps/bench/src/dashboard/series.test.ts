@@ -8,22 +8,60 @@ import { buildMatrix } from '../cases.js';
 import { DEFAULT_ENCODER_SPEC } from '../encoder-spec.js';
 import { axisValue, buildSeries, familiesOf, familyLabel, groupOf, metricValue, type LoadedRun } from './series.js';
 
-const cases = [128, 512, 2048].map((seq) => attentionCase({ batch: 1, heads: 8, seq, headDim: 64, mask: 'none' }, 'seq'))
+const cases = [128, 512, 2048]
+  .map((seq) => attentionCase({ batch: 1, heads: 8, seq, headDim: 64, mask: 'none' }, 'seq'))
   .concat([attentionCase({ batch: 1, heads: 8, seq: 512, headDim: 64, mask: 'causal' }, 'seq')]);
 
 function ok(engine: string, c: string, ms: number, extra: Partial<BenchResult> = {}): BenchResult {
-  return { engine, case: c, status: 'ok', timesMs: [ms], stats: summarize([ms]), gflops: { useful: 1000 / ms, dense: 1000 / ms }, ...extra };
+  return {
+    engine,
+    case: c,
+    status: 'ok',
+    timesMs: [ms],
+    stats: summarize([ms]),
+    gflops: { useful: 1000 / ms, dense: 1000 / ms },
+    ...extra,
+  };
 }
 
 function file(times: Record<string, number[]>): ResultsFile {
   const results: BenchResult[] = [];
   for (const [engine, ms] of Object.entries(times)) {
-    ms.forEach((t, i) => results.push(Number.isNaN(t) ? { engine, case: cases[i]!.id, status: 'skipped', reason: 'too slow' } : ok(engine, cases[i]!.id, t, { memory: { peakRss: 3 * 2 ** 20 * (i + 1), baseRss: 2 ** 20, loadPeakRss: 2 ** 20 } })));
+    ms.forEach((t, i) =>
+      results.push(
+        Number.isNaN(t)
+          ? { engine, case: cases[i]!.id, status: 'skipped', reason: 'too slow' }
+          : ok(engine, cases[i]!.id, t, {
+              memory: { peakRss: 3 * 2 ** 20 * (i + 1), baseRss: 2 ** 20, loadPeakRss: 2 ** 20 },
+            }),
+      ),
+    );
   }
   return assembleFile({
     source: 'cli',
-    machine: { platform: 'linux', arch: 'x64', os: 'Linux', cpu: 'cpu', cores: 2, memoryBytes: 2 ** 34, node: 'v20', adapters: [] },
-    config: { mode: 'quick', argv: [], backendFilter: [], caseFilter: [], peers: true, settings: { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 1, minTimeMs: 0, maxTimeMs: 1 }, maxRunMs: 1, maxBytes: 1, seed: 1, window: 128, encoderSpecSource: 'built-in' },
+    machine: {
+      platform: 'linux',
+      arch: 'x64',
+      os: 'Linux',
+      cpu: 'cpu',
+      cores: 2,
+      memoryBytes: 2 ** 34,
+      node: 'v20',
+      adapters: [],
+    },
+    config: {
+      mode: 'quick',
+      argv: [],
+      backendFilter: [],
+      caseFilter: [],
+      peers: true,
+      settings: { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 1, minTimeMs: 0, maxTimeMs: 1 },
+      maxRunMs: 1,
+      maxBytes: 1,
+      seed: 1,
+      window: 128,
+      encoderSpecSource: 'built-in',
+    },
     engines: [
       { id: 'ts', kind: 'attnkit', description: 'ts', available: true },
       { id: 'ort-matmul', kind: 'peer', description: 'peer', available: true },
@@ -49,8 +87,23 @@ describe('chart series', () => {
   it('draws one line per engine over S, leaving out what did not run', () => {
     const s = buildSeries(runs, 'attention/none/B1-H8-D64', 'time');
     expect(s.map((x) => [x.label, x.kind, x.points.map((p) => [p.x, p.y])])).toEqual([
-      ['ts', 'attnkit', [[128, 10], [512, 100]]],
-      ['ort-matmul', 'peer', [[128, 2], [512, 20], [2048, 300]]],
+      [
+        'ts',
+        'attnkit',
+        [
+          [128, 10],
+          [512, 100],
+        ],
+      ],
+      [
+        'ort-matmul',
+        'peer',
+        [
+          [128, 2],
+          [512, 20],
+          [2048, 300],
+        ],
+      ],
     ]);
   });
 
@@ -64,7 +117,12 @@ describe('chart series', () => {
 
   it('names lines by file when several files are loaded', () => {
     const two = [...runs, { id: 2, label: 'after.json', file: after }];
-    expect(buildSeries(two, 'attention/none/B1-H8-D64', 'time').map((s) => s.label)).toEqual(['ts · before.json', 'ort-matmul · before.json', 'ts · after.json', 'ort-matmul · after.json']);
+    expect(buildSeries(two, 'attention/none/B1-H8-D64', 'time').map((s) => s.label)).toEqual([
+      'ts · before.json',
+      'ort-matmul · before.json',
+      'ts · after.json',
+      'ort-matmul · after.json',
+    ]);
   });
 });
 
@@ -80,13 +138,26 @@ describe('other x axes', () => {
     }
     // the heads sweep at S=1024 joins the base case (H8) of the S sweep
     expect(byHeads.get('attention/none/B1-S1024-D64')!.sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16]);
-    expect(groupOf(full.find((c) => c.kind === 'encoder')!, 'heads')).toBeUndefined();
-    expect(groupOf(full.find((c) => c.kind === 'encoder')!, 'batch')).toBe('encoder/S500');
+    expect(
+      groupOf(
+        full.find((c) => c.kind === 'encoder')!,
+        'heads',
+      ),
+    ).toBeUndefined();
+    expect(
+      groupOf(
+        full.find((c) => c.kind === 'encoder')!,
+        'batch',
+      ),
+    ).toBe('encoder/S500');
   });
 
   it('lists the group with most points first along an axis', () => {
     const file = { ...before, cases: full, results: [] };
-    expect(familiesOf([{ id: 1, label: 'f', file }], 'batch')[0]).toMatchObject({ family: 'attention/none/H8-S1024-D64', lengths: 4 });
+    expect(familiesOf([{ id: 1, label: 'f', file }], 'batch')[0]).toMatchObject({
+      family: 'attention/none/H8-S1024-D64',
+      lengths: 4,
+    });
   });
 });
 

@@ -29,10 +29,14 @@ export const METRIC_TITLES: Record<Metric, string> = {
 export function metricValue(r: BenchResult, metric: Metric): number | undefined {
   if (r.status !== 'ok' || !r.stats) return undefined;
   switch (metric) {
-    case 'time': return r.stats.median;
-    case 'gflops': return r.gflops?.useful;
-    case 'ratio': return r.ratio;
-    case 'memory': return r.memory ? Math.max(0, r.memory.peakRss - r.memory.baseRss) / 2 ** 20 : undefined;
+    case 'time':
+      return r.stats.median;
+    case 'gflops':
+      return r.gflops?.useful;
+    case 'ratio':
+      return r.ratio;
+    case 'memory':
+      return r.memory ? Math.max(0, r.memory.peakRss - r.memory.baseRss) / 2 ** 20 : undefined;
   }
 }
 
@@ -48,14 +52,22 @@ export interface Series {
 
 /** `attention/causal/B1-H8-D64` → `attention, causal, B1 H8 D64`. */
 export function familyLabel(family: string): string {
-  return family.split('/').map((p) => p.replace(/-/g, ' ').replace(/^window(\d+)$/, 'window ±$1')).join(', ');
+  return family
+    .split('/')
+    .map((p) => p.replace(/-/g, ' ').replace(/^window(\d+)$/, 'window ±$1'))
+    .join(', ');
 }
 
 /** What the charts' x axis shows: one dimension of the cases, the others held fixed. */
 export type Axis = 'seq' | 'heads' | 'headDim' | 'batch';
 
 /** X-axis titles. */
-export const AXIS_TITLES: Record<Axis, string> = { seq: 'sequence length S', heads: 'heads H', headDim: 'head size D', batch: 'batch B' };
+export const AXIS_TITLES: Record<Axis, string> = {
+  seq: 'sequence length S',
+  heads: 'heads H',
+  headDim: 'head size D',
+  batch: 'batch B',
+};
 
 /** A case's value on `axis`, or `undefined` when it has no such dimension (heads and head size of the encoder). */
 export function axisValue(c: BenchCase, axis: Axis): number | undefined {
@@ -71,10 +83,19 @@ export function axisValue(c: BenchCase, axis: Axis): number | undefined {
  */
 export function groupOf(c: BenchCase, axis: Axis): string | undefined {
   if (axisValue(c, axis) === undefined) return undefined;
-  if (c.kind === 'encoder') return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
+  if (c.kind === 'encoder')
+    return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
   const mask = c.mask === 'window' ? `window${c.window}` : c.mask;
-  const dims: [Axis, string][] = [['batch', `B${c.batch}`], ['heads', `H${c.heads}`], ['seq', `S${c.seq}`], ['headDim', `D${c.headDim}`]];
-  return `attention/${mask}/${dims.filter(([a]) => a !== axis).map(([, d]) => d).join('-')}`;
+  const dims: [Axis, string][] = [
+    ['batch', `B${c.batch}`],
+    ['heads', `H${c.heads}`],
+    ['seq', `S${c.seq}`],
+    ['headDim', `D${c.headDim}`],
+  ];
+  return `attention/${mask}/${dims
+    .filter(([a]) => a !== axis)
+    .map(([, d]) => d)
+    .join('-')}`;
 }
 
 /** Unmasked attention first, then causal, window, the encoder. */
@@ -88,14 +109,18 @@ function rank(group: string): number {
  * The groups of the loaded runs along `axis` with their number of points on it, most points first
  * (unmasked first on a tie). Along S the groups are the case families.
  */
-export function familiesOf(runs: readonly LoadedRun[], axis: Axis = 'seq'): { family: string; label: string; lengths: number }[] {
+export function familiesOf(
+  runs: readonly LoadedRun[],
+  axis: Axis = 'seq',
+): { family: string; label: string; lengths: number }[] {
   const values = new Map<string, Set<number>>();
-  for (const run of runs) for (const c of run.file.cases) {
-    const g = groupOf(c, axis);
-    if (g === undefined) continue;
-    if (!values.has(g)) values.set(g, new Set());
-    values.get(g)!.add(axisValue(c, axis)!);
-  }
+  for (const run of runs)
+    for (const c of run.file.cases) {
+      const g = groupOf(c, axis);
+      if (g === undefined) continue;
+      if (!values.has(g)) values.set(g, new Set());
+      values.get(g)!.add(axisValue(c, axis)!);
+    }
   return [...values.entries()]
     .map(([family, v]) => ({ family, label: familyLabel(family), lengths: v.size }))
     .sort((a, b) => b.lengths - a.lengths || rank(a.family) - rank(b.family) || a.family.localeCompare(b.family));
@@ -105,12 +130,17 @@ export function familiesOf(runs: readonly LoadedRun[], axis: Axis = 'seq'): { fa
 export function buildSeries(runs: readonly LoadedRun[], family: string, metric: Metric, axis: Axis = 'seq'): Series[] {
   const out: Series[] = [];
   for (const run of runs) {
-    const cases = new Map<string, BenchCase>(run.file.cases.filter((c) => groupOf(c, axis) === family).map((c) => [c.id, c]));
+    const cases = new Map<string, BenchCase>(
+      run.file.cases.filter((c) => groupOf(c, axis) === family).map((c) => [c.id, c]),
+    );
     for (const e of run.file.engines) {
       const points = run.file.results
         .filter((r) => r.engine === e.id && cases.has(r.case))
         .map((r) => ({ x: axisValue(cases.get(r.case)!, axis)!, y: metricValue(r, metric) }))
-        .filter((p): p is { x: number; y: number } => p.y !== undefined && Number.isFinite(p.y) && (metric === 'memory' || p.y > 0))
+        .filter(
+          (p): p is { x: number; y: number } =>
+            p.y !== undefined && Number.isFinite(p.y) && (metric === 'memory' || p.y > 0),
+        )
         .sort((a, b) => a.x - b.x);
       if (points.length === 0) continue;
       out.push({

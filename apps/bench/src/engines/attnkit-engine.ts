@@ -3,8 +3,15 @@
  * the public `Backend` interface a user calls (`attention`, `compile` then `Model.run`).
  */
 import {
-  describeMissing, layerAttentionOptions, missingFeatures, prepareAttention, requiredFeatures, resolveSpec,
-  type AttentionOptions, type BackendPlugin, type Feature,
+  describeMissing,
+  layerAttentionOptions,
+  missingFeatures,
+  prepareAttention,
+  requiredFeatures,
+  resolveSpec,
+  type AttentionOptions,
+  type BackendPlugin,
+  type Feature,
 } from '@attnkit/core';
 import { attentionOptions, type BenchCase } from '../cases.js';
 import { messageOf, type Engine, type EngineSession } from '../engine.js';
@@ -20,7 +27,8 @@ export function pluginFrom(specifier: string, exportName = 'plugin'): PluginLoad
   return async () => {
     const mod = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
     const plugin = mod[exportName] as BackendPlugin | undefined;
-    if (!plugin || typeof plugin.probe !== 'function') throw new Error(`${specifier} exports no backend plugin named "${exportName}"`);
+    if (!plugin || typeof plugin.probe !== 'function')
+      throw new Error(`${specifier} exports no backend plugin named "${exportName}"`);
     return plugin;
   };
 }
@@ -49,7 +57,9 @@ function callFeatures(heads: { q: number; kv: number }, headDim: number, options
 export function neededFeatures(c: BenchCase): Feature[] {
   if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: c.heads }, c.headDim, attentionOptions(c));
   const r = resolveSpec(c.spec);
-  const layers = r.attention.flatMap((_, l) => callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, layerAttentionOptions(r, l)));
+  const layers = r.attention.flatMap((_, l) =>
+    callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, layerAttentionOptions(r, l)),
+  );
   return ['models', ...new Set(layers)];
 }
 
@@ -89,7 +99,8 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
           const missing = missingFeatures(backend.capabilities, neededFeatures(c));
           if (missing.length > 0) return `backend "${backend.name}" lacks ${describeMissing(missing)}`;
           const max = backend.capabilities.maxKeyLength;
-          if (c.kind === 'attention' && max !== undefined && c.seq > max) return `backend "${backend.name}" accepts at most ${max} keys per call`;
+          if (c.kind === 'attention' && max !== undefined && c.seq > max)
+            return `backend "${backend.name}" accepts at most ${max} keys per call`;
           return undefined;
         },
         async prepare(c, inputs) {

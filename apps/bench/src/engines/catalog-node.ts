@@ -17,7 +17,8 @@ export function ortPeerDescriptors(): EngineDescriptor[] {
     {
       id: 'ort-attention',
       kind: 'peer',
-      description: 'onnxruntime-node directly, the standard ONNX Attention operator (opset 23); window masks as attn_mask',
+      description:
+        'onnxruntime-node directly, the standard ONNX Attention operator (opset 23); window masks as attn_mask',
       estimateBytes: (c) => scoreMatrixBytes(c, 2),
       load: async () => (await import('./ort-peer.js')).ortPeer('attention-op'),
     },

@@ -25,7 +25,12 @@ export function scoreMatrixBytes(c: BenchCase, copies: number): number {
 }
 
 /** An attnkit backend engine. */
-export function attnkitDescriptor(id: string, description: string, load: PluginLoader, createOptions?: unknown): EngineDescriptor {
+export function attnkitDescriptor(
+  id: string,
+  description: string,
+  load: PluginLoader,
+  createOptions?: unknown,
+): EngineDescriptor {
   return { id, kind: 'attnkit', description, load: async () => attnkitEngine(load, createOptions) };
 }
 
@@ -43,11 +48,28 @@ export function attnkitDescriptors(options: CatalogOptions = {}): EngineDescript
   const tfjs = p.tfjs ?? pluginFrom('@attnkit/backend-tfjs');
   const wasmPaths = options.wasmPaths ? { wasmPaths: options.wasmPaths } : {};
   return [
-    attnkitDescriptor('ts', 'attnkit backend-ts: tiled online-softmax attention in TypeScript', p.ts ?? pluginFrom('@attnkit/backend-ts')),
-    attnkitDescriptor('onnx', 'attnkit backend-onnx: onnxruntime-node graphs built by attnkit', p.onnx ?? pluginFrom('@attnkit/backend-onnx')),
-    attnkitDescriptor('tfjs-wasm', 'attnkit backend-tfjs on the TensorFlow.js WebAssembly backend', tfjs, { backend: 'wasm', ...wasmPaths }),
-    attnkitDescriptor('tfjs-cpu', 'attnkit backend-tfjs on the TensorFlow.js CPU backend (plain JavaScript)', tfjs, { backend: 'cpu' }),
-    attnkitDescriptor('webgpu', 'attnkit backend-webgpu: WGSL kernels on the WebGPU adapter', p.webgpu ?? pluginFrom('@attnkit/backend-webgpu')),
+    attnkitDescriptor(
+      'ts',
+      'attnkit backend-ts: tiled online-softmax attention in TypeScript',
+      p.ts ?? pluginFrom('@attnkit/backend-ts'),
+    ),
+    attnkitDescriptor(
+      'onnx',
+      'attnkit backend-onnx: onnxruntime-node graphs built by attnkit',
+      p.onnx ?? pluginFrom('@attnkit/backend-onnx'),
+    ),
+    attnkitDescriptor('tfjs-wasm', 'attnkit backend-tfjs on the TensorFlow.js WebAssembly backend', tfjs, {
+      backend: 'wasm',
+      ...wasmPaths,
+    }),
+    attnkitDescriptor('tfjs-cpu', 'attnkit backend-tfjs on the TensorFlow.js CPU backend (plain JavaScript)', tfjs, {
+      backend: 'cpu',
+    }),
+    attnkitDescriptor(
+      'webgpu',
+      'attnkit backend-webgpu: WGSL kernels on the WebGPU adapter',
+      p.webgpu ?? pluginFrom('@attnkit/backend-webgpu'),
+    ),
   ];
 }
 

@@ -12,7 +12,13 @@ export type AttrValue = { f: number } | { i: number } | { ints: readonly number[
 /** A graph under construction. */
 export interface GraphBuilder {
   /** Adds a node; returns its output names. */
-  node(op: string, inputs: readonly string[], outputs: readonly string[], attrs?: Record<string, AttrValue>, domain?: string): readonly string[];
+  node(
+    op: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs?: Record<string, AttrValue>,
+    domain?: string,
+  ): readonly string[];
   /** Adds a float32 initializer (a constant tensor) and returns its name. */
   constant(name: string, dims: readonly number[], data: Float32Array): string;
   /** Adds an int64 initializer. */
@@ -34,7 +40,12 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
 function valueInfo(name: string, dims: readonly (number | string)[]): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -57,18 +68,32 @@ export function graph(name: string): GraphBuilder {
   return {
     node(op, ins, outs, attrs = {}, domain = '') {
       nodes.push({
-        opType: op, input: [...ins], output: [...outs], name: `${op}_${nodes.length}`, domain,
+        opType: op,
+        input: [...ins],
+        output: [...outs],
+        name: `${op}_${nodes.length}`,
+        domain,
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
       });
       return outs;
     },
     constant(n, dims, data) {
-      initializer.push({ name: n, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+      initializer.push({
+        name: n,
+        dims: [...dims],
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      });
       return n;
     },
     constantInt64(n, values) {
       const data = BigInt64Array.from(values, (v) => BigInt(v));
-      initializer.push({ name: n, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
+      initializer.push({
+        name: n,
+        dims: [values.length],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: new Uint8Array(data.buffer),
+      });
       return n;
     },
     input(n, dims) {

@@ -34,7 +34,12 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
   if (form === 'attention-op') {
     const takesBias = options.window !== undefined;
     if (takesBias) g.input('Bias', [c.seq, c.seq]);
-    g.node('Attention', ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])], ['Y'], options.causal ? { is_causal: { i: 1 } } : {});
+    g.node(
+      'Attention',
+      ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])],
+      ['Y'],
+      options.causal ? { is_causal: { i: 1 } } : {},
+    );
     return { bytes: g.encode(23), takesBias };
   }
   const takesBias = maskBand(options) !== undefined;

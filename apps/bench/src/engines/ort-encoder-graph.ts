@@ -49,7 +49,10 @@ export function encoderGraph(spec: ModelSpec, weights: ReadonlyMap<string, Tenso
   const norm = (x: string, prefix: string, out: string): string => {
     g.constant(`${prefix}.weight`, [d], w(`${prefix}.weight`).data);
     g.constant(`${prefix}.bias`, [d], w(`${prefix}.bias`).data);
-    g.node('LayerNormalization', [x, `${prefix}.weight`, `${prefix}.bias`], [out], { axis: { i: -1 }, epsilon: { f: r.normEpsilon } });
+    g.node('LayerNormalization', [x, `${prefix}.weight`, `${prefix}.bias`], [out], {
+      axis: { i: -1 },
+      epsilon: { f: r.normEpsilon },
+    });
     return out;
   };
   g.input('input', [B, S, r.inputSize]);
@@ -58,7 +61,8 @@ export function encoderGraph(spec: ModelSpec, weights: ReadonlyMap<string, Tenso
   g.constant('scale', [], Float32Array.of(1 / Math.sqrt(Dh)));
   let h = linear('input', 'input', 'h0');
   if (r.positional.kind === 'sinusoidal' || r.positional.kind === 'learned') {
-    const table = r.positional.kind === 'sinusoidal' ? sinusoidTable(S, d) : w('positional.table').data.subarray(0, S * d);
+    const table =
+      r.positional.kind === 'sinusoidal' ? sinusoidTable(S, d) : w('positional.table').data.subarray(0, S * d);
     g.constant('positions', [S, d], table);
     h = g.node('Add', [h, 'positions'], ['h0.pos'])[0]!;
   }

@@ -17,10 +17,16 @@ export function ortPeer(form: OrtAttentionForm): Engine {
     },
     async open() {
       return {
-        info: { engine: 'onnxruntime-node', version: ort.env.versions.node ?? 'unknown', graph: form, threads: 'default' },
+        info: {
+          engine: 'onnxruntime-node',
+          version: ort.env.versions.node ?? 'unknown',
+          graph: form,
+          threads: 'default',
+        },
         unsupported(c: BenchCase) {
           if (c.kind !== 'encoder') return undefined;
-          if (form === 'attention-op') return 'the encoder peer is written once, as a MatMul/Softmax graph (engine ort-matmul)';
+          if (form === 'attention-op')
+            return 'the encoder peer is written once, as a MatMul/Softmax graph (engine ort-matmul)';
           return encoderGraphUnsupported(c.spec);
         },
         async prepare(c, inputs) {

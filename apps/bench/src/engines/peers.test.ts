@@ -31,7 +31,8 @@ async function output(id: string, c: BenchCase): Promise<Float32Array> {
 function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
   expect(worst).toBeLessThan(tol);
 }
 
@@ -52,18 +53,33 @@ describe('attention peers agree with attnkit', { timeout: 60_000 }, () => {
 });
 
 const small: ModelSpec = {
-  type: 'transformer-encoder', inputSize: 5, dModel: 16, heads: 2, layers: 2, ffnSize: 32,
-  positional: { kind: 'sinusoidal' }, attention: { window: { left: 3, right: 3 } }, output: { kind: 'per-position', classes: 3 },
+  type: 'transformer-encoder',
+  inputSize: 5,
+  dModel: 16,
+  heads: 2,
+  layers: 2,
+  ffnSize: 32,
+  positional: { kind: 'sinusoidal' },
+  attention: { window: { left: 3, right: 3 } },
+  output: { kind: 'per-position', classes: 3 },
 };
 const postNorm: ModelSpec = {
-  ...small, norm: 'post', activation: 'relu', positional: { kind: 'learned', maxLength: 32 },
-  attention: [{ causal: true }, { causal: true, window: { left: 2, right: 2 } }], output: { kind: 'pooled', classes: 4 },
+  ...small,
+  norm: 'post',
+  activation: 'relu',
+  positional: { kind: 'learned', maxLength: 32 },
+  attention: [{ causal: true }, { causal: true, window: { left: 2, right: 2 } }],
+  output: { kind: 'pooled', classes: 4 },
 };
 
 const rotary: ModelSpec = { ...small, positional: { kind: 'rope' }, attention: { window: { left: 2, right: 2 } } };
 
 describe('encoder peers agree with attnkit', { timeout: 60_000 }, () => {
-  for (const [name, spec] of [['pre-norm, GELU, sinusoidal, window', small], ['post-norm, ReLU, learned, causal, pooled', postNorm], ['RoPE, window', rotary]] as const) {
+  for (const [name, spec] of [
+    ['pre-norm, GELU, sinusoidal, window', small],
+    ['post-norm, ReLU, learned, causal, pooled', postNorm],
+    ['RoPE, window', rotary],
+  ] as const) {
     it(`on a ${name} encoder`, async () => {
       const c = encoderCase(spec, 'test', 19, 2);
       const expected = await output('ts', c);

@@ -14,7 +14,8 @@ export function ropeTables(S: number, Dh: number, base: number): { cos: Float32A
   const sin = new Float32Array(S * Dh);
   for (let s = 0; s < S; s++) {
     for (let i = 0; i < half; i++) {
-      const c = t.cos[s * half + i]!, n = t.sin[s * half + i]!;
+      const c = t.cos[s * half + i]!,
+        n = t.sin[s * half + i]!;
       cos[s * Dh + i] = c;
       cos[s * Dh + i + half] = c;
       sin[s * Dh + i] = n;

@@ -9,7 +9,13 @@ import { maskBand } from '../inputs.js';
 import { ropeTables } from './rope-tables.js';
 
 /** `softmax(q·kᵀ·scale + bias)·v` on `[B, H, S, D]`; `bias` `[S, S]` broadcasts. */
-export function attentionOps(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, bias?: tf.Tensor2D): tf.Tensor4D {
+export function attentionOps(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  scale: number,
+  bias?: tf.Tensor2D,
+): tf.Tensor4D {
   return tf.tidy(() => {
     let scores = tf.mul(tf.matMul(q, k, false, true), tf.scalar(scale));
     if (bias) scores = tf.add(scores, bias);
@@ -26,14 +32,23 @@ export function opsEncoderUnsupported(spec: ModelSpec): string | undefined {
 }
 
 /** The encoder of `spec` in tfjs ops, following the forward pass of `@attnkit/core`'s model spec. */
-export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>, S: number, bandBias: (band: { left: number; right: number }) => Float32Array): { run(input: tf.Tensor3D): tf.Tensor; dispose(): void } {
+export function opsEncoder(
+  spec: ModelSpec,
+  weights: ReadonlyMap<string, Tensor>,
+  S: number,
+  bandBias: (band: { left: number; right: number }) => Float32Array,
+): { run(input: tf.Tensor3D): tf.Tensor; dispose(): void } {
   const r = resolveSpec(spec);
   const { dModel: d, heads: H, headDim: Dh } = r;
   const held: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => (held.push(t), t);
   const w = new Map<string, tf.Tensor>();
   for (const [name, t] of weights) w.set(name, keep(tf.tensor(t.data, [...t.shape])));
-  const get = (name: string): tf.Tensor => w.get(name) ?? (() => { throw new Error(`weights: "${name}" is missing`); })();
+  const get = (name: string): tf.Tensor =>
+    w.get(name) ??
+    (() => {
+      throw new Error(`weights: "${name}" is missing`);
+    })();
   let positions: tf.Tensor | undefined;
   if (r.positional.kind === 'sinusoidal') {
     positions = keep(tf.tensor2d(sinusoidTable(S, d), [S, d]));
@@ -55,42 +70,50 @@ export function opsEncoder(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>
     const band = maskBand(layer);
     return band ? keep(tf.tensor2d(bandBias(band), [S, S])) : undefined;
   });
-  const linear = (x: tf.Tensor, p: string): tf.Tensor => tf.add(tf.matMul(x, get(`${p}.weight`), false, true), get(`${p}.bias`));
+  const linear = (x: tf.Tensor, p: string): tf.Tensor =>
+    tf.add(tf.matMul(x, get(`${p}.weight`), false, true), get(`${p}.bias`));
   const norm = (x: tf.Tensor, p: string): tf.Tensor => {
     const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, r.normEpsilon))), get(`${p}.weight`)), get(`${p}.bias`));
+    return tf.add(
+      tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, r.normEpsilon))), get(`${p}.weight`)),
+      get(`${p}.bias`),
+    );
   };
   const gelu = (x: tf.Tensor): tf.Tensor =>
-    tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
-  const run = (input: tf.Tensor3D): tf.Tensor => tf.tidy(() => {
-    const B = input.shape[0];
-    const heads = (x: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(x, [B, S, H, Dh]), [0, 2, 1, 3]);
-    let h = linear(tf.reshape(input, [B * S, r.inputSize]), 'input');
-    if (positions) h = tf.reshape(tf.add(tf.reshape(h, [B, S, d]), positions), [B * S, d]);
-    for (let l = 0; l < r.layers; l++) {
-      const p = `layers.${l}`;
-      const attn = (x: tf.Tensor): tf.Tensor => {
-        const q = rotate(heads(linear(x, `${p}.attention.query`)));
-        const k = rotate(heads(linear(x, `${p}.attention.key`)));
-        const v = heads(linear(x, `${p}.attention.value`));
-        const o = attentionOps(q, k, v, 1 / Math.sqrt(Dh), masks[l] as tf.Tensor2D | undefined);
-        return linear(tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * S, d]), `${p}.attention.output`);
-      };
-      const ffn = (x: tf.Tensor): tf.Tensor => {
-        const hidden = linear(x, `${p}.ffn.hidden`);
-        return linear(r.activation === 'gelu' ? gelu(hidden) : tf.relu(hidden), `${p}.ffn.output`);
-      };
-      if (r.norm === 'pre') {
-        h = tf.add(h, attn(norm(h, `${p}.norm1`)));
-        h = tf.add(h, ffn(norm(h, `${p}.norm2`)));
-      } else {
-        h = norm(tf.add(h, attn(h)), `${p}.norm1`);
-        h = norm(tf.add(h, ffn(h)), `${p}.norm2`);
+    tf.mul(
+      tf.mul(x, 0.5),
+      tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))),
+    );
+  const run = (input: tf.Tensor3D): tf.Tensor =>
+    tf.tidy(() => {
+      const B = input.shape[0];
+      const heads = (x: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(x, [B, S, H, Dh]), [0, 2, 1, 3]);
+      let h = linear(tf.reshape(input, [B * S, r.inputSize]), 'input');
+      if (positions) h = tf.reshape(tf.add(tf.reshape(h, [B, S, d]), positions), [B * S, d]);
+      for (let l = 0; l < r.layers; l++) {
+        const p = `layers.${l}`;
+        const attn = (x: tf.Tensor): tf.Tensor => {
+          const q = rotate(heads(linear(x, `${p}.attention.query`)));
+          const k = rotate(heads(linear(x, `${p}.attention.key`)));
+          const v = heads(linear(x, `${p}.attention.value`));
+          const o = attentionOps(q, k, v, 1 / Math.sqrt(Dh), masks[l] as tf.Tensor2D | undefined);
+          return linear(tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * S, d]), `${p}.attention.output`);
+        };
+        const ffn = (x: tf.Tensor): tf.Tensor => {
+          const hidden = linear(x, `${p}.ffn.hidden`);
+          return linear(r.activation === 'gelu' ? gelu(hidden) : tf.relu(hidden), `${p}.ffn.output`);
+        };
+        if (r.norm === 'pre') {
+          h = tf.add(h, attn(norm(h, `${p}.norm1`)));
+          h = tf.add(h, ffn(norm(h, `${p}.norm2`)));
+        } else {
+          h = norm(tf.add(h, attn(h)), `${p}.norm1`);
+          h = norm(tf.add(h, ffn(h)), `${p}.norm2`);
+        }
       }
-    }
-    if (r.norm === 'pre') h = norm(h, 'final_norm');
-    if (r.output.kind === 'pooled') return linear(tf.mean(tf.reshape(h, [B, S, d]), 1), 'head');
-    return tf.reshape(linear(h, 'head'), [B, S, r.output.classes]);
-  });
+      if (r.norm === 'pre') h = norm(h, 'final_norm');
+      if (r.output.kind === 'pooled') return linear(tf.mean(tf.reshape(h, [B, S, d]), 1), 'head');
+      return tf.reshape(linear(h, 'head'), [B, S, r.output.classes]);
+    });
   return { run, dispose: () => held.forEach((t) => t.dispose()) };
 }

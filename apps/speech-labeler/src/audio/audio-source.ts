@@ -71,9 +71,16 @@ function checkFinite(mono: Float32Array, bytes: Uint8Array, info: WavInfo, first
   while (i < mono.length && Number.isFinite(mono[i]!)) i++;
   if (i === mono.length) return;
   const bad = firstNonFinite(bytes, info);
-  if (bad) throw new WavError(file, `sample ${first + bad.frame} of channel ${bad.channel + 1} is ${bad.value}; a float WAV must hold finite samples`);
+  if (bad)
+    throw new WavError(
+      file,
+      `sample ${first + bad.frame} of channel ${bad.channel + 1} is ${bad.value}; a float WAV must hold finite samples`,
+    );
   // Finite 64-bit samples whose mix is beyond the 32-bit float range.
-  throw new WavError(file, `sample ${first + i} is beyond the range of 32-bit floats (about ±3.4e38) when the channels are mixed; samples should lie in [-1, 1]`);
+  throw new WavError(
+    file,
+    `sample ${first + i} is beyond the range of 32-bit floats (about ±3.4e38) when the channels are mixed; samples should lie in [-1, 1]`,
+  );
 }
 
 /** A stream over a whole WAV file held in memory (a dropped file in the browser, a test fixture). */

@@ -34,7 +34,10 @@ export class Resampler {
   private received = 0;
   private next = 0;
 
-  constructor(readonly fromRate: number, readonly toRate: number) {
+  constructor(
+    readonly fromRate: number,
+    readonly toRate: number,
+  ) {
     if (!(fromRate > 0 && toRate > 0 && Number.isInteger(fromRate) && Number.isInteger(toRate))) {
       throw new RangeError(`Resampler: rates must be positive integers, got ${fromRate} -> ${toRate}`);
     }
@@ -53,7 +56,10 @@ export class Resampler {
         const tau = frac + this.half - 1 - k;
         const x = 2 * fc * tau;
         const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-        const w = Math.abs(tau) >= this.half ? 0 : 0.42 + 0.5 * Math.cos((Math.PI * tau) / this.half) + 0.08 * Math.cos((2 * Math.PI * tau) / this.half);
+        const w =
+          Math.abs(tau) >= this.half
+            ? 0
+            : 0.42 + 0.5 * Math.cos((Math.PI * tau) / this.half) + 0.08 * Math.cos((2 * Math.PI * tau) / this.half);
         this.table[p * this.taps + k] = 2 * fc * sinc * w;
       }
     }
@@ -95,7 +101,8 @@ export class Resampler {
     const end = Math.min(total, lastByLimit);
     const count = Math.max(0, end - this.next);
     const out = new Float32Array(count);
-    const buf = this.buf, start = this.bufStart;
+    const buf = this.buf,
+      start = this.bufStart;
     for (let o = 0; o < count; o++) {
       const n = this.next + o;
       const num = n * down;

@@ -17,7 +17,9 @@ export function decodeMono(bytes: Uint8Array, info: WavInfo, out: Float32Array):
   if (out.length < n) throw new RangeError(`decodeMono: output holds ${out.length} samples, need ${n}`);
   // Typed views need an aligned offset; copy the block when it is not.
   const aligned = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
-  const buf = aligned.buffer, off = aligned.byteOffset, count = n * C;
+  const buf = aligned.buffer,
+    off = aligned.byteOffset,
+    count = n * C;
   const gain = 1 / C;
   if (info.bitsPerSample === 24) {
     const scale = gain / 8388608;
@@ -66,12 +68,19 @@ function mix(view: View, n: number, C: number, scale: number, bias: number, out:
  * The first sample of `bytes` (whole sample frames of a float encoding of `info`) that is NaN or
  * infinite: its frame and channel (0-based) and its value; undefined when every sample is finite.
  */
-export function firstNonFinite(bytes: Uint8Array, info: WavInfo): { frame: number; channel: number; value: number } | undefined {
+export function firstNonFinite(
+  bytes: Uint8Array,
+  info: WavInfo,
+): { frame: number; channel: number; value: number } | undefined {
   if (info.encoding !== 'float') return undefined;
-  const C = info.channels, width = info.bitsPerSample / 8;
+  const C = info.channels,
+    width = info.bitsPerSample / 8;
   const n = Math.floor(bytes.length / (width * C));
   const aligned = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
-  const view = width === 4 ? new Float32Array(aligned.buffer, aligned.byteOffset, n * C) : new Float64Array(aligned.buffer, aligned.byteOffset, n * C);
+  const view =
+    width === 4
+      ? new Float32Array(aligned.buffer, aligned.byteOffset, n * C)
+      : new Float64Array(aligned.buffer, aligned.byteOffset, n * C);
   for (let i = 0; i < view.length; i++) {
     if (!Number.isFinite(view[i]!)) return { frame: Math.floor(i / C), channel: i % C, value: view[i]! };
   }

@@ -17,7 +17,14 @@ export function openWavFile(path: string): AudioStream & { close(): void } {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new WavError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a WAV file' : `cannot open (${code ?? (e as Error).message})`);
+    throw new WavError(
+      path,
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a WAV file'
+          : `cannot open (${code ?? (e as Error).message})`,
+    );
   }
   try {
     const stat = fstatSync(fd);
@@ -26,18 +33,25 @@ export function openWavFile(path: string): AudioStream & { close(): void } {
     const head = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES));
     readSync(fd, head, 0, head.length, 0);
     const info = parseWavHeader(head, size, path);
-    const stream = wavStream(info, (offset, length) => {
-      // A fresh ArrayBuffer per block: aligned for the typed views of wav-decode.
-      const block = new Uint8Array(length);
-      let got: number;
-      try {
-        got = readSync(fd, block, 0, length, offset);
-      } catch (e) {
-        throw new WavError(path, `cannot read ${length} bytes at offset ${offset} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      if (got < length) throw new WavError(path, `truncated: read ${got} of ${length} bytes at offset ${offset}`);
-      return block;
-    }, { file: path });
+    const stream = wavStream(
+      info,
+      (offset, length) => {
+        // A fresh ArrayBuffer per block: aligned for the typed views of wav-decode.
+        const block = new Uint8Array(length);
+        let got: number;
+        try {
+          got = readSync(fd, block, 0, length, offset);
+        } catch (e) {
+          throw new WavError(
+            path,
+            `cannot read ${length} bytes at offset ${offset} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          );
+        }
+        if (got < length) throw new WavError(path, `truncated: read ${got} of ${length} bytes at offset ${offset}`);
+        return block;
+      },
+      { file: path },
+    );
     return { ...stream, blocks: stream.blocks.bind(stream), close: () => closeSync(fd) };
   } catch (e) {
     closeSync(fd);

@@ -24,11 +24,18 @@ export interface WavInfo {
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
-const FORMAT_NAMES: Record<number, string> = { 2: 'Microsoft ADPCM', 6: 'A-law', 7: 'µ-law', 0x11: 'IMA ADPCM', 0x55: 'MP3' };
+const FORMAT_NAMES: Record<number, string> = {
+  2: 'Microsoft ADPCM',
+  6: 'A-law',
+  7: 'µ-law',
+  0x11: 'IMA ADPCM',
+  0x55: 'MP3',
+};
 
 function ascii(bytes: Uint8Array, start: number, n: number): string {
   let s = '';
-  for (let i = start; i < Math.min(bytes.length, start + n); i++) s += bytes[i]! >= 32 && bytes[i]! < 127 ? String.fromCharCode(bytes[i]!) : '?';
+  for (let i = start; i < Math.min(bytes.length, start + n); i++)
+    s += bytes[i]! >= 32 && bytes[i]! < 127 ? String.fromCharCode(bytes[i]!) : '?';
   return s;
 }
 
@@ -72,21 +79,40 @@ export function parseWavHeader(head: Uint8Array, fileSize: number, file: string)
   } catch (e) {
     const why = (e as Error).message;
     if (/fmt/.test(why)) throw new WavError(file, 'truncated or malformed: no "fmt " chunk');
-    if (/data/.test(why)) throw new WavError(file, fileSize <= head.length ? 'truncated: no "data" chunk' : 'no "data" chunk in the first bytes of the file');
+    if (/data/.test(why))
+      throw new WavError(
+        file,
+        fileSize <= head.length ? 'truncated: no "data" chunk' : 'no "data" chunk in the first bytes of the file',
+      );
     throw new WavError(file, `malformed WAV: ${why}`);
   }
-  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number; blockAlign: number; subformat?: number[] };
+  const fmt = wav.fmt as {
+    audioFormat: number;
+    numChannels: number;
+    sampleRate: number;
+    bitsPerSample: number;
+    blockAlign: number;
+    subformat?: number[];
+  };
   let format = fmt.audioFormat;
   if (format === FORMAT_EXTENSIBLE) format = fmt.subformat?.[0] ?? 0;
   const bits = fmt.bitsPerSample;
   if (format !== FORMAT_PCM && format !== FORMAT_FLOAT) {
-    throw new WavError(file, `unsupported encoding: ${FORMAT_NAMES[format] ?? `format tag ${format}`} (expected PCM or IEEE float)`);
+    throw new WavError(
+      file,
+      `unsupported encoding: ${FORMAT_NAMES[format] ?? `format tag ${format}`} (expected PCM or IEEE float)`,
+    );
   }
   const encoding = format === FORMAT_PCM ? 'int' : 'float';
   const okBits = encoding === 'int' ? [8, 16, 24, 32] : [32, 64];
-  if (!okBits.includes(bits)) throw new WavError(file, `unsupported encoding: ${bits}-bit ${encoding === 'int' ? 'PCM' : 'float'} (expected ${okBits.join('/')}-bit)`);
+  if (!okBits.includes(bits))
+    throw new WavError(
+      file,
+      `unsupported encoding: ${bits}-bit ${encoding === 'int' ? 'PCM' : 'float'} (expected ${okBits.join('/')}-bit)`,
+    );
   if (!(fmt.numChannels >= 1)) throw new WavError(file, `malformed WAV: ${fmt.numChannels} channels`);
-  if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 768000)) throw new WavError(file, `unsupported sample rate ${fmt.sampleRate} Hz (expected 1000 to 768000)`);
+  if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 768000))
+    throw new WavError(file, `unsupported sample rate ${fmt.sampleRate} Hz (expected 1000 to 768000)`);
   const dataOffset = findDataOffset(head);
   if (dataOffset < 0) throw new WavError(file, 'truncated or malformed: the "data" chunk header was not found');
   let declared = (wav.data as { chunkSize: number }).chunkSize;
@@ -104,10 +130,18 @@ export function parseWavHeader(head: Uint8Array, fileSize: number, file: string)
   const frames = Math.floor(declared / frameBytes);
   if (declared === 0) throw new WavError(file, 'empty: the data chunk holds no samples');
   if (frames === 0) {
-    throw new WavError(file, `header says ${fmt.numChannels} channels of ${bits}-bit samples (${frameBytes} bytes a frame) but the data chunk holds ${declared} bytes, less than one frame`);
+    throw new WavError(
+      file,
+      `header says ${fmt.numChannels} channels of ${bits}-bit samples (${frameBytes} bytes a frame) but the data chunk holds ${declared} bytes, less than one frame`,
+    );
   }
   return {
-    encoding, bitsPerSample: bits as WavInfo['bitsPerSample'], channels: fmt.numChannels, sampleRate: fmt.sampleRate,
-    dataOffset, dataBytes: frames * frameBytes, frames,
+    encoding,
+    bitsPerSample: bits as WavInfo['bitsPerSample'],
+    channels: fmt.numChannels,
+    sampleRate: fmt.sampleRate,
+    dataOffset,
+    dataBytes: frames * frameBytes,
+    frames,
   };
 }

@@ -29,11 +29,17 @@ function toSample(x: number, depth: string): number {
 
 function makeWav(depth: string, channels: number[][], rate = 16000): Uint8Array {
   const w = new WaveFile();
-  w.fromScratch(channels.length, rate, depth, channels.map((c) => c.map((x) => toSample(x, depth))));
+  w.fromScratch(
+    channels.length,
+    rate,
+    depth,
+    channels.map((c) => c.map((x) => toSample(x, depth))),
+  );
   return w.toBuffer();
 }
 
-const tone = (n: number, f: number, rate: number, a = 0.5): number[] => Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * f * i) / rate));
+const tone = (n: number, f: number, rate: number, a = 0.5): number[] =>
+  Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * f * i) / rate));
 
 describe('reading WAV files', () => {
   for (const depth of ['8', '16', '24', '32', '32f', '64']) {
@@ -41,10 +47,15 @@ describe('reading WAV files', () => {
       const x = tone(1600, 440, 16000);
       const bytes = makeWav(depth, [x]);
       const info = parseWavHeader(bytes, bytes.length, 'tone.wav');
-      expect(info).toMatchObject({ channels: 1, sampleRate: 16000, frames: 1600, encoding: depth === '32f' || depth === '64' ? 'float' : 'int' });
+      expect(info).toMatchObject({
+        channels: 1,
+        sampleRate: 16000,
+        frames: 1600,
+        encoding: depth === '32f' || depth === '64' ? 'float' : 'int',
+      });
       const y = readAll(wavBytesStream(bytes, 'tone.wav'));
       // Quantisation error is at most half a step of the bit depth.
-      const step = depth === '32f' || depth === '64' ? 1e-7 : 1 / (RANGE[depth]!.hi - RANGE[depth]!.lo + 1) * 2;
+      const step = depth === '32f' || depth === '64' ? 1e-7 : (1 / (RANGE[depth]!.hi - RANGE[depth]!.lo + 1)) * 2;
       for (let i = 0; i < x.length; i++) expect(Math.abs(y[i]! - x[i]!)).toBeLessThanOrEqual(step / 2 + 1e-7);
     });
   }
@@ -76,11 +87,14 @@ describe('reading WAV files', () => {
   });
 
   it('reads WAVE_FORMAT_EXTENSIBLE files (24-bit stereo PCM, the usual layout of multi-channel recordings)', () => {
-    const frames = 300, C = 2, bytesPer = 3;
+    const frames = 300,
+      C = 2,
+      bytesPer = 3;
     const data = new Uint8Array(frames * C * bytesPer);
     const want: number[] = [];
     for (let i = 0; i < frames; i++) {
-      const l = Math.round(0.6 * Math.sin(i / 7) * 8388607), r = Math.round(-0.2 * 8388607);
+      const l = Math.round(0.6 * Math.sin(i / 7) * 8388607),
+        r = Math.round(-0.2 * 8388607);
       [l, r].forEach((v, c) => {
         const u = v < 0 ? v + 0x1000000 : v;
         data.set([u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff], (i * C + c) * bytesPer);
@@ -104,7 +118,11 @@ describe('reading WAV files', () => {
       head.setUint32(4, body.length, true);
       return new Uint8Array([...new Uint8Array(head.buffer), ...body]);
     };
-    const body = new Uint8Array([...new TextEncoder().encode('WAVE'), ...chunk('fmt ', new Uint8Array(fmt.buffer)), ...chunk('data', data)]);
+    const body = new Uint8Array([
+      ...new TextEncoder().encode('WAVE'),
+      ...chunk('fmt ', new Uint8Array(fmt.buffer)),
+      ...chunk('data', data),
+    ]);
     const bytes = chunk('RIFF', body);
     const info = parseWavHeader(bytes, bytes.length, 'ext.wav');
     expect(info).toMatchObject({ encoding: 'int', bitsPerSample: 24, channels: 2, sampleRate: 48000, frames });
@@ -120,7 +138,8 @@ describe('reading WAV files', () => {
       const y = readAll(wavBytesStream(makeWav('32f', [x], rate), `tone-${rate}.wav`));
       expect(y.length).toBe(Math.ceil((x.length * 16000) / rate));
       // Away from the edges (the filter's reach), the output is the same tone sampled at 16 kHz.
-      for (let n = 400; n < y.length - 400; n++) expect(Math.abs(y[n]! - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000))).toBeLessThan(5e-3);
+      for (let n = 400; n < y.length - 400; n++)
+        expect(Math.abs(y[n]! - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000))).toBeLessThan(5e-3);
     }
   });
 
@@ -149,7 +168,9 @@ describe('bad files', () => {
   });
 
   it('says a file is not a WAV file', () => {
-    expect(err(new TextEncoder().encode('ID3\u0004 this is an mp3, honest'), 'song.wav').message).toMatch(/^song\.wav: not a WAV file \(starts with "ID3\?"/);
+    expect(err(new TextEncoder().encode('ID3\u0004 this is an mp3, honest'), 'song.wav').message).toMatch(
+      /^song\.wav: not a WAV file \(starts with "ID3\?"/,
+    );
   });
 
   it('says a file is truncated', () => {
@@ -161,11 +182,23 @@ describe('bad files', () => {
 
   it('says which encoding is unsupported', () => {
     const w = new WaveFile();
-    w.fromScratch(1, 8000, '16', tone(800, 440, 8000).map((x) => Math.round(x * 32767)));
+    w.fromScratch(
+      1,
+      8000,
+      '16',
+      tone(800, 440, 8000).map((x) => Math.round(x * 32767)),
+    );
     w.toMuLaw();
-    expect(err(w.toBuffer(), 'phone.wav').message).toBe('phone.wav: unsupported encoding: µ-law (expected PCM or IEEE float)');
+    expect(err(w.toBuffer(), 'phone.wav').message).toBe(
+      'phone.wav: unsupported encoding: µ-law (expected PCM or IEEE float)',
+    );
     const a = new WaveFile();
-    a.fromScratch(1, 8000, '16', tone(800, 440, 8000).map((x) => Math.round(x * 32767)));
+    a.fromScratch(
+      1,
+      8000,
+      '16',
+      tone(800, 440, 8000).map((x) => Math.round(x * 32767)),
+    );
     a.toALaw();
     expect(err(a.toBuffer(), 'alaw.wav').message).toMatch(/unsupported encoding: A-law/);
   });
@@ -186,14 +219,20 @@ describe('bad files', () => {
       }
       throw new Error('expected a WavError');
     };
-    expect(readErr(makeWav('32f', [[NaN, 0.1, 0.2]]))).toBe('speech.wav: sample 0 of channel 1 is NaN; a float WAV must hold finite samples');
+    expect(readErr(makeWav('32f', [[NaN, 0.1, 0.2]]))).toBe(
+      'speech.wav: sample 0 of channel 1 is NaN; a float WAV must hold finite samples',
+    );
     const right = tone(100, 440, 16000);
     right[3] = -Infinity;
-    expect(readErr(makeWav('64', [tone(100, 300, 16000), right]))).toBe('speech.wav: sample 3 of channel 2 is -Infinity; a float WAV must hold finite samples');
+    expect(readErr(makeWav('64', [tone(100, 300, 16000), right]))).toBe(
+      'speech.wav: sample 3 of channel 2 is -Infinity; a float WAV must hold finite samples',
+    );
     // Past the first block of samples read: the index counts from the start of the file.
     const long = Array.from({ length: 70_000 }, () => 0);
     long[69_999] = Infinity;
-    expect(readErr(makeWav('32f', [long]))).toBe('speech.wav: sample 69999 of channel 1 is Infinity; a float WAV must hold finite samples');
+    expect(readErr(makeWav('32f', [long]))).toBe(
+      'speech.wav: sample 69999 of channel 1 is Infinity; a float WAV must hold finite samples',
+    );
   });
 
   it('says when the channel count of the header leaves the data chunk less than one frame', () => {

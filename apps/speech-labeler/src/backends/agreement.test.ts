@@ -18,7 +18,15 @@ let reference: Uint8Array[] = [];
 
 function stream(samples: Float32Array): AudioStream {
   return {
-    info: { encoding: 'float', bitsPerSample: 32, channels: 1, sampleRate: 16000, dataOffset: 0, dataBytes: samples.length * 4, frames: samples.length },
+    info: {
+      encoding: 'float',
+      bitsPerSample: 32,
+      channels: 1,
+      sampleRate: 16000,
+      dataOffset: 0,
+      dataBytes: samples.length * 4,
+      frames: samples.length,
+    },
     length: samples.length,
     *blocks() {
       yield samples;
@@ -56,7 +64,9 @@ beforeAll(async () => {
       s.close();
     }
   });
-  const labeler = await createLabeler((await import('@attnkit/backend-ts')).createTsBackend(), loaded, { chunk: 100_000 });
+  const labeler = await createLabeler((await import('@attnkit/backend-ts')).createTsBackend(), loaded, {
+    chunk: 100_000,
+  });
   reference = [];
   for (const a of audio) reference.push((await labeler.label(stream(a))).labels);
   await labeler.dispose();
@@ -75,7 +85,8 @@ describe('the same labels on every backend', () => {
         ctx.skip(`backend ${name} is unavailable here: ${got.split('\n').find((l) => l.includes(name)) ?? got}`);
         return;
       }
-      let same = 0, total = 0;
+      let same = 0,
+        total = 0;
       got.forEach((labels, i) => {
         expect(labels.length).toBe(reference[i]!.length);
         for (let t = 0; t < labels.length; t++) same += labels[t] === reference[i]![t] ? 1 : 0;

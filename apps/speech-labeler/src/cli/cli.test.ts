@@ -57,15 +57,23 @@ describe('speech-labeler label', () => {
 
   it('names the file, the sample and the channel of a float WAV holding NaN', async () => {
     const w = new wavefile.WaveFile();
-    w.fromScratch(2, 16000, '32f', [[0.1, 0.2, 0.3], [0.1, NaN, 0.3]]);
+    w.fromScratch(2, 16000, '32f', [
+      [0.1, 0.2, 0.3],
+      [0.1, NaN, 0.3],
+    ]);
     const nan = join(mkdtempSync(join(tmpdir(), 'nan-')), 'speech.wav');
     writeFileSync(nan, w.toBuffer());
     const r = await runCli('label', nan, '--backend', 'ts');
-    expect([r.code, r.stderr]).toEqual([1, `error: ${nan}: sample 1 of channel 2 is NaN; a float WAV must hold finite samples\n`]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `error: ${nan}: sample 1 of channel 2 is NaN; a float WAV must hold finite samples\n`,
+    ]);
   });
 
   it('refuses an unknown format or backend with a clear message', async () => {
-    expect((await runCli('label', wav, '--format', 'xml')).stderr).toMatch(/--format: expected json, textgrid or csv, got "xml"/);
+    expect((await runCli('label', wav, '--format', 'xml')).stderr).toMatch(
+      /--format: expected json, textgrid or csv, got "xml"/,
+    );
     expect((await runCli('label', wav, '--backend', 'nope')).stderr).toMatch(/no backend named "nope" is registered/);
   });
 });
@@ -76,7 +84,9 @@ describe('speech-labeler', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <dir>/);
     for (const command of ['label', 'eval']) {
-      expect((await runCli(command, '--help')).stdout).toMatch(/--chunk <frames>\s+Frames per chunk \(default 250\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 16\)/);
+      expect((await runCli(command, '--help')).stdout).toMatch(
+        /--chunk <frames>\s+Frames per chunk \(default 250\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 16\)/,
+      );
     }
     const bad = await runCli('frobnicate');
     expect([bad.code, bad.stderr]).toEqual([1, 'error: unknown command "frobnicate"; see speech-labeler --help\n']);
@@ -94,7 +104,9 @@ describe('speech-labeler eval', () => {
     for (const c of CLASSES) expect(r.stdout).toContain(c);
     // The matrix counts every frame once: its total is the frame count in the header.
     const total = Number(/(\d+) frames;/.exec(r.stdout)![1]);
-    const rows = lines.filter((l) => /^\s+\S+(\s+\d+){8}$/.test(l)).map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+    const rows = lines
+      .filter((l) => /^\s+\S+(\s+\d+){8}$/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(1).map(Number));
     expect(rows).toHaveLength(8);
     expect(rows.flat().reduce((a, b) => a + b, 0)).toBe(total);
   });

@@ -12,7 +12,11 @@ const spools = (): string[] => readdirSync(parent);
 describe('the spool in a temporary file', () => {
   it("holds a long TextGrid's intervals until its header is written, and removes itself", () => {
     // Enough intervals to fill several 64 KB blocks.
-    const segs: Segment[] = Array.from({ length: 5000 }, (_, i) => ({ start: i / 100, end: (i + 1) / 100, label: i % 2 ? 'vowel' : 'sil' }));
+    const segs: Segment[] = Array.from({ length: 5000 }, (_, i) => ({
+      start: i / 100,
+      end: (i + 1) / 100,
+      label: i % 2 ? 'vowel' : 'sil',
+    }));
     const out: string[] = [];
     const w = textGridWriter((t) => void out.push(t), 50, fileSpool(parent));
     for (const s of segs) w.segment(s);

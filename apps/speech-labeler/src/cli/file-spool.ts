@@ -15,7 +15,10 @@ export function fileSpool(parent = tmpdir()): Spool {
   const dir = mkdtempSync(join(parent, 'speech-labeler-'));
   const path = join(dir, 'spool.txt');
   const fd = openSync(path, 'w+');
-  let parts: string[] = [], size = 0, written = 0, open = true;
+  let parts: string[] = [],
+    size = 0,
+    written = 0,
+    open = true;
   const flush = (): void => {
     if (size === 0) return;
     written += writeSync(fd, parts.join(''), written);
@@ -36,7 +39,8 @@ export function fileSpool(parent = tmpdir()): Spool {
     },
     replay(sink) {
       flush();
-      const buf = Buffer.allocUnsafe(BLOCK), decoder = new StringDecoder('utf8');
+      const buf = Buffer.allocUnsafe(BLOCK),
+        decoder = new StringDecoder('utf8');
       try {
         for (let at = 0; at < written;) {
           const n = readSync(fd, buf, 0, Math.min(BLOCK, written - at), at);

@@ -11,7 +11,15 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { messageNaming } from '../audio/wav-error.js';
 import { openWavFile } from '../audio/wav-file.js';
-import { CSV_FILE_HEADER, csvRowsWriter, jsonLineWriter, segmentWriter, type OutputFormat, type SegmentWriter, type TextSink } from '../labels/formats.js';
+import {
+  CSV_FILE_HEADER,
+  csvRowsWriter,
+  jsonLineWriter,
+  segmentWriter,
+  type OutputFormat,
+  type SegmentWriter,
+  type TextSink,
+} from '../labels/formats.js';
 import type { Labeler, StreamResult } from '../pipeline/labeler.js';
 import { fileSpool } from './file-spool.js';
 import { formatTimings } from './format-timings.js';
@@ -36,7 +44,12 @@ class BadFile extends Error {}
  * Labels one file into the writer `make` opens once the file has been read through (so a bad file
  * writes nothing). Errors of the first pass are {@link BadFile}s; the message names the file.
  */
-async function labelFile(labeler: Labeler, file: string, progress: boolean, make: (duration: number) => SegmentWriter): Promise<StreamResult> {
+async function labelFile(
+  labeler: Labeler,
+  file: string,
+  progress: boolean,
+  make: (duration: number) => SegmentWriter,
+): Promise<StreamResult> {
   let stream;
   try {
     stream = openWavFile(file);
@@ -46,10 +59,14 @@ async function labelFile(labeler: Labeler, file: string, progress: boolean, make
   const bars = progressBars(progress && process.stderr.isTTY === true && stream.length > 60 * 16000, 'labelling');
   let writer: SegmentWriter | undefined;
   try {
-    const r = await labeler.labelStream(stream, {
-      onStart: () => void (writer = make(stream.length / labeler.loaded.file.features.sampleRate)),
-      onSegment: (s) => writer!.segment(s),
-    }, bars.onProgress);
+    const r = await labeler.labelStream(
+      stream,
+      {
+        onStart: () => void (writer = make(stream.length / labeler.loaded.file.features.sampleRate)),
+        onSegment: (s) => writer!.segment(s),
+      },
+      bars.onProgress,
+    );
     writer!.end();
     return r;
   } catch (e) {
@@ -70,12 +87,18 @@ function wholeWriter(format: OutputFormat, sink: TextSink, duration: number): Se
  * Runs the label command on `inputs`; `open` compiles the labeller (after the inputs are checked).
  * @returns the exit code: 0, or 1 when an input could not be labelled
  */
-export async function labelCommand(inputs: readonly string[], o: LabelCommandOptions, open: () => Promise<Labeler>): Promise<number> {
+export async function labelCommand(
+  inputs: readonly string[],
+  o: LabelCommandOptions,
+  open: () => Promise<Labeler>,
+): Promise<number> {
   const started = performance.now();
   const timings = (labeler: Labeler, r: StreamResult, prefix = ''): void => {
     if (!o.timings) return;
-    process.stderr.write(`${prefix}backend ${labeler.backendName}: ${formatTimings(r.timings, r.duration)}; ` +
-      `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    process.stderr.write(
+      `${prefix}backend ${labeler.backendName}: ${formatTimings(r.timings, r.duration)}; ` +
+        `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+    );
   };
   const { items, several } = expandInputs(inputs);
 
@@ -100,11 +123,13 @@ export async function labelCommand(inputs: readonly string[], o: LabelCommandOpt
     return 0;
   }
 
-  if (o.format === 'textgrid' && !o.output) throw new Error('--format textgrid with several inputs needs -o FOLDER (one TextGrid per input)');
+  if (o.format === 'textgrid' && !o.output)
+    throw new Error('--format textgrid with several inputs needs -o FOLDER (one TextGrid per input)');
   const files = items.flatMap((it) => ('file' in it ? [it.file] : []));
   const outputs = o.output ? outputPaths(files, o.output, o.format) : [];
   if (o.output) {
-    if (statSync(o.output, { throwIfNoEntry: false })?.isFile()) throw new Error(`-o: ${o.output} is a file; with several inputs -o names a folder (one output file per input)`);
+    if (statSync(o.output, { throwIfNoEntry: false })?.isFile())
+      throw new Error(`-o: ${o.output} is a file; with several inputs -o names a folder (one output file per input)`);
     mkdirSync(o.output, { recursive: true });
   }
   const labeler = await open();
@@ -123,7 +148,8 @@ export async function labelCommand(inputs: readonly string[], o: LabelCommandOpt
       let out: TextOutput | undefined;
       try {
         const r = await labelFile(labeler, it.file, o.progress, (duration) => {
-          if (path === undefined) return o.format === 'csv' ? csvRowsWriter(it.file, stdout!.sink) : jsonLineWriter(it.file, stdout!.sink);
+          if (path === undefined)
+            return o.format === 'csv' ? csvRowsWriter(it.file, stdout!.sink) : jsonLineWriter(it.file, stdout!.sink);
           out = fileOutput(path);
           return wholeWriter(o.format, out.sink, duration);
         });

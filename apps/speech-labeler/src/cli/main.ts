@@ -36,10 +36,19 @@ function createCli(): ReturnType<typeof cac> {
 
   cli
     .command('label <...inputs>', 'Label every 10 ms frame of WAV files with a broad phone class')
-    .usage('label INPUT...   (INPUT: a WAV file, or a folder meaning every .wav in it, sorted; several inputs give one result per file, see --format and -o)')
+    .usage(
+      'label INPUT...   (INPUT: a WAV file, or a folder meaning every .wav in it, sorted; several inputs give one result per file, see --format and -o)',
+    )
     .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
-    .option('--format <format>', 'Output format: json, textgrid or csv. Several inputs (or a folder): json gives one {"file","segments"} object per line, csv a file column, textgrid needs -o', { default: 'json' })
-    .option('-o, --output <path>', 'Write to a file instead of stdout; with several inputs, a folder of NAME.json/.csv/.TextGrid, one per input')
+    .option(
+      '--format <format>',
+      'Output format: json, textgrid or csv. Several inputs (or a folder): json gives one {"file","segments"} object per line, csv a file column, textgrid needs -o',
+      { default: 'json' },
+    )
+    .option(
+      '-o, --output <path>',
+      'Write to a file instead of stdout; with several inputs, a folder of NAME.json/.csv/.TextGrid, one per input',
+    )
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
     .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
@@ -48,8 +57,14 @@ function createCli(): ReturnType<typeof cac> {
     .option('--verbose', 'Print the backend selection report (stderr)')
     .action(async (inputs: string[], o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
       const format = String(o.format).toLowerCase() as OutputFormat;
-      if (!['json', 'textgrid', 'csv'].includes(format)) throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
-      const options = { format, progress: o.progress !== false, ...(o.output ? { output: String(o.output) } : {}), ...(o.timings ? { timings: true } : {}) };
+      if (!['json', 'textgrid', 'csv'].includes(format))
+        throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
+      const options = {
+        format,
+        progress: o.progress !== false,
+        ...(o.output ? { output: String(o.output) } : {}),
+        ...(o.timings ? { timings: true } : {}),
+      };
       const code = await labelCommand(inputs, options, async () => (await openLabeler(o)).labeler);
       if (code !== 0) process.exitCode = code;
     });
@@ -67,14 +82,20 @@ function createCli(): ReturnType<typeof cac> {
       const show = o.progress !== false && process.stderr.isTTY === true;
       const clear = (): void => void (show && process.stderr.write('\r'.padEnd(72) + '\r'));
       const r = await evaluateDir(labeler, dir, {
-        ...(show ? { onFile: (i: number, n: number, name: string) => process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`) } : {}),
+        ...(show
+          ? {
+              onFile: (i: number, n: number, name: string) =>
+                process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`),
+            }
+          : {}),
         onFailure: (_file, message) => (clear(), process.stderr.write(`error: ${message}\n`)),
       });
       clear();
       await labeler.dispose();
       const all = r.files + r.failures.length;
       if (r.files === 0) throw new Error(`${dir}: none of the ${all} files could be scored`);
-      if (o.verbose) for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
+      if (o.verbose)
+        for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
       const folded = r.confusion.folded();
       process.stdout.write(
         `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}; ${formatTimings(r.timings, r.seconds)}\n\n` +
@@ -83,24 +104,24 @@ function createCli(): ReturnType<typeof cac> {
           `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,
       );
       if (r.failures.length > 0) {
-        process.stderr.write(`error: ${r.failures.length} of ${all} files could not be scored; the results are those of the other ${r.files}\n`);
+        process.stderr.write(
+          `error: ${r.failures.length} of ${all} files could not be scored; the results are those of the other ${r.files}\n`,
+        );
         process.exitCode = 1;
       }
     });
 
-  cli
-    .command('backends', 'List the backends and which would be chosen')
-    .action(async () => {
-      const registry = await createNodeRegistry();
-      try {
-        const { backend, report } = await registry.select();
-        process.stdout.write(`${formatReport(report)}\n`);
-        await backend.dispose();
-      } catch (e) {
-        process.stdout.write(`${(e as Error).message}\n`);
-        process.exitCode = 1;
-      }
-    });
+  cli.command('backends', 'List the backends and which would be chosen').action(async () => {
+    const registry = await createNodeRegistry();
+    try {
+      const { backend, report } = await registry.select();
+      process.stdout.write(`${formatReport(report)}\n`);
+      await backend.dispose();
+    } catch (e) {
+      process.stdout.write(`${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
 
   cli.help();
   return cli;

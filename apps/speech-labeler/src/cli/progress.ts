@@ -6,7 +6,12 @@ import type { ProgressFn } from '../pipeline/labeler.js';
 export function progressBars(enabled: boolean, label: string): { onProgress: ProgressFn | undefined; stop(): void } {
   if (!enabled) return { onProgress: undefined, stop() {} };
   const multi = new cliProgress.MultiBar(
-    { format: `${label} {stage} [{bar}] {percentage}% | {eta_formatted} left`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    {
+      format: `${label} {stage} [{bar}] {percentage}% | {eta_formatted} left`,
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();

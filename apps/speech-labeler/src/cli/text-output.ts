@@ -14,7 +14,9 @@ export interface TextOutput {
 const FLUSH_AT = 1 << 16;
 
 function buffered(write: (text: string) => void, onClose: () => void, onDiscard: () => void): TextOutput {
-  let parts: string[] = [], size = 0, closed = false;
+  let parts: string[] = [],
+    size = 0,
+    closed = false;
   const flush = (): void => {
     if (size === 0) return;
     write(parts.join(''));
@@ -46,14 +48,22 @@ function buffered(write: (text: string) => void, onClose: () => void, onDiscard:
 
 /** Standard output (through `process.stdout.write`). */
 export function stdoutOutput(): TextOutput {
-  return buffered((t) => void process.stdout.write(t), () => {}, () => {});
+  return buffered(
+    (t) => void process.stdout.write(t),
+    () => {},
+    () => {},
+  );
 }
 
 /** A file, created or replaced. */
 export function fileOutput(path: string): TextOutput {
   const fd = openSync(path, 'w');
-  return buffered((t) => void writeSync(fd, t), () => closeSync(fd), () => {
-    closeSync(fd);
-    unlinkSync(path);
-  });
+  return buffered(
+    (t) => void writeSync(fd, t),
+    () => closeSync(fd),
+    () => {
+      closeSync(fd);
+      unlinkSync(path);
+    },
+  );
 }

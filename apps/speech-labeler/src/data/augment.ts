@@ -28,7 +28,8 @@ export interface AugmentInfo {
 function warpTo16k(x: Synthesized, warp: number): Utterance {
   const from = Math.round(x.sampleRate * warp);
   const r = new Resampler(from, 16000);
-  const a = r.push(x.samples), b = r.flush();
+  const a = r.push(x.samples),
+    b = r.flush();
   const samples = new Float32Array(a.length + b.length);
   samples.set(a);
   samples.set(b, a.length);
@@ -40,8 +41,10 @@ function warpTo16k(x: Synthesized, warp: number): Utterance {
 export function augment(x: Synthesized, rng: Random, strength = 1): { utterance: Utterance; info: AugmentInfo } {
   const warp = 1 + strength * rng.uniform(-0.1, 0.1);
   const u = warpTo16k(x, warp);
-  const padStart = rng.uniform(0.05, 0.6), padEnd = rng.uniform(0.05, 0.6);
-  const n0 = Math.round(padStart * 16000), n1 = Math.round(padEnd * 16000);
+  const padStart = rng.uniform(0.05, 0.6),
+    padEnd = rng.uniform(0.05, 0.6);
+  const n0 = Math.round(padStart * 16000),
+    n1 = Math.round(padEnd * 16000);
   const y = new Float32Array(n0 + u.samples.length + n1);
   // Spectral tilt: y[n] = x[n] - a·x[n-1] (a > 0 brightens, a < 0 darkens).
   const tilt = rng.next() < 0.6 * strength ? rng.uniform(-0.6, 0.9) : 0;

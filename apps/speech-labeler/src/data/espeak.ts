@@ -34,7 +34,10 @@ interface Worker {
   set_rate(r: number): void;
   set_pitch(p: number): void;
   set_range(r: number): void;
-  synthesize(text: string, cb: (samples: Int16Array, events: { type: string; audio_position: number; id?: string | number }[]) => void): void;
+  synthesize(
+    text: string,
+    cb: (samples: Int16Array, events: { type: string; audio_position: number; id?: string | number }[]) => void,
+  ): void;
 }
 
 /** One espeak-ng engine. */
@@ -80,7 +83,10 @@ export class Espeak {
       if (start > t) phones.push({ start: t, end: start, phone: '_', label: 'sil' }); // before the first phoneme
       const end = Math.min(i + 1 < events.length ? events[i + 1]!.ms / 1000 : duration, duration);
       const label = espeakClass(e.id);
-      if (label === undefined) throw new Error(`espeak: phoneme ${JSON.stringify(e.id)} has no class (voice ${voice}, text ${JSON.stringify(text)})`);
+      if (label === undefined)
+        throw new Error(
+          `espeak: phoneme ${JSON.stringify(e.id)} has no class (voice ${voice}, text ${JSON.stringify(text)})`,
+        );
       if (end > start) phones.push({ start, end, phone: e.id, label });
       else if (label !== 'sil') phones.push({ start, end: start, phone: e.id, label });
       t = Math.max(t, end);
@@ -91,7 +97,8 @@ export class Espeak {
 }
 
 function rms(samples: Float32Array, rate: number, a: number, b: number): number {
-  const i0 = Math.max(0, Math.floor(a * rate)), i1 = Math.min(samples.length, Math.floor(b * rate));
+  const i0 = Math.max(0, Math.floor(a * rate)),
+    i1 = Math.min(samples.length, Math.floor(b * rate));
   let s = 0;
   for (let i = i0; i < i1; i++) s += samples[i]! * samples[i]!;
   return i1 > i0 ? Math.sqrt(s / (i1 - i0)) : 0;
@@ -108,18 +115,21 @@ export function fixLateSonorants(phones: Phone[], samples: Float32Array, rate: n
   const out = phones.map((p) => ({ ...p }));
   const loud = rms(samples, rate, 0, samples.length / rate);
   for (let i = 1; i < out.length; i++) {
-    const p = out[i]!, prev = out[i - 1]!;
+    const p = out[i]!,
+      prev = out[i - 1]!;
     if (!SONORANT.has(p.label) || prev.label !== 'vowel') continue;
     const quiet = p.end - p.start < 0.005 || rms(samples, rate, p.start, p.end) < 0.05 * loud;
     if (!quiet) continue;
     const take = Math.min(0.08, (prev.end - prev.start) / 3);
     const next = out[i + 1];
-    const silentStart = p.start, silentEnd = p.end;
+    const silentStart = p.start,
+      silentEnd = p.end;
     prev.end -= take;
     p.start = prev.end;
     p.end = silentStart;
     if (next && next.label !== 'vowel' && !SONORANT.has(next.label)) next.start = p.end;
-    else if (silentEnd > silentStart) out.splice(i + 1, 0, { start: silentStart, end: silentEnd, phone: '_', label: 'sil' });
+    else if (silentEnd > silentStart)
+      out.splice(i + 1, 0, { start: silentStart, end: silentEnd, phone: '_', label: 'sil' });
   }
   return out.filter((p) => p.end > p.start);
 }

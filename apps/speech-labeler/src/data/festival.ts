@@ -44,7 +44,11 @@ const quote = (s: string): string => `"${s.replace(/[\\"]/g, ' ')}"`;
 /** Parses `utt.save.segs` output: lines `END 100 PHONE` after a `#` line. */
 export function parseSegs(text: string): { end: number; phone: string }[] {
   const body = text.slice(text.indexOf('#') + 1);
-  return body.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 3).map((f) => ({ end: Number(f[0]), phone: f[2]! }));
+  return body
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3)
+    .map((f) => ({ end: Number(f[0]), phone: f[2]! }));
 }
 
 /** Speaks every request with one festival process. */
@@ -57,11 +61,15 @@ export function festivalBatch(requests: readonly FestivalRequest[]): Synthesized
       if (!v) throw new Error(`festival: unknown voice ${r.voice}; known: ${Object.keys(FESTIVAL_VOICES).join(', ')}`);
       lines.push(`(${v.command})`, `(Parameter.set 'Duration_Stretch ${r.stretch.toFixed(3)})`);
       if (v.f0Mean && r.f0) {
-        lines.push(`(set! int_lr_params '((target_f0_mean ${r.f0.toFixed(1)}) (target_f0_std ${(r.f0 * 0.15).toFixed(1)}) (model_f0_mean 170) (model_f0_std 34)))`);
+        lines.push(
+          `(set! int_lr_params '((target_f0_mean ${r.f0.toFixed(1)}) (target_f0_std ${(r.f0 * 0.15).toFixed(1)}) (model_f0_mean 170) (model_f0_std 34)))`,
+        );
       }
       lines.push(
-        `(set! utt (Utterance Text ${quote(r.text)}))`, '(utt.synth utt)',
-        `(utt.save.wave utt "${join(dir, `${i}.wav`)}" 'riff)`, `(utt.save.segs utt "${join(dir, `${i}.segs`)}")`,
+        `(set! utt (Utterance Text ${quote(r.text)}))`,
+        '(utt.synth utt)',
+        `(utt.save.wave utt "${join(dir, `${i}.wav`)}" 'riff)`,
+        `(utt.save.segs utt "${join(dir, `${i}.segs`)}")`,
       );
     });
     writeFileSync(join(dir, 'batch.scm'), `${lines.join('\n')}\n`);
@@ -78,7 +86,8 @@ export function festivalBatch(requests: readonly FestivalRequest[]): Synthesized
       let t = 0;
       for (const s of parseSegs(readFileSync(join(dir, `${i}.segs`), 'utf8'))) {
         const label = festivalClass(s.phone);
-        if (label === undefined) throw new Error(`festival: phone ${JSON.stringify(s.phone)} has no class (voice ${r.voice})`);
+        if (label === undefined)
+          throw new Error(`festival: phone ${JSON.stringify(s.phone)} has no class (voice ${r.voice})`);
         const end = Math.min(s.end, duration);
         if (end > t) phones.push({ start: t, end, phone: s.phone, label });
         t = Math.max(t, end);

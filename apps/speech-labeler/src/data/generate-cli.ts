@@ -15,7 +15,14 @@ cli
   .action(async (o: { split: string; count: number; seed: number; augment: number; out?: string }) => {
     const out = o.out ?? `data/${o.split}`;
     const t = performance.now();
-    const n = await generate({ split: o.split, count: Number(o.count), seed: Number(o.seed), augment: Number(o.augment), out, log: (l) => process.stderr.write(`${l}\n`) });
+    const n = await generate({
+      split: o.split,
+      count: Number(o.count),
+      seed: Number(o.seed),
+      augment: Number(o.augment),
+      out,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     process.stderr.write(`wrote ${n} utterances to ${out} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   });
 cli.help();

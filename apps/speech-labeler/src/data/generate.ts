@@ -33,10 +33,15 @@ export function phonesToSegments(phones: readonly Phone[]): Segment[] {
   const out: Segment[] = [];
   for (const p of phones) {
     const last = out[out.length - 1];
-    if (last && last.label === p.label && Math.abs(last.end - p.start) < 1e-6) out[out.length - 1] = { ...last, end: p.end };
+    if (last && last.label === p.label && Math.abs(last.end - p.start) < 1e-6)
+      out[out.length - 1] = { ...last, end: p.end };
     else out.push({ start: p.start, end: p.end, label: p.label });
   }
-  return out.map((s) => ({ start: Math.round(s.start * 1e5) / 1e5, end: Math.round(s.end * 1e5) / 1e5, label: s.label }));
+  return out.map((s) => ({
+    start: Math.round(s.start * 1e5) / 1e5,
+    end: Math.round(s.end * 1e5) / 1e5,
+    label: s.label,
+  }));
 }
 
 function writeUtterance(dir: string, name: string, samples: Float32Array, phones: Phone[]): void {
@@ -57,8 +62,14 @@ export async function generate(options: GenerateOptions): Promise<number> {
   const log = options.log ?? (() => {});
   const strength = options.augment ?? 1;
   const haveFestival = spec.festivalVoices.length > 0 && festivalAvailable();
-  if (spec.festivalVoices.length > 0 && !haveFestival && (spec.espeakVariants.length === 0 || options.requireFestival)) {
-    throw new Error(`split "${options.split}" needs festival (apt packages festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)`);
+  if (
+    spec.festivalVoices.length > 0 &&
+    !haveFestival &&
+    (spec.espeakVariants.length === 0 || options.requireFestival)
+  ) {
+    throw new Error(
+      `split "${options.split}" needs festival (apt packages festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)`,
+    );
   }
   rmSync(options.out, { recursive: true, force: true });
   mkdirSync(options.out, { recursive: true });
@@ -72,18 +83,25 @@ export async function generate(options: GenerateOptions): Promise<number> {
   const es = espeakJobs.length > 0 ? await Espeak.create() : undefined;
   for (const j of espeakJobs) {
     const voice = `${pickOf(rng, ESPEAK_LANGUAGES)}+${pickOf(rng, spec.espeakVariants)}`;
-    const rate = Math.round(rng.uniform(120, 230)), pitch = Math.round(rng.uniform(20, 80)), range = Math.round(rng.uniform(20, 90));
+    const rate = Math.round(rng.uniform(120, 230)),
+      pitch = Math.round(rng.uniform(20, 80)),
+      range = Math.round(rng.uniform(20, 90));
     const syn = es!.synthesize(j.text, voice, rate, pitch, range);
     const { utterance, info } = augment(syn, rng, strength);
     writeUtterance(options.out, name(j.i), utterance.samples, utterance.phones);
-    appendFileSync(manifest, `${JSON.stringify({ name: name(j.i), synth: 'espeak-ng', voice, rate, pitch, range, text: j.text, ...info })}\n`);
+    appendFileSync(
+      manifest,
+      `${JSON.stringify({ name: name(j.i), synth: 'espeak-ng', voice, rate, pitch, range, text: j.text, ...info })}\n`,
+    );
     if (j.i % 50 === 0) log(`${name(j.i)} espeak ${voice}`);
   }
-  const festJobs = jobs.filter((j) => j.festival).map((j) => {
-    const voice = pickOf(rng, spec.festivalVoices);
-    const req: FestivalRequest = { text: j.text, voice, stretch: rng.uniform(0.8, 1.25), f0: rng.uniform(85, 150) };
-    return { ...j, req };
-  });
+  const festJobs = jobs
+    .filter((j) => j.festival)
+    .map((j) => {
+      const voice = pickOf(rng, spec.festivalVoices);
+      const req: FestivalRequest = { text: j.text, voice, stretch: rng.uniform(0.8, 1.25), f0: rng.uniform(85, 150) };
+      return { ...j, req };
+    });
   for (let b = 0; b < festJobs.length; b += 20) {
     const batch = festJobs.slice(b, b + 20);
     const out = festivalBatch(batch.map((j) => j.req));

@@ -15,8 +15,12 @@ describe('texts', () => {
 describe('generated labels', () => {
   it('merge neighbouring phones of one class into one segment', () => {
     const p = (start: number, end: number, label: Phone['label']): Phone => ({ start, end, label, phone: '?' });
-    expect(phonesToSegments([p(0, 0.1, 'sil'), p(0.1, 0.2, 'vowel'), p(0.2, 0.25, 'vowel'), p(0.25, 0.3, 'nasal')])).toEqual([
-      { start: 0, end: 0.1, label: 'sil' }, { start: 0.1, end: 0.25, label: 'vowel' }, { start: 0.25, end: 0.3, label: 'nasal' },
+    expect(
+      phonesToSegments([p(0, 0.1, 'sil'), p(0.1, 0.2, 'vowel'), p(0.2, 0.25, 'vowel'), p(0.25, 0.3, 'nasal')]),
+    ).toEqual([
+      { start: 0, end: 0.1, label: 'sil' },
+      { start: 0.1, end: 0.25, label: 'vowel' },
+      { start: 0.25, end: 0.3, label: 'nasal' },
     ]);
   });
 
@@ -30,7 +34,9 @@ describe('generated labels', () => {
     ];
     const fixed = fixLateSonorants(phones, x, 1000);
     expect(fixed.map((p) => [p.label, +p.start.toFixed(3), +p.end.toFixed(3)])).toEqual([
-      ['vowel', 0, 0.22], ['approximant', 0.22, 0.3], ['voiced_stop', 0.3, 0.4],
+      ['vowel', 0, 0.22],
+      ['approximant', 0.22, 0.3],
+      ['voiced_stop', 0.3, 0.4],
     ]);
   });
 });

@@ -123,5 +123,7 @@ export function sentence(rng: Random, split: TextSplit): string {
 /** `n` sentences (one or two each) from `seed`. */
 export function sentences(seed: number, n: number, split: TextSplit): string[] {
   const rng = seededRandom(seed);
-  return Array.from({ length: n }, () => (rng.next() < 0.3 ? `${sentence(rng, split)} ${sentence(rng, split)}` : sentence(rng, split)));
+  return Array.from({ length: n }, () =>
+    rng.next() < 0.3 ? `${sentence(rng, split)} ${sentence(rng, split)}` : sentence(rng, split),
+  );
 }

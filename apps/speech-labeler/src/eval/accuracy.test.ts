@@ -16,7 +16,8 @@ function frameAccuracy(stdout: string): number {
 }
 
 const festival = festivalAvailable();
-if (!festival && process.env.CI) throw new Error('festival is missing: install the packages in scripts/system-packages.txt');
+if (!festival && process.env.CI)
+  throw new Error('festival is missing: install the packages in scripts/system-packages.txt');
 
 describe('accuracy of the committed model', () => {
   it('labels at least 85% of frames right on held-out espeak-ng voices and texts', async () => {
@@ -26,9 +27,12 @@ describe('accuracy of the committed model', () => {
     expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.85);
   });
 
-  it.skipIf(!festival)('labels at least 75% of frames right on a voice never seen in training (festival ked)', async () => {
-    const dir = await generated('unseen', 20, 9002);
-    const r = await runCli('eval', dir, '--backend', 'ts');
-    expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.75);
-  });
+  it.skipIf(!festival)(
+    'labels at least 75% of frames right on a voice never seen in training (festival ked)',
+    async () => {
+      const dir = await generated('unseen', 20, 9002);
+      const r = await runCli('eval', dir, '--backend', 'ts');
+      expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.75);
+    },
+  );
 });

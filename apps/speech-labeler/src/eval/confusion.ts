@@ -10,7 +10,8 @@ export class Confusion {
 
   /** Adds frames; `ref` and `hyp` are class indices of equal length. */
   add(ref: ArrayLike<number>, hyp: ArrayLike<number>): void {
-    if (ref.length !== hyp.length) throw new RangeError(`Confusion.add: ${ref.length} reference frames vs ${hyp.length} labelled`);
+    if (ref.length !== hyp.length)
+      throw new RangeError(`Confusion.add: ${ref.length} reference frames vs ${hyp.length} labelled`);
     for (let i = 0; i < ref.length; i++) this.counts[ref[i]!]![hyp[i]!]!++;
   }
 
@@ -53,15 +54,23 @@ export class Confusion {
     const cw = Math.max(7, ...short.map((s) => s.length), ...this.counts.flat().map((n) => String(n).length));
     lines.push('', `confusion matrix (rows: reference, columns: labelled):`);
     lines.push(`  ${''.padEnd(w)}  ${short.map((s) => s.padStart(cw)).join(' ')}`);
-    this.names.forEach((n, i) => lines.push(`  ${n.padEnd(w)}  ${this.counts[i]!.map((c) => String(c).padStart(cw)).join(' ')}`));
+    this.names.forEach((n, i) =>
+      lines.push(`  ${n.padEnd(w)}  ${this.counts[i]!.map((c) => String(c).padStart(cw)).join(' ')}`),
+    );
     return lines.join('\n');
   }
 }
 
 function abbreviate(name: string): string {
   const map: Record<string, string> = {
-    approximant: 'approx', voiced_fricative: 'v_fric', unvoiced_fricative: 'uv_fric', voiced_stop: 'v_stop', unvoiced_stop: 'uv_stop',
-    voiced_consonant: 'v_cons', unvoiced_consonant: 'uv_cons', silence: 'sil',
+    approximant: 'approx',
+    voiced_fricative: 'v_fric',
+    unvoiced_fricative: 'uv_fric',
+    voiced_stop: 'v_stop',
+    unvoiced_stop: 'uv_stop',
+    voiced_consonant: 'v_cons',
+    unvoiced_consonant: 'uv_cons',
+    silence: 'sil',
   };
   return map[name] ?? name;
 }

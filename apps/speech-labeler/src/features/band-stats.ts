@@ -64,7 +64,8 @@ export class BandStats {
   /** Mean and inverse standard deviation of each band (mean 0, inv 1 when no frame was added). */
   result(): BandNormalization {
     const { bands, count } = this;
-    const mean = new Float64Array(bands), inv = new Float64Array(bands).fill(1);
+    const mean = new Float64Array(bands),
+      inv = new Float64Array(bands).fill(1);
     if (count === 0) return { mean, inv };
     for (let b = 0; b < bands; b++) {
       mean[b] = this.sum[b]! / count;
@@ -77,7 +78,8 @@ export class BandStats {
 
 /** Normalises frames `[n, bands]` in place with `norm`; returns them. */
 export function normalizeWith(features: Float32Array, norm: BandNormalization): Float32Array {
-  const bands = norm.mean.length, { mean, inv } = norm;
+  const bands = norm.mean.length,
+    { mean, inv } = norm;
   const frames = features.length / bands;
   for (let t = 0; t < frames; t++) {
     for (let b = 0; b < bands; b++) {

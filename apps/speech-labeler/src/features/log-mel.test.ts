@@ -35,13 +35,16 @@ describe('log-mel features', () => {
       for (let b = 1; b < cfg.bands; b++) if (x[frame + b]! > x[frame + best]!) best = b;
       // The nearest centre on the mel scale (the filters are triangles equally spaced in mel).
       let nearest = 0;
-      for (let b = 1; b < bands.length; b++) if (Math.abs(hzToMel(bands[b]!.centre) - hzToMel(f)) < Math.abs(hzToMel(bands[nearest]!.centre) - hzToMel(f))) nearest = b;
+      for (let b = 1; b < bands.length; b++)
+        if (Math.abs(hzToMel(bands[b]!.centre) - hzToMel(f)) < Math.abs(hzToMel(bands[nearest]!.centre) - hzToMel(f)))
+          nearest = b;
       expect(best).toBe(nearest);
     }
   });
 
-  it("log-energy of a tone follows its amplitude: 20·log10(2) dB ↔ ln 4 for twice the amplitude", () => {
-    const a = features(tone(1000, 0.3, 0.1)), b = features(tone(1000, 0.3, 0.2));
+  it('log-energy of a tone follows its amplitude: 20·log10(2) dB ↔ ln 4 for twice the amplitude', () => {
+    const a = features(tone(1000, 0.3, 0.1)),
+      b = features(tone(1000, 0.3, 0.2));
     const frame = 15 * cfg.bands;
     let best = 0;
     for (let k = 1; k < cfg.bands; k++) if (a[frame + k]! > a[frame + best]!) best = k;
@@ -64,7 +67,8 @@ describe('log-mel features', () => {
     const x = Float32Array.from({ length: 300 * 3 }, (_, i) => (i % 3) * 10 + Math.sin(i));
     normalizeFeatures(x, 3);
     for (let b = 0; b < 3; b++) {
-      let m = 0, v = 0;
+      let m = 0,
+        v = 0;
       for (let t = 0; t < 300; t++) m += x[t * 3 + b]! / 300;
       for (let t = 0; t < 300; t++) v += (x[t * 3 + b]! - m) ** 2 / 300;
       expect(m).toBeCloseTo(0, 5);
@@ -75,7 +79,8 @@ describe('log-mel features', () => {
   it('hands out the same frames in pieces with take() as finish() does at once', () => {
     const x = tone(440, 1.3);
     const fx = new LogMel(cfg, 4);
-    const got: number[] = [], levels: number[] = [];
+    const got: number[] = [],
+      levels: number[] = [];
     for (let at = 0; at < x.length; at += 3001) {
       fx.push(x.subarray(at, at + 3001));
       const b = fx.take();
@@ -93,7 +98,8 @@ describe('log-mel features', () => {
   it('gives each frame its level in dBFS: full scale at 0 dB, white noise at its RMS, a constant (DC) far below, digital silence at -Infinity', () => {
     let s = 7;
     const gauss = (): number => {
-      const u = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32), v = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const u = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32,
+        v = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
       return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
     };
     const levelsOf = (x: Float32Array): Float32Array => {
@@ -115,9 +121,12 @@ describe('log-mel features', () => {
   });
 
   it(`floors the variance a band is normalised by at ${VARIANCE_FLOOR}: a band that barely moves is not blown up to unit variance`, () => {
-    const x = Float32Array.from({ length: 300 * 2 }, (_, i) => (i % 2 === 0 ? 5 + 3 * Math.sin(i) : -13 + 1e-3 * Math.sin(i)));
+    const x = Float32Array.from({ length: 300 * 2 }, (_, i) =>
+      i % 2 === 0 ? 5 + 3 * Math.sin(i) : -13 + 1e-3 * Math.sin(i),
+    );
     normalizeFeatures(x, 2);
-    let v0 = 0, v1 = 0;
+    let v0 = 0,
+      v1 = 0;
     for (let t = 0; t < 300; t++) {
       v0 += x[2 * t]! ** 2 / 300;
       v1 += x[2 * t + 1]! ** 2 / 300;

@@ -28,7 +28,15 @@ export interface FeatureConfig {
 
 /** 16 kHz, 10 ms hop, 25 ms Hann window, 512-point FFT, 40 bands from 20 Hz to 8 kHz. */
 export const DEFAULT_FEATURES: FeatureConfig = {
-  kind: 'log-mel', sampleRate: 16000, hop: 160, window: 400, fftSize: 512, bands: 40, fMin: 20, fMax: 8000, floor: 1e-6,
+  kind: 'log-mel',
+  sampleRate: 16000,
+  hop: 160,
+  window: 400,
+  fftSize: 512,
+  bands: 40,
+  fMin: 20,
+  fMax: 8000,
+  floor: 1e-6,
 };
 
 /** Number of frames for `samples` samples. */
@@ -87,13 +95,17 @@ export class LogMel {
   private readonly hannSum: number;
   private readonly hannSq: number;
 
-  constructor(readonly config: FeatureConfig = DEFAULT_FEATURES, expectedFrames = 1024) {
+  constructor(
+    readonly config: FeatureConfig = DEFAULT_FEATURES,
+    expectedFrames = 1024,
+  ) {
     const { fftSize, window } = config;
     if (window > fftSize) throw new RangeError(`LogMel: window ${window} exceeds fftSize ${fftSize}`);
     this.fft = new FFT(fftSize);
     this.hann = new Float32Array(window);
     for (let i = 0; i < window; i++) this.hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / window);
-    let hs = 0, hq = 0;
+    let hs = 0,
+      hq = 0;
     for (const w of this.hann) {
       hs += w;
       hq += w * w;
@@ -154,7 +166,11 @@ export class LogMel {
   take(final = false): FrameBlock {
     if (final) this.compute(true);
     const n = this.frames - this.taken;
-    const block = { first: this.taken, features: this.out.slice(0, n * this.config.bands), levels: this.levelOut.slice(0, n) };
+    const block = {
+      first: this.taken,
+      features: this.out.slice(0, n * this.config.bands),
+      levels: this.levelOut.slice(0, n),
+    };
     this.taken = this.frames;
     return block;
   }
@@ -167,7 +183,9 @@ export class LogMel {
       const i = this.frames;
       if (final ? i >= total : this.windowStart(i) + window > this.received) break;
       const at = this.windowStart(i) - this.bufStart;
-      const frame = this.frameIn, buf = this.buf, hann = this.hann;
+      const frame = this.frameIn,
+        buf = this.buf,
+        hann = this.hann;
       const whole = Math.max(0, Math.min(window, this.bufLen - at));
       let sum = 0;
       for (let k = 0; k < whole; k++) sum += frame[k] = buf[at + k]! * hann[k]!;
@@ -180,7 +198,8 @@ export class LogMel {
         sq += d * d;
       }
       this.fft.realTransform(this.spectrum, frame);
-      const s = this.spectrum, p = this.power;
+      const s = this.spectrum,
+        p = this.power;
       for (let k = 0; k <= n2; k++) p[k] = s[2 * k]! * s[2 * k]! + s[2 * k + 1]! * s[2 * k + 1]!;
       const r = i - this.taken;
       if (this.out.length < (r + 1) * bands) {
@@ -195,7 +214,9 @@ export class LogMel {
       const o = r * bands;
       const { fStart, fLen, fOff, fWeights, out } = this;
       for (let b = 0; b < bands; b++) {
-        const start = fStart[b]!, len = fLen[b]!, w0 = fOff[b]!;
+        const start = fStart[b]!,
+          len = fLen[b]!,
+          w0 = fOff[b]!;
         let e = 0;
         for (let k = 0; k < len; k++) e += fWeights[w0 + k]! * p[start + k]!;
         out[o + b] = Math.log(e + floor);

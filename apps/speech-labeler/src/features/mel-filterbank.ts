@@ -25,9 +25,16 @@ export interface MelBand {
  * `bands` triangles with centres equally spaced in mel between `fMin` and `fMax`; each peaks at 1 at its
  * centre and reaches 0 at its neighbours' centres.
  */
-export function melFilterbank(bands: number, fftSize: number, sampleRate: number, fMin: number, fMax: number): MelBand[] {
+export function melFilterbank(
+  bands: number,
+  fftSize: number,
+  sampleRate: number,
+  fMin: number,
+  fMax: number,
+): MelBand[] {
   const bins = fftSize / 2 + 1;
-  const lo = hzToMel(fMin), hi = hzToMel(fMax);
+  const lo = hzToMel(fMin),
+    hi = hzToMel(fMax);
   const edges = Array.from({ length: bands + 2 }, (_, i) => melToHz(lo + ((hi - lo) * i) / (bands + 1)));
   const binHz = sampleRate / fftSize;
   const out: MelBand[] = [];
@@ -43,7 +50,10 @@ export function melFilterbank(bands: number, fftSize: number, sampleRate: number
         w[k - start] = v;
       } else if (start >= 0) break;
     }
-    if (start < 0) throw new RangeError(`melFilterbank: band ${b} (${l.toFixed(0)}-${r.toFixed(0)} Hz) covers no FFT bin; use fewer bands or a longer FFT`);
+    if (start < 0)
+      throw new RangeError(
+        `melFilterbank: band ${b} (${l.toFixed(0)}-${r.toFixed(0)} Hz) covers no FFT bin; use fewer bands or a longer FFT`,
+      );
     out.push({ start, weights: Float32Array.from(w), centre: c });
   }
   return out;

@@ -1,7 +1,16 @@
 /** The 8 broad phone classes a frame gets, and their folding to 4. */
 
 /** The 8 classes, in the model's output order. */
-export const CLASSES = ['sil', 'vowel', 'approximant', 'nasal', 'voiced_fricative', 'unvoiced_fricative', 'voiced_stop', 'unvoiced_stop'] as const;
+export const CLASSES = [
+  'sil',
+  'vowel',
+  'approximant',
+  'nasal',
+  'voiced_fricative',
+  'unvoiced_fricative',
+  'voiced_stop',
+  'unvoiced_stop',
+] as const;
 
 /** One of the 8 broad phone classes. */
 export type PhoneClass = (typeof CLASSES)[number];

@@ -25,8 +25,16 @@ describe('output formats', () => {
     expect(tg).toContain('class = "IntervalTier"');
     expect(tg).toContain('intervals: size = 5');
     // Intervals, in order: contiguous from 0 to 0.5; the gap and the tail are empty.
-    const iv = [...tg.matchAll(/intervals \[\d+\]:\n\s+xmin = ([\d.]+)\n\s+xmax = ([\d.]+)\n\s+text = "(.*)"/g)].map((m) => [Number(m[1]), Number(m[2]), m[3]]);
-    expect(iv).toEqual([[0, 0.12, 'sil'], [0.12, 0.2, 'unvoiced_stop'], [0.2, 0.25, ''], [0.25, 0.4, 'vowel'], [0.4, 0.5, '']]);
+    const iv = [...tg.matchAll(/intervals \[\d+\]:\n\s+xmin = ([\d.]+)\n\s+xmax = ([\d.]+)\n\s+text = "(.*)"/g)].map(
+      (m) => [Number(m[1]), Number(m[2]), m[3]],
+    );
+    expect(iv).toEqual([
+      [0, 0.12, 'sil'],
+      [0.12, 0.2, 'unvoiced_stop'],
+      [0.2, 0.25, ''],
+      [0.25, 0.4, 'vowel'],
+      [0.4, 0.5, ''],
+    ]);
   });
 
   it('writes segments one at a time as the whole-list functions do', () => {

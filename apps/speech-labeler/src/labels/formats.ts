@@ -67,11 +67,19 @@ export function csvWriter(sink: TextSink): SegmentWriter {
  * (or to the last segment's end); gaps between segments become empty intervals, as Praat requires a tier
  * without holes. The intervals wait in `spool` until {@link SegmentWriter.end} writes the header.
  */
-export function textGridWriter(sink: TextSink, duration: number, spool: Spool = memorySpool(), tier = 'phone_class'): SegmentWriter {
-  let t = 0, count = 0;
+export function textGridWriter(
+  sink: TextSink,
+  duration: number,
+  spool: Spool = memorySpool(),
+  tier = 'phone_class',
+): SegmentWriter {
+  let t = 0,
+    count = 0;
   const interval = (xmin: number, xmax: number, text: string): void => {
     count++;
-    spool.write(`        intervals [${count}]:\n            xmin = ${xmin}\n            xmax = ${xmax}\n            text = ${quote(text)}\n`);
+    spool.write(
+      `        intervals [${count}]:\n            xmin = ${xmin}\n            xmax = ${xmax}\n            text = ${quote(text)}\n`,
+    );
   };
   return {
     segment(s) {
@@ -183,4 +191,8 @@ export function formatSegments(segments: readonly Segment[], format: OutputForma
 }
 
 /** File extension of each format's output file. */
-export const FORMAT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { json: '.json', csv: '.csv', textgrid: '.TextGrid' };
+export const FORMAT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
+  json: '.json',
+  csv: '.csv',
+  textgrid: '.TextGrid',
+};

@@ -4,13 +4,36 @@ import { espeakClass, festivalClass } from './phone-map.js';
 describe('phone symbols to classes', () => {
   it('maps espeak IPA phonemes by phonetics (stress and length marks ignored)', () => {
     const cases: [string, string][] = [
-      ['ˈɑː', 'vowel'], ['ə', 'vowel'], ['ˌoʊ', 'vowel'], ['ɚ', 'vowel'], ['aɪ', 'vowel'], ['ᵻ', 'vowel'],
-      ['l', 'approximant'], ['ɹ', 'approximant'], ['w', 'approximant'], ['j', 'approximant'],
-      ['m', 'nasal'], ['ŋ', 'nasal'], ['n̩', 'nasal'],
-      ['v', 'voiced_fricative'], ['ð', 'voiced_fricative'], ['ʒ', 'voiced_fricative'], ['dʒ', 'voiced_fricative'],
-      ['f', 'unvoiced_fricative'], ['θ', 'unvoiced_fricative'], ['ʃ', 'unvoiced_fricative'], ['tʃ', 'unvoiced_fricative'], ['h', 'unvoiced_fricative'],
-      ['b', 'voiced_stop'], ['ɡ', 'voiced_stop'], ['ɾ', 'voiced_stop'], ['p', 'unvoiced_stop'], ['k', 'unvoiced_stop'], ['ʔ', 'unvoiced_stop'],
-      ['', 'sil'], ['_:', 'sil'],
+      ['ˈɑː', 'vowel'],
+      ['ə', 'vowel'],
+      ['ˌoʊ', 'vowel'],
+      ['ɚ', 'vowel'],
+      ['aɪ', 'vowel'],
+      ['ᵻ', 'vowel'],
+      ['l', 'approximant'],
+      ['ɹ', 'approximant'],
+      ['w', 'approximant'],
+      ['j', 'approximant'],
+      ['m', 'nasal'],
+      ['ŋ', 'nasal'],
+      ['n̩', 'nasal'],
+      ['v', 'voiced_fricative'],
+      ['ð', 'voiced_fricative'],
+      ['ʒ', 'voiced_fricative'],
+      ['dʒ', 'voiced_fricative'],
+      ['f', 'unvoiced_fricative'],
+      ['θ', 'unvoiced_fricative'],
+      ['ʃ', 'unvoiced_fricative'],
+      ['tʃ', 'unvoiced_fricative'],
+      ['h', 'unvoiced_fricative'],
+      ['b', 'voiced_stop'],
+      ['ɡ', 'voiced_stop'],
+      ['ɾ', 'voiced_stop'],
+      ['p', 'unvoiced_stop'],
+      ['k', 'unvoiced_stop'],
+      ['ʔ', 'unvoiced_stop'],
+      ['', 'sil'],
+      ['_:', 'sil'],
     ];
     for (const [p, c] of cases) expect([p, espeakClass(p)]).toEqual([p, c]);
     expect(espeakClass('☃')).toBeUndefined();
@@ -18,7 +41,15 @@ describe('phone symbols to classes', () => {
 
   it('maps festival (ARPAbet) phones', () => {
     expect(['pau', 'aa', 'er', 'r', 'ng', 'jh', 'hh', 'dx', 't'].map(festivalClass)).toEqual([
-      'sil', 'vowel', 'vowel', 'approximant', 'nasal', 'voiced_fricative', 'unvoiced_fricative', 'voiced_stop', 'unvoiced_stop',
+      'sil',
+      'vowel',
+      'vowel',
+      'approximant',
+      'nasal',
+      'voiced_fricative',
+      'unvoiced_fricative',
+      'voiced_stop',
+      'unvoiced_stop',
     ]);
     expect(festivalClass('xx')).toBeUndefined();
   });

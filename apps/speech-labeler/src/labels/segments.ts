@@ -24,7 +24,11 @@ export function frameCentre(i: number, frameSeconds = FRAME_SECONDS): number {
  * Class index of each of `frames` frames: the segment containing the frame's centre (`start <= c < end`);
  * where segments overlap the later one wins; `sil` (0) where none contains it.
  */
-export function segmentsToFrames(segments: readonly Segment[], frames: number, frameSeconds = FRAME_SECONDS): Uint8Array {
+export function segmentsToFrames(
+  segments: readonly Segment[],
+  frames: number,
+  frameSeconds = FRAME_SECONDS,
+): Uint8Array {
   const out = new Uint8Array(frames); // 0 = sil
   for (const s of segments) {
     const k = CLASSES.indexOf(s.label);
@@ -40,7 +44,11 @@ export function segmentsToFrames(segments: readonly Segment[], frames: number, f
  * Merges runs of equal frame labels into segments. The last segment ends at `duration` (seconds) when
  * given, else at the last frame's end.
  */
-export function framesToSegments(labels: ArrayLike<number>, duration?: number, frameSeconds = FRAME_SECONDS): Segment[] {
+export function framesToSegments(
+  labels: ArrayLike<number>,
+  duration?: number,
+  frameSeconds = FRAME_SECONDS,
+): Segment[] {
   const out: Segment[] = [];
   const b = new SegmentBuilder((s) => out.push(s), frameSeconds);
   b.push(labels);
@@ -65,7 +73,10 @@ export class SegmentBuilder {
   private label = -1;
   private frames = 0;
 
-  constructor(private readonly onSegment: (s: Segment) => void, private readonly frameSeconds = FRAME_SECONDS) {}
+  constructor(
+    private readonly onSegment: (s: Segment) => void,
+    private readonly frameSeconds = FRAME_SECONDS,
+  ) {}
 
   /** Adds the labels of the next frames. */
   push(labels: ArrayLike<number>): void {
@@ -110,7 +121,8 @@ export function parseSegmentsJson(text: string, file: string): Segment[] {
     if (typeof s?.start !== 'number' || typeof s.end !== 'number' || !(s.end >= s.start)) {
       throw new Error(`${file}: segments[${i}] needs numbers start <= end, got ${JSON.stringify(s)}`);
     }
-    if (!isPhoneClass(s.label)) throw new Error(`${file}: segments[${i}].label ${JSON.stringify(s.label)} is not one of ${CLASSES.join(', ')}`);
+    if (!isPhoneClass(s.label))
+      throw new Error(`${file}: segments[${i}].label ${JSON.stringify(s.label)} is not one of ${CLASSES.join(', ')}`);
     return { start: s.start, end: s.end, label: s.label };
   });
 }

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { SILENCE_FLOOR_DBFS, SILENCE_REACH_FRAMES, SilenceGate } from './silence-floor.js';
 
 /** Runs the gate over `levels` and `labels`, pushed in pieces of `levelStep` and `labelStep` frames. */
-function gate(levels: number[], labels: number[], levelStep: number, labelStep: number): { labels: number[]; confidence: number[] } {
-  const out: number[] = [], conf: number[] = [];
+function gate(
+  levels: number[],
+  labels: number[],
+  levelStep: number,
+  labelStep: number,
+): { labels: number[]; confidence: number[] } {
+  const out: number[] = [],
+    conf: number[] = [];
   const g = new SilenceGate(levels.length, (first, l, c) => {
     expect(first).toBe(out.length);
     out.push(...l);
@@ -22,7 +28,8 @@ function gate(levels: number[], labels: number[], levelStep: number, labelStep: 
 
 describe('the silence rule', () => {
   const R = SILENCE_REACH_FRAMES;
-  const quiet = SILENCE_FLOOR_DBFS - 10, loud = SILENCE_FLOOR_DBFS + 10;
+  const quiet = SILENCE_FLOOR_DBFS - 10,
+    loud = SILENCE_FLOOR_DBFS + 10;
 
   it(`sets \`sil\` (confidence 1) where no frame within ±${R} frames reaches ${SILENCE_FLOOR_DBFS} dBFS, and keeps the model's labels elsewhere`, () => {
     // Quiet, one loud frame at 100, quiet, digital silence at the end.
@@ -39,7 +46,13 @@ describe('the silence rule', () => {
     const labels = Array.from({ length: 500 }, (_, i) => 1 + (i % 7));
     const whole = gate(levels, labels, 500, 500).labels;
     expect(whole.filter((l) => l === 0).length).toBeGreaterThan(50);
-    for (const [a, b] of [[1, 1], [7, 250], [250, 3], [33, 17]] as const) expect(gate(levels, labels, a, b).labels).toEqual(whole);
+    for (const [a, b] of [
+      [1, 1],
+      [7, 250],
+      [250, 3],
+      [33, 17],
+    ] as const)
+      expect(gate(levels, labels, a, b).labels).toEqual(whole);
   });
 
   it('says when it did not get every frame', () => {

@@ -61,7 +61,8 @@ export class SilenceGate {
   pushLabels(labels: Uint8Array, confidence: Float32Array): void {
     if (this.pending + labels.length > this.labels.length) {
       const size = Math.max(2 * this.labels.length, this.pending + labels.length);
-      const l = new Uint8Array(size), c = new Float32Array(size);
+      const l = new Uint8Array(size),
+        c = new Float32Array(size);
       l.set(this.labels.subarray(0, this.pending));
       c.set(this.confidence.subarray(0, this.pending));
       [this.labels, this.confidence] = [l, c];
@@ -75,7 +76,9 @@ export class SilenceGate {
   /** Hands on the remaining frames; every level and label must have been pushed. */
   finish(): void {
     if (this.levelsIn !== this.T || this.done + this.pending !== this.T) {
-      throw new RangeError(`SilenceGate: ${this.levelsIn} levels and ${this.done + this.pending} labels pushed, ${this.T} frames announced`);
+      throw new RangeError(
+        `SilenceGate: ${this.levelsIn} levels and ${this.done + this.pending} labels pushed, ${this.T} frames announced`,
+      );
     }
     this.release();
   }
@@ -85,7 +88,8 @@ export class SilenceGate {
     const known = this.levelsIn >= this.T ? this.T : this.levelsIn - this.reach;
     const n = Math.min(this.pending, known - this.done);
     if (n <= 0) return;
-    const labels = this.labels.slice(0, n), confidence = this.confidence.slice(0, n);
+    const labels = this.labels.slice(0, n),
+      confidence = this.confidence.slice(0, n);
     for (let k = 0; k < n; k++) {
       const i = this.done + k;
       while (this.loudHead < this.loud.length && this.loud[this.loudHead]! < i - this.reach) this.loudHead++;

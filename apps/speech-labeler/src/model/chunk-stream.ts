@@ -71,7 +71,8 @@ export class ChunkStream {
   /** Adds frames `[n, F]` (copied) and makes every call whose frames are all in. */
   async push(frames: Float32Array): Promise<void> {
     const n = frames.length / this.F;
-    if (this.received + n > this.T) throw new RangeError(`ChunkStream: ${this.received + n} frames pushed, more than the ${this.T} announced`);
+    if (this.received + n > this.T)
+      throw new RangeError(`ChunkStream: ${this.received + n} frames pushed, more than the ${this.T} announced`);
     if ((this.bufLen + n) * this.F > this.buf.length) {
       const next = new Float32Array(Math.max(2 * this.buf.length, (this.bufLen + n) * this.F));
       next.set(this.buf.subarray(0, this.bufLen * this.F));
@@ -89,7 +90,8 @@ export class ChunkStream {
 
   /** Checks that all T frames came. */
   async finish(): Promise<void> {
-    if (this.received !== this.T) throw new RangeError(`ChunkStream: ${this.received} frames pushed, ${this.T} announced`);
+    if (this.received !== this.T)
+      throw new RangeError(`ChunkStream: ${this.received} frames pushed, ${this.T} announced`);
     if (this.nextCore < this.T) await this.push(new Float32Array(0));
   }
 
@@ -105,13 +107,15 @@ export class ChunkStream {
       lengths[b] = g.to - g.from;
     });
     const { logits } = await model.run({ shape: [B, S, F], data: input }, { lengths });
-    const first = group[0]!.s, last = group[B - 1]!.e;
+    const first = group[0]!.s,
+      last = group[B - 1]!.e;
     const labels = new Uint8Array(last - first);
     const confidence = new Float32Array(last - first);
     group.forEach((g, b) => {
       for (let t = g.s; t < g.e; t++) {
         const row = (b * S + (t - g.from)) * C;
-        let best = 0, max = -Infinity;
+        let best = 0,
+          max = -Infinity;
         for (let c = 0; c < C; c++) {
           const v = logits.data[row + c]!;
           if (v > max) [max, best] = [v, c];

@@ -6,8 +6,14 @@ import { ChunkStream } from './chunk-stream.js';
 import { receptiveField } from './model-file.js';
 
 const spec: ModelSpec = {
-  type: 'transformer-encoder', inputSize: 6, dModel: 16, heads: 2, layers: 2, ffnSize: 24,
-  positional: { kind: 'rope' }, attention: { window: { left: 3, right: 2 } },
+  type: 'transformer-encoder',
+  inputSize: 6,
+  dModel: 16,
+  heads: 2,
+  layers: 2,
+  ffnSize: 24,
+  positional: { kind: 'rope' },
+  attention: { window: { left: 3, right: 2 } },
   output: { kind: 'per-position', classes: 8 },
 };
 
@@ -20,11 +26,16 @@ describe('chunked runs', () => {
   it('label every frame as one run over the whole sequence does, when the context covers the receptive field', async () => {
     const backend = createTsBackend();
     const model = await backend.compile(spec, initWeights(spec, { seed: 3, randomAll: true }));
-    const T = 97, F = 6;
+    const T = 97,
+      F = 6;
     const rng = seededRandom(9);
     const x = Float32Array.from({ length: T * F }, () => rng.normal());
     const whole = await runChunked(model, x, F, { chunk: T, context: 0, batch: 1 });
-    for (const [chunk, batch] of [[10, 1], [13, 4], [50, 8]] as const) {
+    for (const [chunk, batch] of [
+      [10, 1],
+      [13, 4],
+      [50, 8],
+    ] as const) {
       const parts = await runChunked(model, x, F, { chunk, context: receptiveField(spec), batch });
       expect(Array.from(parts.labels)).toEqual(Array.from(whole.labels));
       for (let t = 0; t < T; t++) expect(parts.confidence[t]).toBeCloseTo(whole.confidence[t]!, 4);
@@ -46,7 +57,8 @@ describe('chunked runs', () => {
       },
       async dispose() {},
     };
-    const T = 100_000, F = 6;
+    const T = 100_000,
+      F = 6;
     const x = new Float32Array(T * F);
     for (let t = 0; t < T; t++) x[t * F] = t % 8;
     const r = await runChunked(fake, x, F, { chunk: 250, context: 48, batch: 16 });
@@ -60,8 +72,13 @@ describe('chunked runs', () => {
     const model = await backend.compile(spec, initWeights(spec, { seed: 4, randomAll: true }));
     const calls: { shape: number[]; received: number }[] = [];
     let received = 0;
-    const spy: Model = { ...model, run: (input, o) => (calls.push({ shape: [...input.shape], received }), model.run(input, o)) };
-    const T = 203, F = 6, options = { chunk: 20, context: receptiveField(spec), batch: 3 };
+    const spy: Model = {
+      ...model,
+      run: (input, o) => (calls.push({ shape: [...input.shape], received }), model.run(input, o)),
+    };
+    const T = 203,
+      F = 6,
+      options = { chunk: 20, context: receptiveField(spec), batch: 3 };
     const rng = seededRandom(5);
     const x = Float32Array.from({ length: T * F }, () => rng.normal());
     const whole = await runChunked(spy, x, F, options);
@@ -78,7 +95,9 @@ describe('chunked runs', () => {
     expect(calls.map((c) => c.shape)).toEqual(wholeShapes);
     // The first call (cores 0-59, context to 65) is made once frame 65 has come, not at the end.
     expect(calls[0]!.received).toBeLessThan(T);
-    await expect(run.push(new Float32Array(F))).rejects.toThrow('ChunkStream: 204 frames pushed, more than the 203 announced');
+    await expect(run.push(new Float32Array(F))).rejects.toThrow(
+      'ChunkStream: 204 frames pushed, more than the 203 announced',
+    );
     await backend.dispose();
   });
 });

@@ -33,14 +33,27 @@ export interface ChunkedResult {
  * Runs `model` over `features` `[T, F]` chunk by chunk and takes the argmax class of each frame.
  * @param onProgress called with (frames done, T) after each model call
  */
-export async function runChunked(model: Model, features: Float32Array, F: number, options: ChunkOptions, onProgress?: (done: number, total: number) => void): Promise<ChunkedResult> {
+export async function runChunked(
+  model: Model,
+  features: Float32Array,
+  F: number,
+  options: ChunkOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ChunkedResult> {
   const T = features.length / F;
   const labels = new Uint8Array(T);
   const confidence = new Float32Array(T);
-  const run = new ChunkStream(model, F, T, options, (first, l, c) => {
-    labels.set(l, first);
-    confidence.set(c, first);
-  }, onProgress);
+  const run = new ChunkStream(
+    model,
+    F,
+    T,
+    options,
+    (first, l, c) => {
+      labels.set(l, first);
+      confidence.set(c, first);
+    },
+    onProgress,
+  );
   await run.push(features);
   await run.finish();
   return { labels, confidence };

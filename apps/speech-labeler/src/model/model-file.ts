@@ -32,15 +32,20 @@ export function parseModelFile(text: string, name = 'model.json'): ModelFile {
   } catch (e) {
     throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
   }
-  if (m?.format !== 'speech-labeler-model/1') throw new Error(`${name}: format ${JSON.stringify(m?.format)}, expected "speech-labeler-model/1"`);
-  if (m.features?.kind !== 'log-mel') throw new Error(`${name}: features.kind ${JSON.stringify(m.features?.kind)}, expected "log-mel"`);
+  if (m?.format !== 'speech-labeler-model/1')
+    throw new Error(`${name}: format ${JSON.stringify(m?.format)}, expected "speech-labeler-model/1"`);
+  if (m.features?.kind !== 'log-mel')
+    throw new Error(`${name}: features.kind ${JSON.stringify(m.features?.kind)}, expected "log-mel"`);
   const spec = resolveSpec(m.spec);
-  if (spec.inputSize !== m.features.bands) throw new Error(`${name}: spec.inputSize ${spec.inputSize} does not match features.bands ${m.features.bands}`);
+  if (spec.inputSize !== m.features.bands)
+    throw new Error(`${name}: spec.inputSize ${spec.inputSize} does not match features.bands ${m.features.bands}`);
   if (spec.output.kind !== 'per-position' || spec.output.classes !== CLASSES.length) {
     throw new Error(`${name}: expected a per-position output of ${CLASSES.length} classes`);
   }
   if (spec.output.labels && spec.output.labels.some((l, i) => l !== CLASSES[i])) {
-    throw new Error(`${name}: output.labels ${JSON.stringify(spec.output.labels)} differ from ${JSON.stringify(CLASSES)}`);
+    throw new Error(
+      `${name}: output.labels ${JSON.stringify(spec.output.labels)} differ from ${JSON.stringify(CLASSES)}`,
+    );
   }
   return m;
 }

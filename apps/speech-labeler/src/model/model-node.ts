@@ -21,7 +21,9 @@ export function loadModelFile(path: string = DEFAULT_MODEL_PATH): LoadedModel {
   try {
     bytes = readFileSync(weightsPath);
   } catch (e) {
-    throw new Error(`${weightsPath}: cannot read the model weights (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `${weightsPath}: cannot read the model weights (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return loadModelFromBytes(text, bytes);
 }

@@ -33,15 +33,23 @@ afterAll(async () => {
 /** A seeded 16 kHz WAV of `seconds` whose samples come from `sample` (in [-1, 1]), in `depth`. */
 function wav(seconds: number, sample: (random: () => number) => number, depth: '16' | '32f' = '32f'): Uint8Array {
   let state = 12345;
-  const random = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const x = Array.from({ length: seconds * 16000 }, () => sample(random));
   const w = new wavefile.WaveFile();
-  w.fromScratch(1, 16000, depth, depth === '16' ? x.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768)))) : x);
+  w.fromScratch(
+    1,
+    16000,
+    depth,
+    depth === '16' ? x.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768)))) : x,
+  );
   return w.toBuffer();
 }
 
 /** Gaussian noise of RMS `10^(dB/20)`. */
-const noise = (dB: number) => (random: () => number): number => 10 ** (dB / 20) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const noise =
+  (dB: number) =>
+  (random: () => number): number =>
+    10 ** (dB / 20) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 async function silFraction(bytes: Uint8Array, name: string): Promise<number> {
   const { labels } = await labeler.label(wavBytesStream(bytes, name));
@@ -50,16 +58,32 @@ async function silFraction(bytes: Uint8Array, name: string): Promise<number> {
 
 describe('silence and faint noise', () => {
   it('labels digital silence `sil` (16-bit and float)', async () => {
-    expect(await silFraction(wav(4, () => 0, '16'), 'zeros.wav')).toBe(1);
-    expect(await silFraction(wav(4, () => 0), 'zeros-float.wav')).toBe(1);
+    expect(
+      await silFraction(
+        wav(4, () => 0, '16'),
+        'zeros.wav',
+      ),
+    ).toBe(1);
+    expect(
+      await silFraction(
+        wav(4, () => 0),
+        'zeros-float.wav',
+      ),
+    ).toBe(1);
   });
 
   it('labels white noise at -70 dBFS and below `sil` on at least 99% of frames', async () => {
-    for (const dB of [-70, -80, -100]) expect(await silFraction(wav(4, noise(dB)), `noise${dB}.wav`), `${dB} dBFS`).toBeGreaterThanOrEqual(0.99);
+    for (const dB of [-70, -80, -100])
+      expect(await silFraction(wav(4, noise(dB)), `noise${dB}.wav`), `${dB} dBFS`).toBeGreaterThanOrEqual(0.99);
   });
 
   it('labels 16-bit dither (±1 LSB, triangular) `sil` on at least 99% of frames', async () => {
-    expect(await silFraction(wav(4, (r) => (r() - r()) / 32768, '16'), 'dither.wav')).toBeGreaterThanOrEqual(0.99);
+    expect(
+      await silFraction(
+        wav(4, (r) => (r() - r()) / 32768, '16'),
+        'dither.wav',
+      ),
+    ).toBeGreaterThanOrEqual(0.99);
   });
 });
 
@@ -87,7 +111,11 @@ describe('streamed labelling', () => {
     const stream = wavBytesStream(w.toBuffer(), 'speech.wav');
     const fx = new LogMel(DEFAULT_FEATURES);
     fx.push(readAll(stream));
-    const whole = await runChunked(labeler.model, normalizeFeatures(fx.finish(), 40), 40, { chunk: 1_000_000, context: 0, batch: 1 });
+    const whole = await runChunked(labeler.model, normalizeFeatures(fx.finish(), 40), 40, {
+      chunk: 1_000_000,
+      context: 0,
+      batch: 1,
+    });
     // Small chunks and calls: many calls, each with context cut from the frames streamed so far.
     const small = await createLabeler(backend, loadModelFile(), { chunk: 60, batch: 3 });
     try {
@@ -101,7 +129,12 @@ describe('streamed labelling', () => {
 
   it('hands on features, labels and segments as they come, equal to the kept result', async () => {
     const w = new wavefile.WaveFile();
-    w.fromScratch(1, 16000, '16', Array.from(audio, (v) => Math.round(v * 32767)));
+    w.fromScratch(
+      1,
+      16000,
+      '16',
+      Array.from(audio, (v) => Math.round(v * 32767)),
+    );
     const stream = wavBytesStream(w.toBuffer(), 'speech.wav');
     const kept = await labeler.label(stream);
     const segments: Segment[] = [];

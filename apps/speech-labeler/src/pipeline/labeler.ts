@@ -79,7 +79,10 @@ export interface Labeler {
    */
   labelStream(stream: AudioStream, sink: LabelSink, onProgress?: ProgressFn): Promise<StreamResult>;
   /** Computes normalised features only. */
-  features(stream: AudioStream, onProgress?: ProgressFn): { features: Float32Array; frames: number; timings: Pick<Timings, 'read' | 'features'> };
+  features(
+    stream: AudioStream,
+    onProgress?: ProgressFn,
+  ): { features: Float32Array; frames: number; timings: Pick<Timings, 'read' | 'features'> };
   dispose(): Promise<void>;
 }
 
@@ -98,7 +101,11 @@ const BLOCK_FRAMES = 1024;
  * const { segments } = await labeler.label(openWavFile('speech.wav'));
  * ```
  */
-export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk: Partial<ChunkOptions> = {}): Promise<Labeler> {
+export async function createLabeler(
+  backend: Backend,
+  loaded: LoadedModel,
+  chunk: Partial<ChunkOptions> = {},
+): Promise<Labeler> {
   const model = await backend.compile(loaded.file.spec, loaded.weights);
   const field = receptiveField(loaded.file.spec);
   const options: ChunkOptions = {
@@ -110,7 +117,8 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
   const features: Labeler['features'] = (stream, onProgress) => {
     const frames = frameCount(stream.length, cfg);
     const fx = new LogMel(cfg, frames);
-    let read = 0, feat = 0;
+    let read = 0,
+      feat = 0;
     let t = performance.now();
     for (const block of stream.blocks((done, total) => onProgress?.('audio', done, total))) {
       const t1 = performance.now();
@@ -129,7 +137,10 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
   const labelStream: Labeler['labelStream'] = async (stream, sink, onProgress) => {
     const timings: Timings = { read: 0, features: 0, model: 0 };
     /** Runs `each` on the feature blocks of one pass over the audio, timing the reading and the features. */
-    const pass = async (each: (b: FrameBlock) => Promise<void> | void, onBytes?: (done: number, total: number) => void): Promise<void> => {
+    const pass = async (
+      each: (b: FrameBlock) => Promise<void> | void,
+      onBytes?: (done: number, total: number) => void,
+    ): Promise<void> => {
       const fx = new LogMel(cfg, BLOCK_FRAMES);
       let t = performance.now();
       for (const block of stream.blocks(onBytes)) {
@@ -150,12 +161,16 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
 
     // Pass 1: the normalisation statistics.
     const stats = new BandStats(cfg.bands);
-    await pass((b) => {
-      const t = performance.now();
-      stats.add(b.features);
-      timings.features += performance.now() - t;
-    }, (done, total) => onProgress?.('audio', done, total));
-    const T = stats.frames, norm = stats.result();
+    await pass(
+      (b) => {
+        const t = performance.now();
+        stats.add(b.features);
+        timings.features += performance.now() - t;
+      },
+      (done, total) => onProgress?.('audio', done, total),
+    );
+    const T = stats.frames,
+      norm = stats.result();
     const duration = stream.length / cfg.sampleRate;
     sink.onStart?.(T);
 
@@ -165,7 +180,14 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
       sink.onLabels?.(first, labels, confidence);
       segments.push(labels);
     });
-    const run = new ChunkStream(model, cfg.bands, T, options, (_first, labels, confidence) => gate.pushLabels(labels, confidence), (d, n) => onProgress?.('model', d, n));
+    const run = new ChunkStream(
+      model,
+      cfg.bands,
+      T,
+      options,
+      (_first, labels, confidence) => gate.pushLabels(labels, confidence),
+      (d, n) => onProgress?.('model', d, n),
+    );
     await pass(async (b) => {
       const t = performance.now();
       normalizeWith(b.features, norm);
@@ -185,25 +207,34 @@ export async function createLabeler(backend: Backend, loaded: LoadedModel, chunk
   };
 
   return {
-    model, loaded, backendName: backend.name, chunk: options,
+    model,
+    loaded,
+    backendName: backend.name,
+    chunk: options,
     features,
     labelStream,
     async label(stream, onProgress) {
-      let labels = new Uint8Array(0), confidence = new Float32Array(0), feats = new Float32Array(0);
+      let labels = new Uint8Array(0),
+        confidence = new Float32Array(0),
+        feats = new Float32Array(0);
       const segments: Segment[] = [];
-      const r = await labelStream(stream, {
-        onStart(T) {
-          labels = new Uint8Array(T);
-          confidence = new Float32Array(T);
-          feats = new Float32Array(T * cfg.bands);
+      const r = await labelStream(
+        stream,
+        {
+          onStart(T) {
+            labels = new Uint8Array(T);
+            confidence = new Float32Array(T);
+            feats = new Float32Array(T * cfg.bands);
+          },
+          onFeatures: (first, f) => feats.set(f, first * cfg.bands),
+          onLabels(first, l, c) {
+            labels.set(l, first);
+            confidence.set(c, first);
+          },
+          onSegment: (s) => void segments.push(s),
         },
-        onFeatures: (first, f) => feats.set(f, first * cfg.bands),
-        onLabels(first, l, c) {
-          labels.set(l, first);
-          confidence.set(c, first);
-        },
-        onSegment: (s) => void segments.push(s),
-      }, onProgress);
+        onProgress,
+      );
       return { duration: r.duration, labels, confidence, features: feats, segments, timings: r.timings };
     },
     dispose: () => model.dispose(),

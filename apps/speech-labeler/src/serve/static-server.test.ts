@@ -12,7 +12,9 @@ let port: number;
 
 /** One raw request: the path is sent as written (no normalising or encoding), with the given Host. */
 async function get(path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
-  const res = await new Promise<IncomingMessage>((ok, fail) => request({ host: '127.0.0.1', port: port, path, headers: { host } }, ok).on('error', fail).end());
+  const res = await new Promise<IncomingMessage>((ok, fail) =>
+    request({ host: '127.0.0.1', port: port, path, headers: { host } }, ok).on('error', fail).end(),
+  );
   return { status: res.statusCode ?? 0, body: await text(res) };
 }
 
@@ -40,8 +42,13 @@ describe('the static server of the page', () => {
     expect(await get('/..notes.txt')).toEqual({ status: 200, body: 'dots in a name' });
   });
 
-  it('serves nothing outside its root, not even a sibling whose name starts with the root\'s', async () => {
-    for (const path of ['/..%2fweb-dist-secret/a.txt', '/%2e%2e%2fweb-dist-secret%2fa.txt', '/..%2fweb-dist.txt', '/sub/..%2f..%2f..%2fweb-dist-secret/a.txt']) {
+  it("serves nothing outside its root, not even a sibling whose name starts with the root's", async () => {
+    for (const path of [
+      '/..%2fweb-dist-secret/a.txt',
+      '/%2e%2e%2fweb-dist-secret%2fa.txt',
+      '/..%2fweb-dist.txt',
+      '/sub/..%2f..%2f..%2fweb-dist-secret/a.txt',
+    ]) {
       expect(await get(path), path).toEqual({ status: 403, body: 'forbidden' });
     }
   });
@@ -59,7 +66,15 @@ describe('the static server of the page', () => {
     for (const host of ['127.0.0.1', `127.0.0.1:${port}`, 'localhost', `LOCALHOST:${port}`, '[::1]', `[::1]:${port}`]) {
       expect((await get('/', host)).status, host).toBe(200);
     }
-    for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.1', '[::2]', `127.0.0.1:${port}/`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '10.0.0.1',
+      '[::2]',
+      `127.0.0.1:${port}/`,
+    ]) {
       const r = await get('/', host);
       expect(r.status, host).toBe(403);
       expect(r.body).toMatch(/Host/);

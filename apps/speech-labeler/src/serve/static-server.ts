@@ -12,8 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from './loopback-host.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json',
-  '.safetensors': 'application/octet-stream', '.wasm': 'application/wasm', '.map': 'application/json', '.css': 'text/css',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.safetensors': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+  '.css': 'text/css',
 };
 
 /** The built page, beside this package's `dist/`. */
@@ -39,8 +44,11 @@ export function serveStatic(root: string = WEB_ROOT, port = 0): Promise<{ server
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     if (!isLoopbackHost(req.headers.host)) {
-      const host = req.headers.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.headers.host.slice(0, 100))}`;
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(`forbidden: ${host}; this server answers only to 127.0.0.1, localhost and [::1]`);
+      const host =
+        req.headers.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.headers.host.slice(0, 100))}`;
+      res
+        .writeHead(403, { 'content-type': 'text/plain' })
+        .end(`forbidden: ${host}; this server answers only to 127.0.0.1, localhost and [::1]`);
       return;
     }
     const path = requestPath(req.url);
@@ -56,7 +64,12 @@ export function serveStatic(root: string = WEB_ROOT, port = 0): Promise<{ server
     try {
       if ((await stat(file).catch(() => undefined))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+        })
+        .end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }

@@ -30,7 +30,11 @@ export function loadDataset(dir: string, cfg: FeatureConfig): Example[] {
     }
     const features = normalizeFeatures(fx.finish(), cfg.bands);
     const frames = features.length / cfg.bands;
-    const labels = segmentsToFrames(parseSegmentsJson(readFileSync(p.json, 'utf8'), p.json), frames, cfg.hop / cfg.sampleRate);
+    const labels = segmentsToFrames(
+      parseSegmentsJson(readFileSync(p.json, 'utf8'), p.json),
+      frames,
+      cfg.hop / cfg.sampleRate,
+    );
     return { name: p.name, features, labels, frames };
   });
 }
@@ -46,7 +50,14 @@ export interface Batch {
  * `B` random crops of at most `S` frames (shorter utterances are padded), with an optional frequency
  * mask (a few adjacent bands set to 0, the normalised mean) on some crops.
  */
-export function randomBatch(data: readonly Example[], rng: Random, B: number, S: number, F: number, freqMask = 0): Batch {
+export function randomBatch(
+  data: readonly Example[],
+  rng: Random,
+  B: number,
+  S: number,
+  F: number,
+  freqMask = 0,
+): Batch {
   const input = new Float32Array(B * S * F);
   const labels = new Int32Array(B * S);
   const lengths = new Int32Array(B);

@@ -18,8 +18,16 @@ import { loadDataset, randomBatch, type Example } from './dataset.js';
 
 /** The encoder: 3 pre-norm layers, d 64, 4 heads, RoPE, each frame attends ±16 frames. */
 export const SPEC: ModelSpec = {
-  type: 'transformer-encoder', inputSize: DEFAULT_FEATURES.bands, dModel: 64, heads: 4, layers: 3, ffnSize: 128,
-  activation: 'gelu', norm: 'pre', positional: { kind: 'rope' }, attention: { window: { left: 16, right: 16 } },
+  type: 'transformer-encoder',
+  inputSize: DEFAULT_FEATURES.bands,
+  dModel: 64,
+  heads: 4,
+  layers: 3,
+  ffnSize: 128,
+  activation: 'gelu',
+  norm: 'pre',
+  positional: { kind: 'rope' },
+  attention: { window: { left: 16, right: 16 } },
   output: { kind: 'per-position', classes: CLASSES.length, labels: [...CLASSES] },
 };
 
@@ -35,7 +43,11 @@ interface Options {
   log: number;
 }
 
-async function evaluate(predict: (x: Tensor, lengths: Int32Array) => Promise<Tensor>, data: readonly Example[], F: number): Promise<Confusion> {
+async function evaluate(
+  predict: (x: Tensor, lengths: Int32Array) => Promise<Tensor>,
+  data: readonly Example[],
+  F: number,
+): Promise<Confusion> {
   const c = new Confusion();
   for (const ex of data) {
     const { data: z } = await predict({ shape: [1, ex.frames, F], data: ex.features }, Int32Array.of(ex.frames));
@@ -57,19 +69,31 @@ async function train(o: Options): Promise<void> {
   const data = loadDataset(o.data, DEFAULT_FEATURES);
   const dev = o.dev ? loadDataset(o.dev, DEFAULT_FEATURES) : [];
   const frames = data.reduce((a, e) => a + e.frames, 0);
-  say(`loaded ${data.length} utterances (${(frames / 6000).toFixed(1)} min) in ${((performance.now() - t0) / 1000).toFixed(1)} s; dev ${dev.length}`);
+  say(
+    `loaded ${data.length} utterances (${(frames / 6000).toFixed(1)} min) in ${((performance.now() - t0) / 1000).toFixed(1)} s; dev ${dev.length}`,
+  );
   const rng = seededRandom(o.seed);
   // Learning-rate stages (Adam restarts with the weights carried over): 60% at lr, 25% at lr/3, 15% at lr/10.
-  const stages = [{ share: 0.6, lr: o.lr }, { share: 0.25, lr: o.lr / 3 }, { share: 0.15, lr: o.lr / 10 }];
+  const stages = [
+    { share: 0.6, lr: o.lr },
+    { share: 0.25, lr: o.lr / 3 },
+    { share: 0.15, lr: o.lr / 10 },
+  ];
   let weights: Map<string, Tensor> | undefined;
   let step = 0;
   t0 = performance.now();
   let engine = '';
   for (const stage of stages) {
-    const trainer = await createTrainer(SPEC, { seed: o.seed, learningRate: stage.lr, ...(weights ? { weights } : {}) });
+    const trainer = await createTrainer(SPEC, {
+      seed: o.seed,
+      learningRate: stage.lr,
+      ...(weights ? { weights } : {}),
+    });
     engine = String(trainer.info.tfjsBackend ?? '');
     const n = Math.round(stage.share * o.steps);
-    let loss = 0, acc = 0, k = 0;
+    let loss = 0,
+      acc = 0,
+      k = 0;
     for (let i = 0; i < n; i++, step++) {
       const b = randomBatch(data, rng, o.batch, o.length, F, 6);
       const r = await trainer.step({ input: b.input, labels: b.labels, lengths: b.lengths });
@@ -77,7 +101,9 @@ async function train(o: Options): Promise<void> {
       acc += r.accuracy;
       k++;
       if ((step + 1) % o.log === 0) {
-        say(`step ${step + 1}/${o.steps} lr ${stage.lr.toExponential(1)} loss ${(loss / k).toFixed(4)} acc ${(acc / k).toFixed(4)} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        say(
+          `step ${step + 1}/${o.steps} lr ${stage.lr.toExponential(1)} loss ${(loss / k).toFixed(4)} acc ${(acc / k).toFixed(4)} ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        );
         loss = acc = k = 0;
       }
     }
@@ -98,9 +124,18 @@ async function train(o: Options): Promise<void> {
     spec: SPEC,
     weights: 'weights.safetensors',
     training: {
-      data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min`, steps: o.steps, batch: o.batch, cropFrames: o.length,
-      learningRate: stages.map((s) => `${Number(s.lr.toPrecision(3))} x ${Math.round(s.share * o.steps)} steps`).join(', '), optimizer: 'adam',
-      frequencyMask: 'up to 6 bands on half the crops', seed: o.seed, engine: `tfjs ${engine}`, seconds: Math.round(seconds),
+      data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min`,
+      steps: o.steps,
+      batch: o.batch,
+      cropFrames: o.length,
+      learningRate: stages
+        .map((s) => `${Number(s.lr.toPrecision(3))} x ${Math.round(s.share * o.steps)} steps`)
+        .join(', '),
+      optimizer: 'adam',
+      frequencyMask: 'up to 6 bands on half the crops',
+      seed: o.seed,
+      engine: `tfjs ${engine}`,
+      seconds: Math.round(seconds),
     },
   };
   writeFileSync(join(o.out, 'model.json'), `${JSON.stringify(file, null, 2)}\n`);
@@ -120,7 +155,15 @@ cli
   .option('--seed <n>', 'Seed of the weights and the batches', { default: 1 })
   .option('--log <n>', 'Print every n steps', { default: 25 })
   .action(async (o: Options) => {
-    await train({ ...o, steps: Number(o.steps), batch: Number(o.batch), length: Number(o.length), lr: Number(o.lr), seed: Number(o.seed), log: Number(o.log) });
+    await train({
+      ...o,
+      steps: Number(o.steps),
+      batch: Number(o.batch),
+      length: Number(o.length),
+      lr: Number(o.lr),
+      seed: Number(o.seed),
+      log: Number(o.log),
+    });
   });
 cli.help();
 cli.parse();

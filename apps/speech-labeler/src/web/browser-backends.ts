@@ -10,7 +10,10 @@ import { plugin as tfjsPlugin } from '@attnkit/backend-tfjs';
 
 /** A registry of the browser backends, WebGPU first, then ts, then tfjs. */
 export function createBrowserRegistry(): Registry {
-  return createRegistry().register(webgpuPlugin, { priority: 30 }).register(tsPlugin, { priority: 20 }).register(tfjsPlugin, { priority: 10 });
+  return createRegistry()
+    .register(webgpuPlugin, { priority: 30 })
+    .register(tsPlugin, { priority: 20 })
+    .register(tfjsPlugin, { priority: 10 });
 }
 
 /** Options for `select`: where tfjs finds its WebAssembly files. */

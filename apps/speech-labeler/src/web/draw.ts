@@ -4,16 +4,30 @@ import type { Segment } from '../labels/segments.js';
 
 /** A colour per class. */
 export const CLASS_COLOURS: Readonly<Record<(typeof CLASSES)[number], string>> = {
-  sil: '#9e9e9e', vowel: '#d62728', approximant: '#ff7f0e', nasal: '#8c564b',
-  voiced_fricative: '#2ca02c', unvoiced_fricative: '#17becf', voiced_stop: '#1f77b4', unvoiced_stop: '#9467bd',
+  sil: '#9e9e9e',
+  vowel: '#d62728',
+  approximant: '#ff7f0e',
+  nasal: '#8c564b',
+  voiced_fricative: '#2ca02c',
+  unvoiced_fricative: '#17becf',
+  voiced_stop: '#1f77b4',
+  unvoiced_stop: '#9467bd',
 };
 
 /** Viridis-like colour for v in [0, 1]. */
 function heat(v: number): [number, number, number] {
-  const stops: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const stops: [number, number, number][] = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
   const x = Math.max(0, Math.min(1, v)) * (stops.length - 1);
-  const i = Math.min(stops.length - 2, Math.floor(x)), f = x - i;
-  const a = stops[i]!, b = stops[i + 1]!;
+  const i = Math.min(stops.length - 2, Math.floor(x)),
+    f = x - i;
+  const a = stops[i]!,
+    b = stops[i + 1]!;
   return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
 }
 
@@ -34,13 +48,19 @@ export function drawSpectrogram(canvas: HTMLCanvasElement, features: Float32Arra
 }
 
 /** Draws segments as coloured spans over `duration` seconds, and marks the attention excerpt. */
-export function drawLabels(canvas: HTMLCanvasElement, segments: readonly Segment[], duration: number, excerpt?: { start: number; end: number }): void {
+export function drawLabels(
+  canvas: HTMLCanvasElement,
+  segments: readonly Segment[],
+  duration: number,
+  excerpt?: { start: number; end: number },
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width: W, height: H } = canvas;
   ctx.clearRect(0, 0, W, H);
   for (const s of segments) {
     ctx.fillStyle = CLASS_COLOURS[s.label];
-    const x0 = (s.start / duration) * W, x1 = (s.end / duration) * W;
+    const x0 = (s.start / duration) * W,
+      x1 = (s.end / duration) * W;
     ctx.fillRect(x0, 0, Math.max(1, x1 - x0), H - 4);
   }
   if (excerpt) {

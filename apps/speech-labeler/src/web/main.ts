@@ -36,7 +36,15 @@ const state: State = { excerptStart: 0 };
 
 declare global {
   interface Window {
-    speechLabeler?: { frames: number; labels: number[]; segments: number; backend: string; backendInfo: Record<string, unknown>; duration: number; attention?: { layer: number; head: number; size: number } };
+    speechLabeler?: {
+      frames: number;
+      labels: number[];
+      segments: number;
+      backend: string;
+      backendInfo: Record<string, unknown>;
+      duration: number;
+      attention?: { layer: number; head: number; size: number };
+    };
   }
 }
 
@@ -52,7 +60,9 @@ async function useBackend(name: string): Promise<void> {
   await state.labeler?.dispose();
   await state.backend?.dispose();
   const createOptions = browserCreateOptions(location.href);
-  const { backend, report } = await createBrowserRegistry().select(name === 'auto' ? { createOptions } : { force: name, createOptions });
+  const { backend, report } = await createBrowserRegistry().select(
+    name === 'auto' ? { createOptions } : { force: name, createOptions },
+  );
   console.info(formatReport(report));
   state.backend = backend;
   state.labeler = await createLabeler(backend, state.loaded!);
@@ -60,8 +70,22 @@ async function useBackend(name: string): Promise<void> {
 
 /** Mono float samples at 16 kHz as a stream (the microphone path). */
 function samplesStream(samples: Float32Array): AudioStream {
-  const info: WavInfo = { encoding: 'float', bitsPerSample: 32, channels: 1, sampleRate: SAMPLE_RATE, dataOffset: 0, dataBytes: samples.length * 4, frames: samples.length };
-  return { info, length: samples.length, *blocks() { yield samples; } };
+  const info: WavInfo = {
+    encoding: 'float',
+    bitsPerSample: 32,
+    channels: 1,
+    sampleRate: SAMPLE_RATE,
+    dataOffset: 0,
+    dataBytes: samples.length * 4,
+    frames: samples.length,
+  };
+  return {
+    info,
+    length: samples.length,
+    *blocks() {
+      yield samples;
+    },
+  };
 }
 
 async function label(stream: AudioStream, name: string): Promise<void> {
@@ -74,12 +98,19 @@ async function label(stream: AudioStream, name: string): Promise<void> {
   drawSpectrogram($('spectrogram'), result.features, F);
   await drawExcerpt();
   window.speechLabeler = {
-    frames: result.features.length / F, labels: Array.from(result.labels), segments: result.segments.length,
-    backend: state.backend!.name, backendInfo: { ...state.backend!.info }, duration: result.duration, ...(window.speechLabeler?.attention ? { attention: window.speechLabeler.attention } : {}),
+    frames: result.features.length / F,
+    labels: Array.from(result.labels),
+    segments: result.segments.length,
+    backend: state.backend!.name,
+    backendInfo: { ...state.backend!.info },
+    duration: result.duration,
+    ...(window.speechLabeler?.attention ? { attention: window.speechLabeler.attention } : {}),
   };
   const t = result.timings;
-  status(`${name}: ${result.duration.toFixed(2)} s, ${result.labels.length} frames, ${result.segments.length} segments on ${state.backend!.name} ` +
-    `(features ${(t.read + t.features).toFixed(0)} ms, model ${t.model.toFixed(0)} ms)`);
+  status(
+    `${name}: ${result.duration.toFixed(2)} s, ${result.labels.length} frames, ${result.segments.length} segments on ${state.backend!.name} ` +
+      `(features ${(t.read + t.features).toFixed(0)} ms, model ${t.model.toFixed(0)} ms)`,
+  );
   document.body.dataset.state = 'done';
 }
 
@@ -91,8 +122,12 @@ async function drawExcerpt(): Promise<void> {
   const T = r.labels.length;
   const start = Math.max(0, Math.min(state.excerptStart, T - EXCERPT));
   const S = Math.min(EXCERPT, T);
-  const layer = Number(($('layer') as HTMLSelectElement).value), head = Number(($('head') as HTMLSelectElement).value);
-  const out = await state.labeler!.model.run({ shape: [1, S, F], data: r.features.slice(start * F, (start + S) * F) }, { attentionOf: [layer] });
+  const layer = Number(($('layer') as HTMLSelectElement).value),
+    head = Number(($('head') as HTMLSelectElement).value);
+  const out = await state.labeler!.model.run(
+    { shape: [1, S, F], data: r.features.slice(start * F, (start + S) * F) },
+    { attentionOf: [layer] },
+  );
   const a = out.attention![0]!;
   drawAttention($('attention'), a.data.subarray(head * S * S, (head + 1) * S * S), S);
   const fs = state.loaded!.file.features.hop / state.loaded!.file.features.sampleRate;
@@ -151,7 +186,12 @@ async function init(): Promise<void> {
   select('layer', spec.layers);
   select('head', spec.heads);
   const wanted = new URLSearchParams(location.search).get('backend') ?? 'auto';
-  const names = ['auto', ...createBrowserRegistry().plugins().map((p) => p.plugin.name)];
+  const names = [
+    'auto',
+    ...createBrowserRegistry()
+      .plugins()
+      .map((p) => p.plugin.name),
+  ];
   $('backend').innerHTML = names.map((n) => `<option ${n === wanted ? 'selected' : ''}>${n}</option>`).join('');
   await useBackend(wanted);
   status(`ready (backend ${state.backend!.name}); drop a WAV file`);

@@ -17,12 +17,15 @@ import { serveStatic, WEB_ROOT } from '../serve/static-server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const app = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.txt)`);
+if (!available && process.env.CI)
+  throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.txt)`);
 
 /** 1.23 s at 22050 Hz, stereo, 16-bit: a vowel-like buzz, a hiss and a pause. */
 function testWav(): { bytes: Uint8Array; frames: number } {
-  const rate = 22050, n = Math.round(1.23 * rate);
-  const left: number[] = [], right: number[] = [];
+  const rate = 22050,
+    n = Math.round(1.23 * rate);
+  const left: number[] = [],
+    right: number[] = [];
   let seed = 1;
   const noise = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   for (let i = 0; i < n; i++) {
@@ -64,8 +67,16 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
 
@@ -100,7 +111,9 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     // Another layer and head redraw the attention matrix.
     await page.selectOption('#layer', '1');
     await page.selectOption('#head', '2');
-    await page.waitForFunction(() => window.speechLabeler?.attention?.layer === 1 && window.speechLabeler.attention.head === 2);
+    await page.waitForFunction(
+      () => window.speechLabeler?.attention?.layer === 1 && window.speechLabeler.attention.head === 2,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -108,14 +121,17 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
   it('labels with TensorFlow.js (WebAssembly) as with backend-ts', async () => {
     const page = await browser.newPage();
     const { bytes } = testWav();
-    const run = async (backend: string): Promise<{ backend: string; backendInfo: Record<string, unknown>; labels: number[] }> => {
+    const run = async (
+      backend: string,
+    ): Promise<{ backend: string; backendInfo: Record<string, unknown>; labels: number[] }> => {
       await page.goto(`${url}?backend=${backend}`);
       await page.waitForSelector('body[data-state="ready"]');
       await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
       await page.waitForSelector('body[data-state="done"]');
       return page.evaluate(() => window.speechLabeler!);
     };
-    const ts = await run('ts'), tfjs = await run('tfjs');
+    const ts = await run('ts'),
+      tfjs = await run('tfjs');
     expect(tfjs.backend).toBe('tfjs');
     expect(tfjs.backendInfo.tfjsBackend).toBe('wasm'); // its binaries were found beside the page
     const same = tfjs.labels.filter((l, i) => l === ts.labels[i]).length;
@@ -127,7 +143,11 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     const page = await browser.newPage();
     await page.goto(`${url}?backend=ts`);
     await page.waitForSelector('body[data-state="ready"]');
-    await page.setInputFiles('#file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('just some text, not audio') });
+    await page.setInputFiles('#file', {
+      name: 'notes.wav',
+      mimeType: 'audio/wav',
+      buffer: Buffer.from('just some text, not audio'),
+    });
     await page.waitForSelector('body[data-state="error"]');
     expect(await page.textContent('#status')).toMatch(/^notes\.wav: not a WAV file/);
     await page.close();

@@ -3,7 +3,8 @@ import { select } from 'attnkit';
 
 const { backend, report } = await select();
 // q = k = ones, so every key is equally relevant: the output of each query is the mean of the values.
-const S = 6, D = 4;
+const S = 6,
+  D = 4;
 const ones = { shape: [1, 1, S, D], data: new Float32Array(S * D).fill(1) };
 const v = { shape: [1, 1, S, D], data: Float32Array.from({ length: S * D }, (_, i) => Math.floor(i / D)) };
 const { output } = await backend.attention(ones, ones, v);

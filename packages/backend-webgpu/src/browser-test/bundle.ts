@@ -23,7 +23,11 @@ const workspace: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^@attnkit\/core$/ }, () => ({ path: `${packages}core/src/index.ts` }));
     b.onResolve({ filter: /^@attnkit\/conformance$/ }, () => ({ path: 'conformance-browser', namespace: 'attnkit' }));
-    b.onLoad({ filter: /.*/, namespace: 'attnkit' }, () => ({ contents: CONFORMANCE_BROWSER, loader: 'ts', resolveDir: conformanceSrc }));
+    b.onLoad({ filter: /.*/, namespace: 'attnkit' }, () => ({
+      contents: CONFORMANCE_BROWSER,
+      loader: 'ts',
+      resolveDir: conformanceSrc,
+    }));
     // Sources import siblings as './x.js'; the files are './x.ts'.
     b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
       if (args.importer.includes('node_modules')) return undefined;

@@ -2,7 +2,15 @@
  * The page of the browser test (bundled by bundle.ts): the backend's browser entry and the browser-safe
  * parts of the conformance suite. The Node side calls `window.attnkit.*` through the browser's protocol.
  */
-import { attentionCases, badInputCases, modelCases, runCases, vectorCases, type CaseOutcome, type VectorFile } from '@attnkit/conformance';
+import {
+  attentionCases,
+  badInputCases,
+  modelCases,
+  runCases,
+  vectorCases,
+  type CaseOutcome,
+  type VectorFile,
+} from '@attnkit/conformance';
 import { createWebGpuBackend, plugin, type WebGpuBackendOptions, type WebGpuProbeResult } from '../index.js';
 
 /** What a run reports back. */
@@ -16,7 +24,13 @@ async function run(filter: string, vectors: VectorFile[], options: WebGpuBackend
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('no adapter');
   const requiredLimits: Record<string, number> = {};
-  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
+  for (const name of [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+  ] as const) {
     requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
@@ -25,7 +39,9 @@ async function run(filter: string, vectors: VectorFile[], options: WebGpuBackend
   device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
   const backend = await createWebGpuBackend({ ...options, device, checkErrors: true });
   const re = new RegExp(filter);
-  const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) => re.test(c.id));
+  const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) =>
+    re.test(c.id),
+  );
   const outcomes = await runCases(backend, cases);
   const info = { ...backend.info };
   await backend.dispose();
