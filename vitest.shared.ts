@@ -22,7 +22,12 @@ export function workspaceAliases(): { find: RegExp; replacement: string }[] {
       // Tests run in Node: a package whose main export has a "node" condition resolves to src/node.ts.
       const dot = pkg.exports?.['.'];
       const hasNode = typeof dot === 'object' && dot !== null && 'node' in dot;
-      const entry = join(base, name, 'src', hasNode && existsSync(join(base, name, 'src', 'node.ts')) ? 'node.ts' : 'index.ts');
+      const entry = join(
+        base,
+        name,
+        'src',
+        hasNode && existsSync(join(base, name, 'src', 'node.ts')) ? 'node.ts' : 'index.ts',
+      );
       // Subpath entries (e.g. @attnkit/conformance/vitest → src/vitest.ts).
       for (const sub of ['vitest', 'browser', 'node']) {
         const file = join(base, name, 'src', `${sub}.ts`);
