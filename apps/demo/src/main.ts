@@ -5,7 +5,7 @@
 import { fmtShape, formatReport, initWeights, seededRandom, select, type ModelSpec } from 'attnkit';
 
 // The platform's backends in order; ATTNKIT_BACKEND=name forces one.
-const { backend, report } = await select({ require: ['causal', 'models', 'weights:probs'] });
+const { backend, report } = await select({ require: ['causal', 'models', 'attentionMap:probs'] });
 console.log('backend selection:');
 console.log(formatReport(report).replace(/^/gm, '  '));
 
@@ -16,12 +16,12 @@ const q = { shape: [B, H, S, D], data: rand(B * H * S * D) };
 const k = { shape: [B, H, S, D], data: rand(B * H * S * D) };
 const v = { shape: [B, H, S, D], data: rand(B * H * S * D) };
 const t0 = performance.now();
-const { output, weights } = await backend.attention(q, k, v, { causal: true, weights: 'probs' });
+const { output, attentionMap } = await backend.attention(q, k, v, { causal: true, attentionMap: 'probs' });
 console.log(
   `\ncausal attention [B=${B}, H=${H}, S=${S}, D=${D}] on "${backend.name}": ${(performance.now() - t0).toFixed(1)} ms, output shape ${fmtShape(output.shape)}`,
 );
 console.log(
-  `  row 3 of head 0 attends to keys 0..3 with probabilities ${Array.from(weights!.data.subarray(3 * S, 3 * S + 4), (x) => x.toFixed(3)).join(', ')}`,
+  `  row 3 of head 0 attends to keys 0..3 with probabilities ${Array.from(attentionMap!.data.subarray(3 * S, 3 * S + 4), (x) => x.toFixed(3)).join(', ')}`,
 );
 
 const spec: ModelSpec = {

@@ -27,7 +27,7 @@ async function checkAgainstReference(
   const out = await runAttention(ort, cache, sessionOptions, p);
   const ref = referenceAttention(p);
   assertClose(out.output, ref.output, FLOAT32_TOLERANCE, 'output');
-  if (ref.weights) assertClose(out.weights, ref.weights, FLOAT32_TOLERANCE, 'weights');
+  if (ref.weights) assertClose(out.attentionMap, ref.weights, FLOAT32_TOLERANCE, 'weights');
 }
 
 describe('attention sessions', () => {
@@ -79,7 +79,7 @@ describe('the sum of the inputs (how core checks them for NaN and ±Infinity)', 
   const cases: [string, AttentionOptions][] = [
     ['no mask', {}],
     ['a bias (window)', { window: { left: 1, right: 0 } }],
-    ['weights', { causal: true, weights: 'probs' }],
+    ['weights', { causal: true, attentionMap: 'probs' }],
   ];
   for (const [name, options] of cases) {
     it(`covers q, k, v and the past: ${name}`, async () => {
@@ -174,7 +174,7 @@ describe('attention options the operator does not take as they are', () => {
         ),
       },
     ],
-    ['key lengths of zero', s, { keyLengths: [0, 3], weights: 'probs' }],
+    ['key lengths of zero', s, { keyLengths: [0, 3], attentionMap: 'probs' }],
     ['key padding with a bias mask', s, { keyPadding: [4, 9], mask: biasMask(ramp(s.Sq * T), [s.Sq, T]) }],
     ['key padding, causal (alignment stays top-left)', s, { keyPadding: [6, 2], causal: true }],
     ['causal over a past with Sk = Sq', { ...s, Sq: 3, Sk: 3, P: 4 }, { causal: true }],
@@ -188,7 +188,7 @@ describe('attention options the operator does not take as they are', () => {
           bits(3 * 8, (i) => i % 3 !== 1),
           [3, 8],
         ),
-        weights: 'probs',
+        attentionMap: 'probs',
       },
     ],
     [
@@ -199,13 +199,13 @@ describe('attention options the operator does not take as they are', () => {
           bits(s.Sq * T, (i) => i % 2 === 0),
           [s.Sq, T],
         ),
-        weights: 'masked',
+        attentionMap: 'masked',
       },
     ],
     [
       'softcap, causal and key lengths together',
       { ...s, Sq: 4 },
-      { softcap: 0.7, scale: 1.3, causal: true, keyLengths: [7, 9], weights: 'softcapped' },
+      { softcap: 0.7, scale: 1.3, causal: true, keyLengths: [7, 9], attentionMap: 'softcapped' },
     ],
   ];
   let seed = 100;

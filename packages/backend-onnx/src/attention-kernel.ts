@@ -44,5 +44,5 @@ export async function runAttention(
   const inputSquares = { q: scalar('q_squares'), k: scalar('k_squares'), v: scalar('v_squares') };
   return plan.signature.weights === 'none'
     ? { output, inputSquares }
-    : { output, weights: out.QK!.data as Float32Array, inputSquares };
+    : { output, attentionMap: out.QK!.data as Float32Array, inputSquares };
 }

@@ -51,7 +51,7 @@ function nonpadLengths(p: AttentionProblem): Int32Array | undefined | null {
 
 /** Whether the problem needs the bias path (see the module comment) rather than the operator's own inputs. */
 export function needsBiasPath(p: AttentionProblem): boolean {
-  if (p.window || p.graph || p.alibi || p.weights === 'masked') return true;
+  if (p.window || p.graph || p.alibi || p.attentionMap === 'masked') return true;
   if (p.mask && !nativeMask(p.mask, p.qLength, p.keyLength)) return true;
   return nonpadLengths(p) === null;
 }
@@ -76,7 +76,7 @@ export function planAttention(p: AttentionProblem, pool?: ScratchPool): Attentio
     { name: 'K', type: 'float32', data: p.k, dims: [B, Hkv, T, Dk] },
     { name: 'V', type: 'float32', data: p.v, dims: [B, Hkv, T, Dv] },
   ];
-  const base = { scale: p.scale, softcap: p.softcap, weights: p.weights };
+  const base = { scale: p.scale, softcap: p.softcap, weights: p.attentionMap };
   if (needsBiasPath(p)) {
     const [Bb, Hb] = biasExtents(p);
     const dims = [Bb, Hb, Sq, T];

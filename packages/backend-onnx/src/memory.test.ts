@@ -41,7 +41,7 @@ describe('memory', () => {
       const kinds: AttentionOptions[] = [
         {},
         { causal: true },
-        { window: { left: 4, right: 4 }, weights: 'probs' },
+        { window: { left: 4, right: 4 }, attentionMap: 'probs' },
         { keyPadding: Array.from({ length: B }, () => rng.int(0, S)) },
       ];
       const r = await backend.attention(t, t, t, kinds[i % kinds.length]);

@@ -25,7 +25,7 @@ describe('plugin', () => {
   });
 
   it('declares every feature of the suite, models included', () => {
-    for (const f of ['window', 'graph', 'alibi', 'keyLengths', 'weights:masked', 'models'] as const)
+    for (const f of ['window', 'graph', 'alibi', 'keyLengths', 'attentionMap:masked', 'models'] as const)
       expect(onnxCapabilities.features.has(f)).toBe(true);
   });
 });

@@ -46,16 +46,16 @@ export async function attentionKernel(
   try {
     const data = await Promise.all(pieces.map((piece) => piece.tensor.data() as Promise<Float32Array>));
     const output = new Float32Array(B * Hq * Sq * Dv);
-    const weights = p.weights === 'none' ? undefined : new Float32Array(B * Hq * Sq * T);
+    const weights = p.attentionMap === 'none' ? undefined : new Float32Array(B * Hq * Sq * T);
     pieces.forEach((piece, i) => (piece.into === 'output' ? output : weights!).set(data[i]!, piece.offset));
-    return weights ? { output, weights } : { output };
+    return weights ? { output, attentionMap: weights } : { output };
   } finally {
     for (const piece of pieces) piece.tensor.dispose();
   }
 }
 
 function scoreOptions(p: AttentionProblem, bias: AttentionBias | undefined): ScoreOptions {
-  return { softcap: p.softcap, emptyRows: bias?.emptyRows ?? false, weights: p.weights };
+  return { softcap: p.softcap, emptyRows: bias?.emptyRows ?? false, weights: p.attentionMap };
 }
 
 /** All heads at once, a chunk of query rows at a time; pieces are `[B, Hq, rows, D]` blocks. */
@@ -133,7 +133,7 @@ function perHead(p: AttentionProblem, rowsPerChunk: number): Piece[] {
         }
       return out;
     });
-    const perHeadCount = p.weights === 'none' ? 1 : 2;
+    const perHeadCount = p.attentionMap === 'none' ? 1 : 2;
     for (let bh = 0; bh < B * Hq; bh++) {
       pieces.push({ tensor: results[bh * perHeadCount]!, offset: (bh * Sq + i0) * Dv, into: 'output' });
       if (perHeadCount === 2)

@@ -14,7 +14,7 @@
  * Either way the scores of the rows in hand are materialised (callers chunk the query rows to bound them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WeightsKind } from '@attnkit/core';
+import type { AttentionMapKind } from '@attnkit/core';
 import type { TfjsEngineName } from './engine.js';
 
 /** How to evaluate attention on tfjs; see the module notes. */
@@ -46,7 +46,7 @@ export interface ScoreOptions {
   readonly softcap: number;
   /** Some row of the bias hides every key. */
   readonly emptyRows: boolean;
-  readonly weights: WeightsKind;
+  readonly weights: AttentionMapKind;
 }
 
 /** Settings of one batched evaluation. */
@@ -151,7 +151,7 @@ function withWeights<R extends tf.Rank>(
   output: tf.Tensor<R>,
   scores: tf.Tensor<R>,
   s: Stages<R>,
-  kind: WeightsKind,
+  kind: AttentionMapKind,
 ): AttendResult<R> {
   switch (kind) {
     case 'none':

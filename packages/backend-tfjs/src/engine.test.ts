@@ -91,7 +91,7 @@ describe('tfjs engine sharing', () => {
   it('is selected through a registry, with create options by plugin name', async () => {
     const { backend, report } = await createRegistry()
       .register(plugin)
-      .select({ createOptions: { tfjs: { backend: 'cpu' } }, require: ['graph', 'weights:probs'] });
+      .select({ createOptions: { tfjs: { backend: 'cpu' } }, require: ['graph', 'attentionMap:probs'] });
     expect(backend.info.tfjsBackend).toBe('cpu');
     expect(report).toEqual([expect.objectContaining({ name: 'tfjs', status: 'chosen' })]);
     await backend.dispose();

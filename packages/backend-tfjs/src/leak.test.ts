@@ -23,14 +23,14 @@ const rand = (shape: number[]): Tensor => ({
 const [B, Hq, Hkv, S, D] = [2, 4, 2, 9, 8];
 const OPTIONS: AttentionOptions[] = [
   {},
-  { causal: true, weights: 'probs' },
-  { softcap: 2, weights: 'softcapped' },
-  { window: { left: 2, right: 1 }, keyPadding: new Int32Array([9, 3]), weights: 'masked' },
-  { mask: boolMask(new Uint8Array(S * S), [S, S]), weights: 'probs' }, // every row empty
+  { causal: true, attentionMap: 'probs' },
+  { softcap: 2, attentionMap: 'softcapped' },
+  { window: { left: 2, right: 1 }, keyPadding: new Int32Array([9, 3]), attentionMap: 'masked' },
+  { mask: boolMask(new Uint8Array(S * S), [S, S]), attentionMap: 'probs' }, // every row empty
   {
     mask: biasMask(rand([Hq, 1, S]).data, [Hq, 1, S]),
     alibi: new Float32Array([0.5, 0.25, 0.125, 0.0625]),
-    weights: 'scores',
+    attentionMap: 'scores',
   },
   { graph: { edges: new Int32Array([0, 0, 1, 2, 8, 8]) }, keyLengths: new Int32Array([9, 5]) },
   { past: { key: rand([B, Hkv, 3, D]), value: rand([B, Hkv, 3, D]) }, causal: true },

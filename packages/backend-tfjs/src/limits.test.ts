@@ -9,7 +9,7 @@ describe('requests beyond what the WebAssembly memory can hold', () => {
       // 6.4 GB of probabilities from 160 KB of inputs: once, this aborted tfjs's wasm module for good.
       const big = { shape: [1, 1, 40_000, 1], data: new Float32Array(40_000).fill(0.5) };
       const refused = await backend
-        .attention(big, big, big, { weights: 'probs', maxBytes: Infinity })
+        .attention(big, big, big, { attentionMap: 'probs', maxBytes: Infinity })
         .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AttnkitError);
       expect(refused).toMatchObject({ code: 'ERR_TOO_LARGE', limit: 2 ** 30 });

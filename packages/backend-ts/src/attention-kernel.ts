@@ -201,9 +201,15 @@ export function attentionWithWeights(p: AttentionProblem): AttentionOutput {
           for (let d = 0; d < Dv; d++) output[oOff + d]! += pr * v[vOff + d]!;
         }
         const src =
-          p.weights === 'scores' ? raw : p.weights === 'softcapped' ? capped : p.weights === 'masked' ? masked : probs;
+          p.attentionMap === 'scores'
+            ? raw
+            : p.attentionMap === 'softcapped'
+              ? capped
+              : p.attentionMap === 'masked'
+                ? masked
+                : probs;
         weights.set(src, ((b * Hq + h) * Sq + i) * T);
       }
     }
-  return { output, weights };
+  return { output, attentionMap: weights };
 }

@@ -90,7 +90,10 @@ export function compileModel(
         { shape: [B, H, S, Dh], data: q },
         { shape: [B, Hkv, S, Dh], data: k },
         { shape: [B, Hkv, S, Dh], data: v },
-        { ...layerAttentionOptions(spec, l, { lengths, padded: req.padded }), weights: want >= 0 ? 'probs' : 'none' },
+        {
+          ...layerAttentionOptions(spec, l, { lengths, padded: req.padded }),
+          attentionMap: want >= 0 ? 'probs' : 'none',
+        },
       );
       let o: Float32Array;
       if (want >= 0) {
@@ -98,7 +101,7 @@ export function compileModel(
         o = r.output;
         // Requested twice? Each position in attentionOf gets the same layer's weights.
         req.attentionOf.forEach((layerIndex, n) => {
-          if (layerIndex === l) attention[n] = r.weights!;
+          if (layerIndex === l) attention[n] = r.attentionMap!;
         });
       } else {
         o = await attend(problem);

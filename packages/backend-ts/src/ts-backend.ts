@@ -74,7 +74,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       capabilities: tsCapabilities,
       info: { engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript', threads },
       async attention(p) {
-        if (p.weights !== 'none') return attentionWithWeights(p);
+        if (p.attentionMap !== 'none') return attentionWithWeights(p);
         return { output: await attend(p) };
       },
       async compile(spec, weights) {

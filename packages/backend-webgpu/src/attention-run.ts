@@ -25,7 +25,7 @@ export async function runAttention(
 ): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const profile = ctx.profile;
-  const wantWeights = p.weights !== 'none';
+  const wantWeights = p.attentionMap !== 'none';
   const shape =
     wantWeights || options.kernel === 'three-pass' ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
   if (!shape && !wantWeights && options.kernel === 'fused')
@@ -60,7 +60,7 @@ export async function runAttention(
 
   const output = new Float32Array(B * Hq * Sq * Dv);
   const weights = wantWeights ? new Float32Array(B * Hq * Sq * T) : undefined;
-  const mode = WEIGHT_MODES[p.weights];
+  const mode = WEIGHT_MODES[p.attentionMap];
   for (let u0 = 0; u0 < units; u0 += chunk) {
     const n = Math.min(chunk, units - u0);
     const range = { unit0: u0, units: n };
@@ -87,5 +87,5 @@ export async function runAttention(
     output.set(out!, u0 * G * Sq * Dv);
     if (weights) weights.set(w!, u0 * G * Sq * T);
   }
-  return weights ? { output, weights } : { output };
+  return weights ? { output, attentionMap: weights } : { output };
 }

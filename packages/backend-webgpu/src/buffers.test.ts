@@ -9,7 +9,7 @@ describe('GPU buffers', () => {
     const backend = await createWebGpuBackend({ device: t.device });
     const { q, k, v } = makeInputs({ B: 2, Hq: 4, Hkv: 2, Sq: 20, Sk: 33, Dk: 8, Dv: 6 }, 3);
     const fused = attentionCase('fused', q, k, v, { causal: true });
-    const weights = attentionCase('weights', q, k, v, { weights: 'probs', window: { left: 4, right: 4 } });
+    const weights = attentionCase('weights', q, k, v, { attentionMap: 'probs', window: { left: 4, right: 4 } });
     await fused.run(backend);
     await weights.run(backend);
     const afterFirst = t.buffers.size;

@@ -25,7 +25,7 @@ describe('inputs larger than a storage binding', async () => {
       Float32Array.from({ length: 12 * 21 }, (_, i) => (i % 5) - 2),
       [12, 21],
     );
-    await attentionCase('split weights', q, k, v, { mask, weights: 'probs' }).run(backend);
+    await attentionCase('split weights', q, k, v, { mask, attentionMap: 'probs' }).run(backend);
   });
 
   it('are refused with ERR_UNSUPPORTED naming the limit when one head alone is too large', async () => {

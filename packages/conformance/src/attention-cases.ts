@@ -97,8 +97,8 @@ export function attentionCase(
       if (r.output.shape.join() !== wantShape.join())
         throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
       assertClose(r.output.data, expected, tolerance, 'output');
-      if (ref.weights) assertClose(r.weights?.data, ref.weights, tolerance, `weights (${problem.weights})`);
-      else if (r.weights) throw new Error('weights returned although none were requested');
+      if (ref.weights) assertClose(r.attentionMap?.data, ref.weights, tolerance, `weights (${problem.attentionMap})`);
+      else if (r.attentionMap) throw new Error('weights returned although none were requested');
       if (problem.returnPresent) {
         assertClose(r.present?.key.data, problem.k, { abs: 0, rel: 0 }, 'present.key');
         assertClose(r.present?.value.data, problem.v, { abs: 0, rel: 0 }, 'present.value');
@@ -195,16 +195,16 @@ const OPTIONS: Record<string, OptionMaker> = {
       Uint8Array.from({ length: s.Sq * T(s) }, (_, x) => (Math.floor(x / T(s)) === 0 ? 0 : 1)),
       [s.Sq, T(s)],
     ),
-    weights: 'probs' as const,
+    attentionMap: 'probs' as const,
   }),
-  'weights-scores': () => ({ weights: 'scores' as const, causal: true }),
-  'weights-softcapped': () => ({ weights: 'softcapped' as const, softcap: 0.8 }),
+  'weights-scores': () => ({ attentionMap: 'scores' as const, causal: true }),
+  'weights-softcapped': () => ({ attentionMap: 'softcapped' as const, softcap: 0.8 }),
   'weights-masked': (s) => ({
-    weights: 'masked' as const,
+    attentionMap: 'masked' as const,
     window: { left: 1, right: 2 },
     keyPadding: new Int32Array(s.B).fill(Math.max(1, T(s) - 1)),
   }),
-  'weights-probs': () => ({ weights: 'probs' as const }),
+  'weights-probs': () => ({ attentionMap: 'probs' as const }),
 };
 
 function T(s: CaseShape): number {

@@ -170,7 +170,20 @@ export function badInputCases(): ConformanceCase[] {
       (b) => b.attention(q, k, v, { past: { key: t([2, 2, 1, 5]), value: t([2, 2, 1, 6]) } }),
     ],
     ['unknown-option', 'ERR_OPTION', 'options.casual', (b) => b.attention(q, k, v, { casual: true } as never)],
-    ['weights-kind', 'ERR_OPTION', 'options.weights', (b) => b.attention(q, k, v, { weights: 'all' as never })],
+    [
+      'attention-map-kind',
+      'ERR_OPTION',
+      'options.attentionMap',
+      (b) => b.attention(q, k, v, { attentionMap: 'all' as never }),
+    ],
+    // `weights` is the former name of `attentionMap`: still read, checked the same way, never both.
+    ['former-name-kind', 'ERR_OPTION', 'options.weights', (b) => b.attention(q, k, v, { weights: 'all' } as never)],
+    [
+      'former-and-new-name',
+      'ERR_OPTION',
+      'options.weights',
+      (b) => b.attention(q, k, v, { weights: 'probs', attentionMap: 'probs' } as never),
+    ],
     ['alibi-length', 'ERR_SHAPE', 'options.alibi', (b) => b.attention(q, k, v, { alibi: [1, 2] })],
     ['options-null', 'ERR_TYPE', 'options', (b) => b.attention(q, k, v, null as never)],
     // Option values of the wrong type: typed errors, never a TypeError or a silent default.
@@ -201,8 +214,8 @@ export function badInputCases(): ConformanceCase[] {
     [
       'probs-40000',
       'ERR_TOO_LARGE',
-      'weights "probs" [1,1,40000,40000]',
-      (b) => b.attention(t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), { weights: 'probs' }),
+      'attention map "probs" [1,1,40000,40000]',
+      (b) => b.attention(t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), t([1, 1, 40_000, 1]), { attentionMap: 'probs' }),
     ],
     ['max-bytes-per-call', 'ERR_TOO_LARGE', 'would allocate', (b) => b.attention(q, k, v, { maxBytes: 64 })],
     ['max-bytes-invalid', 'ERR_OPTION', 'options.maxBytes', (b) => b.attention(q, k, v, { maxBytes: 0 })],

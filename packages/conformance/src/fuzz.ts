@@ -439,5 +439,6 @@ function checkAgainstReference(c: FuzzCall, r: Awaited<ReturnType<Backend['atten
   for (const x of p.v) vMax = Math.max(vMax, Math.abs(x));
   // float32 results: the absolute tolerance scales with the values being averaged.
   assertClose(r.output.data, expected, { abs: 1e-5 * Math.max(1, vMax), rel: 1e-5 }, 'output');
-  if (ref.weights) assertClose(r.weights?.data, ref.weights, { abs: 1e-5, rel: 1e-5 }, `weights (${p.weights})`);
+  if (ref.weights)
+    assertClose(r.attentionMap?.data, ref.weights, { abs: 1e-5, rel: 1e-5 }, `weights (${p.attentionMap})`);
 }

@@ -74,7 +74,7 @@ function mixedCalls(backend: Backend): MixedCall[] {
       ),
     },
     { alibi: Float32Array.from({ length: s.Hq }, (_, h) => 0.5 / (h + 1)) },
-    { keyPadding: Int32Array.from({ length: s.B }, (_, b) => Math.max(1, s.Sk - b)), weights: 'probs' },
+    { keyPadding: Int32Array.from({ length: s.B }, (_, b) => Math.max(1, s.Sk - b)), attentionMap: 'probs' },
     { graph: { edges: Int32Array.from({ length: 2 * s.Sq }, (_, e) => (e % 2 === 0 ? e / 2 : (e / 2 - 0.5) % s.Sk)) } },
   ];
   const calls: MixedCall[] = [];
@@ -215,17 +215,17 @@ export function lifecycleCases(): ConformanceCase[] {
     {
       id: 'lifecycle/refused-call-leaves-backend-usable',
       group: 'lifecycle',
-      needs: ['weights:probs'],
+      needs: ['attentionMap:probs'],
       async run(backend) {
         const big = { shape: [1, 1, 40_000, 1], data: new Float32Array(40_000).fill(0.5) };
-        const refused = await backend.attention(big, big, big, { weights: 'probs' }).then(
+        const refused = await backend.attention(big, big, big, { attentionMap: 'probs' }).then(
           () => undefined,
           (e: unknown) => e,
         );
         if (!(refused instanceof AttnkitError) || refused.code !== 'ERR_TOO_LARGE')
           throw new ConformanceFailure(`expected ERR_TOO_LARGE, got ${String(refused)}`);
         const { q, k, v } = makeInputs({ B: 1, Hq: 2, Hkv: 2, Sq: 5, Sk: 5, Dk: 4, Dv: 4 }, 6);
-        const r = await backend.attention(q, k, v, { weights: 'probs' });
+        const r = await backend.attention(q, k, v, { attentionMap: 'probs' });
         assertClose(
           r.output.data,
           referenceAttention(prepareAttention(q, k, v)).output,

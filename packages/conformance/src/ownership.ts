@@ -108,7 +108,7 @@ export function expectOwnResult(result: AttentionResult | undefined, arrays: rea
   const views = arrays.filter(([, v]) => ArrayBuffer.isView(v)) as [string, ArrayBufferView][];
   const outs: [string, ArrayBufferView | undefined][] = [
     ['output', result.output?.data],
-    ['weights', result.weights?.data],
+    ['weights', result.attentionMap?.data],
     ['present.key', result.present?.key.data],
     ['present.value', result.present?.value.data],
   ];

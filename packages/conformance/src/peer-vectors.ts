@@ -3,7 +3,7 @@
  * turned into attnkit calls. The format is documented there; any directory of such files can be checked
  * with `attnkit-conformance PLUGIN --vectors DIR`.
  */
-import { biasMask, boolMask, type AttentionOptions, type Tensor, type WeightsKind } from '@attnkit/core';
+import { biasMask, boolMask, type AttentionOptions, type Tensor, type AttentionMapKind } from '@attnkit/core';
 import { FLOAT16_TOLERANCE, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
 
 /** One input or output of a vector file. */
@@ -43,7 +43,7 @@ export interface VectorCase {
 
 const INPUT_SLOTS = ['Q', 'K', 'V', 'attn_mask', 'past_key', 'past_value', 'nonpad_kv_seqlen'];
 const OUTPUT_SLOTS = ['Y', 'present_key', 'present_value', 'qk_matmul_output'];
-const MODES: Record<number, WeightsKind> = { 0: 'scores', 1: 'softcapped', 2: 'masked', 3: 'probs' };
+const MODES: Record<number, AttentionMapKind> = { 0: 'scores', 1: 'softcapped', 2: 'masked', 3: 'probs' };
 
 function num(x: number | string): number {
   if (typeof x === 'number') return x;

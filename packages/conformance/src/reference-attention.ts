@@ -65,7 +65,7 @@ export function referenceBias(p: ReferenceProblem, b: number, h: number, i: numb
 export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
   const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, kvHeads: Hkv } = p;
   const output = new Float64Array(B * Hq * Sq * Dv);
-  const weights = p.weights === 'none' ? undefined : new Float64Array(B * Hq * Sq * T);
+  const weights = p.attentionMap === 'none' ? undefined : new Float64Array(B * Hq * Sq * T);
   const scores = new Float64Array(T);
   const softcapped = new Float64Array(T);
   const masked = new Float64Array(T);
@@ -101,11 +101,11 @@ export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
         }
         if (weights) {
           const src =
-            p.weights === 'scores'
+            p.attentionMap === 'scores'
               ? scores
-              : p.weights === 'softcapped'
+              : p.attentionMap === 'softcapped'
                 ? softcapped
-                : p.weights === 'masked'
+                : p.attentionMap === 'masked'
                   ? masked
                   : probs;
           weights.set(src, ((b * Hq + h) * Sq + i) * T);

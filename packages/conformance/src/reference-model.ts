@@ -178,7 +178,7 @@ export function referenceModel(
       queryOffset: new Int32Array(B),
       graph: undefined,
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
-      weights: want ? 'probs' : 'none',
+      attentionMap: want ? 'probs' : 'none',
       returnPresent: false,
       packed: false,
     };

@@ -23,7 +23,8 @@ export function vectorCases(files: readonly VectorFile[], prefix = 'peer-vectors
           assertClose(r.present?.key.data, vc.expected.presentKey, vc.tolerance, 'present_key');
         if (vc.expected.presentValue)
           assertClose(r.present?.value.data, vc.expected.presentValue, vc.tolerance, 'present_value');
-        if (vc.expected.weights) assertClose(r.weights?.data, vc.expected.weights, vc.tolerance, 'qk_matmul_output');
+        if (vc.expected.weights)
+          assertClose(r.attentionMap?.data, vc.expected.weights, vc.tolerance, 'qk_matmul_output');
       },
     };
   });

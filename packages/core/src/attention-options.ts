@@ -30,13 +30,16 @@ export interface BiasMask {
 export type Mask = BoolMask | BiasMask;
 
 /**
- * Which attention weights to return, `[B, Hq, Sq, T]`:
+ * Which attention map to return, `[B, Hq, Sq, T]` (the attention weights α of every query and key):
  * - `scores`: scaled scores `scale · q·k`;
  * - `softcapped`: after the softcap;
  * - `masked`: after every mask and bias (masked entries are `-Infinity`);
  * - `probs`: after the softmax (rows with nothing to attend to are zeros).
  */
-export type WeightsKind = 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+export type AttentionMapKind = 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+
+/** @deprecated The former name of {@link AttentionMapKind}. */
+export type WeightsKind = AttentionMapKind;
 
 /** Head counts, required for the packed rank-3 layout `[B, S, H·D]`. */
 export interface HeadCounts {
@@ -94,10 +97,12 @@ export interface AttentionOptions {
   readonly past?: { readonly key: Tensor; readonly value: Tensor };
   /** Return `present` (past concatenated with this call's keys/values). Default: true when `past` is given. */
   readonly returnPresent?: boolean;
-  /** Which attention weights to return; default `none`. */
-  readonly weights?: WeightsKind;
+  /** Which attention map to return (`[B, Hq, Sq, T]`); default `none`. */
+  readonly attentionMap?: AttentionMapKind;
+  /** @deprecated The former name of {@link AttentionOptions.attentionMap}; give `attentionMap` instead. */
+  readonly weights?: AttentionMapKind;
   /**
-   * The most this call may allocate, in bytes (output, weights, present and the backend's working memory),
+   * The most this call may allocate, in bytes (output, attention map, present and the backend's working memory),
    * overriding the backend's `maxBytes`. Beyond it the call throws `ERR_TOO_LARGE` before allocating.
    */
   readonly maxBytes?: number;
@@ -109,7 +114,9 @@ export interface AttentionResult {
   readonly output: Tensor;
   /** Past concatenated with this call's keys/values, `[B, Hkv, T, D]`, when requested. */
   readonly present?: { readonly key: Tensor; readonly value: Tensor };
-  /** Attention weights `[B, Hq, Sq, T]` of the requested kind. */
+  /** The attention map `[B, Hq, Sq, T]` of the requested kind. */
+  readonly attentionMap?: Tensor;
+  /** @deprecated The former name of {@link AttentionResult.attentionMap} (the same tensor). */
   readonly weights?: Tensor;
 }
 

@@ -19,10 +19,10 @@ describe('prepareAttention', () => {
     expect(pack(u, 2, 2, 3, 4)).toEqual(x);
   });
 
-  it('fills defaults: scale 1/sqrt(Dk), no softcap, weights none', () => {
+  it('fills defaults: scale 1/sqrt(Dk), no softcap, no attention map', () => {
     const p = prepareAttention(t([1, 2, 3, 16]), t([1, 1, 5, 16]), t([1, 1, 5, 7]));
     expect(p.scale).toBeCloseTo(0.25, 12);
-    expect(p).toMatchObject({ softcap: 0, weights: 'none', group: 2, keyDim: 16, valueDim: 7, keyLength: 5 });
+    expect(p).toMatchObject({ softcap: 0, attentionMap: 'none', group: 2, keyDim: 16, valueDim: 7, keyLength: 5 });
   });
 
   it('aligns causal masks top-left, after a cache, and at keyLengths - Sq', () => {

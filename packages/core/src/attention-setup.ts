@@ -9,7 +9,7 @@
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { sizeOf } from './tensor.js';
-import type { AttentionOptions, Mask, WeightsKind } from './attention-options.js';
+import type { AttentionOptions, Mask, AttentionMapKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
 import {
   attentionAllocations,
@@ -38,8 +38,8 @@ export interface GraphAdjacency {
   readonly keys: Int32Array;
 }
 
-/** The sizes of a call, as its tensors give them (`T` and the weights follow from these and the options). */
-export interface AttentionShape extends Omit<AttentionDims, 'keyLength' | 'weights'> {
+/** The sizes of a call, as its tensors give them (`T` and the attention map follow from these and the options). */
+export interface AttentionShape extends Omit<AttentionDims, 'keyLength' | 'attentionMap'> {
   /** A past was given (even an empty one): `present` is returned by default. */
   readonly hasPast: boolean;
   /** The caller used the packed `[B, S, H·D]` layout. */
@@ -92,10 +92,11 @@ const KNOWN_OPTIONS = new Set([
   'alibi',
   'past',
   'returnPresent',
+  'attentionMap',
   'weights',
   'maxBytes',
 ]);
-const WEIGHT_KINDS: readonly WeightsKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
+const MAP_KINDS: readonly AttentionMapKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
 
 /** Checks that `options` is an object of known options, none of them `null`. */
 export function expectOptionsObject(options: unknown): asserts options is AttentionOptions {
@@ -156,12 +157,24 @@ export function resolveAttention(
   const T = P + Sk;
   const checks = limits;
   // What the call would allocate, checked before anything is allocated.
-  const weights = options.weights ?? 'none';
-  if (!WEIGHT_KINDS.includes(weights)) {
+  // `weights` is the deprecated name of `attentionMap` (the word also names a model's parameters); it is
+  // still read here, and only here.
+  // oxlint-disable-next-line typescript/no-deprecated -- the one place that honours the former name
+  const formerName = options.weights;
+  if (options.attentionMap !== undefined && formerName !== undefined) {
     throw new OptionError(
       'ERR_OPTION',
-      `options.weights: got ${JSON.stringify(weights)}, expected one of ${WEIGHT_KINDS.join(', ')}`,
+      'options.weights: the former name of options.attentionMap; give only attentionMap',
       'options.weights',
+    );
+  }
+  const mapName = formerName !== undefined ? 'weights' : 'attentionMap';
+  const attentionMap = options.attentionMap ?? formerName ?? 'none';
+  if (!MAP_KINDS.includes(attentionMap)) {
+    throw new OptionError(
+      'ERR_OPTION',
+      `options.${mapName}: got ${JSON.stringify(attentionMap)}, expected one of ${MAP_KINDS.join(', ')}`,
+      `options.${mapName}`,
     );
   }
   if (options.returnPresent !== undefined && typeof options.returnPresent !== 'boolean') {
@@ -187,7 +200,7 @@ export function resolveAttention(
     keyLength: T,
     keyDim: Dk,
     valueDim: Dv,
-    weights,
+    attentionMap,
   };
   expectWithinLimit(
     'attention',
@@ -346,7 +359,7 @@ export function resolveAttention(
     queryOffset,
     graph,
     alibi,
-    weights,
+    attentionMap,
     returnPresent,
     packed,
   };

@@ -157,6 +157,22 @@ describe('defineBackend', () => {
     });
   });
 
+  it('still takes the former option name `weights` and returns the map under both names', async () => {
+    const b = defineBackend({
+      name: 'k',
+      capabilities: capabilities(['attentionMap:probs']),
+      attention: async (p) => ({
+        output: new Float32Array(8),
+        attentionMap: new Float32Array(p.qLength * p.keyLength).fill(0.5),
+      }),
+    });
+    // oxlint-disable-next-line typescript/no-deprecated -- the former names, tested on purpose
+    const r = await b.attention(q, q, q, { weights: 'probs' });
+    expect(r.attentionMap!.shape).toEqual([1, 1, 2, 2]);
+    // oxlint-disable-next-line typescript/no-deprecated -- the former names, tested on purpose
+    expect(r.weights).toBe(r.attentionMap);
+  });
+
   describe('ownership', () => {
     it("never hands back a caller array: an output that shares the caller's memory is copied", async () => {
       // A kernel that (wrongly) returns its input: core must not pass the caller's own array back.
@@ -226,7 +242,7 @@ describe('defineBackend', () => {
       let ran = false;
       const b = defineBackend({
         name: 'k',
-        capabilities: capabilities(['weights:probs']),
+        capabilities: capabilities(['attentionMap:probs']),
         attention: async () => {
           ran = true;
           return { output: new Float32Array(8) };
@@ -240,12 +256,12 @@ describe('defineBackend', () => {
         ),
         none,
         none,
-        { weights: 'probs' },
+        { attentionMap: 'probs' },
       );
       expect(ran).toBe(false);
       expect(r.output.shape).toEqual([1, 1, 2, 4]);
       expect(Array.from(r.output.data)).toEqual(Array.from({ length: 8 }, () => 0));
-      expect(r.weights!.shape).toEqual([1, 1, 2, 0]);
+      expect(r.attentionMap!.shape).toEqual([1, 1, 2, 0]);
     });
   });
 

@@ -30,8 +30,8 @@ import type { Weights } from './weights.js';
 export interface AttentionOutput {
   /** `[B, Hq, Sq, Dv]` */
   readonly output: Float32Array;
-  /** `[B, Hq, Sq, T]`, when `problem.weights !== 'none'`. */
-  readonly weights?: Float32Array;
+  /** The attention map `[B, Hq, Sq, T]`, when `problem.attentionMap !== 'none'`. */
+  readonly attentionMap?: Float32Array;
   /**
    * Sums of the squares of every element of `q`, `k` and `v` (k and v with the past), from kernels that
    * declare `sumsInputSquares`.
@@ -261,7 +261,7 @@ export function ownedArray(a: Float32Array, caller: readonly ArrayBufferView[]):
 
 function zeroOutput(p: AttentionProblem): AttentionOutput {
   const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
-  return p.weights === 'none' ? { output: out } : { output: out, weights: new Float32Array(0) };
+  return p.attentionMap === 'none' ? { output: out } : { output: out, attentionMap: new Float32Array(0) };
 }
 
 function assembleResult(
@@ -273,16 +273,21 @@ function assembleResult(
   const output: Tensor = p.packed
     ? { shape: [B, Sq, Hq * Dv], data: pack(out.output, B, Hq, Sq, Dv) }
     : { shape: [B, Hq, Sq, Dv], data: ownedArray(out.output, caller) };
-  const result: { output: Tensor; present?: { key: Tensor; value: Tensor }; weights?: Tensor } = { output };
+  const result: { output: Tensor; present?: { key: Tensor; value: Tensor }; attentionMap?: Tensor; weights?: Tensor } =
+    { output };
   if (p.returnPresent) {
     result.present = {
       key: { shape: [B, Hkv, T, Dk], data: ownedArray(p.k, caller) },
       value: { shape: [B, Hkv, T, Dv], data: ownedArray(p.v, caller) },
     };
   }
-  if (p.weights !== 'none') {
-    if (!out.weights) throw new BackendError('unknown', `weights "${p.weights}" were requested but not returned`);
-    result.weights = { shape: [B, Hq, Sq, T], data: ownedArray(out.weights, caller) };
+  if (p.attentionMap !== 'none') {
+    if (!out.attentionMap)
+      throw new BackendError('unknown', `attention map "${p.attentionMap}" was requested but not returned`);
+    result.attentionMap = { shape: [B, Hq, Sq, T], data: ownedArray(out.attentionMap, caller) };
+    // The former name of the same tensor, for callers of the earlier API.
+    // oxlint-disable-next-line typescript/no-deprecated -- the one place that sets the former name
+    result.weights = result.attentionMap;
   }
   return result;
 }

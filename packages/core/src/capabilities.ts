@@ -17,10 +17,10 @@ export type Feature =
   | 'graph'
   | 'alibi'
   | 'past'
-  | 'weights:scores'
-  | 'weights:softcapped'
-  | 'weights:masked'
-  | 'weights:probs'
+  | 'attentionMap:scores'
+  | 'attentionMap:softcapped'
+  | 'attentionMap:masked'
+  | 'attentionMap:probs'
   | 'models';
 
 /** Every feature, in a stable order. */
@@ -36,10 +36,10 @@ export const ALL_FEATURES: readonly Feature[] = [
   'graph',
   'alibi',
   'past',
-  'weights:scores',
-  'weights:softcapped',
-  'weights:masked',
-  'weights:probs',
+  'attentionMap:scores',
+  'attentionMap:softcapped',
+  'attentionMap:masked',
+  'attentionMap:probs',
   'models',
 ];
 
@@ -57,7 +57,7 @@ export interface Capabilities {
   /**
    * Largest array of one key/value head a single buffer may hold, in bytes, for backends that bind
    * each head's data as one buffer (WebGPU's `maxStorageBufferBindingSize`): per key/value head, the
-   * queries `[G, Sq, Dk]`, keys `[T, Dk]`, values `[T, Dv]`, output `[G, Sq, Dv]` and requested weights
+   * queries `[G, Sq, Dk]`, keys `[T, Dk]`, values `[T, Dv]`, output `[G, Sq, Dv]` and a requested attention map
    * `[G, Sq, T]` (G = Hq/Hkv) must each fit.
    */
   readonly maxBindingBytes?: number;
@@ -106,7 +106,7 @@ export function exceededLimit(
     readonly keyLength: number;
     readonly keyDim: number;
     readonly valueDim: number;
-    readonly weights: string;
+    readonly attentionMap: string;
   },
 ): { argument: string; message: string } | undefined {
   if (caps.maxKeyLength !== undefined && d.keyLength > caps.maxKeyLength) {
@@ -121,7 +121,7 @@ export function exceededLimit(
       ['v', d.keyLength * d.valueDim],
       ['q', G * d.qLength * d.valueDim],
     ];
-    if (d.weights !== 'none') parts.push(['options.weights', G * d.qLength * d.keyLength]);
+    if (d.attentionMap !== 'none') parts.push(['options.attentionMap', G * d.qLength * d.keyLength]);
     for (const [argument, n] of parts) {
       if (n * 4 > limit) {
         return {
@@ -148,7 +148,7 @@ export function requiredFeatures(p: AttentionSetup): Feature[] {
   if (p.graph) f.push('graph');
   if (p.alibi) f.push('alibi');
   if (p.pastLength > 0) f.push('past');
-  if (p.weights !== 'none') f.push(`weights:${p.weights}`);
+  if (p.attentionMap !== 'none') f.push(`attentionMap:${p.attentionMap}`);
   return f;
 }
 

@@ -27,6 +27,8 @@ export type {
   BoolMask,
   BiasMask,
   Mask,
+  AttentionMapKind,
+  // oxlint-disable-next-line typescript/no-deprecated -- the former name stays importable
   WeightsKind,
   HeadCounts,
 } from './attention-options.js';

@@ -8,7 +8,7 @@ import { resolveSpec, type ModelSpec } from './model-spec.js';
 import { tensor } from './tensor.js';
 
 const GiB = 2 ** 30;
-const caps = capabilities(['weights:probs', 'models']);
+const caps = capabilities(['attentionMap:probs', 'models']);
 
 function caught(f: () => unknown): SizeError {
   try {
@@ -46,15 +46,15 @@ describe('memory limits', () => {
     expect(ran).toBe(false);
   });
 
-  it('refuses probabilities at S = 40,000 (6.4 GB of weights from 160 KB of inputs), naming options.weights', () => {
+  it('refuses probabilities at S = 40,000 (6.4 GB of attention map from 160 KB of inputs), naming options.attentionMap', () => {
     const x = tensor(new Float32Array(40_000), [1, 1, 40_000, 1]);
-    const err = caught(() => prepareAttention(x, x, x, { weights: 'probs' }));
+    const err = caught(() => prepareAttention(x, x, x, { attentionMap: 'probs' }));
     expect(err).toMatchObject({
       code: 'ERR_TOO_LARGE',
-      argument: 'options.weights',
+      argument: 'options.attentionMap',
       bytes: 40_000 * 40_000 * 4 + 40_000 * 4,
     });
-    expect(prepareAttention(x, x, x).weights).toBe('none');
+    expect(prepareAttention(x, x, x).attentionMap).toBe('none');
   });
 
   it('counts the working memory a backend declares, and its hard cap wins over any setting', () => {

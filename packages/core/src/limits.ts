@@ -10,7 +10,7 @@
  * Shape legend: B batch, Hq/Hkv heads, Sq query length, Sk keys of this call, P past length, T = P + Sk,
  * Dk/Dv head sizes.
  */
-import type { WeightsKind } from './attention-options.js';
+import type { AttentionMapKind } from './attention-options.js';
 import { AttnkitError, SizeError, fmtBytes } from './errors.js';
 
 const GiB = 2 ** 30;
@@ -20,7 +20,7 @@ const MiB = 2 ** 20;
 export interface Allocation {
   /** What it is, for the message (e.g. `output [1,8,512,64]`). */
   readonly what: string;
-  /** The argument that makes it large (e.g. `options.weights`). */
+  /** The argument that makes it large (e.g. `options.attentionMap`). */
   readonly argument: string;
   readonly bytes: number;
 }
@@ -39,8 +39,8 @@ export interface AttentionDims {
   readonly keyLength: number;
   readonly keyDim: number;
   readonly valueDim: number;
-  /** Which attention weights the call returns. */
-  readonly weights: WeightsKind;
+  /** Which attention map the call returns. */
+  readonly attentionMap: AttentionMapKind;
 }
 
 /** The memory a backend's engine needs beyond core's own arrays, declared with its kernels. */
@@ -134,7 +134,7 @@ export function expectWithinLimit(subject: string, parts: readonly Allocation[],
 }
 
 /**
- * What an attention call allocates: core's arrays (unpacked or concatenated inputs, output, weights,
+ * What an attention call allocates: core's arrays (unpacked or concatenated inputs, output, attention map,
  * present) and the backend's declared scratch.
  */
 export function attentionAllocations(
@@ -165,10 +165,10 @@ export function attentionAllocations(
       argument: 'options.returnPresent',
       bytes: B * Hkv * T * (Dk + Dv) * f32,
     });
-  if (d.weights !== 'none')
+  if (d.attentionMap !== 'none')
     parts.push({
-      what: `weights "${d.weights}" [${B},${Hq},${Sq},${T}]`,
-      argument: 'options.weights',
+      what: `attention map "${d.attentionMap}" [${B},${Hq},${Sq},${T}]`,
+      argument: 'options.attentionMap',
       bytes: B * Hq * Sq * T * f32,
     });
   const scratch = memory?.scratchBytes?.(d) ?? 0;

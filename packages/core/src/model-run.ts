@@ -166,7 +166,7 @@ function runAllocations(
       keyLength: S,
       keyDim: Dh,
       valueDim: Dh,
-      weights: maps > 0 ? 'probs' : 'none',
+      attentionMap: maps > 0 ? 'probs' : 'none',
     }) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's attention working memory", argument: 'input', bytes: scratch });
   return parts;

@@ -55,7 +55,7 @@ describe('option values of the wrong type are typed errors', () => {
   });
 
   it('undefined values mean the default', () => {
-    expect(prepareAttention(x, x, x, { weights: undefined, scale: undefined }).weights).toBe('none');
+    expect(prepareAttention(x, x, x, { attentionMap: undefined, scale: undefined }).attentionMap).toBe('none');
   });
 });
 

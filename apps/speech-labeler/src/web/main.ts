@@ -151,9 +151,13 @@ async function startRecording(): Promise<{ stop(): Promise<Float32Array> }> {
   const media = await navigator.mediaDevices.getUserMedia({ audio: true });
   const ctx = new AudioContext();
   const source = ctx.createMediaStreamSource(media);
+  // A ScriptProcessorNode runs in every browser without a worklet module to serve; an AudioWorklet would
+  // replace it (the three deprecated names below are that one node's API).
+  // oxlint-disable-next-line typescript/no-deprecated
   const node = ctx.createScriptProcessor(4096, 1, 1);
   const resampler = new Resampler(ctx.sampleRate, SAMPLE_RATE);
   const parts: Float32Array[] = [];
+  // oxlint-disable-next-line typescript/no-deprecated
   node.onaudioprocess = (ev) => parts.push(resampler.push(ev.inputBuffer.getChannelData(0).slice()));
   source.connect(node);
   node.connect(ctx.destination);
