@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionOutput, AttentionProblem } from '@attnkit/core';
 import { buildBias, type AttentionBias } from './attention-bias.js';
 import { attend, attendHead, chooseStrategy, type AttentionStrategy, type ScoreOptions } from './attention-ops.js';
-import { withEngine, type TfjsEngineName } from './engine.js';
+import { withRuntime, type TfjsBackendName } from './tfjs-runtime.js';
 import { transpose2d } from './weight-layout.js';
 
 /** Largest score chunk, in elements (32 MiB of float32). */
@@ -31,16 +31,17 @@ type Piece = {
   readonly into: 'output' | 'weights';
 };
 
-/** Runs one attention call on tfjs backend `engine`. */
+/** Runs one attention call on tfjs backend `tfjsBackend`. */
 export async function attentionKernel(
-  engine: TfjsEngineName,
+  tfjsBackend: TfjsBackendName,
   p: AttentionProblem,
   settings: KernelSettings,
 ): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const rowsPerChunk = Math.max(1, Math.min(Sq, Math.floor(settings.chunkElements / (B * Hq * T))));
-  const strategy = settings.strategy === 'auto' ? chooseStrategy(engine, rowsPerChunk, T, Dk, Dv) : settings.strategy;
-  const pieces = await withEngine(engine, () =>
+  const strategy =
+    settings.strategy === 'auto' ? chooseStrategy(tfjsBackend, rowsPerChunk, T, Dk, Dv) : settings.strategy;
+  const pieces = await withRuntime(tfjsBackend, () =>
     tf.tidy(() => (strategy === 'per-head' ? perHead(p, rowsPerChunk) : batched(p, rowsPerChunk))),
   );
   try {

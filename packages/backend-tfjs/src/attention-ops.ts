@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionMapKind } from '@attnkit/core';
-import type { TfjsEngineName } from './engine.js';
+import type { TfjsBackendName } from './tfjs-runtime.js';
 
 /** How to evaluate attention on tfjs; see the module notes. */
 export type AttentionStrategy = 'batched' | 'per-head';
@@ -29,7 +29,7 @@ export const PER_HEAD_MIN_WORK = { forward: 1 << 20, training: 1 << 22 } as cons
 
 /** The strategy `auto` picks: per head on wasm for heads with enough work, else batched. */
 export function chooseStrategy(
-  engine: TfjsEngineName,
+  tfjsBackend: TfjsBackendName,
   rows: number,
   T: number,
   Dk: number,
@@ -37,7 +37,7 @@ export function chooseStrategy(
   training = false,
 ): AttentionStrategy {
   const min = training ? PER_HEAD_MIN_WORK.training : PER_HEAD_MIN_WORK.forward;
-  return engine === 'wasm' && rows * T * (Dk + Dv) >= min ? 'per-head' : 'batched';
+  return tfjsBackend === 'wasm' && rows * T * (Dk + Dv) >= min ? 'per-head' : 'batched';
 }
 
 /** What turns scores into probabilities, and which intermediate to return. */

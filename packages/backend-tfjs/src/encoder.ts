@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { layerAttentionOptions, prepareAttention, ropeTables, sinusoidTable, type ResolvedSpec } from '@attnkit/core';
 import { buildBias, type AttentionBias } from './attention-bias.js';
 import { attend, attendSplit, chooseStrategy, type AttentionStrategy } from './attention-ops.js';
-import type { TfjsEngineName } from './engine.js';
+import type { TfjsBackendName } from './tfjs-runtime.js';
 import { activation, layerNorm, linear, mergeHeads, rope, splitHeads } from './layers.js';
 
 /**
@@ -21,7 +21,7 @@ export type WeightLookup = (name: string) => tf.Tensor;
 
 /** Where the forward pass runs and how it evaluates attention. */
 export interface EncoderSettings {
-  readonly engine: TfjsEngineName;
+  readonly tfjsBackend: TfjsBackendName;
   readonly strategy: 'auto' | AttentionStrategy;
   /** Under autodiff (shifts what `auto` picks). */
   readonly training?: boolean;
@@ -105,7 +105,9 @@ export function encoderForward(
     return t;
   };
   const strategy =
-    settings.strategy === 'auto' ? chooseStrategy(settings.engine, S, S, Dh, Dh, settings.training) : settings.strategy;
+    settings.strategy === 'auto'
+      ? chooseStrategy(settings.tfjsBackend, S, S, Dh, Dh, settings.training)
+      : settings.strategy;
   const attention: tf.Tensor4D[] = [];
   const mha = (x: tf.Tensor2D, l: number): tf.Tensor2D => {
     const p = `layers.${l}.attention.`;

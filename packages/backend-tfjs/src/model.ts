@@ -1,5 +1,5 @@
 /**
- * Compiled encoders: the weights live as tfjs tensors on the backend's engine until `dispose` (linear
+ * Compiled encoders: the weights live as tfjs tensors on the backend's tfjs backend until `dispose` (linear
  * weights transposed, see `weight-layout.ts`); each run builds its graph in one scope and disposes
  * everything but the outputs it reads back.
  *
@@ -8,18 +8,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { weightShapes, type CompiledModel, type ResolvedSpec } from '@attnkit/core';
 import { encoderForward, type EncoderSettings } from './encoder.js';
-import { withEngine } from './engine.js';
+import { withRuntime } from './tfjs-runtime.js';
 import { toTfjsLayout } from './weight-layout.js';
 
-/** Uploads validated weights and returns a model that runs on `settings.engine`. */
+/** Uploads validated weights and returns a model that runs on `settings.tfjsBackend`. */
 export async function compileModel(
   settings: EncoderSettings,
   spec: ResolvedSpec,
   weights: ReadonlyMap<string, Float32Array>,
 ): Promise<CompiledModel> {
   // Copies in any case: the cpu backend would otherwise keep a reference to the caller's arrays.
-  const params = await withEngine(
-    settings.engine,
+  const params = await withRuntime(
+    settings.tfjsBackend,
     () =>
       new Map(
         [...weightShapes(spec)].map(([name, shape]) => {
@@ -31,7 +31,7 @@ export async function compileModel(
   let disposed = false;
   return {
     async run(req) {
-      const outputs = await withEngine(settings.engine, () =>
+      const outputs = await withRuntime(settings.tfjsBackend, () =>
         tf.tidy(() => {
           const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
           const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf, settings);

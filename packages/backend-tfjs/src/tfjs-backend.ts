@@ -16,11 +16,11 @@ import {
 } from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import type { AttentionStrategy } from './attention-ops.js';
-import { startEngine, type EngineOptions } from './engine.js';
+import { startRuntime, type TfjsRuntimeOptions } from './tfjs-runtime.js';
 import { compileModel } from './model.js';
 
 /** Options of {@link createTfjsBackend}. */
-export interface TfjsBackendOptions extends EngineOptions {
+export interface TfjsBackendOptions extends TfjsRuntimeOptions {
   /**
    * Largest score chunk of one attention call, in elements (default `2^23`, 32 MiB): query rows are
    * processed in chunks of `max(1, floor(chunkElements / (B·Hq·T)))`.
@@ -90,15 +90,15 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
       'options.strategy',
     );
   }
-  const engine = await startEngine(options);
-  const settings = { engine: engine.name, strategy, chunkElements };
+  const runtime = await startRuntime(options);
+  const settings = { tfjsBackend: runtime.name, strategy, chunkElements };
   return defineBackend(
     {
       name: 'tfjs',
       capabilities: tfjsCapabilities,
-      info: engine.info,
-      attention: (p) => attentionKernel(engine.name, p, settings),
-      memory: tfjsMemory(engine.name, chunkElements),
+      info: runtime.info,
+      attention: (p) => attentionKernel(runtime.name, p, settings),
+      memory: tfjsMemory(runtime.name, chunkElements),
       compile: (spec, weights) => compileModel(settings, spec, weights),
     },
     { maxBytes: options.maxBytes },

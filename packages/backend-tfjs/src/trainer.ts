@@ -23,13 +23,13 @@ import {
 } from '@attnkit/core';
 import type { AttentionStrategy } from './attention-ops.js';
 import { encoderForward, type EncoderSettings } from './encoder.js';
-import { withEngine, startEngine, type EngineOptions, type TfjsEngineName } from './engine.js';
+import { withRuntime, startRuntime, type TfjsRuntimeOptions, type TfjsBackendName } from './tfjs-runtime.js';
 import { registerEncoderGradients } from './gradients.js';
 import { accuracy, crossEntropy, prepareBatch, type TrainingBatch } from './loss.js';
 import { toSpecLayout, toTfjsLayout } from './weight-layout.js';
 
 /** Options of {@link createTrainer}. */
-export interface TrainerOptions extends EngineOptions {
+export interface TrainerOptions extends TfjsRuntimeOptions {
   /** Seed of the initial weights (core's `initWeights`); default 0. Same seed, same batches: same weights. */
   readonly seed?: number;
   /** Start from these weights instead of seeded ones. */
@@ -103,12 +103,12 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     );
   }
   const initial = validateWeights(resolved, options.weights ?? initWeights(resolved, { seed: options.seed ?? 0 }));
-  const engine = await startEngine(options);
+  const runtime = await startRuntime(options);
   registerEncoderGradients();
-  const name: TfjsEngineName = engine.name;
-  const settings: EncoderSettings = { engine: name, strategy: options.strategy ?? 'auto', training: true };
+  const name: TfjsBackendName = runtime.name;
+  const settings: EncoderSettings = { tfjsBackend: name, strategy: options.strategy ?? 'auto', training: true };
   const shapes = weightShapes(resolved);
-  const { variables, optimizer } = await withEngine(name, () => {
+  const { variables, optimizer } = await withRuntime(name, () => {
     const vars = new Map<string, tf.Variable>();
     for (const [n, shape] of shapes) {
       const w = toTfjsLayout(n, shape, initial.get(n)!);
@@ -131,7 +131,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     const b = prepareBatch(resolved, batch);
     const { run } = b;
     let logits: tf.Tensor | undefined;
-    const loss = await withEngine(name, () => {
+    const loss = await withRuntime(name, () => {
       const forward = (): tf.Scalar => {
         const input = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
         const out = encoderForward(resolved, lookup, input, run.lengths, [], settings);
@@ -164,7 +164,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
 
   return {
     spec: resolved,
-    info: engine.info,
+    info: runtime.info,
     get steps() {
       return steps;
     },
@@ -177,7 +177,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
         input,
         runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths },
       );
-      const logits = await withEngine(name, () =>
+      const logits = await withRuntime(name, () =>
         tf.tidy(() => {
           const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
           return encoderForward(resolved, lookup, x, run.lengths, [], settings).logits;

@@ -3,7 +3,7 @@
  *
  * tfjs keeps one global engine per JavaScript realm with one *active* backend, and a tensor moves (for
  * good) to whichever backend is active when an op uses it. attnkit backends therefore never leave work to
- * the global state: every piece of tfjs work runs inside {@link withEngine}, which makes the attnkit backend's
+ * the global state: every piece of tfjs work runs inside {@link withRuntime}, which makes the attnkit backend's
  * own tfjs backend active for the duration of one synchronous block and restores the previous one after.
  * Two attnkit backends (say wasm and cpu) and the application's own tfjs code can then share the engine,
  * and disposing one attnkit backend frees only the tensors it made: tfjs backends themselves are never
@@ -13,14 +13,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, OptionError } from '@attnkit/core';
 
 /** A TensorFlow.js backend attnkit can run on. `webgl` and `webgpu` must be registered by the application. */
-export type TfjsEngineName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+export type TfjsBackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 
-const ENGINES: readonly TfjsEngineName[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
+const ENGINES: readonly TfjsBackendName[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
 
 /** Options for starting a tfjs backend. */
-export interface EngineOptions {
+export interface TfjsRuntimeOptions {
   /** The tfjs backend; default: `wasm`, falling back to `cpu` (with the reason in `info.fallback`). */
-  readonly backend?: TfjsEngineName;
+  readonly backend?: TfjsBackendName;
   /**
    * Where the wasm backend finds its `.wasm` files (a path prefix or a file-name map, as tfjs's
    * `setWasmPaths`). Only needed when bundling; tfjs reads it once, before the wasm backend first starts.
@@ -28,14 +28,19 @@ export interface EngineOptions {
   readonly wasmPaths?: string | WasmFileMap;
 }
 
+/** @deprecated The former name of {@link TfjsBackendName}. */
+export type TfjsEngineName = TfjsBackendName;
+/** @deprecated The former name of {@link TfjsRuntimeOptions}. */
+export type EngineOptions = TfjsRuntimeOptions;
+
 /** Locations of the wasm backend's binaries, by file name. */
 export type WasmFileMap = Partial<
   Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>
 >;
 
 /** A started tfjs backend. */
-export interface StartedEngine {
-  readonly name: TfjsEngineName;
+export interface StartedRuntime {
+  readonly name: TfjsBackendName;
   /** Facts for `Backend.info`. */
   readonly info: Readonly<Record<string, string | number | boolean>>;
 }
@@ -49,13 +54,13 @@ const starting = new Set<Promise<unknown>>();
  * tfjs refuses every op while any backend is starting asynchronously, so this first waits for the starts
  * this package has begun.
  */
-export async function withEngine<T>(name: TfjsEngineName, fn: () => T): Promise<T> {
+export async function withRuntime<T>(name: TfjsBackendName, fn: () => T): Promise<T> {
   // The emptiness check and the run are one synchronous step: no start can begin in between.
   while (starting.size > 0) await Promise.allSettled(starting);
   return runOn(name, fn);
 }
 
-function runOn<T>(name: TfjsEngineName, fn: () => T): T {
+function runOn<T>(name: TfjsBackendName, fn: () => T): T {
   const previous = tf.getBackend();
   const switching = previous !== name;
   if (switching) activate(name);
@@ -89,7 +94,7 @@ function activate(name: string): void {
  * Loads and starts a tfjs backend; with no explicit choice, wasm where it starts, else cpu.
  * Throws a {@link BackendError} when an explicitly chosen backend cannot start.
  */
-export async function startEngine(options: EngineOptions = {}): Promise<StartedEngine> {
+export async function startRuntime(options: TfjsRuntimeOptions = {}): Promise<StartedRuntime> {
   if (options.backend !== undefined && !ENGINES.includes(options.backend)) {
     throw new OptionError(
       'ERR_OPTION',
@@ -110,7 +115,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<StartedE
   return started('cpu', `wasm unavailable: ${wasmFailure}`);
 }
 
-function started(name: TfjsEngineName, fallback?: string): StartedEngine {
+function started(name: TfjsBackendName, fallback?: string): StartedRuntime {
   const info: Record<string, string | number | boolean> = {
     engine: 'TensorFlow.js',
     tfjsBackend: name,
@@ -125,7 +130,7 @@ function started(name: TfjsEngineName, fallback?: string): StartedEngine {
 }
 
 /** Starts backend `name` if it has not started yet; returns why it cannot, or `undefined` on success. */
-async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<string | undefined> {
+async function tryStart(name: TfjsBackendName, options: TfjsRuntimeOptions): Promise<string | undefined> {
   if (startedBackend(name)) return undefined;
   try {
     if (name === 'cpu') {
@@ -154,7 +159,7 @@ async function tryStart(name: TfjsEngineName, options: EngineOptions): Promise<s
  * Starts a registered backend without leaving it active. tfjs reports start-up failures only as console
  * warnings, so those are collected (and still printed) to give the reason.
  */
-async function initialise(name: TfjsEngineName): Promise<string | undefined> {
+async function initialise(name: TfjsBackendName): Promise<string | undefined> {
   const previous = tf.getBackend();
   const warnings: string[] = [];
   // The console of any runtime (the build targets no particular one, so it is not typed globally).
@@ -189,7 +194,7 @@ async function initialise(name: TfjsEngineName): Promise<string | undefined> {
  * The cpu backend prints, on first use under Node, advice to install a package that this backend is
  * built to do without; mark it as already given.
  */
-function quietNodeAdvice(name: TfjsEngineName): void {
+function quietNodeAdvice(name: TfjsBackendName): void {
   const backend = startedBackend(name) as unknown as { firstUse?: boolean } | undefined;
   if (name === 'cpu' && backend && backend.firstUse === true) backend.firstUse = false;
 }
