@@ -10,6 +10,7 @@
  * Shape legend: B batch, Hq/Hkv heads, Sq query length, Sk keys, P past length, Dk/Dv head sizes.
  */
 import {
+  ATTENTION_OPTION_NAMES,
   AttnkitError,
   biasMask,
   boolMask,
@@ -192,22 +193,7 @@ const withOpt = (c: Parameters<Mutation>[0], key: string, value: unknown): Retur
   ...c,
   options: { ...c.options, [key]: value },
 });
-const OPTION_KEYS = [
-  'heads',
-  'scale',
-  'softcap',
-  'causal',
-  'window',
-  'mask',
-  'keyLengths',
-  'keyPadding',
-  'graph',
-  'alibi',
-  'past',
-  'returnPresent',
-  'weights',
-  'maxBytes',
-];
+const OPTION_KEYS = ATTENTION_OPTION_NAMES;
 
 /** Ways to break a call, by name. */
 const MUTATIONS: Record<string, Mutation> = {

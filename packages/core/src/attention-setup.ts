@@ -79,7 +79,8 @@ export interface SetupLimits {
   readonly memory?: MemoryModel | undefined;
 }
 
-const KNOWN_OPTIONS = new Set([
+/** The names of every attention option (`weights` is the former name of `attentionMap`). */
+export const ATTENTION_OPTION_NAMES: readonly (keyof AttentionOptions)[] = [
   'heads',
   'scale',
   'softcap',
@@ -95,7 +96,8 @@ const KNOWN_OPTIONS = new Set([
   'attentionMap',
   'weights',
   'maxBytes',
-]);
+];
+const KNOWN_OPTIONS = new Set<string>(ATTENTION_OPTION_NAMES);
 const MAP_KINDS: readonly AttentionMapKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
 
 /** Checks that `options` is an object of known options, none of them `null`. */

@@ -33,7 +33,7 @@ export type {
   HeadCounts,
 } from './attention-options.js';
 export { prepareAttention, expectFiniteInputs } from './attention-problem.js';
-export { resolveAttention } from './attention-setup.js';
+export { resolveAttention, ATTENTION_OPTION_NAMES } from './attention-setup.js';
 export type { AttentionSetup, AttentionShape, SetupLimits } from './attention-setup.js';
 export { pack, unpack } from './layout.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency, PrepareChecks } from './attention-problem.js';
