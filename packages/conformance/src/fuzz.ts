@@ -169,7 +169,15 @@ function validCall(r: Random): {
     options.graph = { edges: Int32Array.from(e) };
   }
   if (r.next() < 0.12) options.alibi = Array.from({ length: Hq }, (_, h) => 0.5 / (h + 1));
-  if (r.next() < 0.25) options.weights = pick(r, ['scores', 'softcapped', 'masked', 'probs'] as const);
+  if (r.next() < 0.25) {
+    // Mostly the current name; sometimes `weights`, the former one, which must mean the same.
+    options[r.next() < 0.85 ? 'attentionMap' : 'weights'] = pick(r, [
+      'scores',
+      'softcapped',
+      'masked',
+      'probs',
+    ] as const);
+  }
   if (r.next() < 0.05) options.returnPresent = true;
   return { q, k, v, options, dims: { B, Hq, Hkv, Sq, Sk, P, Dk, Dv, packed } };
 }
@@ -241,7 +249,7 @@ const MUTATIONS: Record<string, Mutation> = {
         5,
       ]),
     ),
-  'weights-bad': (c, r) => withOpt(c, 'weights', pick(r, ['all', 'prob', 3, true])),
+  'attention-map-bad': (c, r) => withOpt(c, pick(r, ['attentionMap', 'weights']), pick(r, ['all', 'prob', 3, true])),
   'return-present-bad': (c, r) => withOpt(c, 'returnPresent', pick(r, ['no', 0, 1])),
   'heads-bad': (c, r) => withOpt(c, 'heads', pick(r, [3, 'x', { q: 0 }, { q: 1.5 }, { q: -2 }, []])),
   'mask-bad-shape': (c) => withOpt(c, 'mask', boolMask(new Uint8Array(7 * 3).fill(1), [7, 3])),
@@ -283,9 +291,9 @@ const MUTATIONS: Record<string, Mutation> = {
     v: { shape: [1, 1, 0, 2 ** 30], data: new Float32Array(0) },
     options: {},
   }),
-  'oversized-weights': () => {
+  'oversized-attention-map': () => {
     const t = { shape: [1, 1, 40_000, 1], data: new Float32Array(40_000).fill(0.25) };
-    return { q: t, k: t, v: t, options: { weights: 'probs' } };
+    return { q: t, k: t, v: t, options: { attentionMap: 'probs' } };
   },
   'zero-query-length': (c) => ({
     ...c,
@@ -426,5 +434,5 @@ function checkAgainstReference(c: FuzzCall, r: Awaited<ReturnType<Backend['atten
   // float32 results: the absolute tolerance scales with the values being averaged.
   assertClose(r.output.data, expected, { abs: 1e-5 * Math.max(1, vMax), rel: 1e-5 }, 'output');
   if (ref.weights)
-    assertClose(r.attentionMap?.data, ref.weights, { abs: 1e-5, rel: 1e-5 }, `weights (${p.attentionMap})`);
+    assertClose(r.attentionMap?.data, ref.weights, { abs: 1e-5, rel: 1e-5 }, `attention map (${p.attentionMap})`);
 }
