@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { makeInputs } from '@attnkit/conformance';
 import { GpuContext } from '../src/gpu-context.js';
 import { createWebGpuBackend, nodeGpu, summarizeAdapter, describeAdapter } from '../src/node.js';
+import { fullDeviceDescriptor } from '../src/test-device-request.js';
 import { fusedShape } from '../src/variants.js';
 
 const { values } = parseArgs({
@@ -33,19 +34,7 @@ const gpu = await nodeGpu();
 const adapter = await gpu.requestAdapter();
 if (!adapter) throw new Error('no WebGPU adapter (see scripts/setup-system.sh)');
 const summary = summarizeAdapter(adapter);
-const requiredLimits: Record<string, number> = {};
-for (const n of [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-] as const)
-  requiredLimits[n] = adapter.limits[n];
-const device = await adapter.requestDevice({
-  requiredLimits,
-  requiredFeatures: summary.subgroups ? ['subgroups' as GPUFeatureName] : [],
-});
+const device = await adapter.requestDevice(fullDeviceDescriptor(adapter));
 const fused = await createWebGpuBackend({ device, kernel: 'fused' });
 const threePass = await createWebGpuBackend({ device, kernel: 'three-pass' });
 const other = await createWebGpuBackend({ device, kernel: 'fused', subgroups: summary.fallback });

@@ -6,6 +6,7 @@
 import { afterAll } from 'vitest';
 import { GpuContext } from './gpu-context.js';
 import { nodeGpu } from './node-gpu.js';
+import { requestRecordedDevice } from './test-device-request.js';
 
 /** A device and what happened on it. */
 export interface TestDevice {
@@ -23,20 +24,7 @@ export async function testDevice(): Promise<TestDevice> {
   const gpu = await nodeGpu();
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter: run scripts/setup-system.sh');
-  const requiredLimits: Record<string, number> = {};
-  for (const name of [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-  ] as const) {
-    requiredLimits[name] = adapter.limits[name];
-  }
-  const features = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
-  const uncaptured: string[] = [];
-  device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+  const { device, uncaptured } = await requestRecordedDevice(adapter);
   const buffers = new Map<GPUBuffer, { destroyed: boolean }>();
   const create = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {

@@ -12,6 +12,7 @@ import {
   type VectorFile,
 } from '@attnkit/conformance';
 import { createWebGpuBackend, plugin, type WebGpuBackendOptions, type WebGpuProbeResult } from '../index.js';
+import { requestRecordedDevice } from '../test-device-request.js';
 
 /** What a run reports back. */
 export interface PageRun {
@@ -23,20 +24,7 @@ export interface PageRun {
 async function run(filter: string, vectors: VectorFile[], options: WebGpuBackendOptions = {}): Promise<PageRun> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('no adapter');
-  const requiredLimits: Record<string, number> = {};
-  for (const name of [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-  ] as const) {
-    requiredLimits[name] = adapter.limits[name];
-  }
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  const uncaptured: string[] = [];
-  device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+  const { device, uncaptured } = await requestRecordedDevice(adapter);
   const backend = await createWebGpuBackend({ ...options, device, checkErrors: true });
   const re = new RegExp(filter);
   const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) =>
