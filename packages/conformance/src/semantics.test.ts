@@ -3,32 +3,61 @@ import { describe, expect, it } from 'vitest';
 import { biasExtents, keyBand, maskTerm, prepareAttention, writeDenseBias, type AttentionOptions } from '@attnkit/core';
 import { referenceBias, visible } from './reference-attention.js';
 
+/** A `[B, H, S, 2]` tensor of zeros (the values do not matter to masking). */
+const tensor = (B: number, H: number, S: number) => ({ shape: [B, H, S, 2], data: new Float32Array(B * H * S * 2) });
+
+/**
+ * The lengths and the structural options both properties vary (causal, a window, a past, key lengths or
+ * padding, a graph), each at most `maxS` queries or keys, `maxP` past keys and `maxW` window sides.
+ */
+const structure = (maxS: number, maxP: number, maxW: number) => ({
+  Sq: fc.integer({ min: 1, max: maxS }),
+  Sk: fc.integer({ min: 1, max: maxS }),
+  P: fc.integer({ min: 0, max: maxP }),
+  causal: fc.boolean(),
+  window: fc.option(fc.record({ left: fc.integer({ min: 0, max: maxW }), right: fc.integer({ min: 0, max: maxW }) })),
+  lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
+  pad: fc.boolean(),
+  edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
+});
+
+interface Structure {
+  readonly B: number;
+  readonly Sq: number;
+  readonly Sk: number;
+  readonly P: number;
+  readonly causal: boolean;
+  readonly window: { left: number; right: number } | null;
+  readonly lengths: number[] | null;
+  readonly pad: boolean;
+  readonly edges: [number, number][] | null;
+}
+
+/** The options of a drawn {@link structure} (of `B` sequences), brought into range. */
+function structuralOptions(r: Structure): Record<string, unknown> {
+  const T = r.P + r.Sk;
+  const opts: Record<string, unknown> = { causal: r.causal };
+  if (r.window) opts.window = r.window;
+  if (r.P > 0) opts.past = { key: tensor(r.B, 1, r.P), value: tensor(r.B, 1, r.P) };
+  if (r.lengths) opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
+  if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
+  return opts;
+}
+
 // Property: core's band helpers (which backends use to skip work) agree with the reference's rules,
 // written independently from their definitions, for any valid combination of options.
 const problem = fc
   .record({
     B: fc.integer({ min: 1, max: 2 }),
-    Sq: fc.integer({ min: 1, max: 9 }),
-    Sk: fc.integer({ min: 1, max: 9 }),
-    P: fc.integer({ min: 0, max: 4 }),
-    causal: fc.boolean(),
-    window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 5 }), right: fc.integer({ min: 0, max: 5 }) })),
-    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
-    pad: fc.boolean(),
-    edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
+    ...structure(9, 4, 5),
     maskBits: fc.option(fc.array(fc.boolean(), { minLength: 200, maxLength: 200 })),
   })
   .map((r) => {
     const T = r.P + r.Sk;
-    const t = (S: number) => ({ shape: [r.B, 1, S, 2], data: new Float32Array(r.B * S * 2) });
-    const opts: Record<string, unknown> = { causal: r.causal };
-    if (r.window) opts.window = r.window;
-    if (r.P > 0) opts.past = { key: t(r.P), value: t(r.P) };
-    if (r.lengths)
-      opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
-    if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
+    const opts = structuralOptions(r);
     if (r.maskBits)
       opts.mask = { kind: 'bool', shape: [r.Sq, T], data: Uint8Array.from(r.maskBits.slice(0, r.Sq * T), Number) };
+    const t = (S: number) => tensor(r.B, 1, S);
     return prepareAttention(t(r.Sq), t(r.Sk), t(r.Sk), opts as AttentionOptions);
   });
 
@@ -57,14 +86,7 @@ const biased = fc
   .record({
     B: fc.integer({ min: 1, max: 2 }),
     H: fc.integer({ min: 1, max: 3 }),
-    Sq: fc.integer({ min: 1, max: 7 }),
-    Sk: fc.integer({ min: 1, max: 7 }),
-    P: fc.integer({ min: 0, max: 3 }),
-    causal: fc.boolean(),
-    window: fc.option(fc.record({ left: fc.integer({ min: 0, max: 4 }), right: fc.integer({ min: 0, max: 4 }) })),
-    lengths: fc.option(fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
-    pad: fc.boolean(),
-    edges: fc.option(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })),
+    ...structure(7, 3, 4),
     mask: fc.option(fc.constantFrom('bool-2d', 'bias-heads', 'bias-batch', 'bias-short')),
     values: fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 300, maxLength: 300 }),
     alibi: fc.boolean(),
@@ -72,13 +94,8 @@ const biased = fc
   })
   .map((r) => {
     const T = r.P + r.Sk;
-    const t = (H: number, S: number) => ({ shape: [r.B, H, S, 2], data: new Float32Array(r.B * H * S * 2) });
-    const opts: Record<string, unknown> = { causal: r.causal };
-    if (r.window) opts.window = r.window;
-    if (r.P > 0) opts.past = { key: t(1, r.P), value: t(1, r.P) };
-    if (r.lengths)
-      opts[r.pad || r.P > 0 ? 'keyPadding' : 'keyLengths'] = r.lengths.slice(0, r.B).map((n) => n % (T + 1));
-    if (r.edges) opts.graph = { edges: r.edges.flatMap(([a, b]) => [a % r.Sq, b % T]) };
+    const t = (H: number, S: number) => tensor(r.B, H, S);
+    const opts = structuralOptions(r);
     const vals = (n: number) =>
       Float32Array.from({ length: n }, (_, i) => (r.values[i % 300]! < -3.5 ? -Infinity : r.values[i % 300]!));
     if (r.mask === 'bool-2d')
