@@ -3,17 +3,23 @@
  */
 import { ropeTables, sinusoidTable } from '@attnkit/core';
 
-/** `y[R, O] = x[R, I]·W[O, I]ᵀ + b[O]`, optionally accumulating into `y` (`y += ...`). */
-export function linear(
+/**
+ * A dense layer `y[R, O] = x[R, I]·w[O, I]ᵀ + b[O]`, writing into `y` (a new array by default) or, with
+ * `accumulate`, adding to it (`y += ...`); returns `y`.
+ */
+export type Linear = (
   x: Float32Array,
   R: number,
   I: number,
   w: Float32Array,
   b: Float32Array,
   O: number,
-  y: Float32Array = new Float32Array(R * O),
-  accumulate = false,
-): Float32Array {
+  y?: Float32Array,
+  accumulate?: boolean,
+) => Float32Array;
+
+/** The {@link Linear} layer in TypeScript. */
+export const linear: Linear = (x, R, I, w, b, O, y = new Float32Array(R * O), accumulate = false) => {
   for (let r = 0; r < R; r++) {
     const xo = r * I,
       yo = r * O;
@@ -36,7 +42,7 @@ export function linear(
     }
   }
   return y;
-}
+};
 
 /** Layer norm over the last axis (biased variance), into `y`. */
 export function layerNorm(

@@ -16,21 +16,12 @@ import {
   type ResolvedSpec,
 } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
-import { activate, addSinusoid, layerNorm, rope, splitHeads } from './layers.js';
+import { activate, addSinusoid, layerNorm, rope, splitHeads, type Linear } from './layers.js';
 
 /** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
 export interface ModelOps {
   readonly attend: (p: AttentionProblem) => Promise<Float32Array>;
-  readonly linear: (
-    x: Float32Array,
-    R: number,
-    I: number,
-    w: Float32Array,
-    b: Float32Array,
-    O: number,
-    y?: Float32Array,
-    accumulate?: boolean,
-  ) => Float32Array;
+  readonly linear: Linear;
 }
 
 /** Rows of the feed-forward hidden layer computed at once. */

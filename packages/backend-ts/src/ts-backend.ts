@@ -82,7 +82,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
         const wasm = simd ? await kernels : undefined;
         return compileModel(spec, weights, {
           attend,
-          linear: wasm ? (x, R, I, w, b, O, y, acc) => linearWasm(wasm, x, R, I, w, b, O, y, acc) : linear,
+          linear: wasm ? linearWasm(wasm) : linear,
         });
       },
       // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
