@@ -8,6 +8,7 @@
  * P past length, T = P + Sk total key length, Dk query/key head size, Dv value head size.
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
+import { expectKnownOptions } from './option-keys.js';
 import { sizeOf } from './tensor.js';
 import type { AttentionOptions, Mask, AttentionMapKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
@@ -109,22 +110,7 @@ export function expectOptionsObject(options: unknown): asserts options is Attent
       'options',
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new OptionError(
-        'ERR_OPTION',
-        `options.${key}: unknown option; expected one of ${[...KNOWN_OPTIONS].join(', ')}`,
-        `options.${key}`,
-      );
-    }
-    if ((options as Record<string, unknown>)[key] === null) {
-      throw new AttnkitError(
-        'ERR_TYPE',
-        `options.${key}: got null; omit the option (or give undefined) to use its default`,
-        `options.${key}`,
-      );
-    }
-  }
+  expectKnownOptions(options, KNOWN_OPTIONS);
 }
 
 /**

@@ -3,9 +3,10 @@
  *
  * Shape legend: B batch, S sequence length, F input features.
  */
-import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
+import { AttnkitError, ShapeError, fmtShape } from './errors.js';
 import { effectiveLimit, expectMaxBytes, expectWithinLimit, type Allocation, type MemoryModel } from './limits.js';
 import type { ResolvedSpec } from './model-spec.js';
+import { expectKnownOptions } from './option-keys.js';
 import { expectFinite, expectTensor, type Tensor } from './tensor.js';
 
 /** Options of `Model.run`. */
@@ -53,22 +54,7 @@ export function prepareModelRun(
       'options',
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_RUN_OPTIONS.has(key)) {
-      throw new OptionError(
-        'ERR_OPTION',
-        `options.${key}: unknown option of Model.run; expected one of ${[...KNOWN_RUN_OPTIONS].join(', ')}`,
-        `options.${key}`,
-      );
-    }
-    if ((options as Record<string, unknown>)[key] === null) {
-      throw new AttnkitError(
-        'ERR_TYPE',
-        `options.${key}: got null; omit the option (or give undefined) to use its default`,
-        `options.${key}`,
-      );
-    }
-  }
+  expectKnownOptions(options, KNOWN_RUN_OPTIONS, 'Model.run');
   const shape = expectTensor(input, 'input', [3]);
   const [B, S, F] = shape as [number, number, number];
   if (F !== spec.inputSize)
