@@ -178,7 +178,7 @@ export function resolveAttention(
     checks.maxBytes,
     checks.memory?.maxBytes,
   );
-  const dims = {
+  const dims: AttentionDims = {
     batch: B,
     qHeads: Hq,
     kvHeads: Hkv,
@@ -328,16 +328,8 @@ export function resolveAttention(
   const queryOffset = new Int32Array(B);
   for (let b = 0; b < B; b++) queryOffset[b] = options.keyLengths !== undefined ? validKeys![b]! - Sq : P;
   return {
-    batch: B,
-    qHeads: Hq,
-    kvHeads: Hkv,
+    ...dims,
     group: Hq / Hkv,
-    qLength: Sq,
-    kvLength: Sk,
-    pastLength: P,
-    keyLength: T,
-    keyDim: Dk,
-    valueDim: Dv,
     scale,
     softcap,
     causal: options.causal === true,
@@ -347,7 +339,6 @@ export function resolveAttention(
     queryOffset,
     graph,
     alibi,
-    attentionMap,
     returnPresent,
     packed,
   };
