@@ -237,6 +237,47 @@ describe('defineBackend', () => {
     });
   });
 
+  it('frees a model whose compile was abandoned by dispose() once the kernel finishes it', async () => {
+    let finish!: () => void;
+    let freed = false;
+    const b = defineBackend({
+      name: 'slow',
+      capabilities: capabilities(['models']),
+      attention: async () => ({ output: new Float32Array(0) }),
+      compile: () =>
+        new Promise((resolve) => {
+          finish = () =>
+            resolve({
+              run: async () => ({ logits: new Float32Array(0) }),
+              dispose: () => {
+                freed = true;
+              },
+            });
+        }),
+    });
+    const spec = {
+      type: 'transformer-encoder',
+      inputSize: 2,
+      dModel: 4,
+      heads: 1,
+      layers: 1,
+      ffnSize: 4,
+      output: { kind: 'per-position', classes: 2 },
+    } as const;
+    const { initWeights } = await import('./weights.js');
+    const compiling = b.compile(spec, initWeights(spec)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    await b.dispose();
+    expect(await compiling).toMatchObject({ code: 'ERR_DISPOSED' });
+    finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(freed).toBe(true);
+  });
+
   describe('zero keys', () => {
     it('gives zeros without running the kernel (every query row has nothing to attend to)', async () => {
       let ran = false;

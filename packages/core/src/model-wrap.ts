@@ -39,9 +39,16 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   }
   const compile = kernels.compile.bind(kernels);
   let compiled: CompiledModel;
+  const pending = compile(resolved, weights);
   try {
-    compiled = await ctx.track(() => compile(resolved, weights));
+    compiled = await ctx.track(() => pending);
   } catch (e) {
+    // Abandoned by dispose(): whatever the kernel still compiles is freed once it is done.
+    if (e instanceof DisposedError)
+      void pending.then(
+        (m) => m.dispose?.(),
+        () => undefined,
+      );
     return ctx.wrapFailure(e);
   }
   let disposed = false;
