@@ -7,6 +7,7 @@ import {
   ALL_FEATURES,
   capabilities,
   defineBackend,
+  inputBytes,
   OptionError,
   type AttentionDims,
   type Backend,
@@ -44,10 +45,8 @@ export interface TfjsBackendOptions extends TfjsRuntimeOptions {
  */
 function tfjsMemory(engine: string, chunkElements: number): MemoryModel {
   const scratchBytes = (d: AttentionDims): number => {
-    const inputs =
-      d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim);
     const scores = d.batch * d.qHeads * d.qLength * d.keyLength;
-    return 4 * (inputs + 4 * Math.min(scores, Math.max(chunkElements, d.batch * d.qHeads * d.keyLength)));
+    return inputBytes(d) + 16 * Math.min(scores, Math.max(chunkElements, d.batch * d.qHeads * d.keyLength));
   };
   return engine === 'wasm' ? { scratchBytes, maxBytes: 2 ** 30 } : { scratchBytes };
 }

@@ -1,7 +1,7 @@
 /**
  * The pure-TypeScript backend: no dependencies, runs wherever JavaScript runs.
  */
-import { ALL_FEATURES, capabilities, defineBackend, type Backend, type BackendPlugin } from '@attnkit/core';
+import { ALL_FEATURES, capabilities, defineBackend, inputBytes, type Backend, type BackendPlugin } from '@attnkit/core';
 import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
 import { runUnits, unitCount } from './attention-wasm.js';
 import { instantiateKernels, simdSupported, type WasmKernels } from './wasm-kernels.js';
@@ -87,8 +87,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       },
       // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
       memory: {
-        scratchBytes: (d) =>
-          4 * (d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)),
+        scratchBytes: inputBytes,
       },
       async dispose() {
         const started = await pool;

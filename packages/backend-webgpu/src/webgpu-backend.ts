@@ -6,6 +6,7 @@ import {
   BackendError,
   capabilities,
   defineBackend,
+  inputBytes,
   type Backend,
   type Capabilities,
 } from '@attnkit/core';
@@ -124,10 +125,7 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
       compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
       // Device copies of q, k and v, read back through a staging buffer of the output's size.
       memory: {
-        scratchBytes: (d) =>
-          4 *
-          (d.batch * d.qHeads * d.qLength * (d.keyDim + d.valueDim) +
-            d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim)),
+        scratchBytes: (d) => inputBytes(d) + 4 * d.batch * d.qHeads * d.qLength * d.valueDim,
       },
       dispose: () => ctx.destroy(),
     },

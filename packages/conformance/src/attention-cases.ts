@@ -107,7 +107,8 @@ export function attentionCase(
   };
 }
 
-function packF64(src: Float64Array, B: number, H: number, S: number, D: number): Float64Array {
+/** `[B, H, S, D]` → `[B, S, H·D]` in float64 (the reference in the caller's packed layout). */
+export function packF64(src: Float64Array, B: number, H: number, S: number, D: number): Float64Array {
   const out = new Float64Array(src.length);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)

@@ -25,6 +25,7 @@ import {
   type Random,
   type Tensor,
 } from '@attnkit/core';
+import { packF64 } from './attention-cases.js';
 import { assertClose, ConformanceFailure } from './compare.js';
 import { withinBound } from './lifecycle-cases.js';
 import { callArrays, guarded, snapshot } from './ownership.js';
@@ -418,17 +419,7 @@ export async function fuzzBackend(backend: Backend, options: FuzzOptions = {}): 
 function checkAgainstReference(c: FuzzCall, r: Awaited<ReturnType<Backend['attention']>>): void {
   const p = prepareAttention(c.q as Tensor, c.k as Tensor, c.v as Tensor, c.options as AttentionOptions);
   const ref = referenceAttention(p);
-  const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = p;
-  let expected: ArrayLike<number> = ref.output;
-  if (p.packed) {
-    const packed = new Float64Array(ref.output.length);
-    for (let b = 0; b < B; b++)
-      for (let h = 0; h < Hq; h++)
-        for (let s = 0; s < Sq; s++)
-          for (let d = 0; d < Dv; d++)
-            packed[((b * Sq + s) * Hq + h) * Dv + d] = ref.output[((b * Hq + h) * Sq + s) * Dv + d]!;
-    expected = packed;
-  }
+  const expected = p.packed ? packF64(ref.output, p.batch, p.qHeads, p.qLength, p.valueDim) : ref.output;
   let vMax = 0;
   for (const x of p.v) vMax = Math.max(vMax, Math.abs(x));
   // float32 results: the absolute tolerance scales with the values being averaged.

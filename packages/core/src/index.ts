@@ -60,7 +60,7 @@ export type {
   CompiledModel,
   ModelRunOutput,
 } from './backend.js';
-export { defaultMaxBytes, platformMemory, expectMaxBytes } from './limits.js';
+export { defaultMaxBytes, platformMemory, expectMaxBytes, inputBytes } from './limits.js';
 export type { MemoryModel, AttentionDims } from './limits.js';
 export { SCORE_LIMIT } from './input-scan.js';
 export type { InputSquares } from './input-scan.js';

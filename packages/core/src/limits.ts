@@ -51,6 +51,14 @@ export interface MemoryModel {
   readonly maxBytes?: number;
 }
 
+/**
+ * Bytes of a call's q, k and v (the past included) in float32: what a backend that copies its inputs into
+ * memory of its own (worker threads, a device, another runtime) adds to its working memory.
+ */
+export function inputBytes(d: AttentionDims): number {
+  return 4 * (d.batch * d.qHeads * d.qLength * d.keyDim + d.batch * d.kvHeads * d.keyLength * (d.keyDim + d.valueDim));
+}
+
 /** Installed memory of this platform in bytes, where the platform says (Node: `os.totalmem()`; browsers: `navigator.deviceMemory`). */
 export function platformMemory(): number | undefined {
   const g = globalThis as {
