@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** Maps every workspace package name to its source entry (`src/index.ts`, or `src/node.ts` for packages with a Node entry). */
 export function workspaceAliases(): { find: RegExp; replacement: string }[] {
   const aliases: { find: RegExp; replacement: string }[] = [];
-  for (const dir of ['packages', 'apps']) {
+  for (const dir of ['packages', 'apps', 'tools']) {
     const base = join(root, dir);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {
@@ -29,7 +29,7 @@ export function workspaceAliases(): { find: RegExp; replacement: string }[] {
         hasNode && existsSync(join(base, name, 'src', 'node.ts')) ? 'node.ts' : 'index.ts',
       );
       // Subpath entries (e.g. @attnkit/conformance/vitest → src/vitest.ts).
-      for (const sub of ['vitest', 'browser', 'node']) {
+      for (const sub of ['vitest', 'browser', 'node', 'chromium']) {
         const file = join(base, name, 'src', `${sub}.ts`);
         if (existsSync(file)) aliases.push({ find: new RegExp(`^${escaped}\\/${sub}$`), replacement: file });
       }

@@ -4,11 +4,9 @@
 // Usage (after `pnpm --filter @attnkit/bench build`):
 //   node apps/bench/scripts/screenshot.mjs --out apps/bench/docs/dashboard.png [--axis seq|heads|headDim|batch] [--family GROUP] [--live] RESULTS.json...
 // --live also runs the browser backends in the page (tiny preset) before the picture is taken.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@attnkit/local-web/chromium';
 import { serveDashboard } from '../dist/serve.js';
 
 const { values, positionals } = parseArgs({
@@ -22,27 +20,9 @@ const { values, positionals } = parseArgs({
   },
 });
 const server = await serveDashboard({ port: 0, files: positionals.map((f) => resolve(f)) });
-const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: Number(values.width), height: 900 },
-  args: [
-    '--no-sandbox',
-    '--disable-gpu-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--use-vulkan=swiftshader',
-    '--use-webgpu-adapter=swiftshader',
-  ],
-});
+const browser = await launchChromium({ webgpu: 'swiftshader', viewport: { width: Number(values.width), height: 900 } });
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = browser.page;
   await page.goto(server.url);
   await page.waitForSelector('body[data-state="ready"]');
   if (values.live) {
@@ -55,7 +35,6 @@ try {
   await page.screenshot({ path: values.out, fullPage: true });
   console.log(`wrote ${values.out}`);
 } finally {
-  await context.close();
+  await browser.close();
   await server.close();
-  rmSync(profile, { recursive: true, force: true });
 }

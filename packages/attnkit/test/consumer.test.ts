@@ -4,22 +4,21 @@
  * Chromium) that use `attnkit` as a user would. Needs the build, npm, and Chromium.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { serveLocal } from '@attnkit/local-web';
+import { launchChromium } from '@attnkit/local-web/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('./consumer/', import.meta.url));
 const PUBLISHED = ['core', 'backend-ts', 'backend-onnx', 'backend-tfjs', 'backend-webgpu', 'attnkit'];
-const CHROMIUM = '/usr/bin/chromium';
 
 let dir = '';
 let app = '';
@@ -108,26 +107,7 @@ describe('published packages in a fresh project', () => {
         join(site, 'index.html'),
         '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="app.js"></script>',
       );
-      const types: Record<string, string> = {
-        '.html': 'text/html',
-        '.js': 'text/javascript',
-        '.wasm': 'application/wasm',
-      };
-      server = createServer(async (req, res) => {
-        const file = join(
-          site,
-          (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').split('?')[0]!.slice(1),
-        );
-        if (!file.startsWith(site) || !existsSync(file)) {
-          res.writeHead(404).end();
-          return;
-        }
-        res
-          .writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' })
-          .end(await readFile(file));
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      ({ server, url } = await serveLocal({ root: site }));
     }, 120_000);
     afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
@@ -137,31 +117,16 @@ describe('published packages in a fresh project', () => {
       first: number[];
       error?: string;
     }> {
-      const profile = mkdtempSync(join(tmpdir(), 'attnkit-chromium-'));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu-sandbox',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-          ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
-        ],
-      });
+      const browser = await launchChromium({ webgpu: webgpu ? 'default' : false });
       try {
-        const p = await context.newPage();
+        const p = browser.page;
         await p.goto(url);
         await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, {
           timeout: 90_000,
         });
         return JSON.parse((await p.textContent('#out'))!);
       } finally {
-        await context.close();
-        rmSync(profile, { recursive: true, force: true });
+        await browser.close();
       }
     }
 
