@@ -3,16 +3,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  createRegistry,
-  initWeights,
-  prepareAttention,
-  seededRandom,
-  weightShapes,
-  type ModelSpec,
-  type Tensor,
-} from '@attnkit/core';
-import { assertClose, FLOAT32_TOLERANCE, referenceAttention } from '@attnkit/conformance';
+import { createRegistry, initWeights, prepareAttention, seededRandom, weightShapes, type Tensor } from '@attnkit/core';
+import { assertClose, FLOAT32_TOLERANCE, referenceAttention, tinyEncoderSpec } from '@attnkit/conformance';
 import { createTfjsBackend, plugin } from './index.js';
 
 const rng = seededRandom(3);
@@ -21,15 +13,7 @@ const rand = (shape: number[]): Tensor => ({
   data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
 });
 
-const spec: ModelSpec = {
-  type: 'transformer-encoder',
-  inputSize: 4,
-  dModel: 8,
-  heads: 2,
-  layers: 1,
-  ffnSize: 8,
-  output: { kind: 'per-position', classes: 3 },
-};
+const spec = tinyEncoderSpec({ inputSize: 4, output: { kind: 'per-position', classes: 3 } });
 
 describe('tfjs engine sharing', () => {
   it('starts wasm by default here, and says so in info', async () => {

@@ -12,6 +12,7 @@
  * requested, which is the separate `attentionWithWeights`).
  */
 import {
+  attentionMapStage,
   blockBands,
   hasElementTerms,
   keyBand,
@@ -200,14 +201,7 @@ export function attentionWithWeights(p: AttentionProblem): AttentionOutput {
           const vOff = ((b * Hkv + kvh) * T + j) * Dv;
           for (let d = 0; d < Dv; d++) output[oOff + d]! += pr * v[vOff + d]!;
         }
-        const src =
-          p.attentionMap === 'scores'
-            ? raw
-            : p.attentionMap === 'softcapped'
-              ? capped
-              : p.attentionMap === 'masked'
-                ? masked
-                : probs;
+        const src = attentionMapStage(p.attentionMap, { scores: raw, softcapped: capped, masked, probs });
         weights.set(src, ((b * Hq + h) * Sq + i) * T);
       }
     }

@@ -1,5 +1,5 @@
 import { AttnkitError, initWeights, resolveSpec } from '@attnkit/core';
-import { attentionCase, makeInputs } from '@attnkit/conformance';
+import { attentionCase, makeInputs, tinyEncoderSpec } from '@attnkit/conformance';
 import { describe, expect, it } from 'vitest';
 import { createWebGpuBackend } from './node.js';
 import { testDevice } from './test-support.js';
@@ -16,15 +16,7 @@ async function failure(p: Promise<unknown>): Promise<AttnkitError> {
 
 describe('device loss', () => {
   const { q, k, v } = makeInputs({ B: 1, Hq: 2, Hkv: 1, Sq: 5, Sk: 7, Dk: 4, Dv: 4 }, 9);
-  const spec = resolveSpec({
-    type: 'transformer-encoder',
-    inputSize: 3,
-    dModel: 8,
-    heads: 2,
-    layers: 1,
-    ffnSize: 8,
-    output: { kind: 'per-position', classes: 2 },
-  });
+  const spec = resolveSpec(tinyEncoderSpec());
 
   it('turns into ERR_BACKEND saying the device was lost, and a new backend works', async () => {
     const t = await testDevice();

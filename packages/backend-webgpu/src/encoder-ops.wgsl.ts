@@ -10,7 +10,7 @@
  *   from a `[S, Dh/2]` cos/sin table.
  * - meanPool: `[B, S, d]` → `[B, d]` over each sequence's valid rows; zeroRows: padded rows of `[B, S, C]` → 0.
  */
-import { kernelSource, read, readWrite, uniform } from './wgsl-bindings.js';
+import { kernelSource, read, readWrite, uniform, type KernelSource } from './wgsl-bindings.js';
 import { workgroupReductions } from './workgroup-reduce.wgsl.js';
 
 /** Invocations per workgroup of the elementwise kernels (encoder-ops.ts folds their grids by it). */
@@ -205,3 +205,13 @@ ${elementwiseMain(
 `,
 )}`,
 );
+
+/** Every encoder kernel of this module (the binding-table test walks them all). */
+export const ENCODER_KERNELS: readonly KernelSource[] = [
+  linearKernel,
+  layerNormKernel,
+  addRowsKernel,
+  splitHeadsKernel,
+  meanPoolKernel,
+  zeroRowsKernel,
+];

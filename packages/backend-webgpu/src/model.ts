@@ -7,6 +7,7 @@
  * Fh FFN size, C classes.
  */
 import {
+  layerAttentionDims,
   layerAttentionOptions,
   resolveAttention,
   ropeTables,
@@ -93,18 +94,7 @@ export async function compileModel(
       splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
       // The layer's attention as core resolves it (its size was checked with the run).
       const a: AttentionSpec = resolveAttention(
-        {
-          batch: B,
-          qHeads: H,
-          kvHeads: Hkv,
-          qLength: S,
-          kvLength: S,
-          pastLength: 0,
-          keyDim: Dh,
-          valueDim: Dh,
-          hasPast: false,
-          packed: false,
-        },
+        { ...layerAttentionDims(spec, B, S), hasPast: false, packed: false },
         layerAttentionOptions(spec, l, { lengths, padded: req.padded }),
         { maxBytes: Infinity },
       );

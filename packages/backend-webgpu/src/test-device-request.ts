@@ -4,14 +4,7 @@
  * subgroups.
  */
 
-/** The limits asked for at the adapter's values, so that no test runs under the defaults. */
-const LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-] as const;
+import { deviceDescriptor } from './device-descriptor.js';
 
 /**
  * A device descriptor asking for the adapter's limits and, when it offers them, subgroups.
@@ -22,10 +15,7 @@ const LIMITS = [
  * ```
  */
 export function fullDeviceDescriptor(adapter: GPUAdapter): GPUDeviceDescriptor {
-  const requiredLimits: Record<string, number> = {};
-  for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
-  return { requiredLimits, requiredFeatures };
+  return deviceDescriptor(adapter, adapter.features.has('subgroups'));
 }
 
 /** A device from {@link fullDeviceDescriptor}, with every error no error scope caught recorded in `uncaptured`. */

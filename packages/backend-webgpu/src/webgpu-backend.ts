@@ -1,6 +1,7 @@
 /**
  * The WebGPU backend: kernels on one device, wrapped by core's `defineBackend`.
  */
+import { deviceDescriptor } from './device-descriptor.js';
 import {
   ALL_FEATURES,
   BackendError,
@@ -51,15 +52,6 @@ export interface WebGpuBackendOptions {
 /** Every feature of the suite: the kernels implement all of them. */
 export const webGpuCapabilities: Capabilities = capabilities(ALL_FEATURES);
 
-const LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxStorageBuffersPerShaderStage',
-] as const;
-
 /** Creates the backend on the platform's GPU, or on the given gpu, adapter or device. */
 export async function createBackendWith(source: GpuSource, options: WebGpuBackendOptions = {}): Promise<Backend> {
   let device = options.device;
@@ -84,12 +76,10 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     keepAlive.push(adapter);
     summary = summarizeAdapter(adapter);
     subgroupMinSize = summary.subgroups?.[0];
-    const features: GPUFeatureName[] =
-      options.subgroups !== false && summary.subgroups ? ['subgroups' as GPUFeatureName] : [];
-    const requiredLimits: Record<string, number> = {};
-    for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
     try {
-      device = await adapter.requestDevice({ label: 'attnkit', requiredFeatures: features, requiredLimits });
+      device = await adapter.requestDevice(
+        deviceDescriptor(adapter, options.subgroups !== false && Boolean(summary.subgroups)),
+      );
     } catch (e) {
       throw new BackendError('webgpu', `requestDevice failed: ${(e as Error)?.message ?? String(e)}`, e);
     }

@@ -3,14 +3,7 @@
  * the order of the buffers at dispatch all come from it and agree, for every kernel of the package.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  addRowsKernel,
-  layerNormKernel,
-  linearKernel,
-  meanPoolKernel,
-  splitHeadsKernel,
-  zeroRowsKernel,
-} from './encoder-ops.wgsl.js';
+import { ENCODER_KERNELS } from './encoder-ops.wgsl.js';
 import { fusedAttentionKernel } from './flash-attention.wgsl.js';
 import type { Slice } from './gpu-op.js';
 import { suiteContext } from './test-support.js';
@@ -32,12 +25,7 @@ const KERNELS: KernelSource[] = [
   scoresKernel,
   softmaxKernel,
   weightedSumKernel,
-  linearKernel,
-  layerNormKernel,
-  addRowsKernel,
-  splitHeadsKernel,
-  meanPoolKernel,
-  zeroRowsKernel,
+  ...ENCODER_KERNELS,
 ];
 
 const LAYOUT_OF: Record<string, GPUBufferBindingType> = {

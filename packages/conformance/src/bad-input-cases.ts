@@ -10,12 +10,12 @@ import {
   type Backend,
   type ErrorCode,
   type Feature,
-  type ModelSpec,
   type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { makeInputs } from './attention-cases.js';
 import { callArrays, snapshot, weightArrays } from './ownership.js';
+import { tinyEncoderSpec } from './tiny-spec.js';
 
 async function expectError(
   what: () => Promise<unknown>,
@@ -281,15 +281,7 @@ export function badInputCases(): ConformanceCase[] {
       (b) => b.attention(plain.q, plain.k, spoil(plain.v, 18, Infinity), { causal: true }),
     ],
   ];
-  const spec: ModelSpec = {
-    type: 'transformer-encoder',
-    inputSize: 3,
-    dModel: 8,
-    heads: 2,
-    layers: 1,
-    ffnSize: 16,
-    output: { kind: 'per-position', classes: 2 },
-  };
+  const spec = tinyEncoderSpec({ ffnSize: 16 });
   const w = initWeights(spec, { seed: 1 });
   const without = (name: string): Map<string, Tensor> => new Map([...w].filter(([n]) => n !== name));
   const models: [string, ErrorCode, string, Call][] = [

@@ -17,6 +17,7 @@ export { attentionCases, attentionCase, randomCombinationCases, makeInputs } fro
 export type { CaseShape } from './attention-cases.js';
 export { badInputCases } from './bad-input-cases.js';
 export { modelCases, modelTolerance } from './model-cases.js';
+export { tinyEncoderSpec } from './tiny-spec.js';
 export { vectorCase } from './peer-vectors.js';
 export type { VectorCase, VectorFile, VectorValue } from './peer-vectors.js';
 export { vectorCases } from './vector-cases.js';

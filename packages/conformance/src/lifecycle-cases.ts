@@ -23,6 +23,7 @@ import { assertClose, ConformanceFailure, FLOAT32_TOLERANCE } from './compare.js
 import { makeInputs, type CaseShape } from './attention-cases.js';
 import { guarded, snapshot } from './ownership.js';
 import { modelTolerance } from './model-cases.js';
+import { tinyEncoderSpec } from './tiny-spec.js';
 import { referenceAttention } from './reference-attention.js';
 import { referenceModel } from './reference-model.js';
 
@@ -171,15 +172,7 @@ export function lifecycleCases(): ConformanceCase[] {
       group: 'lifecycle',
       needs: ['models'],
       async run(backend) {
-        const spec = resolveSpec({
-          type: 'transformer-encoder',
-          inputSize: 3,
-          dModel: 8,
-          heads: 2,
-          layers: 1,
-          ffnSize: 8,
-          output: { kind: 'per-position', classes: 3 },
-        });
+        const spec = resolveSpec(tinyEncoderSpec({ output: { kind: 'per-position', classes: 3 } }));
         const weights = initWeights(spec, { seed: 12, randomAll: true });
         const original = new Map([...weights].map(([name, t]) => [name, t.data.slice()]));
         const input = { shape: [1, 5, 3], data: Float32Array.from({ length: 15 }, (_, i) => Math.sin(i)) };

@@ -4,7 +4,7 @@
  *
  * Shape legend: B batch, Hq/Hkv heads, Sq query length, T total key length, Dk/Dv head sizes.
  */
-import type { AttentionProblem } from '@attnkit/core';
+import { attentionMapStage, type AttentionProblem } from '@attnkit/core';
 
 /** A problem whose q, k, v may be float64 (the model reference keeps float64 throughout). */
 export type ReferenceProblem = Omit<AttentionProblem, 'q' | 'k' | 'v'> & {
@@ -100,14 +100,7 @@ export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
           for (let d = 0; d < Dv; d++) output[oOff + d]! += probs[j]! * p.v[vOff + d]!;
         }
         if (weights) {
-          const src =
-            p.attentionMap === 'scores'
-              ? scores
-              : p.attentionMap === 'softcapped'
-                ? softcapped
-                : p.attentionMap === 'masked'
-                  ? masked
-                  : probs;
+          const src = attentionMapStage(p.attentionMap, { scores, softcapped, masked, probs });
           weights.set(src, ((b * Hq + h) * Sq + i) * T);
         }
       }

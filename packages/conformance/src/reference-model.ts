@@ -5,7 +5,7 @@
  * Shape legend: B batch, S length, F input size, d dModel, H heads, Hkv key/value heads, Dh head size,
  * C classes.
  */
-import { alibiSlopes, type ResolvedSpec } from '@attnkit/core';
+import { alibiSlopes, layerAttentionDims, type ResolvedSpec } from '@attnkit/core';
 import { referenceAttention, type ReferenceProblem } from './reference-attention.js';
 
 /** Reference model output in float64. */
@@ -155,16 +155,8 @@ export function referenceModel(
     const layer = spec.attention[l]!;
     const want = attentionOf.includes(l);
     const problem: ReferenceProblem = {
-      batch: B,
-      qHeads: H,
-      kvHeads: Hkv,
+      ...layerAttentionDims(spec, B, S, want ? 'probs' : 'none'),
       group: H / Hkv,
-      qLength: S,
-      kvLength: S,
-      pastLength: 0,
-      keyLength: S,
-      keyDim: Dh,
-      valueDim: Dh,
       q,
       k,
       v,
@@ -178,7 +170,6 @@ export function referenceModel(
       queryOffset: new Int32Array(B),
       graph: undefined,
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
-      attentionMap: want ? 'probs' : 'none',
       returnPresent: false,
       packed: false,
     };

@@ -38,6 +38,27 @@ export type Mask = BoolMask | BiasMask;
  */
 export type AttentionMapKind = 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
 
+/** One row of each stage an attention map can show (see {@link AttentionMapKind}). */
+export interface AttentionMapStages<T> {
+  readonly scores: T;
+  readonly softcapped: T;
+  readonly masked: T;
+  readonly probs: T;
+}
+
+/**
+ * The stage `kind` names: what a backend copies into the attention map it returns (`probs` for `none`, which
+ * returns no map).
+ *
+ * @example
+ * ```ts
+ * map.set(attentionMapStage(problem.attentionMap, { scores, softcapped, masked, probs }), row * T);
+ * ```
+ */
+export function attentionMapStage<T>(kind: AttentionMapKind, stages: AttentionMapStages<T>): T {
+  return kind === 'none' ? stages.probs : stages[kind];
+}
+
 /** @deprecated The former name of {@link AttentionMapKind}. */
 export type WeightsKind = AttentionMapKind;
 

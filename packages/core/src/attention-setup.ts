@@ -131,18 +131,9 @@ export function resolveAttention(
   limits: SetupLimits = {},
 ): AttentionSetup {
   expectOptionsObject(options);
-  const {
-    batch: B,
-    qHeads: Hq,
-    kvHeads: Hkv,
-    qLength: Sq,
-    kvLength: Sk,
-    pastLength: P,
-    keyDim: Dk,
-    valueDim: Dv,
-    packed,
-  } = shape;
-  const T = P + Sk;
+  const { hasPast, packed, ...sizes } = shape;
+  const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, pastLength: P, keyDim: Dk } = sizes;
+  const T = P + sizes.kvLength;
   const checks = limits;
   // What the call would allocate, checked before anything is allocated.
   // `weights` is the deprecated name of `attentionMap` (the word also names a model's parameters); it is
@@ -172,29 +163,14 @@ export function resolveAttention(
       'options.returnPresent',
     );
   }
-  const returnPresent = options.returnPresent ?? shape.hasPast;
+  const returnPresent = options.returnPresent ?? hasPast;
   const limit = effectiveLimit(
     expectMaxBytes(options.maxBytes, 'options.maxBytes'),
     checks.maxBytes,
     checks.memory?.maxBytes,
   );
-  const dims: AttentionDims = {
-    batch: B,
-    qHeads: Hq,
-    kvHeads: Hkv,
-    qLength: Sq,
-    kvLength: Sk,
-    pastLength: P,
-    keyLength: T,
-    keyDim: Dk,
-    valueDim: Dv,
-    attentionMap,
-  };
-  expectWithinLimit(
-    'attention',
-    attentionAllocations(dims, { packed, hasPast: shape.hasPast, returnPresent }, checks.memory),
-    limit,
-  );
+  const dims: AttentionDims = { ...sizes, keyLength: T, attentionMap };
+  expectWithinLimit('attention', attentionAllocations(dims, { packed, hasPast, returnPresent }, checks.memory), limit);
 
   // Scalars.
   let scale = 1 / Math.sqrt(Dk);
@@ -268,7 +244,7 @@ export function resolveAttention(
         `options.${lengthName}`,
       );
     }
-    if (shape.hasPast && lengthName === 'keyLengths') {
+    if (hasPast && lengthName === 'keyLengths') {
       throw new OptionError(
         'ERR_OPTION',
         'options.keyLengths: cannot be combined with options.past (as in ONNX); give the valid lengths of the whole cache without a past, or use keyPadding',

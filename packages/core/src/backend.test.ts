@@ -3,6 +3,7 @@ import { defineBackend } from './backend.js';
 import { capabilities } from './capabilities.js';
 import { AttnkitError } from './errors.js';
 import { tensor } from './tensor.js';
+import { tinySpec } from './spec.test-support.js';
 
 const q = tensor(new Float32Array(8), [1, 1, 2, 4]);
 
@@ -255,15 +256,7 @@ describe('defineBackend', () => {
             });
         }),
     });
-    const spec = {
-      type: 'transformer-encoder',
-      inputSize: 2,
-      dModel: 4,
-      heads: 1,
-      layers: 1,
-      ffnSize: 4,
-      output: { kind: 'per-position', classes: 2 },
-    } as const;
+    const spec = tinySpec();
     const { initWeights } = await import('./weights.js');
     const compiling = b.compile(spec, initWeights(spec)).then(
       () => undefined,

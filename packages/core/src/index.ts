@@ -20,7 +20,7 @@ export {
 export type { ErrorCode } from './errors.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
-export { boolMask, biasMask } from './attention-options.js';
+export { attentionMapStage, boolMask, biasMask } from './attention-options.js';
 export type {
   AttentionOptions,
   AttentionResult,
@@ -28,6 +28,7 @@ export type {
   BiasMask,
   Mask,
   AttentionMapKind,
+  AttentionMapStages,
   // oxlint-disable-next-line typescript/no-deprecated -- the former name stays importable
   WeightsKind,
   HeadCounts,
@@ -68,7 +69,7 @@ export { createRegistry, formatReport } from './registry.js';
 export type { Registry, Selection, SelectionEntry, SelectionStatus, SelectOptions } from './registry.js';
 export { resolveSpec, weightShapes } from './model-spec.js';
 export { sinusoidTable, ropeTables, alibiSlopes } from './position-tables.js';
-export { layerAttentionOptions } from './layer-attention.js';
+export { layerAttentionDims, layerAttentionOptions } from './layer-attention.js';
 export type { RunLengths } from './layer-attention.js';
 export { biasExtents, writeDenseBias, hasMasking } from './dense-bias.js';
 export type { ModelSpec, ResolvedSpec, PositionalEncoding, LayerAttentionSpec, OutputSpec } from './model-spec.js';

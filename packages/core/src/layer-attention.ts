@@ -2,7 +2,8 @@
  * What each encoder layer's attention means, as attention options: every backend derives a layer's
  * masking (causal, window, padding, ALiBi) from this one function.
  */
-import type { AttentionOptions } from './attention-options.js';
+import type { AttentionMapKind, AttentionOptions } from './attention-options.js';
+import type { AttentionDims } from './limits.js';
 import type { ResolvedSpec } from './model-spec.js';
 import { alibiSlopes } from './position-tables.js';
 
@@ -32,5 +33,34 @@ export function layerAttentionOptions(spec: ResolvedSpec, layer: number, run?: R
     ...(a.window ? { window: a.window } : {}),
     ...(run?.padded ? { keyPadding: run.lengths } : {}),
     ...(spec.positional.kind === 'alibi' ? { alibi: alibiSlopes(spec.heads) } : {}),
+  };
+}
+
+/**
+ * The sizes of every encoder layer's self-attention in a run of `batch` sequences of `length` positions:
+ * queries and keys are the same positions (no past), and both head sizes are the spec's `headDim`.
+ *
+ * @example
+ * ```ts
+ * const dims = layerAttentionDims(spec, 2, 100); // { batch: 2, qHeads: spec.heads, qLength: 100, keyLength: 100, ... }
+ * ```
+ */
+export function layerAttentionDims(
+  spec: ResolvedSpec,
+  batch: number,
+  length: number,
+  attentionMap: AttentionMapKind = 'none',
+): AttentionDims {
+  return {
+    batch,
+    qHeads: spec.heads,
+    kvHeads: spec.kvHeads,
+    qLength: length,
+    kvLength: length,
+    pastLength: 0,
+    keyLength: length,
+    keyDim: spec.headDim,
+    valueDim: spec.headDim,
+    attentionMap,
   };
 }

@@ -6,6 +6,7 @@ import { SizeError } from './errors.js';
 import { defaultMaxBytes } from './limits.js';
 import { resolveSpec, type ModelSpec } from './model-spec.js';
 import { tensor } from './tensor.js';
+import { tinySpec } from './spec.test-support.js';
 
 const GiB = 2 ** 30;
 const caps = capabilities(['attentionMap:probs', 'models']);
@@ -110,15 +111,7 @@ describe('memory limits', () => {
   });
 
   it('refuses a model run whose attention maps would exceed the limit, naming options.attentionOf', async () => {
-    const spec: ModelSpec = {
-      type: 'transformer-encoder',
-      inputSize: 2,
-      dModel: 4,
-      heads: 1,
-      layers: 1,
-      ffnSize: 4,
-      output: { kind: 'per-position', classes: 2 },
-    };
+    const spec = tinySpec();
     let ran = false;
     const b = defineBackend(
       {

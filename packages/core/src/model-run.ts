@@ -5,6 +5,7 @@
  */
 import { AttnkitError, ShapeError, fmtShape } from './errors.js';
 import { effectiveLimit, expectMaxBytes, expectWithinLimit, type Allocation, type MemoryModel } from './limits.js';
+import { layerAttentionDims } from './layer-attention.js';
 import type { ResolvedSpec } from './model-spec.js';
 import { expectKnownOptions } from './option-keys.js';
 import { expectFinite, expectTensor, type Tensor } from './tensor.js';
@@ -130,7 +131,7 @@ function runAllocations(
   memory: MemoryModel | undefined,
 ): Allocation[] {
   const f32 = 4;
-  const { dModel: d, ffnSize: ffn, heads: H, kvHeads: Hkv, headDim: Dh, inputSize: F } = spec;
+  const { dModel: d, ffnSize: ffn, heads: H, inputSize: F } = spec;
   const C = spec.output.classes;
   const parts: Allocation[] = [
     { what: `activations [${B},${S},·]`, argument: 'input', bytes: B * S * (F + 6 * d + 2 * ffn + C) * f32 },
@@ -141,19 +142,7 @@ function runAllocations(
       argument: 'options.attentionOf',
       bytes: maps * B * H * S * S * f32,
     });
-  const scratch =
-    memory?.scratchBytes?.({
-      batch: B,
-      qHeads: H,
-      kvHeads: Hkv,
-      qLength: S,
-      kvLength: S,
-      pastLength: 0,
-      keyLength: S,
-      keyDim: Dh,
-      valueDim: Dh,
-      attentionMap: maps > 0 ? 'probs' : 'none',
-    }) ?? 0;
+  const scratch = memory?.scratchBytes?.(layerAttentionDims(spec, B, S, maps > 0 ? 'probs' : 'none')) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's attention working memory", argument: 'input', bytes: scratch });
   return parts;
 }

@@ -147,15 +147,10 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
     positional?.kind === 'learned' && typeof positional.maxLength === 'number' && positional.maxLength > 0
       ? positional.maxLength
       : 0;
+  const sizes = { inputSize, dModel, heads, kvHeads, headDim, layers, ffnSize };
   expectSpecSize(
     {
-      inputSize,
-      dModel,
-      heads,
-      kvHeads,
-      headDim,
-      layers,
-      ffnSize,
+      ...sizes,
       classes,
       tableRows,
       pre: (s.norm ?? 'pre') === 'pre',
@@ -214,13 +209,7 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
     fail('output.labels', `expected ${output.classes} names`);
   return {
     type: 'transformer-encoder',
-    inputSize,
-    dModel,
-    heads,
-    kvHeads,
-    headDim,
-    layers,
-    ffnSize,
+    ...sizes,
     activation,
     norm,
     normEpsilon,

@@ -3,9 +3,9 @@ import { prepareAttention } from './attention-problem.js';
 import { defineBackend } from './backend.js';
 import { capabilities } from './capabilities.js';
 import { AttnkitError } from './errors.js';
-import type { ModelSpec } from './model-spec.js';
 import { tensor } from './tensor.js';
 import { initWeights } from './weights.js';
+import { tinySpec } from './spec.test-support.js';
 
 const x = tensor(
   Float32Array.from({ length: 8 }, (_, i) => i / 8),
@@ -94,15 +94,7 @@ describe('the range rule: finite input never gives NaN', () => {
 });
 
 describe('Model.run options', () => {
-  const spec: ModelSpec = {
-    type: 'transformer-encoder',
-    inputSize: 4,
-    dModel: 4,
-    heads: 1,
-    layers: 1,
-    ffnSize: 4,
-    output: { kind: 'per-position', classes: 2 },
-  };
+  const spec = tinySpec({ inputSize: 4 });
   const backend = defineBackend({
     name: 'k',
     capabilities: capabilities(['models']),
@@ -119,5 +111,15 @@ describe('Model.run options', () => {
   ])('%s is a typed error', async (_, options, code, argument) => {
     const model = await backend.compile(spec, initWeights(spec));
     await expect(model.run(input, options as never)).rejects.toMatchObject({ code, argument });
+  });
+});
+
+describe('attentionMapStage', () => {
+  it('names the stage of each map kind, and probs for none', async () => {
+    const { attentionMapStage } = await import('./attention-options.js');
+    const stages = { scores: 1, softcapped: 2, masked: 3, probs: 4 };
+    expect(
+      ['scores', 'softcapped', 'masked', 'probs', 'none'].map((k) => attentionMapStage(k as never, stages)),
+    ).toEqual([1, 2, 3, 4, 4]);
   });
 });

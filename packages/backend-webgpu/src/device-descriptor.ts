@@ -1,0 +1,25 @@
+/** The limits asked for at the adapter's own values, so that no kernel runs under WebGPU's defaults. */
+const ADAPTER_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+/**
+ * The device descriptor the backend (and its tests) request: the adapter's limits, and `subgroups` when asked
+ * for (the caller decides whether the adapter offers them and whether to use them).
+ *
+ * @example
+ * ```ts
+ * const device = await adapter.requestDevice(deviceDescriptor(adapter, adapter.features.has('subgroups')));
+ * ```
+ */
+export function deviceDescriptor(adapter: GPUAdapter, subgroups: boolean): GPUDeviceDescriptor {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of ADAPTER_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures: GPUFeatureName[] = subgroups ? ['subgroups' as GPUFeatureName] : [];
+  return { label: 'attnkit', requiredFeatures, requiredLimits };
+}
