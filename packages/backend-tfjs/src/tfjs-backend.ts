@@ -57,7 +57,13 @@ const STRATEGIES = ['auto', 'batched', 'per-head'];
  * Every feature: masks, windows, key lengths, graphs and ALiBi become one additive bias built from core's
  * semantics; `past` arrives concatenated by core.
  */
-export const tfjsCapabilities: Capabilities = capabilities(ALL_FEATURES);
+export const tfjsCapabilities: Capabilities = capabilities(
+  ALL_FEATURES.filter((f) => f !== 'float16'),
+  {
+    float16:
+      "TensorFlow.js has no float16 tensors on its wasm and cpu backends; widen with toFloat32() from '@attnkit/core', or use backend-ts, backend-onnx or backend-webgpu",
+  },
+);
 
 /**
  * Creates the tfjs backend directly (without a registry). With no `backend` option it starts tfjs's wasm

@@ -143,7 +143,7 @@ export function attentionTiled(
 /**
  * Attention that also returns the requested weights `[B, Hq, Sq, T]` (this materialises them, by request).
  */
-export function attentionWithWeights(p: AttentionProblem): AttentionOutput {
+export function attentionWithWeights(p: AttentionProblem): AttentionOutput & { readonly output: Float32Array } {
   const {
     batch: B,
     qHeads: Hq,

@@ -11,12 +11,16 @@ import {
   prepareAttention,
   requiredFeatures,
   seededRandom,
+  toFloat16,
+  toFloat32,
+  type AnyTensor,
   type AttentionOptions,
+  type DType,
   type Random,
   type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
-import { assertClose, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
+import { assertClose, FLOAT16_RESULT_TOLERANCE, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
 import { guarded } from './ownership.js';
 import { referenceAttention } from './reference-attention.js';
 
@@ -77,13 +81,16 @@ export function makeInputs(
  */
 export function attentionCase(
   id: string,
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
+  q: AnyTensor,
+  k: AnyTensor,
+  v: AnyTensor,
   options: AttentionOptions,
-  tolerance: Tolerance = FLOAT32_TOLERANCE,
+  tolerance?: Tolerance,
 ): ConformanceCase {
+  // float16 inputs: the reference runs on their exact values (core's widening), and a float16 result may
+  // differ from it by the float32 tolerance plus one rounding to float16.
   const problem = prepareAttention(q, k, v, options);
+  const tol = tolerance ?? (problem.outputDtype === 'float16' ? FLOAT16_RESULT_TOLERANCE : FLOAT32_TOLERANCE);
   return {
     id,
     group: 'attention',
@@ -96,15 +103,81 @@ export function attentionCase(
       const wantShape = problem.packed ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
       if (r.output.shape.join() !== wantShape.join())
         throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
-      assertClose(r.output.data, expected, tolerance, 'output');
-      if (ref.weights) assertClose(r.attentionMap?.data, ref.weights, tolerance, `weights (${problem.attentionMap})`);
-      else if (r.attentionMap) throw new Error('weights returned although none were requested');
+      expectDtype(r.output, problem.outputDtype, 'output');
+      assertClose(toFloat32(r.output).data, expected, tol, 'output');
+      if (ref.weights) {
+        expectDtype(r.attentionMap, problem.outputDtype, 'attentionMap');
+        assertClose(
+          r.attentionMap && toFloat32(r.attentionMap).data,
+          ref.weights,
+          tol,
+          `weights (${problem.attentionMap})`,
+        );
+      } else if (r.attentionMap) throw new Error('weights returned although none were requested');
       if (problem.returnPresent) {
-        assertClose(r.present?.key.data, problem.k, { abs: 0, rel: 0 }, 'present.key');
-        assertClose(r.present?.value.data, problem.v, { abs: 0, rel: 0 }, 'present.value');
+        // present holds the inputs themselves: exact in their own dtype.
+        expectDtype(r.present?.key, problem.outputDtype, 'present.key');
+        assertClose(r.present && toFloat32(r.present.key).data, problem.k, { abs: 0, rel: 0 }, 'present.key');
+        assertClose(r.present && toFloat32(r.present.value).data, problem.v, { abs: 0, rel: 0 }, 'present.value');
       }
     },
   };
+}
+
+/** Throws unless `t` is a tensor of `dtype` (float32 tensors may leave `dtype` out). */
+function expectDtype(t: AnyTensor | undefined, dtype: DType, what: string): void {
+  const got = (t as { dtype?: DType } | undefined)?.dtype ?? 'float32';
+  const data = t?.data;
+  const ok =
+    dtype === 'float16'
+      ? got === 'float16' && data instanceof Uint16Array
+      : got === 'float32' && data instanceof Float32Array;
+  if (t && !ok)
+    throw new Error(
+      `${what}: expected a ${dtype} tensor, got dtype ${got} with ${data?.constructor.name ?? 'no'} data`,
+    );
+}
+
+/** Shapes the float16 cases run every option family on (one per layout). */
+const FLOAT16_SHAPES = ['odd', 'packed'] as const;
+
+/**
+ * float16 cases: every option family on a shape of each layout, every past option on a decode cache, and
+ * one call asking for a float32 result. Inputs are the float32 cases' inputs rounded to float16.
+ */
+export function float16Cases(): ConformanceCase[] {
+  const half = <T extends { q: Tensor; k: Tensor; v: Tensor; past?: { key: Tensor; value: Tensor } }>(x: T) => ({
+    q: toFloat16(x.q),
+    k: toFloat16(x.k),
+    v: toFloat16(x.v),
+    past: x.past && { key: toFloat16(x.past.key), value: toFloat16(x.past.value) },
+  });
+  const cases: ConformanceCase[] = [];
+  let seed = 5000;
+  for (const shapeName of FLOAT16_SHAPES) {
+    const shape = SHAPES[shapeName]!;
+    for (const [optName, make] of Object.entries(OPTIONS)) {
+      seed++;
+      const opts = make(shape, seededRandom(seed * 7919));
+      if (!opts) continue;
+      const { q, k, v } = half(makeInputs(shape, seed));
+      const heads = shape.packed ? { heads: { q: shape.Hq, kv: shape.Hkv } } : {};
+      cases.push(attentionCase(`float16/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
+    }
+  }
+  const decode = PAST_SHAPES['past-decode']!;
+  for (const optName of PAST_OPTIONS) {
+    seed++;
+    const opts = OPTIONS[optName]!(decode, seededRandom(seed * 7919));
+    if (!opts) continue;
+    const { q, k, v, past } = half(makeInputs(decode, seed));
+    cases.push(attentionCase(`float16/past-${optName}/past-decode`, q, k, v, { ...opts, past: past! }));
+  }
+  const gqa = half(makeInputs(SHAPES.gqa!, ++seed));
+  cases.push(
+    attentionCase('float16/output-float32/gqa', gqa.q, gqa.k, gqa.v, { causal: true, outputDtype: 'float32' }),
+  );
+  return cases;
 }
 
 /** `[B, H, S, D]` → `[B, S, H·D]` in float64 (the reference in the caller's packed layout). */

@@ -13,6 +13,15 @@ export interface Tolerance {
 
 /** Tolerance for float32 results. */
 export const FLOAT32_TOLERANCE: Tolerance = { abs: 1e-5, rel: 1e-5 };
+/**
+ * Tolerance for float16 results against the float64 reference on the same (float16) inputs: a backend computes
+ * in float32 (within {@link FLOAT32_TOLERANCE}) and narrows once, which adds at most half a float16 unit in the
+ * last place: 2^-11 relative for normal halves, 2^-25 absolute for subnormal ones.
+ */
+export const FLOAT16_RESULT_TOLERANCE: Tolerance = {
+  abs: FLOAT32_TOLERANCE.abs + 2 ** -25,
+  rel: FLOAT32_TOLERANCE.rel + 2 ** -11,
+};
 /** Tolerance for float16 peer vectors (computed in float32, compared with float16 expectations). */
 export const FLOAT16_TOLERANCE: Tolerance = { abs: 2e-3, rel: 2e-3 };
 

@@ -9,11 +9,18 @@ export { referenceAttention, referenceBias, visible } from './reference-attentio
 export type { ReferenceAttention, ReferenceProblem } from './reference-attention.js';
 export { referenceModel, linear, layerNorm, gelu, sinusoid, rope } from './reference-model.js';
 export type { ReferenceModelOutput } from './reference-model.js';
-export { assertClose, maxAbsDiff, ConformanceFailure, FLOAT32_TOLERANCE, FLOAT16_TOLERANCE } from './compare.js';
+export {
+  assertClose,
+  maxAbsDiff,
+  ConformanceFailure,
+  FLOAT32_TOLERANCE,
+  FLOAT16_TOLERANCE,
+  FLOAT16_RESULT_TOLERANCE,
+} from './compare.js';
 export type { Tolerance } from './compare.js';
 export { runCases, skipReason } from './case.js';
 export type { ConformanceCase, CaseGroup, CaseOutcome } from './case.js';
-export { attentionCases, attentionCase, randomCombinationCases, makeInputs } from './attention-cases.js';
+export { attentionCases, attentionCase, float16Cases, randomCombinationCases, makeInputs } from './attention-cases.js';
 export type { CaseShape } from './attention-cases.js';
 export { badInputCases } from './bad-input-cases.js';
 export { modelCases, modelTolerance } from './model-cases.js';

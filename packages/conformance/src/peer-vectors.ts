@@ -3,7 +3,14 @@
  * turned into attnkit calls. The format is documented there; any directory of such files can be checked
  * with `attnkit-conformance PLUGIN --vectors DIR`.
  */
-import { biasMask, boolMask, type AttentionOptions, type Tensor, type AttentionMapKind } from '@attnkit/core';
+import {
+  biasMask,
+  boolMask,
+  type AnyTensor,
+  type AttentionOptions,
+  type Tensor,
+  type AttentionMapKind,
+} from '@attnkit/core';
 import { FLOAT16_TOLERANCE, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
 
 /** One input or output of a vector file. */
@@ -28,9 +35,9 @@ export interface VectorFile {
 /** A vector file as an attnkit call with its expected results. */
 export interface VectorCase {
   readonly name: string;
-  readonly q: Tensor;
-  readonly k: Tensor;
-  readonly v: Tensor;
+  readonly q: AnyTensor;
+  readonly k: AnyTensor;
+  readonly v: AnyTensor;
   readonly options: AttentionOptions;
   readonly expected: {
     readonly output: Float32Array;
@@ -39,6 +46,8 @@ export interface VectorCase {
     readonly weights?: Float32Array;
   };
   readonly tolerance: Tolerance;
+  /** The file's tensors are float16 (decoded to their exact values). */
+  readonly half: boolean;
 }
 
 const INPUT_SLOTS = ['Q', 'K', 'V', 'attn_mask', 'past_key', 'past_value', 'nonpad_kv_seqlen'];
@@ -118,5 +127,6 @@ export function vectorCase(file: VectorFile): VectorCase {
       ...(qk ? { weights: f32(qk) } : {}),
     },
     tolerance: half ? FLOAT16_TOLERANCE : FLOAT32_TOLERANCE,
+    half,
   };
 }

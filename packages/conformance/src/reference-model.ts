@@ -172,6 +172,8 @@ export function referenceModel(
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
       returnPresent: false,
       packed: false,
+      dtype: 'float32',
+      outputDtype: 'float32',
     };
     const r = referenceAttention(problem);
     if (want) attention[attentionOf.indexOf(l)] = r.weights!;

@@ -1,7 +1,7 @@
 /**
  * The whole suite as a list of cases.
  */
-import { attentionCases } from './attention-cases.js';
+import { attentionCases, float16Cases } from './attention-cases.js';
 import { badInputCases } from './bad-input-cases.js';
 import type { ConformanceCase } from './case.js';
 import { lifecycleCases } from './lifecycle-cases.js';
@@ -24,6 +24,6 @@ export function conformanceCases(options: SuiteOptions = {}): ConformanceCase[] 
   const vectors = vectorCases(loadVectorFiles(options.vectorsDir));
   const all = options.vectorsOnly
     ? vectors
-    : [...attentionCases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
+    : [...attentionCases(), ...float16Cases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
   return options.filter ? all.filter((c) => options.filter!.test(c.id)) : all;
 }

@@ -11,6 +11,7 @@
  * Past and present key/value are always rank 4 `[B, Hkv, P, D]` (as in ONNX).
  */
 import type { Tensor } from './tensor.js';
+import type { AnyTensor, DType } from './half-tensor.js';
 
 /** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BoolMask {
@@ -115,7 +116,7 @@ export interface AttentionOptions {
    */
   readonly alibi?: Float32Array | readonly number[];
   /** Cached keys/values `[B, Hkv, P, Dk|Dv]`, concatenated in front of k/v. */
-  readonly past?: { readonly key: Tensor; readonly value: Tensor };
+  readonly past?: { readonly key: AnyTensor; readonly value: AnyTensor };
   /** Return `present` (past concatenated with this call's keys/values). Default: true when `past` is given. */
   readonly returnPresent?: boolean;
   /** Which attention map to return (`[B, Hq, Sq, T]`); default `none`. */
@@ -127,18 +128,27 @@ export interface AttentionOptions {
    * overriding the backend's `maxBytes`. Beyond it the call throws `ERR_TOO_LARGE` before allocating.
    */
   readonly maxBytes?: number;
+  /**
+   * The dtype of the output, the attention map and `present`; default: the inputs' dtype. float16 inputs
+   * (q, k, v and the past share one dtype) are computed in float32 by every backend and narrowed once, at
+   * the end; `'float32'` returns the float32 result before that rounding.
+   */
+  readonly outputDtype?: DType;
 }
 
-/** Result of one attention call. */
-export interface AttentionResult {
+/**
+ * Result of one attention call: float32 tensors for float32 inputs; for float16 inputs, float16 tensors
+ * unless `outputDtype: 'float32'` was asked for.
+ */
+export interface AttentionResult<T extends AnyTensor = Tensor> {
   /** Output in the layout of q: `[B, Hq, Sq, Dv]` or `[B, Sq, Hq·Dv]`. */
-  readonly output: Tensor;
+  readonly output: T;
   /** Past concatenated with this call's keys/values, `[B, Hkv, T, D]`, when requested. */
-  readonly present?: { readonly key: Tensor; readonly value: Tensor };
+  readonly present?: { readonly key: T; readonly value: T };
   /** The attention map `[B, Hq, Sq, T]` of the requested kind. */
-  readonly attentionMap?: Tensor;
+  readonly attentionMap?: T;
   /** @deprecated The former name of {@link AttentionResult.attentionMap} (the same tensor). */
-  readonly weights?: Tensor;
+  readonly weights?: T;
 }
 
 /**

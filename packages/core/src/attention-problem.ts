@@ -8,6 +8,7 @@
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { expectTensor, type Tensor } from './tensor.js';
+import { tensorDtype, widened, type AnyTensor, type DType } from './half-tensor.js';
 import type { AttentionOptions } from './attention-options.js';
 import { expectOptionsObject, resolveAttention, type AttentionSetup } from './attention-setup.js';
 import { concatSeq, unpack } from './layout.js';
@@ -45,16 +46,20 @@ export interface PrepareChecks {
  * argument, what it got and what was expected.
  */
 export function prepareAttention(
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  options: AttentionOptions = {},
+  qIn: AnyTensor,
+  kIn: AnyTensor,
+  vIn: AnyTensor,
+  optionsIn: AttentionOptions = {},
   checks: PrepareChecks = {},
 ): AttentionProblem {
-  expectOptionsObject(options);
-  const qs = expectTensor(q, 'q', [3, 4]);
-  const ks = expectTensor(k, 'k', [3, 4]);
-  const vs = expectTensor(v, 'v', [3, 4]);
+  expectOptionsObject(optionsIn);
+  // float16 inputs are checked as they are, then (after the size checks) widened exactly to float32, the
+  // form kernels receive.
+  const dtype = callDtype(qIn, kIn, vIn, optionsIn);
+  const options = optionsIn;
+  const qs = expectTensor(qIn, 'q', [3, 4], dtype);
+  const ks = expectTensor(kIn, 'k', [3, 4], dtype);
+  const vs = expectTensor(vIn, 'v', [3, 4], dtype);
   if (ks.length !== qs.length || vs.length !== qs.length) {
     throw new ShapeError(
       'ERR_RANK',
@@ -159,13 +164,13 @@ export function prepareAttention(
 
   // Past key/value: always rank 4.
   let P = 0;
-  let past: { key: Float32Array; value: Float32Array } | undefined;
+  let pastIn: { key: AnyTensor; value: AnyTensor } | undefined;
   if (options.past !== undefined) {
     const p = options.past;
     if (p === null || typeof p !== 'object')
       throw new AttnkitError('ERR_TYPE', 'options.past: expected { key, value } tensors', 'options.past');
-    const pk = expectTensor(p.key, 'options.past.key', [4]);
-    const pv = expectTensor(p.value, 'options.past.value', [4]);
+    const pk = expectTensor(p.key, 'options.past.key', [4], dtype);
+    const pv = expectTensor(p.value, 'options.past.value', [4], dtype);
     P = pk[2]!;
     if (pk[0] !== B || pk[1] !== Hkv || pk[3] !== Dk) {
       throw new ShapeError(
@@ -181,7 +186,7 @@ export function prepareAttention(
         'options.past.value',
       );
     }
-    past = { key: p.key.data, value: p.value.data };
+    pastIn = { key: p.key, value: p.value };
   }
   const setup = resolveAttention(
     {
@@ -193,24 +198,59 @@ export function prepareAttention(
       pastLength: P,
       keyDim: Dk,
       valueDim: Dv,
-      hasPast: past !== undefined,
+      hasPast: pastIn !== undefined,
+      dtype,
       packed,
     },
     options,
     { maxBytes: checks.maxBytes, memory: checks.memory },
   );
-  const squares = checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, options) : undefined;
+  const q = widened(qIn, dtype);
+  const k = widened(kIn, dtype);
+  const v = widened(vIn, dtype);
+  const past = pastIn && { key: widened(pastIn.key, dtype), value: widened(pastIn.value, dtype) };
+  const squares =
+    checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, past ? { ...options, past } : {}) : undefined;
   const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
   const k4 = packed ? unpack(k.data, B, Sk, Hkv, Dk) : k.data;
   const v4 = packed ? unpack(v.data, B, Sk, Hkv, Dv) : v.data;
-  const kAll = past ? concatSeq(past.key, k4, B * Hkv, P, Sk, Dk) : k4;
-  const vAll = past ? concatSeq(past.value, v4, B * Hkv, P, Sk, Dv) : v4;
+  const kAll = past ? concatSeq(past.key.data, k4, B * Hkv, P, Sk, Dk) : k4;
+  const vAll = past ? concatSeq(past.value.data, v4, B * Hkv, P, Sk, Dv) : v4;
   if (squares)
     expectRepresentable(
       { keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll },
       squares,
     );
   return { ...setup, q: q4, k: kAll, v: vAll };
+}
+
+/** Options whose past is float32 (float16 pasts are widened first). */
+type Float32Options = AttentionOptions & { readonly past?: { readonly key: Tensor; readonly value: Tensor } };
+
+/**
+ * The one dtype of a call's q, k, v and past. Mixing dtypes is refused (`ERR_DTYPE`): convert with
+ * `toFloat16` or `toFloat32` first.
+ */
+function callDtype(q: unknown, k: unknown, v: unknown, options: AttentionOptions): DType {
+  const named: [unknown, string][] = [
+    [q, 'q'],
+    [k, 'k'],
+    [v, 'v'],
+  ];
+  const past = options.past as { key?: unknown; value?: unknown } | null | undefined;
+  if (past !== null && typeof past === 'object')
+    named.push([past.key, 'options.past.key'], [past.value, 'options.past.value']);
+  const first = tensorDtype(q, 'q');
+  for (const [t, name] of named.slice(1)) {
+    const d = tensorDtype(t, name);
+    if (d !== first)
+      throw new AttnkitError(
+        'ERR_DTYPE',
+        `${name}: dtype ${d} differs from q's ${first}; q, k, v and the past share one dtype (convert with toFloat16 or toFloat32)`,
+        name,
+      );
+  }
+  return first;
 }
 
 function isPosInt(x: unknown): x is number {
@@ -223,7 +263,7 @@ function isPosInt(x: unknown): x is number {
  * Returns the sums of squares (k and v with the past), which bound the magnitudes for the range rule.
  * Call it only on arguments `prepareAttention` has accepted.
  */
-export function expectFiniteInputs(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): InputSquares {
+export function expectFiniteInputs(q: Tensor, k: Tensor, v: Tensor, options: Float32Options = {}): InputSquares {
   const sq = sumOfSquares(q.data, 'q');
   let sk = sumOfSquares(k.data, 'k');
   let sv = sumOfSquares(v.data, 'v');

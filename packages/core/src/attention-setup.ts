@@ -12,6 +12,7 @@ import { expectKnownOptions } from './option-keys.js';
 import { sizeOf } from './tensor.js';
 import type { AttentionOptions, Mask, AttentionMapKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
+import type { DType } from './half-tensor.js';
 import {
   attentionAllocations,
   effectiveLimit,
@@ -45,6 +46,8 @@ export interface AttentionShape extends Omit<AttentionDims, 'keyLength' | 'atten
   readonly hasPast: boolean;
   /** The caller used the packed `[B, S, H·D]` layout. */
   readonly packed: boolean;
+  /** The inputs' dtype (default `float32`). */
+  readonly dtype?: DType;
 }
 
 /** A call's sizes and resolved options: everything of an {@link AttentionProblem} but its arrays. */
@@ -70,6 +73,13 @@ export interface AttentionSetup extends AttentionDims {
   readonly returnPresent: boolean;
   /** The caller used the packed `[B, S, H·D]` layout (core converts back). */
   readonly packed: boolean;
+  /**
+   * The inputs' dtype. The problem's arrays are float32 either way (core widens float16 inputs exactly);
+   * a kernel with float16 storage may narrow them back losslessly.
+   */
+  readonly dtype: DType;
+  /** The dtype of the result (`options.outputDtype`, default {@link AttentionSetup.dtype}). */
+  readonly outputDtype: DType;
 }
 
 /** Limits that apply while resolving (see `limits.ts`). */
@@ -97,6 +107,7 @@ export const ATTENTION_OPTION_NAMES: readonly (keyof AttentionOptions)[] = [
   'attentionMap',
   'weights',
   'maxBytes',
+  'outputDtype',
 ];
 const KNOWN_OPTIONS = new Set<string>(ATTENTION_OPTION_NAMES);
 const MAP_KINDS: readonly AttentionMapKind[] = ['none', 'scores', 'softcapped', 'masked', 'probs'];
@@ -131,7 +142,7 @@ export function resolveAttention(
   limits: SetupLimits = {},
 ): AttentionSetup {
   expectOptionsObject(options);
-  const { hasPast, packed, ...sizes } = shape;
+  const { hasPast, packed, dtype = 'float32', ...sizes } = shape;
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, pastLength: P, keyDim: Dk } = sizes;
   const T = P + sizes.kvLength;
   const checks = limits;
@@ -170,7 +181,11 @@ export function resolveAttention(
     checks.memory?.maxBytes,
   );
   const dims: AttentionDims = { ...sizes, keyLength: T, attentionMap };
-  expectWithinLimit('attention', attentionAllocations(dims, { packed, hasPast, returnPresent }, checks.memory), limit);
+  expectWithinLimit(
+    'attention',
+    attentionAllocations(dims, { packed, hasPast, returnPresent, half: dtype === 'float16' }, checks.memory),
+    limit,
+  );
 
   // Scalars.
   let scale = 1 / Math.sqrt(Dk);
@@ -317,7 +332,19 @@ export function resolveAttention(
     alibi,
     returnPresent,
     packed,
+    dtype,
+    outputDtype: resolveOutputDtype(options.outputDtype, dtype),
   };
+}
+
+function resolveOutputDtype(given: unknown, dtype: DType): DType {
+  if (given === undefined) return dtype;
+  if (given === 'float32' || given === 'float16') return given;
+  throw new OptionError(
+    'ERR_OPTION',
+    `options.outputDtype: expected 'float32' or 'float16', got ${JSON.stringify(given)}`,
+    'options.outputDtype',
+  );
 }
 
 function resolveMask(mask: Mask, B: number, Hq: number, Sq: number, T: number): ResolvedMask {

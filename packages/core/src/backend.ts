@@ -24,12 +24,17 @@ import type { ModelSpec, ResolvedSpec } from './model-spec.js';
 import { wrapModel } from './model-wrap.js';
 import type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 import type { Tensor } from './tensor.js';
+import type { AnyTensor } from './half-tensor.js';
+import { float16Bits, float32FromHalf } from './half.js';
 import type { Weights } from './weights.js';
 
 /** What a backend kernel returns for one attention call, rank 4. */
 export interface AttentionOutput {
-  /** `[B, Hq, Sq, Dv]` */
-  readonly output: Float32Array;
+  /**
+   * `[B, Hq, Sq, Dv]`: float32, or float16 bits in a `Uint16Array` from a kernel that narrows its own
+   * result (only for `problem.dtype === 'float16'`). Core converts to `problem.outputDtype`.
+   */
+  readonly output: Float32Array | Uint16Array;
   /** The attention map `[B, Hq, Sq, T]`, when `problem.attentionMap !== 'none'`. */
   readonly attentionMap?: Float32Array;
   /**
@@ -124,6 +129,16 @@ export interface Backend {
    * ```
    */
   attention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions): Promise<AttentionResult>;
+  /**
+   * Attention on float16 tensors (or mixed calls refused with `ERR_DTYPE`), on backends whose capabilities
+   * declare `float16`; the result is float16 unless `options.outputDtype` is `'float32'`.
+   *
+   * @example
+   * ```ts
+   * const { output } = await backend.attention(toFloat16(q), toFloat16(k), toFloat16(v), { causal: true });
+   * ```
+   */
+  attention(q: AnyTensor, k: AnyTensor, v: AnyTensor, options?: AttentionOptions): Promise<AttentionResult<AnyTensor>>;
   /** Compiles a transformer encoder with its weights. */
   compile(spec: ModelSpec, weights: Weights): Promise<Model>;
   /**
@@ -181,9 +196,10 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     name,
     capabilities: kernels.capabilities,
     info: kernels.info ?? {},
-    async attention(q, k, v, options) {
+    attention: (async (q: AnyTensor, k: AnyTensor, v: AnyTensor, options?: AttentionOptions) => {
       guard();
-      const deferred = kernels.sumsInputSquares === true;
+      // The kernels' sums cover float32 calls; float16 inputs are scanned as core widens them.
+      const deferred = kernels.sumsInputSquares === true && !isHalfCall(q, k, v, options);
       const p = prepareAttention(q, k, v, options, {
         finiteInputs: !deferred,
         maxBytes: backendMax,
@@ -191,7 +207,16 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       });
       // With the scan deferred, the refusals below still report a non-finite input first, as without it.
       const checkInputs = (): void => {
-        if (deferred) expectRepresentable(p, expectFiniteInputs(q, k, v, options));
+        if (deferred)
+          expectRepresentable(
+            p,
+            expectFiniteInputs(
+              q as Tensor,
+              k as Tensor,
+              v as Tensor,
+              options as Parameters<typeof expectFiniteInputs>[3],
+            ),
+          );
       };
       const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
       if (missing.length > 0) {
@@ -218,7 +243,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       // The kernel's sums settle the scan unless one is missing, not finite, or near the range limit.
       if (deferred && !(out.inputSquares && settledBySquares(p, out.inputSquares))) checkInputs();
       return assembleResult(p, out, callerArrays(q, k, v, options));
-    },
+    }) as Backend['attention'],
     async compile(spec, weights) {
       guard();
       const model = await wrapModel({
@@ -246,11 +271,31 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
 }
 
 /** Every array the caller passed with a call: results must never share memory with them. */
-function callerArrays(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions | undefined): ArrayBufferView[] {
+function callerArrays(
+  q: AnyTensor,
+  k: AnyTensor,
+  v: AnyTensor,
+  options: AttentionOptions | undefined,
+): ArrayBufferView[] {
   const list: ArrayBufferView[] = [q.data, k.data, v.data];
   if (options?.past) list.push(options.past.key.data, options.past.value.data);
   if (options?.mask) list.push(options.mask.data);
   return list;
+}
+
+/** True when any tensor of the call is float16 (the full check is {@link prepareAttention}'s). */
+function isHalfCall(q: unknown, k: unknown, v: unknown, options: AttentionOptions | undefined): boolean {
+  const past = options?.past as { key?: unknown; value?: unknown } | undefined;
+  return [q, k, v, past?.key, past?.value].some((t) => {
+    const x = t as { dtype?: unknown; data?: unknown } | null | undefined;
+    return x?.dtype === 'float16' || (x?.data instanceof Object && x.data.constructor.name === 'Float16Array');
+  });
+}
+
+/** An owned copy of `a` when it shares memory with one of `caller`, else `a`. */
+function ownedHalf(a: Uint16Array, caller: readonly ArrayBufferView[]): Uint16Array {
+  for (const c of caller) if (c.buffer === a.buffer) return a.slice();
+  return a;
 }
 
 /** An owned copy of `a` when it shares memory with one of `caller`, else `a`. */
@@ -268,23 +313,33 @@ function assembleResult(
   p: AttentionProblem,
   out: AttentionOutput,
   caller: readonly ArrayBufferView[],
-): AttentionResult {
+): AttentionResult<AnyTensor> {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, valueDim: Dv, keyDim: Dk } = p;
-  const output: Tensor = p.packed
-    ? { shape: [B, Sq, Hq * Dv], data: pack(out.output, B, Hq, Sq, Dv) }
-    : { shape: [B, Hq, Sq, Dv], data: ownedArray(out.output, caller) };
-  const result: { output: Tensor; present?: { key: Tensor; value: Tensor }; attentionMap?: Tensor; weights?: Tensor } =
-    { output };
+  // A kernel's float16 output is widened exactly for the layout change; the result dtype is applied last.
+  const out32 = out.output instanceof Uint16Array ? float32FromHalf(out.output) : out.output;
+  const typed = (shape: number[], data: Float32Array): AnyTensor =>
+    p.outputDtype === 'float16'
+      ? { shape, data: float16Bits(data), dtype: 'float16' }
+      : { shape, data: ownedArray(data, caller) };
+  const output =
+    p.outputDtype === 'float16' && !p.packed && out.output instanceof Uint16Array
+      ? { shape: [B, Hq, Sq, Dv], data: ownedHalf(out.output, caller), dtype: 'float16' as const }
+      : p.packed
+        ? typed([B, Sq, Hq * Dv], pack(out32, B, Hq, Sq, Dv))
+        : typed([B, Hq, Sq, Dv], out32);
+  const result: {
+    output: AnyTensor;
+    present?: { key: AnyTensor; value: AnyTensor };
+    attentionMap?: AnyTensor;
+    weights?: AnyTensor;
+  } = { output };
   if (p.returnPresent) {
-    result.present = {
-      key: { shape: [B, Hkv, T, Dk], data: ownedArray(p.k, caller) },
-      value: { shape: [B, Hkv, T, Dv], data: ownedArray(p.v, caller) },
-    };
+    result.present = { key: typed([B, Hkv, T, Dk], p.k), value: typed([B, Hkv, T, Dv], p.v) };
   }
   if (p.attentionMap !== 'none') {
     if (!out.attentionMap)
       throw new BackendError('unknown', `attention map "${p.attentionMap}" was requested but not returned`);
-    result.attentionMap = { shape: [B, Hq, Sq, T], data: ownedArray(out.attentionMap, caller) };
+    result.attentionMap = typed([B, Hq, Sq, T], out.attentionMap);
     // The former name of the same tensor, for callers of the earlier API.
     // oxlint-disable-next-line typescript/no-deprecated -- the one place that sets the former name
     result.weights = result.attentionMap;

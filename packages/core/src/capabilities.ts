@@ -3,6 +3,9 @@
  * an {@link UnsupportedError} before the backend runs; the conformance suite shows such cases as skipped.
  */
 import type { AttentionSetup } from './attention-setup.js';
+import type { DType } from './half-tensor.js';
+
+export type { DType } from './half-tensor.js';
 
 /** A feature an attention call may need. */
 export type Feature =
@@ -21,6 +24,8 @@ export type Feature =
   | 'attentionMap:softcapped'
   | 'attentionMap:masked'
   | 'attentionMap:probs'
+  /** float16 tensors (q, k, v and the past; see `HalfTensor`). */
+  | 'float16'
   | 'models';
 
 /** Every feature, in a stable order. */
@@ -40,11 +45,9 @@ export const ALL_FEATURES: readonly Feature[] = [
   'attentionMap:softcapped',
   'attentionMap:masked',
   'attentionMap:probs',
+  'float16',
   'models',
 ];
-
-/** A tensor element type. */
-export type DType = 'float32';
 
 /** A backend's declared capabilities: features and limits. Core refuses what they exclude before a call. */
 export interface Capabilities {
@@ -61,7 +64,7 @@ export interface Capabilities {
    * `[G, Sq, T]` (G = Hq/Hkv) must each fit.
    */
   readonly maxBindingBytes?: number;
-  /** Element types of tensors it takes (default `['float32']`). */
+  /** Element types of tensors it takes: `float32`, and `float16` where the `float16` feature is declared. */
   readonly dtypes?: readonly DType[];
 }
 
@@ -86,10 +89,15 @@ export function capabilities(
   limits: {
     readonly maxKeyLength?: number;
     readonly maxBindingBytes?: number;
-    readonly dtypes?: readonly DType[];
   } = {},
 ): Capabilities {
-  return { features: new Set(features), reasons, dtypes: limits.dtypes ?? ['float32'], ...limits };
+  const set = new Set(features);
+  return {
+    features: set,
+    reasons,
+    ...limits,
+    dtypes: set.has('float16') ? ['float32', 'float16'] : ['float32'],
+  };
 }
 
 /**
@@ -149,6 +157,7 @@ export function requiredFeatures(p: AttentionSetup): Feature[] {
   if (p.alibi) f.push('alibi');
   if (p.pastLength > 0) f.push('past');
   if (p.attentionMap !== 'none') f.push(`attentionMap:${p.attentionMap}`);
+  if (p.dtype === 'float16') f.push('float16');
   return f;
 }
 

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'ERR_NON_FINITE'
   /** A value of the wrong JavaScript type (e.g. a plain array where a Float32Array is needed). */
   | 'ERR_TYPE'
+  /** Tensors of one call with different dtypes (q, k, v and the past share one: float32 or float16). */
+  | 'ERR_DTYPE'
   /** The backend does not support a requested feature (see its capabilities). */
   | 'ERR_UNSUPPORTED'
   /** A model spec is invalid. */

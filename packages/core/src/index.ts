@@ -20,6 +20,9 @@ export {
 export type { ErrorCode } from './errors.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
+export { halfTensor, toFloat16, toFloat32, isHalf } from './half-tensor.js';
+export type { AnyTensor, HalfTensor } from './half-tensor.js';
+export { float16Bits, float32FromHalf, toHalfBits, fromHalfBits } from './half.js';
 export { attentionMapStage, boolMask, biasMask } from './attention-options.js';
 export type {
   AttentionOptions,

@@ -147,7 +147,7 @@ export function expectWithinLimit(subject: string, parts: readonly Allocation[],
  */
 export function attentionAllocations(
   d: AttentionDims,
-  opts: { packed: boolean; hasPast: boolean; returnPresent: boolean },
+  opts: { packed: boolean; hasPast: boolean; returnPresent: boolean; half?: boolean },
   memory?: MemoryModel,
 ): Allocation[] {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, kvLength: Sk, keyLength: T, keyDim: Dk, valueDim: Dv } = d;
@@ -179,6 +179,7 @@ export function attentionAllocations(
       argument: 'options.attentionMap',
       bytes: B * Hq * Sq * T * f32,
     });
+  if (opts.half) parts.push({ what: 'float32 copies of the float16 inputs', argument: 'q', bytes: inputBytes(d) });
   const scratch = memory?.scratchBytes?.(d) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's working memory", argument: T >= Sq ? 'k' : 'q', bytes: scratch });
   return parts;

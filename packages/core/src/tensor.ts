@@ -62,7 +62,12 @@ function checkShape(shape: readonly number[], name: string): void {
  * Checks that `value` is a well-formed tensor of the given rank and returns its shape.
  * @internal used by validation
  */
-export function expectTensor(value: unknown, name: string, ranks: readonly number[]): readonly number[] {
+export function expectTensor(
+  value: unknown,
+  name: string,
+  ranks: readonly number[],
+  dtype: 'float32' | 'float16' = 'float32',
+): readonly number[] {
   if (value === null || typeof value !== 'object') {
     throw new AttnkitError(
       'ERR_TYPE',
@@ -70,8 +75,9 @@ export function expectTensor(value: unknown, name: string, ranks: readonly numbe
       name,
     );
   }
-  const t = value as { shape?: unknown; data?: unknown };
-  if (!(t.data instanceof Float32Array)) {
+  const t = value as { shape?: unknown; data?: { length: number } };
+  // float16 data was checked with the dtype (see `tensorDtype`).
+  if (dtype === 'float32' && !(t.data instanceof Float32Array)) {
     const got = t.data === undefined ? 'undefined' : ((t.data as object)?.constructor?.name ?? typeof t.data);
     throw new AttnkitError('ERR_TYPE', `${name}.data: expected a Float32Array, got ${got}`, name);
   }
@@ -87,10 +93,10 @@ export function expectTensor(value: unknown, name: string, ranks: readonly numbe
       name,
     );
   }
-  if (t.data.length !== sizeOf(shape)) {
+  if (t.data!.length !== sizeOf(shape)) {
     throw new ShapeError(
       'ERR_SHAPE',
-      `${name}: data has ${t.data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
+      `${name}: data has ${t.data!.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
       name,
     );
   }

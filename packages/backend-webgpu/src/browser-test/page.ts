@@ -4,6 +4,7 @@
  */
 import {
   attentionCases,
+  float16Cases,
   badInputCases,
   modelCases,
   runCases,
@@ -27,9 +28,13 @@ async function run(filter: string, vectors: VectorFile[], options: WebGpuBackend
   const { device, uncaptured } = await requestRecordedDevice(adapter);
   const backend = await createWebGpuBackend({ ...options, device, checkErrors: true });
   const re = new RegExp(filter);
-  const cases = [...attentionCases(), ...vectorCases(vectors), ...badInputCases(), ...modelCases()].filter((c) =>
-    re.test(c.id),
-  );
+  const cases = [
+    ...attentionCases(),
+    ...float16Cases(),
+    ...vectorCases(vectors),
+    ...badInputCases(),
+    ...modelCases(),
+  ].filter((c) => re.test(c.id));
   const outcomes = await runCases(backend, cases);
   const info = { ...backend.info };
   await backend.dispose();
