@@ -5,7 +5,8 @@
  *
  * Shape legend: see attention-inputs.ts.
  */
-import { UnsupportedError, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
+import { float16Bits, UnsupportedError, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
+import { narrowHalves, widenHalves } from './encoder-ops.js';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, maskWords, WEIGHT_MODES } from './attention-inputs.js';
 import type { GpuContext } from './gpu-context.js';
@@ -58,33 +59,46 @@ export async function runAttention(
   const units = B * Hkv;
   const chunk = Math.max(1, Math.min(units, Math.floor(limit / biggest), Math.floor(maxGroups / G)));
 
-  const output = new Float32Array(B * Hq * Sq * Dv);
+  // float16 calls travel as halves, two per u32, both ways; the kernels compute in float32 between a widening
+  // and a narrowing pass on the GPU.
+  const half = p.dtype === 'float16';
+  const halfOut = half && p.outputDtype === 'float16';
+  const output = halfOut ? new Uint16Array(B * Hq * Sq * Dv) : new Float32Array(B * Hq * Sq * Dv);
   const weights = wantWeights ? new Float32Array(B * Hq * Sq * T) : undefined;
   const mode = WEIGHT_MODES[p.attentionMap];
   for (let u0 = 0; u0 < units; u0 += chunk) {
     const n = Math.min(chunk, units - u0);
     const range = { unit0: u0, units: n };
     const [out, w] = await ctx.run((op) => {
+      // core's float32 arrays hold the halves exactly, so narrowing them again loses nothing.
+      const input = (a: Float32Array) => (half ? widenHalves(op, op.upload(float16Bits(a)), a.length) : op.upload(a));
       const b = {
-        q: op.upload(p.q.subarray(u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk)),
-        k: op.upload(p.k.subarray(u0 * T * Dk, (u0 + n) * T * Dk)),
-        v: op.upload(p.v.subarray(u0 * T * Dv, (u0 + n) * T * Dv)),
+        q: input(p.q.subarray(u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk)),
+        k: input(p.k.subarray(u0 * T * Dk, (u0 + n) * T * Dk)),
+        v: input(p.v.subarray(u0 * T * Dv, (u0 + n) * T * Dv)),
         mask: op.upload(mask),
         aux: op.upload(aux.words),
         out: op.scratch(n * G * Sq * Dv * 4),
       };
+      const readOutput = (): void => {
+        const count = n * G * Sq * Dv;
+        if (halfOut) op.read(narrowHalves(op, b.out, count), Math.ceil(count / 2) * 4);
+        else op.read(b.out);
+      };
       if (shape) {
         encodeFused(op, p, aux, shape, b, range);
-        op.read(b.out);
+        readOutput();
         return;
       }
       const scores = op.scratch(n * G * Sq * T * 4, 'the scores');
       const extra = mode !== 0 ? op.scratch(n * G * Sq * T * 4, 'the weights') : op.scratch(4);
       encodeThreePass(op, p, aux, b, range, scores, extra, mode);
-      op.read(b.out);
+      readOutput();
       if (wantWeights) op.read(mode !== 0 ? extra : scores);
     });
-    output.set(out!, u0 * G * Sq * Dv);
+    if (output instanceof Uint16Array)
+      output.set(new Uint16Array(out!.buffer, out!.byteOffset, n * G * Sq * Dv), u0 * G * Sq * Dv);
+    else output.set(out!, u0 * G * Sq * Dv);
     if (weights) weights.set(w!, u0 * G * Sq * T);
   }
   return weights ? { output, attentionMap: weights } : { output };

@@ -8,6 +8,8 @@ import {
   linearKernel,
   meanPoolKernel,
   splitHeadsKernel,
+  narrowHalvesKernel,
+  widenHalvesKernel,
   zeroRowsKernel,
 } from './encoder-ops.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
@@ -101,4 +103,21 @@ export function meanPool(op: GpuOp, h: Slice, B: number, S: number, D: number, l
 export function zeroRows(op: GpuOp, y: Slice, B: number, S: number, C: number, lengths: Slice): void {
   const P = params(op, zeroRowsKernel.bindings.P, { B, S, I: C });
   op.dispatch(op.ctx.kernel(zeroRowsKernel), { P, lengths, y }, grid(op, B * S * C));
+}
+
+/** A float32 buffer of the `n` halves packed in `halves` (two per u32). */
+export function widenHalves(op: GpuOp, halves: Slice, n: number): Slice {
+  const y = op.scratch(n * 4, 'the widened float16 input');
+  const P = params(op, widenHalvesKernel.bindings.P, { n, I: 1 });
+  op.dispatch(op.ctx.kernel(widenHalvesKernel), { P, x: halves, y }, grid(op, n));
+  return y;
+}
+
+/** The `n` float32 values of `x` as halves, two per u32 (rounded to nearest even). */
+export function narrowHalves(op: GpuOp, x: Slice, n: number): Slice {
+  const words = Math.ceil(n / 2);
+  const y = op.scratch(words * 4, 'the float16 output');
+  const P = params(op, narrowHalvesKernel.bindings.P, { n, words, I: 1 });
+  op.dispatch(op.ctx.kernel(narrowHalvesKernel), { P, x, y }, grid(op, words));
+  return y;
 }

@@ -206,6 +206,69 @@ ${elementwiseMain(
 )}`,
 );
 
+/**
+ * float16 storage: `y[at]` is half `at` of `x` (two halves per u32, the lower first), widened exactly with
+ * WGSL's `unpack2x16float`.
+ */
+export const widenHalvesKernel = kernelSource(
+  'widen-halves',
+  {
+    P: uniform('Params', { n: 'u32', I: 'u32' }),
+    x: read('array<u32>'),
+    y: readWrite(),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+${elementwiseMain(
+  'P.n',
+  /* wgsl */ `
+  let pair = unpack2x16float(x[at / 2u]);
+  y[at] = select(pair.x, pair.y, (at & 1u) == 1u);
+`,
+)}`,
+);
+
+/**
+ * float16 storage: word `at` of `y` packs `x[2·at]` and `x[2·at + 1]` (0 past the end) as halves, rounded
+ * to nearest, ties to even, with integer operations, as core narrows on the CPU (WGSL leaves the rounding
+ * direction of `pack2x16float` to the implementation). Values must be finite and within ±65504, which
+ * attention outputs are: each is a weighted mean of value rows that core checked are halves.
+ */
+export const narrowHalvesKernel = kernelSource(
+  'narrow-halves',
+  {
+    P: uniform('Params', { n: 'u32', words: 'u32', I: 'u32' }),
+    x: read(),
+    y: readWrite('array<u32>'),
+  },
+  (declarations) => /* wgsl */ `${declarations}
+fn toHalf(v: f32) -> u32 {
+  let b = bitcast<u32>(v);
+  let sign = (b >> 16u) & 0x8000u;
+  let e = i32((b >> 23u) & 0xffu) - 112;
+  let m = b & 0x7fffffu;
+  if (e <= 0) {
+    if (e < -10) { return sign; }
+    let full = m | 0x800000u;
+    let shift = u32(14 - e);
+    let h = full >> shift;
+    let rest = full & ((1u << shift) - 1u);
+    let mid = 1u << (shift - 1u);
+    return sign | (h + select(0u, 1u, rest > mid || (rest == mid && (h & 1u) == 1u)));
+  }
+  let h = (u32(e) << 10u) | (m >> 13u);
+  let rest = m & 0x1fffu;
+  return sign | (h + select(0u, 1u, rest > 0x1000u || (rest == 0x1000u && (h & 1u) == 1u)));
+}
+${elementwiseMain(
+  'P.words',
+  /* wgsl */ `
+  let i = at * 2u;
+  let hi = select(0u, toHalf(x[i + 1u]), i + 1u < P.n);
+  y[at] = toHalf(x[i]) | (hi << 16u);
+`,
+)}`,
+);
+
 /** Every encoder kernel of this module (the binding-table test walks them all). */
 export const ENCODER_KERNELS: readonly KernelSource[] = [
   linearKernel,
@@ -214,4 +277,6 @@ export const ENCODER_KERNELS: readonly KernelSource[] = [
   splitHeadsKernel,
   meanPoolKernel,
   zeroRowsKernel,
+  widenHalvesKernel,
+  narrowHalvesKernel,
 ];

@@ -7,6 +7,8 @@ import { ShapeError, AttnkitError, fmtShape } from './errors.js';
 export interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
+  /** `float32` (the default when absent); float16 tensors are `HalfTensor`s. */
+  readonly dtype?: 'float32';
 }
 
 /** Number of elements of a shape (1 for a scalar `[]`). */
