@@ -29,6 +29,11 @@ export interface AttentionSignature {
   readonly nonpad: boolean;
   /** Which scores to return as QK, if any. */
   readonly weights: 'none' | 'scores' | 'softcapped' | 'masked' | 'probs';
+  /**
+   * float16 storage: `in`, Q, K and V are float16 inputs, cast to float32 for the operator; `in-out`, Y is
+   * cast back to float16 too. The operator computes in float32 either way (QK stays float32).
+   */
+  readonly half: 'none' | 'in' | 'in-out';
 }
 
 /** The opset of the attention graphs (`nonpad_kv_seqlen` is new in 24). */
@@ -38,7 +43,7 @@ const QK_MODE = { scores: 0, softcapped: 1, masked: 2, probs: 3 } as const;
 
 /** Cache key of a signature. */
 export function signatureKey(s: AttentionSignature): string {
-  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}`;
+  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}|${s.half}`;
 }
 
 /**
@@ -46,14 +51,16 @@ export function signatureKey(s: AttentionSignature): string {
  *
  * @example
  * ```ts
- * const bytes = attentionGraph({ scale: 0.125, softcap: 0, causal: true, mask: 'none', nonpad: false, weights: 'none' });
+ * const bytes = attentionGraph({ scale: 0.125, softcap: 0, causal: true, mask: 'none', nonpad: false, weights: 'none', half: 'none' });
  * ```
  */
 export function attentionGraph(s: AttentionSignature): Uint8Array {
   const g = new GraphBuilder('attnkit_attention');
-  const q = g.input('Q', DType.float, ['B', 'Hq', 'Sq', 'Dk']);
-  const k = g.input('K', DType.float, ['B', 'Hkv', 'T', 'Dk']);
-  const v = g.input('V', DType.float, ['B', 'Hkv', 'T', 'Dv']);
+  const inType = s.half === 'none' ? DType.float : DType.float16;
+  const widen = (x: string): string => (s.half === 'none' ? x : g.op('Cast', [x], { to: int(DType.float) }));
+  const q = widen(g.input('Q', inType, ['B', 'Hq', 'Sq', 'Dk']));
+  const k = widen(g.input('K', inType, ['B', 'Hkv', 'T', 'Dk']));
+  const v = widen(g.input('V', inType, ['B', 'Hkv', 'T', 'Dv']));
   const mask =
     s.mask === 'none' ? '' : g.input('mask', s.mask === 'bool' ? DType.bool : DType.float, ['Mb', 'Mh', 'Sq', 'T']);
   const nonpad = s.nonpad ? g.input('nonpad_kv_seqlen', DType.int64, ['B']) : '';
@@ -62,13 +69,14 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
   const attrs: Record<string, Attr> = { scale: float(s.scale) };
   if (s.softcap > 0) attrs.softcap = float(s.softcap);
   if (s.causal) attrs.is_causal = int(1);
-  const outputs = ['Y'];
+  const outputs = [s.half === 'in-out' ? 'Y32' : 'Y'];
   if (s.weights !== 'none') {
     attrs.qk_matmul_output_mode = int(QK_MODE[s.weights]);
     outputs.push('', '', 'QK');
   }
   g.opN('Attention', inputs, outputs.length, attrs, outputs);
-  g.output('Y', DType.float, ['B', 'Hq', 'Sq', 'Dv']);
+  if (s.half === 'in-out') g.op('Cast', ['Y32'], { to: int(DType.float16) }, 'Y');
+  g.output('Y', s.half === 'in-out' ? DType.float16 : DType.float, ['B', 'Hq', 'Sq', 'Dv']);
   if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
   for (const [x, name] of [
     [q, 'q_squares'],
@@ -83,5 +91,13 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
 
 /** The smallest attention graph, opened by the plugin's probe to check that the native binding works. */
 export function probeGraph(): Uint8Array {
-  return attentionGraph({ scale: 1, softcap: 0, causal: false, mask: 'none', nonpad: false, weights: 'none' });
+  return attentionGraph({
+    scale: 1,
+    softcap: 0,
+    causal: false,
+    mask: 'none',
+    nonpad: false,
+    weights: 'none',
+    half: 'none',
+  });
 }

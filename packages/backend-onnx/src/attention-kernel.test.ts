@@ -215,3 +215,25 @@ describe('attention options the operator does not take as they are', () => {
     it(`${name} matches the reference`, () => c.run(backend));
   }
 });
+
+describe('float16 graphs', () => {
+  it('feed halves to a graph that casts them for the operator, and return Y as halves unless asked for float32', async () => {
+    const { planAttention } = await import('./attention-plan.js');
+    const { toFloat16, tensor } = await import('@attnkit/core');
+    const x = toFloat16(
+      tensor(
+        Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)),
+        [1, 2, 3, 4],
+      ),
+    );
+    const half = planAttention(prepareAttention(x, x, x, { causal: true }));
+    expect(half.signature.half).toBe('in-out');
+    expect(half.feeds.slice(0, 3).map((f) => [f.type, f.data.constructor.name])).toEqual([
+      ['float16', 'Uint16Array'],
+      ['float16', 'Uint16Array'],
+      ['float16', 'Uint16Array'],
+    ]);
+    expect(Array.from(half.feeds[0]!.data as Uint16Array)).toEqual(Array.from(x.data));
+    expect(planAttention(prepareAttention(x, x, x, { outputDtype: 'float32' })).signature.half).toBe('in');
+  });
+});

@@ -39,7 +39,8 @@ export async function runAttention(
   } finally {
     if (pool) releasePlan(plan, pool);
   }
-  const output = out.Y!.data as Float32Array;
+  // Y is float16 bits (Uint16Array) from an `in-out` float16 graph; core takes either.
+  const output = out.Y!.data as Float32Array | Uint16Array;
   const scalar = (name: string): number => (out[name]!.data as Float32Array)[0]!;
   const inputSquares = { q: scalar('q_squares'), k: scalar('k_squares'), v: scalar('v_squares') };
   return plan.signature.weights === 'none'

@@ -15,15 +15,22 @@
  * (core's `writeDenseBias`), with `-Infinity` for hidden keys; the operator then only scales, softcaps and
  * adds it.
  */
-import { biasExtents, causalOffset, writeDenseBias, type AttentionProblem, type ResolvedMask } from '@attnkit/core';
+import {
+  biasExtents,
+  causalOffset,
+  float16Bits,
+  writeDenseBias,
+  type AttentionProblem,
+  type ResolvedMask,
+} from '@attnkit/core';
 import type { ScratchPool } from './scratch-pool.js';
 import type { AttentionSignature } from './attention-graph.js';
 
 /** One input of the attention graph. */
 export interface Feed {
   readonly name: string;
-  readonly type: 'float32' | 'bool' | 'int64';
-  readonly data: Float32Array | Uint8Array | BigInt64Array;
+  readonly type: 'float32' | 'float16' | 'bool' | 'int64';
+  readonly data: Float32Array | Uint16Array | Uint8Array | BigInt64Array;
   readonly dims: readonly number[];
 }
 
@@ -71,12 +78,21 @@ function nativeMask(m: ResolvedMask, Sq: number, T: number): boolean {
  */
 export function planAttention(p: AttentionProblem, pool?: ScratchPool): AttentionPlan {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
+  // float16 calls feed halves (core's float32 arrays hold them exactly, so narrowing loses nothing).
+  const half = p.dtype === 'float16';
+  const input = (name: string, data: Float32Array, dims: number[]): Feed =>
+    half ? { name, type: 'float16', data: float16Bits(data), dims } : { name, type: 'float32', data, dims };
   const feeds: Feed[] = [
-    { name: 'Q', type: 'float32', data: p.q, dims: [B, Hq, Sq, Dk] },
-    { name: 'K', type: 'float32', data: p.k, dims: [B, Hkv, T, Dk] },
-    { name: 'V', type: 'float32', data: p.v, dims: [B, Hkv, T, Dv] },
+    input('Q', p.q, [B, Hq, Sq, Dk]),
+    input('K', p.k, [B, Hkv, T, Dk]),
+    input('V', p.v, [B, Hkv, T, Dv]),
   ];
-  const base = { scale: p.scale, softcap: p.softcap, weights: p.attentionMap };
+  const base = {
+    scale: p.scale,
+    softcap: p.softcap,
+    weights: p.attentionMap,
+    half: half ? (p.outputDtype === 'float16' ? ('in-out' as const) : ('in' as const)) : ('none' as const),
+  };
   if (needsBiasPath(p)) {
     const [Bb, Hb] = biasExtents(p);
     const dims = [Bb, Hb, Sq, T];

@@ -9,7 +9,7 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** ONNX tensor element types used here (values of `TensorProto.DataType`). */
-export const DType = { float: 1, int32: 6, int64: 7, bool: 9, double: 11 } as const;
+export const DType = { float: 1, int32: 6, int64: 7, bool: 9, float16: 10, double: 11 } as const;
 /** An ONNX element type. */
 export type DType = (typeof DType)[keyof typeof DType];
 
