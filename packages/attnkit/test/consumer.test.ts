@@ -54,9 +54,10 @@ describe('published packages in a fresh project', () => {
     );
     for (const f of ['node-app.mjs', 'browser-app.js']) copyFileSync(join(here, f), join(app, f));
   }, 900_000);
+  // Removing a fresh project's node_modules takes seconds on a busy machine.
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('Node: selects onnx, and computes attention', async () => {
     const r = await nodeApp();

@@ -12,7 +12,7 @@ const conformanceSrc = `${packages}conformance/src/`;
 
 const CONFORMANCE_BROWSER = `
 export { runCases } from './case.ts';
-export { attentionCases } from './attention-cases.ts';
+export { attentionCases, float16Cases } from './attention-cases.ts';
 export { badInputCases } from './bad-input-cases.ts';
 export { modelCases } from './model-cases.ts';
 export { vectorCases } from './vector-cases.ts';
