@@ -15,6 +15,7 @@
  * (the operator's own causal flag would align to `nonpad_kv_seqlen` and does not broadcast a key mask).
  */
 import { weightShapes, type ResolvedSpec } from '@attnkit/core';
+import { bandedAttention, bandOf, isBanded, type Band } from './banded-attention.js';
 import {
   alibiBias,
   applyRope,
@@ -93,6 +94,18 @@ export function encoderGraph(
     return m;
   };
 
+  // Banded attention (O(S·W)) for a layer with a window finite on both sides, unless the attention
+  // probabilities are asked for (they are [B, H, S, S]) or ALiBi adds its bias; one band per window.
+  const bands = new Map<string, Band>();
+  const layerBand = (l: number): Band | undefined => {
+    const a = spec.attention[l]!;
+    if (options.attentionOutputs || alibi || !isBanded(a)) return undefined;
+    const key = `${a.causal}|${a.window.left}|${a.window.right}`;
+    let b = bands.get(key);
+    if (!b) bands.set(key, (b = bandOf(g, rs, a, H / Hkv)));
+    return b;
+  };
+
   const mha = (v: string, l: number): string => {
     const p = `layers.${l}.attention`;
     const parts = ['query', 'key', 'value'];
@@ -116,6 +129,8 @@ export function encoderGraph(
       q = applyRope(g, q, H, Dh, rope);
       k = applyRope(g, k, Hkv, Dh, rope);
     }
+    const band = layerBand(l);
+    if (band) return linear(bandedAttention(g, band, rs, q, k, val, { H, Hkv, Dh }), `${p}.output`);
     const m = layerMask(l);
     const attrs: Record<string, Attr> = {
       q_num_heads: int(H),

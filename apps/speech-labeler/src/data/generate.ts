@@ -9,7 +9,7 @@ import { seededRandom, type Random } from '@attnkit/core';
 import wavefile from 'wavefile';
 import { toJson } from '../labels/formats.js';
 import type { Segment } from '../labels/segments.js';
-import { augment } from './augment.js';
+import { augment, noiseOnly } from './augment.js';
 import { Espeak, type Phone } from './espeak.js';
 import { festivalAvailable, festivalBatch, type FestivalRequest } from './festival.js';
 import { sentences } from './texts.js';
@@ -76,10 +76,19 @@ export async function generate(options: GenerateOptions): Promise<number> {
   const rng = seededRandom(options.seed);
   const texts = sentences(options.seed * 7919 + (spec.texts === 'train' ? 1 : 2), options.count, spec.texts);
   const share = haveFestival ? spec.festivalShare : 0;
-  const jobs = texts.map((text, i) => ({ i, text, festival: rng.next() < share }));
+  const noise = spec.noiseShare ?? 0;
+  const jobs = texts.map((text, i) => {
+    const r = rng.next();
+    return { i, text, noise: r < noise, festival: r >= noise && rng.next() < share };
+  });
   const manifest = join(options.out, 'manifest.jsonl');
   const name = (i: number): string => `${options.split}-${String(i).padStart(5, '0')}`;
-  const espeakJobs = jobs.filter((j) => !j.festival);
+  for (const j of jobs.filter((j) => j.noise)) {
+    const { utterance, info } = noiseOnly(rng);
+    writeUtterance(options.out, name(j.i), utterance.samples, utterance.phones);
+    appendFileSync(manifest, `${JSON.stringify({ name: name(j.i), synth: 'none', ...info })}\n`);
+  }
+  const espeakJobs = jobs.filter((j) => !j.festival && !j.noise);
   const es = espeakJobs.length > 0 ? await Espeak.create() : undefined;
   for (const j of espeakJobs) {
     const voice = `${pickOf(rng, ESPEAK_LANGUAGES)}+${pickOf(rng, spec.espeakVariants)}`;
