@@ -88,6 +88,16 @@ describe('speech-labeler', () => {
         /--chunk <frames>\s+Frames per chunk \(default 250\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 16\)/,
       );
     }
+    // A negated option shows no default (cac would print "(default: true)" for --no-progress).
+    for (const command of ['label', 'eval']) {
+      const help = (await runCli(command, '--help')).stdout;
+      expect(help).toMatch(/--no-progress\s+No progress bar/);
+      expect(help).not.toContain('(default: true)');
+    }
+    const serve = (await runCli('serve', '--help')).stdout;
+    expect(serve).toMatch(/\$ speech-labeler serve\b/);
+    expect(serve).toMatch(/--port <port>[\s\S]*--no-build/);
+    expect(serve).not.toContain('label <...inputs>');
     const bad = await runCli('frobnicate');
     expect([bad.code, bad.stderr]).toEqual([1, 'error: unknown command "frobnicate"; see speech-labeler --help\n']);
   });

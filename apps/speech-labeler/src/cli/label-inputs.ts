@@ -1,6 +1,6 @@
 /** The inputs of `label`: files and folders (a folder = every `.wav` in it, sorted). */
 import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { listWavFiles } from '../audio/wav-list.js';
 import { FORMAT_EXTENSIONS, type OutputFormat } from '../labels/formats.js';
 
@@ -48,12 +48,31 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
  * extension. Throws when two inputs would write the same file.
  */
 export function outputPaths(files: readonly string[], folder: string, format: OutputFormat): string[] {
+  return distinct(
+    '-o',
+    files,
+    files.map((file) => join(folder, basename(file).replace(/\.wav$/i, '') + FORMAT_EXTENSIONS[format])),
+  );
+}
+
+/**
+ * The output file of each input file with `--beside`: in the input's folder, its name without `.wav` plus
+ * the format's extension. Throws when two inputs would write the same file (the same input given twice).
+ */
+export function besidePaths(files: readonly string[], format: OutputFormat): string[] {
+  return distinct(
+    '--beside',
+    files,
+    files.map((file) => join(dirname(file), basename(file).replace(/\.wav$/i, '') + FORMAT_EXTENSIONS[format])),
+  );
+}
+
+function distinct(option: string, files: readonly string[], outputs: string[]): string[] {
   const seen = new Map<string, string>();
-  return files.map((file) => {
-    const out = join(folder, basename(file).replace(/\.wav$/i, '') + FORMAT_EXTENSIONS[format]);
+  outputs.forEach((out, i) => {
     const other = seen.get(out);
-    if (other !== undefined) throw new Error(`-o: ${other} and ${file} would both write ${out}`);
-    seen.set(out, file);
-    return out;
+    if (other !== undefined) throw new Error(`${option}: ${other} and ${files[i]} would both write ${out}`);
+    seen.set(out, files[i]!);
   });
+  return outputs;
 }

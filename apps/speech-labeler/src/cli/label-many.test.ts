@@ -70,9 +70,27 @@ describe('speech-labeler label with several inputs', () => {
       expect(readFileSync(join(out, w.slice(dir.length + 1, -4) + '.TextGrid'), 'utf8')).toBe(single.get(w)!.textgrid);
   });
 
+  it('with --beside writes each output next to its input, for a folder and for one file', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'beside-'));
+    for (const w of wavs) copyFileSync(w, join(copy, w.slice(dir.length + 1)));
+    const r = await runCli('label', copy, '--backend', 'ts', '--format', 'csv', '--beside');
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
+    for (const w of wavs)
+      expect(readFileSync(join(copy, w.slice(dir.length + 1, -4) + '.csv'), 'utf8')).toBe(single.get(w)!.csv);
+    const one = join(copy, wavs[0]!.slice(dir.length + 1));
+    expect((await runCli('label', one, '--backend', 'ts', '--beside')).code).toBe(0);
+    expect(readFileSync(one.replace(/\.wav$/, '.json'), 'utf8')).toBe(single.get(wavs[0]!)!.json);
+    expect((await runCli('label', one, '--beside', '-o', join(copy, 'x.json'))).stderr).toBe(
+      'error: -o and --beside: choose one (a file or folder, or beside each input)\n',
+    );
+  });
+
   it('refuses several TextGrids on stdout, and two inputs that would write the same output file', async () => {
     expect((await runCli('label', ...wavs, '--format', 'textgrid')).stderr).toBe(
-      'error: --format textgrid with several inputs needs -o FOLDER (one TextGrid per input)\n',
+      'error: --format textgrid with several inputs needs -o FOLDER or --beside (one TextGrid per input)\n',
+    );
+    expect((await runCli('label', wavs[0]!, wavs[0]!, '--beside')).stderr).toBe(
+      `error: --beside: ${wavs[0]} and ${wavs[0]} would both write ${wavs[0]!.replace(/\.wav$/, '.json')}\n`,
     );
     const other = mkdtempSync(join(tmpdir(), 'same-name-'));
     copyFileSync(wavs[0]!, join(other, 'heldout-00000.wav'));

@@ -1,6 +1,9 @@
 /**
- * The `speech-labeler` command line: `label INPUT...`, `eval DIR`, `backends`.
+ * The `speech-labeler` command line: `label INPUT...`, `eval DIR`, `backends`, `serve`.
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cac } from 'cac';
 import { formatReport, type Backend } from '@attnkit/core';
 import { WavError } from '../audio/wav-error.js';
@@ -11,6 +14,12 @@ import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
 import { createLabeler, DEFAULT_CHUNK, type Labeler } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
+import { filesProgress } from './progress.js';
+
+/** cac lists a negated option's default (`--no-progress ... (default: true)`), which reads backwards. */
+function dropNegatedDefaults(sections: { title?: string; body: string }[]): { title?: string; body: string }[] {
+  return sections.map((s) => ({ ...s, body: s.body.replace(/^(\s*--no-[\w-]+.*?) \(default: true\)$/gm, '$1') }));
+}
 
 interface CommonOptions {
   backend?: string;
@@ -49,25 +58,32 @@ function createCli(): ReturnType<typeof cac> {
       '-o, --output <path>',
       'Write to a file instead of stdout; with several inputs, a folder of NAME.json/.csv/.TextGrid, one per input',
     )
+    .option('--beside', 'Write each output beside its input: NAME.wav gives NAME.json, NAME.csv or NAME.TextGrid')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
     .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
-    .option('--no-progress', 'No progress bar')
+    .option('--no-progress', 'No progress bar (one bar over all the inputs shows on a terminal)')
     .option('--verbose', 'Print the backend selection report (stderr)')
-    .action(async (inputs: string[], o: CommonOptions & { format: string; output?: string; timings?: boolean }) => {
-      const format = String(o.format).toLowerCase() as OutputFormat;
-      if (!['json', 'textgrid', 'csv'].includes(format))
-        throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
-      const options = {
-        format,
-        progress: o.progress !== false,
-        ...(o.output ? { output: String(o.output) } : {}),
-        ...(o.timings ? { timings: true } : {}),
-      };
-      const code = await labelCommand(inputs, options, async () => (await openLabeler(o)).labeler);
-      if (code !== 0) process.exitCode = code;
-    });
+    .action(
+      async (
+        inputs: string[],
+        o: CommonOptions & { format: string; output?: string; beside?: boolean; timings?: boolean },
+      ) => {
+        const format = String(o.format).toLowerCase() as OutputFormat;
+        if (!['json', 'textgrid', 'csv'].includes(format))
+          throw new Error(`--format: expected json, textgrid or csv, got "${o.format}"`);
+        const options = {
+          format,
+          progress: o.progress !== false,
+          ...(o.output ? { output: String(o.output) } : {}),
+          ...(o.beside ? { beside: true } : {}),
+          ...(o.timings ? { timings: true } : {}),
+        };
+        const code = await labelCommand(inputs, options, async () => (await openLabeler(o)).labeler);
+        if (code !== 0) process.exitCode = code;
+      },
+    );
 
   cli
     .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
@@ -75,22 +91,22 @@ function createCli(): ReturnType<typeof cac> {
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
     .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
-    .option('--no-progress', 'No progress bar')
+    .option('--no-progress', 'No progress bar (one bar over the files shows on a terminal)')
     .option('--verbose', 'Print the backend selection report and per-file accuracy (stderr)')
     .action(async (dir: string, o: CommonOptions) => {
       const { labeler } = await openLabeler(o);
       const show = o.progress !== false && process.stderr.isTTY === true;
-      const clear = (): void => void (show && process.stderr.write('\r'.padEnd(72) + '\r'));
+      let bar: ReturnType<typeof filesProgress> | undefined;
       const r = await evaluateDir(labeler, dir, {
-        ...(show
-          ? {
-              onFile: (i: number, n: number, name: string) =>
-                process.stderr.write(`\r[${i + 1}/${n}] ${name.slice(0, 60).padEnd(60)}`),
-            }
-          : {}),
-        onFailure: (_file, message) => (clear(), process.stderr.write(`error: ${message}\n`)),
+        onFile: (i: number, n: number) => {
+          bar ??= filesProgress(show, n, n, 'scoring');
+          if (i > 0) bar.done();
+          bar.start(1);
+        },
+        onFailure: (_file, message) =>
+          bar ? bar.log(`error: ${message}\n`) : process.stderr.write(`error: ${message}\n`),
       });
-      clear();
+      bar?.stop();
       await labeler.dispose();
       const all = r.files + r.failures.length;
       if (r.files === 0) throw new Error(`${dir}: none of the ${all} files could be scored`);
@@ -123,7 +139,25 @@ function createCli(): ReturnType<typeof cac> {
     }
   });
 
-  cli.help();
+  cli
+    .command('serve', 'Build the web page and serve it on 127.0.0.1 (Ctrl-C to stop)')
+    .option('--port <port>', 'Port to listen on (0: any free port)', { default: 8080 })
+    .option('--no-build', 'Serve web-dist/ as it is, without building the page first')
+    .action(async (o: { port: number | string; build?: boolean }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port: expected an integer from 0 to 65535, got "${o.port}"`);
+      const { serveStatic, WEB_ROOT } = await import('../serve/static-server.js');
+      if (o.build !== false) {
+        const script = join(dirname(fileURLToPath(import.meta.url)), '../../scripts/build-web.mjs');
+        const built = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+        if (built.status !== 0) throw new Error(`building the page failed (${script} exited ${built.status})`);
+      }
+      const { url } = await serveStatic(WEB_ROOT, port);
+      process.stdout.write(`speech-labeler page at ${url} (Ctrl-C to stop)\n`);
+    });
+
+  cli.help(dropNegatedDefaults);
   return cli;
 }
 
