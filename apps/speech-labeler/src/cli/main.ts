@@ -11,6 +11,7 @@ import { createNodeRegistry } from '../backends/node-backends.js';
 import { evaluateDir } from '../eval/evaluate.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
+import { fileFrameSpool } from '../pipeline/frame-spool-file.js';
 import { createLabeler, DEFAULT_CHUNK, type Labeler } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
@@ -36,7 +37,8 @@ async function openLabeler(o: CommonOptions): Promise<{ labeler: Labeler; backen
   if (o.verbose) process.stderr.write(`${formatReport(report)}\n`);
   const loaded = loadModelFile(o.model ?? DEFAULT_MODEL_PATH);
   const chunk = { ...(o.chunk ? { chunk: Number(o.chunk) } : {}), ...(o.batch ? { batch: Number(o.batch) } : {}) };
-  return { labeler: await createLabeler(backend, loaded, chunk), backend };
+  const bands = loaded.file.features.bands;
+  return { labeler: await createLabeler(backend, loaded, chunk, { spool: () => fileFrameSpool(bands) }), backend };
 }
 
 /** The command set; a fresh one per run (cac keeps the state of its last parse). */

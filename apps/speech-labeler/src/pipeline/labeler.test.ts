@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTsBackend } from '@attnkit/backend-ts';
 import type { Backend } from '@attnkit/core';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import wavefile from 'wavefile';
 import { readAll, wavBytesStream } from '../audio/audio-source.js';
 import { openWavFile } from '../audio/wav-file.js';
@@ -15,6 +18,7 @@ import { framesToSegments, type Segment } from '../labels/segments.js';
 import { loadModelFile } from '../model/model-node.js';
 import { runChunked } from '../model/chunked-run.js';
 import { generated } from '../test-support.js';
+import { fileFrameSpool } from './frame-spool-file.js';
 import { createLabeler, type Labeler } from './labeler.js';
 
 let backend: Backend;
@@ -153,5 +157,41 @@ describe('streamed labelling', () => {
     expect(features).toEqual(Array.from(kept.features));
     expect(segments).toEqual(kept.segments);
     expect(segments).toEqual(framesToSegments(kept.labels, r.duration));
+  });
+
+  it('with frames spooled in a file, gives the same features, labels and segments, and removes the file', async () => {
+    const w = new wavefile.WaveFile();
+    w.fromScratch(1, 16000, '32f', audio);
+    const bytes = w.toBuffer();
+    const parent = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spooled = await createLabeler(
+      backend,
+      loadModelFile(),
+      { chunk: 60, batch: 3 },
+      {
+        spool: () => fileFrameSpool(40, parent),
+      },
+    );
+    const plain = await createLabeler(backend, loadModelFile(), { chunk: 60, batch: 3 });
+    try {
+      let during: string[] = [];
+      const a = await spooled.label(wavBytesStream(bytes, 'speech.wav'), (stage) => {
+        if (stage === 'model') during = readdirSync(parent);
+      });
+      const b = await plain.label(wavBytesStream(bytes, 'speech.wav'));
+      expect(during).toHaveLength(1); // the spool's folder, while the model runs
+      expect(readdirSync(parent)).toEqual([]);
+      expect(Array.from(a.features)).toEqual(Array.from(b.features));
+      expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+      expect(a.segments).toEqual(b.segments);
+      // A bad file: the spool is removed too.
+      const bad = new Uint8Array(bytes);
+      new DataView(bad.buffer).setFloat32(44 + 4 * 1000, NaN, true);
+      await expect(spooled.label(wavBytesStream(bad, 'bad.wav'))).rejects.toThrow(/NaN/);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      await spooled.dispose();
+      await plain.dispose();
+    }
   });
 });

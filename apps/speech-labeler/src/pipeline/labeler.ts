@@ -3,10 +3,12 @@
  * overlapping chunks → one class per 10 ms frame → the silence rule → segments. Works the same in Node
  * and the browser.
  *
- * The audio is read twice, streamed in blocks both times: the first pass gathers the normalisation
- * statistics of each band over the whole recording, the second computes the features again, normalises
- * them and runs the model on chunks as they fill, and segments are handed on as they end. Nothing grows
- * with the length but what the caller keeps ({@link Labeler.labelStream}).
+ * Two passes, streamed in blocks both times: the first reads the audio, computes the features and gathers
+ * the normalisation statistics of each band over the whole recording; the second normalises the features
+ * and runs the model on chunks as they fill, and segments are handed on as they end. With a
+ * {@link FrameSpool} (the CLI's is a temporary file) the second pass reads back the first pass's frames;
+ * without one it reads the audio and computes the features again. Nothing in memory grows with the length
+ * but what the caller keeps ({@link Labeler.labelStream}).
  */
 import type { Backend, Model } from '@attnkit/core';
 import type { AudioStream } from '../audio/audio-source.js';
@@ -86,6 +88,24 @@ export interface Labeler {
   dispose(): Promise<void>;
 }
 
+/**
+ * Where the first pass keeps its frames (features and levels, in order) for the second. A spool in a
+ * file keeps memory flat in the length and spares the second pass the reading and the features.
+ */
+export interface FrameSpool {
+  write(block: FrameBlock): void;
+  /** The blocks written, in order (read once; the spool is then used up). */
+  read(): Iterable<FrameBlock>;
+  /** Frees what the spool holds (a temporary file); safe to call twice. */
+  dispose(): void;
+}
+
+/** Options of {@link createLabeler}. */
+export interface LabelerOptions {
+  /** A fresh spool per recording; none: the second pass recomputes the features from the audio. */
+  readonly spool?: () => FrameSpool;
+}
+
 /** Default chunking: 250 frames (2.5 s) per chunk, 16 chunks per call (the fastest on ONNX Runtime, whose attention is dense within a chunk). */
 export const DEFAULT_CHUNK = { chunk: 250, batch: 16 } as const;
 
@@ -105,6 +125,7 @@ export async function createLabeler(
   backend: Backend,
   loaded: LoadedModel,
   chunk: Partial<ChunkOptions> = {},
+  labelerOptions: LabelerOptions = {},
 ): Promise<Labeler> {
   const model = await backend.compile(loaded.file.spec, loaded.weights);
   const field = receptiveField(loaded.file.spec);
@@ -159,51 +180,74 @@ export async function createLabeler(
       await each(last);
     };
 
-    // Pass 1: the normalisation statistics.
-    const stats = new BandStats(cfg.bands);
-    await pass(
-      (b) => {
-        const t = performance.now();
-        stats.add(b.features);
-        timings.features += performance.now() - t;
-      },
-      (done, total) => onProgress?.('audio', done, total),
-    );
-    const T = stats.frames,
-      norm = stats.result();
-    const duration = stream.length / cfg.sampleRate;
-    sink.onStart?.(T);
+    // Pass 1: the normalisation statistics (and the frames, when spooled).
+    const spool = labelerOptions.spool?.();
+    try {
+      return await twoPasses(spool);
+    } finally {
+      spool?.dispose();
+    }
 
-    // Pass 2: features again, normalised, through the model in chunks, the silence rule and segments.
-    const segments = new SegmentBuilder((s) => sink.onSegment?.(s), cfg.hop / cfg.sampleRate);
-    const gate = new SilenceGate(T, (first, labels, confidence) => {
-      sink.onLabels?.(first, labels, confidence);
-      segments.push(labels);
-    });
-    const run = new ChunkStream(
-      model,
-      cfg.bands,
-      T,
-      options,
-      (_first, labels, confidence) => gate.pushLabels(labels, confidence),
-      (d, n) => onProgress?.('model', d, n),
-    );
-    await pass(async (b) => {
+    async function twoPasses(spool: FrameSpool | undefined): Promise<StreamResult> {
+      const stats = new BandStats(cfg.bands);
+      await pass(
+        (b) => {
+          const t = performance.now();
+          stats.add(b.features);
+          timings.features += performance.now() - t;
+          if (spool) {
+            const t1 = performance.now();
+            spool.write(b);
+            timings.read += performance.now() - t1;
+          }
+        },
+        (done, total) => onProgress?.('audio', done, total),
+      );
+      const T = stats.frames,
+        norm = stats.result();
+      const duration = stream.length / cfg.sampleRate;
+      sink.onStart?.(T);
+
+      // Pass 2: features again, normalised, through the model in chunks, the silence rule and segments.
+      const segments = new SegmentBuilder((s) => sink.onSegment?.(s), cfg.hop / cfg.sampleRate);
+      const gate = new SilenceGate(T, (first, labels, confidence) => {
+        sink.onLabels?.(first, labels, confidence);
+        segments.push(labels);
+      });
+      const run = new ChunkStream(
+        model,
+        cfg.bands,
+        T,
+        options,
+        (_first, labels, confidence) => gate.pushLabels(labels, confidence),
+        (d, n) => onProgress?.('model', d, n),
+      );
+      const second = async (b: FrameBlock): Promise<void> => {
+        const t = performance.now();
+        normalizeWith(b.features, norm);
+        sink.onFeatures?.(b.first, b.features);
+        gate.pushLevels(b.levels);
+        const t1 = performance.now();
+        timings.features += t1 - t;
+        await run.push(b.features);
+        timings.model += performance.now() - t1;
+      };
+      if (spool) {
+        let t = performance.now();
+        for (const b of spool.read()) {
+          timings.read += performance.now() - t;
+          await second(b);
+          t = performance.now();
+        }
+        timings.read += performance.now() - t;
+      } else await pass(second);
       const t = performance.now();
-      normalizeWith(b.features, norm);
-      sink.onFeatures?.(b.first, b.features);
-      gate.pushLevels(b.levels);
-      const t1 = performance.now();
-      timings.features += t1 - t;
-      await run.push(b.features);
-      timings.model += performance.now() - t1;
-    });
-    const t = performance.now();
-    await run.finish();
-    gate.finish();
-    segments.finish(duration);
-    timings.model += performance.now() - t;
-    return { duration, frames: T, timings };
+      await run.finish();
+      gate.finish();
+      segments.finish(duration);
+      timings.model += performance.now() - t;
+      return { duration, frames: T, timings };
+    }
   };
 
   return {
