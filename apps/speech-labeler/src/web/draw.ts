@@ -99,3 +99,72 @@ function setHeat(img: ImageData, o: number, v: number): void {
   img.data[o + 2] = b;
   img.data[o + 3] = 255;
 }
+
+/** A tick step (seconds) giving at most about `most` ticks over `duration`. */
+export function tickStep(duration: number, most = 10): number {
+  const steps = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+  return steps.find((s) => duration / s <= most) ?? Math.ceil(duration / most / 3600) * 3600;
+}
+
+/** Formats seconds as a tick label: `0.5 s`, `12 s`, `1:30`, `1:02:00`. */
+export function formatTick(t: number, step: number): string {
+  if (step < 1) return `${t.toFixed(step < 0.1 ? 2 : 1)} s`;
+  if (t < 60 || step < 60)
+    return t < 60 ? `${Math.round(t)} s` : `${Math.floor(t / 60)}:${String(Math.round(t % 60)).padStart(2, '0')}`;
+  const h = Math.floor(t / 3600),
+    m = Math.floor((t % 3600) / 60);
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:00` : `${m}:00`;
+}
+
+/** Draws a time axis over `duration` seconds: a tick and its label at each multiple of the step. */
+export function drawTimeAxis(canvas: HTMLCanvasElement, duration: number): void {
+  const ctx = canvas.getContext('2d')!;
+  const { width: W, height: H } = canvas;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#333';
+  ctx.strokeStyle = '#333';
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
+  const step = tickStep(duration);
+  for (let k = 0; k * step <= duration + 1e-9; k++) {
+    const t = k * step,
+      x = Math.round((t / duration) * (W - 1)) + 0.5;
+    ctx.beginPath();
+    ctx.moveTo(x, 0);
+    ctx.lineTo(x, 5);
+    ctx.stroke();
+    const text = formatTick(t, step);
+    const w = ctx.measureText(text).width;
+    ctx.fillText(text, Math.max(0, Math.min(W - w, x - w / 2)), 7);
+  }
+}
+
+/** Band centres (Hz) to label on the frequency axis. */
+const FREQ_TICKS = [100, 250, 500, 1000, 2000, 4000, 8000];
+
+/**
+ * Draws the frequency axis of a spectrogram of `centres.length` bands (low bands at the bottom): each
+ * labelled frequency at the height of the band whose centre is nearest to it.
+ */
+export function drawFreqAxis(canvas: HTMLCanvasElement, centres: readonly number[]): void {
+  const ctx = canvas.getContext('2d')!;
+  const { width: W, height: H } = canvas;
+  const F = centres.length;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#333';
+  ctx.strokeStyle = '#333';
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  for (const f of FREQ_TICKS) {
+    if (f < centres[0]! * 0.8 || f > centres[F - 1]! * 1.25) continue;
+    let b = 0;
+    for (let i = 1; i < F; i++) if (Math.abs(centres[i]! - f) < Math.abs(centres[b]! - f)) b = i;
+    const y = Math.round(H - ((b + 0.5) / F) * H) + 0.5;
+    ctx.beginPath();
+    ctx.moveTo(W - 5, y);
+    ctx.lineTo(W, y);
+    ctx.stroke();
+    const text = f >= 1000 ? `${f / 1000}k` : String(f);
+    ctx.fillText(text, W - 7 - ctx.measureText(text).width, Math.max(6, Math.min(H - 6, y)));
+  }
+}

@@ -122,6 +122,80 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     await page.close();
   });
 
+  it('draws the axes, plays with a moving cursor, reads out on hover, offers downloads and shows the run', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?backend=ts`);
+    await page.waitForSelector('body[data-state="ready"]');
+    const freq = await canvasStats(page, 'freq-axis');
+    expect(freq.painted).toBeGreaterThan(0); // drawn with the model, before any file
+    const { bytes } = testWav();
+    await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
+    await page.waitForSelector('body[data-state="done"]');
+    const r = await page.evaluate(() => window.speechLabeler!);
+    expect((await canvasStats(page, 'time-axis')).painted).toBeGreaterThan(0);
+    expect(r.timings.total).toBeGreaterThan(0);
+    expect(r.timings.total).toBeGreaterThanOrEqual(r.timings.model);
+    expect(await page.textContent('#run-info')).toMatch(/^Labelled on ts in \d+ ms \(features \d+ ms, model \d+ ms\)/);
+
+    // Downloads: the labels in each format, named after the file.
+    const downloads = await page.evaluate(async () => {
+      const out: Record<string, { name: string; text: string }> = {};
+      for (const f of ['json', 'textgrid', 'csv']) {
+        const a = document.getElementById(`download-${f}`) as HTMLAnchorElement;
+        out[f] = { name: a.download, text: await (await fetch(a.href)).text() };
+      }
+      return out;
+    });
+    expect(downloads.json!.name).toBe('buzz.json');
+    expect(downloads.textgrid!.name).toBe('buzz.TextGrid');
+    expect(downloads.csv!.name).toBe('buzz.csv');
+    const segments = (JSON.parse(downloads.json!.text) as { segments: { label: string }[] }).segments;
+    expect(segments).toHaveLength(r.segments);
+    expect(downloads.csv!.text.trim().split('\n')).toHaveLength(r.segments + 1);
+    expect(downloads.textgrid!.text).toContain(`intervals: size = ${r.segments}`);
+
+    // Hover: the frame under the pointer, its label (the one the labelling gave) and the attention weight.
+    const box = (await page.locator('#spectrogram').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height - 2);
+    const read = (await page.textContent('#readout'))!;
+    const m = /^(\d+\.\d{3}) s \(frame (\d+)\): (\w+), confidence (\d\.\d\d); band 0 \((\d+) Hz\)$/.exec(read);
+    expect(m, read).not.toBeNull();
+    const frame = Number(m![2]);
+    expect(frame).toBe(Math.floor(0.25 * r.frames));
+    const classes = [
+      'sil',
+      'vowel',
+      'approximant',
+      'nasal',
+      'voiced_fricative',
+      'unvoiced_fricative',
+      'voiced_stop',
+      'unvoiced_stop',
+    ];
+    expect(m![3]).toBe(classes[r.labels[frame]!]);
+    expect(Number(m![1])).toBeCloseTo((frame + 0.5) * 0.01, 5);
+    const att = (await page.locator('#attention').boundingBox())!;
+    await page.mouse.move(att.x + 1, att.y + 1);
+    expect(await page.textContent('#readout')).toMatch(
+      /^query 0\.005 s → key 0\.005 s: attention weight (0\.\d{4}|1\.0000)$/,
+    );
+
+    // Playback moves the cursor along the tracks; Stop hides it.
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.getElementById('cursor')!.dataset.time ?? 0) > 0.05, undefined, {
+      timeout: 10_000,
+    });
+    const left = await page.evaluate(() => parseFloat(document.getElementById('cursor')!.style.left));
+    expect(left).toBeGreaterThan(0);
+    expect(await page.textContent('#play')).toBe('Stop');
+    await page.click('#play');
+    expect(await page.evaluate(() => document.getElementById('cursor')!.style.display)).toBe('none');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says which file is bad and why', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${url}?backend=ts`);
