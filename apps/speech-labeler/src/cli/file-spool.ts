@@ -1,9 +1,9 @@
 /** A {@link Spool} in a temporary file (Node), for the intervals of a long recording's TextGrid. */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Spool } from '../labels/formats.js';
+import { tempFile } from './temp-file.js';
 
 const BLOCK = 1 << 16;
 
@@ -12,24 +12,15 @@ const BLOCK = 1 << 16;
  * in blocks of about 64 KB and read back in blocks; `replay` (or `dispose`, after a failure) removes it.
  */
 export function fileSpool(parent = tmpdir()): Spool {
-  const dir = mkdtempSync(join(parent, 'speech-labeler-'));
-  const path = join(dir, 'spool.txt');
-  const fd = openSync(path, 'w+');
+  const { fd, dispose } = tempFile('speech-labeler', 'spool.txt', parent);
   let parts: string[] = [],
     size = 0,
-    written = 0,
-    open = true;
+    written = 0;
   const flush = (): void => {
     if (size === 0) return;
     written += writeSync(fd, parts.join(''), written);
     parts = [];
     size = 0;
-  };
-  const dispose = (): void => {
-    if (!open) return;
-    open = false;
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
   };
   return {
     write(text) {

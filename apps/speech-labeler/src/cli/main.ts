@@ -11,7 +11,7 @@ import { createNodeRegistry } from '../backends/node-backends.js';
 import { evaluateDir } from '../eval/evaluate.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
-import { fileFrameSpool } from '../pipeline/frame-spool-file.js';
+import { fileFrameSpool } from './frame-spool-file.js';
 import { createLabeler, DEFAULT_CHUNK, type Labeler } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';

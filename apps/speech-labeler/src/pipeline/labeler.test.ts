@@ -18,7 +18,7 @@ import { framesToSegments, type Segment } from '../labels/segments.js';
 import { loadModelFile } from '../model/model-node.js';
 import { runChunked } from '../model/chunked-run.js';
 import { generated } from '../test-support.js';
-import { fileFrameSpool } from './frame-spool-file.js';
+import { fileFrameSpool } from '../cli/frame-spool-file.js';
 import { createLabeler, type Labeler } from './labeler.js';
 
 let backend: Backend;

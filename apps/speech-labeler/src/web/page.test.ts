@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import wavefile from 'wavefile';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, type Chromium } from '@attnkit/local-web/chromium';
+import { CLASSES } from '../labels/classes.js';
 import { serveStatic, WEB_ROOT } from '../serve/static-server.js';
 
 const app = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -69,12 +70,18 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
   });
 
-  it('labels a dropped WAV file and draws the spectrogram, the labels and the attention matrix', async () => {
+  /** A fresh page on backend-ts, ready for a file, and the errors it throws. */
+  async function readyPage(): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${url}?backend=ts`);
     await page.waitForSelector('body[data-state="ready"]');
+    return { page, errors };
+  }
+
+  it('labels a dropped WAV file and draws the spectrogram, the labels and the attention matrix', async () => {
+    const { page, errors } = await readyPage();
     const { bytes, frames } = testWav();
     await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
     await page.waitForSelector('body[data-state="done"]');
@@ -123,11 +130,7 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
   });
 
   it('draws the axes, plays with a moving cursor, reads out on hover, offers downloads and shows the run', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?backend=ts`);
-    await page.waitForSelector('body[data-state="ready"]');
+    const { page, errors } = await readyPage();
     const freq = await canvasStats(page, 'freq-axis');
     expect(freq.painted).toBeGreaterThan(0); // drawn with the model, before any file
     const { bytes } = testWav();
@@ -164,17 +167,7 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     expect(m, read).not.toBeNull();
     const frame = Number(m![2]);
     expect(frame).toBe(Math.floor(0.25 * r.frames));
-    const classes = [
-      'sil',
-      'vowel',
-      'approximant',
-      'nasal',
-      'voiced_fricative',
-      'unvoiced_fricative',
-      'voiced_stop',
-      'unvoiced_stop',
-    ];
-    expect(m![3]).toBe(classes[r.labels[frame]!]);
+    expect(m![3]).toBe(CLASSES[r.labels[frame]!]);
     expect(Number(m![1])).toBeCloseTo((frame + 0.5) * 0.01, 5);
     const att = (await page.locator('#attention').boundingBox())!;
     await page.mouse.move(att.x + 1, att.y + 1);

@@ -3,11 +3,11 @@
  * written as they come, read back in blocks of about 1,024 frames. Memory stays flat in the length; an
  * hour of audio takes about 58 MB of disk while it is labelled.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FrameBlock } from '../features/log-mel.js';
-import type { FrameSpool } from './labeler.js';
+import type { FrameSpool } from '../pipeline/labeler.js';
+import { tempFile } from './temp-file.js';
 
 /** Frames per block read back. */
 const READ_FRAMES = 1024;
@@ -17,17 +17,9 @@ const READ_FRAMES = 1024;
  * temporary folder by default); `dispose` removes it.
  */
 export function fileFrameSpool(bands: number, parent = tmpdir()): FrameSpool {
-  const dir = mkdtempSync(join(parent, 'speech-labeler-frames-'));
-  const fd = openSync(join(dir, 'frames.f32'), 'w+');
+  const { fd, dispose } = tempFile('speech-labeler-frames', 'frames.f32', parent);
   const row = (bands + 1) * 4; // bytes per frame: its features, then its level
-  let frames = 0,
-    open = true;
-  const dispose = (): void => {
-    if (!open) return;
-    open = false;
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  let frames = 0;
   return {
     write(block) {
       const n = block.levels.length;
