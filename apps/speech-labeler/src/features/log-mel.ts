@@ -187,16 +187,22 @@ export class LogMel {
         buf = this.buf,
         hann = this.hann;
       const whole = Math.max(0, Math.min(window, this.bufLen - at));
-      let sum = 0;
-      for (let k = 0; k < whole; k++) sum += frame[k] = buf[at + k]! * hann[k]!;
-      for (let k = whole; k < window; k++) frame[k] = 0;
-      // Level: Σ (w·(x − m))² / Σ w², with m = Σ w·x / Σ w the frame's weighted mean (DC is not sound).
-      const m = sum / this.hannSum;
-      let sq = 0;
-      for (let k = 0; k < window; k++) {
-        const d = frame[k]! - m * hann[k]!;
-        sq += d * d;
+      // Level: Σ (w·(x − m))² / Σ w², with m = Σ w·x / Σ w the frame's weighted mean (DC is not sound);
+      // expanded, Σ (wx)² − 2m Σ (wx)·w + m² Σ w², so one loop gathers all three sums.
+      let sum = 0,
+        sq = 0,
+        cross = 0;
+      for (let k = 0; k < whole; k++) {
+        const w = hann[k]!,
+          v = buf[at + k]! * w;
+        frame[k] = v;
+        sum += v;
+        sq += v * v;
+        cross += v * w;
       }
+      for (let k = whole; k < window; k++) frame[k] = 0;
+      const m = sum / this.hannSum;
+      sq = Math.max(0, sq - 2 * m * cross + m * m * this.hannSq);
       this.fft.realTransform(this.spectrum, frame);
       const s = this.spectrum,
         p = this.power;
