@@ -149,7 +149,7 @@ export async function labelCommand(
   const stdout = o.output || o.beside ? undefined : stdoutOutput();
   let failed = 0;
   // One bar over all files, weighted by their length (a file that cannot be opened weighs nothing).
-  const lengths = files.map((f) => {
+  const lengths = (tty ? files : []).map((f) => {
     try {
       const s = openWavFile(f);
       s.close();
