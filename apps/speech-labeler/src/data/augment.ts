@@ -85,7 +85,12 @@ function reverberate(y: Float32Array, from: number, rt60: number, wet: number): 
     const n = Math.round(d * FS);
     return { n, g: 10 ** ((-3 * d) / rt60), buf: new Float32Array(n), i: 0 };
   });
-  const passes = [0.005, 0.0017].map((d) => ({ n: Math.round(d * FS), g: 0.7, buf: new Float32Array(Math.round(d * FS)), i: 0 }));
+  const passes = [0.005, 0.0017].map((d) => ({
+    n: Math.round(d * FS),
+    g: 0.7,
+    buf: new Float32Array(Math.round(d * FS)),
+    i: 0,
+  }));
   for (let t = from; t < y.length; t++) {
     const x = y[t]!;
     let s = 0;

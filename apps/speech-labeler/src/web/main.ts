@@ -172,7 +172,7 @@ function play(): void {
   if (!samples || !r) return;
   const ctx = new AudioContext();
   const buffer = ctx.createBuffer(1, Math.max(1, samples.length), SAMPLE_RATE);
-  buffer.copyToChannel(samples, 0);
+  buffer.getChannelData(0).set(samples);
   const source = ctx.createBufferSource();
   source.buffer = buffer;
   source.connect(ctx.destination);
