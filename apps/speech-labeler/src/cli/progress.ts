@@ -35,7 +35,7 @@ export interface FilesProgress {
   /** Marks the current file as done (labelled or failed). */
   done(): void;
   /** Writes a line to stderr (above the bar while it shows). */
-  log(line: string): void;
+  readonly log: (line: string) => void;
   stop(): void;
 }
 

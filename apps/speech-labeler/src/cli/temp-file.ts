@@ -8,7 +8,7 @@ export interface TempFile {
   /** Its descriptor, open for reading and writing. */
   readonly fd: number;
   /** Closes the file and removes its folder; safe to call twice. */
-  dispose(): void;
+  readonly dispose: () => void;
 }
 
 /** Creates `name` in a fresh folder `PREFIX-XXXXXX` under `parent` (the system's temporary folder by default). */
