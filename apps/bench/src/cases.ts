@@ -15,9 +15,12 @@ import { attentionFlops, encoderFlops, type Flops } from './flops.js';
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch';
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode';
 
-/** Self-attention `[B, H, S, D]` with q, k, v of one shape. */
+/**
+ * Attention `[B, H, S, D]`: self-attention with q, k, v of one shape, or (with `qLength` and `kvHeads`)
+ * a decode step: q `[B, H, qLength, D]` against a cache k, v `[B, kvHeads, S, D]`.
+ */
 export interface AttentionCase {
   readonly kind: 'attention';
   /** Unique, readable, stable: e.g. `attention/causal/B1-H8-S1024-D64`. */
@@ -26,10 +29,16 @@ export interface AttentionCase {
   readonly family: string;
   readonly sweep: Sweep;
   readonly batch: number;
+  /** Query heads. */
   readonly heads: number;
+  /** Key (and, without `qLength`, query) length. */
   readonly seq: number;
   readonly headDim: number;
   readonly mask: MaskKind;
+  /** Query length when it differs from `seq` (decode: 1). */
+  readonly qLength?: number;
+  /** Key/value heads when fewer than `heads` (grouped-query attention). */
+  readonly kvHeads?: number;
   /** Keys on each side of the query, for `mask: 'window'`. */
   readonly window?: number;
 }
@@ -71,6 +80,8 @@ export const MATRIX = {
     headDim: [128],
     batch: [4],
     encoder: [1000],
+    small: [32, 64, 128],
+    decode: [1024, 4096],
   },
   full: {
     seq: {
@@ -83,25 +94,62 @@ export const MATRIX = {
     headDim: [16, 32, 128],
     batch: [2, 4, 8],
     encoder: [500, 1000, 2000, 4000, 8000, 16000],
+    small: [32, 64, 128],
+    decode: [1024, 4096],
   },
 } as const;
 
-/** The attention case of one shape. */
-export function attentionCase(
-  shape: { batch: number; heads: number; seq: number; headDim: number; mask: MaskKind; window?: number },
-  sweep: Sweep,
-): AttentionCase {
-  const maskName = shape.mask === 'window' ? `window${shape.window}` : shape.mask;
-  const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}-D${shape.headDim}`;
-  const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}-S${shape.seq}-D${shape.headDim}`;
-  return {
-    kind: 'attention',
-    id,
-    family,
-    sweep,
-    ...shape,
-    ...(shape.mask === 'window' ? { window: shape.window } : {}),
+/** Decode steps: one query against a cache of S keys, B1 H32 D128, with 8 and 32 key/value heads. */
+const DECODE = { batch: 1, heads: 32, headDim: 128, qLength: 1 } as const;
+
+/** The shape of an attention case (`qLength`, `kvHeads` only where they differ from `seq`, `heads`). */
+export interface AttentionShape {
+  batch: number;
+  heads: number;
+  seq: number;
+  headDim: number;
+  mask: MaskKind;
+  window?: number;
+  qLength?: number;
+  kvHeads?: number;
+}
+
+/** The query length of a case (`seq` for self-attention). */
+export function queryLength(c: Pick<AttentionCase, 'seq' | 'qLength'>): number {
+  return c.qLength ?? c.seq;
+}
+
+/** The key/value heads of a case (`heads` unless grouped). */
+export function keyValueHeads(c: Pick<AttentionCase, 'heads' | 'kvHeads'>): number {
+  return c.kvHeads ?? c.heads;
+}
+
+/** The attention case of one shape; decode cases are named `decode/B1-H32-KV8-T1024-D128`. */
+export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCase {
+  const { qLength, kvHeads, window, ...rest } = shape;
+  const extra = {
+    ...(qLength !== undefined && qLength !== shape.seq ? { qLength } : {}),
+    ...(kvHeads !== undefined && kvHeads !== shape.heads ? { kvHeads } : {}),
+    ...(shape.mask === 'window' ? { window } : {}),
   };
+  const maskName = shape.mask === 'window' ? `window${window}` : shape.mask;
+  if (extra.qLength !== undefined) {
+    const kv = `KV${kvHeads ?? shape.heads}`;
+    const q = extra.qLength === 1 ? '' : `-Q${extra.qLength}`;
+    const mask = shape.mask === 'none' ? '' : `${maskName}/`;
+    return {
+      kind: 'attention',
+      id: `decode/${mask}B${shape.batch}-H${shape.heads}-${kv}${q}-T${shape.seq}-D${shape.headDim}`,
+      family: `decode/${mask}B${shape.batch}-H${shape.heads}-${kv}${q}-D${shape.headDim}`,
+      sweep,
+      ...rest,
+      ...extra,
+    };
+  }
+  const kv = extra.kvHeads !== undefined ? `-KV${extra.kvHeads}` : '';
+  const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-D${shape.headDim}`;
+  const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-S${shape.seq}-D${shape.headDim}`;
+  return { kind: 'attention', id, family, sweep, ...rest, ...extra };
 }
 
 /** The encoder case of one length. */
@@ -128,6 +176,8 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
     seen.add(c.id);
     cases.push(c);
   };
+  // Small S first: they cost little, and per-call overheads dominate there.
+  if (!options.seq) for (const seq of m.small) add(attentionCase({ ...BASE, seq, mask: 'none' }, 'seq'));
   for (const mask of ['none', 'causal', 'window'] as const) {
     for (const seq of options.seq ?? m.seq[mask]) {
       add(attentionCase({ ...BASE, seq, mask, ...(mask === 'window' ? { window: options.window } : {}) }, 'seq'));
@@ -137,6 +187,8 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
     if (mask === 'none')
       for (const seq of m.encoder) add(encoderCase(options.encoder.spec, options.encoder.source, seq));
   }
+  for (const seq of m.decode)
+    for (const kvHeads of [8, 32]) add(attentionCase({ ...DECODE, seq, kvHeads, mask: 'none' }, 'decode'));
   const at = { ...BASE, seq: m.sweepLength, mask: 'none' as const };
   for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
   for (const headDim of m.headDim) add(attentionCase({ ...at, headDim }, 'head-size'));
@@ -174,12 +226,14 @@ export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): Cas
  */
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
-  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c));
+  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c));
 }
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
   const mask = c.mask === 'window' ? `window±${c.window}` : c.mask;
-  return `${mask} B${c.batch} H${c.heads} S${c.seq} D${c.headDim}`;
+  const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
+  if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
+  return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;
 }

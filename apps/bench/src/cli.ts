@@ -32,7 +32,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
   if (options.list) {
     console.log('engines:');
     for (const e of plan.engines)
-      console.log(`  ${e.id.padEnd(14)} ${e.kind === 'peer' ? 'peer   ' : 'attnkit'}  ${e.description}`);
+      console.log(`  ${e.id.padEnd(18)} ${e.kind === 'peer' ? 'peer   ' : 'attnkit'}  ${e.description}`);
     console.log(`cases (${plan.config.mode}):`);
     for (const c of plan.cases) console.log(`  ${c.id.padEnd(40)} ${describeCase(c)}`);
     return;

@@ -54,11 +54,13 @@ export function caseTags(c: BenchCase): string[] {
   if (c.kind === 'attention') {
     tags.push(c.mask, `h${c.heads}`, `d${c.headDim}`);
     if (c.mask === 'window') tags.push(`window${c.window}`);
+    if (c.qLength !== undefined) tags.push('decode');
+    if (c.kvHeads !== undefined) tags.push(`kv${c.kvHeads}`);
   }
   return tags;
 }
 
-const TAG_WORD = /^((s|h|d|b)\d+|attention|encoder|none|causal|window\d*|sweep-[a-z-]+)$/;
+const TAG_WORD = /^((s|h|d|b|kv)\d+|attention|encoder|decode|none|causal|window\d*|sweep-[a-z-]+)$/;
 
 /**
  * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A tag-shaped

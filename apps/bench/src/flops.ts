@@ -58,9 +58,16 @@ export interface Flops {
   readonly dense: number;
 }
 
-/** FLOPs of self-attention `[B, H, S, D]` with Dk = Dv = D, under `mask`. */
-export function attentionFlops(B: number, H: number, S: number, D: number, mask: MaskShape = {}): Flops {
+/**
+ * FLOPs of attention with Dk = Dv = D: self-attention `[B, H, S, D]` under `mask`, or `Sq` queries
+ * against `S` keys (a decode step), where every key is visible.
+ */
+export function attentionFlops(B: number, H: number, S: number, D: number, mask: MaskShape = {}, Sq = S): Flops {
   const perPair = 2 * B * H * (D + D);
+  if (Sq !== S) {
+    if (mask.causal || mask.window) throw new Error('masked attention FLOPs are counted for Sq = Sk only');
+    return { useful: perPair * Sq * S, dense: perPair * Sq * S };
+  }
   return { useful: perPair * visiblePairs(S, mask), dense: perPair * S * S };
 }
 

@@ -10,9 +10,11 @@ import {
   type BenchCase,
   type CaseMaskOptions,
   type EncoderCase,
+  keyValueHeads,
+  queryLength,
 } from './cases.js';
 
-/** Inputs of an attention case: q, k, v `[B, H, S, D]`. */
+/** Inputs of an attention case: q `[B, H, Sq, D]`, k and v `[B, Hkv, S, D]`. */
 export interface AttentionInputs {
   readonly kind: 'attention';
   readonly q: Tensor;
@@ -44,13 +46,14 @@ export function makeInputs(c: BenchCase, seed: number): CaseInputs {
 }
 
 function attentionInputs(c: AttentionCase, seed: number): AttentionInputs {
-  const shape = [c.batch, c.heads, c.seq, c.headDim];
-  const n = c.batch * c.heads * c.seq * c.headDim;
+  const qShape = [c.batch, c.heads, queryLength(c), c.headDim];
+  const kvShape = [c.batch, keyValueHeads(c), c.seq, c.headDim];
+  const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
   return {
     kind: 'attention',
-    q: { shape, data: uniform(n, seed) },
-    k: { shape, data: uniform(n, seed + 1) },
-    v: { shape, data: uniform(n, seed + 2) },
+    q: { shape: qShape, data: uniform(size(qShape), seed) },
+    k: { shape: kvShape, data: uniform(size(kvShape), seed + 1) },
+    v: { shape: kvShape, data: uniform(size(kvShape), seed + 2) },
   };
 }
 

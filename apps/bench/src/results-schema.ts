@@ -103,7 +103,14 @@ const benchCase = (v: unknown, p: string): void => {
   object({ kind: oneOf('attention', 'encoder'), id: str, family: str, batch: num, seq: num })(v, p);
   const c = v as { kind: string };
   if (c.kind === 'attention')
-    object({ heads: num, headDim: num, mask: oneOf('none', 'causal', 'window'), window: optional(num) })(v, p);
+    object({
+      heads: num,
+      headDim: num,
+      mask: oneOf('none', 'causal', 'window'),
+      window: optional(num),
+      qLength: optional(num),
+      kvHeads: optional(num),
+    })(v, p);
   else object({ spec: object({ type: oneOf('transformer-encoder') }), specSource: str })(v, p);
 };
 

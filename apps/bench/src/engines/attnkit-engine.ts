@@ -13,7 +13,7 @@ import {
   type BackendPlugin,
   type Feature,
 } from '@attnkit/core';
-import { attentionOptions, type BenchCase } from '../cases.js';
+import { attentionOptions, keyValueHeads, type BenchCase } from '../cases.js';
 import { messageOf, type Engine, type EngineSession } from '../engine.js';
 
 /** How to get a backend plugin; rejects when its package is missing or not built. */
@@ -55,7 +55,7 @@ function callFeatures(heads: { q: number; kv: number }, headDim: number, options
  * ```
  */
 export function neededFeatures(c: BenchCase): Feature[] {
-  if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: c.heads }, c.headDim, attentionOptions(c));
+  if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: keyValueHeads(c) }, c.headDim, attentionOptions(c));
   const r = resolveSpec(c.spec);
   const layers = r.attention.flatMap((_, l) =>
     callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, layerAttentionOptions(r, l)),

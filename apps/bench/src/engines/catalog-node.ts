@@ -1,8 +1,10 @@
 /**
- * The engines of a Node run: every attnkit backend, the onnxruntime-node peers and the TensorFlow.js peers.
+ * The engines of a Node run: every attnkit backend, the onnxruntime-node and onnxruntime-web peers and the
+ * TensorFlow.js peers.
  */
 import type { EngineDescriptor } from '../engine.js';
-import { attnkitDescriptors, scoreMatrixBytes, tfjsPeerDescriptors } from './catalog.js';
+import { availableParallelism } from 'node:os';
+import { attnkitDescriptors, ortWebPeerDescriptors, scoreMatrixBytes, tfjsPeerDescriptors } from './catalog.js';
 
 /** The onnxruntime-node peers (Node only). */
 export function ortPeerDescriptors(): EngineDescriptor[] {
@@ -27,5 +29,10 @@ export function ortPeerDescriptors(): EngineDescriptor[] {
 
 /** Every engine that can run in Node, in table order. */
 export function nodeCatalog(): EngineDescriptor[] {
-  return [...attnkitDescriptors(), ...ortPeerDescriptors(), ...tfjsPeerDescriptors()];
+  return [
+    ...attnkitDescriptors(),
+    ...ortPeerDescriptors(),
+    ...ortWebPeerDescriptors({ threads: availableParallelism() }),
+    ...tfjsPeerDescriptors(),
+  ];
 }

@@ -15,6 +15,10 @@ describe('the engine catalog', () => {
       'attnkit:webgpu',
       'peer:ort-matmul',
       'peer:ort-attention',
+      'peer:ortweb-wasm',
+      'peer:ortweb-wasm-mha',
+      'peer:ortweb-wasm-gqa',
+      'peer:ortweb-wasm-matmul',
       'peer:tfjs-wasm-ops',
       'peer:tfjs-cpu-ops',
     ]);

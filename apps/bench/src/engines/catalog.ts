@@ -5,23 +5,23 @@
  * Shape legend for the memory estimates: B batch, H heads, S sequence length.
  */
 import { resolveSpec } from '@attnkit/core';
-import { attentionOptions, type BenchCase } from '../cases.js';
+import { attentionOptions, queryLength, type BenchCase } from '../cases.js';
 import type { EngineDescriptor } from '../engine.js';
 import { maskBand } from '../inputs.js';
 import { attnkitEngine, pluginFrom, type PluginLoader } from './attnkit-engine.js';
 
 /**
- * Bytes of `copies` float32 score matrices `[B, H, S, S]`, plus the `[S, S]` masks: one for a masked
+ * Bytes of `copies` float32 score matrices `[B, H, Sq, S]`, plus the `[S, S]` masks: one for a masked
  * attention case, one per masked layer for an encoder.
  */
 export function scoreMatrixBytes(c: BenchCase, copies: number): number {
-  const square = 4 * c.seq * c.seq;
-  if (c.kind === 'encoder') {
-    const r = resolveSpec(c.spec);
-    const masks = r.attention.filter((a) => maskBand(a) !== undefined).length;
-    return square * (copies * c.batch * r.heads + masks);
+  if (c.kind === 'attention') {
+    const mask = maskBand(attentionOptions(c)) ? 4 * c.seq * c.seq : 0;
+    return 4 * queryLength(c) * c.seq * copies * c.batch * c.heads + mask;
   }
-  return square * (copies * c.batch * c.heads + (maskBand(attentionOptions(c)) ? 1 : 0));
+  const r = resolveSpec(c.spec);
+  const masks = r.attention.filter((a) => maskBand(a) !== undefined).length;
+  return 4 * c.seq * c.seq * (copies * c.batch * r.heads + masks);
 }
 
 /** An attnkit backend engine. */
@@ -70,6 +70,51 @@ export function attnkitDescriptors(options: CatalogOptions = {}): EngineDescript
       'attnkit backend-webgpu: WGSL kernels on the WebGPU adapter',
       p.webgpu ?? pluginFrom('@attnkit/backend-webgpu'),
     ),
+  ];
+}
+
+/** How an onnxruntime-web peer is set up. */
+export interface OrtWebCatalogOptions {
+  /** WebAssembly threads: the same as backend-ts's default (the hardware threads). */
+  readonly threads: number;
+  /** Where onnxruntime-web's `.wasm`/`.mjs` files are served (browsers). */
+  readonly wasmPaths?: string;
+  /** Whether to add the WebGPU execution provider's peer (browsers). */
+  readonly webgpu?: boolean;
+}
+
+const ORTWEB_FORMS = [
+  ['', 'attention-op', 'the standard ONNX Attention operator (opset 23)', 2],
+  ['-mha', 'mha', 'com.microsoft MultiHeadAttention', 2],
+  ['-gqa', 'gqa', 'com.microsoft GroupQueryAttention (decode steps: past cache + one new token)', 2],
+  ['-matmul', 'matmul', 'a plain graph: MatMul, Softmax, MatMul', 3],
+] as const;
+
+/**
+ * The onnxruntime-web peers: `ortweb-wasm` (the opset-23 Attention operator), `ortweb-wasm-mha`,
+ * `ortweb-wasm-gqa`, `ortweb-wasm-matmul` on the WebAssembly execution provider (SIMD, threaded), and in
+ * browsers `ortweb-webgpu` (MultiHeadAttention on the WebGPU execution provider: the Attention operator
+ * has no WebGPU kernel there).
+ */
+export function ortWebPeerDescriptors(options: OrtWebCatalogOptions): EngineDescriptor[] {
+  const web = { threads: options.threads, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) };
+  const wasm: EngineDescriptor[] = ORTWEB_FORMS.map(([suffix, form, what, copies]) => ({
+    id: `ortweb-wasm${suffix}`,
+    kind: 'peer' as const,
+    description: `onnxruntime-web directly, WebAssembly execution provider (SIMD, ${options.threads} threads): ${what}`,
+    estimateBytes: (c: BenchCase) => scoreMatrixBytes(c, copies),
+    load: async () => (await import('./ortweb-peer.js')).ortWebPeer(form, { provider: 'wasm', ...web }),
+  }));
+  if (!options.webgpu) return wasm;
+  return [
+    ...wasm,
+    {
+      id: 'ortweb-webgpu',
+      kind: 'peer',
+      description: 'onnxruntime-web directly, WebGPU execution provider: com.microsoft MultiHeadAttention',
+      estimateBytes: (c: BenchCase) => scoreMatrixBytes(c, 2),
+      load: async () => (await import('./ortweb-peer.js')).ortWebPeer('mha', { provider: 'webgpu', ...web }),
+    },
   ];
 }
 

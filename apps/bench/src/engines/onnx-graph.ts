@@ -23,7 +23,8 @@ export interface GraphBuilder {
   constant(name: string, dims: readonly number[], data: Float32Array): string;
   /** Adds an int64 initializer. */
   constantInt64(name: string, values: readonly number[]): string;
-  input(name: string, dims: readonly number[]): void;
+  /** Adds a graph input (float32 unless `type` says `int32`). */
+  input(name: string, dims: readonly number[], type?: 'float32' | 'int32'): void;
   output(name: string, dims: readonly (number | string)[]): void;
   /** Encodes the model. */
   encode(opset: number): Uint8Array;
@@ -37,12 +38,16 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
   return { name, type: T.STRING, s: new TextEncoder().encode(value.s) };
 }
 
-function valueInfo(name: string, dims: readonly (number | string)[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(
+  name: string,
+  dims: readonly (number | string)[],
+  type: 'float32' | 'int32' = 'float32',
+): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: type === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -96,8 +101,8 @@ export function graph(name: string): GraphBuilder {
       });
       return n;
     },
-    input(n, dims) {
-      inputs.push(valueInfo(n, dims));
+    input(n, dims, type) {
+      inputs.push(valueInfo(n, dims, type));
     },
     output(n, dims) {
       outputs.push(valueInfo(n, dims));
@@ -107,7 +112,11 @@ export function graph(name: string): GraphBuilder {
         // The IR version that introduced the opset (8: ≤17, 9: 19-20, 10: 21-22, 11: 23+).
         irVersion: opset >= 23 ? 11 : opset >= 21 ? 10 : opset >= 19 ? 9 : 8,
         producerName: 'attnkit-bench',
-        opsetImport: [{ domain: '', version: opset }],
+        // Contrib operators (MultiHeadAttention, GroupQueryAttention) are in com.microsoft, version 1.
+        opsetImport: [
+          { domain: '', version: opset },
+          ...(nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : []),
+        ],
         graph: { name, node: nodes, initializer, input: inputs, output: outputs },
       });
       return onnx.ModelProto.encode(model).finish();

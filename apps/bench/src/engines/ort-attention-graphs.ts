@@ -1,55 +1,133 @@
 /**
  * Attention as plain ONNX graphs, as a user writes it for onnxruntime without attnkit.
  *
- * Shape legend: B batch, H heads, S sequence length, D head size.
+ * Shape legend: B batch, Hq query heads, Hkv key/value heads (G = Hq / Hkv), Sq query length, S key
+ * length, D head size.
  *
  * - `matmul`: `Softmax(Q·Kᵀ · scale + Bias)·V` from standard operators (Transpose, MatMul, Mul, Add,
- *   Softmax), opset 17; masks are an additive `Bias [S, S]` input (0 or -Infinity).
- * - `attention-op`: the standard `Attention` operator (opset 23) on `[B, H, S, D]`; causal through its
- *   `is_causal` attribute, windows as an additive `attn_mask [S, S]` input.
+ *   Softmax), opset 17; masks are an additive `Bias [S, S]` input (0 or -Infinity). Grouped heads: the G
+ *   query heads of a key/value head are reshaped into G·Sq rows.
+ * - `attention-op`: the standard `Attention` operator (opset 23) on `[B, H, S, D]` (grouped heads
+ *   natively); causal through its `is_causal` attribute, windows as an additive `attn_mask [S, S]` input.
+ * - `mha`: com.microsoft `MultiHeadAttention` (query `[B, Sq, Hq·D]`, keys and values `[B, H, S, D]`);
+ *   masks as `attention_bias [1, 1, Sq, S]`. No grouped heads.
+ * - `gqa`: com.microsoft `GroupQueryAttention`, for decode steps only (one query, unmasked): the last key
+ *   and value are the new token `[B, 1, Hkv·D]`, the others the past cache `[B, Hkv, S − 1, D]`, as a
+ *   decoder feeds it.
  */
-import { attentionOptions, type AttentionCase } from '../cases.js';
+import { attentionOptions, keyValueHeads, queryLength, type AttentionCase } from '../cases.js';
 import { maskBand } from '../inputs.js';
 import { graph } from './onnx-graph.js';
 
 /** Which graph form. */
-export type OrtAttentionForm = 'matmul' | 'attention-op';
+export type OrtAttentionForm = 'matmul' | 'attention-op' | 'mha' | 'gqa';
 
 /** An encoded graph and what it expects. */
 export interface AttentionGraph {
   readonly bytes: Uint8Array;
   /** Whether the graph takes the additive mask as input `Bias`. */
   readonly takesBias: boolean;
+  /** The name of the output to read. */
+  readonly output: string;
 }
 
-/** Builds the graph of one case. */
+/** Why a graph form cannot express a case, or `undefined`. */
+export function attentionGraphUnsupported(c: AttentionCase, form: OrtAttentionForm): string | undefined {
+  const grouped = keyValueHeads(c) !== c.heads;
+  const decode = queryLength(c) !== c.seq;
+  if (form === 'gqa') {
+    if (!decode || queryLength(c) !== 1 || c.mask !== 'none')
+      return 'GroupQueryAttention is a decoder operator: measured on decode steps only';
+    return undefined;
+  }
+  if (form === 'mha' && grouped) return 'MultiHeadAttention has no grouped-query heads (see GroupQueryAttention)';
+  if (form === 'matmul' && grouped && c.mask !== 'none') return 'the plain graph has no masked grouped heads';
+  if (decode && c.mask !== 'none') return 'masked decode steps are not measured';
+  return undefined;
+}
+
+/** Builds the graph of one case; inputs `Q`, `K`, `V` as in the case (`[B, H, Sq, D]`, `[B, Hkv, S, D]`). */
 export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): AttentionGraph {
-  const dims = [c.batch, c.heads, c.seq, c.headDim];
+  const why = attentionGraphUnsupported(c, form);
+  if (why) throw new Error(why);
+  const B = c.batch,
+    Hq = c.heads,
+    Hkv = keyValueHeads(c),
+    Sq = queryLength(c),
+    S = c.seq,
+    D = c.headDim;
+  const qDims = [B, Hq, Sq, D];
   const g = graph(`attention-${form}`);
-  g.input('Q', dims);
-  g.input('K', dims);
-  g.input('V', dims);
-  g.output('Y', dims);
   const options = attentionOptions(c);
+  if (form === 'gqa') {
+    g.input('Q', [B, 1, Hq * D]);
+    g.input('K', [B, 1, Hkv * D]);
+    g.input('V', [B, 1, Hkv * D]);
+    g.input('PastK', [B, Hkv, S - 1, D]);
+    g.input('PastV', [B, Hkv, S - 1, D]);
+    g.input('SeqLensK', [B], 'int32');
+    g.input('TotalLength', [], 'int32');
+    g.output('Y', [B, 1, Hq * D]);
+    g.node(
+      'GroupQueryAttention',
+      ['Q', 'K', 'V', 'PastK', 'PastV', 'SeqLensK', 'TotalLength'],
+      ['Y', 'PresentK', 'PresentV'],
+      { num_heads: { i: Hq }, kv_num_heads: { i: Hkv } },
+      'com.microsoft',
+    );
+    return { bytes: g.encode(17), takesBias: false, output: 'Y' };
+  }
+  g.input('Q', qDims);
+  g.input('K', [B, Hkv, S, D]);
+  g.input('V', [B, Hkv, S, D]);
+  g.output('Y', qDims);
   if (form === 'attention-op') {
     const takesBias = options.window !== undefined;
-    if (takesBias) g.input('Bias', [c.seq, c.seq]);
+    if (takesBias) g.input('Bias', [S, S]);
     g.node(
       'Attention',
       ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])],
       ['Y'],
       options.causal ? { is_causal: { i: 1 } } : {},
     );
-    return { bytes: g.encode(23), takesBias };
+    return { bytes: g.encode(23), takesBias, output: 'Y' };
   }
   const takesBias = maskBand(options) !== undefined;
-  if (takesBias) g.input('Bias', [c.seq, c.seq]);
-  g.constant('scale', [], Float32Array.of(1 / Math.sqrt(c.headDim)));
+  if (form === 'mha') {
+    if (takesBias) g.input('Bias', [S, S]);
+    g.constantInt64('shape.packed', [B, Sq, Hq * D]);
+    g.constantInt64('shape.split', [B, Sq, Hq, D]);
+    g.node('Transpose', ['Q'], ['Qt'], { perm: { ints: [0, 2, 1, 3] } });
+    g.node('Reshape', ['Qt', 'shape.packed'], ['Qp']);
+    if (takesBias) {
+      g.constantInt64('shape.bias', [1, 1, Sq, S]);
+      g.node('Reshape', ['Bias', 'shape.bias'], ['Bias4']);
+    }
+    g.node(
+      'MultiHeadAttention',
+      ['Qp', 'K', 'V', ...(takesBias ? ['', '', 'Bias4'] : [])],
+      ['Yp'],
+      { num_heads: { i: Hq } },
+      'com.microsoft',
+    );
+    g.node('Reshape', ['Yp', 'shape.split'], ['Ys']);
+    g.node('Transpose', ['Ys'], ['Y'], { perm: { ints: [0, 2, 1, 3] } });
+    return { bytes: g.encode(17), takesBias, output: 'Y' };
+  }
+  if (takesBias) g.input('Bias', [S, S]);
+  const grouped = Hkv !== Hq;
+  if (grouped) {
+    g.constantInt64('shape.rows', [B, Hkv, (Hq / Hkv) * Sq, D]);
+    g.constantInt64('shape.q', qDims);
+    g.node('Reshape', ['Q', 'shape.rows'], ['Qr']);
+  }
+  g.constant('scale', [], Float32Array.of(1 / Math.sqrt(D)));
   g.node('Transpose', ['K'], ['Kt'], { perm: { ints: [0, 1, 3, 2] } });
-  g.node('MatMul', ['Q', 'Kt'], ['scores']);
+  g.node('MatMul', [grouped ? 'Qr' : 'Q', 'Kt'], ['scores']);
   g.node('Mul', ['scores', 'scale'], ['scaled']);
   if (takesBias) g.node('Add', ['scaled', 'Bias'], ['biased']);
   g.node('Softmax', [takesBias ? 'biased' : 'scaled'], ['probs'], { axis: { i: -1 } });
-  g.node('MatMul', ['probs', 'V'], ['Y']);
-  return { bytes: g.encode(17), takesBias };
+  g.node('MatMul', ['probs', 'V'], [grouped ? 'Yr' : 'Y']);
+  if (grouped) g.node('Reshape', ['Yr', 'shape.q'], ['Y']);
+  return { bytes: g.encode(17), takesBias, output: 'Y' };
 }

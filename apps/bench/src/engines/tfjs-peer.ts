@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BenchCase } from '../cases.js';
+import { keyValueHeads, type BenchCase } from '../cases.js';
 import type { Engine } from '../engine.js';
 import { bandBias, maskBias } from '../inputs.js';
 import { attentionOps, opsEncoder, opsEncoderUnsupported } from './tfjs-ops.js';
@@ -40,7 +40,9 @@ export function tfjsPeer(backend: 'wasm' | 'cpu', options: TfjsPeerOptions = {})
       return {
         info: { engine: 'TensorFlow.js', version: tf.version_core, backend },
         unsupported(c: BenchCase) {
-          return c.kind === 'encoder' ? opsEncoderUnsupported(c.spec) : undefined;
+          if (c.kind === 'encoder') return opsEncoderUnsupported(c.spec);
+          if (keyValueHeads(c) !== c.heads && c.mask !== 'none') return 'the ops peer has no masked grouped heads';
+          return undefined;
         },
         async prepare(c, inputs) {
           if (c.kind === 'encoder' && inputs.kind === 'encoder') {
@@ -62,10 +64,13 @@ export function tfjsPeer(backend: 'wasm' | 'cpu', options: TfjsPeerOptions = {})
             };
           }
           if (c.kind === 'attention' && inputs.kind === 'attention') {
-            const shape = inputs.q.shape as [number, number, number, number];
-            const q = tf.tensor4d(inputs.q.data, shape);
-            const k = tf.tensor4d(inputs.k.data, shape);
-            const v = tf.tensor4d(inputs.v.data, shape);
+            // Grouped heads as a user writes them: the G query heads of a key/value head become G·Sq rows.
+            const [B, Hq, Sq, D] = inputs.q.shape as [number, number, number, number];
+            const kvShape = inputs.k.shape as [number, number, number, number];
+            const Hkv = kvShape[1];
+            const q = tf.tensor4d(inputs.q.data, [B, Hkv, (Hq / Hkv) * Sq, D]);
+            const k = tf.tensor4d(inputs.k.data, kvShape);
+            const v = tf.tensor4d(inputs.v.data, kvShape);
             const b = maskBias(c);
             const bias = b ? tf.tensor2d(b, [c.seq, c.seq]) : undefined;
             const scale = 1 / Math.sqrt(c.headDim);
