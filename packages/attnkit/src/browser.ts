@@ -9,7 +9,8 @@ import { plugin as tfjs } from '@attnkit/backend-tfjs';
 import { plugin as ts } from '@attnkit/backend-ts';
 import { plugin as webgpu } from '@attnkit/backend-webgpu';
 import type { Registry, Selection } from '@attnkit/core';
-import { registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
+import { hardwareWebgpu, noSlowFallback } from './rank.js';
+import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
 export { forcedBackend } from './select.js';
@@ -20,10 +21,21 @@ export const platform = 'browser' as const;
 
 /** The browser's default plugins, highest priority first. */
 export const defaultPlugins: readonly PlatformPlugin[] = [
-  { plugin: webgpu, priority: 30, why: 'WebGPU: the GPU, when the browser exposes a real adapter' },
-  { plugin: tfjs, priority: 20, why: 'TensorFlow.js on WebAssembly (SIMD)' },
+  {
+    plugin: hardwareWebgpu(webgpu),
+    priority: 30,
+    why: 'WebGPU: the GPU, when the browser exposes a hardware adapter (a software one is skipped)',
+  },
+  {
+    plugin: noSlowFallback(tfjs),
+    priority: 20,
+    why: 'TensorFlow.js on WebAssembly (SIMD), when its .wasm files load (its cpu fallback is skipped)',
+  },
   { plugin: ts, priority: 10, why: 'pure TypeScript: always available' },
 ];
+
+/** The plugins themselves, for a backend forced by name: a forced backend runs whatever it finds. */
+const unranked = [webgpu, tfjs];
 
 /**
  * Selects a backend for this machine and says why.
@@ -35,7 +47,14 @@ export const defaultPlugins: readonly PlatformPlugin[] = [
  * console.log(formatReport(report));
  * ```
  */
-export function select(options?: AttnkitSelectOptions): Promise<Selection> {
+export function select(options: AttnkitSelectOptions = {}): Promise<Selection> {
+  const forced = options.force ?? forcedBackend();
+  const plain = unranked.find((p) => p.name === forced);
+  if (plain)
+    return selectFrom(defaultPlugins, {
+      ...options,
+      plugins: [...(options.plugins ?? []), { plugin: plain, priority: 0 }],
+    });
   return selectFrom(defaultPlugins, options);
 }
 

@@ -8,7 +8,8 @@
 import { plugin as onnx } from '@attnkit/backend-onnx';
 import { plugin as ts } from '@attnkit/backend-ts';
 import { plugin as webgpu } from '@attnkit/backend-webgpu';
-import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
+import type { Registry, Selection } from '@attnkit/core';
+import { hardwareWebgpu } from './rank.js';
 import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
@@ -22,21 +23,7 @@ export const platform = 'node' as const;
  * WebGPU in Node counts only with a hardware adapter: a fallback (software) adapter is reported as
  * unavailable, since the CPU backends are faster than a software GPU. Forcing `webgpu` still uses it.
  */
-const webgpuHardware: BackendPlugin = {
-  name: webgpu.name,
-  ...(webgpu.capabilities ? { capabilities: webgpu.capabilities } : {}),
-  async probe() {
-    const r = await webgpu.probe();
-    if (r.available && r.adapter?.fallback) {
-      return {
-        available: false,
-        reason: `only a fallback (software) adapter: ${r.reason}; the CPU backends are faster (ATTNKIT_BACKEND=webgpu forces it)`,
-      };
-    }
-    return r;
-  },
-  create: (options) => webgpu.create(options as never),
-};
+const webgpuHardware = hardwareWebgpu(webgpu);
 
 /** Node's default plugins, highest priority first. */
 export const defaultPlugins: readonly PlatformPlugin[] = [

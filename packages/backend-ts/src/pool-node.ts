@@ -16,9 +16,14 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
+/** Why this runtime cannot run worker threads, or `undefined` when it can. */
+export function threadsUnavailable(): string | undefined {
+  return typeof SharedArrayBuffer === 'undefined' ? 'SharedArrayBuffer is missing' : undefined;
+}
+
 /** Node worker_threads, or undefined where SharedArrayBuffer is missing. */
 export function workerFactory(): WorkerFactory | undefined {
-  if (typeof SharedArrayBuffer === 'undefined') return undefined;
+  if (threadsUnavailable() !== undefined) return undefined;
   return () => {
     const w = new Worker(workerUrl);
     return {

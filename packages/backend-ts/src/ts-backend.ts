@@ -6,7 +6,7 @@ import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
 import { runUnits, unitCount } from './attention-wasm.js';
 import { instantiateKernels, simdSupported, type WasmKernels } from './wasm-kernels.js';
 import { startPool, type AttentionPool } from './pool.js';
-import { defaultThreads, workerFactory } from '#pool-platform';
+import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
 import type { AttentionProblem } from '@attnkit/core';
 import { compileModel } from './model.js';
 import { linear } from './layers.js';
@@ -44,6 +44,13 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
   const simd = options.simd !== false && simdSupported();
   const factory = workerFactory();
   const threads = factory ? Math.max(1, Math.floor(options.threads ?? defaultThreads())) : 1;
+  // What runs, as the selection report shows it; `threads` drops to 1 (with the reason) if the pool fails.
+  const info: Record<string, string | number | boolean> = {
+    engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript',
+    threads,
+  };
+  const off = factory ? undefined : threadsUnavailable();
+  if (off !== undefined && options.threads !== 1) info.threadsOff = off;
   let kernels: Promise<WasmKernels | undefined> | undefined;
   let pool: Promise<AttentionPool | undefined> | undefined;
 
@@ -51,7 +58,11 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
   async function attend(p: AttentionProblem): Promise<Float32Array> {
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
     if (threads > 1 && factory && work >= POOL_MIN_WORK && unitCount(p) > 1) {
-      pool ??= startPool(threads, factory).catch(() => undefined);
+      pool ??= startPool(threads, factory).catch((e: unknown) => {
+        info.threads = 1;
+        info.threadsOff = `the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`;
+        return undefined;
+      });
       const started = await pool;
       if (started) return started.run(p);
     }
@@ -72,7 +83,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
     {
       name: 'ts',
       capabilities: tsCapabilities,
-      info: { engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript', threads },
+      info,
       async attention(p) {
         if (p.attentionMap !== 'none') return attentionWithWeights(p);
         return { output: await attend(p) };
@@ -113,7 +124,11 @@ export const plugin: BackendPlugin<TsBackendOptions> = {
   name: 'ts',
   capabilities: tsCapabilities,
   async probe() {
-    return { available: true, reason: 'pure TypeScript, runs everywhere' };
+    const off = threadsUnavailable();
+    return {
+      available: true,
+      reason: `pure TypeScript, runs everywhere; ${off === undefined ? `${defaultThreads()} threads` : `one thread: ${off}`}`,
+    };
   },
   async create(options) {
     return createTsBackend(options);

@@ -1,0 +1,134 @@
+/**
+ * select() as a new user meets it: attnkit bundled with esbuild (nothing else served: no TensorFlow.js
+ * `.wasm` files, no worker file), opened in headless Chromium with WebGPU on the SwiftShader software
+ * adapter. The defaults must not pick the software adapter, nor tfjs on its cpu fallback, and the
+ * TypeScript backend's threads must run (and the report say so). Needs the build and Chromium.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { serveLocal, type LocalServer } from '@attnkit/local-web';
+import { chromiumMissing, launchChromium } from '@attnkit/local-web/chromium';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Entry {
+  name: string;
+  status: string;
+  reason: string;
+  info?: Record<string, unknown>;
+}
+interface PageResult {
+  chosen: string;
+  report: Entry[];
+  info: Record<string, unknown>;
+  maxErr: number;
+  cores: number;
+  workers: { started: number; answered: number };
+  error?: string;
+}
+
+const missing = chromiumMissing();
+if (missing && process.env.CI) throw new Error(`Chromium is required in CI: ${missing}`);
+if (missing) console.warn(`skipping the select() browser tests: ${missing}`);
+
+describe.skipIf(missing !== undefined)('select() in a bundled page', () => {
+  let site = '';
+  let isolated: LocalServer;
+  let plain: LocalServer;
+
+  beforeAll(async () => {
+    site = mkdtempSync(join(tmpdir(), 'attnkit-select-'));
+    await build({
+      entryPoints: [fileURLToPath(new URL('../test/select-app.js', import.meta.url))],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      outfile: join(site, 'app.js'),
+      logLevel: 'silent',
+    });
+    writeFileSync(
+      join(site, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="app.js"></script>',
+    );
+    isolated = await serveLocal({
+      root: site,
+      headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' },
+    });
+    plain = await serveLocal({ root: site });
+  }, 60_000);
+  afterAll(async () => {
+    await isolated?.close();
+    await plain?.close();
+    if (site) rmSync(site, { recursive: true, force: true });
+  });
+
+  async function open(url: string): Promise<PageResult> {
+    const browser = await launchChromium({ webgpu: 'swiftshader' });
+    try {
+      const p = browser.page;
+      // Count the workers the page starts and those that report ready as attention-pool workers (a worker
+      // whose script 404s never does; TensorFlow.js's own threads say other things).
+      await p.addInitScript(() => {
+        const counts = { started: 0, answered: 0 };
+        (globalThis as unknown as { __workers: typeof counts }).__workers = counts;
+        const Base = globalThis.Worker;
+        globalThis.Worker = class extends Base {
+          constructor(...args: ConstructorParameters<typeof Worker>) {
+            super(...args);
+            counts.started++;
+            this.addEventListener('message', (e: MessageEvent) => {
+              if ((e.data as { type?: unknown } | null)?.type === 'ready') counts.answered++;
+            });
+          }
+        };
+      });
+      await p.goto(url);
+      await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, {
+        timeout: 90_000,
+      });
+      const result = JSON.parse((await p.textContent('#out'))!) as PageResult;
+      result.workers = await p.evaluate(() => (globalThis as unknown as { __workers: PageResult['workers'] }).__workers);
+      return result;
+    } finally {
+      await browser.close();
+    }
+  }
+
+  it('skips the software WebGPU adapter and tfjs on its cpu fallback, and runs ts on its threads', async () => {
+    const r = await open(isolated.url);
+    expect(r.error).toBeUndefined();
+    const entry = (name: string): Entry => r.report.find((e) => e.name === name)!;
+    expect(entry('webgpu').status).toBe('unavailable');
+    expect(entry('webgpu').reason).toMatch(/(software|fallback) adapter/);
+    expect(entry('tfjs').status).toBe('failed');
+    expect(entry('tfjs').reason).toMatch(/fell back to its cpu backend/);
+    expect(r.chosen).toBe('ts');
+    expect(r.maxErr).toBeLessThan(1e-5);
+    // Threads: as many as the browser has cores, every worker started and answered, and the report says so.
+    expect(r.info.threads).toBe(r.cores);
+    expect(r.info.threadsOff).toBeUndefined();
+    expect(entry('ts').info?.threads).toBe(r.cores);
+    if (r.cores > 1) expect(r.workers.answered).toBe(r.cores);
+  }, 120_000);
+
+  it('forced, tfjs runs on its cpu fallback and the report shows it', async () => {
+    const r = await open(`${isolated.url}?force=tfjs`);
+    expect(r.error).toBeUndefined();
+    expect(r.chosen).toBe('tfjs');
+    expect(r.info.tfjsBackend).toBe('cpu');
+    expect(String(r.info.fallback)).toMatch(/wasm unavailable/);
+    expect(r.maxErr).toBeLessThan(1e-4);
+  }, 120_000);
+
+  it('says why ts runs on one thread in a page that is not cross-origin isolated', async () => {
+    const r = await open(plain.url);
+    expect(r.error).toBeUndefined();
+    expect(r.chosen).toBe('ts');
+    expect(r.info.threads).toBe(1);
+    expect(String(r.info.threadsOff)).toMatch(/not cross-origin isolated/);
+    expect(r.report.find((e) => e.name === 'ts')!.reason).toMatch(/one thread: the page is not cross-origin isolated/);
+    expect(r.workers.started).toBe(0);
+  }, 120_000);
+});
