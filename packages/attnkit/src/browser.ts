@@ -10,11 +10,30 @@ import { plugin as ts } from '@attnkit/backend-ts';
 import { plugin as webgpu } from '@attnkit/backend-webgpu';
 import type { Registry, Selection } from '@attnkit/core';
 import { hardwareWebgpu, noSlowFallback } from './rank.js';
-import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
+import { storageCache, type KeyValueStorage } from './calibrate.js';
+import {
+  forcedBackend,
+  registryOf,
+  selectFrom,
+  type AttnkitSelectOptions,
+  type PlatformCalibration,
+  type PlatformPlugin,
+} from './select.js';
 
 export * from '@attnkit/core';
 export { forcedBackend } from './select.js';
 export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
+export { shapeClass, storageCache, MAX_CALIBRATION_MS } from './calibrate.js';
+export type {
+  CalibrateOptions,
+  CalibratedSelection,
+  Calibration,
+  CalibrationCache,
+  CalibrationRecord,
+  CalibrationShape,
+  KeyValueStorage,
+} from './calibrate.js';
+export { softwareAdapter } from './rank.js';
 
 /** The platform this entry serves. */
 export const platform = 'browser' as const;
@@ -55,7 +74,22 @@ export function select(options: AttnkitSelectOptions = {}): Promise<Selection> {
       ...options,
       plugins: [...(options.plugins ?? []), { plugin: plain, priority: 0 }],
     });
-  return selectFrom(defaultPlugins, options);
+  return selectFrom(defaultPlugins, options, browserCalibration);
+}
+
+/** The browser's device (user agent and cores) and its localStorage, where there is one. */
+function browserCalibration(): PlatformCalibration {
+  const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
+  let storage: KeyValueStorage | undefined;
+  try {
+    storage = (globalThis as { localStorage?: KeyValueStorage }).localStorage;
+  } catch {
+    storage = undefined; // access denied (sandboxed frames, some privacy settings)
+  }
+  return {
+    device: `${nav?.userAgent ?? 'browser'}|${nav?.hardwareConcurrency ?? 1} threads`,
+    ...(storage ? { cache: storageCache(storage) } : {}),
+  };
 }
 
 /** A registry with the browser's default plugins, to extend or select from yourself. */

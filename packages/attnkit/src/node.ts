@@ -9,12 +9,25 @@ import { plugin as onnx } from '@attnkit/backend-onnx';
 import { plugin as ts } from '@attnkit/backend-ts';
 import { plugin as webgpu } from '@attnkit/backend-webgpu';
 import type { Registry, Selection } from '@attnkit/core';
+import { fileCache, nodeDevice } from './calibration-file.js';
 import { hardwareWebgpu } from './rank.js';
 import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
 export { forcedBackend } from './select.js';
 export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
+export { shapeClass, storageCache, MAX_CALIBRATION_MS } from './calibrate.js';
+export type {
+  CalibrateOptions,
+  CalibratedSelection,
+  Calibration,
+  CalibrationCache,
+  CalibrationRecord,
+  CalibrationShape,
+  KeyValueStorage,
+} from './calibrate.js';
+export { fileCache, defaultCalibrationPath } from './calibration-file.js';
+export { softwareAdapter } from './rank.js';
 
 /** The platform this entry serves. */
 export const platform = 'node' as const;
@@ -49,7 +62,7 @@ export function select(options: AttnkitSelectOptions = {}): Promise<Selection> {
       ...options,
       plugins: [...(options.plugins ?? []), { plugin: webgpu, priority: 20 }],
     });
-  return selectFrom(defaultPlugins, options);
+  return selectFrom(defaultPlugins, options, () => ({ device: nodeDevice(), cache: fileCache() }));
 }
 
 /** A registry with Node's default plugins, to extend or select from yourself. */

@@ -2,6 +2,7 @@
  * Backend selection for the platform's default plugins.
  */
 import { createRegistry, type BackendPlugin, type Registry, type Selection, type SelectOptions } from '@attnkit/core';
+import { calibratedSelect, type CalibrateOptions, type CalibrationCache } from './calibrate.js';
 
 /** A plugin with its default priority on a platform. */
 export interface PlatformPlugin {
@@ -20,6 +21,19 @@ export interface AttnkitSelectOptions extends SelectOptions {
   readonly force?: string;
   /** Plugins to add to (or replace in) the platform's defaults. */
   readonly plugins?: readonly { readonly plugin: BackendPlugin; readonly priority: number }[];
+  /**
+   * Time each available, capable backend on this call shape (at most 200 ms in all) and pick the fastest,
+   * instead of the fixed priorities; the choice is cached per device and shape class (localStorage in
+   * browsers, a file in Node) and the timings are in the report and in `calibration`. `true` times
+   * B1 H8 S512 D64. Ignored when a backend is forced or preferred.
+   */
+  readonly calibrate?: boolean | CalibrateOptions;
+}
+
+/** How a platform identifies its device and keeps calibrations. */
+export interface PlatformCalibration {
+  readonly device: string;
+  readonly cache?: CalibrationCache;
 }
 
 /** The environment's forced backend, if any (`ATTNKIT_BACKEND`). */
@@ -41,8 +55,14 @@ export function registryOf(defaults: readonly PlatformPlugin[], extra: AttnkitSe
 export function selectFrom(
   defaults: readonly PlatformPlugin[],
   options: AttnkitSelectOptions = {},
+  platform?: () => PlatformCalibration,
 ): Promise<Selection> {
   const force = options.force ?? forcedBackend();
-  const { plugins, ...rest } = options;
-  return registryOf(defaults, plugins).select({ ...rest, ...(force ? { force } : {}) });
+  const { plugins, calibrate, ...rest } = options;
+  const registry = registryOf(defaults, plugins);
+  if (calibrate && !force && !rest.prefer?.length && platform) {
+    const { device, cache } = platform();
+    return calibratedSelect(registry, rest, calibrate === true ? {} : calibrate, device, cache);
+  }
+  return registry.select({ ...rest, ...(force ? { force } : {}) });
 }

@@ -32,7 +32,13 @@ try {
   }
   const info = { ...backend.info };
   await backend.dispose();
-  out.textContent = JSON.stringify({ chosen: backend.name, report, info, maxErr, cores: navigator.hardwareConcurrency });
+  out.textContent = JSON.stringify({
+    chosen: backend.name,
+    report,
+    info,
+    maxErr,
+    cores: navigator.hardwareConcurrency,
+  });
 } catch (e) {
   out.textContent = JSON.stringify({ error: String((e && e.message) || e) });
 }

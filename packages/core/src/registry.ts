@@ -153,7 +153,7 @@ export function createRegistry(): Registry {
           chosen = outcome.backend;
           const why =
             options.force !== undefined
-              ? 'forced'
+              ? `forced${outcome.entry.reason ? `; ${outcome.entry.reason}` : ''}`
               : `highest-ranked available backend${outcome.entry.reason ? `; ${outcome.entry.reason}` : ''}`;
           report.push({ ...outcome.entry, status: 'chosen', reason: why });
         }
