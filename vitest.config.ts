@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'tools/local-web'],
+    projects: ['packages/*', 'packages/backend-ts/vitest.relaxed.config.ts', 'apps/*', 'tools/local-web'],
   },
 });

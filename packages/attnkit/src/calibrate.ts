@@ -56,7 +56,10 @@ export interface CalibrationCache {
 export interface CalibrateOptions {
   /** The call to time (default: B1 H8 S512 D64, no mask). */
   readonly shape?: CalibrationShape;
-  /** Wall time for all the timing, in ms (default and at most 200). */
+  /**
+   * Wall time for all the timing, in ms (default and at most 200). It is checked before each call: no call
+   * starts once it is spent, though the call running then may end past it (a first call that compiles).
+   */
   readonly budgetMs?: number;
   /** Where the choice is kept; `false` measures every time. Default: the platform's cache. */
   readonly cache?: CalibrationCache | false;
@@ -111,8 +114,8 @@ function resolveShape(s: CalibrationShape): Calibration['timed'] {
     batch: s.batch ?? 1,
     heads,
     kvHeads: s.kvHeads ?? heads,
-    qLength: s.qLength ?? s.keyLength,
     keyLength: s.keyLength,
+    qLength: s.qLength ?? s.keyLength,
     headDim: s.headDim ?? 64,
     ...(s.causal ? { causal: true } : {}),
     ...(s.window ? { window: s.window } : {}),

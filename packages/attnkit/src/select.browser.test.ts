@@ -123,12 +123,12 @@ describe.skipIf(missing !== undefined)('select() in a bundled page', () => {
     expect(r.chosen).toBe('ts');
     expect(r.maxErr).toBeLessThan(1e-5);
     expect(r.cores).toBeGreaterThan(1); // CI machines have at least two cores
+    // Every pool worker started and reported ready.
+    expect(r.workers.answered).toBe(r.cores);
     expect(r.info.threads).toBe(r.cores);
     expect(r.info.threadsOff).toBeUndefined();
     expect(entry(r, 'ts').info?.threads).toBe(r.cores);
     expect(entry(r, 'ts').reason).toMatch(new RegExp(`${r.cores} threads`));
-    // Every pool worker started and reported ready.
-    expect(r.workers.answered).toBe(r.cores);
   }, 120_000);
 
   it('forced, tfjs runs on its cpu fallback and the report shows it', async () => {

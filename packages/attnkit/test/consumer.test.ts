@@ -131,10 +131,14 @@ describe('published packages in a fresh project', () => {
       }
     }
 
-    it('with WebGPU enabled, selects webgpu', async () => {
+    it('with WebGPU on a software adapter (no GPU here), skips it and says why', async () => {
       const r = await page(true);
       expect(r.error).toBeUndefined();
-      expect(r.chosen).toBe('webgpu');
+      expect(r.chosen).toBe('tfjs');
+      expect(r.report.find((e) => e.name === 'webgpu')).toMatchObject({
+        status: 'unavailable',
+        reason: expect.stringMatching(/only a (fallback|software) adapter/),
+      });
       for (const x of r.first) expect(x).toBeCloseTo(2.5, 4);
     }, 120_000);
 

@@ -20,10 +20,10 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
       for (let d: usize = 0; d < rowBytes; d += 16) {
         const kv0 = v128.load(k0 + d), kv1 = v128.load(k1 + d);
         const x0 = v128.load(q0 + d), x1 = v128.load(q1 + d), x2 = v128.load(q2 + d), x3 = v128.load(q3 + d);
-        a00 = f32x4.add(a00, f32x4.mul(x0, kv0)); a01 = f32x4.add(a01, f32x4.mul(x0, kv1));
-        a10 = f32x4.add(a10, f32x4.mul(x1, kv0)); a11 = f32x4.add(a11, f32x4.mul(x1, kv1));
-        a20 = f32x4.add(a20, f32x4.mul(x2, kv0)); a21 = f32x4.add(a21, f32x4.mul(x2, kv1));
-        a30 = f32x4.add(a30, f32x4.mul(x3, kv0)); a31 = f32x4.add(a31, f32x4.mul(x3, kv1));
+        a00 = madd(x0, kv0, a00); a01 = madd(x0, kv1, a01);
+        a10 = madd(x1, kv0, a10); a11 = madd(x1, kv1, a11);
+        a20 = madd(x2, kv0, a20); a21 = madd(x2, kv1, a21);
+        a30 = madd(x3, kv0, a30); a31 = madd(x3, kv1, a31);
       }
       const sr = s + ((<usize>r * <usize>ldS + <usize>c) << 2);
       const ld = <usize>ldS << 2;
@@ -41,6 +41,14 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
   }
 }
 
+// a·b + c: one fused multiply-add in the relaxed-SIMD build (f32x4.relaxed_madd), a multiply and an add in
+// the plain-SIMD build. The build compiles this file once for each.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
@@ -49,7 +57,7 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
 // @ts-ignore: decorator
 @inline function dot1(a: usize, b: usize, bytes: usize, out: usize): void {
   let acc = f32x4.splat(0);
-  for (let d: usize = 0; d < bytes; d += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(a + d), v128.load(b + d)));
+  for (let d: usize = 0; d < bytes; d += 16) acc = madd(v128.load(a + d), v128.load(b + d), acc);
   store<f32>(out, hsum(acc));
 }
 
@@ -73,10 +81,10 @@ export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, Dp: i32, ldS: i
         const pc = p0 + (<usize>c << 2);
         const w0 = f32x4.splat(load<f32>(pc)), w1 = f32x4.splat(load<f32>(pc + ldP));
         const w2 = f32x4.splat(load<f32>(pc + 2 * ldP)), w3 = f32x4.splat(load<f32>(pc + 3 * ldP));
-        c00 = f32x4.add(c00, f32x4.mul(w0, v0)); c01 = f32x4.add(c01, f32x4.mul(w0, v1));
-        c10 = f32x4.add(c10, f32x4.mul(w1, v0)); c11 = f32x4.add(c11, f32x4.mul(w1, v1));
-        c20 = f32x4.add(c20, f32x4.mul(w2, v0)); c21 = f32x4.add(c21, f32x4.mul(w2, v1));
-        c30 = f32x4.add(c30, f32x4.mul(w3, v0)); c31 = f32x4.add(c31, f32x4.mul(w3, v1));
+        c00 = madd(w0, v0, c00); c01 = madd(w0, v1, c01);
+        c10 = madd(w1, v0, c10); c11 = madd(w1, v1, c11);
+        c20 = madd(w2, v0, c20); c21 = madd(w2, v1, c21);
+        c30 = madd(w3, v0, c30); c31 = madd(w3, v1, c31);
       }
       v128.store(a0 + d, c00); v128.store(a0 + d + 16, c01);
       v128.store(a0 + rowBytes + d, c10); v128.store(a0 + rowBytes + d + 16, c11);
@@ -95,7 +103,7 @@ export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, Dp: i32, ldS: i
 // @ts-ignore: decorator
 @inline function axpyRow(p: usize, v: usize, a: usize, C: i32, rowBytes: usize): void {
   let acc = v128.load(a);
-  for (let c = 0; c < C; c++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p + (<usize>c << 2))), v128.load(v + <usize>c * rowBytes)));
+  for (let c = 0; c < C; c++) acc = madd(f32x4.splat(load<f32>(p + (<usize>c << 2))), v128.load(v + <usize>c * rowBytes), acc);
   v128.store(a, acc);
 }
 

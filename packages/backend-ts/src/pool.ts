@@ -7,7 +7,7 @@ import type { AttentionProblem } from '@attnkit/core';
 import { unitCount } from './attention-wasm.js';
 import { SharedScratch, shareProblem } from './problem-transfer.js';
 import type { JobMessage, WorkerReply } from './pool-protocol.js';
-import { compileKernels } from './wasm-kernels.js';
+import { compileKernels, kernelVariant, type KernelVariant } from './wasm-kernels.js';
 
 /** The platform's worker primitives (Node worker_threads or browser Web Workers). */
 export interface WorkerHandle {
@@ -29,9 +29,13 @@ export interface AttentionPool {
   close(): Promise<void>;
 }
 
-/** Starts `size` workers (rejects if they cannot start). */
-export async function startPool(size: number, factory: WorkerFactory): Promise<AttentionPool> {
-  const module = await compileKernels();
+/** Starts `size` workers running the kernels' `variant` (rejects if they cannot start). */
+export async function startPool(
+  size: number,
+  factory: WorkerFactory,
+  variant: KernelVariant | undefined = kernelVariant(),
+): Promise<AttentionPool> {
+  const module = await compileKernels(variant);
   const workers: WorkerHandle[] = [];
   const pending = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;

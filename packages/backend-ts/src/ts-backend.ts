@@ -4,7 +4,7 @@
 import { ALL_FEATURES, capabilities, defineBackend, inputBytes, type Backend, type BackendPlugin } from '@attnkit/core';
 import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
 import { runUnits, unitCount } from './attention-wasm.js';
-import { instantiateKernels, simdSupported, type WasmKernels } from './wasm-kernels.js';
+import { instantiateKernels, kernelVariant, type WasmKernels } from './wasm-kernels.js';
 import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
 import type { AttentionProblem } from '@attnkit/core';
@@ -21,6 +21,11 @@ export interface TsBackendOptions {
   readonly threads?: number;
   /** Use the WebAssembly SIMD kernels where the runtime supports them (default true). */
   readonly simd?: boolean;
+  /**
+   * Use the relaxed-SIMD build of the kernels (fused multiply-add) where the runtime validates it
+   * (default true); `false` keeps the plain SIMD build.
+   */
+  readonly relaxedSimd?: boolean;
   /** The most one call may allocate, in bytes (see `BackendSettings` in `@attnkit/core`). */
   readonly maxBytes?: number;
 }
@@ -41,12 +46,14 @@ export const tsCapabilities = capabilities(ALL_FEATURES);
  * ```
  */
 export function createTsBackend(options: TsBackendOptions = {}): Backend {
-  const simd = options.simd !== false && simdSupported();
+  const variant = options.simd === false ? undefined : kernelVariant(options.relaxedSimd !== false);
+  const simd = variant !== undefined;
   const factory = workerFactory();
   const threads = factory ? Math.max(1, Math.floor(options.threads ?? defaultThreads())) : 1;
   // What runs, as the selection report shows it; `threads` drops to 1 (with the reason) if the pool fails.
   const info: Record<string, string | number | boolean> = {
     engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript',
+    kernels: variant ?? 'typescript',
     threads,
   };
   const off = factory ? undefined : threadsUnavailable();
@@ -58,7 +65,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
   async function attend(p: AttentionProblem): Promise<Float32Array> {
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
     if (threads > 1 && factory && work >= POOL_MIN_WORK && unitCount(p) > 1) {
-      pool ??= startPool(threads, factory).catch((e: unknown) => {
+      pool ??= startPool(threads, factory, variant).catch((e: unknown) => {
         info.threads = 1;
         info.threadsOff = `the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`;
         return undefined;
@@ -67,7 +74,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       if (started) return started.run(p);
     }
     if (simd) {
-      kernels ??= instantiateKernels();
+      kernels ??= instantiateKernels(undefined, variant);
       const wasm = await kernels;
       if (wasm) {
         const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
@@ -89,7 +96,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
         return { output: await attend(p) };
       },
       async compile(spec, weights) {
-        if (simd) kernels ??= instantiateKernels();
+        if (simd) kernels ??= instantiateKernels(undefined, variant);
         const wasm = simd ? await kernels : undefined;
         return compileModel(spec, weights, {
           attend,

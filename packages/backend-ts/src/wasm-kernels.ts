@@ -1,7 +1,13 @@
 /**
- * Loading the WebAssembly SIMD kernels (asm/kernels.ts) and the memory they work in.
+ * Loading the WebAssembly SIMD kernels (asm/kernels.ts) and the memory they work in. Two builds of the
+ * same kernels are embedded: relaxed SIMD (fused multiply-add: Chromium, Firefox, Node 22 and later;
+ * Node 20 with `--experimental-wasm-relaxed-simd`) and plain SIMD, the fallback where the relaxed module
+ * does not validate.
  */
-import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+
+/** Which build of the kernels: `relaxed-simd` (fused multiply-add) or `simd`. */
+export type KernelVariant = 'relaxed-simd' | 'simd';
 
 /** The exported kernel functions (pointers are byte offsets). */
 interface KernelExports {
@@ -36,32 +42,58 @@ export interface WasmKernels {
   view(): Float32Array;
 }
 
-let compiled: Promise<WebAssembly.Module | undefined> | undefined;
+const compiled = new Map<KernelVariant, Promise<WebAssembly.Module | undefined>>();
+const validated = new Map<KernelVariant, boolean>();
 
-function bytes(): Uint8Array<ArrayBuffer> {
-  const s = atob(KERNELS_WASM_BASE64);
+function bytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+  const s = atob(variant === 'relaxed-simd' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64);
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }
 
+function validates(variant: KernelVariant): boolean {
+  let ok = validated.get(variant);
+  if (ok === undefined) {
+    ok = typeof WebAssembly === 'object' && WebAssembly.validate(bytes(variant));
+    validated.set(variant, ok);
+  }
+  return ok;
+}
+
 /** Whether this runtime runs WebAssembly SIMD (the kernels validate). */
 export function simdSupported(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(bytes());
+  return validates('simd');
 }
 
-/** Compiles the module once per process (undefined when WebAssembly SIMD is unavailable). */
-export function compileKernels(): Promise<WebAssembly.Module | undefined> {
-  compiled ??= (async () => {
-    if (!simdSupported()) return undefined;
-    return WebAssembly.compile(bytes());
-  })();
-  return compiled;
+/**
+ * The build that runs here: relaxed SIMD where its module validates (unless `relaxed` is false), plain
+ * SIMD otherwise, `undefined` without WebAssembly SIMD.
+ */
+export function kernelVariant(relaxed = true): KernelVariant | undefined {
+  if (relaxed && validates('relaxed-simd')) return 'relaxed-simd';
+  return validates('simd') ? 'simd' : undefined;
 }
 
-/** Instantiates the kernels. */
-export async function instantiateKernels(module?: WebAssembly.Module): Promise<WasmKernels | undefined> {
-  const m = module ?? (await compileKernels());
+/** Compiles a build once per process (undefined when WebAssembly SIMD is unavailable). */
+export function compileKernels(
+  variant: KernelVariant | undefined = kernelVariant(),
+): Promise<WebAssembly.Module | undefined> {
+  if (variant === undefined) return Promise.resolve(undefined);
+  let m = compiled.get(variant);
+  if (!m) {
+    m = (async () => (validates(variant) ? WebAssembly.compile(bytes(variant)) : undefined))();
+    compiled.set(variant, m);
+  }
+  return m;
+}
+
+/** Instantiates the kernels (a compiled module, or the given build). */
+export async function instantiateKernels(
+  module?: WebAssembly.Module,
+  variant?: KernelVariant,
+): Promise<WasmKernels | undefined> {
+  const m = module ?? (await compileKernels(variant ?? kernelVariant()));
   if (!m) return undefined;
   const instance = await WebAssembly.instantiate(m, {});
   const exports = instance.exports as unknown as KernelExports;
