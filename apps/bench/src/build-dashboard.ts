@@ -1,6 +1,7 @@
 /**
  * Builds the dashboard into `dist/dashboard/`: the page, its stylesheet, one esbuild bundle (Chart.js and
- * every module included; nothing is fetched from elsewhere) and TensorFlow.js's `.wasm` files.
+ * every module included; nothing is fetched from elsewhere), TensorFlow.js's `.wasm` files and onnxruntime-web's
+ * WebAssembly runtimes.
  *
  * The browser backends are bundled when their packages are built; one that is not is left out with its
  * reason, which the page shows (see the `attnkit:browser-backends` module below).
@@ -93,6 +94,11 @@ export async function buildDashboard(outDir = join(appDir, 'dist', 'dashboard'))
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')))
     copyFileSync(join(wasmDir, f), join(outDir, 'wasm', f));
+  // onnxruntime-web's WebAssembly runtimes (plain, and the builds its WebGPU provider loads), served from ort/.
+  const ortDir = dirname(require.resolve('onnxruntime-web'));
+  mkdirSync(join(outDir, 'ort'), { recursive: true });
+  for (const f of readdirSync(ortDir).filter((f) => /^ort-wasm-simd-threaded(\.jsep|\.asyncify)?\.(wasm|mjs)$/.test(f)))
+    copyFileSync(join(ortDir, f), join(outDir, 'ort', f));
   return result.warnings.map((w) => w.text);
 }
 

@@ -80,7 +80,7 @@ cli
   .option('--full', 'The whole matrix: S 128..16384 for each mask, heads, head sizes, batches, encoder lengths')
   .option(
     '--backend <list>',
-    'Engines to run: ids (ts, onnx, tfjs-wasm, tfjs-cpu, webgpu, ort-matmul, ort-attention, tfjs-wasm-ops, tfjs-cpu-ops) or the groups attnkit, peers; peers are added unless named or --no-peers',
+    'Engines to run: ids (ts, onnx, tfjs-wasm, tfjs-cpu, webgpu, ort-matmul, ort-attention, ortweb-wasm, ortweb-wasm-mha, ortweb-wasm-gqa, ortweb-wasm-matmul, tfjs-wasm-ops, tfjs-cpu-ops) or the groups attnkit, peers; peers are added unless named or --no-peers',
   )
   .option('--no-peers', 'Run no peer (then there are no ratios)')
   .option(

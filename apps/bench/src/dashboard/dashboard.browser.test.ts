@@ -102,11 +102,19 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await page.$$eval('#live-engines input', (inputs) =>
       inputs.forEach((i) => ((i as HTMLInputElement).checked = false)),
     );
-    await page.check('#live-engines input[value="ts"]');
-    await page.check('#live-engines input[value="webgpu"]');
+    for (const id of [
+      'ts',
+      'webgpu',
+      'ortweb-wasm',
+      'ortweb-wasm-mha',
+      'ortweb-webgpu',
+      'tfjs-webgpu-ops',
+      'tfjs-webgl-ops',
+    ])
+      await page.check(`#live-engines input[value="${id}"]`);
     await page.selectOption('#live-preset', 'tiny');
     await page.click('#live-start');
-    await page.waitForSelector('body[data-live="done"], body[data-live="failed"]', { timeout: 100_000 });
+    await page.waitForSelector('body[data-live="done"], body[data-live="failed"]', { timeout: 200_000 });
     expect(await page.getAttribute('body', 'data-live')).toBe('done');
     expect(await page.locator('#runs li').count()).toBe(2);
     await page.fill('#table-filter', 'this browser');
@@ -114,11 +122,22 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
     );
     const ok = (engine: string) =>
-      rows.filter((r) => r[0] === 'this browser' && r[2] === engine && r[11] === 'ok').length;
-    expect(ok('ts')).toBe(4);
-    if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(4);
+      rows.filter((r) => r[0] === 'this browser' && (r[2] === engine || r[2] === `${engine} (peer)`) && r[11] === 'ok')
+        .length;
+    // The tiny preset: S 32, 64, causal 64, a grouped decode step, the encoder.
+    expect(ok('ts')).toBe(5);
+    if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(5);
+    // The peers run their attention cases (the Attention operator and MultiHeadAttention have no encoder;
+    // MultiHeadAttention no grouped heads), every output checked against the reference.
+    expect(ok('ortweb-wasm')).toBe(4);
+    expect(ok('ortweb-wasm-mha')).toBe(3);
+    expect(ok('ortweb-webgpu')).toBe(3);
+    expect(ok('tfjs-webgpu-ops')).toBe(5);
+    expect(ok('tfjs-webgl-ops')).toBe(5);
+    expect(rows.filter((r) => r[0] === 'this browser' && /differs/i.test(r.join(' '))).map((r) => r[2])).toEqual([]);
     // the live run's family is now in the family list, and charting it draws its points
     await page.selectOption('#family', 'attention/none/B1-H2-D16');
-    expect(Number(await page.getAttribute('#chart-time', 'data-points'))).toBe(WEBGPU_BUILT ? 4 : 2);
-  }, 120_000);
+    // S32 and S64 of each engine: ts, webgpu and the five peers
+    expect(Number(await page.getAttribute('#chart-time', 'data-points'))).toBe(WEBGPU_BUILT ? 14 : 12);
+  }, 240_000);
 });

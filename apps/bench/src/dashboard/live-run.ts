@@ -23,14 +23,18 @@ export function presetCases(preset: Preset): BenchCase[] {
       attentionCase({ ...base, seq: 32, mask: 'none' }, 'seq'),
       attentionCase({ ...base, seq: 64, mask: 'none' }, 'seq'),
       attentionCase({ ...base, seq: 64, mask: 'causal' }, 'seq'),
+      attentionCase({ ...base, heads: 4, kvHeads: 2, qLength: 1, seq: 64, mask: 'none' }, 'decode'),
       encoderCase(encoderSpec, encoderSource, 32),
     ];
   }
   const base = { batch: 1, heads: 8, headDim: 64 };
   return [
-    ...[128, 512, 1024].map((seq) => attentionCase({ ...base, seq, mask: 'none' }, 'seq')),
+    ...[32, 64, 128, 512, 1024].map((seq) => attentionCase({ ...base, seq, mask: 'none' }, 'seq')),
     attentionCase({ ...base, seq: 1024, mask: 'causal' }, 'seq'),
     attentionCase({ ...base, seq: 1024, mask: 'window', window: 128 }, 'seq'),
+    ...[8, 32].map((kvHeads) =>
+      attentionCase({ batch: 1, heads: 32, kvHeads, qLength: 1, seq: 1024, headDim: 128, mask: 'none' }, 'decode'),
+    ),
     encoderCase(encoderSpec, encoderSource, 500),
   ];
 }

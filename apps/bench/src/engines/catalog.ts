@@ -118,10 +118,11 @@ export function ortWebPeerDescriptors(options: OrtWebCatalogOptions): EngineDesc
   ];
 }
 
-/** The TensorFlow.js ops peers (Node and browsers). */
-export function tfjsPeerDescriptors(options: CatalogOptions = {}): EngineDescriptor[] {
+/** The TensorFlow.js ops peers: wasm and cpu (Node and browsers), and with `gpu` webgpu and webgl (browsers). */
+export function tfjsPeerDescriptors(options: CatalogOptions & { gpu?: boolean } = {}): EngineDescriptor[] {
   const opts = options.wasmPaths ? { wasmPaths: options.wasmPaths } : {};
-  return (['wasm', 'cpu'] as const).map((backend) => ({
+  const backends = options.gpu ? (['wasm', 'cpu', 'webgpu', 'webgl'] as const) : (['wasm', 'cpu'] as const);
+  return backends.map((backend) => ({
     id: `tfjs-${backend}-ops`,
     kind: 'peer' as const,
     description: `TensorFlow.js ops directly (tfjs-core + ${backend} backend): matMul, softmax, matMul; masks as an additive bias`,

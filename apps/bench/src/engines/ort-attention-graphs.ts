@@ -10,7 +10,7 @@
  * - `attention-op`: the standard `Attention` operator (opset 23) on `[B, H, S, D]` (grouped heads
  *   natively); causal through its `is_causal` attribute, windows as an additive `attn_mask [S, S]` input.
  * - `mha`: com.microsoft `MultiHeadAttention` (query `[B, Sq, Hq·D]`, keys and values `[B, H, S, D]`);
- *   masks as `attention_bias [1, 1, Sq, S]`. No grouped heads.
+ *   masks as `attention_bias [B, Hq, Sq, S]`. No grouped heads.
  * - `gqa`: com.microsoft `GroupQueryAttention`, for decode steps only (one query, unmasked): the last key
  *   and value are the new token `[B, 1, Hkv·D]`, the others the past cache `[B, Hkv, S − 1, D]`, as a
  *   decoder feeds it.
@@ -100,8 +100,9 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
     g.node('Transpose', ['Q'], ['Qt'], { perm: { ints: [0, 2, 1, 3] } });
     g.node('Reshape', ['Qt', 'shape.packed'], ['Qp']);
     if (takesBias) {
-      g.constantInt64('shape.bias', [1, 1, Sq, S]);
-      g.node('Reshape', ['Bias', 'shape.bias'], ['Bias4']);
+      // The WebGPU provider takes only a full [B, Hq, Sq, S] bias.
+      g.constantInt64('shape.bias', [B, Hq, Sq, S]);
+      g.node('Expand', ['Bias', 'shape.bias'], ['Bias4']);
     }
     g.node(
       'MultiHeadAttention',

@@ -18,14 +18,20 @@ export interface TfjsPeerOptions {
   readonly wasmPaths?: string;
 }
 
-async function use(backend: 'wasm' | 'cpu', options: TfjsPeerOptions): Promise<void> {
+/** The TensorFlow.js backends the peer runs on (webgpu and webgl in browsers). */
+export type TfjsPeerBackend = 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+
+async function use(backend: TfjsPeerBackend, options: TfjsPeerOptions): Promise<void> {
   if (backend === 'wasm' && options.wasmPaths) setWasmPaths(options.wasmPaths);
+  // The GPU backends register themselves when imported; only pages load them.
+  if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  if (backend === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js backend "${backend}" failed to initialise`);
   await tf.ready();
 }
 
 /** The TensorFlow.js ops peer on one tfjs backend. */
-export function tfjsPeer(backend: 'wasm' | 'cpu', options: TfjsPeerOptions = {}): Engine {
+export function tfjsPeer(backend: TfjsPeerBackend, options: TfjsPeerOptions = {}): Engine {
   return {
     async probe() {
       try {
