@@ -36,8 +36,24 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
       for (let i = 0; i < 4; i++) dot1(q + <usize>(r + i) * rowBytes, k + <usize>c * rowBytes, rowBytes, s + ((<usize>(r + i) * <usize>ldS + <usize>c) << 2));
     }
   }
+  // Rows left over (all of them for a decode step): 4 keys at a time, 4 independent accumulators.
   for (; r < R; r++) {
-    for (let c = 0; c < C; c++) dot1(q + <usize>r * rowBytes, k + <usize>c * rowBytes, rowBytes, s + ((<usize>r * <usize>ldS + <usize>c) << 2));
+    const qr = q + <usize>r * rowBytes;
+    const sr = s + ((<usize>r * <usize>ldS) << 2);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const k0 = k + <usize>c * rowBytes;
+      const k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let d: usize = 0; d < rowBytes; d += 16) {
+        const x = v128.load(qr + d);
+        a0 = madd(x, v128.load(k0 + d), a0); a1 = madd(x, v128.load(k1 + d), a1);
+        a2 = madd(x, v128.load(k2 + d), a2); a3 = madd(x, v128.load(k3 + d), a3);
+      }
+      const o = sr + (<usize>c << 2);
+      store<f32>(o, hsum(a0)); store<f32>(o + 4, hsum(a1)); store<f32>(o + 8, hsum(a2)); store<f32>(o + 12, hsum(a3));
+    }
+    for (; c < C; c++) dot1(qr, k + <usize>c * rowBytes, rowBytes, sr + (<usize>c << 2));
   }
 }
 
@@ -95,8 +111,22 @@ export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, Dp: i32, ldS: i
       for (let i = 0; i < 4; i++) axpyRow(p0 + <usize>i * ldP, v + d, a0 + <usize>i * rowBytes + d, C, rowBytes);
     }
   }
+  // Rows left over (all of them for a decode step): 16 value columns at a time, 4 independent accumulators.
   for (; r < R; r++) {
-    for (let d: usize = 0; d < rowBytes; d += 16) axpyRow(p + <usize>r * ldP, v + d, a + <usize>r * rowBytes + d, C, rowBytes);
+    const pr = p + <usize>r * ldP;
+    const ar = a + <usize>r * rowBytes;
+    let d: usize = 0;
+    for (; d + 64 <= rowBytes; d += 64) {
+      let c0 = v128.load(ar + d), c1 = v128.load(ar + d + 16), c2 = v128.load(ar + d + 32), c3 = v128.load(ar + d + 48);
+      for (let c = 0; c < C; c++) {
+        const vr = v + <usize>c * rowBytes + d;
+        const w = f32x4.splat(load<f32>(pr + (<usize>c << 2)));
+        c0 = madd(w, v128.load(vr), c0); c1 = madd(w, v128.load(vr + 16), c1);
+        c2 = madd(w, v128.load(vr + 32), c2); c3 = madd(w, v128.load(vr + 48), c3);
+      }
+      v128.store(ar + d, c0); v128.store(ar + d + 16, c1); v128.store(ar + d + 32, c2); v128.store(ar + d + 48, c3);
+    }
+    for (; d < rowBytes; d += 16) axpyRow(pr, v + d, ar + d, C, rowBytes);
   }
 }
 

@@ -20,9 +20,19 @@ export const TILE_KEYS = 64;
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
+/**
+ * Query heads per unit: the `group` heads that share a key/value head when their rows fit one block
+ * (decode steps and other short queries with grouped heads, band masks only), so that their keys and
+ * values are copied and read once for all of them; else 1.
+ */
+export function headsPerUnit(p: AttentionProblem): number {
+  const g = p.group;
+  return g > 1 && p.qLength * g <= BLOCK_Q && !hasElementTerms(p) && p.softcap === 0 ? g : 1;
+}
+
 /** Number of units of work of a problem. */
 export function unitCount(p: AttentionProblem): number {
-  return p.batch * p.qHeads * Math.ceil(p.qLength / BLOCK_Q);
+  return (p.batch * p.qHeads * Math.ceil(p.qLength / BLOCK_Q)) / headsPerUnit(p);
 }
 
 /** Runs units `[first, end)` (or the ones `next()` hands out) into `out` `[B, Hq, Sq, Dv]`. */
@@ -32,6 +42,8 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
     Dvp = pad4(Dv);
   const blocks = Math.ceil(Sq / BLOCK_Q);
   const total = unitCount(p);
+  // G > 1: one unit is G query heads × all Sq rows, row r being head (unit's first) + ⌊r / Sq⌋, position r % Sq.
+  const G = headsPerUnit(p);
   const elementTerms = hasElementTerms(p);
   const lo = new Int32Array(BLOCK_Q),
     hi = new Int32Array(BLOCK_Q);
@@ -50,13 +62,18 @@ export function runUnits(p: AttentionProblem, kernels: WasmKernels, out: Float32
     lAt = mAt + BLOCK_Q,
     kAt = lAt + BLOCK_Q;
   for (let unit = next(); unit < total; unit = next()) {
-    const bh = Math.floor(unit / blocks);
-    const i0 = (unit % blocks) * BLOCK_Q;
-    const rows = Math.min(BLOCK_Q, Sq - i0);
+    const bh = G > 1 ? unit * G : Math.floor(unit / blocks);
+    const i0 = G > 1 ? 0 : (unit % blocks) * BLOCK_Q;
+    const rows = G > 1 ? G * Sq : Math.min(BLOCK_Q, Sq - i0);
     const b = Math.floor(bh / Hq),
       h = bh % Hq,
       kvh = Math.floor(h / group);
-    const [rangeLo, rangeHi] = blockBands(p, b, i0, rows, lo, hi);
+    const [rangeLo, rangeHi] = blockBands(p, b, i0, G > 1 ? Sq : rows, lo, hi);
+    for (let r = Sq; G > 1 && r < rows; r++) {
+      lo[r] = lo[r % Sq]!;
+      hi[r] = hi[r % Sq]!;
+    }
+    // Rows are consecutive in q and in the output for one head's block, and for G heads' Sq rows alike.
     const oBase = (bh * Sq + i0) * Dv;
     if (rangeHi <= rangeLo) {
       out.fill(0, oBase, oBase + rows * Dv);

@@ -2,7 +2,7 @@
  * Worker entry of the attention thread pool (Node worker_threads or a browser module Web Worker).
  */
 import { attentionTiled } from './attention-kernel.js';
-import { runUnits, unitCount } from './attention-wasm.js';
+import { runUnits } from './attention-wasm.js';
 import type { JobMessage, InitMessage, WorkerReply } from './pool-protocol.js';
 import { instantiateKernels, type WasmKernels } from './wasm-kernels.js';
 
@@ -40,12 +40,9 @@ p.on((m) => {
       const next = (): number => Atomics.add(m.counter, 0, 1);
       if (kernels) runUnits(m.problem, kernels, m.out, next);
       else {
-        // Without WebAssembly SIMD: split whole heads over the threads with the TypeScript kernel.
+        // Without WebAssembly SIMD: whole heads over the threads with the TypeScript kernel.
         const heads = m.problem.batch * m.problem.qHeads;
-        const per = Math.ceil(unitCount(m.problem) / heads);
-        for (let u = next(); u < unitCount(m.problem); u = next()) {
-          if (u % per === 0) attentionTiled(m.problem, m.out, [u / per, u / per + 1]);
-        }
+        for (let u = next(); u < heads; u = next()) attentionTiled(m.problem, m.out, [u, u + 1]);
       }
       p.postMessage({ type: 'done', id: m.id });
     } catch (e) {

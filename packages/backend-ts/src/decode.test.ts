@@ -1,0 +1,47 @@
+/**
+ * Decode steps (one or a few queries against a long cache) with grouped heads: the kernels copy each
+ * key/value head once for all its query heads, and run their one-row paths. Checked against the float64
+ * reference, on one thread and on the pool, for head sizes that use every tail of the SIMD loops.
+ */
+import { prepareAttention, seededRandom } from '@attnkit/core';
+import { referenceAttention } from '@attnkit/conformance';
+import { describe, expect, it } from 'vitest';
+import { createTsBackend } from './index.js';
+
+function tensor(shape: number[], seed: number): { shape: number[]; data: Float32Array } {
+  const rng = seededRandom(seed);
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
+  return { shape, data };
+}
+
+const cases = [
+  { B: 1, Hq: 32, Hkv: 8, Sq: 1, T: 4096, D: 128, causal: false }, // large enough for the pool
+  { B: 2, Hq: 6, Hkv: 2, Sq: 3, T: 70, D: 20, causal: true },
+  { B: 1, Hq: 4, Hkv: 4, Sq: 1, T: 67, D: 36, causal: false },
+  { B: 1, Hq: 8, Hkv: 1, Sq: 2, T: 129, D: 68, causal: false },
+];
+
+describe('decode steps', () => {
+  for (const c of cases) {
+    for (const threads of [1, 2]) {
+      it(`B${c.B} Hq${c.Hq} Hkv${c.Hkv} Sq${c.Sq} T${c.T} D${c.D}${c.causal ? ' causal' : ''}, ${threads} thread(s)`, async () => {
+        const q = tensor([c.B, c.Hq, c.Sq, c.D], 1);
+        const k = tensor([c.B, c.Hkv, c.T, c.D], 2);
+        const v = tensor([c.B, c.Hkv, c.T, c.D], 3);
+        const options = c.causal ? { causal: true } : {};
+        const expected = referenceAttention(prepareAttention(q, k, v, options)).output;
+        const backend = createTsBackend({ threads });
+        try {
+          const { output } = await backend.attention(q, k, v, options);
+          let worst = 0;
+          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+          expect(output.data.length).toBe(expected.length);
+          expect(worst).toBeLessThan(2e-5);
+        } finally {
+          await backend.dispose();
+        }
+      }, 60_000);
+    }
+  }
+});
