@@ -32,6 +32,8 @@ export interface TsBackendOptions {
 
 /** Calls with fewer multiply-adds than this (about a millisecond of work) run on the calling thread. */
 const POOL_MIN_WORK = 32_000_000;
+/** Calls that copy more keys and values than this (4 MiB of float32) go to the pool as well. */
+const POOL_MIN_COPY = 1 << 20;
 
 /** Every feature of the suite. */
 export const tsCapabilities = capabilities(ALL_FEATURES);
@@ -64,7 +66,9 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
   /** Attention output on the fastest path available; shared by `attention` and compiled models. */
   async function attend(p: AttentionProblem): Promise<Float32Array> {
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
-    if (threads > 1 && factory && work >= POOL_MIN_WORK && unitCount(p) > 1) {
+    // Decode steps do little arithmetic per key but copy every key and value: count those too.
+    const copied = p.batch * p.kvHeads * p.keyLength * (p.keyDim + p.valueDim);
+    if (threads > 1 && factory && (work >= POOL_MIN_WORK || copied >= POOL_MIN_COPY) && unitCount(p) > 1) {
       pool ??= startPool(threads, factory, variant).catch((e: unknown) => {
         info.threads = 1;
         info.threadsOff = `the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`;
