@@ -13,7 +13,7 @@ const target = `${root}src/generated/kernels-wasm.ts`;
 
 async function compile(features) {
   const stderr = asc.createMemoryStream();
-  let base64;
+  const out = { base64: '' };
   const { error } = await asc.main(
     [
       source,
@@ -31,16 +31,16 @@ async function compile(features) {
       stderr,
       readFile: (name) => (existsSync(name) ? readFileSync(name, 'utf8') : null),
       writeFile: (name, contents) => {
-        if (name.endsWith('.wasm')) base64 = Buffer.from(contents).toString('base64');
+        if (name.endsWith('.wasm')) out.base64 = Buffer.from(contents).toString('base64');
       },
       listFiles: () => [],
     },
   );
-  if (error || !base64) {
+  if (error || !out.base64) {
     console.error(stderr.toString());
     process.exit(1);
   }
-  return base64;
+  return out.base64;
 }
 
 const plain = await compile(['simd']);
