@@ -70,22 +70,21 @@ describe.skipIf(missing !== undefined)('select() in a bundled page', () => {
       const p = browser.page;
       // Count the workers the page starts and those that report ready as attention-pool workers (a worker
       // whose script 404s never does; TensorFlow.js's own threads say other things).
-      await p.addInitScript(() => {
-        const counts = { started: 0, answered: 0 };
-        (globalThis as unknown as { __workers: typeof counts }).__workers = counts;
-        const Base = globalThis.Worker;
-        globalThis.Worker = class extends Base {
-          constructor(...args: ConstructorParameters<typeof Worker>) {
-            super(...args);
-            counts.started++;
-            this.addEventListener('message', (e: MessageEvent) => {
-              if ((e.data as { type?: unknown } | null)?.type === 'ready') counts.answered++;
-            });
-          }
-        };
+      await p.addInitScript({
+        content: `
+          const counts = { started: 0, answered: 0 };
+          globalThis.__workers = counts;
+          const Base = globalThis.Worker;
+          globalThis.Worker = class extends Base {
+            constructor(...args) {
+              super(...args);
+              counts.started++;
+              this.addEventListener('message', (e) => { if (e.data && e.data.type === 'ready') counts.answered++; });
+            }
+          };`,
       });
       await p.goto(url);
-      await p.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 0, undefined, {
+      await p.waitForFunction("(document.getElementById('out')?.textContent ?? '').length > 0", undefined, {
         timeout: 90_000,
       });
       const result = JSON.parse((await p.textContent('#out'))!) as PageResult;
