@@ -21,19 +21,7 @@ import {
 } from './select.js';
 
 export * from '@attnkit/core';
-export { forcedBackend } from './select.js';
-export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
-export { shapeClass, storageCache, MAX_CALIBRATION_MS } from './calibrate.js';
-export type {
-  CalibrateOptions,
-  CalibratedSelection,
-  Calibration,
-  CalibrationCache,
-  CalibrationRecord,
-  CalibrationShape,
-  KeyValueStorage,
-} from './calibrate.js';
-export { softwareAdapter } from './rank.js';
+export * from './platform-exports.js';
 
 /** The platform this entry serves. */
 export const platform = 'browser' as const;

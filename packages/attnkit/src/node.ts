@@ -14,20 +14,8 @@ import { hardwareWebgpu } from './rank.js';
 import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
-export { forcedBackend } from './select.js';
-export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
-export { shapeClass, storageCache, MAX_CALIBRATION_MS } from './calibrate.js';
-export type {
-  CalibrateOptions,
-  CalibratedSelection,
-  Calibration,
-  CalibrationCache,
-  CalibrationRecord,
-  CalibrationShape,
-  KeyValueStorage,
-} from './calibrate.js';
+export * from './platform-exports.js';
 export { fileCache, defaultCalibrationPath } from './calibration-file.js';
-export { softwareAdapter } from './rank.js';
 
 /** The platform this entry serves. */
 export const platform = 'node' as const;

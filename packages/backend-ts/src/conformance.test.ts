@@ -1,16 +1,6 @@
-import type { BackendPlugin } from '@attnkit/core';
 import { runConformance } from '@attnkit/conformance/vitest';
-import { plugin, type TsBackendOptions } from './index.js';
-
-/** The same plugin with fixed create options, under its own name in the report. */
-function variant(name: string, options: TsBackendOptions): BackendPlugin {
-  return {
-    name,
-    capabilities: plugin.capabilities!,
-    probe: () => plugin.probe(),
-    create: () => plugin.create(options),
-  };
-}
+import { plugin } from './index.js';
+import { variant } from './plugin-variant.test-support.js';
 
 // Default: the WebAssembly SIMD kernels where the runtime has them, worker threads for large calls.
 runConformance(plugin);

@@ -3,20 +3,11 @@
  * under Node 20's --experimental-wasm-relaxed-simd): the relaxed build (fused multiply-add) is the
  * default here, the plain build runs when asked, and each passes the conformance suite.
  */
-import type { BackendPlugin } from '@attnkit/core';
 import { runConformance } from '@attnkit/conformance/vitest';
 import { describe, expect, it } from 'vitest';
-import { createTsBackend, plugin, type TsBackendOptions } from './index.js';
+import { createTsBackend } from './index.js';
+import { variant } from './plugin-variant.test-support.js';
 import { kernelVariant } from './wasm-kernels.js';
-
-function variant(name: string, options: TsBackendOptions): BackendPlugin {
-  return {
-    name,
-    capabilities: plugin.capabilities!,
-    probe: () => plugin.probe(),
-    create: () => plugin.create(options),
-  };
-}
 
 describe('kernel builds', () => {
   it('takes the relaxed-SIMD build where it validates, the plain one when asked', async () => {
