@@ -15,7 +15,7 @@ import { attentionFlops, encoderFlops, type Flops } from './flops.js';
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch';
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'relevance';
 
 /** Self-attention `[B, H, S, D]` with q, k, v of one shape. */
 export interface AttentionCase {
@@ -32,6 +32,8 @@ export interface AttentionCase {
   readonly mask: MaskKind;
   /** Keys on each side of the query, for `mask: 'window'`. */
   readonly window?: number;
+  /** `additive`: additive relevance instead of the dot product (attnkit backends only). */
+  readonly relevance?: 'additive';
 }
 
 /** One run of the encoder on `[B, S, F]`. */
@@ -71,6 +73,7 @@ export const MATRIX = {
     headDim: [128],
     batch: [4],
     encoder: [1000],
+    relevance: [256],
   },
   full: {
     seq: {
@@ -83,15 +86,26 @@ export const MATRIX = {
     headDim: [16, 32, 128],
     batch: [2, 4, 8],
     encoder: [500, 1000, 2000, 4000, 8000, 16000],
+    relevance: [128, 256, 512],
   },
 } as const;
 
 /** The attention case of one shape. */
 export function attentionCase(
-  shape: { batch: number; heads: number; seq: number; headDim: number; mask: MaskKind; window?: number },
+  shape: {
+    batch: number;
+    heads: number;
+    seq: number;
+    headDim: number;
+    mask: MaskKind;
+    window?: number;
+    relevance?: 'additive';
+  },
   sweep: Sweep,
 ): AttentionCase {
-  const maskName = shape.mask === 'window' ? `window${shape.window}` : shape.mask;
+  const maskName =
+    (shape.relevance === 'additive' ? 'additive-' : '') +
+    (shape.mask === 'window' ? `window${shape.window}` : shape.mask);
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}-S${shape.seq}-D${shape.headDim}`;
   return {
@@ -102,6 +116,13 @@ export function attentionCase(
     ...shape,
     ...(shape.mask === 'window' ? { window: shape.window } : {}),
   };
+}
+
+/** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
+export function peerUnsupported(c: BenchCase): string | undefined {
+  return c.kind === 'attention' && c.relevance === 'additive'
+    ? 'additive relevance is an attnkit option; the peers compute dot-product attention'
+    : undefined;
 }
 
 /** The encoder case of one length. */
@@ -141,11 +162,25 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
   for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
   for (const headDim of m.headDim) add(attentionCase({ ...at, headDim }, 'head-size'));
   for (const batch of m.batch) add(attentionCase({ ...at, batch }, 'batch'));
+  // Additive relevance against the dot product at the same shapes (O(S²·D) tanh: short lengths only).
+  for (const seq of m.relevance) {
+    add(attentionCase({ ...BASE, seq, mask: 'none' }, 'relevance'));
+    add(attentionCase({ ...BASE, seq, mask: 'none', relevance: 'additive' }, 'relevance'));
+  }
   return cases;
 }
 
 /** The attnkit options that express a case's mask: the causal and window options. */
 export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
+
+/** A case's mask options and, for additive cases, its relevance. */
+export type CaseOptions = CaseMaskOptions & Pick<AttentionOptions, 'relevance'>;
+
+/** Additive relevance weights `[H, D]` of a case: fixed values of the size `1/sqrt(D)`. */
+function additiveWeights(H: number, D: number): AttentionOptions['relevance'] {
+  const data = Float32Array.from({ length: H * D }, (_, i) => Math.sin(i + 1) / Math.sqrt(D));
+  return { kind: 'additive', weights: { shape: [H, D], data } };
+}
 
 /**
  * The attention options of a case's mask, as a user passes them to `backend.attention`: the one mapping
@@ -157,7 +192,11 @@ export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
  * // { window: { left: 128, right: 128 } }
  * ```
  */
-export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): CaseMaskOptions {
+export function attentionOptions(
+  c: Pick<AttentionCase, 'mask' | 'window' | 'relevance'> & Partial<Pick<AttentionCase, 'heads' | 'headDim'>>,
+): CaseOptions {
+  if (c.relevance === 'additive')
+    return { ...attentionOptions({ ...c, relevance: undefined }), relevance: additiveWeights(c.heads!, c.headDim!) };
   switch (c.mask) {
     case 'none':
       return {};
@@ -174,12 +213,12 @@ export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): Cas
  */
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
-  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c));
+  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), c.relevance ?? 'dot');
 }
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
-  const mask = c.mask === 'window' ? `window±${c.window}` : c.mask;
+  const mask = (c.relevance === 'additive' ? 'additive ' : '') + (c.mask === 'window' ? `window±${c.window}` : c.mask);
   return `${mask} B${c.batch} H${c.heads} S${c.seq} D${c.headDim}`;
 }

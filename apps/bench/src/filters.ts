@@ -54,6 +54,7 @@ export function caseTags(c: BenchCase): string[] {
   if (c.kind === 'attention') {
     tags.push(c.mask, `h${c.heads}`, `d${c.headDim}`);
     if (c.mask === 'window') tags.push(`window${c.window}`);
+    if (c.relevance === 'additive') tags.push('additive');
   }
   return tags;
 }

@@ -58,9 +58,20 @@ export interface Flops {
   readonly dense: number;
 }
 
-/** FLOPs of self-attention `[B, H, S, D]` with Dk = Dv = D, under `mask`. */
-export function attentionFlops(B: number, H: number, S: number, D: number, mask: MaskShape = {}): Flops {
-  const perPair = 2 * B * H * (D + D);
+/**
+ * FLOPs of self-attention `[B, H, S, D]` with Dk = Dv = D, under `mask`. Additive relevance
+ * (`Σ_d w[d]·tanh(q[d] + k[d])`) costs `4·Dk` per pair instead of `2·Dk` (an add, a tanh counted as one
+ * FLOP, a multiply and an add per term).
+ */
+export function attentionFlops(
+  B: number,
+  H: number,
+  S: number,
+  D: number,
+  mask: MaskShape = {},
+  relevance: 'dot' | 'additive' = 'dot',
+): Flops {
+  const perPair = B * H * ((relevance === 'additive' ? 4 : 2) * D + 2 * D);
   return { useful: perPair * visiblePairs(S, mask), dense: perPair * S * S };
 }
 

@@ -49,6 +49,8 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
 
   /** Attention output on the fastest path available; shared by `attention` and compiled models. */
   async function attend(p: AttentionProblem): Promise<Float32Array> {
+    // Additive relevance runs on the plain-TypeScript tiled kernel (the SIMD and threaded paths compute dot products).
+    if (p.additive) return attentionTiled(p);
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
     if (threads > 1 && factory && work >= POOL_MIN_WORK && unitCount(p) > 1) {
       pool ??= startPool(threads, factory).catch(() => undefined);

@@ -85,7 +85,7 @@ export function groupOf(c: BenchCase, axis: Axis): string | undefined {
   if (axisValue(c, axis) === undefined) return undefined;
   if (c.kind === 'encoder')
     return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
-  const mask = c.mask === 'window' ? `window${c.window}` : c.mask;
+  const mask = (c.relevance === 'additive' ? 'additive-' : '') + (c.mask === 'window' ? `window${c.window}` : c.mask);
   const dims: [Axis, string][] = [
     ['batch', `B${c.batch}`],
     ['heads', `H${c.heads}`],

@@ -3,7 +3,7 @@
  * per case (that is preparation); each timed run is one `session.run` with the inputs as tensors.
  */
 import * as ort from 'onnxruntime-node';
-import type { BenchCase } from '../cases.js';
+import { peerUnsupported, type BenchCase } from '../cases.js';
 import type { Engine } from '../engine.js';
 import { maskBias } from '../inputs.js';
 import { attentionGraph, type OrtAttentionForm } from './ort-attention-graphs.js';
@@ -24,6 +24,8 @@ export function ortPeer(form: OrtAttentionForm): Engine {
           threads: 'default',
         },
         unsupported(c: BenchCase) {
+          const peer = peerUnsupported(c);
+          if (peer) return peer;
           if (c.kind !== 'encoder') return undefined;
           if (form === 'attention-op')
             return 'the encoder peer is written once, as a MatMul/Softmax graph (engine ort-matmul)';

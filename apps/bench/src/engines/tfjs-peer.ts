@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BenchCase } from '../cases.js';
+import { peerUnsupported, type BenchCase } from '../cases.js';
 import type { Engine } from '../engine.js';
 import { bandBias, maskBias } from '../inputs.js';
 import { attentionOps, opsEncoder, opsEncoderUnsupported } from './tfjs-ops.js';
@@ -40,7 +40,7 @@ export function tfjsPeer(backend: 'wasm' | 'cpu', options: TfjsPeerOptions = {})
       return {
         info: { engine: 'TensorFlow.js', version: tf.version_core, backend },
         unsupported(c: BenchCase) {
-          return c.kind === 'encoder' ? opsEncoderUnsupported(c.spec) : undefined;
+          return peerUnsupported(c) ?? (c.kind === 'encoder' ? opsEncoderUnsupported(c.spec) : undefined);
         },
         async prepare(c, inputs) {
           if (c.kind === 'encoder' && inputs.kind === 'encoder') {
