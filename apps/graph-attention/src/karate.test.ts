@@ -10,7 +10,7 @@ describe("Zachary's karate club data", () => {
   });
 
   it("has the published degree sequence (Zachary 1977, Table 1's matrix)", () => {
-    const degree = new Array<number>(34).fill(0);
+    const degree = Array.from({ length: 34 }, () => 0);
     for (const [a, b] of KARATE_EDGES) {
       degree[a]!++;
       degree[b]!++;

@@ -99,7 +99,7 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 
 /** Fraction of counted positions (or sequences) whose largest logit is the label. */
 export function accuracy(logits: Float32Array, batch: PreparedBatch, C: number): number {
-  const { labels, targets } = batch;
+  const { labels } = batch;
   let right = 0;
   for (let r = 0; r < labels.length; r++) {
     if (labels[r]! < 0) continue; // padding or unlabelled

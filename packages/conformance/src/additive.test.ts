@@ -43,7 +43,11 @@ describe('additive relevance in the reference', () => {
             t([1, 1, Sk, Dk], at(Sk * Dk, 7)),
             t([1, 1, Sk, 2], at(Sk * 2, 13)),
             {
-              relevance: additive(1, Dk, new Array(Dk).fill(0)),
+              relevance: additive(
+                1,
+                Dk,
+                Array.from({ length: Dk }, () => 0),
+              ),
               causal,
             },
           );
