@@ -5,9 +5,8 @@
  *
  * Shape legend: B graphs per batch, S = 14 atoms (padded), C = 2.
  */
-import { createTrainer } from '@attnkit/backend-tfjs';
 import type { Backend, ModelSpec, Weights } from '@attnkit/core';
-import { argmax } from './backends.js';
+import { predictPooled, trainEpochs } from './runs.js';
 import { ATOMS, moleculeBatch, molecules, type Molecule } from './molecules.js';
 
 /** The encoder: token input (atom kinds), no positions (atoms have no order), pooled output. */
@@ -40,42 +39,37 @@ export function moleculeData(s: MoleculeSettings = {}): { train: Molecule[]; tes
 }
 
 /** Trains on backend-tfjs; returns the weights. */
-export async function trainMolecules(train: readonly Molecule[], s: MoleculeSettings = {}): Promise<Weights> {
-  const trainer = await createTrainer(MOLECULE_SPEC, { seed: s.seed ?? 7, learningRate: 0.01 });
-  const size = s.batch ?? 32;
-  try {
-    for (let e = 0; e < (s.epochs ?? 12); e++) {
-      for (let i = 0; i < train.length; i += size) {
-        const b = moleculeBatch(train.slice(i, i + size));
-        await trainer.step({
-          input: b.input,
-          labels: b.labels,
-          lengths: b.lengths,
-          ...(s.useGraph === false ? {} : { graph: b.graph }),
-        });
-      }
-    }
-    return await trainer.exportWeights();
-  } finally {
-    await trainer.dispose();
-  }
+export function trainMolecules(train: readonly Molecule[], s: MoleculeSettings = {}): Promise<Weights> {
+  return trainEpochs(
+    MOLECULE_SPEC,
+    train,
+    (slice) => {
+      const b = moleculeBatch(slice);
+      return {
+        input: b.input,
+        labels: b.labels,
+        lengths: b.lengths,
+        ...(s.useGraph === false ? {} : { graph: b.graph }),
+      };
+    },
+    { epochs: s.epochs ?? 12, batch: s.batch ?? 32, seed: s.seed ?? 7, learningRate: 0.01 },
+  );
 }
 
 /** Predicted labels of `test` on `backend`, and their accuracy. */
-export async function predictMolecules(
+export function predictMolecules(
   backend: Backend,
   weights: Weights,
   test: readonly Molecule[],
   useGraph = true,
 ): Promise<{ predicted: Int32Array; accuracy: number }> {
-  const model = await backend.compile(MOLECULE_SPEC, weights);
-  try {
-    const b = moleculeBatch(test);
-    const out = await model.run(b.input, { lengths: b.lengths, ...(useGraph ? { graph: b.graph } : {}) });
-    const predicted = Int32Array.from(test, (_, i) => argmax(out.logits.data, i * 2, 2));
-    const right = predicted.reduce((n, p, i) => n + (p === b.labels[i] ? 1 : 0), 0);
-    return { predicted, accuracy: right / test.length };
-  } finally {
-    await model.dispose();
-  }
+  const b = moleculeBatch(test);
+  return predictPooled(
+    backend,
+    MOLECULE_SPEC,
+    weights,
+    b.input,
+    { lengths: b.lengths, ...(useGraph ? { graph: b.graph } : {}) },
+    b.labels,
+  );
 }

@@ -4,9 +4,8 @@
  *
  * Shape legend: B sentences per batch, S words (padded), C = 2.
  */
-import { createTrainer } from '@attnkit/backend-tfjs';
 import type { Backend, ModelSpec, Weights } from '@attnkit/core';
-import { argmax } from 'graph-attention/backends';
+import { predictPooled, trainEpochs } from 'graph-attention/runs';
 import { sentenceBatch, VOCAB, type Sentence } from './grammar.js';
 
 /** The encoder. */
@@ -32,40 +31,30 @@ export interface AgreementTraining {
 }
 
 /** Trains the encoder on `train`; returns its weights. */
-export async function trainAgreement(train: readonly Sentence[], o: AgreementTraining = {}): Promise<Weights> {
-  const trainer = await createTrainer(AGREEMENT_SPEC, { seed: o.seed ?? 3, learningRate: o.learningRate ?? 3e-3 });
-  const size = o.batch ?? 32;
-  try {
-    for (let e = 0; e < (o.epochs ?? 10); e++) {
-      let loss = 0,
-        n = 0;
-      for (let i = 0; i < train.length; i += size) {
-        const b = sentenceBatch(train.slice(i, i + size));
-        loss += (await trainer.step({ input: b.input, labels: b.labels, lengths: b.lengths })).loss;
-        n++;
-      }
-      o.onEpoch?.(e, loss / n);
-    }
-    return await trainer.exportWeights();
-  } finally {
-    await trainer.dispose();
-  }
+export function trainAgreement(train: readonly Sentence[], o: AgreementTraining = {}): Promise<Weights> {
+  return trainEpochs(
+    AGREEMENT_SPEC,
+    train,
+    (slice) => {
+      const b = sentenceBatch(slice);
+      return { input: b.input, labels: b.labels, lengths: b.lengths };
+    },
+    {
+      epochs: o.epochs ?? 10,
+      batch: o.batch ?? 32,
+      seed: o.seed ?? 3,
+      learningRate: o.learningRate ?? 3e-3,
+      onEpoch: o.onEpoch,
+    },
+  );
 }
 
 /** Predicted labels of `test` on `backend`, and their accuracy. */
-export async function predictAgreement(
+export function predictAgreement(
   backend: Backend,
   weights: Weights,
   test: readonly Sentence[],
 ): Promise<{ predicted: Int32Array; accuracy: number }> {
-  const model = await backend.compile(AGREEMENT_SPEC, weights);
-  try {
-    const b = sentenceBatch(test);
-    const out = await model.run(b.input, { lengths: b.lengths });
-    const predicted = Int32Array.from(test, (_, i) => argmax(out.logits.data, i * 2, 2));
-    const right = predicted.reduce((n, p, i) => n + (p === b.labels[i] ? 1 : 0), 0);
-    return { predicted, accuracy: right / test.length };
-  } finally {
-    await model.dispose();
-  }
+  const b = sentenceBatch(test);
+  return predictPooled(backend, AGREEMENT_SPEC, weights, b.input, { lengths: b.lengths }, b.labels);
 }

@@ -5,21 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveSpec, type ModelSpec } from '@attnkit/core';
-import { referenceModel } from '@attnkit/conformance';
+import { referenceModel, tinyEncoderSpec } from '@attnkit/conformance';
 import { createTrainer } from './index.js';
 
-const spec: ModelSpec = {
-  type: 'transformer-encoder',
+const spec: ModelSpec = tinyEncoderSpec({
+  inputSize: undefined,
   input: { kind: 'tokens', vocabSize: 6 },
-  dModel: 8,
-  heads: 2,
   kvHeads: 1,
   layers: 2,
   ffnSize: 16,
   positional: { kind: 'learned', maxLength: 8 },
   attention: [{ relevance: 'additive' }, { relevance: 'additive', causal: true }],
   output: { kind: 'per-position', classes: 3 },
-};
+});
 const graph = [{ edges: [0, 0, 0, 1, 1, 0, 1, 1, 2, 1, 2, 2, 3, 3, 3, 0] }, { edges: [0, 0, 1, 0, 1, 1, 2, 2] }];
 const batch = {
   input: { shape: [2, 4], data: Int32Array.of(1, 5, 2, 1, 3, 3, 4, -1) },

@@ -64,51 +64,39 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
 `;
 }
 
+/** The bindings of pass 1, whichever the relevance. */
+const SCORE_BINDINGS = {
+  P: ATTENTION_PARAMS,
+  q: read(),
+  k: read(),
+  mask: read('array<u32>'),
+  aux: read('array<u32>'),
+  s: readWrite('array<u32>'),
+  w: readWrite('array<u32>'),
+};
+
 /** Pass 1: scaled dot-product scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
-export const scoresKernel = kernelSource(
-  'scores',
-  {
-    P: ATTENTION_PARAMS,
-    q: read(),
-    k: read(),
-    mask: read('array<u32>'),
-    aux: read('array<u32>'),
-    s: readWrite('array<u32>'),
-    w: readWrite('array<u32>'),
-  },
-  (declarations) =>
-    scoresBody(
-      declarations,
-      /* wgsl */ `var dot = 0.0;
+export const scoresKernel = kernelSource('scores', SCORE_BINDINGS, (declarations) =>
+  scoresBody(
+    declarations,
+    /* wgsl */ `var dot = 0.0;
   for (var d = 0u; d < P.Dk; d++) { dot += q[qo + d] * k[ko + d]; }
   let raw = dot * P.scale;`,
-    ),
+  ),
 );
 
 /**
  * Pass 1 with additive relevance: `raw = Σ_d aw[h, d]·tanh(q[d] + k[d])`, `aw` `[Hq, Dk]` (no scale).
  * O(Dk) tanh per score.
  */
-export const additiveScoresKernel = kernelSource(
-  'additive-scores',
-  {
-    P: ATTENTION_PARAMS,
-    q: read(),
-    k: read(),
-    aw: read(),
-    mask: read('array<u32>'),
-    aux: read('array<u32>'),
-    s: readWrite('array<u32>'),
-    w: readWrite('array<u32>'),
-  },
-  (declarations) =>
-    scoresBody(
-      declarations,
-      /* wgsl */ `var acc = 0.0;
+export const additiveScoresKernel = kernelSource('additive-scores', { ...SCORE_BINDINGS, aw: read() }, (declarations) =>
+  scoresBody(
+    declarations,
+    /* wgsl */ `var acc = 0.0;
   let wo = hd.h * P.Dk;
   for (var d = 0u; d < P.Dk; d++) { acc += aw[wo + d] * tanh_(q[qo + d] + k[ko + d]); }
   let raw = acc;`,
-    ),
+  ),
 );
 
 /** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). */

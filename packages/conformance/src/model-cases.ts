@@ -154,12 +154,9 @@ const DEFS: ModelCaseDef[] = [
   {
     name: 'tokens-pooled',
     spec: {
-      type: 'transformer-encoder',
+      ...base,
+      inputSize: undefined,
       input: { kind: 'tokens', vocabSize: 11 },
-      dModel: 16,
-      heads: 4,
-      layers: 2,
-      ffnSize: 24,
       output: { kind: 'pooled', classes: 3 },
     },
     batch: 2,
@@ -169,13 +166,11 @@ const DEFS: ModelCaseDef[] = [
   {
     name: 'tokens-learned-mixed-relevance',
     spec: {
-      type: 'transformer-encoder',
+      ...base,
+      inputSize: undefined,
       input: { kind: 'tokens', vocabSize: 7 },
-      dModel: 16,
       heads: 2,
       kvHeads: 1,
-      layers: 2,
-      ffnSize: 24,
       positional: { kind: 'learned', maxLength: 12 },
       attention: [{ relevance: 'additive' }, { causal: true }],
       output: { kind: 'per-position', classes: 4 },

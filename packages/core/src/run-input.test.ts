@@ -9,17 +9,17 @@ import {
   weightShapes,
   type ModelSpec,
 } from './index.js';
+import { tinySpec } from './spec.test-support.js';
 
-const tokenSpec: ModelSpec = {
-  type: 'transformer-encoder',
+const tokenSpec: ModelSpec = tinySpec({
+  inputSize: undefined,
   input: { kind: 'tokens', vocabSize: 5 },
   dModel: 8,
   heads: 2,
   layers: 2,
-  ffnSize: 8,
   attention: [{ relevance: 'additive' }, { causal: true }],
   output: { kind: 'pooled', classes: 2 },
-};
+});
 
 function code(f: () => unknown): string | undefined {
   try {
