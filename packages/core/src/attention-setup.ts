@@ -185,7 +185,13 @@ export function resolveAttention(
     checks.maxBytes,
     checks.memory?.maxBytes,
   );
-  const dims: AttentionDims = { ...sizes, keyLength: T, attentionMap };
+  const additiveCall = options.relevance !== undefined && options.relevance !== 'dot';
+  const dims: AttentionDims = {
+    ...sizes,
+    keyLength: T,
+    attentionMap,
+    ...(additiveCall ? { additiveRelevance: true } : {}),
+  };
   expectWithinLimit(
     'attention',
     attentionAllocations(dims, { packed, hasPast, returnPresent, half: dtype === 'float16' }, checks.memory),
