@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionCase, attentionOptions, caseFlops, encoderCase } from './cases.js';
+import { attentionCase, attentionOptions, caseFlops, encoderCase, peerUnsupported } from './cases.js';
 import { DEFAULT_ENCODER_SPEC } from './encoder-spec.js';
 import { attentionFlops, encoderFlops } from './flops.js';
 
@@ -36,5 +36,19 @@ describe("a case's FLOPs", () => {
     expect(caseFlops(encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 300, 2))).toEqual(
       encoderFlops(DEFAULT_ENCODER_SPEC, 2, 300),
     );
+  });
+});
+
+describe('additive relevance cases', () => {
+  const shape = { batch: 1, heads: 2, seq: 8, headDim: 4, mask: 'none' as const };
+  it('carry per-head weights [H, D], count 4·D FLOPs per pair for the scores, and are not for peers', () => {
+    const c = attentionCase({ ...shape, relevance: 'additive' }, 'relevance');
+    expect(c.id).toBe('attention/additive-none/B1-H2-S8-D4');
+    const o = attentionOptions(c);
+    expect(o.relevance).toMatchObject({ kind: 'additive', weights: { shape: [2, 4] } });
+    // (4·D + 2·D) per pair, B·H·S² pairs.
+    expect(caseFlops(c)).toEqual({ useful: 2 * 64 * 24, dense: 2 * 64 * 24 });
+    expect(peerUnsupported(c)).toMatch(/dot-product/);
+    expect(peerUnsupported(attentionCase(shape, 'relevance'))).toBeUndefined();
   });
 });

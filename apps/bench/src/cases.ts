@@ -15,7 +15,7 @@ import { attentionFlops, encoderFlops, type Flops } from './flops.js';
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode';
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance';
 
 /**
  * Attention `[B, H, S, D]`: self-attention with q, k, v of one shape, or (with `qLength` and `kvHeads`)
@@ -41,6 +41,8 @@ export interface AttentionCase {
   readonly kvHeads?: number;
   /** Keys on each side of the query, for `mask: 'window'`. */
   readonly window?: number;
+  /** `additive`: additive relevance instead of the dot product (attnkit backends only). */
+  readonly relevance?: 'additive';
 }
 
 /** One run of the encoder on `[B, S, F]`. */
@@ -82,6 +84,7 @@ export const MATRIX = {
     encoder: [1000],
     small: [32, 64, 128],
     decode: [1024, 4096],
+    relevance: [256],
   },
   full: {
     seq: {
@@ -96,6 +99,7 @@ export const MATRIX = {
     encoder: [500, 1000, 2000, 4000, 8000, 16000],
     small: [32, 64, 128],
     decode: [1024, 4096],
+    relevance: [128, 256, 512],
   },
 } as const;
 
@@ -112,6 +116,7 @@ export interface AttentionShape {
   window?: number;
   qLength?: number;
   kvHeads?: number;
+  relevance?: 'additive';
 }
 
 /** The query length of a case (`seq` for self-attention). */
@@ -132,7 +137,8 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
     ...(kvHeads !== undefined && kvHeads !== shape.heads ? { kvHeads } : {}),
     ...(shape.mask === 'window' ? { window } : {}),
   };
-  const maskName = shape.mask === 'window' ? `window${window}` : shape.mask;
+  const maskName =
+    (shape.relevance === 'additive' ? 'additive-' : '') + (shape.mask === 'window' ? `window${window}` : shape.mask);
   if (extra.qLength !== undefined) {
     const kv = `KV${kvHeads ?? shape.heads}`;
     const q = extra.qLength === 1 ? '' : `-Q${extra.qLength}`;
@@ -150,6 +156,13 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-S${shape.seq}-D${shape.headDim}`;
   return { kind: 'attention', id, family, sweep, ...rest, ...extra };
+}
+
+/** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
+export function peerUnsupported(c: BenchCase): string | undefined {
+  return c.kind === 'attention' && c.relevance === 'additive'
+    ? 'additive relevance is an attnkit option; the peers compute dot-product attention'
+    : undefined;
 }
 
 /** The encoder case of one length. */
@@ -193,11 +206,25 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
   for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
   for (const headDim of m.headDim) add(attentionCase({ ...at, headDim }, 'head-size'));
   for (const batch of m.batch) add(attentionCase({ ...at, batch }, 'batch'));
+  // Additive relevance against the dot product at the same shapes (O(S²·D) tanh: short lengths only).
+  for (const seq of m.relevance) {
+    add(attentionCase({ ...BASE, seq, mask: 'none' }, 'relevance'));
+    add(attentionCase({ ...BASE, seq, mask: 'none', relevance: 'additive' }, 'relevance'));
+  }
   return cases;
 }
 
 /** The attnkit options that express a case's mask: the causal and window options. */
 export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
+
+/** A case's mask options and, for additive cases, its relevance. */
+export type CaseOptions = CaseMaskOptions & Pick<AttentionOptions, 'relevance'>;
+
+/** Additive relevance weights `[H, D]` of a case: fixed values of the size `1/sqrt(D)`. */
+function additiveWeights(H: number, D: number): AttentionOptions['relevance'] {
+  const data = Float32Array.from({ length: H * D }, (_, i) => Math.sin(i + 1) / Math.sqrt(D));
+  return { kind: 'additive', weights: { shape: [H, D], data } };
+}
 
 /**
  * The attention options of a case's mask, as a user passes them to `backend.attention`: the one mapping
@@ -209,7 +236,11 @@ export type CaseMaskOptions = Pick<AttentionOptions, 'causal' | 'window'>;
  * // { window: { left: 128, right: 128 } }
  * ```
  */
-export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): CaseMaskOptions {
+export function attentionOptions(
+  c: Pick<AttentionCase, 'mask' | 'window' | 'relevance'> & Partial<Pick<AttentionCase, 'heads' | 'headDim'>>,
+): CaseOptions {
+  if (c.relevance === 'additive')
+    return { ...attentionOptions({ ...c, relevance: undefined }), relevance: additiveWeights(c.heads!, c.headDim!) };
   switch (c.mask) {
     case 'none':
       return {};
@@ -226,13 +257,13 @@ export function attentionOptions(c: Pick<AttentionCase, 'mask' | 'window'>): Cas
  */
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
-  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c));
+  return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c), c.relevance ?? 'dot');
 }
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
-  const mask = c.mask === 'window' ? `window±${c.window}` : c.mask;
+  const mask = (c.relevance === 'additive' ? 'additive ' : '') + (c.mask === 'window' ? `window±${c.window}` : c.mask);
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
   return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;

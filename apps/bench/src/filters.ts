@@ -56,6 +56,7 @@ export function caseTags(c: BenchCase): string[] {
     if (c.mask === 'window') tags.push(`window${c.window}`);
     if (c.qLength !== undefined) tags.push('decode');
     if (c.kvHeads !== undefined) tags.push(`kv${c.kvHeads}`);
+    if (c.relevance === 'additive') tags.push('additive');
   }
   return tags;
 }

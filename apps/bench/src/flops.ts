@@ -59,11 +59,22 @@ export interface Flops {
 }
 
 /**
+/**
  * FLOPs of attention with Dk = Dv = D: self-attention `[B, H, S, D]` under `mask`, or `Sq` queries
- * against `S` keys (a decode step), where every key is visible.
+ * against `S` keys (a decode step), where every key is visible. Additive relevance
+ * (`Σ_d w[d]·tanh(q[d] + k[d])`) costs `4·Dk` per pair instead of `2·Dk` (an add, a tanh counted as one
+ * FLOP, a multiply and an add per term).
  */
-export function attentionFlops(B: number, H: number, S: number, D: number, mask: MaskShape = {}, Sq = S): Flops {
-  const perPair = 2 * B * H * (D + D);
+export function attentionFlops(
+  B: number,
+  H: number,
+  S: number,
+  D: number,
+  mask: MaskShape = {},
+  Sq = S,
+  relevance: 'dot' | 'additive' = 'dot',
+): Flops {
+  const perPair = B * H * ((relevance === 'additive' ? 4 : 2) * D + 2 * D);
   if (Sq !== S) {
     if (mask.causal || mask.window) throw new Error('masked attention FLOPs are counted for Sq = Sk only');
     return { useful: perPair * Sq * S, dense: perPair * Sq * S };

@@ -58,7 +58,7 @@ function attentionInputs(c: AttentionCase, seed: number): AttentionInputs {
 }
 
 function encoderInputs(c: EncoderCase, seed: number): EncoderInputs {
-  const F = c.spec.inputSize;
+  const F = c.spec.inputSize ?? 1;
   return {
     kind: 'encoder',
     input: { shape: [c.batch, c.seq, F], data: uniform(c.batch * c.seq * F, seed) },

@@ -15,6 +15,7 @@
  *          NaN, ±Infinity and its range rule (`sumsInputSquares`). ONNX Runtime sums them on its threads,
  *          with vector instructions, faster than a JavaScript scan.
  */
+import { additiveOperand, explicitAttention } from './explicit-attention.js';
 import { DType, float, GraphBuilder, int, type Attr } from './onnx-builder.js';
 
 /** What the attention graph computes; equal signatures share a session. */
@@ -34,6 +35,16 @@ export interface AttentionSignature {
    * cast back to float16 too. The operator computes in float32 either way (QK stays float32).
    */
   readonly half: 'none' | 'in' | 'in-out';
+  /**
+   * Additive relevance (an explicit graph of standard ops, with input `W` `[Hq, Dk]`), with the head
+   * counts and sizes its reshapes need.
+   */
+  readonly additive?: {
+    readonly kvHeads: number;
+    readonly group: number;
+    readonly keyDim: number;
+    readonly valueDim: number;
+  };
 }
 
 /** The opset of the attention graphs (`nonpad_kv_seqlen` is new in 24). */
@@ -43,7 +54,9 @@ const QK_MODE = { scores: 0, softcapped: 1, masked: 2, probs: 3 } as const;
 
 /** Cache key of a signature. */
 export function signatureKey(s: AttentionSignature): string {
-  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}|${s.half}`;
+  const a = s.additive;
+  const additive = a ? `|additive:${a.kvHeads},${a.group},${a.keyDim},${a.valueDim}` : '';
+  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}|${s.half}${additive}`;
 }
 
 /**
@@ -55,6 +68,7 @@ export function signatureKey(s: AttentionSignature): string {
  * ```
  */
 export function attentionGraph(s: AttentionSignature): Uint8Array {
+  if (s.additive) return additiveGraph(s, s.additive);
   const g = new GraphBuilder('attnkit_attention');
   const inType = s.half === 'none' ? DType.float : DType.float16;
   const widen = (x: string): string => (s.half === 'none' ? x : g.op('Cast', [x], { to: int(DType.float) }));
@@ -75,6 +89,11 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
     outputs.push('', '', 'QK');
   }
   g.opN('Attention', inputs, outputs.length, attrs, outputs);
+  return finish(g, s, q, k, v);
+}
+
+/** Declares Y (cast back to float16 for `in-out`) and QK, and adds the sums of squares of the inputs. */
+function finish(g: GraphBuilder, s: AttentionSignature, q: string, k: string, v: string): Uint8Array {
   if (s.half === 'in-out') g.op('Cast', ['Y32'], { to: int(DType.float16) }, 'Y');
   g.output('Y', s.half === 'in-out' ? DType.float16 : DType.float, ['B', 'Hq', 'Sq', 'Dv']);
   if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
@@ -87,6 +106,45 @@ export function attentionGraph(s: AttentionSignature): Uint8Array {
     g.output(name, DType.float, []);
   }
   return g.encode(ATTENTION_OPSET);
+}
+
+/**
+ * Additive relevance as an explicit graph (see `explicit-attention.ts`): inputs Q, K, V, `W` `[Hq, Dk]`
+ * and an optional float bias `mask`; the same outputs as the operator's graph.
+ */
+function additiveGraph(s: AttentionSignature, a: NonNullable<AttentionSignature['additive']>): Uint8Array {
+  const g = new GraphBuilder('attnkit_additive_attention');
+  const inType = s.half === 'none' ? DType.float : DType.float16;
+  const widen = (x: string): string => (s.half === 'none' ? x : g.op('Cast', [x], { to: int(DType.float) }));
+  const q = widen(g.input('Q', inType, ['B', 'Hq', 'Sq', 'Dk']));
+  const k = widen(g.input('K', inType, ['B', 'Hkv', 'T', 'Dk']));
+  const v = widen(g.input('V', inType, ['B', 'Hkv', 'T', 'Dv']));
+  const w = g.input('W', DType.float, [a.kvHeads * a.group, a.keyDim]);
+  const bias = s.mask === 'bias' ? g.input('mask', DType.float, ['Mb', 'Mh', 'Sq', 'T']) : undefined;
+  const take = (x: string, from: number, to: number): string =>
+    g.op('Slice', [g.op('Shape', [x]), g.int64s([from]), g.int64s([to]), g.int64s([0])]);
+  const stages = explicitAttention(
+    g,
+    {
+      q: g.op('Reshape', [q, g.int64s([0, a.kvHeads, a.group, -1, a.keyDim])]),
+      k,
+      v,
+      scoresShape: g.op('Concat', [take(q, 0, 3), take(k, 2, 3)], { axis: int(0) }),
+      outShape: g.op('Concat', [take(q, 0, 3), take(v, 3, 4)], { axis: int(0) }),
+    },
+    {
+      additive: additiveOperand(g, w, a.kvHeads, a.group, a.keyDim),
+      scale: 1,
+      softcap: s.softcap,
+      ...(bias ? { bias } : {}),
+    },
+  );
+  g.op('Identity', [stages.y], {}, s.half === 'in-out' ? 'Y32' : 'Y');
+  if (s.weights !== 'none') {
+    const map = { scores: stages.scores, softcapped: stages.capped, masked: stages.masked, probs: stages.probs };
+    g.op('Identity', [map[s.weights]], {}, 'QK');
+  }
+  return finish(g, s, q, k, v);
 }
 
 /** The smallest attention graph, opened by the plugin's probe to check that the native binding works. */

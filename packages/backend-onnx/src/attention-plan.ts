@@ -19,6 +19,7 @@ import {
   biasExtents,
   causalOffset,
   float16Bits,
+  hasMasking,
   writeDenseBias,
   type AttentionProblem,
   type ResolvedMask,
@@ -93,6 +94,26 @@ export function planAttention(p: AttentionProblem, pool?: ScratchPool): Attentio
     weights: p.attentionMap,
     half: half ? (p.outputDtype === 'float16' ? ('in-out' as const) : ('in' as const)) : ('none' as const),
   };
+  if (p.additive) {
+    // Additive relevance: an explicit graph, every mask as one bias (or none).
+    feeds.push({ name: 'W', type: 'float32', data: p.additive, dims: [Hq, Dk] });
+    const additive = { kvHeads: Hkv, group: p.group, keyDim: Dk, valueDim: Dv };
+    const masked = hasMasking(p);
+    const signature: AttentionSignature = {
+      ...base,
+      causal: false,
+      mask: masked ? 'bias' : 'none',
+      nonpad: false,
+      additive,
+    };
+    if (!masked) return { signature, feeds };
+    const [Bb, Hb] = biasExtents(p);
+    const n = Bb * Hb * Sq * T;
+    const data = pool ? pool.take(n) : new Float32Array(n);
+    writeDenseBias(p, data);
+    feeds.push({ name: 'mask', type: 'float32', data, dims: [Bb, Hb, Sq, T] });
+    return pool ? { signature, feeds, pooled: data } : { signature, feeds };
+  }
   if (needsBiasPath(p)) {
     const [Bb, Hb] = biasExtents(p);
     const dims = [Bb, Hb, Sq, T];

@@ -5,7 +5,8 @@
  *
  * Shape legend: B batch, S length, F input size, d dModel, H/Hkv heads, Dh head size, C classes.
  *
- * Inputs:  `input` `[B, S, F]` float32; `lengths` `[B]` int64 (valid length of each sequence, 1..S).
+ * Inputs:  `input` `[B, S, F]` float32 (token ids `[B, S, 1]` as float32 with token input); `lengths` `[B]`
+ *          int64 (valid length of each sequence, 1..S); with the `graph` option, `graph` `[Bg, 1, S, S]` bool.
  * Outputs: `logits` `[B, S, C]` (zeros at padded positions) or `[B, C]` (pooled); with
  *          `attentionOutputs`, also `attention.L` `[B, H, S, S]` (probabilities of layer L).
  *
@@ -13,6 +14,7 @@
  * causal/window/ALiBi masks padded keys with `nonpad_kv_seqlen` (it has no alignment to move); otherwise a
  * `[B, 1, S, S]` visibility mask (bool, or a float bias with ALiBi) is built in the graph, top-left aligned
  * (the operator's own causal flag would align to `nonpad_kv_seqlen` and does not broadcast a key mask).
+ * Additive layers, and every layer of a graph run, are explicit ops instead (`explicit-attention.ts`).
  */
 import { weightShapes, type ResolvedSpec } from '@attnkit/core';
 import { bandedAttention, bandOf, isBanded, type Band } from './banded-attention.js';
@@ -28,7 +30,8 @@ import {
   validPositions,
   type RunShape,
 } from './encoder-positions.js';
-import { DType, float, GraphBuilder, int, str, type Attr } from './onnx-builder.js';
+import { additiveOperand, explicitAttention } from './explicit-attention.js';
+import { DType, float, GraphBuilder, int, ints, str, type Attr } from './onnx-builder.js';
 
 /** The opset of the encoder graph. */
 export const ENCODER_OPSET = 24;
@@ -37,6 +40,11 @@ export const ENCODER_OPSET = 24;
 export interface EncoderGraphOptions {
   /** Also output every layer's attention probabilities as `attention.L`. */
   readonly attentionOutputs?: boolean;
+  /**
+   * Take a graph: input `graph` `[Bg, 1, S, S]` bool (`Bg` 1 or B; true = edge), and-ed into every layer's
+   * visibility. Every layer then runs as explicit ops (a node without edges outputs zeros).
+   */
+  readonly graph?: boolean;
 }
 
 /** Builds the encoder's ONNX model bytes. Weights must be complete (validated by core). */
@@ -64,7 +72,13 @@ export function encoderGraph(
       epsilon: float(spec.normEpsilon),
     });
 
-  let h = linear(x, 'input');
+  let h =
+    spec.input.kind === 'tokens'
+      ? g.op('Gather', [
+          'embedding.table',
+          g.op('Cast', [g.op('Squeeze', [x, g.int64s([2])])], { to: int(DType.int64) }),
+        ])
+      : linear(x, 'input');
   const pos = spec.positional;
   if (pos.kind === 'sinusoidal') h = g.op('Add', [h, sinusoidTable(g, rs, d)]);
   if (pos.kind === 'learned') {
@@ -75,6 +89,52 @@ export function encoderGraph(
   const grid = indexGrid(g, rs);
   const valid = validPositions(g, rs, grid.j);
   const alibi = pos.kind === 'alibi' ? alibiBias(g, grid, H) : undefined;
+  const graphMask = options.graph ? g.input('graph', DType.bool, ['Bg', 1, 'S', 'S']) : undefined;
+  // Explicit layers: the layer's visibility (and the graph) as a float bias, ALiBi included.
+  const explicitBiases = new Map<string, string>();
+  const explicitBias = (l: number): string => {
+    const a = spec.attention[l]!;
+    const key = `${a.causal}|${a.window?.left}|${a.window?.right}`;
+    let b = explicitBiases.get(key);
+    if (!b) {
+      let visible = layerVisibility(g, grid, valid, a);
+      if (graphMask) visible = g.op('And', [visible, graphMask]);
+      b = maskedBias(g, visible, alibi);
+      explicitBiases.set(key, b);
+    }
+    return b;
+  };
+  const batch = g.op('Unsqueeze', [g.op('Gather', [shape, g.int64s([0], [])], { axis: int(0) }), g.int64s([0])]);
+  const S1 = g.op('Unsqueeze', [rs.S, g.int64s([0])]);
+  const grouped = (t: string, heads: number): string => {
+    const G = H / heads;
+    return g.op('Transpose', [g.op('Reshape', [t, g.int64s([0, 0, heads, G, Dh])])], { perm: ints([0, 2, 3, 1, 4]) });
+  };
+  const perHead = (t: string): string =>
+    g.op('Transpose', [g.op('Reshape', [t, g.int64s([0, 0, Hkv, Dh])])], { perm: ints([0, 2, 1, 3]) });
+  const explicitLayer = (l: number, q: string, k: string, val: string): { y: string; probs: string } => {
+    const p = `layers.${l}.attention`;
+    const additive = spec.attention[l]!.relevance === 'additive';
+    const st = explicitAttention(
+      g,
+      {
+        q: grouped(q, Hkv),
+        k: perHead(k),
+        v: perHead(val),
+        scoresShape: g.op('Concat', [batch, g.int64s([H]), S1, S1], { axis: int(0) }),
+        outShape: g.op('Concat', [batch, g.int64s([H]), S1, g.int64s([Dh])], { axis: int(0) }),
+      },
+      {
+        ...(additive ? { additive: additiveOperand(g, `${p}.additive.weight`, Hkv, H / Hkv, Dh) } : {}),
+        scale: 1 / Math.sqrt(Dh),
+        softcap: 0,
+        bias: explicitBias(l),
+      },
+    );
+    // [B, H, S, Dh] → [B, S, H·Dh]
+    const y = g.op('Reshape', [g.op('Transpose', [st.y], { perm: ints([0, 2, 1, 3]) }), g.int64s([0, 0, H * Dh])]);
+    return { y, probs: st.probs };
+  };
 
   // The mask (or nonpad lengths) of each distinct layer setting, shared by the layers that have it.
   const masks = new Map<string, { mask: string; nonpad: string }>();
@@ -128,6 +188,14 @@ export function encoderGraph(
     if (rope) {
       q = applyRope(g, q, H, Dh, rope);
       k = applyRope(g, k, Hkv, Dh, rope);
+    }
+    if (graphMask || spec.attention[l]!.relevance === 'additive') {
+      const r = explicitLayer(l, q, k, val);
+      if (options.attentionOutputs) {
+        g.op('Identity', [r.probs], {}, `attention.${l}`);
+        g.output(`attention.${l}`, DType.float, ['B', H, 'S', 'S']);
+      }
+      return linear(r.y, `${p}.output`);
     }
     const band = layerBand(l);
     if (band) return linear(bandedAttention(g, band, rs, q, k, val, { H, Hkv, Dh }), `${p}.output`);

@@ -5,7 +5,13 @@
  *
  * Shape legend: B batch, S length, F input size, H heads, C classes.
  */
-import type { CompiledModel, ModelRunOutput, ModelRunRequest, ResolvedSpec } from '@attnkit/core';
+import {
+  graphVisibility,
+  type CompiledModel,
+  type ModelRunOutput,
+  type ModelRunRequest,
+  type ResolvedSpec,
+} from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { encoderGraph } from './encoder-graph.js';
 import type { OrtModule } from './runtime.js';
@@ -18,12 +24,22 @@ export async function compileEncoder(
   weights: ReadonlyMap<string, Float32Array>,
 ): Promise<CompiledModel> {
   const plain = await ort.InferenceSession.create(encoderGraph(spec, weights), sessionOptions);
-  let withAttention: Promise<InferenceSession> | undefined;
+  // The other variants (attention outputs, a graph input) are built on the first run that needs them.
+  const variants = new Map<string, Promise<InferenceSession>>();
+  const variant = (attentionOutputs: boolean, graph: boolean): Promise<InferenceSession> => {
+    const key = `${+attentionOutputs}${+graph}`;
+    let v = variants.get(key);
+    if (!v) {
+      v = ort.InferenceSession.create(encoderGraph(spec, weights, { attentionOutputs, graph }), sessionOptions);
+      variants.set(key, v);
+    }
+    return v;
+  };
   let released = false;
 
   async function run(req: ModelRunRequest): Promise<ModelRunOutput> {
     const { batch: B, length: S } = req;
-    const feeds = {
+    const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {
       input: new ort.Tensor('float32', req.input, [B, S, spec.inputSize]),
       lengths: new ort.Tensor(
         'int64',
@@ -31,15 +47,19 @@ export async function compileEncoder(
         [B],
       ),
     };
-    if (req.attentionOf.length === 0) {
+    if (req.graph) {
+      const m = graphVisibility(req.graph, S);
+      feeds.graph = new ort.Tensor('bool', m.data, m.shape);
+    }
+    if (req.attentionOf.length === 0 && !req.graph) {
       const out = await plain.run(feeds, ['logits']);
       return { logits: out.logits!.data as Float32Array };
     }
-    withAttention ??= ort.InferenceSession.create(
-      encoderGraph(spec, weights, { attentionOutputs: true }),
-      sessionOptions,
-    );
-    const session = await withAttention;
+    const session = await variant(req.attentionOf.length > 0, req.graph !== undefined);
+    if (req.attentionOf.length === 0) {
+      const out = await session.run(feeds, ['logits']);
+      return { logits: out.logits!.data as Float32Array };
+    }
     const layers = [...new Set(req.attentionOf)];
     const out = await session.run(feeds, ['logits', ...layers.map((l) => `attention.${l}`)]);
     return {
@@ -54,7 +74,7 @@ export async function compileEncoder(
       if (released) return;
       released = true;
       await plain.release();
-      if (withAttention) await (await withAttention).release();
+      for (const v of variants.values()) await (await v).release();
     },
   };
 }

@@ -67,7 +67,10 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
  * path adds a bias of up to that size.
  */
 const onnxMemory: MemoryModel = {
-  scratchBytes: (d) => 3 * d.batch * d.qHeads * d.qLength * d.keyLength * 4,
+  // Additive relevance: the explicit graph holds q + k and its tanh, [B, Hq, Sq, T, Dk] each.
+  scratchBytes: (d) =>
+    3 * d.batch * d.qHeads * d.qLength * d.keyLength * 4 +
+    (d.additiveRelevance ? 2 * d.batch * d.qHeads * d.qLength * d.keyLength * d.keyDim * 4 : 0),
 };
 
 /**

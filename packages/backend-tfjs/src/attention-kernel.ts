@@ -38,9 +38,15 @@ export async function attentionKernel(
   settings: KernelSettings,
 ): Promise<AttentionOutput> {
   const { batch: B, qHeads: Hq, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
-  const rowsPerChunk = Math.max(1, Math.min(Sq, Math.floor(settings.chunkElements / (B * Hq * T))));
-  const strategy =
-    settings.strategy === 'auto' ? chooseStrategy(tfjsBackend, rowsPerChunk, T, Dk, Dv) : settings.strategy;
+  // Additive relevance materialises Dk values per score.
+  const perRow = B * Hq * T * (p.additive ? Dk : 1);
+  const rowsPerChunk = Math.max(1, Math.min(Sq, Math.floor(settings.chunkElements / perRow)));
+  // Additive relevance runs batched (its scores are not a matMul).
+  const strategy = p.additive
+    ? 'batched'
+    : settings.strategy === 'auto'
+      ? chooseStrategy(tfjsBackend, rowsPerChunk, T, Dk, Dv)
+      : settings.strategy;
   const pieces = await withRuntime(tfjsBackend, () =>
     tf.tidy(() => (strategy === 'per-head' ? perHead(p, rowsPerChunk) : batched(p, rowsPerChunk))),
   );
@@ -65,6 +71,7 @@ function batched(p: AttentionProblem, rowsPerChunk: number): Piece[] {
   const q = tf.tensor4d(p.q, [B, Hq, Sq, Dk]);
   const k = tf.tensor4d(p.k, [B, Hkv, T, Dk]);
   const v = tf.tensor4d(p.v, [B, Hkv, T, Dv]);
+  const additive = p.additive ? tf.tensor2d(p.additive, [Hq, Dk]) : undefined;
   const outputs: tf.Tensor4D[] = [];
   const weights: tf.Tensor4D[] = [];
   for (let i0 = 0; i0 < Sq; i0 += rowsPerChunk) {
@@ -76,6 +83,7 @@ function batched(p: AttentionProblem, rowsPerChunk: number): Piece[] {
       const out = attend(qc, k, v, {
         ...scoreOptions(p, bias),
         scale: p.scale,
+        ...(additive ? { additive } : {}),
         ...(bias ? { bias: tf.tensor4d(bias.data, bias.shape) } : {}),
       });
       return out.weights ? [out.output, out.weights] : [out.output];

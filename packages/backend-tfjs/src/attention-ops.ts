@@ -51,7 +51,10 @@ export interface ScoreOptions {
 
 /** Settings of one batched evaluation. */
 export interface AttendOptions extends ScoreOptions {
+  /** Ignored with `additive`. */
   readonly scale: number;
+  /** Additive relevance weights `[Hq, Dk]`: scores `Σ_d w[h, d]·tanh(q[d] + k[d])` instead of `scale·q·k`. */
+  readonly additive?: tf.Tensor2D;
   /** Additive bias broadcastable to `[B, Hq, Sq, T]`, `-Infinity` where hidden. */
   readonly bias?: tf.Tensor4D;
 }
@@ -70,14 +73,33 @@ export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: Attend
   const [B, Hq, Sq, Dk] = q.shape;
   const [, Hkv, T, Dv] = v.shape;
   const G = Hq / Hkv;
-  const qs = tf.reshape(tf.mul(q, o.scale), [B * Hkv, G * Sq, Dk]);
-  const scores: tf.Tensor4D = tf.reshape(tf.matMul(qs, tf.reshape(k, [B * Hkv, T, Dk]), false, true), [B, Hq, Sq, T]);
+  const scores: tf.Tensor4D = o.additive
+    ? additiveScores(q, k, o.additive)
+    : tf.reshape(
+        tf.matMul(tf.reshape(tf.mul(q, o.scale), [B * Hkv, G * Sq, Dk]), tf.reshape(k, [B * Hkv, T, Dk]), false, true),
+        [B, Hq, Sq, T],
+      );
   const s = scoreStages(scores, o.bias, o);
   const output: tf.Tensor4D = tf.reshape(
     tf.matMul(tf.reshape(s.probs, [B * Hkv, G * Sq, T]), tf.reshape(v, [B * Hkv, T, Dv])),
     [B, Hq, Sq, Dv],
   );
   return withWeights(output, scores, s, o.weights);
+}
+
+/**
+ * Additive scores `[B, Hq, Sq, T]`: `Σ_d w[h, d]·tanh(q[b, h, i, d] + k[b, h/G, j, d])`, differentiable.
+ * Materialises `[B·Hq, Sq, T, Dk]` (callers chunk the query rows accordingly).
+ */
+export function additiveScores(q: tf.Tensor4D, k: tf.Tensor4D, w: tf.Tensor2D): tf.Tensor4D {
+  const [B, Hq, Sq, Dk] = q.shape;
+  const [, Hkv, T] = k.shape;
+  const G = Hq / Hkv;
+  // Each query head's key/value head, repeated G times by a broadcast product (differentiable, rank 3).
+  const kq = G === 1 ? k : tf.mul(tf.reshape(k, [B * Hkv, 1, T * Dk]), tf.ones([1, G, 1]));
+  const sum = tf.add(tf.reshape(q, [B * Hq, Sq, 1, Dk]), tf.reshape(kq, [B * Hq, 1, T, Dk]));
+  const wb = tf.reshape(B === 1 ? w : tf.mul(tf.reshape(w, [1, Hq, Dk]), tf.ones([B, 1, 1])), [B * Hq, Dk, 1]);
+  return tf.reshape(tf.matMul(tf.reshape(tf.tanh(sum), [B * Hq, Sq * T, Dk]), wb), [B, Hq, Sq, T]);
 }
 
 /** One head's inputs, rank 2. */

@@ -7,7 +7,14 @@
  * scope (`tf.tidy`, or the optimiser's).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { layerAttentionOptions, prepareAttention, ropeTables, sinusoidTable, type ResolvedSpec } from '@attnkit/core';
+import {
+  layerAttentionOptions,
+  prepareAttention,
+  ropeTables,
+  sinusoidTable,
+  type ResolvedSpec,
+  type RunGraph,
+} from '@attnkit/core';
 import { buildBias, type AttentionBias } from './attention-bias.js';
 import { attend, attendSplit, chooseStrategy, type AttentionStrategy } from './attention-ops.js';
 import type { TfjsBackendName } from './tfjs-runtime.js';
@@ -43,8 +50,9 @@ export interface EncoderOutput {
 }
 
 /**
- * Runs the encoder on `input [B, S, F]` with valid `lengths` (one per sequence, `1..S`).
- * Call it inside a tfjs scope with the right backend active.
+ * Runs the encoder on `input [B, S, F]` (token ids as float32 `[B, S, 1]` with token input) with valid
+ * `lengths` (one per sequence, `1..S`) and an optional graph. Call it inside a tfjs scope with the right
+ * backend active.
  */
 export function encoderForward(
   spec: ResolvedSpec,
@@ -53,13 +61,17 @@ export function encoderForward(
   lengths: Int32Array,
   attentionOf: readonly number[],
   settings: EncoderSettings,
+  graph?: RunGraph,
 ): EncoderOutput {
   const [B, S, F] = input.shape;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh } = spec;
   const R = B * S;
   const padded = lengths.some((n) => n < S);
   const pos = spec.positional;
-  let h = linear(tf.reshape(input, [R, F]), w('input.weight'), w('input.bias'));
+  let h: tf.Tensor2D =
+    spec.input.kind === 'tokens'
+      ? (tf.gather(w('embedding.table'), tf.cast(tf.reshape(input, [R]), 'int32')) as tf.Tensor2D)
+      : linear(tf.reshape(input, [R, F]), w('input.weight'), w('input.bias'));
   if (pos.kind === 'sinusoidal' || pos.kind === 'learned') {
     const table =
       pos.kind === 'sinusoidal'
@@ -75,10 +87,11 @@ export function encoderForward(
   const biases = new Map<string, LayerBias>();
   const biasOf = (l: number): LayerBias => {
     const layer = spec.attention[l]!;
-    const key = JSON.stringify(layer);
+    // Relevance does not change the masking: layers that differ only in it share their bias.
+    const key = JSON.stringify({ causal: layer.causal, window: layer.window });
     let entry = biases.get(key);
     if (!entry) {
-      const options = layerAttentionOptions(spec, l, { lengths, padded });
+      const options = layerAttentionOptions(spec, l, { lengths, padded, graph, length: S });
       // Core states the masking: a problem of this shape (its values unused) gives the bias.
       const shape = (heads: number): { shape: number[]; data: Float32Array } => ({
         shape: [B, heads, S, 1],
@@ -125,11 +138,17 @@ export function encoderForward(
       weights: attentionOf.includes(l) ? ('probs' as const) : ('none' as const),
     };
     const scale = 1 / Math.sqrt(Dh);
-    const whole = strategy === 'batched' ? wholeBias(bias) : undefined;
+    const additive = spec.attention[l]!.relevance === 'additive';
+    const whole = strategy === 'batched' || additive ? wholeBias(bias) : undefined;
     const r =
-      strategy === 'per-head'
+      strategy === 'per-head' && !additive
         ? attendSplit(q, k, v, scale, (b, h) => headBias(bias, b, h), o)
-        : attend(q, k, v, { ...o, scale, ...(whole ? { bias: whole } : {}) });
+        : attend(q, k, v, {
+            ...o,
+            scale,
+            ...(additive ? { additive: w(`${p}additive.weight`) as tf.Tensor2D } : {}),
+            ...(whole ? { bias: whole } : {}),
+          });
     attentionOf.forEach((layer, n) => {
       if (layer === l) attention[n] = r.weights!;
     });

@@ -127,6 +127,21 @@ const GRADIENTS: { kernel: string; save?: string[]; saveOutput?: boolean; saveAl
     },
   },
   {
+    // Token embeddings: `gather(table, ids)` along axis 0; rows looked up several times sum their
+    // gradients (scatterND adds duplicate indices).
+    kernel: 'GatherV2',
+    save: ['x', 'indices'],
+    grad: (dy, [x, indices], attrs) => {
+      if ((attrs.axis as number) !== 0 || ((attrs.batchDims as number | undefined) ?? 0) !== 0)
+        throw new Error('the encoder gathers along axis 0 only');
+      const n = indices!.size;
+      return {
+        x: () => tf.scatterND(tf.reshape(indices!, [n, 1]), tf.reshape(dy, [n, -1]), x!.shape),
+        indices: () => tf.zerosLike(indices!),
+      };
+    },
+  },
+  {
     // With every transpose materialised, so that each product is an untransposed matMul: tfjs's wasm
     // backend runs those several times faster than the transposed forms (same values either way).
     kernel: 'BatchMatMul',

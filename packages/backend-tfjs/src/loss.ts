@@ -17,20 +17,25 @@ import {
   ShapeError,
   type ModelRunRequest,
   type ResolvedSpec,
+  type RunGraphOption,
   type Tensor,
+  type TokenTensor,
 } from '@attnkit/core';
 
 /** A batch of labelled sequences. */
 export interface TrainingBatch {
-  /** `[B, S, F]` */
-  readonly input: Tensor;
+  /** `[B, S, F]`, or token ids `[B, S]` for a spec with token input. */
+  readonly input: Tensor | TokenTensor;
   /**
    * Class of each position, `[B, S]` row-major, for a per-position head (values at padded positions are
-   * ignored); class of each sequence, `[B]`, for a pooled head.
+   * ignored, and `-1` marks an unlabelled position, which the loss skips: semi-supervised training); class
+   * of each sequence, `[B]`, for a pooled head.
    */
   readonly labels: Int32Array | readonly number[];
   /** Valid length of each sequence, `1..S` (default `S`). */
   readonly lengths?: Int32Array | readonly number[];
+  /** Graph attention for the batch (see `ModelRunOptions.graph`): one graph, or one per sequence. */
+  readonly graph?: RunGraphOption;
 }
 
 /** A validated batch with its loss targets. */
@@ -48,7 +53,10 @@ export interface PreparedBatch {
 export function prepareBatch(spec: ResolvedSpec, batch: TrainingBatch): PreparedBatch {
   if (batch === null || typeof batch !== 'object')
     throw new AttnkitError('ERR_TYPE', 'batch: expected { input, labels, lengths? }', 'batch');
-  const run = prepareModelRun(spec, batch.input, batch.lengths === undefined ? {} : { lengths: batch.lengths });
+  const run = prepareModelRun(spec, batch.input, {
+    ...(batch.lengths === undefined ? {} : { lengths: batch.lengths }),
+    ...(batch.graph === undefined ? {} : { graph: batch.graph }),
+  });
   const { batch: B, length: S, lengths } = run;
   const C = spec.output.classes;
   const pooled = spec.output.kind === 'pooled';
@@ -64,10 +72,17 @@ export function prepareBatch(spec: ResolvedSpec, batch: TrainingBatch): Prepared
     );
   }
   const labels = Int32Array.from(raw as ArrayLike<number>);
-  const count = pooled ? B : lengths.reduce((n, l) => n + l, 0);
+  const counted = (r: number): boolean => pooled || (r % S < lengths[Math.floor(r / S)]! && labels[r] !== -1);
+  let count = 0;
+  for (let r = 0; r < want; r++) if (counted(r)) count++;
+  if (count === 0)
+    throw new AttnkitError('ERR_RANGE', 'batch.labels: no position is labelled (every label is -1)', 'batch.labels');
   const targets = new Float32Array(want * C);
   for (let r = 0; r < want; r++) {
-    if (!pooled && r % S >= lengths[Math.floor(r / S)]!) continue;
+    if (!counted(r)) {
+      labels[r] = -1;
+      continue;
+    }
     const y = (raw as ArrayLike<number>)[r]!;
     if (!Number.isInteger(y) || y < 0 || y >= C) {
       throw new AttnkitError('ERR_RANGE', `batch.labels[${r}]: ${y} is not a class index 0..${C - 1}`, 'batch.labels');
@@ -84,10 +99,10 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 
 /** Fraction of counted positions (or sequences) whose largest logit is the label. */
 export function accuracy(logits: Float32Array, batch: PreparedBatch, C: number): number {
-  const { labels, targets } = batch;
+  const { labels } = batch;
   let right = 0;
   for (let r = 0; r < labels.length; r++) {
-    if (targets[r * C + labels[r]!] === 0) continue; // padding
+    if (labels[r]! < 0) continue; // padding or unlabelled
     let best = 0;
     for (let c = 1; c < C; c++) if (logits[r * C + c]! > logits[r * C + best]!) best = c;
     if (best === labels[r]) right++;

@@ -34,7 +34,15 @@ export async function compileModel(
       const outputs = await withRuntime(settings.tfjsBackend, () =>
         tf.tidy(() => {
           const input = tf.tensor3d(req.input, [req.batch, req.length, spec.inputSize]);
-          const r = encoderForward(spec, (name) => params.get(name)!, input, req.lengths, req.attentionOf, settings);
+          const r = encoderForward(
+            spec,
+            (name) => params.get(name)!,
+            input,
+            req.lengths,
+            req.attentionOf,
+            settings,
+            req.graph,
+          );
           return [r.logits, ...r.attention];
         }),
       );

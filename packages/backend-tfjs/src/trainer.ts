@@ -19,6 +19,7 @@ import {
   type ModelSpec,
   type ResolvedSpec,
   type Tensor,
+  type TokenTensor,
   type Weights,
 } from '@attnkit/core';
 import type { AttentionStrategy } from './attention-ops.js';
@@ -65,7 +66,7 @@ export interface Trainer {
   /** Loss and accuracy without changing the weights. */
   evaluate(batch: TrainingBatch): Promise<BatchResult>;
   /** Logits `[B, S, C]` (zeros at padding) or `[B, C]` of the current weights. */
-  predict(input: Tensor, options?: Pick<ModelRunOptions, 'lengths'>): Promise<Tensor>;
+  predict(input: Tensor | TokenTensor, options?: Pick<ModelRunOptions, 'lengths' | 'graph'>): Promise<Tensor>;
   /** The current weights, named as the spec names them (copies). */
   exportWeights(): Promise<Map<string, Tensor>>;
   /** The current weights as safetensors bytes; metadata records the spec as JSON under `spec`. */
@@ -134,7 +135,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     const loss = await withRuntime(name, () => {
       const forward = (): tf.Scalar => {
         const input = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
-        const out = encoderForward(resolved, lookup, input, run.lengths, [], settings);
+        const out = encoderForward(resolved, lookup, input, run.lengths, [], settings, run.graph);
         logits = tf.keep(out.logits);
         return crossEntropy(out.logits, tf.tensor(b.targets, b.targetShape));
       };
@@ -172,15 +173,14 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     evaluate: (batch) => lossOf(batch, false),
     async predict(input, runOptions = {}) {
       guard();
-      const run = prepareModelRun(
-        resolved,
-        input,
-        runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths },
-      );
+      const run = prepareModelRun(resolved, input, {
+        ...(runOptions.lengths === undefined ? {} : { lengths: runOptions.lengths }),
+        ...(runOptions.graph === undefined ? {} : { graph: runOptions.graph }),
+      });
       const logits = await withRuntime(name, () =>
         tf.tidy(() => {
           const x = tf.tensor3d(run.input, [run.batch, run.length, resolved.inputSize]);
-          return encoderForward(resolved, lookup, x, run.lengths, [], settings).logits;
+          return encoderForward(resolved, lookup, x, run.lengths, [], settings, run.graph).logits;
         }),
       );
       try {

@@ -7,7 +7,8 @@
 
 /** Whether a spec weight is a linear layer's matrix (and so kept transposed). */
 export function isLinearWeight(name: string, shape: readonly number[]): boolean {
-  return shape.length === 2 && name.endsWith('.weight');
+  // Additive relevance weights `[H, Dh]` are per-head vectors, not a linear layer.
+  return shape.length === 2 && name.endsWith('.weight') && !name.endsWith('.additive.weight');
 }
 
 /** `[rows, cols]` → `[cols, rows]`, row-major. */

@@ -9,10 +9,12 @@
  * skips the upper triangle and a window of w costs O(S·w). Each key tile's scores live in a
  * `TILE_Q × TILE_K` scratch; running maxima and sums rescale the output accumulator. Memory beyond the
  * inputs and output: O(TILE_Q·(TILE_K + Dv)) — the Sq×T matrix is never built (unless weights are
- * requested, which is the separate `attentionWithWeights`).
+ * requested, which is the separate `attentionWithWeights`). Additive relevance (core's `additiveScore`)
+ * takes the place of the dot product in the same loops; only these plain-TypeScript kernels compute it.
  */
 import {
   attentionMapStage,
+  additiveScore,
   blockBands,
   hasElementTerms,
   keyBand,
@@ -57,7 +59,7 @@ export function attentionTiled(
   heads: [number, number] = [0, p.batch * p.qHeads],
 ): Float32Array {
   const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group } = p;
-  const { q, k, v, scale, softcap } = p;
+  const { q, k, v, scale, softcap, additive } = p;
   const elementTerms = hasElementTerms(p);
   const s = scratch(Dv);
   const { scores, acc, rowMax, rowSum, lo, hi } = s;
@@ -95,9 +97,14 @@ export function attentionTiled(
               continue;
             }
             const kOff = kBase + j * Dk;
-            let dot = 0;
-            for (let d = 0; d < Dk; d++) dot += q[qOff + d]! * k[kOff + d]!;
-            let x = dot * scale;
+            let x: number;
+            if (additive) {
+              x = additiveScore(additive, h, Dk, q, qOff, k, kOff);
+            } else {
+              let dot = 0;
+              for (let d = 0; d < Dk; d++) dot += q[qOff + d]! * k[kOff + d]!;
+              x = dot * scale;
+            }
             if (softcap > 0) x = softcap * Math.tanh(x / softcap);
             if (elementTerms) x += maskTerm(p, b, h, i0 + r, j);
             scores[sOff + c] = x;
@@ -158,6 +165,7 @@ export function attentionWithWeights(p: AttentionProblem): AttentionOutput & { r
     v,
     scale,
     softcap,
+    additive,
   } = p;
   const output = new Float32Array(B * Hq * Sq * Dv);
   const weights = new Float32Array(B * Hq * Sq * T);
@@ -175,9 +183,13 @@ export function attentionWithWeights(p: AttentionProblem): AttentionOutput & { r
         let max = -Infinity;
         for (let j = 0; j < T; j++) {
           const kOff = ((b * Hkv + kvh) * T + j) * Dk;
-          let dot = 0;
-          for (let d = 0; d < Dk; d++) dot += q[qOff + d]! * k[kOff + d]!;
-          raw[j] = dot * scale;
+          if (additive) {
+            raw[j] = additiveScore(additive, h, Dk, q, qOff, k, kOff);
+          } else {
+            let dot = 0;
+            for (let d = 0; d < Dk; d++) dot += q[qOff + d]! * k[kOff + d]!;
+            raw[j] = dot * scale;
+          }
           capped[j] = softcap > 0 ? softcap * Math.tanh(raw[j]! / softcap) : raw[j]!;
           let x = j >= l && j < u ? capped[j]! : -Infinity;
           if (x !== -Infinity && elementTerms) x += maskTerm(p, b, h, i, j);

@@ -6,6 +6,7 @@
  * attention never builds an S×S matrix unless a layer's weights are requested.
  */
 import {
+  embedTokens,
   layerAttentionOptions,
   pack,
   prepareAttention,
@@ -56,7 +57,9 @@ export function compileModel(
   async function run(req: ModelRunRequest): Promise<ModelRunOutput> {
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
-    let h = linear(req.input, R, F, w('input.weight'), w('input.bias'), d);
+    let h = req.tokens
+      ? embedTokens(req.tokens, w('embedding.table'), d)
+      : linear(req.input, R, F, w('input.weight'), w('input.bias'), d);
     if (spec.positional.kind === 'sinusoidal') addSinusoid(h, B, S, d);
     if (spec.positional.kind === 'learned') {
       const table = w('positional.table');
@@ -82,7 +85,12 @@ export function compileModel(
         { shape: [B, Hkv, S, Dh], data: k },
         { shape: [B, Hkv, S, Dh], data: v },
         {
-          ...layerAttentionOptions(spec, l, { lengths, padded: req.padded }),
+          ...layerAttentionOptions(
+            spec,
+            l,
+            { lengths, padded: req.padded, graph: req.graph, length: S },
+            weights.get(`${p}additive.weight`),
+          ),
           attentionMap: want >= 0 ? 'probs' : 'none',
         },
       );

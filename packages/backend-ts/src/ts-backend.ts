@@ -65,6 +65,8 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
 
   /** Attention output on the fastest path available; shared by `attention` and compiled models. */
   async function attend(p: AttentionProblem): Promise<Float32Array> {
+    // Additive relevance runs on the plain-TypeScript tiled kernel (the SIMD and threaded paths compute dot products).
+    if (p.additive) return attentionTiled(p);
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
     // Decode steps do little arithmetic per key but copy every key and value: count those too.
     const copied = p.batch * p.kvHeads * p.keyLength * (p.keyDim + p.valueDim);

@@ -7,7 +7,7 @@
 import { attentionParams, type AttentionSpec, type AuxData } from './attention-inputs.js';
 import { fusedAttentionKernel, type FusedShape } from './flash-attention.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
-import { scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
+import { additiveScoresKernel, scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
 
 /** The buffers of one attention dispatch. */
 export interface AttentionBindings {
@@ -17,6 +17,8 @@ export interface AttentionBindings {
   readonly mask: Slice;
   readonly aux: Slice;
   readonly out: Slice;
+  /** Additive relevance weights `[Hq, Dk]` (three-pass only). */
+  readonly additive?: Slice;
 }
 
 /** Where the work goes. */
@@ -26,7 +28,7 @@ export interface AttentionRange {
   readonly outPacked?: boolean;
 }
 
-/** Records the fused kernel. */
+/** Records the fused kernel (dot-product relevance only). */
 export function encodeFused(
   op: GpuOp,
   s: AttentionSpec,
@@ -61,11 +63,14 @@ export function encodeThreePass(
   const heads = range.units * s.group;
   const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false, mode }));
   const { q, k, v, mask, out } = b;
-  op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, [
-    Math.ceil(T / 16),
-    Math.ceil(sq / 16),
-    heads,
-  ]);
+  const grid = [Math.ceil(T / 16), Math.ceil(sq / 16), heads] as const;
+  if (b.additive)
+    op.dispatch(
+      op.ctx.kernel(additiveScoresKernel),
+      { P, q, k, aw: b.additive, mask, aux: b.aux, s: scores, w: weights },
+      grid,
+    );
+  else op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, grid);
   op.dispatch(op.ctx.kernel(softmaxKernel), { P, s: scores }, [sq, heads]);
   op.dispatch(op.ctx.kernel(weightedSumKernel), { P, s: scores, v, out }, [
     Math.ceil(dv / 8),

@@ -32,6 +32,7 @@ export type AttentionSpec = Pick<
   | 'validKeys'
   | 'queryOffset'
   | 'alibi'
+  | 'additive'
 > & {
   readonly graph: { readonly offsets: Int32Array; readonly keys: Int32Array } | undefined;
 };

@@ -27,9 +27,10 @@ export async function runAttention(
   const { batch: B, qHeads: Hq, kvHeads: Hkv, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const profile = ctx.profile;
   const wantWeights = p.attentionMap !== 'none';
-  const shape =
-    wantWeights || options.kernel === 'three-pass' ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
-  if (!shape && !wantWeights && options.kernel === 'fused')
+  // Additive relevance has a three-pass kernel only.
+  const threePass = wantWeights || options.kernel === 'three-pass' || p.additive !== undefined;
+  const shape = threePass ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
+  if (!shape && !threePass && options.kernel === 'fused')
     throw new UnsupportedError(
       `the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`,
     );
@@ -79,6 +80,7 @@ export async function runAttention(
         mask: op.upload(mask),
         aux: op.upload(aux.words),
         out: op.scratch(n * G * Sq * Dv * 4),
+        ...(p.additive ? { additive: op.upload(p.additive) } : {}),
       };
       const readOutput = (): void => {
         const count = n * G * Sq * Dv;

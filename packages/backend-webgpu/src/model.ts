@@ -8,6 +8,7 @@
  */
 import {
   layerAttentionDims,
+  embedTokens,
   layerAttentionOptions,
   resolveAttention,
   ropeTables,
@@ -18,7 +19,7 @@ import {
   type ResolvedSpec,
 } from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
-import { buildAux, type AttentionSpec } from './attention-inputs.js';
+import { buildAux, maskWords, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
 import type { GpuContext } from './gpu-context.js';
 import { BindingLimitError, type GpuOp, type Slice } from './gpu-op.js';
@@ -48,7 +49,9 @@ export async function compileModel(
     const put = (name: string, data: Float32Array): void => {
       resident.set(name, { buffer: ctx.pool.upload(data), bytes: data.byteLength });
     };
-    for (const [name, data] of weights) if (!/attention\.(query|key|value)\./.test(name)) put(name, data);
+    // The embedding table stays on the CPU: a run looks its ids up there and uploads the rows.
+    for (const [name, data] of weights)
+      if (!/attention\.(query|key|value)\./.test(name) && name !== 'embedding.table') put(name, data);
     for (let l = 0; l < layers; l++) {
       const p = `layers.${l}.attention.`;
       const w = new Float32Array(qkvRows * d),
@@ -70,11 +73,12 @@ export async function compileModel(
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
     const f4 = (n: number): number => n * 4;
-    const x = op.upload(req.input);
-    const h = op.scratch(f4(R * d)),
+    const h = req.tokens
+        ? op.upload(embedTokens(req.tokens, weights.get('embedding.table')!, d))
+        : op.scratch(f4(R * d)),
       t = op.scratch(f4(R * d));
     const lens = op.upload(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
-    linear(op, x, R, F, w('input.weight'), w('input.bias'), d, h);
+    if (!req.tokens) linear(op, op.upload(req.input), R, F, w('input.weight'), w('input.bias'), d, h);
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
     if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
     const trig =
@@ -95,13 +99,27 @@ export async function compileModel(
       // The layer's attention as core resolves it (its size was checked with the run).
       const a: AttentionSpec = resolveAttention(
         { ...layerAttentionDims(spec, B, S), hasPast: false, packed: false },
-        layerAttentionOptions(spec, l, { lengths, padded: req.padded }),
+        layerAttentionOptions(
+          spec,
+          l,
+          { lengths, padded: req.padded, graph: req.graph, length: S },
+          weights.get(`${p}additive.weight`),
+        ),
         { maxBytes: Infinity },
       );
       const aux = buildAux(a);
-      const bind = { q, k, v, mask: noMask, aux: op.upload(aux.words), out: attn };
+      const bind = {
+        q,
+        k,
+        v,
+        mask: a.mask ? op.upload(maskWords(a.mask)) : noMask,
+        aux: op.upload(aux.words),
+        out: attn,
+        ...(a.additive ? { additive: w(`${p}additive.weight`) } : {}),
+      };
       const range = { unit0: 0, units: B * Hkv, outPacked: true };
-      if (req.attentionOf.includes(l) || !shape) {
+      // Additive layers have a three-pass kernel only.
+      if (req.attentionOf.includes(l) || !shape || a.additive) {
         const scores = op.scratch(f4(B * H * S * S), 'the attention weights');
         encodeThreePass(op, a, aux, bind, range, scores, op.scratch(4), 0);
         if (req.attentionOf.includes(l)) maps[l] = scores;

@@ -1,5 +1,6 @@
 /**
- * The straightforward three-pass attention: (1) every score of `[Sq, T]` per head into a buffer, (2) a
+ * The straightforward three-pass attention: (1) every score of `[Sq, T]` per head into a buffer (scaled
+ * dot product, or additive relevance `Σ_d aw[h, d]·tanh(q[d] + k[d])`, `aw` `[Hq, Dk]`), (2) a
  * softmax per row in place, (3) the weighted sum of values. It materialises the Sq×T scores, so it serves
  * the calls that ask for weights, and it is the baseline the fused kernel is measured against.
  *
@@ -11,21 +12,8 @@ import { ATTENTION_PARAMS, attentionBasics, attentionCommon, SOFTCAP } from './a
 import { kernelSource, read, readWrite } from './wgsl-bindings.js';
 import { workgroupReductions } from './workgroup-reduce.wgsl.js';
 
-/** Pass 1: scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
-export const scoresKernel = kernelSource(
-  'scores',
-  {
-    P: ATTENTION_PARAMS,
-    q: read(),
-    k: read(),
-    mask: read('array<u32>'),
-    aux: read('array<u32>'),
-    s: readWrite('array<u32>'),
-    w: readWrite('array<u32>'),
-  },
-  (declarations) => /* wgsl */ `
-${declarations}
-${attentionCommon()}
+/** `graphHas` of core over the aux buffer's compressed rows. */
+const GRAPH_HAS = /* wgsl */ `
 fn graphHas(i: u32, j: i32) -> bool {
   var lo = aux[P.goOff + i];
   var hi = aux[P.goOff + i + 1u];
@@ -36,7 +24,17 @@ fn graphHas(i: u32, j: i32) -> bool {
     if (x < j) { lo = mid + 1u; } else { hi = mid; }
   }
   return false;
-}
+}`;
+
+/**
+ * Pass 1's body with the relevance `raw` of query `qo` and key `ko` computed by `relevance` (WGSL
+ * statements that set `raw`), then softcap, masking and the optional copy to w.
+ */
+function scoresBody(declarations: string, relevance: string): string {
+  return /* wgsl */ `
+${declarations}
+${attentionCommon()}
+${GRAPH_HAS}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -49,9 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let band = rowBand(hd.b, i, off);
   let qo = (bh * P.Sq + i) * P.Dk;
   let ko = (hd.ul * P.T + j) * P.Dk;
-  var dot = 0.0;
-  for (var d = 0u; d < P.Dk; d++) { dot += q[qo + d] * k[ko + d]; }
-  let raw = dot * P.scale;
+  ${relevance}
   var x = raw;
   ${SOFTCAP}
   let capped = x;
@@ -65,7 +61,42 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   if (P.mode == 2u) { w[idx] = bitcast<u32>(capped); }
   if (P.mode == 3u) { w[idx] = masked; }
 }
-`,
+`;
+}
+
+/** The bindings of pass 1, whichever the relevance. */
+const SCORE_BINDINGS = {
+  P: ATTENTION_PARAMS,
+  q: read(),
+  k: read(),
+  mask: read('array<u32>'),
+  aux: read('array<u32>'),
+  s: readWrite('array<u32>'),
+  w: readWrite('array<u32>'),
+};
+
+/** Pass 1: scaled dot-product scores into s. `P.mode` 1/2/3 also writes raw/softcapped/masked scores to w. */
+export const scoresKernel = kernelSource('scores', SCORE_BINDINGS, (declarations) =>
+  scoresBody(
+    declarations,
+    /* wgsl */ `var dot = 0.0;
+  for (var d = 0u; d < P.Dk; d++) { dot += q[qo + d] * k[ko + d]; }
+  let raw = dot * P.scale;`,
+  ),
+);
+
+/**
+ * Pass 1 with additive relevance: `raw = Σ_d aw[h, d]·tanh(q[d] + k[d])`, `aw` `[Hq, Dk]` (no scale).
+ * O(Dk) tanh per score.
+ */
+export const additiveScoresKernel = kernelSource('additive-scores', { ...SCORE_BINDINGS, aw: read() }, (declarations) =>
+  scoresBody(
+    declarations,
+    /* wgsl */ `var acc = 0.0;
+  let wo = hd.h * P.Dk;
+  for (var d = 0u; d < P.Dk; d++) { acc += aw[wo + d] * tanh_(q[qo + d] + k[ko + d]); }
+  let raw = acc;`,
+  ),
 );
 
 /** Pass 2: softmax of each row of s in place (hidden → 0; a row with nothing visible → zeros). */

@@ -281,6 +281,35 @@ const OPTIONS: Record<string, OptionMaker> = {
   'weights-probs': () => ({ attentionMap: 'probs' as const }),
 };
 
+/** Additive relevance weights `[Hq, Dk]`. */
+export function additiveRelevance(s: CaseShape, rng: Random): AttentionOptions['relevance'] {
+  return { kind: 'additive', weights: { shape: [s.Hq, s.Dk], data: rand(rng, s.Hq * s.Dk) } };
+}
+
+/** Additive relevance, alone and with every kind of masking and map (applied to every shape). */
+const ADDITIVE_OPTIONS: Record<string, OptionMaker> = {
+  additive: (s, r) => ({ relevance: additiveRelevance(s, r) }),
+  'additive-softcap-causal': (s, r) => ({ relevance: additiveRelevance(s, r), softcap: 0.7, causal: true }),
+  'additive-window-padding': (s, r) => ({
+    relevance: additiveRelevance(s, r),
+    window: { left: 2, right: 3 },
+    keyPadding: Int32Array.from({ length: s.B }, () => r.int(1, T(s))),
+  }),
+  'additive-bias-mask': (s, r) => ({ relevance: additiveRelevance(s, r), ...OPTIONS['bias-mask-4d']!(s, r) }),
+  'additive-bool-mask-alibi': (s, r) => ({
+    relevance: additiveRelevance(s, r),
+    ...OPTIONS['bool-mask-keys']!(s, r),
+    ...OPTIONS.alibi!(s, r),
+  }),
+  'additive-graph': (s, r) => ({ relevance: additiveRelevance(s, r), ...OPTIONS.graph!(s, r) }),
+  'additive-key-lengths-scores': (s, r) => ({
+    relevance: additiveRelevance(s, r),
+    keyLengths: Int32Array.from({ length: s.B }, (_, b) => (b === 0 ? T(s) : r.int(0, T(s)))),
+    attentionMap: 'scores' as const,
+  }),
+  'additive-probs': (s, r) => ({ relevance: additiveRelevance(s, r), attentionMap: 'probs' as const }),
+};
+
 function T(s: CaseShape): number {
   return (s.P ?? 0) + s.Sk;
 }
@@ -308,6 +337,16 @@ export function attentionCases(): ConformanceCase[] {
       cases.push(attentionCase(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
     }
   }
+  for (const [shapeName, shape] of Object.entries(SHAPES)) {
+    for (const [optName, make] of Object.entries(ADDITIVE_OPTIONS)) {
+      seed++;
+      const opts = make(shape, seededRandom(seed * 7919));
+      if (!opts) continue;
+      const { q, k, v } = makeInputs(shape, seed);
+      const heads = shape.packed ? { heads: { q: shape.Hq, kv: shape.Hkv } } : {};
+      cases.push(attentionCase(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
+    }
+  }
   for (const [shapeName, shape] of Object.entries(PAST_SHAPES)) {
     for (const optName of PAST_OPTIONS) {
       seed++;
@@ -317,12 +356,23 @@ export function attentionCases(): ConformanceCase[] {
       cases.push(attentionCase(`attention/past-${optName}/${shapeName}`, q, k, v, { ...opts, past: past! }));
     }
   }
+  for (const [shapeName, shape] of Object.entries(PAST_SHAPES)) {
+    seed++;
+    const r = seededRandom(seed * 7919);
+    const { q, k, v, past } = makeInputs(shape, seed);
+    const opts = { relevance: additiveRelevance(shape, r), causal: true, past: past! };
+    cases.push(attentionCase(`attention/past-additive-causal/${shapeName}`, q, k, v, opts));
+  }
   cases.push(...randomCombinationCases(40));
+  cases.push(...randomCombinationCases(16, 40417, true));
   return cases;
 }
 
-/** Seeded random shapes with random valid combinations of options. */
-export function randomCombinationCases(count: number, baseSeed = 20260): ConformanceCase[] {
+/**
+ * Seeded random shapes with random valid combinations of options. With `additive`, every case uses
+ * additive relevance (and no scale); the other options are drawn as without it.
+ */
+export function randomCombinationCases(count: number, baseSeed = 20260, additive = false): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
   for (let n = 0; n < count; n++) {
     const r = seededRandom(baseSeed + n);
@@ -341,7 +391,10 @@ export function randomCombinationCases(count: number, baseSeed = 20260): Conform
     const opts: Record<string, unknown> = {};
     if (shape.packed) opts.heads = { q: shape.Hq, kv: shape.Hkv };
     if (shape.P) opts.past = makeInputs(shape, baseSeed + n).past;
-    if (r.next() < 0.3) opts.scale = r.uniform(0.05, 2);
+    if (r.next() < 0.3) {
+      const scale = r.uniform(0.05, 2);
+      if (!additive) opts.scale = scale; // additive relevance has no scale
+    }
     if (r.next() < 0.25) opts.softcap = r.uniform(0.5, 5);
     if (r.next() < 0.4) opts.causal = true;
     if (r.next() < 0.35) opts.window = { left: r.int(0, 12), right: r.int(0, 12) };
@@ -353,8 +406,9 @@ export function randomCombinationCases(count: number, baseSeed = 20260): Conform
     if (r.next() < 0.15) Object.assign(opts, OPTIONS.graph!(shape, r));
     if (r.next() < 0.15) Object.assign(opts, OPTIONS.alibi!(shape, r));
     if (r.next() < 0.3) opts.weights = (['scores', 'softcapped', 'masked', 'probs'] as const)[r.int(0, 3)];
+    if (additive) opts.relevance = additiveRelevance(shape, r);
     const { q, k, v } = makeInputs(shape, baseSeed + n + 1000);
-    cases.push(attentionCase(`attention/random-${n}`, q, k, v, opts as AttentionOptions));
+    cases.push(attentionCase(`attention/random-${additive ? 'additive-' : ''}${n}`, q, k, v, opts as AttentionOptions));
   }
   return cases;
 }

@@ -10,6 +10,7 @@ import {
   type Backend,
   type ErrorCode,
   type Feature,
+  type ModelSpec,
   type Tensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
@@ -48,8 +49,39 @@ type Call = (b: Backend) => Promise<unknown>;
 /** Every bad-input case. */
 export function badInputCases(): ConformanceCase[] {
   const { q, k, v } = makeInputs({ B: 2, Hq: 4, Hkv: 2, Sq: 3, Sk: 5, Dk: 4, Dv: 6 }, 99);
+  const additive = (shape: number[], fill = 0.5) => ({ kind: 'additive' as const, weights: t(shape, fill) });
   const list: [string, ErrorCode, string, Call][] = [
     ['q-rank-2', 'ERR_RANK', 'q', (b) => b.attention(t([3, 4]), k, v)],
+    [
+      'additive-weights-shape',
+      'ERR_SHAPE',
+      'options.relevance.weights',
+      (b) => b.attention(q, k, v, { relevance: additive([4, 3]) }),
+    ],
+    [
+      'additive-weights-nan',
+      'ERR_NON_FINITE',
+      'options.relevance.weights',
+      (b) => b.attention(q, k, v, { relevance: additive([4, 4], NaN) }),
+    ],
+    [
+      'additive-weights-not-tensor',
+      'ERR_TYPE',
+      'options.relevance.weights',
+      (b) => b.attention(q, k, v, { relevance: { kind: 'additive', weights: [1, 2] as never } }),
+    ],
+    [
+      'additive-with-scale',
+      'ERR_OPTION',
+      'options.scale',
+      (b) => b.attention(q, k, v, { relevance: additive([4, 4]), scale: 0.5 }),
+    ],
+    [
+      'relevance-kind',
+      'ERR_OPTION',
+      'options.relevance',
+      (b) => b.attention(q, k, v, { relevance: 'cosine' as never }),
+    ],
     ['k-rank-differs', 'ERR_RANK', 'k', (b) => b.attention(q, t([2, 2, 5, 4, 1]), v)],
     ['data-length', 'ERR_SHAPE', 'q', (b) => b.attention({ shape: [2, 4, 3, 4], data: new Float32Array(5) }, k, v)],
     [
@@ -283,6 +315,22 @@ export function badInputCases(): ConformanceCase[] {
   ];
   const spec = tinyEncoderSpec({ ffnSize: 16 });
   const w = initWeights(spec, { seed: 1 });
+  const tokenSpec: ModelSpec = tinyEncoderSpec({
+    inputSize: undefined,
+    input: { kind: 'tokens', vocabSize: 9 },
+    output: { kind: 'pooled', classes: 2 },
+  });
+  const tokenWeights = initWeights(tokenSpec, { seed: 2 });
+  const runTokens =
+    (ids: Int32Array | Float32Array, shape = [2, 4]): Call =>
+    async (b) => {
+      const m = await b.compile(tokenSpec, tokenWeights);
+      try {
+        return await m.run({ shape, data: ids });
+      } finally {
+        await m.dispose();
+      }
+    };
   const without = (name: string): Map<string, Tensor> => new Map([...w].filter(([n]) => n !== name));
   const models: [string, ErrorCode, string, Call][] = [
     ['spec-heads', 'ERR_SPEC', 'spec.heads', (b) => b.compile({ ...spec, heads: 3 }, w)],
@@ -385,10 +433,63 @@ export function badInputCases(): ConformanceCase[] {
       },
     ],
     ['spec-ten-million-layers', 'ERR_TOO_LARGE', 'spec.layers', (b) => b.compile({ ...spec, layers: 1e7 }, w)],
+    [
+      'spec-relevance',
+      'ERR_SPEC',
+      'spec.attention[0].relevance',
+      (b) => b.compile({ ...spec, attention: { relevance: 'cosine' as never } }, w),
+    ],
+    [
+      'spec-vocab-size',
+      'ERR_SPEC',
+      'spec.input.vocabSize',
+      (b) => b.compile({ ...tokenSpec, input: { kind: 'tokens', vocabSize: 0 } }, tokenWeights),
+    ],
+    [
+      'weight-additive-missing',
+      'ERR_WEIGHTS',
+      'layers.0.attention.additive.weight',
+      (b) => b.compile({ ...spec, attention: { relevance: 'additive' } }, w),
+    ],
+    ['run-token-too-large', 'ERR_RANGE', 'token at [1, 2] is 9', runTokens(Int32Array.of(0, 1, 2, 3, 4, 5, 9, 7))],
+    ['run-token-negative', 'ERR_RANGE', 'token at [0, 3] is -1', runTokens(Int32Array.of(0, 1, 2, -1, 4, 5, 6, 7))],
+    ['run-token-fraction', 'ERR_RANGE', 'token at [0, 1] is 1.5', runTokens(Float32Array.of(0, 1.5, 2, 3, 4, 5, 6, 7))],
+    ['run-token-shape', 'ERR_RANK', 'input', runTokens(new Int32Array(8), [2, 4, 1])],
+    [
+      'run-graph-node',
+      'ERR_RANGE',
+      'options.graph.edges',
+      async (b) => {
+        const m = await b.compile(spec, w);
+        try {
+          return await m.run(t([1, 4, 3]), { graph: { edges: [0, 1, 1, 4] } });
+        } finally {
+          await m.dispose();
+        }
+      },
+    ],
+    [
+      'run-graph-count',
+      'ERR_SHAPE',
+      'options.graph',
+      async (b) => {
+        const m = await b.compile(spec, w);
+        try {
+          return await m.run(t([2, 4, 3]), { graph: [{ edges: [0, 1] }] });
+        } finally {
+          await m.dispose();
+        }
+      },
+    ],
   ];
   // A refused call leaves the shared inputs untouched.
   const shared = (): (() => void) =>
-    snapshot([...callArrays(q, k, v), ...callArrays(plain.q, plain.k, plain.v), ...weightArrays(w)]);
+    snapshot([
+      ...callArrays(q, k, v),
+      ...callArrays(plain.q, plain.k, plain.v),
+      ...weightArrays(w),
+      ...weightArrays(tokenWeights),
+    ]);
   return [
     ...list.map(([name, code, mentions, call]): ConformanceCase => ({
       id: `bad-input/${name}`,

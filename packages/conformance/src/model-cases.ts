@@ -4,7 +4,16 @@
  * random weights (biases and norms too), batches with different lengths; the compiled model must match
  * the float64 reference forward pass.
  */
-import { fmtShape, initWeights, resolveSpec, seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
+import {
+  fmtShape,
+  initWeights,
+  resolveSpec,
+  seededRandom,
+  type ModelSpec,
+  type RunGraphOption,
+  type Tensor,
+  type TokenTensor,
+} from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
 import { assertClose, type Tolerance } from './compare.js';
 import { snapshot, weightArrays } from './ownership.js';
@@ -22,6 +31,16 @@ interface ModelCaseDef {
   readonly length: number;
   readonly lengths?: number[];
   readonly attentionOf?: number[];
+  /** The run's graph. */
+  readonly graph?: RunGraphOption;
+}
+
+/** A ring over `n` nodes with self-loops and one chord: a small graph every node of which has neighbours. */
+function ringEdges(n: number, chord: number): Int32Array {
+  const e: number[] = [];
+  for (let i = 0; i < n; i++) e.push(i, i, i, (i + 1) % n, (i + 1) % n, i);
+  e.push(0, chord % n, chord % n, 0);
+  return Int32Array.from(e);
 }
 
 const base = { type: 'transformer-encoder', inputSize: 5, dModel: 16, heads: 4, layers: 2, ffnSize: 24 } as const;
@@ -132,6 +151,82 @@ const DEFS: ModelCaseDef[] = [
     batch: 1,
     length: 20,
   },
+  {
+    name: 'tokens-pooled',
+    spec: {
+      ...base,
+      inputSize: undefined,
+      input: { kind: 'tokens', vocabSize: 11 },
+      output: { kind: 'pooled', classes: 3 },
+    },
+    batch: 2,
+    length: 9,
+    lengths: [9, 5],
+  },
+  {
+    name: 'tokens-learned-mixed-relevance',
+    spec: {
+      ...base,
+      inputSize: undefined,
+      input: { kind: 'tokens', vocabSize: 7 },
+      heads: 2,
+      kvHeads: 1,
+      positional: { kind: 'learned', maxLength: 12 },
+      attention: [{ relevance: 'additive' }, { causal: true }],
+      output: { kind: 'per-position', classes: 4 },
+    },
+    batch: 2,
+    length: 10,
+    lengths: [10, 6],
+    attentionOf: [0],
+  },
+  {
+    name: 'additive-rope-window',
+    spec: {
+      ...base,
+      positional: { kind: 'rope' },
+      attention: { relevance: 'additive', window: { left: 2, right: 1 } },
+      output: { kind: 'per-position', classes: 3 },
+    },
+    batch: 1,
+    length: 11,
+    attentionOf: [1],
+  },
+  {
+    name: 'additive-alibi-post',
+    spec: {
+      ...base,
+      positional: { kind: 'alibi' },
+      norm: 'post',
+      attention: [{ relevance: 'additive' }, { relevance: 'additive', causal: true }],
+      output: { kind: 'pooled', classes: 2 },
+    },
+    batch: 2,
+    length: 8,
+    lengths: [8, 3],
+  },
+  {
+    name: 'graph-shared',
+    spec: { ...base, positional: { kind: 'none' }, output: { kind: 'per-position', classes: 3 } },
+    batch: 2,
+    length: 9,
+    graph: { edges: ringEdges(9, 4) },
+    attentionOf: [1],
+  },
+  {
+    name: 'graph-per-sequence-additive-pooled',
+    spec: {
+      ...base,
+      positional: { kind: 'none' },
+      attention: [{ relevance: 'additive' }, {}],
+      output: { kind: 'pooled', classes: 2 },
+    },
+    batch: 2,
+    length: 7,
+    lengths: [7, 5],
+    graph: [{ edges: ringEdges(7, 3) }, { edges: ringEdges(5, 2) }],
+    attentionOf: [0],
+  },
 ];
 
 /** Every model case, in a stable order. */
@@ -140,25 +235,55 @@ export function modelCases(): ConformanceCase[] {
     const spec = resolveSpec(def.spec);
     const weights = initWeights(spec, { seed: 100 + n, randomAll: true });
     const rng = seededRandom(500 + n);
-    const input: Tensor = {
-      shape: [def.batch, def.length, spec.inputSize],
-      data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
-    };
     const lengths = def.lengths ?? Array.from({ length: def.batch }, () => def.length);
+    const vocab = spec.input.kind === 'tokens' ? spec.input.vocabSize : 0;
+    const input: Tensor | TokenTensor =
+      vocab > 0
+        ? {
+            shape: [def.batch, def.length],
+            // Padded positions hold -1: ids there are ignored.
+            data: Int32Array.from({ length: def.batch * def.length }, (_, r) =>
+              r % def.length < lengths[Math.floor(r / def.length)]! ? rng.int(0, vocab - 1) : -1,
+            ),
+          }
+        : {
+            shape: [def.batch, def.length, spec.inputSize],
+            data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
+          };
+    const graph = def.graph === undefined ? {} : { graph: def.graph };
+    const runGraph =
+      def.graph === undefined
+        ? undefined
+        : Array.isArray(def.graph)
+          ? { shared: false, edges: def.graph.map((g) => Int32Array.from(g.edges)) }
+          : { shared: true, edges: [Int32Array.from((def.graph as { edges: ArrayLike<number> }).edges)] };
     return {
       id: `models/${def.name}`,
       group: 'models',
-      needs: ['models'],
+      needs: [
+        'models',
+        ...(spec.attention.some((a) => a.relevance === 'additive') ? (['additive'] as const) : []),
+        ...(def.graph === undefined ? [] : Array.isArray(def.graph) ? (['boolMask'] as const) : (['graph'] as const)),
+      ],
       async run(backend) {
         // The caller's weights and input must come back untouched, and the model must not alias them.
         const unchanged = snapshot([...weightArrays(weights), ['input.data', input.data]]);
         const model = await backend.compile(def.spec, weights);
         try {
-          const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [] });
+          const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
           unchanged();
           if (out.logits.data.buffer === input.data.buffer) throw new Error('logits share memory with the input');
           const w = new Map([...weights].map(([k, v]) => [k, v.data]));
-          const ref = referenceModel(spec, w, input.data, def.batch, def.length, lengths, def.attentionOf ?? []);
+          const ref = referenceModel(
+            spec,
+            w,
+            input.data,
+            def.batch,
+            def.length,
+            lengths,
+            def.attentionOf ?? [],
+            runGraph,
+          );
           const tol = modelTolerance(spec.layers);
           const shape =
             spec.output.kind === 'pooled'
@@ -171,7 +296,7 @@ export function modelCases(): ConformanceCase[] {
             assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);
           }
           // A compiled model runs many times with the same result.
-          const again = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [] });
+          const again = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
           assertClose(again.logits.data, out.logits.data, { abs: 0, rel: 0 }, 'second run');
         } finally {
           await model.dispose();

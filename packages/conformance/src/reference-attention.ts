@@ -76,9 +76,16 @@ export function referenceAttention(p: ReferenceProblem): ReferenceAttention {
         const qOff = ((b * Hq + h) * Sq + i) * Dk;
         for (let j = 0; j < T; j++) {
           const kOff = ((b * Hkv + kvh) * T + j) * Dk;
-          let dot = 0;
-          for (let d = 0; d < Dk; d++) dot += p.q[qOff + d]! * p.k[kOff + d]!;
-          scores[j] = p.scale * dot;
+          if (p.additive) {
+            // Additive relevance: Σ_d w[h, d]·tanh(q[d] + k[d]), no scale.
+            let s = 0;
+            for (let d = 0; d < Dk; d++) s += p.additive[h * Dk + d]! * Math.tanh(p.q[qOff + d]! + p.k[kOff + d]!);
+            scores[j] = s;
+          } else {
+            let dot = 0;
+            for (let d = 0; d < Dk; d++) dot += p.q[qOff + d]! * p.k[kOff + d]!;
+            scores[j] = p.scale * dot;
+          }
           softcapped[j] = p.softcap > 0 ? p.softcap * Math.tanh(scores[j]! / p.softcap) : scores[j]!;
           masked[j] = visible(p, b, h, i, j) ? softcapped[j]! + bias(p, b, h, i, j) : -Infinity;
         }

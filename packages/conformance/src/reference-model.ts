@@ -5,7 +5,7 @@
  * Shape legend: B batch, S length, F input size, d dModel, H heads, Hkv key/value heads, Dh head size,
  * C classes.
  */
-import { alibiSlopes, layerAttentionDims, type ResolvedSpec } from '@attnkit/core';
+import { alibiSlopes, layerAttentionDims, type ResolvedMask, type ResolvedSpec, type RunGraph } from '@attnkit/core';
 import { referenceAttention, type ReferenceProblem } from './reference-attention.js';
 
 /** Reference model output in float64. */
@@ -112,8 +112,9 @@ function merge(x: Float64Array, B: number, H: number, S: number, Dh: number): Fl
 
 /**
  * Runs the encoder in float64.
- * @param input `[B, S, F]`
+ * @param input `[B, S, F]`, or the ids `[B, S]` with token input
  * @param lengths valid length per sequence
+ * @param graph the run's graph (every layer attends along its edges only)
  */
 export function referenceModel(
   spec: ResolvedSpec,
@@ -123,6 +124,7 @@ export function referenceModel(
   S: number,
   lengths: ArrayLike<number>,
   attentionOf: readonly number[] = [],
+  graph?: RunGraph,
 ): ReferenceModelOutput {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh } = spec;
   const w = (name: string): ArrayLike<number> => {
@@ -131,7 +133,18 @@ export function referenceModel(
     return t;
   };
   const rows = B * S;
-  let h = linear(input, rows, spec.inputSize, w('input.weight'), w('input.bias'), d);
+  let h: Float64Array;
+  if (spec.input.kind === 'tokens') {
+    const table = w('embedding.table');
+    h = new Float64Array(rows * d);
+    for (let r = 0; r < rows; r++) {
+      // Padded positions may hold anything: they read row 0 (their results are masked or zeroed).
+      const id = r % S < lengths[Math.floor(r / S)]! ? input[r]! : 0;
+      for (let c = 0; c < d; c++) h[r * d + c] = table[id * d + c]!;
+    }
+  } else {
+    h = linear(input, rows, spec.inputSize, w('input.weight'), w('input.bias'), d);
+  }
   if (spec.positional.kind === 'sinusoidal') {
     for (let b = 0; b < B; b++)
       for (let s = 0; s < S; s++) for (let c = 0; c < d; c++) h[(b * S + s) * d + c]! += sinusoid(s, c, d);
@@ -143,6 +156,20 @@ export function referenceModel(
   const keyLengths = Int32Array.from(lengths);
   const padded = keyLengths.some((n) => n < S);
   const attention: Float64Array[] = [];
+  // A graph per sequence is a bool mask [B, 1, S, S]; a shared graph is the problem's edge list.
+  let graphMask: ResolvedMask | undefined;
+  if (graph && !graph.shared) {
+    const data = new Uint8Array(B * S * S);
+    for (let b = 0; b < B; b++) {
+      const e = graph.edges[b]!;
+      for (let n = 0; n < e.length; n += 2) data[(b * S + e[n]!) * S + e[n + 1]!] = 1;
+    }
+    graphMask = { kind: 'bool', data, shape: [B, 1, S, S], strides: [S * S, 0, S, 1], keyExtent: S };
+  }
+  const sharedGraph =
+    graph?.shared === true
+      ? { edges: graph.edges[0]!, offsets: new Int32Array(0), keys: new Int32Array(0) }
+      : undefined;
   const mha = (x: Float64Array, l: number): Float64Array => {
     const p = `layers.${l}.attention.`;
     const q = split(linear(x, rows, d, w(`${p}query.weight`), w(`${p}query.bias`), H * Dh), B, S, H, Dh);
@@ -160,15 +187,16 @@ export function referenceModel(
       q,
       k,
       v,
-      scale: 1 / Math.sqrt(Dh),
+      scale: layer.relevance === 'additive' ? 1 : 1 / Math.sqrt(Dh),
+      additive: layer.relevance === 'additive' ? Float32Array.from(w(`${p}additive.weight`)) : undefined,
       softcap: 0,
       causal: layer.causal,
       window: layer.window,
-      mask: undefined,
+      mask: graphMask,
       // Padding masks keys but leaves the alignment top-left (the spec's keyPadding).
       validKeys: padded ? keyLengths : undefined,
       queryOffset: new Int32Array(B),
-      graph: undefined,
+      graph: sharedGraph,
       alibi: spec.positional.kind === 'alibi' ? alibiSlopes(H) : undefined,
       returnPresent: false,
       packed: false,

@@ -12,6 +12,7 @@
  */
 import type { Tensor } from './tensor.js';
 import type { AnyTensor, DType } from './half-tensor.js';
+import type { Relevance } from './additive-relevance.js';
 
 /** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BoolMask {
@@ -32,7 +33,7 @@ export type Mask = BoolMask | BiasMask;
 
 /**
  * Which attention map to return, `[B, Hq, Sq, T]` (the attention weights α of every query and key):
- * - `scores`: scaled scores `scale · q·k`;
+ * - `scores`: scaled scores `scale · q·k` (or the additive scores `w_hᵀ·tanh(q_i + k_j)`);
  * - `softcapped`: after the softcap;
  * - `masked`: after every mask and bias (masked entries are `-Infinity`);
  * - `probs`: after the softmax (rows with nothing to attend to are zeros).
@@ -78,8 +79,14 @@ export interface HeadCounts {
 export interface AttentionOptions {
   /** Head counts; required when q, k, v are packed `[B, S, H·D]`. */
   readonly heads?: HeadCounts;
-  /** Score scale; default `1/sqrt(Dk)`. */
+  /** Score scale; default `1/sqrt(Dk)`. Not allowed with additive relevance (which has no scale). */
   readonly scale?: number;
+  /**
+   * How relevance is computed: `'dot'` (default: `scale · q·k`) or `{ kind: 'additive', weights }`
+   * (`Σ_d w[h, d] · tanh(q_i[d] + k_j[d])`, weights `[Hq, Dk]`). Softcap, masks, causal, window, graph, key
+   * lengths and ALiBi apply to either. Needs the `additive` capability.
+   */
+  readonly relevance?: Relevance;
   /** Softcap `c > 0`: scores become `c·tanh(s/c)` before masking. `0` or absent: none. */
   readonly softcap?: number;
   /**

@@ -11,7 +11,9 @@
  *
  * `offset(b)` is `keyLengths[b] - Sq` with `keyLengths` (not `keyPadding`), else the past length `P`, else 0
  * (top-left aligned).
- * A visible key's score is `softcap(scale · q·k) + bias + alibi`; a row with no visible key outputs zeros.
+ * A visible key's score is `softcap(r) + bias + alibi` with relevance `r = scale · q·k`, or with additive
+ * relevance `r = Σ_d w[h, d]·tanh(q[d] + k[d])` (see `additive-relevance.ts`); a row with no visible key outputs
+ * zeros.
  */
 import type { AttentionSetup } from './attention-setup.js';
 

@@ -13,6 +13,7 @@ import { sizeOf } from './tensor.js';
 import type { AttentionOptions, Mask, AttentionMapKind } from './attention-options.js';
 import { SCORE_LIMIT } from './input-scan.js';
 import type { DType } from './half-tensor.js';
+import { resolveRelevance } from './additive-relevance.js';
 import {
   attentionAllocations,
   effectiveLimit,
@@ -54,7 +55,10 @@ export interface AttentionShape extends Omit<AttentionDims, 'keyLength' | 'atten
 export interface AttentionSetup extends AttentionDims {
   /** `Hq / Hkv`: query head `h` uses key/value head `floor(h / group)`. */
   readonly group: number;
+  /** `1` with additive relevance (which has no scale). */
   readonly scale: number;
+  /** Additive relevance weights `[Hq, Dk]`, or `undefined` for the dot product. */
+  readonly additive: Float32Array | undefined;
   /** `0` = no softcap. */
   readonly softcap: number;
   readonly causal: boolean;
@@ -94,6 +98,7 @@ export interface SetupLimits {
 export const ATTENTION_OPTION_NAMES: readonly (keyof AttentionOptions)[] = [
   'heads',
   'scale',
+  'relevance',
   'softcap',
   'causal',
   'window',
@@ -180,7 +185,13 @@ export function resolveAttention(
     checks.maxBytes,
     checks.memory?.maxBytes,
   );
-  const dims: AttentionDims = { ...sizes, keyLength: T, attentionMap };
+  const additiveCall = options.relevance !== undefined && options.relevance !== 'dot';
+  const dims: AttentionDims = {
+    ...sizes,
+    keyLength: T,
+    attentionMap,
+    ...(additiveCall ? { additiveRelevance: true } : {}),
+  };
   expectWithinLimit(
     'attention',
     attentionAllocations(dims, { packed, hasPast, returnPresent, half: dtype === 'float16' }, checks.memory),
@@ -188,7 +199,8 @@ export function resolveAttention(
   );
 
   // Scalars.
-  let scale = 1 / Math.sqrt(Dk);
+  const additive = resolveRelevance(options.relevance, options.scale !== undefined, Hq, Dk);
+  let scale = additive ? 1 : 1 / Math.sqrt(Dk);
   if (options.scale !== undefined) {
     if (typeof options.scale !== 'number' || !Number.isFinite(options.scale) || options.scale <= 0) {
       throw new OptionError(
@@ -322,6 +334,7 @@ export function resolveAttention(
     ...dims,
     group: Hq / Hkv,
     scale,
+    additive,
     softcap,
     causal: options.causal === true,
     window,

@@ -22,6 +22,7 @@ import { expectMaxBytes, type MemoryModel } from './limits.js';
 import { InFlight } from './in-flight.js';
 import type { ModelSpec, ResolvedSpec } from './model-spec.js';
 import { wrapModel } from './model-wrap.js';
+import type { TokenTensor } from './run-input.js';
 import type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 import type { Tensor } from './tensor.js';
 import type { AnyTensor } from './half-tensor.js';
@@ -56,11 +57,12 @@ export interface ModelOutput {
 export interface Model {
   readonly spec: ResolvedSpec;
   /**
-   * Runs the encoder on `input` `[B, S, F]`.
+   * Runs the encoder on `input` `[B, S, F]`, or on token ids `[B, S]` for a spec with token input.
    * @param options.lengths valid length of each sequence (default: all `S`)
    * @param options.attentionOf layers whose attention probabilities to return
+   * @param options.graph restricts every layer's attention to a graph's edges
    */
-  run(input: Tensor, options?: ModelRunOptions): Promise<ModelOutput>;
+  run(input: Tensor | TokenTensor, options?: ModelRunOptions): Promise<ModelOutput>;
   /** Frees the model's resources. Further `run` calls throw `ERR_DISPOSED`. */
   dispose(): Promise<void>;
 }

@@ -19,6 +19,7 @@ export type Feature =
   | 'keyLengths'
   | 'graph'
   | 'alibi'
+  | 'additive'
   | 'past'
   | 'attentionMap:scores'
   | 'attentionMap:softcapped'
@@ -40,6 +41,7 @@ export const ALL_FEATURES: readonly Feature[] = [
   'keyLengths',
   'graph',
   'alibi',
+  'additive',
   'past',
   'attentionMap:scores',
   'attentionMap:softcapped',
@@ -155,6 +157,7 @@ export function requiredFeatures(p: AttentionSetup): Feature[] {
   if (p.validKeys) f.push('keyLengths');
   if (p.graph) f.push('graph');
   if (p.alibi) f.push('alibi');
+  if (p.additive) f.push('additive');
   if (p.pastLength > 0) f.push('past');
   if (p.attentionMap !== 'none') f.push(`attentionMap:${p.attentionMap}`);
   if (p.dtype === 'float16') f.push('float16');

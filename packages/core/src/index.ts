@@ -40,6 +40,8 @@ export { prepareAttention, expectFiniteInputs } from './attention-problem.js';
 export { resolveAttention, ATTENTION_OPTION_NAMES } from './attention-setup.js';
 export type { AttentionSetup, AttentionShape, SetupLimits } from './attention-setup.js';
 export { pack, unpack } from './layout.js';
+export { additiveScore } from './additive-relevance.js';
+export type { Relevance, AdditiveRelevance } from './additive-relevance.js';
 export type { AttentionProblem, ResolvedMask, GraphAdjacency, PrepareChecks } from './attention-problem.js';
 export { causalOffset, keyBand, blockBands, maskTerm, graphHas, hasElementTerms } from './attention-semantics.js';
 export {
@@ -75,8 +77,18 @@ export { sinusoidTable, ropeTables, alibiSlopes } from './position-tables.js';
 export { layerAttentionDims, layerAttentionOptions } from './layer-attention.js';
 export type { RunLengths } from './layer-attention.js';
 export { biasExtents, writeDenseBias, hasMasking } from './dense-bias.js';
-export type { ModelSpec, ResolvedSpec, PositionalEncoding, LayerAttentionSpec, OutputSpec } from './model-spec.js';
+export type {
+  ModelSpec,
+  ResolvedSpec,
+  PositionalEncoding,
+  LayerAttentionSpec,
+  OutputSpec,
+  InputSpec,
+} from './model-spec.js';
+export { MAX_VOCAB_SIZE } from './model-spec.js';
 export { prepareModelRun } from './model-run.js';
+export { embedTokens, graphVisibility } from './run-input.js';
+export type { TokenTensor, RunGraph, RunGraphEdges, RunGraphOption } from './run-input.js';
 export type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 export { validateWeights, initWeights, weightsMap } from './weights.js';
 export type { Weights } from './weights.js';

@@ -41,6 +41,11 @@ export interface AttentionDims {
   readonly valueDim: number;
   /** Which attention map the call returns. */
   readonly attentionMap: AttentionMapKind;
+  /**
+   * The call uses additive relevance (`Dk` terms with a tanh per score): a backend that materialises
+   * `q_i + k_j` counts `B·Hq·Sq·T·Dk` values in its working memory.
+   */
+  readonly additiveRelevance?: boolean;
 }
 
 /** The memory a backend's engine needs beyond core's own arrays, declared with its kernels. */

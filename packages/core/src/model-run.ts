@@ -9,6 +9,7 @@ import { layerAttentionDims } from './layer-attention.js';
 import type { ResolvedSpec } from './model-spec.js';
 import { expectKnownOptions } from './option-keys.js';
 import { expectFinite, expectTensor, type Tensor } from './tensor.js';
+import { prepareRunGraph, readTokens, type RunGraph, type RunGraphOption, type TokenTensor } from './run-input.js';
 
 /** Options of `Model.run`. */
 export interface ModelRunOptions {
@@ -18,9 +19,14 @@ export interface ModelRunOptions {
   readonly attentionOf?: readonly number[];
   /** The most this run may allocate, in bytes (overrides the backend's `maxBytes`). */
   readonly maxBytes?: number;
+  /**
+   * Graph attention in every layer: position `i` attends only to the positions `j` of its edges `(i, j)`
+   * (pairs of node indices `0..S-1`). One graph for every sequence, or one per sequence (an array of `B`).
+   */
+  readonly graph?: RunGraphOption;
 }
 
-const KNOWN_RUN_OPTIONS = new Set(['lengths', 'attentionOf', 'maxBytes']);
+const KNOWN_RUN_OPTIONS = new Set(['lengths', 'attentionOf', 'maxBytes', 'graph']);
 
 /** Limits that apply to a run (see `limits.ts`). */
 export interface ModelRunLimits {
@@ -30,8 +36,12 @@ export interface ModelRunLimits {
 
 /** A validated model run, as backends receive it. */
 export interface ModelRunRequest {
-  /** `[B, S, F]` row-major. */
+  /** `[B, S, F]` row-major; with token input `[B, S]` ids (as float32, exact; padded positions hold 0). */
   readonly input: Float32Array;
+  /** Token input: the ids `[B, S]` (padded positions hold 0); `undefined` for feature input. */
+  readonly tokens?: Int32Array;
+  /** The run's graph, validated; `undefined` without one. */
+  readonly graph?: RunGraph;
   readonly batch: number;
   readonly length: number;
   /** Always present: `S` for unpadded sequences. */
@@ -44,7 +54,7 @@ export interface ModelRunRequest {
 /** Validates `Model.run` arguments. */
 export function prepareModelRun(
   spec: ResolvedSpec,
-  input: Tensor,
+  input: Tensor | TokenTensor,
   options: ModelRunOptions = {},
   limits: ModelRunLimits = {},
 ): ModelRunRequest {
@@ -56,9 +66,10 @@ export function prepareModelRun(
     );
   }
   expectKnownOptions(options, KNOWN_RUN_OPTIONS, 'Model.run');
-  const shape = expectTensor(input, 'input', [3]);
-  const [B, S, F] = shape as [number, number, number];
-  if (F !== spec.inputSize)
+  const tokens = spec.input.kind === 'tokens';
+  const shape = tokens ? expectTokenShape(input) : expectTensor(input, 'input', [3]);
+  const [B, S, F] = (tokens ? [shape[0], shape[1], 1] : shape) as [number, number, number];
+  if (!tokens && F !== spec.inputSize)
     throw new ShapeError(
       'ERR_SHAPE',
       `input: shape ${fmtShape(shape)} has ${F} features, the spec expects inputSize ${spec.inputSize}`,
@@ -85,8 +96,18 @@ export function prepareModelRun(
     limits.maxBytes,
     limits.memory?.maxBytes,
   );
-  expectWithinLimit('Model.run', runAllocations(spec, B, S, attentionOf.length, limits.memory), limit);
-  expectFinite(input.data, 'input');
+  const graphBytes = options.graph === undefined ? 0 : B * S * S;
+  expectWithinLimit(
+    'Model.run',
+    [
+      ...runAllocations(spec, B, S, attentionOf.length, limits.memory),
+      ...(graphBytes > 0
+        ? [{ what: `graph mask [${B},1,${S},${S}]`, argument: 'options.graph', bytes: graphBytes }]
+        : []),
+    ],
+    limit,
+  );
+  if (!tokens) expectFinite(input.data as Float32Array, 'input');
   const lengths = new Int32Array(B).fill(S);
   let padded = false;
   if (options.lengths !== undefined) {
@@ -119,7 +140,11 @@ export function prepareModelRun(
         'options.attentionOf',
       );
   }
-  return { input: input.data, batch: B, length: S, lengths, padded, attentionOf: [...attentionOf] };
+  const graph = options.graph === undefined ? undefined : prepareRunGraph(options.graph, B, S);
+  const base = { batch: B, length: S, lengths, padded, attentionOf: [...attentionOf], ...(graph ? { graph } : {}) };
+  if (!tokens) return { input: input.data as Float32Array, ...base };
+  const ids = readTokens(input.data, B, S, lengths, (spec.input as { vocabSize: number }).vocabSize);
+  return { input: Float32Array.from(ids), tokens: ids, ...base };
 }
 
 /** What one run allocates: activations, logits, the attention maps asked for, and the backend's attention scratch. */
@@ -145,4 +170,27 @@ function runAllocations(
   const scratch = memory?.scratchBytes?.(layerAttentionDims(spec, B, S, maps > 0 ? 'probs' : 'none')) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's attention working memory", argument: 'input', bytes: scratch });
   return parts;
+}
+
+function expectTokenShape(input: unknown): readonly number[] {
+  if (input === null || typeof input !== 'object' || !Array.isArray((input as { shape?: unknown }).shape)) {
+    throw new AttnkitError('ERR_TYPE', 'input: expected token ids { shape: [B, S], data: Int32Array }', 'input');
+  }
+  const t = input as { shape: number[]; data?: unknown };
+  if (!(t.data instanceof Int32Array) && !(t.data instanceof Float32Array)) {
+    throw new AttnkitError(
+      'ERR_TYPE',
+      'input.data: token ids need an Int32Array (or a Float32Array of integers)',
+      'input',
+    );
+  }
+  if (t.shape.length !== 2 || t.shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw new ShapeError('ERR_RANK', `input: token ids need shape [B, S], got ${fmtShape(t.shape)}`, 'input');
+  if (t.data.length !== t.shape[0]! * t.shape[1]!)
+    throw new ShapeError(
+      'ERR_SHAPE',
+      `input: data has ${t.data.length} ids but shape ${fmtShape(t.shape)} needs ${t.shape[0]! * t.shape[1]!}`,
+      'input',
+    );
+  return t.shape;
 }

@@ -6,9 +6,11 @@
  *
  * Forward pass (the semantics every backend implements; the float64 reference in @attnkit/conformance is
  * its executable form):
- * 1. `h = x·Wᵢₙᵀ + bᵢₙ`, `[B, S, d]`; plus the positional table for `sinusoidal` / `learned`.
+ * 1. `h = x·Wᵢₙᵀ + bᵢₙ`, `[B, S, d]` (with token input, `h[b, s] = E[id[b, s]]`, a row of the embedding
+ *    table `embedding.table` `[V, d]`); plus the positional table for `sinusoidal` / `learned`.
  * 2. Per layer, with `MHA(x)`: `q = x·W_qᵀ + b_q` (and k, v with Hkv heads), RoPE on q and k if chosen,
- *    attention with the layer's causal/window, the batch's valid lengths as key lengths and ALiBi slopes
+ *    attention with the layer's causal/window and relevance (dot product with scale `1/sqrt(Dh)`, or additive with
+ *    `layers.L.attention.additive.weight` `[H, Dh]`), the run's graph, the batch's valid lengths as key lengths and ALiBi slopes
  *    `2^(-8(h+1)/H)` if chosen, then `·W_oᵀ + b_o`; `FFN(x) = act(x·W₁ᵀ + b₁)·W₂ᵀ + b₂`.
  *    - pre-norm:  `h += MHA(LN₁(h)); h += FFN(LN₂(h))`, and a final LN after the last layer;
  *    - post-norm: `h = LN₁(h + MHA(h)); h = LN₂(h + FFN(h))`.
@@ -34,9 +36,23 @@ export type PositionalEncoding =
 /** Attention options of one encoder layer. */
 export interface LayerAttentionSpec {
   readonly causal?: boolean;
+  /**
+   * `dot` (default): `q·k/sqrt(Dh)`; `additive`: `w_hᵀ·tanh(q_i + k_j)` with a learned
+   * `layers.L.attention.additive.weight` `[H, Dh]`.
+   */
+  readonly relevance?: 'dot' | 'additive';
   /** Local window (truncated self-attention for long inputs). */
   readonly window?: { readonly left: number; readonly right: number };
 }
+
+/**
+ * What the encoder reads: feature vectors `[B, S, inputSize]` (the default), or token ids `[B, S]` looked
+ * up in a learned embedding table `embedding.table` `[vocabSize, dModel]`.
+ */
+export type InputSpec = { readonly kind: 'features' } | { readonly kind: 'tokens'; readonly vocabSize: number };
+
+/** Largest vocabulary: ids travel as float32 on some paths, exact up to 2^24. */
+export const MAX_VOCAB_SIZE = 2 ** 24;
 
 /** Output head. */
 export interface OutputSpec {
@@ -61,7 +77,10 @@ export interface OutputSpec {
  */
 export interface ModelSpec {
   readonly type: 'transformer-encoder';
-  readonly inputSize: number;
+  /** Features per position; required for feature input, omitted (or 1) for token input. */
+  readonly inputSize?: number;
+  /** Default `{ kind: 'features' }`. */
+  readonly input?: InputSpec;
   readonly dModel: number;
   readonly heads: number;
   /** Fewer key/value heads (grouped-query attention); default `heads`. */
@@ -84,7 +103,9 @@ export interface ModelSpec {
 /** A validated spec with every default filled in and one attention setting per layer. */
 export interface ResolvedSpec {
   readonly type: 'transformer-encoder';
+  /** Values per position of a run's input: the features, or 1 (the id) with token input. */
   readonly inputSize: number;
+  readonly input: InputSpec;
   readonly dModel: number;
   readonly heads: number;
   readonly kvHeads: number;
@@ -97,6 +118,7 @@ export interface ResolvedSpec {
   readonly positional: PositionalEncoding;
   readonly attention: readonly {
     readonly causal: boolean;
+    readonly relevance: 'dot' | 'additive';
     readonly window: { readonly left: number; readonly right: number } | undefined;
   }[];
   readonly output: OutputSpec;
@@ -123,7 +145,8 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
     throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
   const s = spec as unknown as Record<string, unknown>;
   if (s.type !== 'transformer-encoder') fail('type', `expected "transformer-encoder", got ${JSON.stringify(s.type)}`);
-  const inputSize = posInt(s, 'inputSize');
+  const input = resolveInput(s);
+  const inputSize = input.kind === 'tokens' ? 1 : posInt(s, 'inputSize');
   const dModel = posInt(s, 'dModel');
   const heads = posInt(s, 'heads');
   const kvHeads = s.kvHeads === undefined ? heads : posInt(s, 'kvHeads');
@@ -153,6 +176,12 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
       ...sizes,
       classes,
       tableRows,
+      vocab: input.kind === 'tokens' ? input.vocabSize : 0,
+      additiveLayers: Array.isArray(s.attention)
+        ? (s.attention as LayerAttentionSpec[]).filter((a) => a?.relevance === 'additive').length
+        : (s.attention as LayerAttentionSpec | undefined)?.relevance === 'additive'
+          ? layers
+          : 0,
       pre: (s.norm ?? 'pre') === 'pre',
     },
     limits.maxBytes ?? defaultMaxBytes(),
@@ -188,6 +217,9 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
   const attention = list.map((a: LayerAttentionSpec, l: number) => {
     if (a === null || typeof a !== 'object') fail(`attention[${l}]`, 'expected an object');
     if (a.causal !== undefined && typeof a.causal !== 'boolean') fail(`attention[${l}].causal`, 'expected a boolean');
+    const relevance = a.relevance ?? 'dot';
+    if (relevance !== 'dot' && relevance !== 'additive')
+      fail(`attention[${l}].relevance`, `expected "dot" or "additive", got ${JSON.stringify(a.relevance)}`);
     let window: { left: number; right: number } | undefined;
     if (a.window !== undefined) {
       for (const side of ['left', 'right'] as const) {
@@ -197,7 +229,7 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
       }
       window = { left: a.window.left, right: a.window.right };
     }
-    return { causal: a.causal === true, window };
+    return { causal: a.causal === true, relevance, window };
   });
   const output = s.output as OutputSpec;
   if (output === null || typeof output !== 'object') fail('output', 'expected { kind, classes }');
@@ -210,6 +242,7 @@ export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: numbe
   return {
     type: 'transformer-encoder',
     ...sizes,
+    input,
     activation,
     norm,
     normEpsilon,
@@ -229,8 +262,12 @@ export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readon
     qd = r.heads * r.headDim,
     kvd = r.kvHeads * r.headDim;
   const m = new Map<string, readonly number[]>();
-  m.set('input.weight', [d, r.inputSize]);
-  m.set('input.bias', [d]);
+  if (r.input.kind === 'tokens') {
+    m.set('embedding.table', [r.input.vocabSize, d]);
+  } else {
+    m.set('input.weight', [d, r.inputSize]);
+    m.set('input.bias', [d]);
+  }
   if (r.positional.kind === 'learned') m.set('positional.table', [r.positional.maxLength, d]);
   for (let l = 0; l < r.layers; l++) {
     const p = `layers.${l}.`;
@@ -242,6 +279,7 @@ export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readon
     m.set(`${p}attention.value.bias`, [kvd]);
     m.set(`${p}attention.output.weight`, [d, qd]);
     m.set(`${p}attention.output.bias`, [d]);
+    if (r.attention[l]!.relevance === 'additive') m.set(`${p}attention.additive.weight`, [r.heads, r.headDim]);
     m.set(`${p}norm1.weight`, [d]);
     m.set(`${p}norm1.bias`, [d]);
     m.set(`${p}ffn.hidden.weight`, [r.ffnSize, d]);
@@ -272,6 +310,8 @@ function expectSpecSize(
     ffnSize: number;
     classes: number;
     tableRows: number;
+    vocab: number;
+    additiveLayers: number;
     pre: boolean;
   },
   limit: number,
@@ -286,7 +326,14 @@ function expectSpecSize(
     'spec',
     [
       { what: `${d.layers} layers of ${perLayer} weights`, argument: 'spec.layers', bytes: d.layers * perLayer * f32 },
-      { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
+      d.vocab > 0
+        ? { what: `embedding table [${d.vocab}, ${m}]`, argument: 'spec.input.vocabSize', bytes: d.vocab * m * f32 }
+        : { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
+      {
+        what: 'additive relevance weights',
+        argument: 'spec.attention',
+        bytes: d.additiveLayers * d.heads * d.headDim * f32,
+      },
       { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * f32 },
       {
         what: 'output head',
@@ -296,4 +343,19 @@ function expectSpecSize(
     ],
     limit,
   );
+}
+
+function resolveInput(s: Record<string, unknown>): InputSpec {
+  const input = s.input as { kind?: unknown; vocabSize?: unknown } | undefined | null;
+  if (input === undefined) return { kind: 'features' };
+  if (input === null || typeof input !== 'object')
+    fail('input', "expected { kind: 'features' } or { kind: 'tokens', vocabSize }");
+  if (input.kind === 'features') return { kind: 'features' };
+  if (input.kind !== 'tokens') fail('input.kind', `expected "features" or "tokens", got ${JSON.stringify(input.kind)}`);
+  const v = input.vocabSize;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_VOCAB_SIZE)
+    fail('input.vocabSize', `expected an integer 1..${MAX_VOCAB_SIZE}, got ${JSON.stringify(v)}`);
+  if (s.inputSize !== undefined && s.inputSize !== 1)
+    fail('inputSize', `token input reads one id per position; omit inputSize (got ${JSON.stringify(s.inputSize)})`);
+  return { kind: 'tokens', vocabSize: v };
 }

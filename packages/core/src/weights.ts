@@ -90,6 +90,9 @@ export function initWeights(
     if (name.endsWith('.weight') && shape.length === 2) {
       const bound = 1 / Math.sqrt(shape[1]!);
       for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound);
+    } else if (name === 'embedding.table') {
+      // Unit-variance rows, as is usual for token embeddings.
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal();
     } else if (name === 'positional.table') {
       for (let i = 0; i < data.length; i++) data[i] = 0.02 * rng.normal();
     } else if (/norm\d?\.weight$/.test(name)) {

@@ -5,7 +5,7 @@
  *
  * Shape legend: B batch, Hq/Hkv heads, S key length, D head size.
  */
-import type { BenchCase } from '../cases.js';
+import { peerUnsupported, type BenchCase } from '../cases.js';
 import type { Engine, EngineInfo } from '../engine.js';
 import { maskBias } from '../inputs.js';
 import { attentionGraph, attentionGraphUnsupported, type OrtAttentionForm } from './ort-attention-graphs.js';
@@ -55,6 +55,8 @@ export function ortSessionPeer(form: OrtAttentionForm, setup: () => Promise<OrtR
       return {
         info: { ...info, graph: form },
         unsupported(c: BenchCase) {
+          const peer = peerUnsupported(c);
+          if (peer) return peer;
           if (c.kind === 'attention') return attentionGraphUnsupported(c, form);
           if (form !== 'matmul')
             return 'the encoder peer is written once, as a MatMul/Softmax graph (engines ort-matmul, ortweb-wasm-matmul)';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { keyValueHeads, type BenchCase } from '../cases.js';
+import { keyValueHeads, peerUnsupported, type BenchCase } from '../cases.js';
 import type { Engine } from '../engine.js';
 import { bandBias, maskBias } from '../inputs.js';
 import { attentionOps, opsEncoder, opsEncoderUnsupported } from './tfjs-ops.js';
@@ -46,6 +46,8 @@ export function tfjsPeer(backend: TfjsPeerBackend, options: TfjsPeerOptions = {}
       return {
         info: { engine: 'TensorFlow.js', version: tf.version_core, backend },
         unsupported(c: BenchCase) {
+          const peer = peerUnsupported(c);
+          if (peer) return peer;
           if (c.kind === 'encoder') return opsEncoderUnsupported(c.spec);
           if (keyValueHeads(c) !== c.heads && c.mask !== 'none') return 'the ops peer has no masked grouped heads';
           return undefined;

@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.shared.js';
+
+export default defineProject({
+  resolve: { alias: workspaceAliases() },
+  test: { name: 'text-attention', testTimeout: 120_000, hookTimeout: 120_000 },
+});
