@@ -96,3 +96,10 @@ export const plugin: BackendPlugin<OnnxBackendOptions> = {
   },
   create: (options) => createOnnxBackend(options),
 };
+
+declare module '@attnkit/core' {
+  /** `select({ createOptions: { onnx: ... } })` takes {@link OnnxBackendOptions}. */
+  interface BackendOptionsByName {
+    onnx: OnnxBackendOptions;
+  }
+}

@@ -133,3 +133,10 @@ export const plugin: BackendPlugin<TfjsBackendOptions> = {
   },
   create: (options) => createTfjsBackend(options ?? {}),
 };
+
+declare module '@attnkit/core' {
+  /** `select({ createOptions: { tfjs: ... } })` takes {@link TfjsBackendOptions}. */
+  interface BackendOptionsByName {
+    tfjs: TfjsBackendOptions;
+  }
+}

@@ -119,3 +119,10 @@ export const plugin: BackendPlugin<TsBackendOptions> = {
     return createTsBackend(options);
   },
 };
+
+declare module '@attnkit/core' {
+  /** `select({ createOptions: { ts: ... } })` takes {@link TsBackendOptions}. */
+  interface BackendOptionsByName {
+    ts: TsBackendOptions;
+  }
+}

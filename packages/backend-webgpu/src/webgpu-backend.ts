@@ -122,3 +122,10 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     { maxBytes: options.maxBytes },
   );
 }
+
+declare module '@attnkit/core' {
+  /** `select({ createOptions: { webgpu: ... } })` takes {@link WebGpuBackendOptions}. */
+  interface BackendOptionsByName {
+    webgpu: WebGpuBackendOptions;
+  }
+}

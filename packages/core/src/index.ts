@@ -69,7 +69,16 @@ export type { MemoryModel, AttentionDims } from './limits.js';
 export { SCORE_LIMIT } from './input-scan.js';
 export type { InputSquares } from './input-scan.js';
 export { createRegistry, formatReport } from './registry.js';
-export type { Registry, Selection, SelectionEntry, SelectionStatus, SelectOptions } from './registry.js';
+export type {
+  BackendName,
+  BackendOptionsByName,
+  CreateOptionsByName,
+  Registry,
+  Selection,
+  SelectionEntry,
+  SelectionStatus,
+  SelectOptions,
+} from './registry.js';
 export { resolveSpec, weightShapes } from './model-spec.js';
 export { sinusoidTable, ropeTables, alibiSlopes } from './position-tables.js';
 export { layerAttentionDims, layerAttentionOptions } from './layer-attention.js';
