@@ -98,7 +98,11 @@ export async function selectFrom(
   const { plugins, device, verbose: _verbose, ...rest } = options;
   if (device === undefined) return registryOf(defaults, plugins).select({ ...rest, ...(force ? { force } : {}) });
   if (!DEVICES.includes(device))
-    throw new AttnkitError('ERR_OPTION', `select: device must be one of ${DEVICES.join(', ')}; got ${String(device)}`, 'device');
+    throw new AttnkitError(
+      'ERR_OPTION',
+      `select: device must be one of ${DEVICES.join(', ')}; got ${String(device)}`,
+      'device',
+    );
   const fits = defaults.filter((p) => p.devices.includes(device));
   const skipped: SelectionEntry[] = defaults
     .filter((p) => !p.devices.includes(device))
