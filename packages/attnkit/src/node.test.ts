@@ -47,13 +47,13 @@ describe('attnkit in Node', () => {
 
   it('doctor prints every backend and the choice', async () => {
     const lines: string[] = [];
-    const code = await doctor([], (l) => lines.push(l));
+    const code = await doctor({}, (l) => lines.push(l));
     const text = lines.join('\n');
     expect(code).toBe(0);
     for (const name of ['onnx', 'webgpu', 'ts', 'tfjs']) expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(text).toContain('select() would choose:');
     const json: string[] = [];
-    await doctor(['--json'], (l) => json.push(l));
+    await doctor({ json: true }, (l) => json.push(l));
     expect(JSON.parse(json.join('\n')).plugins).toHaveLength(4);
   }, 60_000);
 });

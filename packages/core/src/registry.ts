@@ -54,10 +54,10 @@ export interface Selection {
  * }
  * ```
  */
-// oxlint-disable-next-line no-empty-interface -- filled by declaration merging
 export interface BackendOptionsByName {}
 
 /** A backend's name: one of the known backends' names (typed), or any other plugin's. */
+// oxlint-disable-next-line typescript/no-redundant-type-constituents -- the keys are added by declaration merging
 export type BackendName = keyof BackendOptionsByName | (string & {});
 
 /** `create` options by plugin name: typed for the known backends, `unknown` for any other plugin. */
