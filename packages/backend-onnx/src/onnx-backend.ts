@@ -98,8 +98,9 @@ export const plugin: BackendPlugin<OnnxBackendOptions> = {
 };
 
 declare module '@attnkit/core' {
-  /** `select({ createOptions: { onnx: ... } })` takes {@link OnnxBackendOptions}. */
+  // This backend's entry: typed `createOptions` and `force`.
   interface BackendOptionsByName {
+    /** `select({ createOptions: { onnx: ... } })` takes {@link OnnxBackendOptions}. */
     onnx: OnnxBackendOptions;
   }
 }

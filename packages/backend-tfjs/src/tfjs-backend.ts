@@ -135,8 +135,9 @@ export const plugin: BackendPlugin<TfjsBackendOptions> = {
 };
 
 declare module '@attnkit/core' {
-  /** `select({ createOptions: { tfjs: ... } })` takes {@link TfjsBackendOptions}. */
+  // This backend's entry: typed `createOptions` and `force`.
   interface BackendOptionsByName {
+    /** `select({ createOptions: { tfjs: ... } })` takes {@link TfjsBackendOptions}. */
     tfjs: TfjsBackendOptions;
   }
 }

@@ -121,8 +121,9 @@ export const plugin: BackendPlugin<TsBackendOptions> = {
 };
 
 declare module '@attnkit/core' {
-  /** `select({ createOptions: { ts: ... } })` takes {@link TsBackendOptions}. */
+  // This backend's entry: typed `createOptions` and `force`.
   interface BackendOptionsByName {
+    /** `select({ createOptions: { ts: ... } })` takes {@link TsBackendOptions}. */
     ts: TsBackendOptions;
   }
 }

@@ -124,8 +124,9 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
 }
 
 declare module '@attnkit/core' {
-  /** `select({ createOptions: { webgpu: ... } })` takes {@link WebGpuBackendOptions}. */
+  // This backend's entry: typed `createOptions` and `force`.
   interface BackendOptionsByName {
+    /** `select({ createOptions: { webgpu: ... } })` takes {@link WebGpuBackendOptions}. */
     webgpu: WebGpuBackendOptions;
   }
 }
