@@ -233,6 +233,7 @@ export function lifecycleCases(): ConformanceCase[] {
 /** One lifecycle check that creates backends of its own. */
 export interface LifecycleCheck {
   readonly name: string;
+  /** Runs the check on backends the plugin creates with `createOptions`; throws on a failure. */
   run(plugin: BackendPlugin, createOptions: unknown): Promise<void>;
 }
 

@@ -74,7 +74,9 @@ export interface ModelRunOutput {
 
 /** A model compiled by a backend's kernels. */
 export interface CompiledModel {
+  /** Runs the model on a validated request; returns fresh arrays. */
   run(request: ModelRunRequest): Promise<ModelRunOutput>;
+  /** Frees what the model holds (core calls it once, after every run has finished). */
   dispose?(): void | Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export interface BackendKernels {
   readonly capabilities: Capabilities;
   /** Free-form facts shown in reports (device, threads, versions). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
+  /** Computes one validated attention call; returns fresh arrays. */
   attention(problem: AttentionProblem): Promise<AttentionOutput>;
   /**
    * The kernel sums the squares of its inputs as part of its own run and returns them as `inputSquares`
@@ -103,6 +106,7 @@ export interface BackendKernels {
    * and the caller's arrays are never reached.
    */
   compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
+  /** Frees the engine's resources (core calls it once, from the backend's `dispose()`). */
   dispose?(): void | Promise<void>;
 }
 
@@ -166,6 +170,7 @@ export interface BackendPlugin<O = unknown> {
   readonly capabilities?: Capabilities;
   /** Checks, cheaply and without throwing, whether the backend can run here. */
   probe(): Promise<ProbeResult>;
+  /** Starts a backend with these options; throws (a typed error) when it cannot start. */
   create(options?: O): Promise<Backend>;
 }
 
