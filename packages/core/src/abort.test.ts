@@ -74,7 +74,7 @@ describe('AbortSignal', () => {
     const next = backend.attention(q, q, v);
     await releaseAll();
     const { output } = await next;
-    expect(Array.from(output.data)).toEqual(new Array(8).fill(0.5));
+    expect(Array.from(output.data)).toEqual(Array.from({ length: 8 }, () => 0.5));
   });
 
   it('a signal that never aborts changes nothing, and the options pass their usual check', async () => {
