@@ -10,7 +10,7 @@
 import { plugin as ts } from '@attnkit/backend-ts';
 import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
 import { tfjsRunsOn, tsRunsOn, webgpuRunsOn } from './devices.js';
-import { optionalPlugin, type OptionalBackend } from './optional.js';
+import { optionalPlugin, tfjsBackend, type OptionalBackend } from './optional.js';
 import { registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
@@ -29,15 +29,10 @@ export const optionalBackends: readonly OptionalBackend[] = [
     install: 'npm i @attnkit/backend-webgpu',
     load: async () => (await import('@attnkit/backend-webgpu')).plugin as BackendPlugin,
   },
-  {
-    name: 'tfjs',
-    package: '@attnkit/backend-tfjs',
-    install: 'npm i @attnkit/backend-tfjs',
-    load: async () => (await import('@attnkit/backend-tfjs')).plugin as BackendPlugin,
-  },
+  tfjsBackend,
 ];
 
-const [webgpuPackage, tfjsPackage] = optionalBackends as [OptionalBackend, OptionalBackend];
+const [webgpuPackage] = optionalBackends as [OptionalBackend];
 
 /** The browser's default plugins, highest priority first. */
 export const defaultPlugins: readonly PlatformPlugin[] = [
@@ -49,7 +44,7 @@ export const defaultPlugins: readonly PlatformPlugin[] = [
     runsOn: webgpuRunsOn,
   },
   {
-    plugin: optionalPlugin(tfjsPackage),
+    plugin: optionalPlugin(tfjsBackend),
     priority: 20,
     why: 'TensorFlow.js on WebAssembly (SIMD)',
     devices: ['cpu', 'wasm'],

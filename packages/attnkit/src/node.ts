@@ -10,7 +10,7 @@
 import { plugin as ts } from '@attnkit/backend-ts';
 import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
 import { tfjsRunsOn, tsRunsOn, webgpuRunsOn } from './devices.js';
-import { optionalPlugin, type OptionalBackend } from './optional.js';
+import { optionalPlugin, tfjsBackend, type OptionalBackend } from './optional.js';
 import { forcedBackend, registryOf, selectFrom, type AttnkitSelectOptions, type PlatformPlugin } from './select.js';
 
 export * from '@attnkit/core';
@@ -35,12 +35,7 @@ export const optionalBackends: readonly OptionalBackend[] = [
     install: 'npm i @attnkit/backend-webgpu webgpu',
     load: async () => (await import('@attnkit/backend-webgpu/node')).plugin as BackendPlugin,
   },
-  {
-    name: 'tfjs',
-    package: '@attnkit/backend-tfjs',
-    install: 'npm i @attnkit/backend-tfjs',
-    load: async () => (await import('@attnkit/backend-tfjs')).plugin as BackendPlugin,
-  },
+  tfjsBackend,
 ];
 
 function optional(name: string, verbose: boolean): BackendPlugin {

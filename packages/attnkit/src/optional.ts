@@ -16,6 +16,14 @@ export interface OptionalBackend {
   readonly load: () => Promise<BackendPlugin>;
 }
 
+/** TensorFlow.js: the same package and plugin in Node and in browsers. */
+export const tfjsBackend: OptionalBackend = {
+  name: 'tfjs',
+  package: '@attnkit/backend-tfjs',
+  install: 'npm i @attnkit/backend-tfjs',
+  load: async () => (await import('@attnkit/backend-tfjs')).plugin as BackendPlugin,
+};
+
 /** Whether `e` says that `pkg` itself (not something it imports) is not installed. */
 function isMissing(e: unknown, pkg: string): boolean {
   const code = (e as { code?: unknown })?.code;

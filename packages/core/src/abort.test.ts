@@ -11,15 +11,8 @@ const v = tensor(
   Float32Array.from({ length: 8 }, (_, i) => (i < 4 ? 0 : 1)),
   [1, 1, 2, 4],
 );
-const spec = {
-  type: 'transformer-encoder',
-  inputSize: 2,
-  dModel: 4,
-  heads: 1,
-  layers: 1,
-  ffnSize: 4,
-  output: { kind: 'per-position', classes: 2 },
-} as const;
+const sizes = { inputSize: 2, dModel: 4, heads: 1, layers: 1, ffnSize: 4 } as const;
+const spec = { type: 'transformer-encoder', ...sizes, output: { kind: 'per-position', classes: 2 } } as const;
 
 /** A backend whose kernels wait until released, counting what they were asked to do. */
 function slowBackend() {
