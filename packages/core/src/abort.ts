@@ -11,9 +11,13 @@ import { AbortedError, AttnkitError } from './errors.js';
  * type declarations).
  */
 export interface AbortSignalLike {
+  /** Whether it has been aborted. */
   readonly aborted: boolean;
+  /** Why it was aborted (the `cause` of the {@link AbortedError}). */
   readonly reason?: unknown;
+  /** Calls `listener` when it aborts. */
   addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  /** Stops calling `listener`. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
