@@ -192,6 +192,15 @@ describe('published packages in a fresh project', () => {
       for (const x of r.first) expect(x).toBeCloseTo(2.5, 5);
     }, 120_000);
 
+    it('doctor probes every installed backend without a word on stderr (Dawn included)', async () => {
+      const bin = join(app, 'node_modules', 'attnkit', 'bin', 'attnkit.js');
+      const { stdout, stderr } = await run(process.execPath, [bin, 'doctor', '--json'], { cwd: app, timeout: 120_000 });
+      expect(stderr).toBe('');
+      const plugins = (JSON.parse(stdout) as { plugins: { name: string; reason: string }[] }).plugins;
+      expect(plugins.map((p) => p.name)).toEqual(['onnx', 'webgpu', 'ts', 'tfjs']);
+      for (const p of plugins) expect(p.reason).not.toMatch(/not installed/);
+    }, 120_000);
+
     it('Node: without onnxruntime-node, falls through to the next backend and says why', async () => {
       const ort = join(app, 'node_modules', 'onnxruntime-node');
       const moved = join(dir, 'onnxruntime-node-moved');
