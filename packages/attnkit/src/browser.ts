@@ -7,6 +7,8 @@
  *
  * @packageDocumentation
  */
+// Loads backend-ts's entry of core's BackendOptionsByName, so `createOptions.ts` is typed for every user.
+/// <reference types="@attnkit/backend-ts" preserve="true" />
 import { plugin as ts } from '@attnkit/backend-ts';
 import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
 import { tfjsRunsOn, tsRunsOn, webgpuRunsOn } from './devices.js';

@@ -232,6 +232,20 @@ describe('published packages in a fresh project', () => {
       const src = join(app, 'typecheck');
       mkdirSync(src, { recursive: true });
       for (const e of all) writeFileSync(join(src, e.file), e.code);
+      // createOptions and force are typed per backend (each package's entry of core's BackendOptionsByName).
+      writeFileSync(
+        join(src, 'typed-options.ts'),
+        [
+          "import { select } from 'attnkit';",
+          "import '@attnkit/backend-onnx';",
+          "await select({ force: 'ts', createOptions: { ts: { threads: 2 }, onnx: { threads: 1 } } });",
+          '// @ts-expect-error: ts takes threads as a number',
+          "await select({ createOptions: { ts: { threads: 'many' } } });",
+          '// @ts-expect-error: onnx has no such option',
+          'await select({ createOptions: { onnx: { thread: 1 } } });',
+          '',
+        ].join('\n'),
+      );
       writeFileSync(
         join(app, 'tsconfig.json'),
         JSON.stringify({
