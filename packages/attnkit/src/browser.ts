@@ -7,8 +7,6 @@
  *
  * @packageDocumentation
  */
-// Loads backend-ts's entry of core's BackendOptionsByName, so `createOptions.ts` is typed for every user.
-/// <reference types="@attnkit/backend-ts" preserve="true" />
 import { plugin as ts } from '@attnkit/backend-ts';
 import type { BackendPlugin, Registry, Selection } from '@attnkit/core';
 import { tfjsRunsOn, tsRunsOn, webgpuRunsOn } from './devices.js';
@@ -19,6 +17,9 @@ export * from '@attnkit/core';
 export { forcedBackend } from './select.js';
 export type { AttnkitSelectOptions, Device, PlatformPlugin } from './select.js';
 export type { OptionalBackend } from './optional.js';
+// Re-exported from backend-ts, which also loads its entry of core's BackendOptionsByName for every user
+// (`createOptions.ts` typed).
+export type { TsBackendOptions } from '@attnkit/backend-ts';
 
 /** The platform this entry serves. */
 export const platform = 'browser' as const;
