@@ -60,7 +60,7 @@ function memoryCache(): CalibrationCache & { map: Map<string, CalibrationRecord>
 
 const platform = (cache?: CalibrationCache) => () => ({ device: 'test-device', ...(cache ? { cache } : {}) });
 const ranked = (...fakes: Fake[]): PlatformPlugin[] =>
-  fakes.map((f, i) => ({ plugin: f.plugin, priority: 100 - i, why: 'test' }));
+  fakes.map((f, i) => ({ plugin: f.plugin, priority: 100 - i, why: 'test', devices: ['cpu'] }));
 
 describe('select({ calibrate })', () => {
   it('picks the fastest backend on the shape, not the highest-ranked, and reports the timings', async () => {

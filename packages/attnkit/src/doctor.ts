@@ -6,15 +6,23 @@ import { formatReport, NoBackendError, type SelectionEntry } from '@attnkit/core
 import { defaultPlugins, select } from './node.js';
 import { forcedBackend } from './select.js';
 
+/** Options of {@link doctor}. */
+export interface DoctorOptions {
+  /** Print the report as JSON. */
+  readonly json?: boolean;
+  /** Let native engines print their diagnostics while probing. */
+  readonly verbose?: boolean;
+}
+
 /** Runs the doctor; returns the exit code. */
-export async function doctor(args: readonly string[], log: (line: string) => void = console.log): Promise<number> {
-  const json = args.includes('--json');
+export async function doctor(options: DoctorOptions = {}, log: (line: string) => void = console.log): Promise<number> {
+  const json = options.json ?? false;
   // One pass of the registry's own selection, surveying every plugin: each backend is started once.
   let selection;
   let error: string | undefined;
   let report: readonly SelectionEntry[] = [];
   try {
-    selection = await select({ survey: true });
+    selection = await select({ survey: true, verbose: options.verbose ?? false });
     report = selection.report;
     await selection.backend.dispose();
   } catch (e) {

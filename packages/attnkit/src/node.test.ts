@@ -8,9 +8,16 @@ describe('attnkit in Node', () => {
     vi.unstubAllEnvs();
   });
 
-  it('ranks onnx, then webgpu, then ts', () => {
-    expect(defaultPlugins.map((p) => p.plugin.name)).toEqual(['onnx', 'webgpu', 'ts']);
+  it('ranks onnx, then webgpu, then ts, then tfjs', () => {
+    expect(defaultPlugins.map((p) => p.plugin.name)).toEqual(['onnx', 'webgpu', 'ts', 'tfjs']);
   });
+
+  it('registers tfjs when it is installed (force and prefer reach it)', async () => {
+    const { backend, report } = await select({ force: 'tfjs' });
+    expect(backend.name).toBe('tfjs');
+    expect(report.find((e) => e.name === 'tfjs')?.status).toBe('chosen');
+    await backend.dispose();
+  }, 60_000);
 
   it('forces a backend by option and by ATTNKIT_BACKEND, the option winning', async () => {
     const a = await select({ force: 'ts' });
@@ -40,13 +47,13 @@ describe('attnkit in Node', () => {
 
   it('doctor prints every backend and the choice', async () => {
     const lines: string[] = [];
-    const code = await doctor([], (l) => lines.push(l));
+    const code = await doctor({}, (l) => lines.push(l));
     const text = lines.join('\n');
     expect(code).toBe(0);
-    for (const name of ['onnx', 'webgpu', 'ts']) expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['onnx', 'webgpu', 'ts', 'tfjs']) expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(text).toContain('select() would choose:');
     const json: string[] = [];
-    await doctor(['--json'], (l) => json.push(l));
-    expect(JSON.parse(json.join('\n')).plugins).toHaveLength(3);
+    await doctor({ json: true }, (l) => json.push(l));
+    expect(JSON.parse(json.join('\n')).plugins).toHaveLength(4);
   }, 60_000);
 });

@@ -2,7 +2,11 @@
  * What both entries (Node and browsers) export beside core: selection helpers and calibration types.
  */
 export { forcedBackend } from './select.js';
-export type { AttnkitSelectOptions, PlatformPlugin } from './select.js';
+export type { AttnkitSelectOptions, Device, PlatformPlugin } from './select.js';
+export type { OptionalBackend } from './optional.js';
+// Re-exported from backend-ts, which also loads its entry of core's BackendOptionsByName for every user
+// (`createOptions.ts` typed).
+export type { TsBackendOptions } from '@attnkit/backend-ts';
 export { shapeClass, storageCache, MAX_CALIBRATION_MS } from './calibrate.js';
 export type {
   CalibrateOptions,

@@ -3,6 +3,7 @@
  * it would publish. Needs the build.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,18 @@ async function check(cmd: string, args: string[], cwd: string): Promise<{ code: 
 
 describe.each(PUBLISHED)('%s is ready to publish', (name) => {
   const cwd = `${repo}packages/${name}`;
+  it('names its repository, homepage, issue tracker and keywords', () => {
+    const pkg = JSON.parse(readFileSync(`${cwd}/package.json`, 'utf8'));
+    expect(pkg.repository).toMatchObject({
+      type: 'git',
+      url: expect.stringMatching(/^git\+https:\/\/\S+\.git$/),
+      directory: `packages/${name}`,
+    });
+    const web = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(pkg.homepage).toBe(`${web}/tree/main/packages/${name}#readme`);
+    expect(pkg.bugs).toEqual({ url: `${web}/issues` });
+    expect(pkg.keywords.length).toBeGreaterThan(2);
+  });
   it('publint --strict', async () => {
     const r = await check(bin('publint'), ['--strict'], cwd);
     expect(r.code, r.out).toBe(0);

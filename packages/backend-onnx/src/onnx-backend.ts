@@ -99,3 +99,11 @@ export const plugin: BackendPlugin<OnnxBackendOptions> = {
   },
   create: (options) => createOnnxBackend(options),
 };
+
+declare module '@attnkit/core' {
+  // This backend's entry: typed `createOptions` and `force`.
+  interface BackendOptionsByName {
+    /** `select({ createOptions: { onnx: ... } })` takes {@link OnnxBackendOptions}. */
+    onnx: OnnxBackendOptions;
+  }
+}

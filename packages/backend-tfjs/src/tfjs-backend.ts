@@ -133,3 +133,11 @@ export const plugin: BackendPlugin<TfjsBackendOptions> = {
   },
   create: (options) => createTfjsBackend(options ?? {}),
 };
+
+declare module '@attnkit/core' {
+  // This backend's entry: typed `createOptions` and `force`.
+  interface BackendOptionsByName {
+    /** `select({ createOptions: { tfjs: ... } })` takes {@link TfjsBackendOptions}. */
+    tfjs: TfjsBackendOptions;
+  }
+}

@@ -127,6 +127,20 @@ describe('trainer', () => {
     expect(c.weights.get('input.weight')!.data).not.toEqual(a.weights.get('input.weight')!.data);
   });
 
+  it('a step with an aborted signal rejects with ERR_ABORTED and changes nothing', async () => {
+    const spec = SPECS['pre-norm, GELU, sinusoidal, causal, grouped heads, per position']!.spec;
+    const batch = randomBatch(resolveSpec(spec), 2, 5, [5, 4], 1);
+    const t = await createTrainer(spec, { seed: 4, learningRate: 1e-2 });
+    const before = await t.exportWeights();
+    await expect(t.step(batch, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(t.steps).toBe(0);
+    for (const [n, w] of await t.exportWeights()) expect(w.data).toEqual(before.get(n)!.data);
+    // Still trains, with a signal that is not aborted.
+    await t.step(batch, { signal: new AbortController().signal });
+    expect(t.steps).toBe(1);
+    await t.dispose();
+  });
+
   it('starts from the seeded weights of core’s initWeights', async () => {
     const spec = SPECS['learned positions, pooled']!.spec;
     const t = await createTrainer(spec, { seed: 9 });

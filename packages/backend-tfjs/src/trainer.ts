@@ -10,6 +10,9 @@ import {
   AttnkitError,
   DisposedError,
   encodeSafetensors,
+  expectSignal,
+  throwIfAborted,
+  type CallOptions,
   initWeights,
   prepareModelRun,
   resolveSpec,
@@ -61,8 +64,12 @@ export interface Trainer {
   readonly info: Readonly<Record<string, string | number | boolean>>;
   /** Optimiser steps taken so far. */
   readonly steps: number;
-  /** One optimiser step on a batch; the loss and accuracy are those of the weights before the step. */
-  step(batch: TrainingBatch): Promise<BatchResult>;
+  /**
+   * One optimiser step on a batch; the loss and accuracy are those of the weights before the step.
+   * `options.signal`: an aborted signal rejects with `ERR_ABORTED` before the step starts, leaving the
+   * weights and `steps` unchanged; a step that has started completes (an update is all or nothing).
+   */
+  step(batch: TrainingBatch, options?: CallOptions): Promise<BatchResult>;
   /** Loss and accuracy without changing the weights. */
   evaluate(batch: TrainingBatch): Promise<BatchResult>;
   /** Logits `[B, S, C]` (zeros at padding) or `[B, C]` of the current weights. */
@@ -169,7 +176,11 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
     get steps() {
       return steps;
     },
-    step: (batch) => lossOf(batch, true),
+    async step(batch, options) {
+      guard();
+      throwIfAborted(expectSignal(options?.signal, 'options.signal'), 'trainer.step');
+      return lossOf(batch, true);
+    },
     evaluate: (batch) => lossOf(batch, false),
     async predict(input, runOptions = {}) {
       guard();

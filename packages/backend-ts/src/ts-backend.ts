@@ -147,3 +147,11 @@ export const plugin: BackendPlugin<TsBackendOptions> = {
     return createTsBackend(options);
   },
 };
+
+declare module '@attnkit/core' {
+  // This backend's entry: typed `createOptions` and `force`.
+  interface BackendOptionsByName {
+    /** `select({ createOptions: { ts: ... } })` takes {@link TsBackendOptions}. */
+    ts: TsBackendOptions;
+  }
+}

@@ -6,7 +6,8 @@
  *
  * @packageDocumentation
  */
-/// <reference types="@webgpu/types" preserve="true" />
+// No reference to @webgpu/types here: browsers' TypeScript `lib.dom` declares WebGPU (TypeScript 7), and a
+// second declaration of the same globals would clash. The Node entry (node.ts) references @webgpu/types.
 import type { Backend } from '@attnkit/core';
 import { navigatorGpu } from './gpu-source.js';
 import { createWebGpuPlugin, type WebGpuPlugin } from './plugin.js';

@@ -12,7 +12,7 @@ import { createWebGpuPlugin, type WebGpuPlugin } from './plugin.js';
 import { createBackendWith, type WebGpuBackendOptions } from './webgpu-backend.js';
 
 export * from './index.js';
-export { nodeGpu, SWIFTSHADER_ICD } from './node-gpu.js';
+export { nodeGpu, nodeGpuSourceWith, SWIFTSHADER_ICD, vulkanDriverInstalled } from './node-gpu.js';
 export type { NodeGpuOptions } from './node-gpu.js';
 
 /**

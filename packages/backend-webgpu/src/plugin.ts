@@ -19,6 +19,7 @@ export interface WebGpuProbeResult extends ProbeResult {
 /** A WebGPU plugin whose `GPU` comes from `source`. */
 export interface WebGpuPlugin extends BackendPlugin<WebGpuBackendOptions> {
   probe(): Promise<WebGpuProbeResult>;
+  /** Starts the backend on an adapter from the plugin's source (see {@link WebGpuBackendOptions}). */
   create(options?: WebGpuBackendOptions): Promise<Backend>;
 }
 

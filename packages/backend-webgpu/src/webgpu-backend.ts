@@ -122,3 +122,11 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     { maxBytes: options.maxBytes },
   );
 }
+
+declare module '@attnkit/core' {
+  // This backend's entry: typed `createOptions` and `force`.
+  interface BackendOptionsByName {
+    /** `select({ createOptions: { webgpu: ... } })` takes {@link WebGpuBackendOptions}. */
+    webgpu: WebGpuBackendOptions;
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * `attnkit-conformance PLUGIN-PACKAGE [--vectors DIR] [--filter REGEX] [--quiet]`
+ * `attnkit-conformance PLUGIN-PACKAGE [--vectors DIR] [--filter REGEX] [--quiet]`, `--help`, `--version`
  *
  * Certifies an installed backend plugin, by package name, against the whole suite (or only the vector
  * files in DIR). Prints one line per case and ends with `N passed, N failed, N skipped`; exits 1 if any
@@ -19,7 +19,11 @@ const USAGE = `usage: attnkit-conformance PLUGIN-PACKAGE [--vectors DIR] [--filt
                   as \`plugin\` or as its default export, e.g. @attnkit/backend-ts
   --vectors DIR   check only the vector files (*.json, peer-vector format) in DIR
   --filter REGEX  run only the cases whose id matches
-  --quiet         print only failures and the summary`;
+  --quiet         print only failures and the summary
+  -h, --help      print this help
+  -v, --version   print the suite's version`;
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 function isPlugin(x: unknown): x is BackendPlugin {
   return (
@@ -67,6 +71,7 @@ async function main(): Promise<number> {
         filter: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (e) {
@@ -75,6 +80,10 @@ async function main(): Promise<number> {
   }
   if (args.values.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (args.values.version) {
+    console.log(VERSION);
     return 0;
   }
   if (args.positionals.length !== 1) {

@@ -233,6 +233,7 @@ export function lifecycleCases(): ConformanceCase[] {
 /** One lifecycle check that creates backends of its own. */
 export interface LifecycleCheck {
   readonly name: string;
+  /** Runs the check on backends the plugin creates with `createOptions`; throws on a failure. */
   run(plugin: BackendPlugin, createOptions: unknown): Promise<void>;
 }
 
@@ -278,6 +279,36 @@ export function lifecycleChecks(options: { cycles?: number; inFlightShape?: Case
             );
           }
         });
+      },
+    },
+    {
+      name: 'an aborted call rejects with ERR_ABORTED, and the backend stays usable',
+      async run(plugin, createOptions) {
+        const { q, k, v } = makeInputs({ B: 1, Hq: 2, Hkv: 1, Sq: 16, Sk: 16, Dk: 8, Dv: 8 }, 11);
+        const want = referenceAttention(prepareAttention(q, k, v, { causal: true })).output;
+        const b = await plugin.create(createOptions);
+        try {
+          const expectAborted = async (call: Promise<unknown>, what: string): Promise<void> => {
+            const caught = await withinBound(call, what).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            if (!(caught instanceof AttnkitError) || caught.code !== 'ERR_ABORTED')
+              throw new ConformanceFailure(`${what}: expected ERR_ABORTED, got ${String(caught)}`);
+          };
+          await expectAborted(
+            b.attention(q, k, v, { causal: true, signal: AbortSignal.abort() }),
+            'attention with an aborted signal',
+          );
+          const controller = new AbortController();
+          const running = b.attention(q, k, v, { causal: true, signal: controller.signal });
+          controller.abort();
+          await expectAborted(running, 'attention aborted while running');
+          const after = await withinBound(b.attention(q, k, v, { causal: true }), 'attention after an abort');
+          assertClose(after.output.data, want, FLOAT32_TOLERANCE, 'attention after an abort');
+        } finally {
+          await b.dispose();
+        }
       },
     },
     {

@@ -16,7 +16,8 @@ import {
   requiredFeatures,
   type Capabilities,
 } from './capabilities.js';
-import { AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
+import { expectSignal, splitSignal, throwIfAborted, type AbortSignalLike, type CallOptions } from './abort.js';
+import { AbortedError, AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
 import { expectMaxBytes, type MemoryModel } from './limits.js';
 import { InFlight } from './in-flight.js';
@@ -61,8 +62,9 @@ export interface Model {
    * @param options.lengths valid length of each sequence (default: all `S`)
    * @param options.attentionOf layers whose attention probabilities to return
    * @param options.graph restricts every layer's attention to a graph's edges
+   * @param options.signal aborting it rejects the run with `ERR_ABORTED` (the model stays usable)
    */
-  run(input: Tensor | TokenTensor, options?: ModelRunOptions): Promise<ModelOutput>;
+  run(input: Tensor | TokenTensor, options?: ModelRunOptions & CallOptions): Promise<ModelOutput>;
   /** Frees the model's resources. Further `run` calls throw `ERR_DISPOSED`. */
   dispose(): Promise<void>;
 }
@@ -76,7 +78,9 @@ export interface ModelRunOutput {
 
 /** A model compiled by a backend's kernels. */
 export interface CompiledModel {
+  /** Runs the model on a validated request; returns fresh arrays. */
   run(request: ModelRunRequest): Promise<ModelRunOutput>;
+  /** Frees what the model holds (core calls it once, after every run has finished). */
   dispose?(): void | Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export interface BackendKernels {
   readonly capabilities: Capabilities;
   /** Free-form facts shown in reports (device, threads, versions). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
+  /** Computes one validated attention call; returns fresh arrays. */
   attention(problem: AttentionProblem): Promise<AttentionOutput>;
   /**
    * The kernel sums the squares of its inputs as part of its own run and returns them as `inputSquares`
@@ -105,6 +110,7 @@ export interface BackendKernels {
    * and the caller's arrays are never reached.
    */
   compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
+  /** Frees the engine's resources (core calls it once, from the backend's `dispose()`). */
   dispose?(): void | Promise<void>;
 }
 
@@ -129,8 +135,11 @@ export interface Backend {
    * ```ts
    * const { output } = await backend.attention(q, k, v, { causal: true });
    * ```
+   *
+   * `options.signal` cancels the call: it rejects with `ERR_ABORTED` at once, its result is dropped, and
+   * the backend stays usable.
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions): Promise<AttentionResult>;
+  attention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions & CallOptions): Promise<AttentionResult>;
   /**
    * Attention on float16 tensors (or mixed calls refused with `ERR_DTYPE`), on backends whose capabilities
    * declare `float16`; the result is float16 unless `options.outputDtype` is `'float32'`.
@@ -140,9 +149,17 @@ export interface Backend {
    * const { output } = await backend.attention(toFloat16(q), toFloat16(k), toFloat16(v), { causal: true });
    * ```
    */
-  attention(q: AnyTensor, k: AnyTensor, v: AnyTensor, options?: AttentionOptions): Promise<AttentionResult<AnyTensor>>;
-  /** Compiles a transformer encoder with its weights. */
-  compile(spec: ModelSpec, weights: Weights): Promise<Model>;
+  attention(
+    q: AnyTensor,
+    k: AnyTensor,
+    v: AnyTensor,
+    options?: AttentionOptions & CallOptions,
+  ): Promise<AttentionResult<AnyTensor>>;
+  /**
+   * Compiles a transformer encoder with its weights. `options.signal` cancels it (`ERR_ABORTED`); a model
+   * the kernel still finishes is then disposed.
+   */
+  compile(spec: ModelSpec, weights: Weights, options?: CallOptions): Promise<Model>;
   /**
    * Frees the backend's resources. Calls still in flight reject with `ERR_DISPOSED` at once (their work is
    * abandoned); later calls throw `ERR_DISPOSED`.
@@ -168,6 +185,7 @@ export interface BackendPlugin<O = unknown> {
   readonly capabilities?: Capabilities;
   /** Checks, cheaply and without throwing, whether the backend can run here. */
   probe(): Promise<ProbeResult>;
+  /** Starts a backend with these options; throws (a typed error) when it cannot start. */
   create(options?: O): Promise<Backend>;
 }
 
@@ -191,15 +209,24 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     if (e instanceof AttnkitError) throw e;
     throw new BackendError(name, nativeSummary(e), e);
   };
-  /** Runs kernel work; rejects with ERR_DISPOSED at once if the backend is disposed meanwhile. */
-  const track = <T>(work: () => Promise<T>): Promise<T> =>
-    inFlight.run(work, () => new DisposedError(`backend "${name}"`));
+  /**
+   * Runs kernel work; rejects with ERR_DISPOSED at once if the backend is disposed meanwhile, and with
+   * ERR_ABORTED (naming `what`) at once when `signal` aborts.
+   */
+  const track = <T>(work: () => Promise<T>, signal?: AbortSignalLike, what = 'the call'): Promise<T> =>
+    inFlight.run(
+      work,
+      () => new DisposedError(`backend "${name}"`),
+      signal && { signal, error: () => new AbortedError(`${what} on backend "${name}"`, signal.reason) },
+    );
   return {
     name,
     capabilities: kernels.capabilities,
     info: kernels.info ?? {},
-    attention: (async (q: AnyTensor, k: AnyTensor, v: AnyTensor, options?: AttentionOptions) => {
+    attention: (async (q: AnyTensor, k: AnyTensor, v: AnyTensor, callOptions?: AttentionOptions & CallOptions) => {
       guard();
+      const { signal, rest: options } = splitSignal(callOptions, 'options.signal');
+      throwIfAborted(signal, `attention on backend "${name}"`);
       // The kernels' sums cover float32 calls; float16 inputs are scanned as core widens them.
       const deferred = kernels.sumsInputSquares === true && !isHalfCall(q, k, v, options);
       const p = prepareAttention(q, k, v, options, {
@@ -237,21 +264,24 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       }
       let out: AttentionOutput;
       try {
-        out = await track(() => kernels.attention(p));
+        out = await track(() => kernels.attention(p), signal, 'attention');
       } catch (e) {
-        if (!(e instanceof DisposedError)) checkInputs();
+        if (!(e instanceof DisposedError) && !(e instanceof AbortedError)) checkInputs();
         return wrapFailure(e);
       }
       // The kernel's sums settle the scan unless one is missing, not finite, or near the range limit.
       if (deferred && !(out.inputSquares && settledBySquares(p, out.inputSquares))) checkInputs();
       return assembleResult(p, out, callerArrays(q, k, v, options));
     }) as Backend['attention'],
-    async compile(spec, weights) {
+    async compile(spec, weights, options) {
       guard();
+      const signal = expectSignal((options as CallOptions | undefined)?.signal, 'options.signal');
+      throwIfAborted(signal, `compile on backend "${name}"`);
       const model = await wrapModel({
         kernels,
         spec,
         weights,
+        signal,
         backendMax,
         track,
         guard,

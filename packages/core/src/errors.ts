@@ -38,7 +38,9 @@ export type ErrorCode =
   /** A backend failed while running (device lost, native error, ...). */
   | 'ERR_BACKEND'
   /** A call, spec or set of weights would allocate more memory than the limit allows (nothing was allocated). */
-  | 'ERR_TOO_LARGE';
+  | 'ERR_TOO_LARGE'
+  /** A call was cancelled through its `AbortSignal`. */
+  | 'ERR_ABORTED';
 
 /**
  * Base class of every error attnkit throws on purpose.
@@ -93,6 +95,12 @@ export class SizeError extends AttnkitError {
     super('ERR_TOO_LARGE', message, argument);
     this.bytes = bytes;
     this.limit = limit;
+  }
+}
+/** A call was cancelled through its `AbortSignal`; `cause` is the signal's reason. */
+export class AbortedError extends AttnkitError {
+  constructor(what: string, reason?: unknown) {
+    super('ERR_ABORTED', `${what} was aborted`, 'options.signal', { cause: reason });
   }
 }
 /** A backend or model was used after it was disposed. */

@@ -13,11 +13,14 @@ export {
   NoBackendError,
   DisposedError,
   BackendError,
+  AbortedError,
   SizeError,
   fmtShape,
   fmtBytes,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { expectSignal, throwIfAborted } from './abort.js';
+export type { AbortSignalLike, CallOptions } from './abort.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
 export { halfTensor, toFloat16, toFloat32, isHalf } from './half-tensor.js';
@@ -71,7 +74,16 @@ export type { MemoryModel, AttentionDims } from './limits.js';
 export { SCORE_LIMIT } from './input-scan.js';
 export type { InputSquares } from './input-scan.js';
 export { createRegistry, formatReport } from './registry.js';
-export type { Registry, Selection, SelectionEntry, SelectionStatus, SelectOptions } from './registry.js';
+export type {
+  BackendName,
+  BackendOptionsByName,
+  CreateOptionsByName,
+  Registry,
+  Selection,
+  SelectionEntry,
+  SelectionStatus,
+  SelectOptions,
+} from './registry.js';
 export { resolveSpec, weightShapes } from './model-spec.js';
 export { sinusoidTable, ropeTables, alibiSlopes } from './position-tables.js';
 export { layerAttentionDims, layerAttentionOptions } from './layer-attention.js';

@@ -2,8 +2,9 @@
  * A compiled model as users see it: core validates the spec (sizes included), snapshots the weights,
  * validates every run and keeps the ownership rule; the backend's kernels only compute.
  */
+import { splitSignal, throwIfAborted, type AbortSignalLike } from './abort.js';
 import type { BackendKernels, CompiledModel, Model, ModelRunOutput } from './backend.js';
-import { AttnkitError, DisposedError, UnsupportedError } from './errors.js';
+import { AbortedError, AttnkitError, DisposedError, UnsupportedError } from './errors.js';
 import { effectiveLimit } from './limits.js';
 import { resolveSpec, type ModelSpec } from './model-spec.js';
 import { prepareModelRun } from './model-run.js';
@@ -17,8 +18,10 @@ export interface WrapModelContext {
   readonly weights: Weights;
   /** The backend's memory limit setting. */
   readonly backendMax: number | undefined;
-  /** Runs kernel work so that the backend's `dispose()` can abandon it. */
-  track<T>(work: () => Promise<T>): Promise<T>;
+  /** The compile call's signal, if any. */
+  readonly signal?: AbortSignalLike | undefined;
+  /** Runs kernel work so that the backend's `dispose()` (or `signal`, naming `what`) can abandon it. */
+  track<T>(work: () => Promise<T>, signal?: AbortSignalLike, what?: string): Promise<T>;
   /** Throws `ERR_DISPOSED` once the backend is disposed. */
   guard(): void;
   wrapFailure(e: unknown): never;
@@ -41,10 +44,10 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   let compiled: CompiledModel;
   const pending = compile(resolved, weights);
   try {
-    compiled = await ctx.track(() => pending);
+    compiled = await ctx.track(() => pending, ctx.signal, 'compile');
   } catch (e) {
-    // Abandoned by dispose(): whatever the kernel still compiles is freed once it is done.
-    if (e instanceof DisposedError)
+    // Abandoned by dispose() or aborted: whatever the kernel still compiles is freed once it is done.
+    if (e instanceof DisposedError || e instanceof AbortedError)
       void pending.then(
         (m) => m.dispose?.(),
         () => undefined,
@@ -54,13 +57,15 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   let disposed = false;
   const model: Model = {
     spec: resolved,
-    async run(input, runOptions) {
+    async run(input, callOptions) {
       ctx.guard();
       if (disposed) throw new DisposedError('model');
+      const { signal, rest: runOptions } = splitSignal(callOptions, 'options.signal');
+      throwIfAborted(signal, `model.run on backend "${kernels.name}"`);
       const req = prepareModelRun(resolved, input, runOptions, { maxBytes: ctx.backendMax, memory: kernels.memory });
       let r: ModelRunOutput;
       try {
-        r = await ctx.track(() => compiled.run(req));
+        r = await ctx.track(() => compiled.run(req), signal, 'model.run');
       } catch (e) {
         return ctx.wrapFailure(e);
       }

@@ -40,16 +40,41 @@ export interface Selection {
   readonly report: readonly SelectionEntry[];
 }
 
+/**
+ * `create` options of each backend, by plugin name. Empty here: each backend package adds its own entry
+ * (`declare module '@attnkit/core'`), so `createOptions` and `force` are typed for the backends a program
+ * imports, and any other name still takes `unknown` options.
+ *
+ * @example
+ * ```ts
+ * declare module '@attnkit/core' {
+ *   interface BackendOptionsByName {
+ *     mine: { readonly threads?: number };
+ *   }
+ * }
+ * ```
+ */
+export interface BackendOptionsByName {}
+
+/** A backend's name: one of the known backends' names (typed), or any other plugin's. */
+// oxlint-disable-next-line typescript/no-redundant-type-constituents -- the keys are added by declaration merging
+export type BackendName = keyof BackendOptionsByName | (string & {});
+
+/** `create` options by plugin name: typed for the known backends, `unknown` for any other plugin. */
+export type CreateOptionsByName = { readonly [K in keyof BackendOptionsByName]?: BackendOptionsByName[K] } & {
+  readonly [name: string]: unknown;
+};
+
 /** Options of {@link Registry.select}. */
 export interface SelectOptions {
   /** Try these plugins first, in this order (names). */
-  readonly prefer?: readonly string[];
+  readonly prefer?: readonly BackendName[];
   /** Only these plugins, by name (e.g. from an environment variable). */
-  readonly force?: string;
+  readonly force?: BackendName;
   /** Features the backend must support. */
   readonly require?: readonly Feature[];
   /** Options passed to each plugin's `create`, by plugin name. */
-  readonly createOptions?: Readonly<Record<string, unknown>>;
+  readonly createOptions?: CreateOptionsByName;
   /**
    * Assess every plugin, not just until one is chosen: each is probed and started (and disposed again,
    * except the chosen one), so the report says of every plugin whether it would run here, with its info
