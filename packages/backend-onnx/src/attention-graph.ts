@@ -147,6 +147,15 @@ function additiveGraph(s: AttentionSignature, a: NonNullable<AttentionSignature[
   return finish(g, s, q, k, v);
 }
 
+/** A graph that casts a float16 input `X [N]` to float16 `Y`: whether the binding takes float16 tensors. */
+export function float16CheckGraph(): Uint8Array {
+  const g = new GraphBuilder('attnkit_float16_check');
+  const x = g.input('X', DType.float16, ['N']);
+  g.op('Identity', [x], {}, 'Y');
+  g.output('Y', DType.float16, ['N']);
+  return g.encode(ATTENTION_OPSET);
+}
+
 /** The smallest attention graph, opened by the plugin's probe to check that the native binding works. */
 export function probeGraph(): Uint8Array {
   return attentionGraph({

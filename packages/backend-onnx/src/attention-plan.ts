@@ -77,10 +77,11 @@ function nativeMask(m: ResolvedMask, Sq: number, T: number): boolean {
  * Plans one attention call. A bias, if needed, is written into an array taken from `pool` (give it back
  * with `releasePlan` once the run has finished).
  */
-export function planAttention(p: AttentionProblem, pool?: ScratchPool): AttentionPlan {
+export function planAttention(p: AttentionProblem, pool?: ScratchPool, halfFeeds = true): AttentionPlan {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   // float16 calls feed halves (core's float32 arrays hold them exactly, so narrowing loses nothing).
-  const half = p.dtype === 'float16';
+  // Without float16 feeds (see `float16FeedsWork`) a float16 call runs the float32 graph; core narrows.
+  const half = p.dtype === 'float16' && halfFeeds;
   const input = (name: string, data: Float32Array, dims: number[]): Feed =>
     half ? { name, type: 'float16', data: float16Bits(data), dims } : { name, type: 'float32', data, dims };
   const feeds: Feed[] = [
