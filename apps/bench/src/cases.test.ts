@@ -52,3 +52,22 @@ describe('additive relevance cases', () => {
     expect(peerUnsupported(attentionCase(shape, 'relevance'))).toBeUndefined();
   });
 });
+
+describe('float16 cases', () => {
+  it('pair each float16 case with its float32 twin, count the same FLOPs, and are for attnkit backends only', async () => {
+    const { buildMatrix } = await import('./cases.js');
+    const { DEFAULT_ENCODER_SPEC: spec } = await import('./encoder-spec.js');
+    const cases = buildMatrix({ full: false, window: 64, encoder: { spec, source: 'default' } });
+    const half = cases.filter((c) => c.kind === 'attention' && c.dtype === 'float16');
+    expect(half.map((c) => c.id)).toEqual([
+      'attention/float16-none/B1-H8-S512-D64',
+      'attention/float16-causal/B1-H8-S1024-D64',
+    ]);
+    for (const c of half) {
+      const twin = cases.find((x) => x.id === c.id.replace('float16-', ''))!;
+      expect(twin).toBeDefined();
+      expect(caseFlops(c)).toEqual(caseFlops(twin));
+      expect(peerUnsupported(c)).toMatch(/float16/);
+    }
+  });
+});

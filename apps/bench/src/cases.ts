@@ -15,7 +15,7 @@ import { attentionFlops, encoderFlops, type Flops } from './flops.js';
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance';
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance' | 'float16';
 
 /**
  * Attention `[B, H, S, D]`: self-attention with q, k, v of one shape, or (with `qLength` and `kvHeads`)
@@ -43,6 +43,8 @@ export interface AttentionCase {
   readonly window?: number;
   /** `additive`: additive relevance instead of the dot product (attnkit backends only). */
   readonly relevance?: 'additive';
+  /** `float16`: q, k, v and the output in float16 (attnkit backends that declare it). */
+  readonly dtype?: 'float16';
 }
 
 /** One run of the encoder on `[B, S, F]`. */
@@ -85,6 +87,7 @@ export const MATRIX = {
     small: [32, 64, 128],
     decode: [1024, 4096],
     relevance: [256],
+    float16: { none: [512], causal: [1024] },
   },
   full: {
     seq: {
@@ -100,6 +103,7 @@ export const MATRIX = {
     small: [32, 64, 128],
     decode: [1024, 4096],
     relevance: [128, 256, 512],
+    float16: { none: [512, 2048], causal: [1024, 4096] },
   },
 } as const;
 
@@ -117,6 +121,7 @@ export interface AttentionShape {
   qLength?: number;
   kvHeads?: number;
   relevance?: 'additive';
+  dtype?: 'float16';
 }
 
 /** The query length of a case (`seq` for self-attention). */
@@ -138,7 +143,9 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
     ...(shape.mask === 'window' ? { window } : {}),
   };
   const maskName =
-    (shape.relevance === 'additive' ? 'additive-' : '') + (shape.mask === 'window' ? `window${window}` : shape.mask);
+    (shape.dtype === 'float16' ? 'float16-' : '') +
+    (shape.relevance === 'additive' ? 'additive-' : '') +
+    (shape.mask === 'window' ? `window${window}` : shape.mask);
   if (extra.qLength !== undefined) {
     const kv = `KV${kvHeads ?? shape.heads}`;
     const q = extra.qLength === 1 ? '' : `-Q${extra.qLength}`;
@@ -160,6 +167,8 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
 
 /** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
 export function peerUnsupported(c: BenchCase): string | undefined {
+  if (c.kind === 'attention' && c.dtype === 'float16')
+    return 'float16 cases compare attnkit backends with themselves in float32';
   return c.kind === 'attention' && c.relevance === 'additive'
     ? 'additive relevance is an attnkit option; the peers compute dot-product attention'
     : undefined;
@@ -211,6 +220,12 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
     add(attentionCase({ ...BASE, seq, mask: 'none' }, 'relevance'));
     add(attentionCase({ ...BASE, seq, mask: 'none', relevance: 'additive' }, 'relevance'));
   }
+  // float16 against float32 at the same shapes (the float32 twin is a case of its own).
+  for (const mask of ['none', 'causal'] as const)
+    for (const seq of m.float16[mask]) {
+      add(attentionCase({ ...BASE, seq, mask }, 'float16'));
+      add(attentionCase({ ...BASE, seq, mask, dtype: 'float16' }, 'float16'));
+    }
   return cases;
 }
 
@@ -263,7 +278,10 @@ export function caseFlops(c: BenchCase): Flops {
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
-  const mask = (c.relevance === 'additive' ? 'additive ' : '') + (c.mask === 'window' ? `window±${c.window}` : c.mask);
+  const mask =
+    (c.dtype === 'float16' ? 'float16 ' : '') +
+    (c.relevance === 'additive' ? 'additive ' : '') +
+    (c.mask === 'window' ? `window±${c.window}` : c.mask);
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
   return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;

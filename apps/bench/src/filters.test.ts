@@ -60,9 +60,17 @@ describe('--case', () => {
   it('selects by a word, OR-s comma-separated terms and AND-s words joined by +', () => {
     expect(quick.filter((c) => matchCase(c, ['causal'])).map((c) => c.id)).toEqual([
       'attention/causal/B1-H8-S1024-D64',
+      'attention/float16-causal/B1-H8-S1024-D64',
+    ]);
+    expect(quick.filter((c) => matchCase(c, ['causal+float16'])).map((c) => c.id)).toEqual([
+      'attention/float16-causal/B1-H8-S1024-D64',
     ]);
     const either = quick.filter((c) => matchCase(c, ['causal', 'encoder'])).map((c) => c.id);
-    expect(either).toEqual(['encoder/B1-S1000', 'attention/causal/B1-H8-S1024-D64']);
+    expect(either).toEqual([
+      'encoder/B1-S1000',
+      'attention/causal/B1-H8-S1024-D64',
+      'attention/float16-causal/B1-H8-S1024-D64',
+    ]);
     const both = quick.filter((c) => matchCase(c, ['none+s512'])).map((c) => c.id);
     expect(both).toContain('attention/none/B1-H8-S512-D64');
     expect(both.every((id) => id.includes('none') && id.includes('S512'))).toBe(true);

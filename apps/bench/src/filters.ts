@@ -57,11 +57,12 @@ export function caseTags(c: BenchCase): string[] {
     if (c.qLength !== undefined) tags.push('decode');
     if (c.kvHeads !== undefined) tags.push(`kv${c.kvHeads}`);
     if (c.relevance === 'additive') tags.push('additive');
+    if (c.dtype === 'float16') tags.push('float16');
   }
   return tags;
 }
 
-const TAG_WORD = /^((s|h|d|b|kv)\d+|attention|encoder|decode|none|causal|window\d*|sweep-[a-z-]+)$/;
+const TAG_WORD = /^((s|h|d|b|kv)\d+|attention|encoder|decode|none|causal|window\d*|additive|float16|sweep-[a-z0-9-]+)$/;
 
 /**
  * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A tag-shaped

@@ -12,9 +12,9 @@ import { runBenchmark } from './runner.js';
 const encoder = { spec: DEFAULT_ENCODER_SPEC, source: 'built-in' };
 
 describe('the results file', { timeout: 60_000 }, async () => {
-  const argv = ['--backend', 'ts,ort-matmul', '--case', 'causal,none+s32', '--seq', '32', '--runs', '2'];
+  const argv = ['--backend', 'ts,ort-matmul', '--case', 'causal+s32,none+s32', '--seq', '32', '--runs', '2'];
   const plan = planRun(
-    { backend: 'ts,ort-matmul', case: 'causal,none+s32', seq: '32', runs: 2, warmup: 1 },
+    { backend: 'ts,ort-matmul', case: 'causal+s32,none+s32', seq: '32', runs: 2, warmup: 1 },
     nodeCatalog(),
     encoder,
     argv,
@@ -42,7 +42,7 @@ describe('the results file', { timeout: 60_000 }, async () => {
       mode: 'quick',
       argv,
       backendFilter: ['ts', 'ort-matmul'],
-      caseFilter: ['causal', 'none+s32'],
+      caseFilter: ['causal+s32', 'none+s32'],
       peers: true,
       settings: { warmup: 1, minRuns: 2 },
       seed: 1,

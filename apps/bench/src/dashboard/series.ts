@@ -87,7 +87,10 @@ export function groupOf(c: BenchCase, axis: Axis): string | undefined {
     return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
   // Decode steps and grouped heads are lines of their own, drawn against the cache length only.
   if (c.qLength !== undefined || c.kvHeads !== undefined) return axis === 'seq' ? c.family : undefined;
-  const mask = (c.relevance === 'additive' ? 'additive-' : '') + (c.mask === 'window' ? `window${c.window}` : c.mask);
+  const mask =
+    (c.dtype === 'float16' ? 'float16-' : '') +
+    (c.relevance === 'additive' ? 'additive-' : '') +
+    (c.mask === 'window' ? `window${c.window}` : c.mask);
   const dims: [Axis, string][] = [
     ['batch', `B${c.batch}`],
     ['heads', `H${c.heads}`],

@@ -9,6 +9,8 @@ import {
   prepareAttention,
   requiredFeatures,
   resolveSpec,
+  toFloat16,
+  toFloat32,
   type AttentionOptions,
   type BackendPlugin,
   type Feature,
@@ -55,7 +57,10 @@ function callFeatures(heads: { q: number; kv: number }, headDim: number, options
  * ```
  */
 export function neededFeatures(c: BenchCase): Feature[] {
-  if (c.kind === 'attention') return callFeatures({ q: c.heads, kv: keyValueHeads(c) }, c.headDim, attentionOptions(c));
+  if (c.kind === 'attention') {
+    const features = callFeatures({ q: c.heads, kv: keyValueHeads(c) }, c.headDim, attentionOptions(c));
+    return c.dtype === 'float16' ? [...features, 'float16'] : features;
+  }
   const r = resolveSpec(c.spec);
   const layers = r.attention.flatMap((_, l) =>
     callFeatures({ q: r.heads, kv: r.kvHeads }, r.headDim, layerAttentionOptions(r, l)),
@@ -116,9 +121,15 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
           }
           if (c.kind === 'attention' && inputs.kind === 'attention') {
             const options = attentionOptions(c);
-            await backend.attention(inputs.q, inputs.k, inputs.v, options); // untimed first call, as for the encoder
+            // float16 cases: the inputs rounded to halves once, outside the timed runs; each run widens its
+            // output for the check (a pass over Sq·D values, against the call's Sq·T·D).
+            const half = c.dtype === 'float16';
+            const q = half ? toFloat16(inputs.q) : inputs.q;
+            const k = half ? toFloat16(inputs.k) : inputs.k;
+            const v = half ? toFloat16(inputs.v) : inputs.v;
+            await backend.attention(q, k, v, options); // untimed first call, as for the encoder
             return {
-              run: async () => (await backend.attention(inputs.q, inputs.k, inputs.v, options)).output.data,
+              run: async () => toFloat32((await backend.attention(q, k, v, options)).output).data,
               dispose: async () => undefined,
             };
           }
