@@ -42,13 +42,17 @@ export interface CalibrationRecord {
 
 /** The part of a Web Storage object (`localStorage`) a cache uses. */
 export interface KeyValueStorage {
+  /** The value stored under `key`, or `null`. */
   getItem(key: string): string | null;
+  /** Stores `value` under `key`. */
   setItem(key: string, value: string): void;
 }
 
 /** Where choices are remembered (localStorage in browsers, a file in Node). */
 export interface CalibrationCache {
+  /** The choice remembered for a device and shape class, if any. */
   get(key: string): Promise<CalibrationRecord | undefined>;
+  /** Remembers a choice. */
   set(key: string, record: CalibrationRecord): Promise<void>;
 }
 
