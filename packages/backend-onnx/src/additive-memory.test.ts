@@ -25,3 +25,24 @@ describe('additive relevance and the memory limit', () => {
     }
   });
 });
+
+describe('additive layers in a compiled model and the memory limit', () => {
+  it('counts the explicit graph of an additive layer in a run, and refuses beyond the limit', async () => {
+    const { initWeights } = await import('@attnkit/core');
+    const { tinyEncoderSpec } = await import('@attnkit/conformance');
+    // S 64, H 2, Dh 4: the additive layer holds 2·1·2·64·64·4·4 B ≈ 262 KB beyond the dot product's scores.
+    const dot = tinyEncoderSpec({ dModel: 8, heads: 2 });
+    const additive = tinyEncoderSpec({ dModel: 8, heads: 2, attention: { relevance: 'additive' } });
+    const backend = await createOnnxBackend({ maxBytes: 250_000 });
+    try {
+      const input = { shape: [1, 64, 3], data: new Float32Array(64 * 3).fill(0.1) };
+      const plain = await backend.compile(dot, initWeights(dot, { seed: 1 }));
+      await expect(plain.run(input)).resolves.toBeDefined();
+      const model = await backend.compile(additive, initWeights(additive, { seed: 1 }));
+      await expect(model.run(input)).rejects.toMatchObject({ code: 'ERR_TOO_LARGE' });
+      await expect(model.run({ shape: [1, 8, 3], data: new Float32Array(24).fill(0.1) })).resolves.toBeDefined();
+    } finally {
+      await backend.dispose();
+    }
+  });
+});

@@ -115,7 +115,11 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
       compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
       // Device copies of q, k and v, read back through a staging buffer of the output's size.
       memory: {
-        scratchBytes: (d) => inputBytes(d) + 4 * d.batch * d.qHeads * d.qLength * d.valueDim,
+        // Additive relevance runs the three-pass kernels: their [Sq, T] scores per head live on the device too.
+        scratchBytes: (d) =>
+          inputBytes(d) +
+          4 * d.batch * d.qHeads * d.qLength * d.valueDim +
+          (d.additiveRelevance ? 4 * d.batch * d.qHeads * d.qLength * d.keyLength : 0),
       },
       dispose: () => ctx.destroy(),
     },

@@ -167,7 +167,10 @@ function runAllocations(
       argument: 'options.attentionOf',
       bytes: maps * B * H * S * S * f32,
     });
-  const scratch = memory?.scratchBytes?.(layerAttentionDims(spec, B, S, maps > 0 ? 'probs' : 'none')) ?? 0;
+  // Layers run one after another: the largest layer's working memory counts, an additive one if any.
+  const additive = spec.attention.some((a) => a.relevance === 'additive');
+  const dims = layerAttentionDims(spec, B, S, maps > 0 ? 'probs' : 'none');
+  const scratch = memory?.scratchBytes?.(additive ? { ...dims, additiveRelevance: true } : dims) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's attention working memory", argument: 'input', bytes: scratch });
   return parts;
 }
