@@ -82,12 +82,13 @@ export function planAttention(p: AttentionProblem, pool?: ScratchPool, halfFeeds
   // float16 calls feed halves (core's float32 arrays hold them exactly, so narrowing loses nothing).
   // Without float16 feeds (see `float16FeedsWork`) a float16 call runs the float32 graph; core narrows.
   const half = p.dtype === 'float16' && halfFeeds;
-  const input = (name: string, data: Float32Array, dims: number[]): Feed =>
-    half ? { name, type: 'float16', data: float16Bits(data), dims } : { name, type: 'float32', data, dims };
+  // The caller's halves go in as they are where core has them (rank 4, no past); ORT only reads feeds.
+  const input = (name: string, data: Float32Array, bits: Uint16Array | undefined, dims: number[]): Feed =>
+    half ? { name, type: 'float16', data: bits ?? float16Bits(data), dims } : { name, type: 'float32', data, dims };
   const feeds: Feed[] = [
-    input('Q', p.q, [B, Hq, Sq, Dk]),
-    input('K', p.k, [B, Hkv, T, Dk]),
-    input('V', p.v, [B, Hkv, T, Dv]),
+    input('Q', p.q, p.halves?.q, [B, Hq, Sq, Dk]),
+    input('K', p.k, p.halves?.k, [B, Hkv, T, Dk]),
+    input('V', p.v, p.halves?.v, [B, Hkv, T, Dv]),
   ];
   const base = {
     scale: p.scale,

@@ -72,11 +72,15 @@ export async function runAttention(
     const range = { unit0: u0, units: n };
     const [out, w] = await ctx.run((op) => {
       // core's float32 arrays hold the halves exactly, so narrowing them again loses nothing.
-      const input = (a: Float32Array) => (half ? widenHalves(op, op.upload(float16Bits(a)), a.length) : op.upload(a));
+      // The caller's halves are uploaded as they are where core has them (rank 4, no past).
+      const input = (a: Float32Array, bits: Uint16Array | undefined, from: number, to: number) =>
+        half
+          ? widenHalves(op, op.upload(bits ? bits.subarray(from, to) : float16Bits(a.subarray(from, to))), to - from)
+          : op.upload(a.subarray(from, to));
       const b = {
-        q: input(p.q.subarray(u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk)),
-        k: input(p.k.subarray(u0 * T * Dk, (u0 + n) * T * Dk)),
-        v: input(p.v.subarray(u0 * T * Dv, (u0 + n) * T * Dv)),
+        q: input(p.q, p.halves?.q, u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk),
+        k: input(p.k, p.halves?.k, u0 * T * Dk, (u0 + n) * T * Dk),
+        v: input(p.v, p.halves?.v, u0 * T * Dv, (u0 + n) * T * Dv),
         mask: op.upload(mask),
         aux: op.upload(aux.words),
         out: op.scratch(n * G * Sq * Dv * 4),

@@ -8,7 +8,7 @@
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import { expectTensor, type Tensor } from './tensor.js';
-import { tensorDtype, widened, type AnyTensor, type DType } from './half-tensor.js';
+import { halfBits, tensorDtype, widened, type AnyTensor, type DType } from './half-tensor.js';
 import type { AttentionOptions } from './attention-options.js';
 import { expectOptionsObject, resolveAttention, type AttentionSetup } from './attention-setup.js';
 import { concatSeq, unpack } from './layout.js';
@@ -25,6 +25,11 @@ export interface AttentionProblem extends AttentionSetup {
   readonly k: Float32Array;
   /** `[B, Hkv, T, Dv]` */
   readonly v: Float32Array;
+  /**
+   * float16 calls in the canonical layout (rank 4, no past): the caller's half bits of q, k and v, the same
+   * values as the arrays above, for kernels that move halves. Read them only: they are the caller's.
+   */
+  readonly halves?: { readonly q: Uint16Array; readonly k: Uint16Array; readonly v: Uint16Array };
 }
 
 /** What {@link prepareAttention} checks beyond shapes and options. */
@@ -221,7 +226,11 @@ export function prepareAttention(
       { keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll },
       squares,
     );
-  return { ...setup, q: q4, k: kAll, v: vAll };
+  const halves =
+    dtype === 'float16' && !packed && !past
+      ? { q: halfBits(qIn.data), k: halfBits(kIn.data), v: halfBits(vIn.data) }
+      : undefined;
+  return halves ? { ...setup, q: q4, k: kAll, v: vAll, halves } : { ...setup, q: q4, k: kAll, v: vAll };
 }
 
 /** Options whose past is float32 (float16 pasts are widened first). */
