@@ -142,10 +142,7 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
     ...(kvHeads !== undefined && kvHeads !== shape.heads ? { kvHeads } : {}),
     ...(shape.mask === 'window' ? { window } : {}),
   };
-  const maskName =
-    (shape.dtype === 'float16' ? 'float16-' : '') +
-    (shape.relevance === 'additive' ? 'additive-' : '') +
-    (shape.mask === 'window' ? `window${window}` : shape.mask);
+  const maskName = maskLabel(shape);
   if (extra.qLength !== undefined) {
     const kv = `KV${kvHeads ?? shape.heads}`;
     const q = extra.qLength === 1 ? '' : `-Q${extra.qLength}`;
@@ -163,6 +160,23 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-S${shape.seq}-D${shape.headDim}`;
   return { kind: 'attention', id, family, sweep, ...rest, ...extra };
+}
+
+/**
+ * A case's variant as ids and chart lines name it: dtype and relevance prefixes, then the mask
+ * (`float16-causal`, `additive-window64`); `describeCase` writes the same words with spaces and `±`.
+ */
+export function maskLabel(
+  c: Pick<AttentionCase, 'mask' | 'window' | 'relevance' | 'dtype'>,
+  style: 'id' | 'text' = 'id',
+): string {
+  const sep = style === 'id' ? '-' : ' ';
+  const window = style === 'id' ? `window${c.window}` : `window±${c.window}`;
+  return (
+    (c.dtype === 'float16' ? `float16${sep}` : '') +
+    (c.relevance === 'additive' ? `additive${sep}` : '') +
+    (c.mask === 'window' ? window : c.mask)
+  );
 }
 
 /** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
@@ -278,10 +292,7 @@ export function caseFlops(c: BenchCase): Flops {
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
-  const mask =
-    (c.dtype === 'float16' ? 'float16 ' : '') +
-    (c.relevance === 'additive' ? 'additive ' : '') +
-    (c.mask === 'window' ? `window±${c.window}` : c.mask);
+  const mask = maskLabel(c, 'text');
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
   return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;

@@ -26,7 +26,7 @@ import { wrapModel } from './model-wrap.js';
 import type { TokenTensor } from './run-input.js';
 import type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 import type { Tensor } from './tensor.js';
-import type { AnyTensor } from './half-tensor.js';
+import { looksHalf, type AnyTensor } from './half-tensor.js';
 import { float16Bits, float32FromHalf } from './half.js';
 import type { Weights } from './weights.js';
 
@@ -318,21 +318,12 @@ function callerArrays(
 /** True when any tensor of the call is float16 (the full check is {@link prepareAttention}'s). */
 function isHalfCall(q: unknown, k: unknown, v: unknown, options: AttentionOptions | undefined): boolean {
   const past = options?.past as { key?: unknown; value?: unknown } | undefined;
-  return [q, k, v, past?.key, past?.value].some((t) => {
-    const x = t as { dtype?: unknown; data?: unknown } | null | undefined;
-    return x?.dtype === 'float16' || (x?.data instanceof Object && x.data.constructor.name === 'Float16Array');
-  });
+  return [q, k, v, past?.key, past?.value].some(looksHalf);
 }
 
 /** An owned copy of `a` when it shares memory with one of `caller`, else `a`. */
-function ownedHalf(a: Uint16Array, caller: readonly ArrayBufferView[]): Uint16Array {
-  for (const c of caller) if (c.buffer === a.buffer) return a.slice();
-  return a;
-}
-
-/** An owned copy of `a` when it shares memory with one of `caller`, else `a`. */
-export function ownedArray(a: Float32Array, caller: readonly ArrayBufferView[]): Float32Array {
-  for (const c of caller) if (c.buffer === a.buffer) return a.slice();
+export function ownedArray<A extends Float32Array | Uint16Array>(a: A, caller: readonly ArrayBufferView[]): A {
+  for (const c of caller) if (c.buffer === a.buffer) return a.slice() as A;
   return a;
 }
 
@@ -355,7 +346,7 @@ function assembleResult(
       : { shape, data: ownedArray(data, caller) };
   const output =
     p.outputDtype === 'float16' && !p.packed && out.output instanceof Uint16Array
-      ? { shape: [B, Hq, Sq, Dv], data: ownedHalf(out.output, caller), dtype: 'float16' as const }
+      ? { shape: [B, Hq, Sq, Dv], data: ownedArray(out.output, caller), dtype: 'float16' as const }
       : p.packed
         ? typed([B, Sq, Hq * Dv], pack(out32, B, Hq, Sq, Dv))
         : typed([B, Hq, Sq, Dv], out32);

@@ -84,6 +84,12 @@ export function halfBits(data: ArrayBufferView): Uint16Array {
 /** The runtime's `Float16Array`, where it has one. */
 const Float16ArrayCtor = (globalThis as { Float16Array?: new (n: number) => ArrayBufferView }).Float16Array;
 
+/** True when `value` says it is float16, or holds a `Float16Array` (no other check). @internal */
+export function looksHalf(value: unknown): boolean {
+  const t = value as { dtype?: unknown; data?: unknown } | null | undefined;
+  return t?.dtype === 'float16' || (Float16ArrayCtor !== undefined && t?.data instanceof Float16ArrayCtor);
+}
+
 /**
  * The dtype of a tensor argument, checked against its data: `float16` needs `Uint16Array` (or
  * `Float16Array`) data, and `float32` (the default) a `Float32Array`. Throws `ERR_TYPE` naming the argument.

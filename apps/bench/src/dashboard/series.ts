@@ -2,7 +2,7 @@
  * From loaded results files to chart series: one line per (file, engine) over sequence length, for one
  * case family and one metric. No DOM here, so it is tested in Node.
  */
-import type { BenchCase } from '../cases.js';
+import { maskLabel, type BenchCase } from '../cases.js';
 import type { BenchResult, ResultsFile } from '../results.js';
 
 /** A results file loaded into the page. */
@@ -87,10 +87,7 @@ export function groupOf(c: BenchCase, axis: Axis): string | undefined {
     return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
   // Decode steps and grouped heads are lines of their own, drawn against the cache length only.
   if (c.qLength !== undefined || c.kvHeads !== undefined) return axis === 'seq' ? c.family : undefined;
-  const mask =
-    (c.dtype === 'float16' ? 'float16-' : '') +
-    (c.relevance === 'additive' ? 'additive-' : '') +
-    (c.mask === 'window' ? `window${c.window}` : c.mask);
+  const mask = maskLabel(c);
   const dims: [Axis, string][] = [
     ['batch', `B${c.batch}`],
     ['heads', `H${c.heads}`],
