@@ -15,6 +15,7 @@ import {
   toFloat32,
   type AnyTensor,
   type AttentionOptions,
+  type AttentionResult,
   type DType,
   type Random,
   type Tensor,
@@ -23,6 +24,7 @@ import type { ConformanceCase } from './case.js';
 import { assertClose, FLOAT16_RESULT_TOLERANCE, FLOAT32_TOLERANCE, type Tolerance } from './compare.js';
 import { guarded } from './ownership.js';
 import { referenceAttention } from './reference-attention.js';
+import { handleCase } from './resident-cases.js';
 
 /** Shape of a generated case (legend in @attnkit/core). */
 export interface CaseShape {
@@ -97,31 +99,51 @@ export function attentionCase(
     needs: requiredFeatures(problem),
     async run(backend) {
       const r = await guarded([q, k, v, options], () => backend.attention(q, k, v, options));
-      const ref = referenceAttention(problem);
-      const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = problem;
-      const expected = problem.packed ? packF64(ref.output, B, Hq, Sq, Dv) : ref.output;
-      const wantShape = problem.packed ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
-      if (r.output.shape.join() !== wantShape.join())
-        throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
-      expectDtype(r.output, problem.outputDtype, 'output');
-      assertClose(toFloat32(r.output).data, expected, tol, 'output');
-      if (ref.weights) {
-        expectDtype(r.attentionMap, problem.outputDtype, 'attentionMap');
-        assertClose(
-          r.attentionMap && toFloat32(r.attentionMap).data,
-          ref.weights,
-          tol,
-          `weights (${problem.attentionMap})`,
-        );
-      } else if (r.attentionMap) throw new Error('weights returned although none were requested');
-      if (problem.returnPresent) {
-        // present holds the inputs themselves: exact in their own dtype.
-        expectDtype(r.present?.key, problem.outputDtype, 'present.key');
-        assertClose(r.present && toFloat32(r.present.key).data, problem.k, { abs: 0, rel: 0 }, 'present.key');
-        assertClose(r.present && toFloat32(r.present.value).data, problem.v, { abs: 0, rel: 0 }, 'present.value');
-      }
+      expectResult(problem, r, tol);
     },
   };
+}
+
+/** Throws unless `r` matches the float64 reference of `problem` (output, attention map and present). */
+export function expectResult(
+  problem: ReturnType<typeof prepareAttention>,
+  r: AttentionResult<AnyTensor>,
+  tol: Tolerance,
+): void {
+  const ref = referenceAttention(problem);
+  const { batch: B, qHeads: Hq, qLength: Sq, valueDim: Dv } = problem;
+  const expected = problem.packed ? packF64(ref.output, B, Hq, Sq, Dv) : ref.output;
+  const wantShape = problem.packed ? [B, Sq, Hq * Dv] : [B, Hq, Sq, Dv];
+  if (r.output.shape.join() !== wantShape.join())
+    throw new Error(`output shape ${fmtShape(r.output.shape)} expected ${fmtShape(wantShape)}`);
+  expectDtype(r.output, problem.outputDtype, 'output');
+  assertClose(toFloat32(r.output).data, expected, tol, 'output');
+  if (ref.weights) {
+    expectDtype(r.attentionMap, problem.outputDtype, 'attentionMap');
+    assertClose(
+      r.attentionMap && toFloat32(r.attentionMap).data,
+      ref.weights,
+      tol,
+      `weights (${problem.attentionMap})`,
+    );
+  } else if (r.attentionMap) throw new Error('weights returned although none were requested');
+  if (problem.returnPresent) {
+    // present holds the inputs themselves: exact in their own dtype.
+    expectDtype(r.present?.key, problem.outputDtype, 'present.key');
+    assertClose(r.present && toFloat32(r.present.key).data, problem.k, { abs: 0, rel: 0 }, 'present.key');
+    assertClose(r.present && toFloat32(r.present.value).data, problem.v, { abs: 0, rel: 0 }, 'present.value');
+  }
+}
+
+/** A case on arrays, and the same case through resident tensors (see {@link handleCase}). */
+function bothWays(
+  id: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions,
+): [ConformanceCase, ConformanceCase] {
+  return [attentionCase(id, q, k, v, options), handleCase(id.replace(/^attention\//, 'handles/'), q, k, v, options)];
 }
 
 /** Throws unless `t` is a tensor of `dtype` (float32 tensors may leave `dtype` out). */
@@ -334,7 +356,7 @@ export function attentionCases(): ConformanceCase[] {
       if (!opts) continue;
       const { q, k, v } = makeInputs(shape, seed);
       const heads = shape.packed ? { heads: { q: shape.Hq, kv: shape.Hkv } } : {};
-      cases.push(attentionCase(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
+      cases.push(...bothWays(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
     }
   }
   for (const [shapeName, shape] of Object.entries(SHAPES)) {
@@ -344,7 +366,7 @@ export function attentionCases(): ConformanceCase[] {
       if (!opts) continue;
       const { q, k, v } = makeInputs(shape, seed);
       const heads = shape.packed ? { heads: { q: shape.Hq, kv: shape.Hkv } } : {};
-      cases.push(attentionCase(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
+      cases.push(...bothWays(`attention/${optName}/${shapeName}`, q, k, v, { ...heads, ...opts }));
     }
   }
   for (const [shapeName, shape] of Object.entries(PAST_SHAPES)) {
@@ -353,7 +375,7 @@ export function attentionCases(): ConformanceCase[] {
       const opts = OPTIONS[optName]!(shape, seededRandom(seed * 7919));
       if (!opts) continue;
       const { q, k, v, past } = makeInputs(shape, seed);
-      cases.push(attentionCase(`attention/past-${optName}/${shapeName}`, q, k, v, { ...opts, past: past! }));
+      cases.push(...bothWays(`attention/past-${optName}/${shapeName}`, q, k, v, { ...opts, past: past! }));
     }
   }
   for (const [shapeName, shape] of Object.entries(PAST_SHAPES)) {
@@ -361,7 +383,7 @@ export function attentionCases(): ConformanceCase[] {
     const r = seededRandom(seed * 7919);
     const { q, k, v, past } = makeInputs(shape, seed);
     const opts = { relevance: additiveRelevance(shape, r), causal: true, past: past! };
-    cases.push(attentionCase(`attention/past-additive-causal/${shapeName}`, q, k, v, opts));
+    cases.push(...bothWays(`attention/past-additive-causal/${shapeName}`, q, k, v, opts));
   }
   cases.push(...randomCombinationCases(40));
   cases.push(...randomCombinationCases(16, 40417, true));
@@ -408,7 +430,7 @@ export function randomCombinationCases(count: number, baseSeed = 20260, additive
     if (r.next() < 0.3) opts.weights = (['scores', 'softcapped', 'masked', 'probs'] as const)[r.int(0, 3)];
     if (additive) opts.relevance = additiveRelevance(shape, r);
     const { q, k, v } = makeInputs(shape, baseSeed + n + 1000);
-    cases.push(attentionCase(`attention/random-${additive ? 'additive-' : ''}${n}`, q, k, v, opts as AttentionOptions));
+    cases.push(...bothWays(`attention/random-${additive ? 'additive-' : ''}${n}`, q, k, v, opts as AttentionOptions));
   }
   return cases;
 }

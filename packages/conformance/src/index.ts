@@ -23,6 +23,7 @@ export type { ConformanceCase, CaseGroup, CaseOutcome } from './case.js';
 export { attentionCases, attentionCase, float16Cases, randomCombinationCases, makeInputs } from './attention-cases.js';
 export type { CaseShape } from './attention-cases.js';
 export { badInputCases } from './bad-input-cases.js';
+export { residentCases, handleCase, expectNoLeak } from './resident-cases.js';
 export { modelCases, modelTolerance } from './model-cases.js';
 export { tinyEncoderSpec } from './tiny-spec.js';
 export { vectorCase } from './peer-vectors.js';

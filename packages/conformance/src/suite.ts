@@ -8,6 +8,7 @@ import { lifecycleCases } from './lifecycle-cases.js';
 import { modelCases } from './model-cases.js';
 import { loadVectorFiles } from './node-vectors.js';
 import { vectorCases } from './vector-cases.js';
+import { residentCases } from './resident-cases.js';
 
 /** Options selecting which cases make the suite. */
 export interface SuiteOptions {
@@ -24,6 +25,14 @@ export function conformanceCases(options: SuiteOptions = {}): ConformanceCase[] 
   const vectors = vectorCases(loadVectorFiles(options.vectorsDir));
   const all = options.vectorsOnly
     ? vectors
-    : [...attentionCases(), ...float16Cases(), ...vectors, ...badInputCases(), ...modelCases(), ...lifecycleCases()];
+    : [
+        ...attentionCases(),
+        ...float16Cases(),
+        ...vectors,
+        ...badInputCases(),
+        ...residentCases(),
+        ...modelCases(),
+        ...lifecycleCases(),
+      ];
   return options.filter ? all.filter((c) => options.filter!.test(c.id)) : all;
 }

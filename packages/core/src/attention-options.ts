@@ -13,6 +13,7 @@
 import type { Tensor } from './tensor.js';
 import type { AnyTensor, DType } from './half-tensor.js';
 import type { Relevance } from './additive-relevance.js';
+import type { ResidentTensor } from './resident.js';
 
 /** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BoolMask {
@@ -147,7 +148,7 @@ export interface AttentionOptions {
  * Result of one attention call: float32 tensors for float32 inputs; for float16 inputs, float16 tensors
  * unless `outputDtype: 'float32'` was asked for.
  */
-export interface AttentionResult<T extends AnyTensor = Tensor> {
+export interface AttentionResult<T extends AnyTensor | ResidentTensor = Tensor> {
   /** Output in the layout of q: `[B, Hq, Sq, Dv]` or `[B, Sq, Hq·Dv]`. */
   readonly output: T;
   /** Past concatenated with this call's keys/values, `[B, Hkv, T, D]`, when requested. */

@@ -7,7 +7,8 @@
  * P past length, T = P + Sk total key length, Dk query/key head size, Dv value head size.
  */
 import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
-import { expectTensor, type Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
+import { inputShape } from './resident.js';
 import { halfBits, tensorDtype, widened, type AnyTensor, type DType } from './half-tensor.js';
 import type { AttentionOptions } from './attention-options.js';
 import { expectOptionsObject, resolveAttention, type AttentionSetup } from './attention-setup.js';
@@ -57,14 +58,69 @@ export function prepareAttention(
   optionsIn: AttentionOptions = {},
   checks: PrepareChecks = {},
 ): AttentionProblem {
+  const { setup, dtype, pastIn } = prepareSetup(qIn, kIn, vIn, optionsIn, checks);
+  const {
+    batch: B,
+    qHeads: Hq,
+    kvHeads: Hkv,
+    qLength: Sq,
+    kvLength: Sk,
+    pastLength: P,
+    keyDim: Dk,
+    valueDim: Dv,
+    packed,
+  } = setup;
+  const options = optionsIn;
+  const past = pastIn as { key: AnyTensor; value: AnyTensor } | undefined;
+  const q = widened(qIn, dtype);
+  const k = widened(kIn, dtype);
+  const v = widened(vIn, dtype);
+  const past32 = past && { key: widened(past.key, dtype), value: widened(past.value, dtype) };
+  const squares =
+    checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, past32 ? { ...options, past: past32 } : {}) : undefined;
+  const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
+  const k4 = packed ? unpack(k.data, B, Sk, Hkv, Dk) : k.data;
+  const v4 = packed ? unpack(v.data, B, Sk, Hkv, Dv) : v.data;
+  const kAll = past32 ? concatSeq(past32.key.data, k4, B * Hkv, P, Sk, Dk) : k4;
+  const vAll = past32 ? concatSeq(past32.value.data, v4, B * Hkv, P, Sk, Dv) : v4;
+  if (squares)
+    expectRepresentable(
+      { keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll },
+      squares,
+    );
+  const halves =
+    dtype === 'float16' && !packed && !past
+      ? { q: halfBits(qIn.data), k: halfBits(kIn.data), v: halfBits(vIn.data) }
+      : undefined;
+  return halves ? { ...setup, q: q4, k: kAll, v: vAll, halves } : { ...setup, q: q4, k: kAll, v: vAll };
+}
+
+/** A call's validated setup, its dtype and its past, without touching its data: inputs may be resident tensors. */
+export interface PreparedSetup {
+  readonly setup: AttentionSetup;
+  readonly dtype: DType;
+  readonly pastIn: { readonly key: unknown; readonly value: unknown } | undefined;
+}
+
+/**
+ * The shape and option half of {@link prepareAttention}: checks every shape and option of a call whose
+ * inputs are tensors or resident tensors, and resolves its setup. @internal
+ */
+export function prepareSetup(
+  qIn: unknown,
+  kIn: unknown,
+  vIn: unknown,
+  optionsIn: AttentionOptions = {},
+  checks: PrepareChecks = {},
+): PreparedSetup {
   expectOptionsObject(optionsIn);
   // float16 inputs are checked as they are, then (after the size checks) widened exactly to float32, the
   // form kernels receive.
   const dtype = callDtype(qIn, kIn, vIn, optionsIn);
   const options = optionsIn;
-  const qs = expectTensor(qIn, 'q', [3, 4], dtype);
-  const ks = expectTensor(kIn, 'k', [3, 4], dtype);
-  const vs = expectTensor(vIn, 'v', [3, 4], dtype);
+  const qs = inputShape(qIn, 'q', [3, 4], dtype);
+  const ks = inputShape(kIn, 'k', [3, 4], dtype);
+  const vs = inputShape(vIn, 'v', [3, 4], dtype);
   if (ks.length !== qs.length || vs.length !== qs.length) {
     throw new ShapeError(
       'ERR_RANK',
@@ -169,13 +225,13 @@ export function prepareAttention(
 
   // Past key/value: always rank 4.
   let P = 0;
-  let pastIn: { key: AnyTensor; value: AnyTensor } | undefined;
+  let pastIn: { key: unknown; value: unknown } | undefined;
   if (options.past !== undefined) {
     const p = options.past;
     if (p === null || typeof p !== 'object')
       throw new AttnkitError('ERR_TYPE', 'options.past: expected { key, value } tensors', 'options.past');
-    const pk = expectTensor(p.key, 'options.past.key', [4], dtype);
-    const pv = expectTensor(p.value, 'options.past.value', [4], dtype);
+    const pk = inputShape(p.key, 'options.past.key', [4], dtype);
+    const pv = inputShape(p.value, 'options.past.value', [4], dtype);
     P = pk[2]!;
     if (pk[0] !== B || pk[1] !== Hkv || pk[3] !== Dk) {
       throw new ShapeError(
@@ -210,27 +266,7 @@ export function prepareAttention(
     options,
     { maxBytes: checks.maxBytes, memory: checks.memory },
   );
-  const q = widened(qIn, dtype);
-  const k = widened(kIn, dtype);
-  const v = widened(vIn, dtype);
-  const past = pastIn && { key: widened(pastIn.key, dtype), value: widened(pastIn.value, dtype) };
-  const squares =
-    checks.finiteInputs !== false ? expectFiniteInputs(q, k, v, past ? { ...options, past } : {}) : undefined;
-  const q4 = packed ? unpack(q.data, B, Sq, Hq, Dk) : q.data;
-  const k4 = packed ? unpack(k.data, B, Sk, Hkv, Dk) : k.data;
-  const v4 = packed ? unpack(v.data, B, Sk, Hkv, Dv) : v.data;
-  const kAll = past ? concatSeq(past.key.data, k4, B * Hkv, P, Sk, Dk) : k4;
-  const vAll = past ? concatSeq(past.value.data, v4, B * Hkv, P, Sk, Dv) : v4;
-  if (squares)
-    expectRepresentable(
-      { keyDim: Dk, keyLength: setup.keyLength, scale: setup.scale, q: q4, k: kAll, v: vAll },
-      squares,
-    );
-  const halves =
-    dtype === 'float16' && !packed && !past
-      ? { q: halfBits(qIn.data), k: halfBits(kIn.data), v: halfBits(vIn.data) }
-      : undefined;
-  return halves ? { ...setup, q: q4, k: kAll, v: vAll, halves } : { ...setup, q: q4, k: kAll, v: vAll };
+  return { setup, dtype, pastIn };
 }
 
 /** Options whose past is float32 (float16 pasts are widened first). */

@@ -19,7 +19,7 @@ import {
 import { expectSignal, splitSignal, throwIfAborted, type AbortSignalLike, type CallOptions } from './abort.js';
 import { AbortedError, AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
-import { expectMaxBytes, type MemoryModel } from './limits.js';
+import { effectiveLimit, expectMaxBytes, expectWithinLimit, type MemoryModel } from './limits.js';
 import { InFlight } from './in-flight.js';
 import type { ModelSpec, ResolvedSpec } from './model-spec.js';
 import { wrapModel } from './model-wrap.js';
@@ -29,6 +29,23 @@ import type { Tensor } from './tensor.js';
 import { looksHalf, type AnyTensor } from './half-tensor.js';
 import { float16Bits, float32FromHalf } from './half.js';
 import type { Weights } from './weights.js';
+import {
+  hostStore,
+  ResidentRegistry,
+  type ResidentStats,
+  type ResidentStore,
+  type ResidentTensor,
+  type TensorInput,
+} from './resident.js';
+import { CacheStorage, type KVCache, type KVCacheOptions } from './kv-cache.js';
+import {
+  isResidentCall,
+  residentAttention,
+  type ResidentAttentionOutput,
+  type ResidentCallOptions,
+  type ResidentProblem,
+  type ResidentRoad,
+} from './resident-attention.js';
 
 /** What a backend kernel returns for one attention call, rank 4. */
 export interface AttentionOutput {
@@ -47,11 +64,11 @@ export interface AttentionOutput {
 }
 
 /** Output of a compiled model. */
-export interface ModelOutput {
+export interface ModelOutput<T extends Tensor | ResidentTensor = Tensor> {
   /** `[B, S, C]` per position, or `[B, C]` pooled. */
-  readonly logits: Tensor;
+  readonly logits: T;
   /** Attention probabilities `[B, H, S, S]`, one per requested layer, in the order requested. */
-  readonly attention?: readonly Tensor[];
+  readonly attention?: readonly T[];
 }
 
 /** A compiled model: weights resident in the backend, runnable many times. */
@@ -64,7 +81,15 @@ export interface Model {
    * @param options.graph restricts every layer's attention to a graph's edges
    * @param options.signal aborting it rejects the run with `ERR_ABORTED` (the model stays usable)
    */
-  run(input: Tensor | TokenTensor, options?: ModelRunOptions & CallOptions): Promise<ModelOutput>;
+  run(input: Tensor | TokenTensor | ResidentTensor, options?: ModelRunOptions & CallOptions): Promise<ModelOutput>;
+  /**
+   * Runs the encoder and keeps its logits (and attention maps) in the backend as {@link ResidentTensor}s.
+   * `input` may be a resident tensor of the same backend.
+   */
+  run(
+    input: Tensor | TokenTensor | ResidentTensor,
+    options: ModelRunOptions & CallOptions & { readonly resident: true },
+  ): Promise<ModelOutput<ResidentTensor>>;
   /** Frees the model's resources. Further `run` calls throw `ERR_DISPOSED`. */
   dispose(): Promise<void>;
 }
@@ -110,6 +135,16 @@ export interface BackendKernels {
    * and the caller's arrays are never reached.
    */
   compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
+  /**
+   * The backend's own memory for resident tensors and caches (a GPUBuffer, WebAssembly memory, an engine's
+   * tensors). Without it, core keeps them in JavaScript arrays.
+   */
+  readonly resident?: ResidentStore;
+  /**
+   * Attention on inputs that may be natives of {@link BackendKernels.resident} (see {@link ResidentProblem}),
+   * returning a native when `problem.keep`. Without it, core hands `attention` the store's views or copies.
+   */
+  residentAttention?(problem: ResidentProblem): Promise<ResidentAttentionOutput>;
   /** Frees the engine's resources (core calls it once, from the backend's `dispose()`). */
   dispose?(): void | Promise<void>;
 }
@@ -139,7 +174,23 @@ export interface Backend {
    * `options.signal` cancels the call: it rejects with `ERR_ABORTED` at once, its result is dropped, and
    * the backend stays usable.
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions & CallOptions): Promise<AttentionResult>;
+  attention(
+    q: Tensor | ResidentTensor,
+    k: Tensor | ResidentTensor,
+    v: Tensor | ResidentTensor,
+    options: AttentionOptions & CallOptions & ResidentCallOptions & { readonly resident: true },
+  ): Promise<AttentionResult<ResidentTensor>>;
+  /**
+   * Scaled dot-product attention; any of q, k, v may be a {@link ResidentTensor} of this backend.
+   * `options.resident: true` keeps the result in the backend (as handles); `options.cache` appends this
+   * call's keys and values to a {@link KVCache} and attends over all it holds (see {@link Backend.createCache}).
+   */
+  attention(
+    q: Tensor | ResidentTensor,
+    k: Tensor | ResidentTensor,
+    v: Tensor | ResidentTensor,
+    options?: AttentionOptions & CallOptions & ResidentCallOptions,
+  ): Promise<AttentionResult>;
   /**
    * Attention on float16 tensors (or mixed calls refused with `ERR_DTYPE`), on backends whose capabilities
    * declare `float16`; the result is float16 unless `options.outputDtype` is `'float32'`.
@@ -160,6 +211,33 @@ export interface Backend {
    * the kernel still finishes is then disposed.
    */
   compile(spec: ModelSpec, weights: Weights, options?: CallOptions): Promise<Model>;
+  /**
+   * Copies a float32 tensor into the backend's memory and returns its handle. Pass the handle to
+   * attention calls and model runs as any input; `await handle.read()` brings the data back, and
+   * `handle.dispose()` frees it. The tensor is checked as inputs are (finite, within the memory limit).
+   *
+   * @example
+   * ```ts
+   * const kv = await backend.upload(k); // resident: used by many calls without being copied again
+   * const { output } = await backend.attention(q, kv, kv);
+   * kv.dispose();
+   * ```
+   */
+  upload(tensor: Tensor): Promise<ResidentTensor>;
+  /**
+   * Allocates a key/value cache of fixed capacity in the backend's memory. Give it to attention calls as
+   * `options.cache`: each call appends its keys and values in place and its queries attend over all the
+   * cache holds, with causal masks, windows and ALiBi aligned to their positions.
+   *
+   * @example
+   * ```ts
+   * const cache = await backend.createCache({ kvHeads: 8, keyDim: 128, capacity: 4096 });
+   * const { output } = await backend.attention(q, kStep, vStep, { cache, causal: true });
+   * ```
+   */
+  createCache(options: KVCacheOptions): Promise<KVCache>;
+  /** What the backend holds in resident tensors and caches, and how many copies it made between memories. */
+  residentStats(): ResidentStats;
   /**
    * Frees the backend's resources. Calls still in flight reject with `ERR_DISPOSED` at once (their work is
    * abandoned); later calls throw `ERR_DISPOSED`.
@@ -219,60 +297,128 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       () => new DisposedError(`backend "${name}"`),
       signal && { signal, error: () => new AbortedError(`${what} on backend "${name}"`, signal.reason) },
     );
+  /** The array road: every call whose tensors are arrays (`also`: more arrays the result may not share). */
+  const arrayAttention = async (
+    q: AnyTensor,
+    k: AnyTensor,
+    v: AnyTensor,
+    options: AttentionOptions | undefined,
+    signal: AbortSignalLike | undefined,
+    also: readonly ArrayBufferView[] = [],
+  ): Promise<AttentionResult<AnyTensor>> => {
+    // The kernels' sums cover float32 calls; float16 inputs are scanned as core widens them.
+    const deferred = kernels.sumsInputSquares === true && !isHalfCall(q, k, v, options);
+    const p = prepareAttention(q, k, v, options, {
+      finiteInputs: !deferred,
+      maxBytes: backendMax,
+      memory: kernels.memory,
+    });
+    // With the scan deferred, the refusals below still report a non-finite input first, as without it.
+    const checkInputs = (): void => {
+      if (deferred)
+        expectRepresentable(
+          p,
+          expectFiniteInputs(
+            q as Tensor,
+            k as Tensor,
+            v as Tensor,
+            options as Parameters<typeof expectFiniteInputs>[3],
+          ),
+        );
+    };
+    const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
+    if (missing.length > 0) {
+      checkInputs();
+      throw new UnsupportedError(`backend "${name}" does not support ${describeMissing(missing)}`);
+    }
+    const over = exceededLimit(kernels.capabilities, p);
+    if (over) {
+      checkInputs();
+      throw new UnsupportedError(`backend "${name}" ${over.message}`, over.argument);
+    }
+    if (p.keyLength === 0) {
+      // No keys at all: every query row has nothing to attend to, so it outputs zeros (as a fully masked row).
+      checkInputs();
+      return assembleResult(p, zeroOutput(p), [q.data, k.data, v.data]);
+    }
+    let out: AttentionOutput;
+    try {
+      out = await track(() => kernels.attention(p), signal, 'attention');
+    } catch (e) {
+      if (!(e instanceof DisposedError) && !(e instanceof AbortedError)) checkInputs();
+      return wrapFailure(e);
+    }
+    // The kernel's sums settle the scan unless one is missing, not finite, or near the range limit.
+    if (deferred && !(out.inputSquares && settledBySquares(p, out.inputSquares))) checkInputs();
+    return assembleResult(p, out, [...callerArrays(q, k, v, options), ...also]);
+  };
+  const registry = new ResidentRegistry(name, kernels.resident ?? hostStore(), guard);
+  const road: ResidentRoad = {
+    name,
+    registry,
+    capabilities: kernels.capabilities,
+    ...(kernels.residentAttention && { residentAttention: kernels.residentAttention.bind(kernels) }),
+    backendMax,
+    memory: kernels.memory,
+    arrays: arrayAttention,
+    kernel: async (p, signal) => {
+      try {
+        const out = await track(() => kernels.attention(p), signal, 'attention');
+        return out.output instanceof Uint16Array ? float32FromHalf(out.output) : out.output;
+      } catch (e) {
+        return wrapFailure(e);
+      }
+    },
+    track,
+    wrapFailure,
+  };
+  /** The most an upload or a cache may take: the backend's limit and the engine's cap. */
+  const residentLimit = (): number => effectiveLimit(undefined, backendMax, kernels.memory?.maxBytes);
   return {
     name,
     capabilities: kernels.capabilities,
     info: kernels.info ?? {},
-    attention: (async (q: AnyTensor, k: AnyTensor, v: AnyTensor, callOptions?: AttentionOptions & CallOptions) => {
+    attention: (async (
+      q: TensorInput,
+      k: TensorInput,
+      v: TensorInput,
+      callOptions?: AttentionOptions & CallOptions & ResidentCallOptions,
+    ) => {
       guard();
-      const { signal, rest: options } = splitSignal(callOptions, 'options.signal');
+      const { signal, rest } = splitSignal(callOptions, 'options.signal');
       throwIfAborted(signal, `attention on backend "${name}"`);
-      // The kernels' sums cover float32 calls; float16 inputs are scanned as core widens them.
-      const deferred = kernels.sumsInputSquares === true && !isHalfCall(q, k, v, options);
-      const p = prepareAttention(q, k, v, options, {
-        finiteInputs: !deferred,
-        maxBytes: backendMax,
-        memory: kernels.memory,
-      });
-      // With the scan deferred, the refusals below still report a non-finite input first, as without it.
-      const checkInputs = (): void => {
-        if (deferred)
-          expectRepresentable(
-            p,
-            expectFiniteInputs(
-              q as Tensor,
-              k as Tensor,
-              v as Tensor,
-              options as Parameters<typeof expectFiniteInputs>[3],
-            ),
-          );
-      };
-      const missing = missingFeatures(kernels.capabilities, requiredFeatures(p));
-      if (missing.length > 0) {
-        checkInputs();
-        throw new UnsupportedError(`backend "${name}" does not support ${describeMissing(missing)}`);
-      }
-      const over = exceededLimit(kernels.capabilities, p);
-      if (over) {
-        checkInputs();
-        throw new UnsupportedError(`backend "${name}" ${over.message}`, over.argument);
-      }
-      if (p.keyLength === 0) {
-        // No keys at all: every query row has nothing to attend to, so it outputs zeros (as a fully masked row).
-        checkInputs();
-        return assembleResult(p, zeroOutput(p), [q.data, k.data, v.data]);
-      }
-      let out: AttentionOutput;
-      try {
-        out = await track(() => kernels.attention(p), signal, 'attention');
-      } catch (e) {
-        if (!(e instanceof DisposedError) && !(e instanceof AbortedError)) checkInputs();
-        return wrapFailure(e);
-      }
-      // The kernel's sums settle the scan unless one is missing, not finite, or near the range limit.
-      if (deferred && !(out.inputSquares && settledBySquares(p, out.inputSquares))) checkInputs();
-      return assembleResult(p, out, callerArrays(q, k, v, options));
+      const { cache, resident, ...options } = (rest ?? {}) as AttentionOptions & ResidentCallOptions;
+      if (isResidentCall(q, k, v, (rest ?? {}) as AttentionOptions & ResidentCallOptions))
+        return residentAttention(road, q, k, v, options, { cache, resident }, signal);
+      return arrayAttention(
+        q as AnyTensor,
+        k as AnyTensor,
+        v as AnyTensor,
+        rest as AttentionOptions | undefined,
+        signal,
+      );
     }) as Backend['attention'],
+    async upload(t: AnyTensor) {
+      guard();
+      if (t !== null && typeof t === 'object' && (t as Tensor).data instanceof Float32Array)
+        expectWithinLimit(
+          'upload',
+          [
+            {
+              what: `tensor [${(t as Tensor).shape.join(', ')}]`,
+              bytes: (t as Tensor).data.length * 4,
+              argument: 'tensor',
+            },
+          ],
+          residentLimit(),
+        );
+      return registry.upload(t);
+    },
+    async createCache(options: KVCacheOptions) {
+      guard();
+      return new CacheStorage(registry, options, backendMax, kernels.memory?.maxBytes);
+    },
+    residentStats: () => registry.stats(),
     async compile(spec, weights, options) {
       guard();
       const signal = expectSignal((options as CallOptions | undefined)?.signal, 'options.signal');
@@ -287,6 +433,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
         guard,
         wrapFailure,
         onDispose: (m) => models.delete(m),
+        registry,
       });
       models.add(model);
       return model;
@@ -297,6 +444,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       inFlight.abandonAll();
       for (const m of models) await m.dispose();
       models.clear();
+      registry.disposeAll();
       await kernels.dispose?.();
     },
   };

@@ -40,7 +40,11 @@ export type ErrorCode =
   /** A call, spec or set of weights would allocate more memory than the limit allows (nothing was allocated). */
   | 'ERR_TOO_LARGE'
   /** A call was cancelled through its `AbortSignal`. */
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  /** A resident tensor or cache was given to a backend other than the one that holds it. */
+  | 'ERR_WRONG_BACKEND'
+  /** A key/value cache has no room for the entries of a call (nothing was written). */
+  | 'ERR_CACHE_FULL';
 
 /**
  * Base class of every error attnkit throws on purpose.

@@ -108,3 +108,13 @@ export { encodeSafetensors, decodeSafetensors, halfToFloat } from './safetensors
 export type { SafetensorsFile } from './safetensors.js';
 export { seededRandom } from './random.js';
 export type { Random } from './random.js';
+export { isResident } from './resident.js';
+export type { ResidentTensor, ResidentStats, ResidentOptions, ResidentStore, TensorInput } from './resident.js';
+export { isKVCache } from './kv-cache.js';
+export type { KVCache, KVCacheOptions } from './kv-cache.js';
+export type {
+  KernelInput,
+  ResidentProblem,
+  ResidentAttentionOutput,
+  ResidentCallOptions,
+} from './resident-attention.js';

@@ -80,7 +80,10 @@ export interface MagnitudeInputs {
  * Whether `squares` alone settle the magnitude rule (`m(x) <= sqrt(Σx²)`): true for almost every call. False
  * when a sum is not finite or the bound they give is near the limit; the exact check must then decide.
  */
-export function settledBySquares(p: MagnitudeInputs, squares: InputSquares): boolean {
+export function settledBySquares(
+  p: Pick<MagnitudeInputs, 'keyDim' | 'keyLength' | 'scale'>,
+  squares: InputSquares,
+): boolean {
   const looseScores = p.keyDim * Math.sqrt(squares.q) * Math.sqrt(squares.k) * Math.max(1, Math.abs(p.scale));
   const looseValues = p.keyLength * Math.sqrt(squares.v);
   return looseScores <= SCORE_LIMIT && looseValues <= SCORE_LIMIT;

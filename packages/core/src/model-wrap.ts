@@ -7,9 +7,13 @@ import type { BackendKernels, CompiledModel, Model, ModelRunOutput } from './bac
 import { AbortedError, AttnkitError, DisposedError, UnsupportedError } from './errors.js';
 import { effectiveLimit } from './limits.js';
 import { resolveSpec, type ModelSpec } from './model-spec.js';
-import { prepareModelRun } from './model-run.js';
+import { prepareModelRun, type ModelRunOptions } from './model-run.js';
+import type { TokenTensor } from './run-input.js';
+import type { CallOptions } from './abort.js';
 import type { Tensor } from './tensor.js';
 import { validateWeights, type Weights } from './weights.js';
+import { isResident, type ResidentOptions, type ResidentRegistry, type ResidentTensor } from './resident.js';
+import { maxAbs } from './input-scan.js';
 
 /** What {@link wrapModel} needs from the backend that compiles. */
 export interface WrapModelContext {
@@ -26,6 +30,8 @@ export interface WrapModelContext {
   guard(): void;
   wrapFailure(e: unknown): never;
   onDispose(model: Model): void;
+  /** The backend's resident tensors: run inputs may be handles, and results may be kept as handles. */
+  readonly registry: ResidentRegistry;
 }
 
 /** Compiles `ctx.spec` with `ctx.weights` on the backend's kernels. */
@@ -57,11 +63,26 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   let disposed = false;
   const model: Model = {
     spec: resolved,
-    async run(input, callOptions) {
+    run: (async (inputIn: Tensor | TokenTensor | ResidentTensor, callOptions?: ModelRunOptions & CallOptions) => {
       ctx.guard();
       if (disposed) throw new DisposedError('model');
-      const { signal, rest: runOptions } = splitSignal(callOptions, 'options.signal');
+      const { signal, rest } = splitSignal(callOptions, 'options.signal');
       throwIfAborted(signal, `model.run on backend "${kernels.name}"`);
+      // Options that are not an object are left for prepareModelRun to refuse.
+      const isObject = rest !== null && typeof rest === 'object';
+      const { resident: keepIn, ...split } = (isObject ? rest : {}) as ModelRunOptions & ResidentOptions;
+      const runOptions = isObject ? split : rest;
+      if (keepIn !== undefined && typeof keepIn !== 'boolean')
+        throw new AttnkitError(
+          'ERR_TYPE',
+          `options.resident: expected a boolean, got ${typeof keepIn}`,
+          'options.resident',
+        );
+      const keep = keepIn === true;
+      // A resident input is read where it lies (the store's view) or copied back once.
+      const input = isResident(inputIn)
+        ? { shape: inputIn.shape, data: await ctx.registry.arrayOf(ctx.registry.slotOf(inputIn, 'input')) }
+        : inputIn;
       const req = prepareModelRun(resolved, input, runOptions, { maxBytes: ctx.backendMax, memory: kernels.memory });
       let r: ModelRunOutput;
       try {
@@ -74,13 +95,18 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       const logitsShape = resolved.output.kind === 'pooled' ? [req.batch, C] : [req.batch, req.length, C];
       const own = (a: Float32Array): Float32Array => (a.buffer === input.data.buffer ? a.slice() : a);
       const logits: Tensor = { shape: logitsShape, data: own(r.logits) };
-      if (req.attentionOf.length === 0) return { logits };
       const attention = (r.attention ?? []).map((a) => ({
         shape: [req.batch, resolved.heads, req.length, req.length],
         data: own(a),
       }));
+      if (keep) {
+        const put = (t: Tensor): ResidentTensor => ctx.registry.adoptArray(t.data, t.shape, maxAbs(t.data));
+        const kept = { logits: put(logits) };
+        return (req.attentionOf.length === 0 ? kept : { ...kept, attention: attention.map(put) }) as never;
+      }
+      if (req.attentionOf.length === 0) return { logits };
       return { logits, attention };
-    },
+    }) as Model['run'],
     async dispose() {
       if (disposed) return;
       disposed = true;
