@@ -9,6 +9,8 @@
 import {
   AttnkitError,
   defineBackend,
+  initWeights,
+  resolveSpec,
   prepareAttention,
   requiredFeatures,
   seededRandom,
@@ -24,6 +26,9 @@ import { assertClose, ConformanceFailure, FLOAT32_TOLERANCE } from './compare.js
 import { expectResult } from './attention-cases.js';
 import { referenceAttention } from './reference-attention.js';
 import { snapshot, callArrays } from './ownership.js';
+import { tinyEncoderSpec } from './tiny-spec.js';
+import { referenceModel } from './reference-model.js';
+import { modelTolerance } from './model-cases.js';
 
 /** Throws unless the backend holds as many resident tensors and caches as `before`. */
 export function expectNoLeak(backend: Backend, before: { tensors: number; caches: number }, what: string): void {
@@ -473,5 +478,34 @@ export function residentCases(): ConformanceCase[] {
       }
     }),
   );
+  cases.push({
+    id: 'resident/model-run',
+    group: 'models',
+    needs: ['models'],
+    async run(backend) {
+      // A compiled model takes a handle as its input and keeps its logits in the backend.
+      const spec = resolveSpec(tinyEncoderSpec({ layers: 2 }));
+      const weights = initWeights(spec, { seed: 90, randomAll: true });
+      const [B, S] = [2, 5];
+      const input = rand(seededRandom(91), [B, S, spec.inputSize]);
+      const before = backend.residentStats();
+      const model = await backend.compile(spec, weights);
+      const x = await backend.upload(input);
+      try {
+        const out = await model.run(x, { resident: true });
+        if ((out.logits as { resident?: unknown }).resident !== true)
+          throw new ConformanceFailure('model.run with resident: true returned arrays');
+        const logits = await out.logits.read();
+        out.logits.dispose();
+        const w = new Map([...weights].map(([name, t]) => [name, t.data]));
+        const ref = referenceModel(spec, w, input.data, B, S, new Int32Array(B).fill(S));
+        assertClose(logits.data, ref.logits, modelTolerance(spec.layers), 'logits of a resident input');
+      } finally {
+        x.dispose();
+        await model.dispose();
+      }
+      expectNoLeak(backend, before, 'resident/model-run');
+    },
+  });
   return cases;
 }
