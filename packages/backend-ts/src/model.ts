@@ -14,6 +14,7 @@ import {
   type CompiledModel,
   type ModelRunOutput,
   type ModelRunRequest,
+  type ProgressSink,
   type ResolvedSpec,
 } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
@@ -54,7 +55,7 @@ export function compileModel(
     return { weight, bias, rows };
   });
 
-  async function run(req: ModelRunRequest): Promise<ModelRunOutput> {
+  async function run(req: ModelRunRequest, progress?: ProgressSink): Promise<ModelRunOutput> {
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
     let h = req.tokens
@@ -146,6 +147,7 @@ export function compileModel(
         for (let i = 0; i < h.length; i++) h[i]! += tmp[i]!;
         layerNorm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, h);
       }
+      progress?.((l + 1) / spec.layers);
     }
     if (spec.norm === 'pre') h = layerNorm(h, R, d, w('final_norm.weight'), w('final_norm.bias'), eps, tmp);
     if (spec.output.kind === 'pooled') {

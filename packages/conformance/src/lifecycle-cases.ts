@@ -93,6 +93,35 @@ function mixedCalls(backend: Backend): MixedCall[] {
 export function lifecycleCases(): ConformanceCase[] {
   return [
     {
+      id: 'lifecycle/progress',
+      group: 'lifecycle',
+      needs: ['models'],
+      async run(backend) {
+        // compile and run report a rising fraction that starts at 0 and ends at exactly 1.
+        const spec = resolveSpec(tinyEncoderSpec({ layers: 2 }));
+        const rising = (seen: number[], what: string): void => {
+          if (seen[0] !== 0 || seen.at(-1) !== 1)
+            throw new ConformanceFailure(`${what}: progress ${JSON.stringify(seen)} does not go from 0 to 1`);
+          for (let i = 1; i < seen.length; i++)
+            if (!(seen[i]! > seen[i - 1]!))
+              throw new ConformanceFailure(`${what}: progress falls: ${JSON.stringify(seen)}`);
+        };
+        const compiled: number[] = [];
+        const model = await backend.compile(spec, initWeights(spec, { seed: 3 }), {
+          onProgress: (f) => compiled.push(f),
+        });
+        try {
+          rising(compiled, 'compile');
+          const ran: number[] = [];
+          const input = { shape: [1, 4, spec.inputSize], data: new Float32Array(4 * spec.inputSize).fill(0.25) };
+          await model.run(input, { onProgress: (f) => ran.push(f) });
+          rising(ran, 'model.run');
+        } finally {
+          await model.dispose();
+        }
+      },
+    },
+    {
       id: 'lifecycle/concurrent-64-mixed-calls',
       group: 'lifecycle',
       needs: [],

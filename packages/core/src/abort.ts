@@ -58,3 +58,51 @@ export function splitSignal<T extends object>(
   const { signal, ...rest } = options;
   return { signal: expectSignal(signal, argument), rest: rest as T };
 }
+
+/** The option of long calls (`compile`, `Model.run`) that report how far they are. */
+export interface ProgressOptions {
+  /**
+   * Called with the fraction done, from 0 to 1: rising, at least at the start and exactly 1 once the call
+   * has succeeded. How finely depends on the backend (per layer, per shader pipeline, or only start and end).
+   * An error thrown by the callback rejects the call once its work stops.
+   */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/** How a kernel reports progress: `fraction` of its own part of the work, from 0 to 1. */
+export type ProgressSink = (fraction: number) => void;
+
+/**
+ * A call's progress reporter: the caller's `onProgress` made monotone and safe. `sub(from, to)` gives the
+ * kernel a sink whose 0..1 maps onto `from..to`; `finish()` reports 1 and rethrows what the callback threw.
+ * @internal
+ */
+export function progressReporter(
+  onProgress: unknown,
+  argument: string,
+): { sub(from: number, to: number): ProgressSink; finish(): void } {
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new AttnkitError('ERR_TYPE', `${argument}: expected a function (fraction) => void`, argument);
+  const cb = onProgress as ((f: number) => void) | undefined;
+  let last = -1;
+  let failure: { error: unknown } | undefined;
+  const report = (f: number): void => {
+    if (!cb || failure || !(f > last)) return;
+    last = f;
+    try {
+      cb(f);
+    } catch (error) {
+      failure = { error };
+    }
+  };
+  return {
+    sub: (from, to) => (fraction) => {
+      if (typeof fraction === 'number' && Number.isFinite(fraction))
+        report(from + (to - from) * Math.min(1, Math.max(0, fraction)));
+    },
+    finish() {
+      report(1);
+      if (failure) throw failure.error;
+    },
+  };
+}

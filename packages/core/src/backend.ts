@@ -16,7 +16,15 @@ import {
   requiredFeatures,
   type Capabilities,
 } from './capabilities.js';
-import { expectSignal, splitSignal, throwIfAborted, type AbortSignalLike, type CallOptions } from './abort.js';
+import {
+  expectSignal,
+  splitSignal,
+  throwIfAborted,
+  type AbortSignalLike,
+  type CallOptions,
+  type ProgressOptions,
+  type ProgressSink,
+} from './abort.js';
 import { AbortedError, AttnkitError, BackendError, DisposedError, UnsupportedError } from './errors.js';
 import { expectRepresentable, settledBySquares, type InputSquares } from './input-scan.js';
 import { effectiveLimit, expectMaxBytes, expectWithinLimit, type MemoryModel } from './limits.js';
@@ -81,14 +89,17 @@ export interface Model {
    * @param options.graph restricts every layer's attention to a graph's edges
    * @param options.signal aborting it rejects the run with `ERR_ABORTED` (the model stays usable)
    */
-  run(input: Tensor | TokenTensor | ResidentTensor, options?: ModelRunOptions & CallOptions): Promise<ModelOutput>;
+  run(
+    input: Tensor | TokenTensor | ResidentTensor,
+    options?: ModelRunOptions & CallOptions & ProgressOptions,
+  ): Promise<ModelOutput>;
   /**
    * Runs the encoder and keeps its logits (and attention maps) in the backend as {@link ResidentTensor}s.
    * `input` may be a resident tensor of the same backend.
    */
   run(
     input: Tensor | TokenTensor | ResidentTensor,
-    options: ModelRunOptions & CallOptions & { readonly resident: true },
+    options: ModelRunOptions & CallOptions & ProgressOptions & { readonly resident: true },
   ): Promise<ModelOutput<ResidentTensor>>;
   /** Frees the model's resources. Further `run` calls throw `ERR_DISPOSED`. */
   dispose(): Promise<void>;
@@ -104,7 +115,7 @@ export interface ModelRunOutput {
 /** A model compiled by a backend's kernels. */
 export interface CompiledModel {
   /** Runs the model on a validated request; returns fresh arrays. */
-  run(request: ModelRunRequest): Promise<ModelRunOutput>;
+  run(request: ModelRunRequest, progress?: ProgressSink): Promise<ModelRunOutput>;
   /** Frees what the model holds (core calls it once, after every run has finished). */
   dispose?(): void | Promise<void>;
 }
@@ -134,7 +145,11 @@ export interface BackendKernels {
    * Compiles a validated spec. `weights` are core's own copies: the kernel may keep them without copying,
    * and the caller's arrays are never reached.
    */
-  compile?(spec: ResolvedSpec, weights: ReadonlyMap<string, Float32Array>): Promise<CompiledModel>;
+  compile?(
+    spec: ResolvedSpec,
+    weights: ReadonlyMap<string, Float32Array>,
+    progress?: ProgressSink,
+  ): Promise<CompiledModel>;
   /**
    * The backend's own memory for resident tensors and caches (a GPUBuffer, WebAssembly memory, an engine's
    * tensors). Without it, core keeps them in JavaScript arrays.
@@ -210,7 +225,7 @@ export interface Backend {
    * Compiles a transformer encoder with its weights. `options.signal` cancels it (`ERR_ABORTED`); a model
    * the kernel still finishes is then disposed.
    */
-  compile(spec: ModelSpec, weights: Weights, options?: CallOptions): Promise<Model>;
+  compile(spec: ModelSpec, weights: Weights, options?: CallOptions & ProgressOptions): Promise<Model>;
   /**
    * Copies a float32 tensor into the backend's memory and returns its handle. Pass the handle to
    * attention calls and model runs as any input; `await handle.read()` brings the data back, and
@@ -422,6 +437,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
     async compile(spec, weights, options) {
       guard();
       const signal = expectSignal((options as CallOptions | undefined)?.signal, 'options.signal');
+      const onProgress = (options as ProgressOptions | undefined)?.onProgress;
       throwIfAborted(signal, `compile on backend "${name}"`);
       const model = await wrapModel({
         kernels,
@@ -434,6 +450,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
         wrapFailure,
         onDispose: (m) => models.delete(m),
         registry,
+        onProgress,
       });
       models.add(model);
       return model;

@@ -20,7 +20,7 @@ export {
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { expectSignal, throwIfAborted } from './abort.js';
-export type { AbortSignalLike, CallOptions } from './abort.js';
+export type { AbortSignalLike, CallOptions, ProgressOptions, ProgressSink } from './abort.js';
 export { tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor } from './tensor.js';
 export { halfTensor, toFloat16, toFloat32, isHalf } from './half-tensor.js';

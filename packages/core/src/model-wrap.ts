@@ -2,7 +2,7 @@
  * A compiled model as users see it: core validates the spec (sizes included), snapshots the weights,
  * validates every run and keeps the ownership rule; the backend's kernels only compute.
  */
-import { splitSignal, throwIfAborted, type AbortSignalLike } from './abort.js';
+import { progressReporter, splitSignal, throwIfAborted, type AbortSignalLike, type ProgressOptions } from './abort.js';
 import type { BackendKernels, CompiledModel, Model, ModelRunOutput } from './backend.js';
 import { AbortedError, AttnkitError, DisposedError, UnsupportedError } from './errors.js';
 import { effectiveLimit } from './limits.js';
@@ -32,6 +32,8 @@ export interface WrapModelContext {
   onDispose(model: Model): void;
   /** The backend's resident tensors: run inputs may be handles, and results may be kept as handles. */
   readonly registry: ResidentRegistry;
+  /** The compile call's `onProgress`, if any. */
+  readonly onProgress?: unknown;
 }
 
 /** Compiles `ctx.spec` with `ctx.weights` on the backend's kernels. */
@@ -48,7 +50,9 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   }
   const compile = kernels.compile.bind(kernels);
   let compiled: CompiledModel;
-  const pending = compile(resolved, weights);
+  const progress = progressReporter(ctx.onProgress, 'options.onProgress');
+  progress.sub(0, 1)(0);
+  const pending = compile(resolved, weights, progress.sub(0.02, 0.99));
   try {
     compiled = await ctx.track(() => pending, ctx.signal, 'compile');
   } catch (e) {
@@ -60,6 +64,12 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       );
     return ctx.wrapFailure(e);
   }
+  try {
+    progress.finish();
+  } catch (e) {
+    await compiled.dispose?.();
+    throw e;
+  }
   let disposed = false;
   const model: Model = {
     spec: resolved,
@@ -70,7 +80,12 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       throwIfAborted(signal, `model.run on backend "${kernels.name}"`);
       // Options that are not an object are left for prepareModelRun to refuse.
       const isObject = rest !== null && typeof rest === 'object';
-      const { resident: keepIn, ...split } = (isObject ? rest : {}) as ModelRunOptions & ResidentOptions;
+      const {
+        resident: keepIn,
+        onProgress,
+        ...split
+      } = (isObject ? rest : {}) as ModelRunOptions & ResidentOptions & ProgressOptions;
+      const progress = progressReporter(onProgress, 'options.onProgress');
       const runOptions = isObject ? split : rest;
       if (keepIn !== undefined && typeof keepIn !== 'boolean')
         throw new AttnkitError(
@@ -86,11 +101,13 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       const req = prepareModelRun(resolved, input, runOptions, { maxBytes: ctx.backendMax, memory: kernels.memory });
       let r: ModelRunOutput;
       try {
-        r = await ctx.track(() => compiled.run(req), signal, 'model.run');
+        progress.sub(0, 1)(0);
+        r = await ctx.track(() => compiled.run(req, progress.sub(0.01, 0.99)), signal, 'model.run');
       } catch (e) {
         return ctx.wrapFailure(e);
       }
       expectFiniteLogits(r.logits);
+      progress.finish();
       const C = resolved.output.classes;
       const logitsShape = resolved.output.kind === 'pooled' ? [req.batch, C] : [req.batch, req.length, C];
       const own = (a: Float32Array): Float32Array => (a.buffer === input.data.buffer ? a.slice() : a);
