@@ -11,5 +11,5 @@ export type { TfjsBackendName, TfjsRuntimeOptions, WasmFileMap } from './tfjs-ru
 export type { TfjsEngineName, EngineOptions } from './tfjs-runtime.js';
 export type { AttentionStrategy } from './attention-ops.js';
 export { createTrainer } from './trainer.js';
-export type { Trainer, TrainerOptions, BatchResult } from './trainer.js';
+export type { Trainer, TrainerOptions, BatchResult, FitOptions, FitProgress, FitResult } from './trainer.js';
 export type { TrainingBatch } from './loss.js';

@@ -178,3 +178,55 @@ describe('trainer', () => {
     await expect(t.step(good)).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
   });
 });
+
+describe('Trainer.fit', () => {
+  const spec = resolveSpec({ ...base, output: { kind: 'per-position', classes: 3 } });
+  const batches = [0, 1, 2].map((i) => randomBatch(spec, 2, 4, [4, 3], 70 + i));
+
+  it('steps through every batch per epoch, reporting progress to exactly 1, from the reference loss', async () => {
+    const trainer = await createTrainer(spec, { seed: 4, optimizer: 'sgd', learningRate: 0.05 });
+    try {
+      const w = new Map([...initWeights(spec, { seed: 4 })].map(([n, t]) => [n, t.data]));
+      const seen: { fraction: number; loss: number; epoch: number; step: number }[] = [];
+      const { epochs } = await trainer.fit(batches, { epochs: 2, onProgress: (p) => seen.push(p) });
+      expect(trainer.steps).toBe(6);
+      expect(seen.map((p) => [p.epoch, p.step])).toEqual([
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ]);
+      expect(seen.at(-1)!.fraction).toBe(1);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.fraction).toBeGreaterThan(seen[i - 1]!.fraction);
+      // The first step reports the loss of the initial weights: the float64 reference model's.
+      expect(seen[0]!.loss).toBeCloseTo(referenceLoss(spec, w, batches[0]!), 4);
+      const mean = (e: number) => seen.filter((p) => p.epoch === e).reduce((s, p) => s + p.loss, 0) / 3;
+      expect(epochs[0]!.loss).toBeCloseTo(mean(0), 10);
+      expect(epochs[1]!.loss).toBeCloseTo(mean(1), 10);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('stops before the next step when its signal aborts, keeping the updates made', async () => {
+    const trainer = await createTrainer(spec, { seed: 5 });
+    try {
+      const controller = new AbortController();
+      const fit = trainer.fit(batches, {
+        epochs: 3,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.step === 2) controller.abort();
+        },
+      });
+      await expect(fit).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+      expect(trainer.steps).toBe(2);
+      await expect(trainer.fit([], {})).rejects.toMatchObject({ code: 'ERR_TYPE' });
+      await expect(trainer.fit(batches, { epochs: 0 })).rejects.toMatchObject({ code: 'ERR_OPTION' });
+    } finally {
+      await trainer.dispose();
+    }
+  });
+});

@@ -57,6 +57,34 @@ export interface BatchResult {
   readonly accuracy: number;
 }
 
+/** How far {@link Trainer.fit} is, after each step. */
+export interface FitProgress {
+  /** 0-based epoch, and the number of epochs. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Steps done in this epoch, and steps per epoch (one per batch). */
+  readonly step: number;
+  readonly stepsPerEpoch: number;
+  /** The step's batch loss and accuracy (before its update, as {@link Trainer.step} reports them). */
+  readonly loss: number;
+  readonly accuracy: number;
+  /** Steps done over all steps of the fit, from above 0 to exactly 1. */
+  readonly fraction: number;
+}
+
+/** Options of {@link Trainer.fit}. */
+export interface FitOptions extends CallOptions {
+  /** Passes over the batches (default 1). */
+  readonly epochs?: number;
+  /** Called after every step. An error it throws stops the fit and rejects it (the step's update stays). */
+  readonly onProgress?: (progress: FitProgress) => void;
+}
+
+/** What {@link Trainer.fit} returns: each epoch's mean loss and accuracy over its batches. */
+export interface FitResult {
+  readonly epochs: readonly BatchResult[];
+}
+
 /** An encoder being trained. */
 export interface Trainer {
   readonly spec: ResolvedSpec;
@@ -70,6 +98,19 @@ export interface Trainer {
    * weights and `steps` unchanged; a step that has started completes (an update is all or nothing).
    */
   step(batch: TrainingBatch, options?: CallOptions): Promise<BatchResult>;
+  /**
+   * Steps through `batches` for `options.epochs` passes, reporting progress after every step. Aborting
+   * `options.signal` rejects with `ERR_ABORTED` before the next step: the weights keep every update made.
+   *
+   * @example
+   * ```ts
+   * const { epochs } = await trainer.fit(batches, {
+   *   epochs: 5,
+   *   onProgress: (p) => process.stdout.write(`\repoch ${p.epoch + 1}/${p.epochs} ${(100 * p.fraction).toFixed(0)}%`),
+   * });
+   * ```
+   */
+  fit(batches: readonly TrainingBatch[], options?: FitOptions): Promise<FitResult>;
   /** Loss and accuracy without changing the weights. */
   evaluate(batch: TrainingBatch): Promise<BatchResult>;
   /** Logits `[B, S, C]` (zeros at padding) or `[B, C]` of the current weights. */
@@ -180,6 +221,45 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions = {
       guard();
       throwIfAborted(expectSignal(options?.signal, 'options.signal'), 'trainer.step');
       return lossOf(batch, true);
+    },
+    async fit(batches, options = {}) {
+      guard();
+      if (!Array.isArray(batches) || batches.length === 0)
+        throw new AttnkitError('ERR_TYPE', 'batches: expected a non-empty array of training batches', 'batches');
+      const signal = expectSignal(options.signal, 'options.signal');
+      const epochs = options.epochs ?? 1;
+      if (!Number.isInteger(epochs) || epochs < 1)
+        throw new AttnkitError(
+          'ERR_OPTION',
+          `options.epochs: expected a positive integer, got ${String(epochs)}`,
+          'options.epochs',
+        );
+      const onProgress = options.onProgress;
+      if (onProgress !== undefined && typeof onProgress !== 'function')
+        throw new AttnkitError('ERR_TYPE', 'options.onProgress: expected a function', 'options.onProgress');
+      const perEpoch = batches.length;
+      const results: BatchResult[] = [];
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        let loss = 0,
+          acc = 0;
+        for (let i = 0; i < perEpoch; i++) {
+          throwIfAborted(signal, 'trainer.fit');
+          const r = await lossOf(batches[i]!, true);
+          loss += r.loss;
+          acc += r.accuracy;
+          onProgress?.({
+            epoch,
+            epochs,
+            step: i + 1,
+            stepsPerEpoch: perEpoch,
+            loss: r.loss,
+            accuracy: r.accuracy,
+            fraction: (epoch * perEpoch + i + 1) / (epochs * perEpoch),
+          });
+        }
+        results.push({ loss: loss / perEpoch, accuracy: acc / perEpoch });
+      }
+      return { epochs: results };
     },
     evaluate: (batch) => lossOf(batch, false),
     async predict(input, runOptions = {}) {
