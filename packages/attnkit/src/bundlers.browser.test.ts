@@ -1,0 +1,108 @@
+/**
+ * backend-ts's worker threads in bundles made by Vite and webpack (esbuild's is select.browser.test.ts):
+ * a page using the TypeScript backend alone, bundled with each tool's defaults and nothing else served,
+ * opened cross-origin isolated in headless Chromium. Every pool worker must start and answer, and the
+ * backend must say it runs on all cores. Needs the build and Chromium.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build as viteBuild } from 'vite';
+import webpack from 'webpack';
+import { serveLocal, type LocalServer } from '@attnkit/local-web';
+import { chromiumMissing, launchChromium } from '@attnkit/local-web/chromium';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const entry = fileURLToPath(new URL('../test/threads-app.js', import.meta.url));
+const page = '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="app.js"></script>';
+
+/** Bundles the page's script into `site/app.js` with one tool. */
+const BUNDLERS: Record<string, (site: string) => Promise<void>> = {
+  async vite(site) {
+    await viteBuild({
+      configFile: false,
+      logLevel: 'silent',
+      build: {
+        outDir: site,
+        emptyOutDir: false,
+        target: 'es2022',
+        rollupOptions: { input: entry, output: { entryFileNames: 'app.js', format: 'es' } },
+      },
+    });
+  },
+  async webpack(site) {
+    const stats = await new Promise<webpack.Stats>((resolve, reject) =>
+      webpack(
+        {
+          mode: 'production',
+          target: 'web',
+          entry,
+          output: { path: site, filename: 'app.js', module: true },
+          experiments: { outputModule: true },
+        },
+        (err, s) => (err || !s ? reject(err ?? new Error('webpack gave no stats')) : resolve(s)),
+      ),
+    );
+    if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
+  },
+};
+
+const missing = chromiumMissing();
+if (missing && process.env.CI) throw new Error(`Chromium is required in CI: ${missing}`);
+if (missing) console.warn(`skipping the bundler browser tests: ${missing}`);
+
+describe.skipIf(missing !== undefined).each(Object.keys(BUNDLERS))('backend-ts bundled by %s', (bundler) => {
+  let site = '';
+  let server: LocalServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+    if (site) rmSync(site, { recursive: true, force: true });
+  });
+
+  it('runs on every core: each pool worker starts and answers', async () => {
+    site = mkdtempSync(join(tmpdir(), `attnkit-${bundler}-`));
+    await BUNDLERS[bundler]!(site);
+    writeFileSync(join(site, 'index.html'), page);
+    server = await serveLocal({
+      root: site,
+      headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' },
+    });
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const p = browser.page;
+      await p.addInitScript({
+        content: `
+          const counts = { started: 0, answered: 0 };
+          globalThis.__workers = counts;
+          const Base = globalThis.Worker;
+          globalThis.Worker = class extends Base {
+            constructor(...args) {
+              super(...args);
+              counts.started++;
+              this.addEventListener('message', (e) => { if (e.data && e.data.type === 'ready') counts.answered++; });
+            }
+          };`,
+      });
+      await p.goto(server.url);
+      await p.waitForFunction("(document.getElementById('out')?.textContent ?? '').length > 0", undefined, {
+        timeout: 90_000,
+      });
+      const r = JSON.parse((await p.textContent('#out'))!) as {
+        error?: string;
+        info: Record<string, unknown>;
+        maxErr: number;
+        cores: number;
+      };
+      const workers = await p.evaluate(() => (globalThis as unknown as { __workers: { answered: number } }).__workers);
+      expect(r.error).toBeUndefined();
+      expect(r.maxErr).toBeLessThan(1e-5);
+      expect(r.cores).toBeGreaterThan(1);
+      expect(workers.answered).toBe(r.cores);
+      expect(r.info.threads).toBe(r.cores);
+      expect(r.info.threadsOff).toBeUndefined();
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});
