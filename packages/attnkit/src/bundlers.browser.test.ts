@@ -27,7 +27,7 @@ const BUNDLERS: Record<string, (site: string) => Promise<void>> = {
         outDir: site,
         emptyOutDir: false,
         target: 'es2022',
-        rollupOptions: { input: entry, output: { entryFileNames: 'app.js', format: 'es' } },
+        rolldownOptions: { input: entry, output: { entryFileNames: 'app.js', format: 'es' } },
       },
     });
   },
