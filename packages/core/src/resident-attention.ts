@@ -139,6 +139,8 @@ export async function residentAttention(
     road.residentAttention !== undefined &&
     past === undefined &&
     [q, k, v].every((t) => t.shape.length === 4) &&
+    // No keys at all: the array road's zeros.
+    k.shape[2]! > 0 &&
     (options.attentionMap ?? 'none') === 'none' &&
     (options as Record<string, unknown>)['weights'] === undefined &&
     options.returnPresent !== true &&
