@@ -138,9 +138,9 @@ export async function residentAttention(
   const onDevice =
     road.residentAttention !== undefined &&
     past === undefined &&
-    [q, k, v].every((t) => t.shape.length === 4) &&
+    [q, k, v].every((t) => shapeOf(t)?.length === 4) &&
     // No keys at all: the array road's zeros.
-    k.shape[2]! > 0 &&
+    shapeOf(k)![2]! > 0 &&
     (options.attentionMap ?? 'none') === 'none' &&
     (options as Record<string, unknown>)['weights'] === undefined &&
     options.returnPresent !== true &&
@@ -400,6 +400,12 @@ async function appendAndAttend(
     cache.rollback(plan, n);
     throw e;
   }
+}
+
+/** The shape of something that may not be a tensor at all (validation reports what it is). */
+function shapeOf(t: unknown): readonly number[] | undefined {
+  const shape = t !== null && typeof t === 'object' ? (t as { shape?: unknown }).shape : undefined;
+  return Array.isArray(shape) ? (shape as number[]) : undefined;
 }
 
 function expectBoolean(x: unknown, name: string): boolean | undefined {

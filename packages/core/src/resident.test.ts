@@ -154,4 +154,20 @@ describe('resident tensors', () => {
     await expect(b.attention(big, h, h, { cache })).rejects.toMatchObject({ code: 'ERR_RANGE' });
     expect(cache.length).toBe(0);
   });
+
+  it('refuses junk beside a handle with typed errors, not TypeErrors', async () => {
+    const b = defineBackend({
+      name: 'k',
+      capabilities: capabilities([]),
+      attention: async () => ({ output: new Float32Array(4) }),
+      residentAttention: async () => ({ output: new Float32Array(4) }),
+    });
+    const h = await b.upload(tensor(new Float32Array(4), [1, 1, 1, 4]));
+    for (const bad of [null, 3, { shape: 'x' }, { shape: [1, 1, 1, 4], data: [1, 2, 3, 4] }])
+      await expect(b.attention(h, bad as never, h)).rejects.toMatchObject({ code: 'ERR_TYPE', argument: 'k' });
+    await expect(b.attention(h, h, h, { cache: {} as never })).rejects.toMatchObject({ code: 'ERR_TYPE' });
+    await expect(b.attention(h, h, h, { resident: 'yes' as never })).rejects.toMatchObject({ code: 'ERR_TYPE' });
+    await expect(b.upload(h as never)).rejects.toMatchObject({ code: 'ERR_TYPE' });
+    await expect(b.attention(h, h, h)).resolves.toBeDefined();
+  });
 });
