@@ -17,15 +17,24 @@ import type { ResidentTensor } from './resident.js';
 
 /** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BoolMask {
+  /** Tells the two kinds of mask apart. */
   readonly kind: 'bool';
+  /**
+   * Rank 1 to 4, right-aligned against `[B, Hq, Sq, T]` (numpy broadcasting): each axis is `1` (broadcast) or
+   * the full size, except the last, which may be shorter than `T` (the keys beyond it are masked).
+   */
   readonly shape: readonly number[];
+  /** Row-major values of `shape`: nonzero = may attend, `0` = masked. */
   readonly data: Uint8Array;
 }
 
 /** Additive mask (bias) added to the scaled scores; `-Infinity` masks. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BiasMask {
+  /** Tells the two kinds of mask apart. */
   readonly kind: 'bias';
+  /** Broadcast to `[B, Hq, Sq, T]` as a {@link BoolMask.shape} is (a last axis shorter than `T` masks the rest). */
   readonly shape: readonly number[];
+  /** Row-major values of `shape`, added to the scaled scores: finite numbers, or `-Infinity` to mask (no NaN). */
   readonly data: Float32Array;
 }
 
@@ -43,9 +52,13 @@ export type AttentionMapKind = 'none' | 'scores' | 'softcapped' | 'masked' | 'pr
 
 /** One row of each stage an attention map can show (see {@link AttentionMapKind}). */
 export interface AttentionMapStages<T> {
+  /** The scaled scores, before the softcap. */
   readonly scores: T;
+  /** The scores after the softcap (the same as `scores` without one). */
   readonly softcapped: T;
+  /** After every mask and bias: masked entries are `-Infinity`. */
   readonly masked: T;
+  /** After the softmax: the attention weights (zeros for a row with nothing to attend to). */
   readonly probs: T;
 }
 
@@ -99,7 +112,12 @@ export interface AttentionOptions {
    * Local (truncated) attention: query `i` sees key `j` only if `i + offset - left <= j <= i + offset + right`,
    * with the same offset as `causal`. Combine with `causal` for a left-only window.
    */
-  readonly window?: { readonly left: number; readonly right: number };
+  readonly window?: {
+    /** How many keys before the query's position it sees: an integer `>= 0`, or `Infinity`. */
+    readonly left: number;
+    /** How many keys after the query's position it sees: an integer `>= 0`, or `Infinity` (`causal` hides these). */
+    readonly right: number;
+  };
   /** Boolean or additive mask, broadcast to `[B, Hq, Sq, T]`. */
   readonly mask?: Mask;
   /**
@@ -117,14 +135,25 @@ export interface AttentionOptions {
    * Graph attention: `edges` holds pairs `(query node, key node)`; a query attends only to its listed keys
    * (the adjacency matrix is the mask). Shared by every batch and head.
    */
-  readonly graph?: { readonly edges: Int32Array | readonly number[] };
+  readonly graph?: {
+    /**
+     * Flat `(query, key)` pairs, `[q0, k0, q1, k1, ...]`: queries in `0..Sq-1`, keys in `0..T-1`. Order does
+     * not matter and duplicates count once.
+     */
+    readonly edges: Int32Array | readonly number[];
+  };
   /**
    * ALiBi: one slope per query head; adds `-slope[h] · |i + offset - j|` to the scores
    * (a symmetric linear distance bias, computed on the fly).
    */
   readonly alibi?: Float32Array | readonly number[];
   /** Cached keys/values `[B, Hkv, P, Dk|Dv]`, concatenated in front of k/v. */
-  readonly past?: { readonly key: AnyTensor; readonly value: AnyTensor };
+  readonly past?: {
+    /** Cached keys `[B, Hkv, P, Dk]`, in the inputs' dtype. */
+    readonly key: AnyTensor;
+    /** Cached values `[B, Hkv, P, Dv]`, in the inputs' dtype. */
+    readonly value: AnyTensor;
+  };
   /** Return `present` (past concatenated with this call's keys/values). Default: true when `past` is given. */
   readonly returnPresent?: boolean;
   /** Which attention map to return (`[B, Hq, Sq, T]`); default `none`. */
@@ -152,7 +181,12 @@ export interface AttentionResult<T extends AnyTensor | ResidentTensor = Tensor> 
   /** Output in the layout of q: `[B, Hq, Sq, Dv]` or `[B, Sq, Hq·Dv]`. */
   readonly output: T;
   /** Past concatenated with this call's keys/values, `[B, Hkv, T, D]`, when requested. */
-  readonly present?: { readonly key: T; readonly value: T };
+  readonly present?: {
+    /** Keys `[B, Hkv, T, Dk]`: the past's `P`, then this call's `Sk`. */
+    readonly key: T;
+    /** Values `[B, Hkv, T, Dv]`, in the same order. */
+    readonly value: T;
+  };
   /** The attention map `[B, Hq, Sq, T]` of the requested kind. */
   readonly attentionMap?: T;
   /** @deprecated The former name of {@link AttentionResult.attentionMap} (the same tensor). */

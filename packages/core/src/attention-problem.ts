@@ -30,7 +30,14 @@ export interface AttentionProblem extends AttentionSetup {
    * float16 calls in the canonical layout (rank 4, no past): the caller's half bits of q, k and v, the same
    * values as the arrays above, for kernels that move halves. Read them only: they are the caller's.
    */
-  readonly halves?: { readonly q: Uint16Array; readonly k: Uint16Array; readonly v: Uint16Array };
+  readonly halves?: {
+    /** float16 bits of q, `[B, Hq, Sq, Dk]`. */
+    readonly q: Uint16Array;
+    /** float16 bits of k, `[B, Hkv, T, Dk]` (`T = Sk`: a call with a past has no halves). */
+    readonly k: Uint16Array;
+    /** float16 bits of v, `[B, Hkv, T, Dv]`. */
+    readonly v: Uint16Array;
+  };
 }
 
 /** What {@link prepareAttention} checks beyond shapes and options. */

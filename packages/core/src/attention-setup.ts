@@ -25,10 +25,20 @@ import {
 
 /** A mask resolved against the problem's shape: element strides over `[B, Hq, Sq, T]` (0 = broadcast). */
 export interface ResolvedMask {
+  /** `bool`: `data` is nonzero (may attend) or 0 (masked); `bias`: added to the scaled scores (`-Infinity` masks). */
   readonly kind: 'bool' | 'bias';
+  /**
+   * The mask's values, row-major in its original {@link ResolvedMask.shape}: the caller's own array (not a
+   * copy), so read it and never write it. A bias holds finite numbers or `-Infinity`.
+   */
   readonly data: Uint8Array | Float32Array;
   /** Original mask shape. */
   readonly shape: readonly number[];
+  /**
+   * Element strides into `data` for the axes `[B, Hq, Sq, T]` (the shape right-aligned to rank 4, as numpy
+   * broadcasts): the value of batch `b`, head `h`, query `i`, key `j < keyExtent` is
+   * `data[b·s0 + h·s1 + i·s2 + j·s3]`; `0` on an axis of size 1.
+   */
   readonly strides: readonly [number, number, number, number];
   /** Keys `j >= keyExtent` are masked (a mask shorter than `T` is padded with "masked"). */
   readonly keyExtent: number;
@@ -36,8 +46,11 @@ export interface ResolvedMask {
 
 /** Graph adjacency in compressed rows: the keys of query `i` are `keys[offsets[i] .. offsets[i+1])`, sorted, unique. */
 export interface GraphAdjacency {
+  /** The `(query, key)` pairs as given (a copy, order and duplicates kept), `2·E` integers. */
   readonly edges: Int32Array;
+  /** Row starts into `keys`, `[Sq + 1]`: `offsets[0] = 0` and `offsets[Sq]` is the number of distinct edges. */
   readonly offsets: Int32Array;
+  /** The key indices (`0..T-1`) of every query row, concatenated in row order; sorted and unique within a row. */
   readonly keys: Int32Array;
 }
 
@@ -61,8 +74,24 @@ export interface AttentionSetup extends AttentionDims {
   readonly additive: Float32Array | undefined;
   /** `0` = no softcap. */
   readonly softcap: number;
+  /**
+   * Causal masking (`options.causal`, default `false`): query `i` of batch `b` sees key `j` only when
+   * `j <= i + queryOffset[b]`.
+   */
   readonly causal: boolean;
-  readonly window: { readonly left: number; readonly right: number } | undefined;
+  /**
+   * The local window (`options.window`), `undefined` without one: query `i` of batch `b` sees key `j` only
+   * when `i + queryOffset[b] - left <= j <= i + queryOffset[b] + right`.
+   */
+  readonly window:
+    | {
+        /** Keys before the query's own position it may see: an integer `>= 0`, or `Infinity`. */
+        readonly left: number;
+        /** Keys after the query's own position it may see: an integer `>= 0`, or `Infinity`. */
+        readonly right: number;
+      }
+    | undefined;
+  /** `options.mask` resolved against `[B, Hq, Sq, T]`, or `undefined` without a mask. */
   readonly mask: ResolvedMask | undefined;
   /** Valid keys per batch, from `keyLengths` or `keyPadding`: keys at or beyond are masked. */
   readonly validKeys: Int32Array | undefined;
@@ -72,8 +101,14 @@ export interface AttentionSetup extends AttentionDims {
    * else the past length `P` (0 without a cache: top-left).
    */
   readonly queryOffset: Int32Array;
+  /** `options.graph` in compressed rows, shared by every batch and head; `undefined` without a graph. */
   readonly graph: GraphAdjacency | undefined;
+  /**
+   * ALiBi slopes `[Hq]` (a float32 copy of `options.alibi`), or `undefined`: the score of query `i` and key
+   * `j` in head `h` gets `-alibi[h] · |i + queryOffset[b] - j|`.
+   */
   readonly alibi: Float32Array | undefined;
+  /** Whether the call returns `present` (`options.returnPresent`; default `true` when a past was given). */
   readonly returnPresent: boolean;
   /** The caller used the packed `[B, S, H·D]` layout (core converts back). */
   readonly packed: boolean;

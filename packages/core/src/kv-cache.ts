@@ -38,19 +38,34 @@ export interface KVCacheOptions {
 export interface KVCache {
   /** The backend that holds it. */
   readonly backend: string;
+  /** Batch size `B`: calls given the cache have this batch. */
   readonly batch: number;
+  /** Key/value heads `Hkv` of its storage; query heads may be any multiple of it (grouped-query attention). */
   readonly kvHeads: number;
+  /** Key head size `Dk` (the queries' head size too). */
   readonly keyDim: number;
+  /** Value head size `Dv`: the head size of a call's output. */
   readonly valueDim: number;
+  /** Entries per head `C`: the storage is `[B, Hkv, C, Dk]` for keys and `[B, Hkv, C, Dv]` for values. */
   readonly capacity: number;
+  /**
+   * The sliding window it was created with (the most earlier entries a call may see; the cache keeps only
+   * the last `window`), or `undefined`: it holds everything up to its capacity.
+   */
   readonly window: number | undefined;
   /** Entries held per head. */
   readonly length: number;
   /** Tokens appended since creation (or `reset`): the position of the next one. */
   readonly position: number;
+  /** True once disposed (by its own `dispose()` or its backend's); later use throws `ERR_DISPOSED`. */
   readonly disposed: boolean;
   /** Copies the entries held, `[B, Hkv, length, D]` each, into new tensors. */
-  read(): Promise<{ readonly key: Tensor; readonly value: Tensor }>;
+  read(): Promise<{
+    /** Keys `[B, Hkv, length, Dk]`, oldest first. */
+    readonly key: Tensor;
+    /** Values `[B, Hkv, length, Dv]`, in the same order. */
+    readonly value: Tensor;
+  }>;
   /** Empties the cache (keeps its memory). */
   reset(): void;
   /** Frees its memory. Later use throws `ERR_DISPOSED`. Idempotent. */

@@ -22,14 +22,19 @@ export interface Allocation {
   readonly what: string;
   /** The argument that makes it large (e.g. `options.attentionMap`). */
   readonly argument: string;
+  /** Bytes it would take. */
   readonly bytes: number;
 }
 
 /** The sizes that decide what an attention call allocates (a subset of `AttentionProblem`). */
 export interface AttentionDims {
+  /** `B`: batch size. */
   readonly batch: number;
+  /** `Hq`: query heads. */
   readonly qHeads: number;
+  /** `Hkv`: key/value heads (divides `Hq`; fewer than `Hq` is grouped-query attention). */
   readonly kvHeads: number;
+  /** `Sq`: query length. */
   readonly qLength: number;
   /** `Sk`: keys given in this call. */
   readonly kvLength: number;
@@ -37,7 +42,9 @@ export interface AttentionDims {
   readonly pastLength: number;
   /** `T = P + Sk`. */
   readonly keyLength: number;
+  /** `Dk`: query/key head size. */
   readonly keyDim: number;
+  /** `Dv`: value head size (the output's head size). */
   readonly valueDim: number;
   /** Which attention map the call returns. */
   readonly attentionMap: AttentionMapKind;

@@ -35,8 +35,18 @@ import type { AbortSignalLike } from './abort.js';
 
 /** An input of a call on the device: core's array, or a native of the kernels' store. */
 export type KernelInput =
-  | { readonly array: Float32Array; readonly native?: undefined }
-  | { readonly native: unknown; readonly array?: undefined };
+  | {
+      /** An array input: the caller's own float32 data, scanned by core. Read it only; never write or keep it. */
+      readonly array: Float32Array;
+      /** Absent on an array input. */
+      readonly native?: undefined;
+    }
+  | {
+      /** A resident input: the native its `ResidentStore` made (a device buffer, say), finite by construction. */
+      readonly native: unknown;
+      /** Absent on a resident input. */
+      readonly array?: undefined;
+    };
 
 /**
  * A validated call for `residentAttention`: the setup and its three inputs, rank-4 row-major `[B, H, S, D]`
@@ -44,15 +54,29 @@ export type KernelInput =
  * `validKeys` the entries it holds; the kernel reads rows `< validKeys[b]` only.
  */
 export interface ResidentProblem extends AttentionSetup {
+  /** Queries `[B, Hq, Sq, Dk]`. */
   readonly q: KernelInput;
+  /** Keys `[B, Hkv, T, Dk]` (with a cache: its key storage, `T` its capacity). */
   readonly k: KernelInput;
+  /** Values `[B, Hkv, T, Dv]` (with a cache: its value storage). */
   readonly v: KernelInput;
   /** Return the output as a native of the store (`{ native }`) instead of an array. */
   readonly keep: boolean;
 }
 
 /** What `residentAttention` returns: the output `[B, Hq, Sq, Dv]`, as an array or (when `keep`) a native the caller now owns. */
-export type ResidentAttentionOutput = { readonly output: Float32Array } | { readonly native: unknown };
+export type ResidentAttentionOutput =
+  | {
+      /** The output as a float32 array of the kernels' own, which core takes over (it is never theirs again). */
+      readonly output: Float32Array;
+    }
+  | {
+      /**
+       * The output as a native of the store, which core adopts as a handle; when the call did not ask for a
+       * resident result, core reads it back and disposes of it.
+       */
+      readonly native: unknown;
+    };
 
 /** What the resident road needs from `defineBackend`. @internal */
 export interface ResidentRoad {
@@ -82,7 +106,16 @@ export interface ResidentRoad {
 
 /** The options a call takes beyond {@link AttentionOptions}, split off before validation. */
 export interface ResidentCallOptions {
+  /**
+   * A key/value cache from `createCache`: the call appends its k and v (`[B, Hkv, n, D]`) to it, and q attends
+   * over all it holds, its queries being the last `n` positions. Not with `past`, `keyLengths`, `keyPadding`,
+   * `mask`, `graph` or `returnPresent`.
+   */
   readonly cache?: KVCache;
+  /**
+   * Return the result as handles ({@link ResidentTensor}) kept in the backend instead of arrays; default
+   * `false`. They hold float32, so `outputDtype: 'float16'` is refused with it.
+   */
   readonly resident?: boolean;
 }
 

@@ -19,6 +19,7 @@ export interface ResidentTensor {
   readonly resident: true;
   /** The name of the backend that holds it; only that backend takes it. */
   readonly backend: string;
+  /** Its dimensions, as given to `upload` or as the call's result has them (e.g. `[B, Hq, Sq, Dv]`). */
   readonly shape: readonly number[];
   /** Resident tensors hold float32 elements. */
   readonly dtype: 'float32';
@@ -46,7 +47,12 @@ export interface ResidentStats {
    * apart from JavaScript's (webgpu): `toBackend` uploads, `toHost` read-backs. Zero where the backend
    * computes on JavaScript's memory.
    */
-  readonly transfers: { readonly toBackend: number; readonly toHost: number };
+  readonly transfers: {
+    /** Copies from JavaScript memory into the backend's (uploads and array inputs moved to the device). */
+    readonly toBackend: number;
+    /** Copies from the backend's memory back into JavaScript memory (reads). */
+    readonly toHost: number;
+  };
 }
 
 /** Options of a call that moves data into or out of a backend's memory. */
@@ -77,7 +83,12 @@ export interface ResidentStore<N = unknown> {
   /** Frees `n`. */
   free(n: N): void;
   /** Copies made between JavaScript memory and the backend's memory (see {@link ResidentStats.transfers}). */
-  transfers?(): { readonly toBackend: number; readonly toHost: number };
+  transfers?(): {
+    /** Copies into the backend's memory so far. */
+    readonly toBackend: number;
+    /** Copies out of the backend's memory so far. */
+    readonly toHost: number;
+  };
 }
 
 /** A core-held slot behind a handle. @internal */
