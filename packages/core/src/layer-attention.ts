@@ -10,6 +10,7 @@ import { graphVisibility, type RunGraph } from './run-input.js';
 
 /** The valid length of each sequence of a run (see `ModelRunRequest`), and its graph. */
 export interface RunLengths {
+  /** Valid positions of each sequence, `[B]`, each `1..S`: keys beyond a sequence's length are masked. */
   readonly lengths: Int32Array;
   /** Some sequence is shorter than the run's length `S`. */
   readonly padded: boolean;

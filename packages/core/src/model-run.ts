@@ -42,12 +42,15 @@ export interface ModelRunRequest {
   readonly tokens?: Int32Array;
   /** The run's graph, validated; `undefined` without one. */
   readonly graph?: RunGraph;
+  /** Batch size `B`: sequences in the run. */
   readonly batch: number;
+  /** `S`: positions per sequence (the input's second dimension, padding included). */
   readonly length: number;
   /** Always present: `S` for unpadded sequences. */
   readonly lengths: Int32Array;
   /** True when some sequence is shorter than `S`. */
   readonly padded: boolean;
+  /** Layers (0-based, checked to be in `0..layers-1`) whose attention probabilities `[B, H, S, S]` to return. */
   readonly attentionOf: readonly number[];
 }
 

@@ -27,29 +27,64 @@ import { defaultMaxBytes, expectWithinLimit } from './limits.js';
 
 /** Positional encoding of the encoder. */
 export type PositionalEncoding =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'sinusoidal' }
-  | { readonly kind: 'learned'; readonly maxLength: number }
-  | { readonly kind: 'rope'; readonly base?: number }
-  | { readonly kind: 'alibi' };
+  | {
+      /** No positional information: attention sees the positions as a set. */
+      readonly kind: 'none';
+    }
+  | {
+      /** The fixed sinusoidal table `[S, d]` added after the input projection (needs an even `dModel`). */
+      readonly kind: 'sinusoidal';
+    }
+  | {
+      /** A learned table `positional.table` `[maxLength, d]`, added after the input projection. */
+      readonly kind: 'learned';
+      /** Rows of the table: the longest run the model takes (a longer input is refused with `ERR_SHAPE`). */
+      readonly maxLength: number;
+    }
+  | {
+      /** Rotary embedding of q and k in every layer (needs an even head size `Dh`). */
+      readonly kind: 'rope';
+      /** Base of the rotation frequencies `base^(-2i/Dh)`, a number `> 1`; default `10000`. */
+      readonly base?: number;
+    }
+  | {
+      /** ALiBi: every layer adds `-slope[h]·|i - j|`, slopes `2^(-8(h+1)/H)`; no table. */
+      readonly kind: 'alibi';
+    };
 
 /** Attention options of one encoder layer. */
 export interface LayerAttentionSpec {
+  /** Causal masking: position `i` attends to positions `j <= i` only; default `false`. */
   readonly causal?: boolean;
   /**
    * `dot` (default): `q·k/sqrt(Dh)`; `additive`: `w_hᵀ·tanh(q_i + k_j)` with a learned
    * `layers.L.attention.additive.weight` `[H, Dh]`.
    */
   readonly relevance?: 'dot' | 'additive';
-  /** Local window (truncated self-attention for long inputs). */
-  readonly window?: { readonly left: number; readonly right: number };
+  /** Local window (truncated self-attention for long inputs): position `i` sees `i - left` to `i + right`. */
+  readonly window?: {
+    /** How many earlier positions each position sees: an integer `>= 0`, or `Infinity`. */
+    readonly left: number;
+    /** How many later positions each position sees: an integer `>= 0`, or `Infinity`. */
+    readonly right: number;
+  };
 }
 
 /**
  * What the encoder reads: feature vectors `[B, S, inputSize]` (the default), or token ids `[B, S]` looked
  * up in a learned embedding table `embedding.table` `[vocabSize, dModel]`.
  */
-export type InputSpec = { readonly kind: 'features' } | { readonly kind: 'tokens'; readonly vocabSize: number };
+export type InputSpec =
+  | {
+      /** Feature vectors `[B, S, inputSize]` (float32), projected by `input.weight` `[d, inputSize]`. */
+      readonly kind: 'features';
+    }
+  | {
+      /** Token ids `[B, S]`, each an integer `0..vocabSize-1`. */
+      readonly kind: 'tokens';
+      /** Rows `V` of the embedding table: an integer from 1 to {@link MAX_VOCAB_SIZE}. */
+      readonly vocabSize: number;
+    };
 
 /** Largest vocabulary: ids travel as float32 on some paths, exact up to 2^24. */
 export const MAX_VOCAB_SIZE = 2 ** 24;
@@ -58,6 +93,7 @@ export const MAX_VOCAB_SIZE = 2 ** 24;
 export interface OutputSpec {
   /** `per-position`: one label per position (N→N); `pooled`: one per sequence (N→1, mean over valid positions). */
   readonly kind: 'per-position' | 'pooled';
+  /** Output classes `C`: the logits' last dimension (a positive integer). */
   readonly classes: number;
   /** Optional class names, one per class. */
   readonly labels?: readonly string[];
@@ -76,16 +112,21 @@ export interface OutputSpec {
  * ```
  */
 export interface ModelSpec {
+  /** The model family; the only one is `transformer-encoder`. */
   readonly type: 'transformer-encoder';
   /** Features per position; required for feature input, omitted (or 1) for token input. */
   readonly inputSize?: number;
   /** Default `{ kind: 'features' }`. */
   readonly input?: InputSpec;
+  /** Model width `d`: values per position between layers (a multiple of `heads`). */
   readonly dModel: number;
+  /** Query heads `H` per layer; each has `Dh = dModel / heads` values. */
   readonly heads: number;
   /** Fewer key/value heads (grouped-query attention); default `heads`. */
   readonly kvHeads?: number;
+  /** Encoder layers, each attention then feed-forward. */
   readonly layers: number;
+  /** Hidden width of each layer's feed-forward network. */
   readonly ffnSize: number;
   /** Default `gelu`. */
   readonly activation?: 'relu' | 'gelu';
@@ -97,30 +138,55 @@ export interface ModelSpec {
   readonly positional?: PositionalEncoding;
   /** One setting for every layer, or one per layer. */
   readonly attention?: LayerAttentionSpec | readonly LayerAttentionSpec[];
+  /** The output head: per position or pooled, and its classes. */
   readonly output: OutputSpec;
 }
 
 /** A validated spec with every default filled in and one attention setting per layer. */
 export interface ResolvedSpec {
+  /** Always `transformer-encoder`. */
   readonly type: 'transformer-encoder';
   /** Values per position of a run's input: the features, or 1 (the id) with token input. */
   readonly inputSize: number;
+  /** What the encoder reads (default `{ kind: 'features' }` filled in). */
   readonly input: InputSpec;
+  /** Model width `d`. */
   readonly dModel: number;
+  /** Query heads `H`. */
   readonly heads: number;
+  /** Key/value heads `Hkv` (divides `heads`; `heads` when the spec gave none). */
   readonly kvHeads: number;
+  /** Head size `Dh = dModel / heads`, for queries, keys and values alike. */
   readonly headDim: number;
+  /** Encoder layers. */
   readonly layers: number;
+  /** Hidden width of each feed-forward network. */
   readonly ffnSize: number;
+  /** Feed-forward activation (default `gelu`, the tanh form). */
   readonly activation: 'relu' | 'gelu';
+  /** Layer-norm placement (default `pre`, which adds a final norm). */
   readonly norm: 'pre' | 'post';
+  /** Layer-norm epsilon (default `1e-5`). */
   readonly normEpsilon: number;
+  /** Positional encoding (default `{ kind: 'sinusoidal' }`). */
   readonly positional: PositionalEncoding;
+  /** One attention setting per layer, `[layers]`, defaults filled in. */
   readonly attention: readonly {
+    /** Causal masking (default `false`). */
     readonly causal: boolean;
+    /** How relevance is computed (default `dot`). */
     readonly relevance: 'dot' | 'additive';
-    readonly window: { readonly left: number; readonly right: number } | undefined;
+    /** The local window, or `undefined` for none. */
+    readonly window:
+      | {
+          /** Earlier positions each position sees (an integer `>= 0`, or `Infinity`). */
+          readonly left: number;
+          /** Later positions each position sees (an integer `>= 0`, or `Infinity`). */
+          readonly right: number;
+        }
+      | undefined;
   }[];
+  /** The output head, as given. */
   readonly output: OutputSpec;
 }
 

@@ -48,9 +48,9 @@ export interface ResidentStats {
    * computes on JavaScript's memory.
    */
   readonly transfers: {
-    /** Copies from JavaScript memory into the backend's (uploads and array inputs moved to the device). */
+    /** Uploads so far: copies from JavaScript memory into the backend's memory. */
     readonly toBackend: number;
-    /** Copies from the backend's memory back into JavaScript memory (reads). */
+    /** Read-backs so far: copies from the backend's memory into JavaScript memory. */
     readonly toHost: number;
   };
 }

@@ -8,6 +8,7 @@ import { AttnkitError, ShapeError } from './errors.js';
 
 /** Token ids `[B, S]` for a model with `input: { kind: 'tokens' }`. */
 export interface TokenTensor {
+  /** `[B, S]`: sequences and positions. */
   readonly shape: readonly number[];
   /** Integer ids `0..vocabSize-1`; a Float32Array of whole numbers is accepted too. */
   readonly data: Int32Array | Float32Array;
@@ -15,6 +16,10 @@ export interface TokenTensor {
 
 /** A run's graph: edges `(query node, key node)`, as pairs. */
 export interface RunGraphEdges {
+  /**
+   * Flat pairs `[i0, j0, i1, j1, ...]`: position `i` attends to position `j`, both `0..S-1`. A position with
+   * no edge attends to nothing (its attention output is zeros).
+   */
   readonly edges: Int32Array | readonly number[];
 }
 
@@ -25,6 +30,7 @@ export type RunGraphOption = RunGraphEdges | readonly RunGraphEdges[];
 export interface RunGraph {
   /** `true`: `edges[0]` is shared by every sequence; `false`: `edges[b]` belongs to sequence `b`. */
   readonly shared: boolean;
+  /** The checked pairs, copied: one flat `(query, key)` list for a shared graph, else one per sequence (`[B]`). */
   readonly edges: readonly Int32Array[];
 }
 
@@ -112,7 +118,15 @@ export function prepareRunGraph(graph: RunGraphOption, B: number, S: number): Ru
  * The graph as a dense visibility mask `[Bg, 1, S, S]` (1 = edge), `Bg = 1` for a shared graph, else `B`.
  * Backends whose encoders take a mask (not an edge list) use it.
  */
-export function graphVisibility(graph: RunGraph, S: number): { data: Uint8Array; shape: [number, 1, number, number] } {
+export function graphVisibility(
+  graph: RunGraph,
+  S: number,
+): {
+  /** Row-major `[Bg, 1, S, S]`: `1` where position `i` has an edge to `j`, else `0`. */
+  data: Uint8Array;
+  /** `[Bg, 1, S, S]`. */
+  shape: [number, 1, number, number];
+} {
   const Bg = graph.edges.length;
   const data = new Uint8Array(Bg * S * S);
   graph.edges.forEach((e, b) => {
