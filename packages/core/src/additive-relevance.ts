@@ -27,6 +27,7 @@ export type Relevance = 'dot' | AdditiveRelevance;
 
 /** Additive relevance `α_ij = w_hᵀ · tanh(q_i + k_j)`. */
 export interface AdditiveRelevance {
+  /** Tells it from `'dot'`. */
   readonly kind: 'additive';
   /** `[Hq, Dk]`: one weight vector per query head. */
   readonly weights: Tensor;

@@ -81,6 +81,7 @@ export interface ModelOutput<T extends Tensor | ResidentTensor = Tensor> {
 
 /** A compiled model: weights resident in the backend, runnable many times. */
 export interface Model {
+  /** The spec it was compiled from, validated and with every default filled in. */
   readonly spec: ResolvedSpec;
   /**
    * Runs the encoder on `input` `[B, S, F]`, or on token ids `[B, S]` for a spec with token input.
@@ -107,6 +108,7 @@ export interface Model {
 
 /** What a backend kernel returns for one model run. */
 export interface ModelRunOutput {
+  /** Logits, row-major `[B, S, C]` per position (zeros at padded positions) or `[B, C]` pooled; a fresh array. */
   readonly logits: Float32Array;
   /** One `[B, H, S, S]` array per entry of `request.attentionOf`. */
   readonly attention?: readonly Float32Array[];
@@ -122,7 +124,9 @@ export interface CompiledModel {
 
 /** What a backend package implements; inputs are always valid. */
 export interface BackendKernels {
+  /** The backend's name (as its plugin registers it), used in reports and error messages. */
   readonly name: string;
+  /** The features and limits the kernels support: core refuses a call that needs more before calling them. */
   readonly capabilities: Capabilities;
   /** Free-form facts shown in reports (device, threads, versions). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
@@ -175,8 +179,11 @@ export interface BackendSettings {
 
 /** An attention backend, as users see it. */
 export interface Backend {
+  /** The backend's name, e.g. `ts` or `webgpu`: what `force` and `prefer` take. */
   readonly name: string;
+  /** What it supports here: its features, with a reason for each it lacks, and its size limits. */
   readonly capabilities: Capabilities;
+  /** Free-form facts for reports (device, threads, versions); `{}` when the backend gives none. */
   readonly info: Readonly<Record<string, string | number | boolean>>;
   /**
    * Scaled dot-product attention.
@@ -262,6 +269,7 @@ export interface Backend {
 
 /** Result of a plugin's probe. */
 export interface ProbeResult {
+  /** Whether the backend can start here; selection skips it (status `unavailable`) when not. */
   readonly available: boolean;
   /** Why it is unavailable, or what was found (e.g. the adapter's name). */
   readonly reason?: string;
@@ -269,6 +277,7 @@ export interface ProbeResult {
 
 /** What a backend package exports. */
 export interface BackendPlugin<O = unknown> {
+  /** Unique within a registry (re-registering a name replaces the plugin); the name `force` and `prefer` take. */
   readonly name: string;
   /**
    * The features and limits it has wherever it runs, known without creating a backend: selection

@@ -118,7 +118,14 @@ export function exceededLimit(
     readonly valueDim: number;
     readonly attentionMap: string;
   },
-): { argument: string; message: string } | undefined {
+):
+  | {
+      /** The argument that is too large (`k`, `q`, `v` or `options.attentionMap`), for the error. */
+      argument: string;
+      /** What is over which limit, with the sizes (to follow the backend's name). */
+      message: string;
+    }
+  | undefined {
   if (caps.maxKeyLength !== undefined && d.keyLength > caps.maxKeyLength) {
     return { argument: 'k', message: `accepts at most ${caps.maxKeyLength} keys per call, got ${d.keyLength}` };
   }
@@ -168,7 +175,12 @@ export function requiredFeatures(p: AttentionSetup): Feature[] {
 export function missingFeatures(
   caps: Capabilities,
   needed: readonly Feature[],
-): { feature: Feature; reason: string }[] {
+): {
+  /** A required feature the capabilities do not list. */
+  feature: Feature;
+  /** Why the backend lacks it (its `reasons` entry), or `not supported by this backend`. */
+  reason: string;
+}[] {
   return needed
     .filter((f) => !caps.features.has(f))
     .map((feature) => ({ feature, reason: caps.reasons?.[feature] ?? 'not supported by this backend' }));

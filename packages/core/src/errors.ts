@@ -83,6 +83,7 @@ export class UnsupportedError extends AttnkitError {
 export class ModelError extends AttnkitError {}
 /** No backend could be selected; `report` says why for every plugin. */
 export class NoBackendError extends AttnkitError {
+  /** The selection report: one `SelectionEntry` per plugin, saying why it was not chosen. */
   readonly report: readonly unknown[];
   constructor(message: string, report: readonly unknown[]) {
     super('ERR_NO_BACKEND', message);

@@ -15,8 +15,11 @@ export type DType = 'float32' | 'float16';
  * Where the runtime has `Float16Array`, one is accepted as `data` too (core reads its bits without copying).
  */
 export interface HalfTensor {
+  /** Dimensions, outermost first, as for a {@link Tensor}. */
   readonly shape: readonly number[];
+  /** The elements' binary16 bits in row-major order; its length is the shape's product. */
   readonly data: Uint16Array;
+  /** Always `float16`: tells it from a float32 {@link Tensor}. */
   readonly dtype: 'float16';
 }
 

@@ -20,8 +20,11 @@ export const SCORE_LIMIT = 2 ** 100;
 
 /** Sums of squares of a call's inputs (k and v include the past). */
 export interface InputSquares {
+  /** `Σ q²` over every element of the queries. */
   readonly q: number;
+  /** `Σ k²` over every key, the past included. */
   readonly k: number;
+  /** `Σ v²` over every value, the past included. */
   readonly v: number;
 }
 

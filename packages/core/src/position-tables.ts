@@ -34,7 +34,16 @@ export function sinusoidTable(S: number, d: number): Float32Array {
  * const { cos, sin } = ropeTables(512, 64, 10000);
  * ```
  */
-export function ropeTables(S: number, Dh: number, base: number): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(
+  S: number,
+  Dh: number,
+  base: number,
+): {
+  /** `cos θ(s, i)`, row-major `[S, Dh/2]`. */
+  cos: Float32Array;
+  /** `sin θ(s, i)`, row-major `[S, Dh/2]`. */
+  sin: Float32Array;
+} {
   const half = Dh / 2;
   const cos = new Float32Array(S * half),
     sin = new Float32Array(S * half);

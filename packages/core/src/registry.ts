@@ -24,9 +24,13 @@ export type SelectionStatus =
 
 /** One line of a selection report. */
 export interface SelectionEntry {
+  /** The plugin's name. */
   readonly name: string;
+  /** The priority it was registered with (higher is tried first). */
   readonly priority: number;
+  /** What became of it: chosen, skipped, or failed (see {@link SelectionStatus}). */
   readonly status: SelectionStatus;
+  /** Why, in words: the probe's reason, the features it lacks, the start-up error, or why it was chosen. */
   readonly reason: string;
   /** The started backend's `info` (chosen, and in a survey every plugin that started). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
@@ -36,7 +40,9 @@ export interface SelectionEntry {
 
 /** The outcome of {@link Registry.select}. */
 export interface Selection {
+  /** The chosen backend, started; the caller owns it and disposes of it. */
   readonly backend: Backend;
+  /** One entry per registered plugin, the chosen one included (print it with {@link formatReport}). */
   readonly report: readonly SelectionEntry[];
 }
 
@@ -88,7 +94,12 @@ export interface Registry {
   /** Adds a plugin; higher priority is tried first. Re-registering a name replaces it. */
   register(plugin: BackendPlugin, options?: { priority?: number }): Registry;
   /** Registered plugins, highest priority first. */
-  plugins(): readonly { plugin: BackendPlugin; priority: number }[];
+  plugins(): readonly {
+    /** The plugin as registered. */
+    plugin: BackendPlugin;
+    /** Its priority (default `0`). */
+    priority: number;
+  }[];
   /** Selects a backend; throws {@link NoBackendError} (with the report) when none fits. */
   select(options?: SelectOptions): Promise<Selection>;
 }

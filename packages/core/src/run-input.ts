@@ -124,7 +124,7 @@ export function graphVisibility(
 ): {
   /** Row-major `[Bg, 1, S, S]`: `1` where position `i` has an edge to `j`, else `0`. */
   data: Uint8Array;
-  /** `[Bg, 1, S, S]`. */
+  /** The mask's shape `[Bg, 1, S, S]`, as `boolMask` takes it. */
   shape: [number, 1, number, number];
 } {
   const Bg = graph.edges.length;

@@ -10,7 +10,9 @@ import { weightsMap, type Weights } from './weights.js';
 
 /** A decoded safetensors file. Every tensor is converted to float32. */
 export interface SafetensorsFile {
+  /** Every tensor of the file by name, in header order, converted to float32 (each a new array). */
   readonly tensors: Map<string, Tensor>;
+  /** The file's `__metadata__` strings; `{}` when it has none. */
   readonly metadata: Record<string, string>;
 }
 

@@ -5,7 +5,9 @@ import { ShapeError, AttnkitError, fmtShape } from './errors.js';
 
 /** A dense row-major float32 tensor. */
 export interface Tensor {
+  /** Dimensions, outermost first (e.g. `[B, H, S, D]`); `[]` is a scalar. */
   readonly shape: readonly number[];
+  /** The elements in row-major order (the last dimension varies fastest); its length is the shape's product. */
   readonly data: Float32Array;
   /** `float32` (the default when absent); float16 tensors are `HalfTensor`s. */
   readonly dtype?: 'float32';
