@@ -28,15 +28,23 @@ import { handleCase } from './resident-cases.js';
 
 /** Shape of a generated case (legend in @attnkit/core). */
 export interface CaseShape {
+  /** Batch size. */
   readonly B: number;
+  /** Query heads. */
   readonly Hq: number;
+  /** Key/value heads (divides `Hq`; fewer is grouped-query attention). */
   readonly Hkv: number;
+  /** Query length. */
   readonly Sq: number;
+  /** Keys given in the call (`T = P + Sk` with a past). */
   readonly Sk: number;
+  /** Query/key head size. */
   readonly Dk: number;
+  /** Value head size. */
   readonly Dv: number;
   /** Past length (0 = none). */
   readonly P?: number;
+  /** Give q, k and v in the packed layout `[B, S, H·D]` (calls then pass `options.heads`); default `false`: rank 4. */
   readonly packed?: boolean;
 }
 
@@ -51,7 +59,21 @@ export function makeInputs(
   s: CaseShape,
   seed: number,
   scale = 1,
-): { q: Tensor; k: Tensor; v: Tensor; past?: { key: Tensor; value: Tensor } } {
+): {
+  /** Queries `[B, Hq, Sq, Dk]` (packed: `[B, Sq, Hq·Dk]`), uniform in `[-scale, scale]`. */
+  q: Tensor;
+  /** Keys `[B, Hkv, Sk, Dk]` (packed: `[B, Sk, Hkv·Dk]`), uniform in `[-scale, scale]`. */
+  k: Tensor;
+  /** Values `[B, Hkv, Sk, Dv]` (packed: `[B, Sk, Hkv·Dv]`), uniform in `[-1, 1]`. */
+  v: Tensor;
+  /** The past, when `P > 0`: for `options.past`. */
+  past?: {
+    /** Cached keys `[B, Hkv, P, Dk]`, uniform in `[-scale, scale]`. */
+    key: Tensor;
+    /** Cached values `[B, Hkv, P, Dv]`, uniform in `[-1, 1]`. */
+    value: Tensor;
+  };
+} {
   const rng = seededRandom(seed);
   const q = rand(rng, s.B * s.Hq * s.Sq * s.Dk, scale);
   const k = rand(rng, s.B * s.Hkv * s.Sk * s.Dk, scale);

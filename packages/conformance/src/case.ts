@@ -10,6 +10,7 @@ export type CaseGroup = 'attention' | 'peer-vectors' | 'bad-input' | 'models' | 
 export interface ConformanceCase {
   /** Unique, stable id, e.g. `attention/causal/gqa-2x4`. */
   readonly id: string;
+  /** The group it belongs to (its id's first part): `runConformance` makes one `describe` block per group. */
   readonly group: CaseGroup;
   /** Features the backend must declare; otherwise the case is skipped with the reason. */
   readonly needs: readonly Feature[];
@@ -19,10 +20,13 @@ export interface ConformanceCase {
 
 /** Outcome of one case. */
 export interface CaseOutcome {
+  /** The case's {@link ConformanceCase.id}. */
   readonly id: string;
+  /** `skipped`: the backend does not declare a feature the case needs (`detail` names it). */
   readonly status: 'passed' | 'failed' | 'skipped';
   /** Failure message or skip reason. */
   readonly detail?: string;
+  /** Wall time of the case in milliseconds (`0` when skipped). */
   readonly ms: number;
 }
 

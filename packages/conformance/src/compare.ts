@@ -7,7 +7,9 @@
 
 /** An absolute and relative tolerance. */
 export interface Tolerance {
+  /** Absolute part: an element passes when `|actual - expected| <= abs + rel · |expected|`. */
   readonly abs: number;
+  /** Relative part, a fraction of `|expected|` (`1e-5` is 0.001 %). */
   readonly rel: number;
 }
 

@@ -55,9 +55,13 @@ const STABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
 export interface FuzzCall {
   /** What was done to the call, for failure messages (e.g. `#17 mask:nan-bias`). */
   readonly label: string;
+  /** The q argument: usually a tensor (rank 4 or packed rank 3), or a malformed value of any type. */
   readonly q: unknown;
+  /** The k argument, as generated (possibly malformed). */
   readonly k: unknown;
+  /** The v argument, as generated (possibly malformed). */
   readonly v: unknown;
+  /** The options argument: attention options, some out of their domain, or not an object at all. */
   readonly options: unknown;
 }
 
@@ -65,6 +69,7 @@ export interface FuzzCall {
 export interface FuzzOptions {
   /** Number of calls (default 2000). */
   readonly calls?: number;
+  /** Seed of the run (default 1): the same seed gives the same calls, so a failure can be replayed. */
   readonly seed?: number;
   /** A call that takes longer than this counts as a hang (default 10 s). */
   readonly hangMs?: number;
@@ -72,6 +77,7 @@ export interface FuzzOptions {
 
 /** What a fuzz run found. */
 export interface FuzzReport {
+  /** Calls made (computed, refused or failed). */
   readonly calls: number;
   /** Calls that returned a result (checked against the reference). */
   readonly computed: number;

@@ -261,13 +261,24 @@ export function lifecycleCases(): ConformanceCase[] {
 
 /** One lifecycle check that creates backends of its own. */
 export interface LifecycleCheck {
+  /** What the check holds, as a sentence (the test's name). */
   readonly name: string;
   /** Runs the check on backends the plugin creates with `createOptions`; throws on a failure. */
   run(plugin: BackendPlugin, createOptions: unknown): Promise<void>;
 }
 
 /** Checks that create and dispose backends: dispose during calls, and repeated create/dispose. */
-export function lifecycleChecks(options: { cycles?: number; inFlightShape?: CaseShape } = {}): LifecycleCheck[] {
+export function lifecycleChecks(
+  options: {
+    /** Backends created, used for one call and disposed in the create/dispose check; default 20. */
+    cycles?: number;
+    /**
+     * The large calls still running when `dispose()` comes; default `B 1, Hq 4, Hkv 4, Sq 1024, Sk 1024, Dk 32,
+     * Dv 32` (a slow device gives a smaller one).
+     */
+    inFlightShape?: CaseShape;
+  } = {},
+): LifecycleCheck[] {
   return [
     {
       name: 'a disposed backend refuses work with ERR_DISPOSED',

@@ -15,36 +15,63 @@ import { FLOAT16_TOLERANCE, FLOAT32_TOLERANCE, type Tolerance } from './compare.
 
 /** One input or output of a vector file. */
 export interface VectorValue {
+  /**
+   * The operator's input or output position (inputs: 0 Q, 1 K, 2 V, 3 attn_mask, 4 past_key, 5 past_value,
+   * 6 nonpad_kv_seqlen; outputs: 0 Y, 1 present_key, 2 present_value, 3 qk_matmul_output). When absent, the
+   * position follows from `name`.
+   */
   readonly slot?: number;
+  /** The ONNX name of the value (e.g. `Q`, `attn_mask`, `Y`). */
   readonly name: string;
+  /** Its shape, e.g. `[B, H, S, D]` or the 3-D `[B, S, H·D]`. */
   readonly dims: readonly number[];
   /** The element type as the format names it: `float32`, `float16` (already decoded to numbers), `bool` (0/1) or `int64`. */
   readonly dtype: string;
+  /** Row-major elements; non-finite numbers are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`. */
   readonly data: readonly (number | string)[];
 }
 
 /** A vector file. */
 export interface VectorFile {
+  /** The case's name, e.g. `test_attention_4d_causal`. */
   readonly name: string;
+  /** The ONNX opset the case was written for (23 or 24). */
   readonly opset?: number;
+  /**
+   * The operator's attributes: `scale`, `is_causal`, `softcap`, `q_num_heads` and `kv_num_heads` (3-D inputs),
+   * `qk_matmul_output_mode` (0 scores, 1 softcapped, 2 masked, 3 probabilities), `softmax_precision`.
+   */
   readonly attributes?: Readonly<Record<string, number>>;
+  /** The inputs given (an omitted optional input has no entry); Q, K and V are required. */
   readonly inputs: readonly VectorValue[];
+  /** The expected outputs; Y is required. */
   readonly outputs: readonly VectorValue[];
 }
 
 /** A vector file as an attnkit call with its expected results. */
 export interface VectorCase {
+  /** The file's name. */
   readonly name: string;
+  /** Queries as the file gives them: `[B, Hq, Sq, Dk]`, or `[B, Sq, Hq·Dk]` (then `options.heads` is set). */
   readonly q: AnyTensor;
+  /** Keys, `[B, Hkv, Sk, Dk]` or `[B, Sk, Hkv·Dk]`. */
   readonly k: AnyTensor;
+  /** Values, `[B, Hkv, Sk, Dv]` or `[B, Sk, Hkv·Dv]`. */
   readonly v: AnyTensor;
+  /** The file's attributes and optional inputs as attention options (mask, past, key lengths, map kind). */
   readonly options: AttentionOptions;
+  /** The file's expected outputs, row-major, as float32. */
   readonly expected: {
+    /** Y, in the layout of q: `[B, Hq, Sq, Dv]` or `[B, Sq, Hq·Dv]`. */
     readonly output: Float32Array;
+    /** present_key `[B, Hkv, T, Dk]`, when the file has it. */
     readonly presentKey?: Float32Array;
+    /** present_value `[B, Hkv, T, Dv]`, when the file has it. */
     readonly presentValue?: Float32Array;
+    /** qk_matmul_output `[B, Hq, Sq, T]` of the file's mode (see {@link AttentionMapKind}), when the file has it. */
     readonly weights?: Float32Array;
   };
+  /** How close a backend must come: {@link FLOAT16_TOLERANCE} for float16 files, else {@link FLOAT32_TOLERANCE}. */
   readonly tolerance: Tolerance;
   /** The file's tensors are float16 (decoded to their exact values). */
   readonly half: boolean;

@@ -8,8 +8,11 @@ import { attentionMapStage, type AttentionProblem } from '@attnkit/core';
 
 /** A problem whose q, k, v may be float64 (the model reference keeps float64 throughout). */
 export type ReferenceProblem = Omit<AttentionProblem, 'q' | 'k' | 'v'> & {
+  /** Queries `[B, Hq, Sq, Dk]`, row-major. */
   readonly q: ArrayLike<number>;
+  /** Keys `[B, Hkv, T, Dk]`, the past included. */
   readonly k: ArrayLike<number>;
+  /** Values `[B, Hkv, T, Dv]`, the past included. */
   readonly v: ArrayLike<number>;
 };
 
