@@ -19,20 +19,32 @@ import {
 
 /** The call a calibration times: the shape of q `[B, Hq, Sq, D]` and k, v `[B, Hkv, S, D]`, and its mask. */
 export interface CalibrationShape {
+  /** Batch size `B` (default 1). */
   readonly batch?: number;
+  /** Query heads `Hq` (default 8). */
   readonly heads?: number;
   /** Default: `heads`. */
   readonly kvHeads?: number;
   /** Default: `keyLength` (self-attention); 1 for a decode step. */
   readonly qLength?: number;
+  /** Key length `T` of the calls to come; the shape class rounds it to a power of two, and a long one is timed shorter. */
   readonly keyLength: number;
+  /** Head size `Dk = Dv` (default 64). */
   readonly headDim?: number;
+  /** Time causal calls (default `false`); part of the shape class. */
   readonly causal?: boolean;
-  readonly window?: { readonly left: number; readonly right: number };
+  /** Time calls with this local window (as `AttentionOptions.window`); part of the shape class. */
+  readonly window?: {
+    /** Keys before the query's position it sees. */
+    readonly left: number;
+    /** Keys after the query's position it sees. */
+    readonly right: number;
+  };
 }
 
 /** A cached choice. */
 export interface CalibrationRecord {
+  /** The name of the backend chosen: the fastest timed. */
   readonly backend: string;
   /** Median ms per call of each backend timed, by name. */
   readonly timings: Readonly<Record<string, number>>;
@@ -85,6 +97,7 @@ export interface Calibration {
 
 /** A selection made by calibration. */
 export interface CalibratedSelection extends Selection {
+  /** What was timed and measured (or found in the cache) to make the choice. */
   readonly calibration: Calibration;
 }
 

@@ -25,7 +25,9 @@ const DEVICES: readonly Device[] = ['gpu', 'cpu', 'wasm'];
 
 /** A plugin with its default priority on a platform. */
 export interface PlatformPlugin {
+  /** The backend's plugin. */
   readonly plugin: BackendPlugin;
+  /** Its rank among the defaults, higher first (Node: onnx 30, webgpu 20, ts 10, tfjs 5). */
   readonly priority: number;
   /** Why it has this rank, shown by `attnkit doctor`. */
   readonly why: string;
@@ -51,7 +53,12 @@ export interface AttnkitSelectOptions extends SelectOptions {
   /** Let native engines print their diagnostics while probing (Dawn's Vulkan warnings); also `ATTNKIT_VERBOSE=1`. */
   readonly verbose?: boolean;
   /** Plugins to add to (or replace in) the platform's defaults. */
-  readonly plugins?: readonly { readonly plugin: BackendPlugin; readonly priority: number }[];
+  readonly plugins?: readonly {
+    /** A backend's plugin; one with a default's name replaces that default. */
+    readonly plugin: BackendPlugin;
+    /** Its rank: higher is tried first (the defaults use 5 to 30). */
+    readonly priority: number;
+  }[];
   /**
    * Time each available, capable backend on this call shape (at most 200 ms in all) and pick the fastest,
    * instead of the fixed priorities; the choice is cached per device and shape class (localStorage in

@@ -61,12 +61,15 @@ export interface BatchResult {
 export interface FitProgress {
   /** 0-based epoch, and the number of epochs. */
   readonly epoch: number;
+  /** Epochs of the whole fit (`options.epochs`, default 1). */
   readonly epochs: number;
   /** Steps done in this epoch, and steps per epoch (one per batch). */
   readonly step: number;
+  /** Steps in one epoch: the number of batches given to `fit`. */
   readonly stepsPerEpoch: number;
   /** The step's batch loss and accuracy (before its update, as {@link Trainer.step} reports them). */
   readonly loss: number;
+  /** The step's batch accuracy: the fraction of counted positions (or sequences) whose top class is the label. */
   readonly accuracy: number;
   /** Steps done over all steps of the fit, from above 0 to exactly 1. */
   readonly fraction: number;
@@ -82,11 +85,13 @@ export interface FitOptions extends CallOptions {
 
 /** What {@link Trainer.fit} returns: each epoch's mean loss and accuracy over its batches. */
 export interface FitResult {
+  /** One entry per epoch, in order: its mean loss and accuracy over its batches (before each batch's update). */
   readonly epochs: readonly BatchResult[];
 }
 
 /** An encoder being trained. */
 export interface Trainer {
+  /** The spec being trained, validated and with every default filled in. */
   readonly spec: ResolvedSpec;
   /** The tfjs backend in use (`tfjsBackend`, and `fallback` when wasm could not start). */
   readonly info: Readonly<Record<string, string | number | boolean>>;

@@ -9,6 +9,7 @@ export type GpuSource = () => Promise<GPU>;
 
 /** There is no WebGPU here; the message says why and what to do. */
 export class GpuUnavailableError extends Error {
+  /** Always `GpuUnavailableError`, to tell it apart in logs and `catch` blocks. */
   override readonly name = 'GpuUnavailableError';
 }
 
@@ -16,7 +17,9 @@ export class GpuUnavailableError extends Error {
 export interface AdapterSummary {
   /** A readable name: the adapter's description, device or vendor/architecture. */
   readonly name: string;
+  /** The adapter info's vendor (e.g. `google`), or `''` when the implementation does not say. */
   readonly vendor: string;
+  /** The adapter info's architecture (e.g. `swiftshader`), or `''` when the implementation does not say. */
   readonly architecture: string;
   /** True for a fallback (typically software) adapter. */
   readonly fallback: boolean;

@@ -13,6 +13,7 @@ import { createBackendWith, webGpuCapabilities, type WebGpuBackendOptions } from
 
 /** The probe's result: with the adapter's name and whether it is a fallback adapter when there is one. */
 export interface WebGpuProbeResult extends ProbeResult {
+  /** The adapter found (present when `available`); `reason` holds the same facts as one line. */
   readonly adapter?: AdapterSummary;
 }
 
