@@ -31,7 +31,16 @@ import { referenceModel } from './reference-model.js';
 import { modelTolerance } from './model-cases.js';
 
 /** Throws unless the backend holds as many resident tensors and caches as `before`. */
-export function expectNoLeak(backend: Backend, before: { tensors: number; caches: number }, what: string): void {
+export function expectNoLeak(
+  backend: Backend,
+  before: {
+    /** Resident tensors alive before (`residentStats().tensors`). */
+    tensors: number;
+    /** Key/value caches alive before (`residentStats().caches`). */
+    caches: number;
+  },
+  what: string,
+): void {
   const after = backend.residentStats();
   if (after.tensors !== before.tensors || after.caches !== before.caches)
     throw new ConformanceFailure(

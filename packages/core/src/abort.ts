@@ -16,7 +16,14 @@ export interface AbortSignalLike {
   /** Why it was aborted (the `cause` of the {@link AbortedError}). */
   readonly reason?: unknown;
   /** Calls `listener` when it aborts. */
-  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  addEventListener(
+    type: 'abort',
+    listener: () => void,
+    options?: {
+      /** Remove the listener after its first call (attnkit always passes `true`). */
+      readonly once?: boolean;
+    },
+  ): void;
   /** Stops calling `listener`. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }

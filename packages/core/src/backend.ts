@@ -100,7 +100,12 @@ export interface Model {
    */
   run(
     input: Tensor | TokenTensor | ResidentTensor,
-    options: ModelRunOptions & CallOptions & ProgressOptions & { readonly resident: true },
+    options: ModelRunOptions &
+      CallOptions &
+      ProgressOptions & {
+        /** Keep the logits and attention maps in the backend, as handles the caller disposes of. */
+        readonly resident: true;
+      },
   ): Promise<ModelOutput<ResidentTensor>>;
   /** Frees the model's resources. Further `run` calls throw `ERR_DISPOSED`. */
   dispose(): Promise<void>;
@@ -200,7 +205,12 @@ export interface Backend {
     q: Tensor | ResidentTensor,
     k: Tensor | ResidentTensor,
     v: Tensor | ResidentTensor,
-    options: AttentionOptions & CallOptions & ResidentCallOptions & { readonly resident: true },
+    options: AttentionOptions &
+      CallOptions &
+      ResidentCallOptions & {
+        /** Keep the result in the backend, as handles the caller disposes of. */
+        readonly resident: true;
+      },
   ): Promise<AttentionResult<ResidentTensor>>;
   /**
    * Scaled dot-product attention; any of q, k, v may be a {@link ResidentTensor} of this backend.

@@ -73,7 +73,14 @@ export interface Capabilities {
 /**
  * The one wording of missing features, for errors, skips and reports: `window (why), graph (why)`.
  */
-export function describeMissing(missing: readonly { feature: Feature; reason: string }[]): string {
+export function describeMissing(
+  missing: readonly {
+    /** The missing feature's name. */
+    feature: Feature;
+    /** Why it is missing, shown in parentheses. */
+    reason: string;
+  }[],
+): string {
   return missing.map((m) => `${m.feature} (${m.reason})`).join(', ');
 }
 
@@ -89,7 +96,9 @@ export function capabilities(
   features: Iterable<Feature>,
   reasons: Partial<Record<Feature, string>> = {},
   limits: {
+    /** Largest total key length `T` one call accepts (see {@link Capabilities.maxKeyLength}). */
     readonly maxKeyLength?: number;
+    /** Most bytes one key/value head's array may take in one buffer (see {@link Capabilities.maxBindingBytes}). */
     readonly maxBindingBytes?: number;
   } = {},
 ): Capabilities {
@@ -109,13 +118,21 @@ export function capabilities(
 export function exceededLimit(
   caps: Capabilities,
   d: {
+    /** `B`: batch size (no limit depends on it). */
     readonly batch?: number;
+    /** `Hq`: query heads. */
     readonly qHeads: number;
+    /** `Hkv`: key/value heads. */
     readonly kvHeads: number;
+    /** `Sq`: query length. */
     readonly qLength: number;
+    /** `T`: total key length, the past included. */
     readonly keyLength: number;
+    /** `Dk`: query/key head size. */
     readonly keyDim: number;
+    /** `Dv`: value head size. */
     readonly valueDim: number;
+    /** The attention map the call returns (`none` for none): a map must fit the binding limit too. */
     readonly attentionMap: string;
   },
 ):

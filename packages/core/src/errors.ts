@@ -61,7 +61,15 @@ export class AttnkitError extends Error {
   /** The argument the error is about (e.g. `"k"`, `"options.window.left"`), when there is one. */
   readonly argument: string | undefined;
 
-  constructor(code: ErrorCode, message: string, argument?: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    argument?: string,
+    options?: {
+      /** The error or reason behind this one, kept as the standard `Error.cause`. */
+      cause?: unknown;
+    },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -206,7 +206,13 @@ function posInt(spec: Record<string, unknown>, key: string): number {
  * a `SizeError` (`ERR_TOO_LARGE`) when its weights would exceed `limits.maxBytes` (default
  * {@link defaultMaxBytes}), before anything the size of the spec is allocated.
  */
-export function resolveSpec(spec: ModelSpec, limits: { readonly maxBytes?: number } = {}): ResolvedSpec {
+export function resolveSpec(
+  spec: ModelSpec,
+  limits: {
+    /** The most the spec's float32 weights may take, in bytes; default {@link defaultMaxBytes}. */
+    readonly maxBytes?: number;
+  } = {},
+): ResolvedSpec {
   if (spec === null || typeof spec !== 'object')
     throw new ModelError('ERR_SPEC', `spec: expected an object, got ${typeof spec}`, 'spec');
   const s = spec as unknown as Record<string, unknown>;

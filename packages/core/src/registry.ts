@@ -92,7 +92,13 @@ export interface SelectOptions {
 /** A set of backend plugins. */
 export interface Registry {
   /** Adds a plugin; higher priority is tried first. Re-registering a name replaces it. */
-  register(plugin: BackendPlugin, options?: { priority?: number }): Registry;
+  register(
+    plugin: BackendPlugin,
+    options?: {
+      /** Its rank: higher is tried first (default 0; equal ranks keep the order of registration). */
+      priority?: number;
+    },
+  ): Registry;
   /** Registered plugins, highest priority first. */
   plugins(): readonly {
     /** The plugin as registered. */

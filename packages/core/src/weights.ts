@@ -81,7 +81,12 @@ export function validateWeights(spec: ModelSpec | ResolvedSpec, weights: Weights
  */
 export function initWeights(
   spec: ModelSpec | ResolvedSpec,
-  options: { seed?: number; randomAll?: boolean } = {},
+  options: {
+    /** Seed of the generator (default 0): the same seed and spec give the same weights. */
+    seed?: number;
+    /** Make biases and layer norms random too, not zeros and ones (default `false`; for tests). */
+    randomAll?: boolean;
+  } = {},
 ): Map<string, Tensor> {
   const rng = seededRandom(options.seed ?? 0);
   const out = new Map<string, Tensor>();
