@@ -17,7 +17,7 @@ import type { ResidentTensor } from './resident.js';
 
 /** Boolean mask: `1` (true) = the query may attend to the key. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BoolMask {
-  /** Tells the two kinds of mask apart. */
+  /** `'bool'`: tells it from a {@link BiasMask}. */
   readonly kind: 'bool';
   /**
    * Rank 1 to 4, right-aligned against `[B, Hq, Sq, T]` (numpy broadcasting): each axis is `1` (broadcast) or
@@ -30,11 +30,11 @@ export interface BoolMask {
 
 /** Additive mask (bias) added to the scaled scores; `-Infinity` masks. Broadcasts to `[B, Hq, Sq, T]`. */
 export interface BiasMask {
-  /** Tells the two kinds of mask apart. */
+  /** `'bias'`: tells it from a {@link BoolMask}. */
   readonly kind: 'bias';
   /** Broadcast to `[B, Hq, Sq, T]` as a {@link BoolMask.shape} is (a last axis shorter than `T` masks the rest). */
   readonly shape: readonly number[];
-  /** Row-major values of `shape`, added to the scaled scores: finite numbers, or `-Infinity` to mask (no NaN). */
+  /** Row-major values of `shape`, added to the scaled scores: finite, or `-Infinity` to mask (NaN is refused). */
   readonly data: Float32Array;
 }
 
@@ -138,7 +138,7 @@ export interface AttentionOptions {
   readonly graph?: {
     /**
      * Flat `(query, key)` pairs, `[q0, k0, q1, k1, ...]`: queries in `0..Sq-1`, keys in `0..T-1`. Order does
-     * not matter and duplicates count once.
+     * not matter and duplicates count once; a query without an edge attends to nothing (its output is zeros).
      */
     readonly edges: Int32Array | readonly number[];
   };
