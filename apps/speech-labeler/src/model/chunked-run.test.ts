@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { initWeights, resolveSpec, seededRandom, type Model, type ModelSpec } from '@attnkit/core';
+import {
+  initWeights,
+  resolveSpec,
+  seededRandom,
+  type Model,
+  type ModelRunOptions,
+  type ModelSpec,
+  type Tensor,
+} from '@attnkit/core';
 import { createTsBackend } from '@attnkit/backend-ts';
 import { runChunked } from './chunked-run.js';
 import { ChunkStream } from './chunk-stream.js';
@@ -48,13 +56,13 @@ describe('chunked runs', () => {
     // A stand-in model that labels frame t with class t mod 8 of its input's first feature.
     const fake: Model = {
       spec: resolveSpec(spec),
-      async run(input) {
+      run: (async (input: Tensor) => {
         shapes.push([...input.shape]);
         const [B, S, F] = input.shape as [number, number, number];
         const logits = new Float32Array(B * S * 8);
         for (let i = 0; i < B * S; i++) logits[i * 8 + (input.data[i * F]! % 8)] = 1;
         return { logits: { shape: [B, S, 8], data: logits } };
-      },
+      }) as unknown as Model['run'],
       async dispose() {},
     };
     const T = 100_000,
@@ -74,7 +82,10 @@ describe('chunked runs', () => {
     let received = 0;
     const spy: Model = {
       ...model,
-      run: (input, o) => (calls.push({ shape: [...input.shape], received }), model.run(input, o)),
+      run: ((input: Tensor, o?: ModelRunOptions) => (
+        calls.push({ shape: [...input.shape], received }),
+        model.run(input, o)
+      )) as unknown as Model['run'],
     };
     const T = 203,
       F = 6,
