@@ -26,6 +26,12 @@ export interface AttentionRange {
   readonly unit0: number;
   readonly units: number;
   readonly outPacked?: boolean;
+  /** Rows per unit in k and v (default: the spec's key length, which is the keys computed). */
+  readonly kvRows?: number;
+}
+
+function paramsOf(range: AttentionRange): { outPacked: boolean; kvRows?: number } {
+  return { outPacked: range.outPacked ?? false, ...(range.kvRows !== undefined && { kvRows: range.kvRows }) };
 }
 
 /** Records the fused kernel (dot-product relevance only). */
@@ -37,7 +43,7 @@ export function encodeFused(
   b: AttentionBindings,
   range: AttentionRange,
 ): void {
-  const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false }));
+  const P = op.uniform(attentionParams(s, aux, range.unit0, paramsOf(range)));
   const { q, k, v, mask, out } = b;
   op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape)), { P, q, k, v, mask, aux: b.aux, out }, [
     Math.ceil(s.qLength / shape.tq),
@@ -61,7 +67,7 @@ export function encodeThreePass(
 ): void {
   const { valueDim: dv, qLength: sq, keyLength: T } = s;
   const heads = range.units * s.group;
-  const P = op.uniform(attentionParams(s, aux, range.unit0, { outPacked: range.outPacked ?? false, mode }));
+  const P = op.uniform(attentionParams(s, aux, range.unit0, { ...paramsOf(range), mode }));
   const { q, k, v, mask, out } = b;
   const grid = [Math.ceil(T / 16), Math.ceil(sq / 16), heads] as const;
   if (b.additive)

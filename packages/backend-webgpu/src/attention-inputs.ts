@@ -7,7 +7,8 @@
  * rules (`keyBand`, `maskTerm`) to these buffers.
  *
  * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys (past included), Dk/Dv head sizes.
- * A "unit" is one (batch, key/value head) pair; work is split into contiguous runs of units.
+ * A "unit" is one (batch, key/value head) pair; work is split into contiguous runs of units. k and v hold
+ * `kvRows ≥ T` rows per unit (a key/value cache's capacity); the kernels read rows `< T` only.
  */
 import type { AttentionProblem, ResolvedMask } from '@attnkit/core';
 import { packFields, type Fields } from './wgsl-struct.js';
@@ -50,6 +51,7 @@ export const ATTENTION_FIELDS = {
   alibi: 'u32',
   hasSoftcap: 'u32',
   T: 'u32',
+  kvRows: 'u32',
   unit0: 'u32',
   qoOff: 'u32',
   causal: 'u32',
@@ -119,12 +121,16 @@ function side(x: number | undefined, cap: number): number {
   return Math.min(x, cap);
 }
 
-/** The uniform values for a run of units starting at `unit0`. */
+/**
+ * The uniform values for a run of units starting at `unit0`. `T` is `s.keyLength`, the keys computed;
+ * `extra.kvRows` (default `T`) is the rows each unit holds in k and v, which may be more (a cache's
+ * capacity, of which only the first `T` are read).
+ */
 export function attentionParams(
   s: AttentionSpec,
   aux: AuxData,
   unit0: number,
-  extra: { outPacked?: boolean; mode?: number } = {},
+  extra: { outPacked?: boolean; mode?: number; kvRows?: number } = {},
 ): ArrayBuffer {
   const cap = s.keyLength + s.qLength + s.pastLength + 1;
   const m = s.mask;
@@ -140,6 +146,7 @@ export function attentionParams(
     alibi: s.alibi ? 1 : 0,
     hasSoftcap: s.softcap > 0 ? 1 : 0,
     T: s.keyLength,
+    kvRows: extra.kvRows ?? s.keyLength,
     unit0,
     qoOff: aux.qoOff,
     causal: s.causal ? 1 : 0,

@@ -1,75 +1,76 @@
 /**
- * One attention call on the GPU: picks the kernel, splits the work into runs of units that fit the
- * device's binding and dispatch limits, and reads each run back once. What cannot be split (a single
- * unit, or a mask, larger than a binding) is refused with an {@link UnsupportedError} naming the limit.
+ * One attention call on the GPU, planned by attention-plan.ts and run chunk by chunk (one submission per
+ * run of units). Two roads:
+ * - {@link runAttention}: core's arrays in, arrays out (each chunk uploads its inputs and reads its output
+ *   back once);
+ * - {@link runResidentAttention}: inputs that may be resident tensors, bound where they lie (no upload),
+ *   and an output kept in a resident tensor of its own when asked (no read-back).
  *
  * Shape legend: see attention-inputs.ts.
  */
-import { float16Bits, UnsupportedError, type AttentionOutput, type AttentionProblem } from '@attnkit/core';
+import {
+  float16Bits,
+  type AttentionOutput,
+  type AttentionProblem,
+  type KernelInput,
+  type ResidentAttentionOutput,
+  type ResidentProblem,
+} from '@attnkit/core';
 import { narrowHalves, widenHalves } from './encoder-ops.js';
-import { encodeFused, encodeThreePass } from './attention-encode.js';
-import { buildAux, maskWords, WEIGHT_MODES } from './attention-inputs.js';
+import { encodeFused, encodeThreePass, type AttentionBindings } from './attention-encode.js';
+import { planAttention, type AttentionPlan, type AttentionRunOptions } from './attention-plan.js';
 import type { GpuContext } from './gpu-context.js';
-import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
+import type { GpuOp, Slice } from './gpu-op.js';
+import { GpuTensor, type GpuResidentStore } from './gpu-resident.js';
 
-/** How an attention call runs. */
-export interface AttentionRunOptions {
-  readonly kernel: AttentionKernelChoice;
-  readonly subgroups: SubgroupChoice;
+export type { AttentionRunOptions } from './attention-plan.js';
+
+/** Records one chunk's kernels; returns the weights buffer when the call asked for them. */
+function encodeChunk(
+  op: GpuOp,
+  plan: AttentionPlan,
+  b: AttentionBindings,
+  unit0: number,
+  units: number,
+): Slice | undefined {
+  const { spec, shape, mode } = plan;
+  const range = { unit0, units, kvRows: plan.kvRows };
+  if (shape) {
+    encodeFused(op, spec, plan.aux, shape, b, range);
+    return undefined;
+  }
+  const rows = units * spec.group * spec.qLength * spec.keyLength * 4;
+  const scores = op.scratch(rows, 'the scores');
+  const extra = mode !== 0 ? op.scratch(rows, 'the weights') : op.scratch(4);
+  encodeThreePass(op, spec, plan.aux, b, range, scores, extra, mode);
+  return plan.wantWeights ? (mode !== 0 ? extra : scores) : undefined;
 }
 
-/** Runs `p` on the device. */
+/** The mask and call parameters of a chunk: a real mask is tensor data (counted), the placeholder is not. */
+function maskAndAux(op: GpuOp, plan: AttentionPlan): { mask: Slice; aux: Slice } {
+  return {
+    mask: plan.spec.mask ? op.upload(plan.mask) : op.params(plan.mask),
+    aux: op.params(plan.aux.words),
+  };
+}
+
+/** Runs `p` on the device: core's arrays in, fresh arrays out. */
 export async function runAttention(
   ctx: GpuContext,
   p: AttentionProblem,
   options: AttentionRunOptions,
 ): Promise<AttentionOutput> {
-  const { batch: B, qHeads: Hq, kvHeads: Hkv, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
-  const profile = ctx.profile;
-  const wantWeights = p.attentionMap !== 'none';
-  // Additive relevance has a three-pass kernel only.
-  const threePass = wantWeights || options.kernel === 'three-pass' || p.additive !== undefined;
-  const shape = threePass ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
-  if (!shape && !threePass && options.kernel === 'fused')
-    throw new UnsupportedError(
-      `the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`,
-    );
-  const aux = buildAux(p);
-  const mask = maskWords(p.mask);
-  const limit = profile.maxBinding;
-  const refuse = (what: string, bytes: number): never => {
-    throw new UnsupportedError(
-      `${what} needs ${bytes} bytes in one storage binding, more than this device allows (maxStorageBufferBindingSize ${limit}); split the call (e.g. fewer keys per call)`,
-    );
-  };
-  if (mask.byteLength > limit) refuse('the mask', mask.byteLength);
-  if (aux.words.byteLength > limit) refuse('the key lengths, graph and ALiBi slopes', aux.words.byteLength);
-  const perUnit = [G * Sq * Dk, T * Dk, T * Dv, G * Sq * Dv, shape ? 0 : G * Sq * T].map((n) => n * 4);
-  const biggest = Math.max(...perUnit);
-  if (biggest > limit)
-    refuse(
-      `one key/value head (Sq ${Sq}, T ${T}, Dk ${Dk}, Dv ${Dv}${shape ? '' : ', with its Sq×T scores'})`,
-      biggest,
-    );
-  const maxGroups = profile.maxWorkgroupsPerDimension;
-  const xGroups = shape ? Math.ceil(Sq / shape.tq) : Math.max(Sq, Math.ceil(T / 16));
-  if (xGroups > maxGroups)
-    throw new UnsupportedError(
-      `Sq ${Sq} / T ${T} need ${xGroups} workgroups in one dimension, more than this device allows (${maxGroups})`,
-    );
-  const units = B * Hkv;
-  const chunk = Math.max(1, Math.min(units, Math.floor(limit / biggest), Math.floor(maxGroups / G)));
-
+  const { batch: B, qHeads: Hq, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
+  const plan = planAttention(ctx, p, options);
+  const { units, chunk } = plan;
   // float16 calls travel as halves, two per u32, both ways; the kernels compute in float32 between a widening
   // and a narrowing pass on the GPU.
   const half = p.dtype === 'float16';
   const halfOut = half && p.outputDtype === 'float16';
   const output = halfOut ? new Uint16Array(B * Hq * Sq * Dv) : new Float32Array(B * Hq * Sq * Dv);
-  const weights = wantWeights ? new Float32Array(B * Hq * Sq * T) : undefined;
-  const mode = WEIGHT_MODES[p.attentionMap];
+  const weights = plan.wantWeights ? new Float32Array(B * Hq * Sq * T) : undefined;
   for (let u0 = 0; u0 < units; u0 += chunk) {
     const n = Math.min(chunk, units - u0);
-    const range = { unit0: u0, units: n };
     const [out, w] = await ctx.run((op) => {
       // core's float32 arrays hold the halves exactly, so narrowing them again loses nothing.
       // The caller's halves are uploaded as they are where core has them (rank 4, no past).
@@ -81,26 +82,15 @@ export async function runAttention(
         q: input(p.q, p.halves?.q, u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk),
         k: input(p.k, p.halves?.k, u0 * T * Dk, (u0 + n) * T * Dk),
         v: input(p.v, p.halves?.v, u0 * T * Dv, (u0 + n) * T * Dv),
-        mask: op.upload(mask),
-        aux: op.upload(aux.words),
+        ...maskAndAux(op, plan),
         out: op.scratch(n * G * Sq * Dv * 4),
         ...(p.additive ? { additive: op.upload(p.additive) } : {}),
       };
-      const readOutput = (): void => {
-        const count = n * G * Sq * Dv;
-        if (halfOut) op.read(narrowHalves(op, b.out, count), Math.ceil(count / 2) * 4);
-        else op.read(b.out);
-      };
-      if (shape) {
-        encodeFused(op, p, aux, shape, b, range);
-        readOutput();
-        return;
-      }
-      const scores = op.scratch(n * G * Sq * T * 4, 'the scores');
-      const extra = mode !== 0 ? op.scratch(n * G * Sq * T * 4, 'the weights') : op.scratch(4);
-      encodeThreePass(op, p, aux, b, range, scores, extra, mode);
-      readOutput();
-      if (wantWeights) op.read(mode !== 0 ? extra : scores);
+      const wSlice = encodeChunk(op, plan, b, u0, n);
+      const count = n * G * Sq * Dv;
+      if (halfOut) op.read(narrowHalves(op, b.out, count), Math.ceil(count / 2) * 4);
+      else op.read(b.out);
+      if (wSlice) op.read(wSlice);
     });
     if (output instanceof Uint16Array)
       output.set(new Uint16Array(out!.buffer, out!.byteOffset, n * G * Sq * Dv), u0 * G * Sq * Dv);
@@ -108,4 +98,73 @@ export async function runAttention(
     if (weights) weights.set(w!, u0 * G * Sq * T);
   }
   return weights ? { output, attentionMap: weights } : { output };
+}
+
+/**
+ * Elements `from .. from + count` of a resident tensor as a binding: in place when the offset meets the
+ * device's alignment, else copied on the device into a temporary buffer (nothing crosses to JavaScript).
+ */
+function bindRange(op: GpuOp, t: GpuTensor, from: number, count: number): Slice {
+  const slice = t.slice(from, count);
+  if ((slice.offset ?? 0) % op.ctx.profile.offsetAlignment === 0) return slice;
+  const temp = op.scratch(count * 4, 'an input');
+  op.copy(slice, temp, count * 4);
+  return temp;
+}
+
+function nativeOf(x: KernelInput, name: string): GpuTensor {
+  if (x.native instanceof GpuTensor) return x.native;
+  throw new Error(`${name}: not a resident tensor of this WebGPU backend`);
+}
+
+/**
+ * Runs a call whose inputs may be resident tensors (bound in place) and returns its output `[B, Hq, Sq, Dv]`
+ * as a new resident tensor when `p.keep`, else as an array read back once per chunk. Resident calls are
+ * float32.
+ */
+export async function runResidentAttention(
+  ctx: GpuContext,
+  store: GpuResidentStore,
+  p: ResidentProblem,
+  options: AttentionRunOptions,
+): Promise<ResidentAttentionOutput> {
+  const { batch: B, qHeads: Hq, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
+  const elements = B * Hq * Sq * Dv;
+  // No keys at all (or no output): every query row outputs zeros, and new tensors are zeroed.
+  if (elements === 0 || T === 0)
+    return p.keep ? { native: store.allocate(elements) } : { output: new Float32Array(elements) };
+  const plan = planAttention(ctx, p, options);
+  const { units, chunk } = plan;
+  const kept = p.keep ? store.allocate(elements) : undefined;
+  const output = kept ? undefined : new Float32Array(elements);
+  try {
+    for (let u0 = 0; u0 < units; u0 += chunk) {
+      const n = Math.min(chunk, units - u0);
+      const [out] = await ctx.run((op) => {
+        const input = (x: KernelInput, name: string, perUnit: number): Slice =>
+          x.array
+            ? op.upload(x.array.subarray(u0 * perUnit, (u0 + n) * perUnit))
+            : bindRange(op, nativeOf(x, name), u0 * perUnit, n * perUnit);
+        const count = n * G * Sq * Dv;
+        const target = kept?.slice(u0 * G * Sq * Dv, count);
+        const direct = target && (target.offset ?? 0) % ctx.profile.offsetAlignment === 0;
+        const b = {
+          q: input(p.q, 'q', G * Sq * Dk),
+          k: input(p.k, 'k', T * Dk),
+          v: input(p.v, 'v', T * Dv),
+          ...maskAndAux(op, plan),
+          out: direct ? target : op.scratch(count * 4),
+          ...(p.additive ? { additive: op.upload(p.additive) } : {}),
+        };
+        encodeChunk(op, plan, b, u0, n);
+        if (!target) op.read(b.out);
+        else if (!direct) op.copy(b.out, target, count * 4);
+      });
+      output?.set(out!, u0 * G * Sq * Dv);
+    }
+  } catch (e) {
+    if (kept) store.free(kept);
+    throw e;
+  }
+  return kept ? { native: kept } : { output: output! };
 }

@@ -2,7 +2,8 @@
  * The fused attention kernel, flash-attention style.
  *
  * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys, Dk/Dv head sizes (compile-time
- * DK/DV). q `[chunk units·G, Sq, Dk]`, k `[chunk units, T, Dk]`, v `[chunk units, T, Dv]`, out
+ * DK/DV). q `[chunk units·G, Sq, Dk]`, k `[chunk units, kvRows, Dk]`, v `[chunk units, kvRows, Dv]` (only
+ * rows < T read: a cache holds kvRows = its capacity), out
  * `[chunk units·G, Sq, Dv]` (or packed `[B, Sq, Hq·Dv]`).
  *
  * Grid: x = query tile (TQ rows), y = (unit, head of the group) of this chunk. Each row is owned by L
@@ -105,8 +106,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   var acc: array<f32, VN>;
   var m = NEG;
   var l = 0.0;
-  let kBase = hd.ul * P.T * DK;
-  let vBase = hd.ul * P.T * DV;
+  let kBase = hd.ul * P.kvRows * DK;
+  let vBase = hd.ul * P.kvRows * DV;
   var gp = 0u;
   var gEnd = 0u;
   if (P.graph != 0u) {

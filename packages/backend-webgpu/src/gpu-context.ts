@@ -1,7 +1,10 @@
 /**
  * One WebGPU device as the kernels use it: cached pipelines with explicit layouts, the buffer pool,
  * validation and out-of-memory error scopes around every submission, and device loss turned into a
- * clear error. A {@link GpuOp} records one submission (uploads, dispatches, one read-back).
+ * clear error. A {@link GpuOp} records one submission (uploads, dispatches, one read-back). Copies the
+ * resident store records between submissions ({@link GpuContext.pendingEncoder}) go out with the next
+ * one, and the context counts every copy of tensor data between JavaScript and the device
+ * ({@link GpuContext.transfers}).
  */
 import { GpuBufferPool } from './gpu-buffer-pool.js';
 import { MAP_READ } from './gpu-flags.js';
@@ -24,6 +27,8 @@ export interface DeviceProfile {
   /** Bytes one storage binding may span (possibly lowered by the backend's options). */
   readonly maxBinding: number;
   readonly maxBufferSize: number;
+  /** `minStorageBufferOffsetAlignment`: where a binding may start inside a buffer. */
+  readonly offsetAlignment: number;
   /** Smallest subgroup size when the `subgroups` feature is enabled, else 0. */
   readonly subgroupMinSize: number;
   /** A software (fallback) adapter: smaller tiles compile and run better there. */
@@ -59,6 +64,12 @@ export class GpuContext {
   private destroyed = false;
   private keepAlive: readonly unknown[];
   readonly checkErrors: boolean;
+  /** Copies of tensor data made so far: uploads (`toBackend`) and read-backs (`toHost`), one per tensor or slice. */
+  readonly transfers = { toBackend: 0, toHost: 0 };
+  /** Commands recorded outside a submission (device-side copies), and their temporary buffers. */
+  private pending: { encoder: GPUCommandEncoder; temps: GPUBuffer[] } | undefined;
+  /** Error scopes of work done outside {@link run} (allocations, flushed copies), checked by the next run. */
+  private deferred: Promise<GPUError | null>[] = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -77,6 +88,7 @@ export class GpuContext {
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       maxBinding: Math.min(l.maxStorageBufferBindingSize, options.maxBindingSize ?? Infinity),
       maxBufferSize: l.maxBufferSize,
+      offsetAlignment: l.minStorageBufferOffsetAlignment,
       subgroupMinSize: subgroups ? (options.subgroupMinSize ?? info?.subgroupMinSize ?? 0) : 0,
       software: options.software ?? false,
     };
@@ -136,14 +148,60 @@ export class GpuContext {
   }
 
   /**
+   * The encoder that collects device-side commands recorded outside a submission (the resident store's
+   * copies). The next {@link run} submits them first, in its own command buffer; {@link flush} submits
+   * them alone. `temps` are pool buffers to hand back once they have been submitted.
+   */
+  pendingEncoder(): { readonly encoder: GPUCommandEncoder; readonly temps: GPUBuffer[] } {
+    this.assertUsable();
+    this.pending ??= { encoder: this.device.createCommandEncoder(), temps: [] };
+    return this.pending;
+  }
+
+  /**
+   * Submits the pending commands now: before anything that must come after them on the queue without a
+   * submission of its own (`queue.writeBuffer`, destroying a buffer they use).
+   */
+  flush(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    this.checked(() => this.device.queue.submit([pending.encoder.finish()]));
+    for (const b of pending.temps) this.pool.release(b);
+  }
+
+  /**
+   * Runs `work` (device calls outside a submission: allocations, a flushed copy) inside error scopes whose
+   * outcome the next {@link run} checks, since `work` cannot wait for them.
+   */
+  checked<T>(work: () => T): T {
+    if (!this.checkErrors) return work();
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    try {
+      return work();
+    } finally {
+      this.deferred.push(this.device.popErrorScope(), this.device.popErrorScope());
+    }
+  }
+
+  private assertUsable(): void {
+    this.assertAlive();
+    if (this.destroyed) throw new Error('the WebGPU context was destroyed');
+  }
+
+  /**
    * Records one submission with `build` (synchronously), submits it inside error scopes, waits for it and
    * returns the read-backs it asked for, as float32 arrays in the order asked.
    */
   async run(build: (op: GpuOp) => void): Promise<Float32Array[]> {
-    this.assertAlive();
-    if (this.destroyed) throw new Error('the WebGPU context was destroyed');
+    this.assertUsable();
     const { device } = this;
-    const op = new GpuOp(this);
+    const pending = this.pending;
+    this.pending = undefined;
+    const op = new GpuOp(this, pending);
+    const earlier = this.deferred;
+    this.deferred = [];
     if (this.checkErrors) {
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
@@ -163,6 +221,9 @@ export class GpuContext {
       this.assertAlive();
       if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
       if (oom) throw new Error(`the WebGPU device ran out of memory: ${oom.message}`);
+      const before = (await Promise.all(earlier)).find((e) => e !== null);
+      if (before)
+        throw new Error(`an earlier operation on a resident tensor failed (${before.message}); its data may be lost`);
       if (!staging) {
         await device.queue.onSubmittedWorkDone();
         return [];
@@ -176,6 +237,7 @@ export class GpuContext {
         );
       }
       try {
+        this.transfers.toHost += op.reads.length;
         return op.reads.map(({ offset, bytes }) => new Float32Array(staging!.getMappedRange(offset, bytes).slice(0)));
       } finally {
         staging.unmap();
@@ -189,6 +251,8 @@ export class GpuContext {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.pending = undefined;
+    this.deferred = [];
     this.pool.destroyAll();
     this.kernels.clear();
     this.layouts.clear();

@@ -1,33 +1,56 @@
 /**
  * One submission being recorded on a {@link GpuContext}: temporary buffers (returned to the context's pool
- * when the submission is done), dispatches by binding name into one compute pass, and the read-backs,
- * copied into one staging buffer. {@link GpuContext.run} creates it, submits it and maps the read-backs.
+ * when the submission is done), dispatches by binding name into compute passes, copies between buffers,
+ * and the read-backs, copied into one staging buffer. {@link GpuContext.run} creates it, submits it and
+ * maps the read-backs. Copies of tensor data from JavaScript ({@link GpuOp.upload}) and back
+ * ({@link GpuOp.read}) are counted in the context's `transfers`; call parameters ({@link GpuOp.params},
+ * uniform blocks) are not.
  */
 import type { GpuContext, Kernel } from './gpu-context.js';
 import { BufferUsage } from './gpu-flags.js';
 import { bindGroupEntries, type BindingTable } from './wgsl-bindings.js';
 
-/** A buffer and the bytes of it in use (pooled buffers are larger than asked for). */
+/** A buffer and the bytes of it in use (pooled buffers are larger than asked for), from `offset` (default 0). */
 export interface Slice {
   readonly buffer: GPUBuffer;
   readonly bytes: number;
+  /** Byte offset in `buffer` (a multiple of the device's storage offset alignment when bound). */
+  readonly offset?: number;
 }
 
 /** One submission being recorded: temporary buffers, dispatches and read-backs. */
 export class GpuOp {
   readonly encoder: GPUCommandEncoder;
   private pass: GPUComputePassEncoder | undefined;
-  private readonly temps: GPUBuffer[] = [];
+  private readonly temps: GPUBuffer[];
   /** Where each read-back lands in the staging buffer. */
   readonly reads: { source: Slice; offset: number; bytes: number }[] = [];
 
-  constructor(readonly ctx: GpuContext) {
-    this.encoder = ctx.device.createCommandEncoder();
+  /**
+   * @param pending commands already recorded for the queue (the resident store's copies) and their
+   *   temporary buffers: this submission goes after them, in the same command buffer
+   */
+  constructor(
+    readonly ctx: GpuContext,
+    pending?: { readonly encoder: GPUCommandEncoder; readonly temps: GPUBuffer[] },
+  ) {
+    this.encoder = pending?.encoder ?? ctx.device.createCommandEncoder();
+    this.temps = pending?.temps ?? [];
   }
 
-  /** A temporary storage buffer holding `data`. */
+  /** A temporary storage buffer holding tensor data `data` (counted as a transfer to the device). */
   upload(data: ArrayBufferView): Slice {
-    this.checkBinding(data.byteLength, 'an input');
+    const slice = this.params(data, 'an input');
+    this.ctx.transfers.toBackend++;
+    return slice;
+  }
+
+  /**
+   * A temporary storage buffer holding call parameters the backend derives from a call's sizes and
+   * options (offsets, key lengths, graph rows, slopes): like {@link upload}, not counted as a transfer.
+   */
+  params(data: ArrayBufferView, what = 'the call parameters'): Slice {
+    this.checkBinding(data.byteLength, what);
     const buffer = this.ctx.pool.upload(data);
     this.temps.push(buffer);
     return { buffer, bytes: Math.max(4, Math.ceil(data.byteLength / 4) * 4) };
@@ -76,6 +99,17 @@ export class GpuOp {
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
   }
 
+  /**
+   * Records a copy of `bytes` bytes between slices (device to device, nothing crosses to JavaScript). It
+   * ends the compute pass: dispatches recorded afterwards see the copied data.
+   */
+  copy(src: Slice, dst: Slice, bytes: number): void {
+    if (bytes <= 0) return;
+    this.pass?.end();
+    this.pass = undefined;
+    this.encoder.copyBufferToBuffer(src.buffer, src.offset ?? 0, dst.buffer, dst.offset ?? 0, bytes);
+  }
+
   /** Asks for `source`'s first `bytes` bytes to be read back at the end of the submission. */
   read(source: Slice, bytes = source.bytes): void {
     this.reads.push({ source, offset: this.readBytes(), bytes });
@@ -97,7 +131,8 @@ export class GpuOp {
       staging = this.ctx.pool.acquire(total, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
       this.temps.push(staging);
       for (const r of this.reads)
-        if (r.bytes > 0) this.encoder.copyBufferToBuffer(r.source.buffer, 0, staging, r.offset, r.bytes);
+        if (r.bytes > 0)
+          this.encoder.copyBufferToBuffer(r.source.buffer, r.source.offset ?? 0, staging, r.offset, r.bytes);
     }
     this.ctx.device.queue.submit([this.encoder.finish()]);
     return staging;

@@ -48,6 +48,7 @@ export async function compileModel(
   await ctx.run(() => {
     const put = (name: string, data: Float32Array): void => {
       resident.set(name, { buffer: ctx.pool.upload(data), bytes: data.byteLength });
+      ctx.transfers.toBackend++;
     };
     // The embedding table stays on the CPU: a run looks its ids up there and uploads the rows.
     for (const [name, data] of weights)
@@ -77,7 +78,7 @@ export async function compileModel(
         ? op.upload(embedTokens(req.tokens, weights.get('embedding.table')!, d))
         : op.scratch(f4(R * d)),
       t = op.scratch(f4(R * d));
-    const lens = op.upload(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
+    const lens = op.params(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
     if (!req.tokens) linear(op, op.upload(req.input), R, F, w('input.weight'), w('input.bias'), d, h);
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
     if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
@@ -89,7 +90,7 @@ export async function compileModel(
       k = op.scratch(f4(R * Hkv * Dh)),
       v = op.scratch(f4(R * Hkv * Dh));
     const hidden = op.scratch(f4(R * Fh));
-    const noMask = op.upload(new Uint32Array(1));
+    const noMask = op.params(new Uint32Array(1));
     const maps: Slice[] = [];
 
     const mha = (input: Slice, l: number, into: Slice): void => {
@@ -113,7 +114,7 @@ export async function compileModel(
         k,
         v,
         mask: a.mask ? op.upload(maskWords(a.mask)) : noMask,
-        aux: op.upload(aux.words),
+        aux: op.params(aux.words),
         out: attn,
         ...(a.additive ? { additive: w(`${p}additive.weight`) } : {}),
       };

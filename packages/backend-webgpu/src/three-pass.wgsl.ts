@@ -4,8 +4,9 @@
  * softmax per row in place, (3) the weighted sum of values. It materialises the Sq×T scores, so it serves
  * the calls that ask for weights, and it is the baseline the fused kernel is measured against.
  *
- * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys, Dk/Dv head sizes. Per chunk: q
- * `[units·G, Sq, Dk]`, k `[units, T, Dk]`, v `[units, T, Dv]`, s and w `[units·G, Sq, T]` as float bits
+ * Shape legend: B batch, Hq/Hkv heads, G = Hq/Hkv, Sq queries, T keys computed, Dk/Dv head sizes. Per
+ * chunk: q `[units·G, Sq, Dk]`, k `[units, kvRows, Dk]`, v `[units, kvRows, Dv]` (rows < T read; kvRows
+ * > T for a key/value cache), s and w `[units·G, Sq, T]` as float bits
  * (-Infinity bits = hidden), out `[units·G, Sq, Dv]` or packed `[B, Sq, Hq·Dv]`.
  */
 import { ATTENTION_PARAMS, attentionBasics, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
@@ -46,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let off = batchOffset(hd.b);
   let band = rowBand(hd.b, i, off);
   let qo = (bh * P.Sq + i) * P.Dk;
-  let ko = (hd.ul * P.T + j) * P.Dk;
+  let ko = (hd.ul * P.kvRows + j) * P.Dk;
   ${relevance}
   var x = raw;
   ${SOFTCAP}
@@ -157,7 +158,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let bh = wg.z;
   let hd = headOf(bh);
   let row = (bh * P.Sq + i) * P.T;
-  let vo = hd.ul * P.T * DV + d;
+  let vo = hd.ul * P.kvRows * DV + d;
   var acc = 0.0;
   for (var j = 0u; j < P.T; j++) { acc += s[row + j] * v[vo + j * DV]; }
   out[outIndex(bh, hd.b, hd.h, i, d, DV)] = acc;

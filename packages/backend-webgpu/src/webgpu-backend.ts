@@ -6,12 +6,16 @@ import {
   ALL_FEATURES,
   BackendError,
   capabilities,
+  defaultMaxBytes,
   defineBackend,
   inputBytes,
+  UnsupportedError,
   type Backend,
   type Capabilities,
+  type KVCacheOptions,
 } from '@attnkit/core';
-import { runAttention } from './attention-run.js';
+import { runAttention, runResidentAttention } from './attention-run.js';
+import { gpuResidentStore } from './gpu-resident.js';
 import { GpuContext } from './gpu-context.js';
 import {
   describeAdapter,
@@ -105,7 +109,8 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     kernel: run.kernel,
     maxBindingBytes: ctx.profile.maxBinding,
   };
-  return defineBackend(
+  const store = gpuResidentStore(ctx);
+  const backend = defineBackend(
     {
       name: 'webgpu',
       // The device's binding size limits one key/value head's arrays: core refuses larger calls before they run.
@@ -113,6 +118,9 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
       info,
       attention: (p) => runAttention(ctx, p, run),
       compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
+      // Resident tensors and caches are GPUBuffers; calls on them bind them in place.
+      resident: store,
+      residentAttention: (p) => runResidentAttention(ctx, store, p, run),
       // Device copies of q, k and v, read back through a staging buffer of the output's size.
       memory: {
         // Additive relevance runs the three-pass kernels: their [Sq, T] scores per head live on the device too.
@@ -121,10 +129,41 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
           4 * d.batch * d.qHeads * d.qLength * d.valueDim +
           (d.additiveRelevance ? 4 * d.batch * d.qHeads * d.qLength * d.keyLength : 0),
       },
-      dispose: () => ctx.destroy(),
+      dispose: () => {
+        store.destroyAll();
+        ctx.destroy();
+      },
     },
     { maxBytes: options.maxBytes },
   );
+  const createCache = backend.createCache;
+  return {
+    ...backend,
+    async createCache(o: KVCacheOptions) {
+      expectCacheBinds(o, ctx.profile.maxBinding, options.maxBytes);
+      return createCache(o);
+    },
+  };
+}
+
+/**
+ * Refuses a cache whose heads the kernels could never bind: every call binds one key/value head's whole
+ * storage (`capacity × D` float32), which must fit one storage binding. What core refuses anyway (options
+ * of the wrong type, a cache beyond the memory limit) is left for core, so its errors come first.
+ */
+function expectCacheBinds(o: KVCacheOptions, limit: number, backendMax: number | undefined): void {
+  if (o === null || typeof o !== 'object') return;
+  const { capacity, keyDim, batch = 1, kvHeads } = o;
+  const valueDim = o.valueDim ?? keyDim;
+  if (![capacity, keyDim, valueDim, batch, kvHeads].every((x) => Number.isInteger(x) && x > 0)) return;
+  const maxBytes = typeof o.maxBytes === 'number' && o.maxBytes > 0 ? o.maxBytes : backendMax;
+  if (batch * kvHeads * capacity * (keyDim + valueDim) * 4 > (maxBytes ?? defaultMaxBytes())) return;
+  const D = Math.max(keyDim, valueDim);
+  if (capacity * D * 4 > limit)
+    throw new UnsupportedError(
+      `createCache: one key/value head of capacity ${capacity} × D ${D} float32 needs ${capacity * D * 4} bytes in one storage binding, more than this device binds at once (${limit}); the most this backend can hold per head is capacity ${Math.floor(limit / (4 * D))}`,
+      'options.capacity',
+    );
 }
 
 declare module '@attnkit/core' {

@@ -94,7 +94,7 @@ export function bindGroupEntries(
   return names.map((name, binding) => {
     const s = buffers[name];
     if (!s) throw new Error(`kernel "${key}": binding "${name}" (@binding(${binding})) was given no buffer`);
-    return { binding, resource: { buffer: s.buffer, offset: 0, size: s.bytes } };
+    return { binding, resource: { buffer: s.buffer, offset: s.offset ?? 0, size: s.bytes } };
   });
 }
 
