@@ -1,9 +1,9 @@
 /**
  * Every kernel variant against the float64 reference (through the conformance cases): the fused kernel
  * with one lane per row and with subgroup lanes, and the three-pass kernel, on a device whose uncaptured
- * errors are recorded.
+ * errors are recorded. The picked cases run on arrays and on resident tensors (`handles/...`).
  */
-import { attentionCases, modelCases, runCases } from '@attnkit/conformance';
+import { attentionCases, modelCases, residentCases, runCases } from '@attnkit/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackendOptions } from './node.js';
 import { testDevice } from './test-support.js';
@@ -29,6 +29,13 @@ for (const [name, options] of variants) {
     it('matches the reference on masks, windows, graphs, GQA, Dv ≠ Dk, past and random combinations', async () => {
       const cases = attentionCases().filter((c) => PICK.test(c.id));
       expect(cases.length).toBeGreaterThan(30);
+      const failed = (await runCases(backend, cases)).filter((o) => o.status !== 'passed');
+      expect(failed).toEqual([]);
+    });
+
+    it('decodes through key/value caches (grouped heads, a sliding window, handles in and out)', async () => {
+      const cases = residentCases().filter((c) => c.id.startsWith('decode/'));
+      expect(cases.length).toBe(3);
       const failed = (await runCases(backend, cases)).filter((o) => o.status !== 'passed');
       expect(failed).toEqual([]);
     });
