@@ -123,6 +123,11 @@ export interface ModelRunOutput {
 export interface CompiledModel {
   /** Runs the model on a validated request; returns fresh arrays. */
   run(request: ModelRunRequest, progress?: ProgressSink): Promise<ModelRunOutput>;
+  /**
+   * `run` takes a resident feature input as the native of {@link BackendKernels.resident}
+   * (`request.native`) instead of core reading it back into an array first.
+   */
+  readonly nativeInput?: boolean;
   /** Frees what the model holds (core calls it once, after every run has finished). */
   dispose?(): void | Promise<void>;
 }

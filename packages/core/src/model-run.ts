@@ -8,7 +8,8 @@ import { effectiveLimit, expectMaxBytes, expectWithinLimit, type Allocation, typ
 import { layerAttentionDims } from './layer-attention.js';
 import type { ResolvedSpec } from './model-spec.js';
 import { expectKnownOptions } from './option-keys.js';
-import { expectFinite, expectTensor, type Tensor } from './tensor.js';
+import { expectFinite, type Tensor } from './tensor.js';
+import { inputShape, isResident, type ResidentTensor } from './resident.js';
 import { prepareRunGraph, readTokens, type RunGraph, type RunGraphOption, type TokenTensor } from './run-input.js';
 
 /** Options of `Model.run`. */
@@ -36,8 +37,16 @@ export interface ModelRunLimits {
 
 /** A validated model run, as backends receive it. */
 export interface ModelRunRequest {
-  /** `[B, S, F]` row-major; with token input `[B, S]` ids (as float32, exact; padded positions hold 0). */
+  /**
+   * `[B, S, F]` row-major; with token input `[B, S]` ids (as float32, exact; padded positions hold 0).
+   * Empty when the input is given as {@link ModelRunRequest.native}.
+   */
   readonly input: Float32Array;
+  /**
+   * A resident input as the native of the kernels' store (`[B, S, F]`, finite), for compiled models that
+   * declare `nativeInput`; `input` is then empty.
+   */
+  readonly native?: unknown;
   /** Token input: the ids `[B, S]` (padded positions hold 0); `undefined` for feature input. */
   readonly tokens?: Int32Array;
   /** The run's graph, validated; `undefined` without one. */
@@ -57,7 +66,7 @@ export interface ModelRunRequest {
 /** Validates `Model.run` arguments. */
 export function prepareModelRun(
   spec: ResolvedSpec,
-  input: Tensor | TokenTensor,
+  input: Tensor | TokenTensor | ResidentTensor,
   options: ModelRunOptions = {},
   limits: ModelRunLimits = {},
 ): ModelRunRequest {
@@ -70,7 +79,7 @@ export function prepareModelRun(
   }
   expectKnownOptions(options, KNOWN_RUN_OPTIONS, 'Model.run');
   const tokens = spec.input.kind === 'tokens';
-  const shape = tokens ? expectTokenShape(input) : expectTensor(input, 'input', [3]);
+  const shape = tokens ? expectTokenShape(input) : inputShape(input, 'input', [3]);
   const [B, S, F] = (tokens ? [shape[0], shape[1], 1] : shape) as [number, number, number];
   if (!tokens && F !== spec.inputSize)
     throw new ShapeError(
@@ -110,7 +119,8 @@ export function prepareModelRun(
     ],
     limit,
   );
-  if (!tokens) expectFinite(input.data as Float32Array, 'input');
+  // Resident tensors are finite by construction.
+  if (!tokens && !isResident(input)) expectFinite(input.data as Float32Array, 'input');
   const lengths = new Int32Array(B).fill(S);
   let padded = false;
   if (options.lengths !== undefined) {
@@ -145,6 +155,7 @@ export function prepareModelRun(
   }
   const graph = options.graph === undefined ? undefined : prepareRunGraph(options.graph, B, S);
   const base = { batch: B, length: S, lengths, padded, attentionOf: [...attentionOf], ...(graph ? { graph } : {}) };
+  if (isResident(input)) return { input: new Float32Array(0), ...base };
   if (!tokens) return { input: input.data as Float32Array, ...base };
   const ids = readTokens(input.data, B, S, lengths, (spec.input as { vocabSize: number }).vocabSize);
   return { input: Float32Array.from(ids), tokens: ids, ...base };

@@ -94,11 +94,17 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
           'options.resident',
         );
       const keep = keepIn === true;
-      // A resident input is read where it lies (the store's view) or copied back once.
-      const input = isResident(inputIn)
-        ? { shape: inputIn.shape, data: await ctx.registry.arrayOf(ctx.registry.slotOf(inputIn, 'input')) }
-        : inputIn;
-      const req = prepareModelRun(resolved, input, runOptions, { maxBytes: ctx.backendMax, memory: kernels.memory });
+      // A resident input goes to kernels that take it as it lies; for others it is read where it lies (the
+      // store's view) or copied back once.
+      const slot = isResident(inputIn) ? ctx.registry.slotOf(inputIn, 'input') : undefined;
+      const native = slot !== undefined && compiled.nativeInput === true && resolved.input.kind !== 'tokens';
+      const input: Tensor | TokenTensor | ResidentTensor =
+        slot && !native ? { shape: slot.shape, data: await ctx.registry.arrayOf(slot) } : inputIn;
+      const checked = prepareModelRun(resolved, input, runOptions, {
+        maxBytes: ctx.backendMax,
+        memory: kernels.memory,
+      });
+      const req = native ? { ...checked, native: slot.native } : checked;
       let r: ModelRunOutput;
       try {
         progress.sub(0, 1)(0);
@@ -110,7 +116,8 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
       progress.finish();
       const C = resolved.output.classes;
       const logitsShape = resolved.output.kind === 'pooled' ? [req.batch, C] : [req.batch, req.length, C];
-      const own = (a: Float32Array): Float32Array => (a.buffer === input.data.buffer ? a.slice() : a);
+      const inputData = isResident(input) ? undefined : input.data;
+      const own = (a: Float32Array): Float32Array => (a.buffer === inputData?.buffer ? a.slice() : a);
       const logits: Tensor = { shape: logitsShape, data: own(r.logits) };
       const attention = (r.attention ?? []).map((a) => ({
         shape: [req.batch, resolved.heads, req.length, req.length],
