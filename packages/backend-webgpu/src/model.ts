@@ -1,7 +1,8 @@
 /**
  * The transformer encoder on the GPU. Semantics: `@attnkit/core` model spec. Weights are uploaded once at
- * compile time; a run uploads the input (and small position tables), records the whole forward pass as one
- * submission and reads back once (logits, and the requested attention maps, in one staging buffer).
+ * compile time; a run uploads the input (or binds it where it lies, when it is a resident tensor) and small
+ * position tables, records the whole forward pass as one submission and reads back once (logits, and the
+ * requested attention maps, in one staging buffer).
  *
  * Shape legend: B batch, S length, R = B·S rows, F input size, d dModel, H/Hkv heads, Dh head size,
  * Fh FFN size, C classes.
@@ -23,6 +24,7 @@ import { buildAux, maskWords, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
 import type { GpuContext } from './gpu-context.js';
 import { BindingLimitError, type GpuOp, type Slice } from './gpu-op.js';
+import { GpuTensor } from './gpu-resident.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
 
 /** RoPE cos then sin tables, `[S, Dh/2]` each, in one buffer (core's tables). */
@@ -32,6 +34,18 @@ function ropeTable(S: number, Dh: number, base: number): Float32Array {
   t.set(cos);
   t.set(sin, cos.length);
   return t;
+}
+
+/** The run's feature input `[R, F]`: the resident tensor it was given as, or its array uploaded. */
+function runInput(op: GpuOp, req: ModelRunRequest, elements: number): Slice {
+  if (req.native === undefined) return op.upload(req.input);
+  if (!(req.native instanceof GpuTensor)) throw new Error('input: not a resident tensor of this WebGPU backend');
+  const bytes = elements * 4;
+  if (bytes > op.ctx.profile.maxBinding)
+    throw new BindingLimitError(
+      `the input of ${bytes} bytes exceeds the device's storage binding limit (${op.ctx.profile.maxBinding} bytes)`,
+    );
+  return req.native.slice(0, elements);
 }
 
 /** Compiles a validated spec: uploads the weights (q|k|v fused per layer) and returns the runner. */
@@ -79,7 +93,7 @@ export async function compileModel(
         : op.scratch(f4(R * d)),
       t = op.scratch(f4(R * d));
     const lens = op.params(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
-    if (!req.tokens) linear(op, op.upload(req.input), R, F, w('input.weight'), w('input.bias'), d, h);
+    if (!req.tokens) linear(op, runInput(op, req, R * F), R, F, w('input.weight'), w('input.bias'), d, h);
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
     if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
     const trig =
@@ -170,6 +184,8 @@ export async function compileModel(
   }
 
   return {
+    // A resident input is bound where it lies: nothing is read back or uploaded for it.
+    nativeInput: true,
     async run(req) {
       try {
         const [logits, ...attention] = await ctx.run((op) => {

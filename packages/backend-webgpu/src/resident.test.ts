@@ -3,8 +3,17 @@
  * (`residentStats().transfers`), what is allocated per call, and a cache whose rows beyond the entries held
  * are never read. Expected values come from the float64 reference.
  */
-import { AttnkitError, prepareAttention, type Backend, type ResidentTensor, type Tensor } from '@attnkit/core';
-import { makeInputs, referenceAttention } from '@attnkit/conformance';
+import {
+  AttnkitError,
+  initWeights,
+  prepareAttention,
+  resolveSpec,
+  seededRandom,
+  type Backend,
+  type ResidentTensor,
+  type Tensor,
+} from '@attnkit/core';
+import { makeInputs, modelTolerance, referenceAttention, referenceModel, tinyEncoderSpec } from '@attnkit/conformance';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GpuOp } from './gpu-op.js';
 import type { GpuTensor } from './gpu-resident.js';
@@ -13,11 +22,11 @@ import { testDevice, type TestDevice } from './test-support.js';
 
 const TOL = 3e-5;
 
-function expectClose(got: Float32Array, want: Float64Array | Float32Array, what: string): void {
+function expectClose(got: Float32Array, want: Float64Array | Float32Array, what: string, tol = TOL): void {
   expect(got.length, what).toBe(want.length);
   let worst = 0;
   for (let i = 0; i < got.length; i++)
-    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (TOL + TOL * Math.abs(want[i]!)));
+    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (tol + tol * Math.abs(want[i]!)));
   expect(worst, `${what}: worst error in tolerance units`).toBeLessThanOrEqual(1);
 }
 
@@ -139,6 +148,38 @@ describe('resident tensors on the GPU', async () => {
     expectClose(r.output.data, referenceAttention(prepareAttention(q, k, v)).output, 'mixed call');
     kh.dispose();
     vh.dispose();
+  });
+
+  it('a model run binds a resident input where it lies: nothing read back or uploaded for it', async () => {
+    const spec = tinyEncoderSpec({ layers: 2, positional: { kind: 'rope' } });
+    const weights = initWeights(spec, { seed: 3, randomAll: true });
+    const model = await backend.compile(spec, weights);
+    const rng = seededRandom(8);
+    const input = { shape: [2, 5, 3], data: Float32Array.from({ length: 30 }, () => rng.uniform(-1, 1)) };
+    const want = referenceModel(
+      resolveSpec(spec),
+      new Map([...weights].map(([name, w]) => [name, w.data])),
+      input.data,
+      2,
+      5,
+      [5, 5],
+    ).logits;
+    const held = await backend.upload(input);
+    const t0 = transfers(backend);
+    const fromArrays = await model.run(input);
+    const t1 = transfers(backend);
+    const fromHandle = await model.run(held);
+    const t2 = transfers(backend);
+    const arraysRun = { up: t1.toBackend - t0.toBackend, down: t1.toHost - t0.toHost };
+    const handleRun = { up: t2.toBackend - t1.toBackend, down: t2.toHost - t1.toHost };
+    // From arrays: the input and the RoPE table up, the logits down. From the handle: the same less the input.
+    expect(arraysRun).toEqual({ up: 2, down: 1 });
+    expect(handleRun).toEqual({ up: 1, down: 1 });
+    const tol = modelTolerance(spec.layers ?? 1).abs;
+    expectClose(fromArrays.logits.data, want, 'logits from arrays', tol);
+    expectClose(fromHandle.logits.data, want, 'logits from a handle', tol);
+    held.dispose();
+    await model.dispose();
   });
 
   it('raised no uncaptured WebGPU error', () => {
