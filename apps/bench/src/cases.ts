@@ -10,12 +10,13 @@
  */
 import type { AttentionOptions, ModelSpec } from '@attnkit/core';
 import { attentionFlops, encoderFlops, type Flops } from './flops.js';
+import { CHAIN_PEER_REASON, chainCases, chainFlops, describeChain, type ChainSpec } from './chain-case.js';
 
 /** Mask kinds: none, causal (top-left aligned), or a local window of `window` keys on each side. */
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance' | 'float16';
+export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance' | 'float16' | 'chain';
 
 /**
  * Attention `[B, H, S, D]`: self-attention with q, k, v of one shape, or (with `qLength` and `kvHeads`)
@@ -45,6 +46,8 @@ export interface AttentionCase {
   readonly relevance?: 'additive';
   /** `float16`: q, k, v and the output in float16 (attnkit backends that declare it). */
   readonly dtype?: 'float16';
+  /** A chain of calls, each on the previous output (see chain-case.ts; attnkit backends only). */
+  readonly chain?: ChainSpec;
 }
 
 /** One run of the encoder on `[B, S, F]`. */
@@ -181,6 +184,7 @@ export function maskLabel(
 
 /** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
 export function peerUnsupported(c: BenchCase): string | undefined {
+  if (c.kind === 'attention' && c.chain) return CHAIN_PEER_REASON;
   if (c.kind === 'attention' && c.dtype === 'float16')
     return 'float16 cases compare attnkit backends with themselves in float32';
   return c.kind === 'attention' && c.relevance === 'additive'
@@ -240,6 +244,7 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
       add(attentionCase({ ...BASE, seq, mask }, 'float16'));
       add(attentionCase({ ...BASE, seq, mask, dtype: 'float16' }, 'float16'));
     }
+  for (const c of chainCases(options.full, options.seq)) add(c);
   return cases;
 }
 
@@ -286,12 +291,14 @@ export function attentionOptions(
  */
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
+  if (c.chain) return chainFlops({ ...c, chain: c.chain });
   return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c), c.relevance ?? 'dot');
 }
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
+  if (c.chain) return describeChain({ ...c, chain: c.chain });
   const mask = maskLabel(c, 'text');
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;

@@ -2,6 +2,7 @@
  * Filters of the command line: which engines (`--backend`) and which cases (`--case`) run.
  */
 import type { BenchCase } from './cases.js';
+import { chainTags } from './chain-case.js';
 
 /** What the filters need to know of an engine. */
 export interface EngineRef {
@@ -50,6 +51,7 @@ export function selectEngines<E extends EngineRef>(engines: readonly E[], names:
 
 /** The words a case can be selected by: its kind, mask, sweep and `s512`-style dimensions. */
 export function caseTags(c: BenchCase): string[] {
+  if (c.kind === 'attention' && c.chain) return chainTags({ ...c, chain: c.chain });
   const tags = [c.kind, `sweep-${c.sweep}`, `s${c.seq}`, `b${c.batch}`];
   if (c.kind === 'attention') {
     tags.push(c.mask, `h${c.heads}`, `d${c.headDim}`);
@@ -62,7 +64,8 @@ export function caseTags(c: BenchCase): string[] {
   return tags;
 }
 
-const TAG_WORD = /^((s|h|d|b|kv)\d+|attention|encoder|decode|none|causal|window\d*|additive|float16|sweep-[a-z0-9-]+)$/;
+const TAG_WORD =
+  /^((s|h|d|b|kv|l)\d+|attention|encoder|decode|chain|handles|arrays|none|causal|window\d*|additive|float16|sweep-[a-z0-9-]+)$/;
 
 /**
  * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A tag-shaped

@@ -9,6 +9,7 @@ const base: DeviceProfile = {
   maxWorkgroupsPerDimension: 65535,
   maxBinding: 128 << 20,
   maxBufferSize: 256 << 20,
+  offsetAlignment: 256,
   subgroupMinSize: 0,
   software: false,
 };

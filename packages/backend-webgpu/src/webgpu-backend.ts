@@ -136,12 +136,11 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     },
     { maxBytes: options.maxBytes },
   );
-  const createCache = backend.createCache;
   return {
     ...backend,
     async createCache(o: KVCacheOptions) {
       expectCacheBinds(o, ctx.profile.maxBinding, options.maxBytes);
-      return createCache(o);
+      return backend.createCache(o);
     },
   };
 }

@@ -85,8 +85,8 @@ export function groupOf(c: BenchCase, axis: Axis): string | undefined {
   if (axisValue(c, axis) === undefined) return undefined;
   if (c.kind === 'encoder')
     return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
-  // Decode steps and grouped heads are lines of their own, drawn against the cache length only.
-  if (c.qLength !== undefined || c.kvHeads !== undefined) return axis === 'seq' ? c.family : undefined;
+  // Decode steps, grouped heads and chains are lines of their own, drawn against the length only.
+  if (c.qLength !== undefined || c.kvHeads !== undefined || c.chain) return axis === 'seq' ? c.family : undefined;
   const mask = maskLabel(c);
   const dims: [Axis, string][] = [
     ['batch', `B${c.batch}`],

@@ -16,6 +16,7 @@ import {
   type Feature,
 } from '@attnkit/core';
 import { attentionOptions, keyValueHeads, type BenchCase } from '../cases.js';
+import { prepareChain } from '../chain-case.js';
 import { messageOf, type Engine, type EngineSession } from '../engine.js';
 
 /** How to get a backend plugin; rejects when its package is missing or not built. */
@@ -119,6 +120,8 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
               dispose: () => model.dispose(),
             };
           }
+          if (c.kind === 'attention' && c.chain && inputs.kind === 'attention')
+            return prepareChain(backend, { ...c, chain: c.chain }, inputs.q);
           if (c.kind === 'attention' && inputs.kind === 'attention') {
             const options = attentionOptions(c);
             // float16 cases: the inputs rounded to halves once, outside the timed runs; each run widens its
