@@ -19,13 +19,13 @@ describe('chain cases', () => {
     expect(chains).toEqual([
       'chain/handles/B1-H8-S32-D64-L4',
       'chain/arrays/B1-H8-S32-D64-L4',
-      'chain/handles/B1-H8-S128-D64-L4',
-      'chain/arrays/B1-H8-S128-D64-L4',
+      'chain/handles/B1-H8-S64-D64-L4',
+      'chain/arrays/B1-H8-S64-D64-L4',
     ]);
-    expect(selectCases(matrix, ['chain+handles+s128']).map((c) => c.id)).toEqual(['chain/handles/B1-H8-S128-D64-L4']);
+    expect(selectCases(matrix, ['chain+handles+s64']).map((c) => c.id)).toEqual(['chain/handles/B1-H8-S64-D64-L4']);
     expect(selectCases(matrix, ['arrays+l4']).map((c) => c.id)).toEqual([
       'chain/arrays/B1-H8-S32-D64-L4',
-      'chain/arrays/B1-H8-S128-D64-L4',
+      'chain/arrays/B1-H8-S64-D64-L4',
     ]);
     expect(selectCases(matrix, ['attention']).some((c) => c.id.startsWith('chain/'))).toBe(false);
   });

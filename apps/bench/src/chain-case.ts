@@ -31,7 +31,7 @@ export type ChainCase = AttentionCase & { readonly chain: ChainSpec };
 
 /** The chains of each mode: lengths S at B1 H8 D64, four calls each, both roads. */
 export const CHAINS = {
-  quick: { seq: [32, 128], layers: 4 },
+  quick: { seq: [32, 64], layers: 4 },
   full: { seq: [32, 128, 512], layers: 4 },
 } as const;
 
