@@ -38,16 +38,35 @@ function reference(q: Tensor, k: Tensor, v: Tensor, options: Parameters<typeof p
   };
 }
 
-/** `[B, H, P, D]` then `[B, H, n, D]` → `[B, H, P + n, D]`. */
-function concat(a: Tensor, b: Tensor): Tensor {
-  const [B, H, P, D] = a.shape as [number, number, number, number];
-  const n = b.shape[2]!;
-  const out = new Float32Array(B * H * (P + n) * D);
-  for (let h = 0; h < B * H; h++) {
-    out.set(a.data.subarray(h * P * D, (h + 1) * P * D), h * (P + n) * D);
-    out.set(b.data.subarray(h * n * D, (h + 1) * n * D), (h * (P + n) + P) * D);
+/** The tensors `[B, H, n_i, D]` of `parts` laid end to end along the sequence, `[B, H, Σ n_i, D]` (B, H, D of `like`). */
+function alongSequence(parts: readonly Tensor[], like: Tensor): Tensor {
+  const [B, H, , D] = like.shape as [number, number, number, number];
+  const total = parts.reduce((n, t) => n + t.shape[2]!, 0);
+  const out = new Float32Array(B * H * total * D);
+  let at = 0;
+  for (const t of parts) {
+    const n = t.shape[2]!;
+    for (let h = 0; h < B * H; h++) out.set(t.data.subarray(h * n * D, (h + 1) * n * D), (h * total + at) * D);
+    at += n;
   }
-  return { shape: [B, H, P + n, D], data: out };
+  return { shape: [B, H, total, D], data: out };
+}
+
+/** The reference output of call `i` of a cache's calls: its past is every earlier call's keys and values. */
+function cacheReference(calls: readonly { q: Tensor; k: Tensor; v: Tensor }[], i: number): Float64Array {
+  const { q, k, v } = calls[i]!;
+  const earlier = calls.slice(0, i);
+  const past = {
+    key: alongSequence(
+      earlier.map((x) => x.k),
+      k,
+    ),
+    value: alongSequence(
+      earlier.map((x) => x.v),
+      v,
+    ),
+  };
+  return referenceAttention(prepareAttention(q, k, v, { causal: true, past })).output;
 }
 
 const transfers = (b: Backend): { toBackend: number; toHost: number } => b.residentStats().transfers;
@@ -123,14 +142,7 @@ describe('resident tensors on the GPU', async () => {
     expect(poolBuffers(t)).toBe(pool);
     expect(transfers(backend)).toEqual(before);
     expect(cache.length).toBe(prefill + steps);
-    let keys: Tensor = { shape: [B, Hkv, 0, D], data: new Float32Array(0) };
-    let values: Tensor = { shape: [B, Hkv, 0, D], data: new Float32Array(0) };
-    for (const [i, { q, k, v }] of tokens.entries()) {
-      const want = referenceAttention(prepareAttention(q, k, v, { causal: true, past: { key: keys, value: values } }));
-      expectClose((await outputs[i]!.read()).data, want.output, `step ${i}`);
-      keys = concat(keys, k);
-      values = concat(values, v);
-    }
+    for (const i of tokens.keys()) expectClose((await outputs[i]!.read()).data, cacheReference(tokens, i), `step ${i}`);
     expect(transfers(backend).toHost).toBe(before.toHost + outputs.length);
     for (const o of outputs) o.dispose();
     for (const h of handles) for (const x of [h.q, h.k, h.v]) x.dispose();
@@ -251,15 +263,13 @@ describe('resident tensors larger than a storage binding', async () => {
     const [Hkv, D, C] = [4, 8, 21];
     const cache = await backend.createCache({ kvHeads: Hkv, keyDim: D, capacity: C });
     expect(backend.residentStats().bytes).toBeGreaterThan(4096);
-    let keys: Tensor = { shape: [1, Hkv, 0, D], data: new Float32Array(0) };
-    let values: Tensor = { shape: [1, Hkv, 0, D], data: new Float32Array(0) };
-    for (let i = 0; i < 3; i++) {
-      const { q, k, v } = makeInputs({ B: 1, Hq: Hkv, Hkv, Sq: 7, Sk: 7, Dk: D, Dv: D }, 90 + i);
-      const want = referenceAttention(prepareAttention(q, k, v, { causal: true, past: { key: keys, value: values } }));
-      expectClose((await backend.attention(q, k, v, { cache, causal: true })).output.data, want.output, `call ${i}`);
-      keys = concat(keys, k);
-      values = concat(values, v);
-    }
+    const calls = [0, 1, 2].map((i) => makeInputs({ B: 1, Hq: Hkv, Hkv, Sq: 7, Sk: 7, Dk: D, Dv: D }, 90 + i));
+    for (const [i, { q, k, v }] of calls.entries())
+      expectClose(
+        (await backend.attention(q, k, v, { cache, causal: true })).output.data,
+        cacheReference(calls, i),
+        `call ${i}`,
+      );
     cache.dispose();
     const e = await backend.createCache({ kvHeads: 1, keyDim: 8, capacity: 200 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AttnkitError);
