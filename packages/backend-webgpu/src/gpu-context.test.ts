@@ -37,6 +37,18 @@ describe('every submission runs inside validation and out-of-memory error scopes
     expect([...y!]).toEqual([7, 8, 9, 10]);
   });
 
+  it('an error in commands sent outside a submission fails the next call, which says so; later calls work', async () => {
+    const a = ctx.pool.acquire(16, 0x4 | 0x8);
+    const b = ctx.pool.acquire(16, 0x4 | 0x8);
+    // A copy past the end of its source, recorded as the resident store records copies, then sent alone.
+    ctx.pendingEncoder().encoder.copyBufferToBuffer(a, 0, b, 0, a.size + 16);
+    ctx.flush();
+    await expect(ctx.run(() => undefined)).rejects.toThrow(/an earlier operation on a resident tensor failed/);
+    await expect(ctx.run(() => undefined)).resolves.toEqual([]);
+    ctx.pool.release(a);
+    ctx.pool.release(b);
+  });
+
   it('nothing escaped the error scopes', () => {
     expect(t.uncaptured).toEqual([]);
   });

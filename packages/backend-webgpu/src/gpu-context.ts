@@ -68,8 +68,8 @@ export class GpuContext {
   readonly transfers = { toBackend: 0, toHost: 0 };
   /** Commands recorded outside a submission (device-side copies), and their temporary buffers. */
   private pending: { encoder: GPUCommandEncoder; temps: GPUBuffer[] } | undefined;
-  /** Error scopes of work done outside {@link run} (allocations, flushed copies), checked by the next run. */
-  private deferred: Promise<GPUError | null>[] = [];
+  /** The first error of work done outside {@link run} (allocations, flushed copies), checked by the next run. */
+  private deferred: Promise<GPUError | null> = Promise.resolve(null);
 
   constructor(
     readonly device: GPUDevice,
@@ -181,7 +181,8 @@ export class GpuContext {
     try {
       return work();
     } finally {
-      this.deferred.push(this.device.popErrorScope(), this.device.popErrorScope());
+      const scopes = [this.deferred, this.device.popErrorScope(), this.device.popErrorScope()];
+      this.deferred = Promise.all(scopes).then((errors) => errors.find((e) => e !== null) ?? null);
     }
   }
 
@@ -201,7 +202,7 @@ export class GpuContext {
     this.pending = undefined;
     const op = new GpuOp(this, pending);
     const earlier = this.deferred;
-    this.deferred = [];
+    this.deferred = Promise.resolve(null);
     if (this.checkErrors) {
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
@@ -221,7 +222,7 @@ export class GpuContext {
       this.assertAlive();
       if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
       if (oom) throw new Error(`the WebGPU device ran out of memory: ${oom.message}`);
-      const before = (await Promise.all(earlier)).find((e) => e !== null);
+      const before = await earlier;
       if (before)
         throw new Error(`an earlier operation on a resident tensor failed (${before.message}); its data may be lost`);
       if (!staging) {
@@ -252,7 +253,7 @@ export class GpuContext {
     if (this.destroyed) return;
     this.destroyed = true;
     this.pending = undefined;
-    this.deferred = [];
+    this.deferred = Promise.resolve(null);
     this.pool.destroyAll();
     this.kernels.clear();
     this.layouts.clear();
