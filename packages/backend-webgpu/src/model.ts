@@ -17,6 +17,7 @@ import {
   UnsupportedError,
   type CompiledModel,
   type ModelRunRequest,
+  type ProgressSink,
   type ResolvedSpec,
 } from '@attnkit/core';
 import { encodeFused, encodeThreePass } from './attention-encode.js';
@@ -54,15 +55,21 @@ export async function compileModel(
   spec: ResolvedSpec,
   weights: ReadonlyMap<string, Float32Array>,
   options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice },
+  progress?: ProgressSink,
 ): Promise<CompiledModel> {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
   const C = spec.output.classes;
   const qkvRows = (H + 2 * Hkv) * Dh;
   const resident = new Map<string, Slice>();
+  // Progress: the weights uploaded so far (the fused q|k|v tensors count as their three parts).
+  const total = weights.size;
+  let uploaded = 0;
   await ctx.run(() => {
-    const put = (name: string, data: Float32Array): void => {
+    const put = (name: string, data: Float32Array, parts = 1): void => {
       resident.set(name, { buffer: ctx.pool.upload(data), bytes: data.byteLength });
       ctx.transfers.toBackend++;
+      uploaded += parts;
+      progress?.(uploaded / total);
     };
     // The embedding table stays on the CPU: a run looks its ids up there and uploads the rows.
     for (const [name, data] of weights)
@@ -77,8 +84,8 @@ export async function compileModel(
         b.set(weights.get(`${p}${part}.bias`)!, at);
         at += (part === 'query' ? H : Hkv) * Dh;
       }
-      put(`${p}qkv.weight`, w);
-      put(`${p}qkv.bias`, b);
+      put(`${p}qkv.weight`, w, 3);
+      put(`${p}qkv.bias`, b, 3);
     }
   });
   const w = (name: string): Slice => resident.get(name)!;

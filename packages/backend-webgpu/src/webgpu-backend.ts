@@ -117,7 +117,7 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
       capabilities: { ...webGpuCapabilities, maxBindingBytes: ctx.profile.maxBinding },
       info,
       attention: (p) => runAttention(ctx, p, run),
-      compile: async (spec, weights) => compileModel(ctx, spec, weights, run),
+      compile: async (spec, weights, progress) => compileModel(ctx, spec, weights, run, progress),
       // Resident tensors and caches are GPUBuffers; calls on them bind them in place.
       resident: store,
       residentAttention: (p) => runResidentAttention(ctx, store, p, run),
