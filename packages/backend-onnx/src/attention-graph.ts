@@ -10,7 +10,7 @@
  *          mask [Mb, Mh, Sq, T] (bool or float, optional), nonpad_kv_seqlen [B] int64 (optional).
  * The past, if any, is already in front of K and V.
  * Outputs: Y [B, Hq, Sq, Dv]; QK [B, Hq, Sq, T] when weights are requested (`qk_matmul_output_mode`);
- *          q_squares, k_squares, v_squares [] the float32 sums of squares of Q, K and V. Each is finite
+ *          q_squares, k_squares, v_squares [] (unless `sums: false`) the float32 sums of squares of Q, K and V. Each is finite
  *          only if every element is, and bounds the magnitudes: that is how core checks the inputs for
  *          NaN, ±Infinity and its range rule (`sumsInputSquares`). ONNX Runtime sums them on its threads,
  *          with vector instructions, faster than a JavaScript scan.
@@ -36,6 +36,12 @@ export interface AttentionSignature {
    */
   readonly half: 'none' | 'in' | 'in-out';
   /**
+   * Whether the graph sums the squares of its inputs (default true). Calls on resident tensors leave them
+   * out: core bounds those by the handles' own bounds, and the sums would read every row of a cache's
+   * storage, held or not.
+   */
+  readonly sums?: boolean;
+  /**
    * Additive relevance (an explicit graph of standard ops, with input `W` `[Hq, Dk]`), with the head
    * counts and sizes its reshapes need.
    */
@@ -56,7 +62,8 @@ const QK_MODE = { scores: 0, softcapped: 1, masked: 2, probs: 3 } as const;
 export function signatureKey(s: AttentionSignature): string {
   const a = s.additive;
   const additive = a ? `|additive:${a.kvHeads},${a.group},${a.keyDim},${a.valueDim}` : '';
-  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}|${s.half}${additive}`;
+  const sums = s.sums === false ? '|no-sums' : '';
+  return `${s.scale}|${s.softcap}|${+s.causal}|${s.mask}|${+s.nonpad}|${s.weights}|${s.half}${additive}${sums}`;
 }
 
 /**
@@ -97,6 +104,7 @@ function finish(g: GraphBuilder, s: AttentionSignature, q: string, k: string, v:
   if (s.half === 'in-out') g.op('Cast', ['Y32'], { to: int(DType.float16) }, 'Y');
   g.output('Y', s.half === 'in-out' ? DType.float16 : DType.float, ['B', 'Hq', 'Sq', 'Dv']);
   if (s.weights !== 'none') g.output('QK', DType.float, ['B', 'Hq', 'Sq', 'T']);
+  if (s.sums === false) return g.encode(ATTENTION_OPSET);
   for (const [x, name] of [
     [q, 'q_squares'],
     [k, 'k_squares'],

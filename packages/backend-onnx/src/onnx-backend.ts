@@ -6,6 +6,7 @@ import {
   capabilities,
   defineBackend,
   type Backend,
+  type BackendKernels,
   type BackendPlugin,
   type CompiledModel,
   type MemoryModel,
@@ -15,7 +16,9 @@ import { ScratchPool } from './scratch-pool.js';
 import { probeGraph } from './attention-graph.js';
 import { runAttention } from './attention-kernel.js';
 import { compileEncoder } from './encoder-model.js';
-import { loadOrt, resolveOptions, type OnnxBackendOptions } from './runtime.js';
+import { loadOrt, resolveOptions, type OnnxBackendOptions, type OrtModule, type ResolvedOptions } from './runtime.js';
+import { runResident } from './resident-kernel.js';
+import { onnxStore } from './resident-store.js';
 import { SessionCache } from './session-cache.js';
 
 /**
@@ -36,30 +39,39 @@ export const onnxCapabilities = capabilities(ALL_FEATURES);
  */
 export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<Backend> {
   const resolved = resolveOptions(options);
-  const ort = await loadOrt();
-  const cache = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
+  const { kernels } = onnxKernels(await loadOrt(), resolved);
+  return defineBackend(kernels, { maxBytes: resolved.maxBytes });
+}
+
+/** The kernels behind {@link createOnnxBackend}, and the session cache they share (for tests). @internal */
+export function onnxKernels(
+  ort: OrtModule,
+  resolved: ResolvedOptions,
+): { kernels: BackendKernels; sessions: SessionCache<InferenceSession> } {
+  const sessions = new SessionCache<InferenceSession>(resolved.sessionCacheSize);
   const pool = new ScratchPool();
   const threads = resolved.session.intraOpNumThreads;
-  return defineBackend(
-    {
-      name: 'onnx',
-      capabilities: onnxCapabilities,
-      info: {
-        engine: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common}`,
-        device: 'cpu',
-        threads: threads ?? 'default',
-        sessionCacheSize: resolved.sessionCacheSize,
-      },
-      attention: (p) => runAttention(ort, cache, resolved.session, p, pool),
-      // The attention graph sums the squares of q, k and v on ONNX Runtime's threads; core checks those sums
-      // instead of scanning the inputs in JavaScript before every call.
-      sumsInputSquares: true,
-      memory: onnxMemory,
-      compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
-      dispose: () => cache.dispose(),
+  const kernels: BackendKernels = {
+    name: 'onnx',
+    capabilities: onnxCapabilities,
+    info: {
+      engine: `ONNX Runtime ${ort.env.versions.node ?? ort.env.versions.common}`,
+      device: 'cpu',
+      threads: threads ?? 'default',
+      sessionCacheSize: resolved.sessionCacheSize,
     },
-    { maxBytes: resolved.maxBytes },
-  );
+    attention: (p) => runAttention(ort, sessions, resolved.session, p, pool),
+    // The attention graph sums the squares of q, k and v on ONNX Runtime's threads; core checks those sums
+    // instead of scanning the inputs in JavaScript before every call.
+    sumsInputSquares: true,
+    memory: onnxMemory,
+    compile: (spec, weights): Promise<CompiledModel> => compileEncoder(ort, resolved.session, spec, weights),
+    // Resident tensors and caches are ort.Tensors over CPU memory, fed to sessions without copies.
+    resident: onnxStore(ort),
+    residentAttention: (p) => runResident(ort, sessions, resolved.session, p, pool),
+    dispose: () => sessions.dispose(),
+  };
+  return { kernels, sessions };
 }
 
 /**
