@@ -4,10 +4,10 @@
  * returned (no copy into a fresh array).
  *
  * Two graphs, each cached by its signature like the array road's (its dimensions are symbolic, so a decode
- * loop runs one session however long its cache grows):
- * - calls whose valid keys end before the storage does (a cache call: `[B, Hkv, C, D]` storage holding
- *   `V` rows per head) run the head-split graph (see `head-split-graph.ts`) over each head's held rows, so
- *   rows `≥ V` are neither read nor computed;
+ * loop runs on two sessions at most, the second once the cache is more than half full):
+ * - calls whose valid keys end well before the storage does (a cache call: `[B, Hkv, C, D]` storage
+ *   holding `V` rows per head, see {@link heldRows}) run the head-split graph (`head-split-graph.ts`) over
+ *   each head's held rows, so rows `≥ V` are neither read nor computed;
  * - every other call runs the array road's graph on the natives' data, without the sums of squares (core
  *   bounds handles by their own bounds).
  *
@@ -98,13 +98,20 @@ export function planResident(
 /**
  * `V` when the head-split graph serves the call: every batch holds the same `V < T` valid rows, at least
  * the query length, and nothing but causal masking, a window, ALiBi and a softcap shapes the scores.
+ *
+ * With several key/value heads, one `Attention` node per head runs slower than one node over them all
+ * (less work per node for ONNX Runtime's threads to share): measured at H32, Hkv 8, D128, one query,
+ * 2 threads, the head-split graph over `V` rows took about as long as the single node over `T = 1.6·V`
+ * rows. So the split serves `V ≤ T/2`; beyond, the single node attends over the storage with the rows
+ * past `V` masked (`nonpad_kv_seqlen`), computing over them. With one head the split is the single node.
  */
 export function heldRows(p: AttentionSetup): number | undefined {
   const valid = p.validKeys;
   if (!valid || p.mask || p.graph || p.additive || p.attentionMap !== 'none') return undefined;
-  if (p.batch * p.kvHeads > MAX_SPLIT_HEADS) return undefined;
+  const n = p.batch * p.kvHeads;
+  if (n > MAX_SPLIT_HEADS) return undefined;
   const V = valid[0]!;
-  if (V >= p.keyLength || V < Math.max(1, p.qLength)) return undefined;
+  if (V >= p.keyLength || V < Math.max(1, p.qLength) || (n > 1 && 2 * V > p.keyLength)) return undefined;
   for (let b = 0; b < p.batch; b++) if (valid[b] !== V || p.queryOffset[b] !== V - p.qLength) return undefined;
   return V;
 }
