@@ -8,7 +8,7 @@
  * broadcasts the rest. Memory: `Bb·Hb·rows·T` floats, so the caller builds it a chunk of query rows at a
  * time.
  */
-import { biasExtents, hasMasking, writeDenseBias, type AttentionProblem } from '@attnkit/core';
+import { biasExtents, hasMasking, writeDenseBias, type AttentionSetup } from '@attnkit/core';
 
 /** Bias values for a range of query rows. */
 export interface AttentionBias {
@@ -20,7 +20,7 @@ export interface AttentionBias {
 }
 
 /** The bias of query rows `[i0, i1)` (core's `writeDenseBias`), or `undefined` when the call masks nothing. */
-export function buildBias(p: AttentionProblem, i0 = 0, i1 = p.qLength): AttentionBias | undefined {
+export function buildBias(p: AttentionSetup, i0 = 0, i1 = p.qLength): AttentionBias | undefined {
   if (!hasMasking(p)) return undefined;
   const [Bb, Hb] = biasExtents(p);
   const rows = i1 - i0;

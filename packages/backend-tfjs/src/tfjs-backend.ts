@@ -19,6 +19,8 @@ import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import type { AttentionStrategy } from './attention-ops.js';
 import { startRuntime, type TfjsRuntimeOptions } from './tfjs-runtime.js';
 import { compileModel } from './model.js';
+import { residentKernel } from './resident-kernel.js';
+import { tfjsStore, TransferCounter } from './resident-store.js';
 
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions extends TfjsRuntimeOptions {
@@ -97,6 +99,8 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
   }
   const runtime = await startRuntime(options);
   const settings = { tfjsBackend: runtime.name, strategy, chunkElements };
+  // On tfjs's cpu backend tensors are JavaScript arrays: no copy crosses between memories there.
+  const transfers = new TransferCounter(runtime.name !== 'cpu');
   return defineBackend(
     {
       name: 'tfjs',
@@ -105,6 +109,9 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
       attention: (p) => attentionKernel(runtime.name, p, settings),
       memory: tfjsMemory(runtime.name, chunkElements),
       compile: (spec, weights) => compileModel(settings, spec, weights),
+      // Handles are tfjs tensors; caches keep their storage in JavaScript arrays (see resident-store.ts).
+      resident: tfjsStore(runtime.name, transfers),
+      residentAttention: (p) => residentKernel(runtime.name, p, settings, transfers),
     },
     { maxBytes: options.maxBytes },
   );
