@@ -62,7 +62,16 @@ function gqaGraph() {
 }
 
 const single = await ort.InferenceSession.create(
-  attentionGraph({ scale, softcap: 0, causal: true, mask: 'none', nonpad: true, weights: 'none', half: 'none', sums: false }),
+  attentionGraph({
+    scale,
+    softcap: 0,
+    causal: true,
+    mask: 'none',
+    nonpad: true,
+    weights: 'none',
+    half: 'none',
+    sums: false,
+  }),
   sessionOptions,
 );
 const split = await ort.InferenceSession.create(
@@ -88,7 +97,12 @@ function steps(V) {
   return {
     single: () =>
       single.run(
-        { Q: tensor(q, [1, Hq, 1, D]), K: pk, V: pv, nonpad_kv_seqlen: new ort.Tensor('int64', BigInt64Array.of(BigInt(V)), [1]) },
+        {
+          Q: tensor(q, [1, Hq, 1, D]),
+          K: pk,
+          V: pv,
+          nonpad_kv_seqlen: new ort.Tensor('int64', BigInt64Array.of(BigInt(V)), [1]),
+        },
         ['Y'],
       ),
     split: () => split.run(splitFeeds, ['Y']),
@@ -119,14 +133,26 @@ async function block(run) {
   return median(times);
 }
 
-console.log(`H${Hq} Hkv${Hkv} D${D}, capacity ${C}, ${values.threads} threads, ONNX Runtime ${ort.env.versions.node ?? ''}`);
-console.log(['held V', ...engines.map((e) => `${e} ms`), ...engines.filter((e) => e !== 'single').map((e) => `${e} / single`)].join(' | '));
+console.log(
+  `H${Hq} Hkv${Hkv} D${D}, capacity ${C}, ${values.threads} threads, ONNX Runtime ${ort.env.versions.node ?? ''}`,
+);
+console.log(
+  [
+    'held V',
+    ...engines.map((e) => `${e} ms`),
+    ...engines.filter((e) => e !== 'single').map((e) => `${e} / single`),
+  ].join(' | '),
+);
 for (const V of values.held.split(',').map(Number)) {
   const run = steps(V);
   for (const e of engines) await run[e](); // warm-up
   const blocks = Object.fromEntries(engines.map((e) => [e, []]));
   for (let r = 0; r < Number(values.reps); r++) for (const e of engines) blocks[e].push(await block(run[e]));
   const ratio = (e) => median(blocks[e].map((t, r) => t / blocks.single[r])).toFixed(2);
-  const cells = [V, ...engines.map((e) => median(blocks[e]).toFixed(2)), ...engines.filter((e) => e !== 'single').map(ratio)];
+  const cells = [
+    V,
+    ...engines.map((e) => median(blocks[e]).toFixed(2)),
+    ...engines.filter((e) => e !== 'single').map(ratio),
+  ];
   console.log(cells.join(' | '));
 }

@@ -26,12 +26,15 @@ const rand = (shape: number[]): Tensor => ({
   data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
 });
 
-type Run = InstanceType<typeof ort.InferenceSession>['run'];
+type Run = ort.InferenceSession['run'];
+/** Sessions' shared methods (the class behind `InferenceSession.create`). */
+const sessionMethods = (ort.InferenceSession as unknown as { prototype: { run: Run } }).prototype;
+
 /** Records the feeds and outputs of every session run. */
 function recordRuns(): { feeds: Record<string, ort.Tensor>[]; outputs: Record<string, ort.Tensor>[] } {
   const seen = { feeds: [] as Record<string, ort.Tensor>[], outputs: [] as Record<string, ort.Tensor>[] };
-  const run = ort.InferenceSession.prototype.run as Run;
-  vi.spyOn(ort.InferenceSession.prototype, 'run').mockImplementation(async function (
+  const run = sessionMethods.run;
+  vi.spyOn(sessionMethods, 'run').mockImplementation(async function (
     this: ort.InferenceSession,
     ...args: Parameters<Run>
   ) {
@@ -77,7 +80,7 @@ describe('resident tensors on ONNX Runtime', () => {
     // Output: the very tensor the run returned, and its view is that memory.
     expect('native' in out && out.native).toBe(seen.outputs[0]!.Y);
     const native = (out as { native: OrtNative }).native;
-    expect(store.view!(native, 2 * 3 * 8).buffer).toBe(seen.outputs[0]!.Y!.data.buffer as ArrayBuffer);
+    expect(store.view!(native, 2 * 3 * 8).buffer).toBe((seen.outputs[0]!.Y!.data as Float32Array).buffer);
     assertClose(store.view!(native, 48), referenceAttention(problem).output, FLOAT32_TOLERANCE, 'output');
     [...natives, native].forEach((n) => store.free(n));
     await sessions.dispose();
@@ -140,7 +143,7 @@ describe('resident tensors on ONNX Runtime', () => {
       // Each head's feed is a stretch of the storage, V rows long.
       const feeds = seen.feeds[0]!;
       expect(feeds.K0!.dims).toEqual([1, 1, V, D]);
-      expect((feeds.K0!.data as Float32Array).buffer).toBe(kn.data.buffer as ArrayBuffer);
+      expect((feeds.K0!.data as Float32Array).buffer).toBe((kn.data as Float32Array).buffer);
       await sessions.dispose();
     });
   }

@@ -87,7 +87,7 @@ describe('resident tensors on tfjs', () => {
       const [kh, vh] = [await backend.upload(k), await backend.upload(v)];
       let cur: ResidentTensor = await backend.upload(x);
       // Each handle becomes a tensor on first use, and stays one.
-      await (await backend.attention(cur, kh, vh, { resident: true })).output.dispose();
+      (await backend.attention(cur, kh, vh, { resident: true })).output.dispose();
       expect(live()).toBe(baseline + 3);
       const moved = backend.residentStats().transfers;
       let want = x;
