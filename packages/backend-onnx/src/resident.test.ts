@@ -153,19 +153,22 @@ describe('resident tensors on ONNX Runtime', () => {
     const backend = await createOnnxBackend({ threads: 1 });
     const [Hq, Hkv, D, C] = [4, 2, 8, 100];
     const cache = await backend.createCache({ kvHeads: Hkv, keyDim: D, capacity: C });
-    let keys = rand([1, Hkv, 4, D]);
-    let values = rand([1, Hkv, 4, D]);
-    await backend.attention(rand([1, Hq, 4, D]), keys, values, { cache, causal: true }); // the prompt
+    // The reference sees the same storage, the held rows as key lengths (the cache's alignment).
+    const [keys, values] = [rand([1, Hkv, C, D]), rand([1, Hkv, C, D])];
+    const [k0, v0] = [rand([1, Hkv, 4, D]), rand([1, Hkv, 4, D])];
+    put(keys, 0, k0);
+    put(values, 0, v0);
+    await backend.attention(rand([1, Hq, 4, D]), k0, v0, { cache, causal: true }); // the prompt
     const sessions: number[] = [];
     let last: { got: Float32Array; want: Float64Array | Float32Array } | undefined;
     for (let step = 0; step < 90; step++) {
       const [q, k, v] = [rand([1, Hq, 1, D]), rand([1, Hkv, 1, D]), rand([1, Hkv, 1, D])];
-      const want = referenceAttention(prepareAttention(q, k, v, { causal: true, past: { key: keys, value: values } }));
+      put(keys, 4 + step, k);
+      put(values, 4 + step, v);
+      const want = referenceAttention(prepareAttention(q, keys, values, { causal: true, keyLengths: [5 + step] }));
       const { output } = await backend.attention(q, k, v, { cache, causal: true });
       sessions.push(created.mock.calls.length);
       last = { got: output.data, want: want.output };
-      keys = concatRows(keys, k);
-      values = concatRows(values, v);
     }
     // The head-split session up to half the capacity (50 rows), then the single-node one: two in all.
     expect(sessions.slice(0, 46)).toEqual(Array(46).fill(1));
@@ -186,14 +189,9 @@ describe('resident tensors on ONNX Runtime', () => {
   });
 });
 
-/** `[1, H, P, D]` and `[1, H, n, D]` → `[1, H, P + n, D]`. */
-function concatRows(a: Tensor, b: Tensor): Tensor {
-  const [, H, P, D] = a.shape as [number, number, number, number];
-  const n = b.shape[2]!;
-  const data = new Float32Array(H * (P + n) * D);
-  for (let h = 0; h < H; h++) {
-    data.set(a.data.subarray(h * P * D, (h + 1) * P * D), h * (P + n) * D);
-    data.set(b.data.subarray(h * n * D, (h + 1) * n * D), (h * (P + n) + P) * D);
-  }
-  return { shape: [1, H, P + n, D], data };
+/** Writes `rows` `[1, H, n, D]` at position `at` of every head of `storage` `[1, H, C, D]`, as a cache appends. */
+function put(storage: Tensor, at: number, rows: Tensor): void {
+  const [, H, C, D] = storage.shape as [number, number, number, number];
+  const n = rows.shape[2]!;
+  for (let h = 0; h < H; h++) storage.data.set(rows.data.subarray(h * n * D, (h + 1) * n * D), (h * C + at) * D);
 }

@@ -20,16 +20,19 @@ const rand = (shape: number[]): Tensor => ({
 });
 const live = (): number => tf.memory().numTensors;
 
-/** `[B, H, P, D]` and `[B, H, n, D]` → `[B, H, P + n, D]`. */
-function concatRows(a: Tensor, b: Tensor): Tensor {
-  const [B, H, P, D] = a.shape as [number, number, number, number];
-  const n = b.shape[2]!;
-  const data = new Float32Array(B * H * (P + n) * D);
-  for (let h = 0; h < B * H; h++) {
-    data.set(a.data.subarray(h * P * D, (h + 1) * P * D), h * (P + n) * D);
-    data.set(b.data.subarray(h * n * D, (h + 1) * n * D), (h * (P + n) + P) * D);
-  }
-  return { shape: [B, H, P + n, D], data };
+/** Writes `rows` `[B, H, n, D]` at position `at` of every head of `storage` `[B, H, C, D]`, as a cache appends. */
+function put(storage: Tensor, at: number, rows: Tensor): void {
+  const [B, H, C, D] = storage.shape as [number, number, number, number];
+  const n = rows.shape[2]!;
+  for (let h = 0; h < B * H; h++) storage.data.set(rows.data.subarray(h * n * D, (h + 1) * n * D), (h * C + at) * D);
+}
+
+/** The first `n` rows of every head of `[B, H, C, D]`. */
+function slice(t: Tensor, n: number): Tensor {
+  const [B, H, C, D] = t.shape as [number, number, number, number];
+  const out: Tensor = { shape: [B, H, n, D], data: new Float32Array(B * H * n * D) };
+  for (let h = 0; h < B * H; h++) out.data.set(t.data.subarray(h * C * D, (h * C + n) * D), h * n * D);
+  return out;
 }
 
 const CONFIGS = [
@@ -49,13 +52,16 @@ describe('resident tensors on tfjs', () => {
       const [B, Hq, Hkv, D] = [2, 4, 2, 8];
       const cache = await backend.createCache({ batch: B, kvHeads: Hkv, keyDim: D, capacity: 64 });
       const options: AttentionOptions = { causal: true, window: { left: 6, right: 0 } };
-      let keys = rand([B, Hkv, 3, D]);
-      let values = rand([B, Hkv, 3, D]);
-      await backend.attention(rand([B, Hq, 3, D]), keys, values, { ...options, cache });
+      // The reference sees the same storage, the held rows as key lengths (the cache's alignment).
+      const [keys, values] = [rand([B, Hkv, 64, D]), rand([B, Hkv, 64, D])];
+      await backend.attention(rand([B, Hq, 3, D]), slice(keys, 3), slice(values, 3), { ...options, cache });
       const counts: number[] = [];
       for (let step = 0; step < 50; step++) {
         const [q, k, v] = [rand([B, Hq, 1, D]), rand([B, Hkv, 1, D]), rand([B, Hkv, 1, D])];
-        const want = referenceAttention(prepareAttention(q, k, v, { ...options, past: { key: keys, value: values } }));
+        put(keys, 3 + step, k);
+        put(values, 3 + step, v);
+        const lengths = new Int32Array(B).fill(4 + step);
+        const want = referenceAttention(prepareAttention(q, keys, values, { ...options, keyLengths: lengths }));
         // Every other step through handles, the output kept in tfjs and read back.
         let got: Float32Array;
         if (step % 2 === 0) {
@@ -67,8 +73,6 @@ describe('resident tensors on tfjs', () => {
           for (const h of [qh, kh, vh, output]) h.dispose();
         }
         assertClose(got, want.output, FLOAT32_TOLERANCE, `step ${step}`);
-        keys = concatRows(keys, k);
-        values = concatRows(values, v);
         counts.push(live());
       }
       expect(counts).toEqual(Array(50).fill(counts[0]));
