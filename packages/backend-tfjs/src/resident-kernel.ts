@@ -78,22 +78,23 @@ export function usedRows(p: ResidentProblem): AttentionSetup {
 function residentOperands(p: ResidentProblem, used: AttentionSetup, transfers: TransferCounter): Operands {
   const { batch: B, qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const V = used.keyLength;
-  /** An input as an array (core's, or a partial native's), or as a tensor. */
+  /** An input as an array (core's, or a partial native's: copied in by this call, counted), or a tensor. */
   const source = (x: KernelInput): Float32Array | tf.Tensor => {
-    if (x.array) return x.array;
-    const n = x.native as TfNative;
-    return n.partial ? n.host! : tensorOf(n, transfers);
+    const n = x.native as TfNative | undefined;
+    if (n && !n.partial) return tensorOf(n, transfers);
+    transfers.up();
+    return x.array ?? n!.host!;
   };
   const q = source(p.q);
   const [k, v] = [source(p.k), source(p.v)];
-  const q4 = (): tf.Tensor4D => fourD(q, [B, Hq, Sq, Dk], transfers);
+  const q4 = (): tf.Tensor4D => fourD(q, [B, Hq, Sq, Dk]);
   /** Keys or values `[B, Hkv, V, D]`: a slice of a tensor, or the used rows of an array copied in. */
   const rows = (x: Float32Array | tf.Tensor, D: number): tf.Tensor4D => {
     if (!(x instanceof Float32Array)) {
       const t = tf.reshape(x, [B, Hkv, T, D]) as tf.Tensor4D;
       return V === T ? t : tf.slice(t, [0, 0, 0, 0], [B, Hkv, V, D]);
     }
-    return fourD(V === T ? x : gatherRows(x, B * Hkv, T, V, D), [B, Hkv, V, D], transfers);
+    return fourD(V === T ? x : gatherRows(x, B * Hkv, T, V, D), [B, Hkv, V, D]);
   };
   return {
     batched: () => ({ q: q4(), k: rows(k, Dk), v: rows(v, Dv) }),
@@ -104,7 +105,6 @@ function residentOperands(p: ResidentProblem, used: AttentionSetup, transfers: T
           : (b: number, h: number, i0: number, n: number): tf.Tensor2D =>
               tf.mul(tf.reshape(tf.slice(q4(), [b, h, i0, 0], [1, 1, n, Dk]), [n, Dk]), p.scale);
       if (k instanceof Float32Array && v instanceof Float32Array) {
-        for (let i = 0; i < 2 * B * Hkv; i++) transfers.up();
         return { q: qRows, ...keyValueHeads(used, k, v, T) };
       }
       const [k4, v4] = [rows(k, Dk), rows(v, Dv)];
@@ -120,11 +120,9 @@ function residentOperands(p: ResidentProblem, used: AttentionSetup, transfers: T
   };
 }
 
-/** An array or a tensor as a rank-4 tensor of `shape`; an array is copied in (counted). */
-function fourD(x: Float32Array | tf.Tensor, shape: [number, number, number, number], transfers: TransferCounter) {
-  if (!(x instanceof Float32Array)) return tf.reshape(x, shape) as tf.Tensor4D;
-  transfers.up();
-  return tf.tensor4d(x, shape);
+/** An array or a tensor as a rank-4 tensor of `shape`. */
+function fourD(x: Float32Array | tf.Tensor, shape: [number, number, number, number]): tf.Tensor4D {
+  return x instanceof Float32Array ? tf.tensor4d(x, shape) : (tf.reshape(x, shape) as tf.Tensor4D);
 }
 
 /** The first `V` of every head's `T` rows of `D` floats: `[heads, V, D]` from `[heads, T, D]`. */

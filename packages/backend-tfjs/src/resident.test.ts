@@ -63,6 +63,7 @@ describe('resident tensors on tfjs', () => {
         const lengths = new Int32Array(B).fill(4 + step);
         const want = referenceAttention(prepareAttention(q, keys, values, { ...options, keyLengths: lengths }));
         // Every other step through handles, the output kept in tfjs and read back.
+        const moved = backend.residentStats().transfers;
         let got: Float32Array;
         if (step % 2 === 0) {
           got = (await backend.attention(q, k, v, { ...options, cache })).output.data;
@@ -73,6 +74,12 @@ describe('resident tensors on tfjs', () => {
           for (const h of [qh, kh, vh, output]) h.dispose();
         }
         assertClose(got, want.output, FLOAT32_TOLERANCE, `step ${step}`);
+        // Copied into tfjs: the query, and the cache's held keys and values; out: a kept output's read.
+        const now = backend.residentStats().transfers;
+        const delta = { toBackend: now.toBackend - moved.toBackend, toHost: now.toHost - moved.toHost };
+        expect(delta).toEqual(
+          config.backend === 'cpu' ? { toBackend: 0, toHost: 0 } : { toBackend: 3, toHost: step % 2 },
+        );
         counts.push(live());
       }
       expect(counts).toEqual(Array(50).fill(counts[0]));
