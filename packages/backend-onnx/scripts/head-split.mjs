@@ -7,18 +7,27 @@
 //   gqa         com.microsoft GroupQueryAttention with the storage as past and present at once (one
 //               buffer, `seqlens_k`), as transformers.js runs it; onnxruntime-node hands preallocated
 //               outputs back as fresh copies, so each step also copies the whole storage out
+//   native      backend.attention with a cache: core appends, then the backend's resident road (the split
+//               up to C/2, the single node beyond)
+//   generic     the same through core's generic road: the backend's kernels without `resident` and
+//               `residentAttention`, so the cache is core's JavaScript arrays and each step hands the whole
+//               storage to the array road's graph (which also sums the squares of its inputs)
+// The two backend engines append a row per step: they start from V − 1 − reps·block rows held, so they
+// end at V − 1 (held rows move by at most that many over the measurement).
 // Each engine runs in blocks of consecutive steps; the blocks are rotated `--reps` times. Times are the
 // medians of the block medians; each ratio is the median over the rotations of the ratio of the two
 // engines' block medians in that rotation.
 //
 //   pnpm --filter @attnkit/backend-onnx head-split            (builds, then measures)
 //   node scripts/head-split.mjs --capacity 4096 --held 256,1024,2048,3072,4095 --reps 5 --threads 2
-//                               [--engines single,split,gqa]
+//                               [--engines single,split,gqa,native,generic]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { defineBackend } from '@attnkit/core';
 import { attentionGraph } from '../dist/attention-graph.js';
 import { headSplitGraph } from '../dist/head-split-graph.js';
 import { DType, float, GraphBuilder, int } from '../dist/onnx-builder.js';
+import { onnxKernels } from '../dist/onnx-backend.js';
 import { resolveOptions } from '../dist/runtime.js';
 
 const { values } = parseArgs({
@@ -28,7 +37,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '5' },
     block: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
-    engines: { type: 'string', default: 'single,split,gqa' },
+    engines: { type: 'string', default: 'single,split,gqa,native,generic' },
   },
 });
 const [Hq, Hkv, D] = [32, 8, 128];
@@ -79,6 +88,28 @@ const split = await ort.InferenceSession.create(
   sessionOptions,
 );
 const gqa = engines.includes('gqa') ? await ort.InferenceSession.create(gqaGraph(), sessionOptions) : undefined;
+const resolved = resolveOptions({ threads: Number(values.threads) });
+const native = defineBackend(onnxKernels(ort, resolved).kernels);
+const { kernels } = onnxKernels(ort, resolved);
+const generic = defineBackend({ ...kernels, resident: undefined, residentAttention: undefined });
+const caches = {
+  native: await native.createCache({ kvHeads: Hkv, keyDim: D, capacity: C }),
+  generic: await generic.createCache({ kvHeads: Hkv, keyDim: D, capacity: C }),
+};
+const rows = (heads, n, f) => ({
+  shape: [1, heads, n, D],
+  data: Float32Array.from({ length: heads * n * D }, (_, i) => f(i)),
+});
+
+/** Refills a backend engine's cache to `held` rows (in chunks of 256 queries). */
+async function refill(backend, cache, held) {
+  cache.reset();
+  for (let at = 0; at < held; at += 256) {
+    const n = Math.min(256, held - at);
+    const [k, v] = [rows(Hkv, n, (i) => Math.sin(i * 0.01)), rows(Hkv, n, (i) => Math.cos(i * 0.01))];
+    await backend.attention(rows(Hq, n, Math.sin), k, v, { cache, causal: true });
+  }
+}
 
 /** One step of each engine with V rows held. */
 function steps(V) {
@@ -106,6 +137,16 @@ function steps(V) {
         ['Y'],
       ),
     split: () => split.run(splitFeeds, ['Y']),
+    native: () =>
+      native.attention(rows(Hq, 1, Math.sin), rows(Hkv, 1, Math.cos), rows(Hkv, 1, Math.sin), {
+        cache: caches.native,
+        causal: true,
+      }),
+    generic: () =>
+      generic.attention(rows(Hq, 1, Math.sin), rows(Hkv, 1, Math.cos), rows(Hkv, 1, Math.sin), {
+        cache: caches.generic,
+        causal: true,
+      }),
     gqa: () =>
       gqa.run(
         {
@@ -136,23 +177,31 @@ async function block(run) {
 console.log(
   `H${Hq} Hkv${Hkv} D${D}, capacity ${C}, ${values.threads} threads, ONNX Runtime ${ort.env.versions.node ?? ''}`,
 );
+const roads = engines.includes('native') && engines.includes('generic');
 console.log(
   [
     'held V',
     ...engines.map((e) => `${e} ms`),
     ...engines.filter((e) => e !== 'single').map((e) => `${e} / single`),
+    ...(roads ? ['native / generic'] : []),
   ].join(' | '),
 );
 for (const V of values.held.split(',').map(Number)) {
   const run = steps(V);
+  const appended = Number(values.reps) * Number(values.block) + 1;
+  for (const e of ['native', 'generic'])
+    if (engines.includes(e)) await refill({ native, generic }[e], caches[e], V - appended);
   for (const e of engines) await run[e](); // warm-up
   const blocks = Object.fromEntries(engines.map((e) => [e, []]));
   for (let r = 0; r < Number(values.reps); r++) for (const e of engines) blocks[e].push(await block(run[e]));
-  const ratio = (e) => median(blocks[e].map((t, r) => t / blocks.single[r])).toFixed(2);
+  const ratio = (e, to = 'single') => median(blocks[e].map((t, r) => t / blocks[to][r])).toFixed(2);
   const cells = [
     V,
     ...engines.map((e) => median(blocks[e]).toFixed(2)),
-    ...engines.filter((e) => e !== 'single').map(ratio),
+    ...engines.filter((e) => e !== 'single').map((e) => ratio(e)),
+    ...(roads ? [ratio('native', 'generic')] : []),
   ];
   console.log(cells.join(' | '));
 }
+await native.dispose();
+await generic.dispose();
