@@ -101,10 +101,10 @@ export function planResident(
  *
  * With several key/value heads, one `Attention` node per head runs slower than one node over them all
  * (less work per node for ONNX Runtime's threads to share): measured at H32, Hkv 8, D128, one query,
- * 2 threads (`scripts/head-split.mjs`), the head-split graph over `V` rows took about as long as the single
- * node over `2·V` rows. So the split serves `V ≤ T/2`; beyond, the single node attends over the storage
- * with the rows past `V` masked (`nonpad_kv_seqlen`), computing over them. With one head the split is the
- * single node.
+ * 2 threads (`scripts/head-split.mjs`), the head-split graph over `V` of `T` rows is the faster up to
+ * `V = T/2` and the slower from about `V = 3T/4`. So the split serves `V ≤ T/2`; beyond, the single node
+ * attends over the storage with the rows past `V` masked (`nonpad_kv_seqlen`), computing over them. With
+ * one head the split is the single node.
  */
 export function heldRows(p: AttentionSetup): number | undefined {
   const valid = p.validKeys;
