@@ -14,6 +14,7 @@ import {
   type BackendPlugin,
   type Capabilities,
   type MemoryModel,
+  widenWeights,
 } from '@attnkit/core';
 import { attentionKernel, CHUNK_ELEMENTS } from './attention-kernel.js';
 import type { AttentionStrategy } from './attention-ops.js';
@@ -60,10 +61,12 @@ const STRATEGIES = ['auto', 'batched', 'per-head'];
  * semantics; `past` arrives concatenated by core.
  */
 export const tfjsCapabilities: Capabilities = capabilities(
-  ALL_FEATURES.filter((f) => f !== 'float16'),
+  ALL_FEATURES.filter((f) => f !== 'float16' && f !== 'models:float16'),
   {
     float16:
       "TensorFlow.js has no float16 tensors on its wasm and cpu backends; widen with toFloat32() from '@attnkit/core', or use backend-ts, backend-onnx or backend-webgpu",
+    'models:float16':
+      'TensorFlow.js has no float16 tensors on its wasm and cpu backends, so a model would hold float32 copies of its weights; compile with float32 weights here (float16 ones are widened), or use backend-ts, backend-onnx or backend-webgpu',
   },
 );
 
@@ -108,7 +111,8 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
       info: runtime.info,
       attention: (p) => attentionKernel(runtime.name, p, settings),
       memory: tfjsMemory(runtime.name, chunkElements),
-      compile: (spec, weights) => compileModel(settings, spec, weights),
+      // Core hands float32 weights to a backend without models:float16.
+      compile: (spec, weights) => compileModel(settings, spec, widenWeights(weights)),
       // Handles are tfjs tensors; caches keep their storage in JavaScript arrays (see resident-store.ts).
       resident: tfjsStore(runtime.name, transfers),
       residentAttention: (p) => residentKernel(runtime.name, p, settings, transfers),

@@ -12,6 +12,7 @@ import {
   prepareAttention,
   type AttentionProblem,
   type CompiledModel,
+  type ModelWeights,
   type ModelRunOutput,
   type ModelRunRequest,
   type ProgressSink,
@@ -19,6 +20,7 @@ import {
 } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
 import { activate, addSinusoid, layerNorm, rope, splitHeads, type Linear } from './layers.js';
+import { float32Prefix, holdWeights, qkvRows, runWeights } from './model-weights.js';
 
 /** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
 export interface ModelOps {
@@ -29,52 +31,36 @@ export interface ModelOps {
 /** Rows of the feed-forward hidden layer computed at once. */
 const FFN_CHUNK = 4096;
 
-/** Compiles a validated spec: the weights stay resident; `run` may be called many times. */
-export function compileModel(
-  spec: ResolvedSpec,
-  weights: ReadonlyMap<string, Float32Array>,
-  ops: ModelOps,
-): CompiledModel {
+/**
+ * Compiles a validated spec: the weights stay resident, in the model's dtype (see `model-weights.ts`);
+ * `run` may be called many times.
+ */
+export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: ModelOps): CompiledModel {
   const { attend, linear } = ops;
-  const w = (name: string): Float32Array => weights.get(name)!;
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
   const C = spec.output.classes;
-  // Fused q|k|v projection weights per layer, so one pass over the rows computes all three.
-  const qkv = Array.from({ length: spec.layers }, (_, l) => {
-    const p = `layers.${l}.attention.`;
-    const parts = ['query', 'key', 'value'];
-    const rows = (H + 2 * Hkv) * Dh;
-    const weight = new Float32Array(rows * d),
-      bias = new Float32Array(rows);
-    let at = 0;
-    for (const part of parts) {
-      weight.set(w(`${p}${part}.weight`), at * d);
-      bias.set(w(`${p}${part}.bias`), at);
-      at += (part === 'query' ? H : Hkv) * Dh;
-    }
-    return { weight, bias, rows };
-  });
+  const kept = holdWeights(spec, weights);
+  const qkvWidth = qkvRows(spec);
 
   async function run(req: ModelRunRequest, progress?: ProgressSink): Promise<ModelRunOutput> {
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
-    let h = req.tokens
-      ? embedTokens(req.tokens, w('embedding.table'), d)
-      : linear(req.input, R, F, w('input.weight'), w('input.bias'), d);
+    const { vector: w, held, dense } = runWeights(kept, linear);
+    let h = req.tokens ? embedTokens(req.tokens, held('embedding.table'), d) : dense(req.input, R, F, 'input', d);
     if (spec.positional.kind === 'sinusoidal') addSinusoid(h, B, S, d);
     if (spec.positional.kind === 'learned') {
-      const table = w('positional.table');
+      // Only the rows this run needs.
+      const table = float32Prefix(held('positional.table'), S * d);
       for (let b = 0; b < B; b++) for (let i = 0; i < S * d; i++) h[b * S * d + i]! += table[i]!;
     }
     const attention: Float32Array[] = [];
     const tmp = new Float32Array(R * d);
     const mha = async (x: Float32Array, l: number, into: Float32Array, accumulate: boolean): Promise<void> => {
       const p = `layers.${l}.attention.`;
-      const f = qkv[l]!;
-      const proj = linear(x, R, d, f.weight, f.bias, f.rows);
-      const q = splitHeads(proj, B, S, H, Dh, f.rows, 0);
-      const k = splitHeads(proj, B, S, Hkv, Dh, f.rows, H * Dh);
-      const v = splitHeads(proj, B, S, Hkv, Dh, f.rows, (H + Hkv) * Dh);
+      const proj = dense(x, R, d, `${p}qkv`, qkvWidth);
+      const q = splitHeads(proj, B, S, H, Dh, qkvWidth, 0);
+      const k = splitHeads(proj, B, S, Hkv, Dh, qkvWidth, H * Dh);
+      const v = splitHeads(proj, B, S, Hkv, Dh, qkvWidth, (H + Hkv) * Dh);
       if (spec.positional.kind === 'rope') {
         const base = spec.positional.base ?? 10000;
         rope(q, B * H, S, Dh, base);
@@ -90,7 +76,7 @@ export function compileModel(
             spec,
             l,
             { lengths, padded: req.padded, graph: req.graph, length: S },
-            weights.get(`${p}additive.weight`),
+            spec.attention[l]!.relevance === 'additive' ? w(`${p}additive.weight`) : undefined,
           ),
           attentionMap: want >= 0 ? 'probs' : 'none',
         },
@@ -106,31 +92,15 @@ export function compileModel(
       } else {
         o = await attend(problem);
       }
-      linear(pack(o, B, H, S, Dh), R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, accumulate);
+      dense(pack(o, B, H, S, Dh), R, H * Dh, `${p}output`, d, into, accumulate);
     };
     const ffn = (x: Float32Array, l: number, into: Float32Array, accumulate: boolean): void => {
       const p = `layers.${l}.ffn.`;
       for (let r0 = 0; r0 < R; r0 += FFN_CHUNK) {
         const rows = Math.min(FFN_CHUNK, R - r0);
-        const hidden = linear(
-          x.subarray(r0 * d, (r0 + rows) * d),
-          rows,
-          d,
-          w(`${p}hidden.weight`),
-          w(`${p}hidden.bias`),
-          Fh,
-        );
+        const hidden = dense(x.subarray(r0 * d, (r0 + rows) * d), rows, d, `${p}hidden`, Fh);
         activate(hidden, spec.activation);
-        linear(
-          hidden,
-          rows,
-          Fh,
-          w(`${p}output.weight`),
-          w(`${p}output.bias`),
-          d,
-          into.subarray(r0 * d, (r0 + rows) * d),
-          accumulate,
-        );
+        dense(hidden, rows, Fh, `${p}output`, d, into.subarray(r0 * d, (r0 + rows) * d), accumulate);
       }
     };
     const eps = spec.normEpsilon;
@@ -158,12 +128,12 @@ export function compileModel(
         for (let s = 0; s < n; s++) for (let c = 0; c < d; c++) acc[c]! += h[(b * S + s) * d + c]!;
         for (let c = 0; c < d; c++) pooled[b * d + c] = acc[c]! / n;
       }
-      return { logits: linear(pooled, B, d, w('head.weight'), w('head.bias'), C), attention };
+      return { logits: dense(pooled, B, d, 'head', C), attention };
     }
-    const logits = linear(h, R, d, w('head.weight'), w('head.bias'), C);
+    const logits = dense(h, R, d, 'head', C);
     for (let b = 0; b < B; b++) logits.fill(0, (b * S + lengths[b]!) * C, (b + 1) * S * C);
     return { logits, attention };
   }
 
-  return { run };
+  return { run, weightBytes: kept.bytes };
 }

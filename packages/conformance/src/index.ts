@@ -25,6 +25,7 @@ export type { CaseShape } from './attention-cases.js';
 export { badInputCases } from './bad-input-cases.js';
 export { residentCases, handleCase, expectNoLeak } from './resident-cases.js';
 export { modelCases, modelTolerance } from './model-cases.js';
+export { modelFloat16Cases, FLOAT16_WEIGHT_BYTES_RATIO } from './model-float16-cases.js';
 export { tinyEncoderSpec } from './tiny-spec.js';
 export { vectorCase } from './peer-vectors.js';
 export type { VectorCase, VectorFile, VectorValue } from './peer-vectors.js';

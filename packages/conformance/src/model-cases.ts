@@ -5,17 +5,22 @@
  * the float64 reference forward pass.
  */
 import {
+  float16Bits,
+  float32FromHalf,
   fmtShape,
   initWeights,
   resolveSpec,
   seededRandom,
+  toFloat16,
+  type DType,
+  type HalfTensor,
   type ModelSpec,
   type RunGraphOption,
   type Tensor,
   type TokenTensor,
 } from '@attnkit/core';
 import type { ConformanceCase } from './case.js';
-import { assertClose, type Tolerance } from './compare.js';
+import { assertClose, ConformanceFailure, type Tolerance } from './compare.js';
 import { snapshot, weightArrays } from './ownership.js';
 import { referenceModel } from './reference-model.js';
 
@@ -229,79 +234,109 @@ const DEFS: ModelCaseDef[] = [
   },
 ];
 
+/** How a case gives its weights, and the dtype it compiles them to. */
+export interface ModelCaseWeights {
+  /** The dtype of the tensors given to `compile`. */
+  readonly given: DType;
+  /** `compile`'s `options.dtype`. */
+  readonly dtype: DType;
+}
+
+const FLOAT32_WEIGHTS: ModelCaseWeights = { given: 'float32', dtype: 'float32' };
+
 /** Every model case, in a stable order. */
 export function modelCases(): ConformanceCase[] {
-  return DEFS.map((def, n) => {
-    const spec = resolveSpec(def.spec);
-    const weights = initWeights(spec, { seed: 100 + n, randomAll: true });
-    const rng = seededRandom(500 + n);
-    const lengths = def.lengths ?? Array.from({ length: def.batch }, () => def.length);
-    const vocab = spec.input.kind === 'tokens' ? spec.input.vocabSize : 0;
-    const input: Tensor | TokenTensor =
-      vocab > 0
-        ? {
-            shape: [def.batch, def.length],
-            // Padded positions hold -1: ids there are ignored.
-            data: Int32Array.from({ length: def.batch * def.length }, (_, r) =>
-              r % def.length < lengths[Math.floor(r / def.length)]! ? rng.int(0, vocab - 1) : -1,
-            ),
-          }
-        : {
-            shape: [def.batch, def.length, spec.inputSize],
-            data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
-          };
-    const graph = def.graph === undefined ? {} : { graph: def.graph };
-    const runGraph =
-      def.graph === undefined
-        ? undefined
-        : Array.isArray(def.graph)
-          ? { shared: false, edges: def.graph.map((g) => Int32Array.from(g.edges)) }
-          : { shared: true, edges: [Int32Array.from((def.graph as { edges: ArrayLike<number> }).edges)] };
-    return {
-      id: `models/${def.name}`,
-      group: 'models',
-      needs: [
-        'models',
-        ...(spec.attention.some((a) => a.relevance === 'additive') ? (['additive'] as const) : []),
-        ...(def.graph === undefined ? [] : Array.isArray(def.graph) ? (['boolMask'] as const) : (['graph'] as const)),
-      ],
-      async run(backend) {
-        // The caller's weights and input must come back untouched, and the model must not alias them.
-        const unchanged = snapshot([...weightArrays(weights), ['input.data', input.data]]);
-        const model = await backend.compile(def.spec, weights);
-        try {
-          const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
-          unchanged();
-          if (out.logits.data.buffer === input.data.buffer) throw new Error('logits share memory with the input');
-          const w = new Map([...weights].map(([k, v]) => [k, v.data]));
-          const ref = referenceModel(
-            spec,
-            w,
-            input.data,
-            def.batch,
-            def.length,
-            lengths,
-            def.attentionOf ?? [],
-            runGraph,
-          );
-          const tol = modelTolerance(spec.layers);
-          const shape =
-            spec.output.kind === 'pooled'
-              ? [def.batch, spec.output.classes]
-              : [def.batch, def.length, spec.output.classes];
-          if (out.logits.shape.join() !== shape.join())
-            throw new Error(`logits shape ${fmtShape(out.logits.shape)} expected ${fmtShape(shape)}`);
-          assertClose(out.logits.data, ref.logits, tol, 'logits');
-          for (let i = 0; i < (def.attentionOf ?? []).length; i++) {
-            assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);
-          }
-          // A compiled model runs many times with the same result.
-          const again = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
-          assertClose(again.logits.data, out.logits.data, { abs: 0, rel: 0 }, 'second run');
-        } finally {
-          await model.dispose();
+  return DEFS.map((def, n) => modelCase(`models/${def.name}`, n, FLOAT32_WEIGHTS));
+}
+
+/** The names of the model case definitions, in the order {@link modelCase} numbers them. @internal */
+export const MODEL_CASE_NAMES: readonly string[] = DEFS.map((d) => d.name);
+
+/**
+ * Model case number `n` (of {@link MODEL_CASE_NAMES}) with its weights given and compiled as `mode` says.
+ * The float64 reference runs on exactly the weights the model holds: the float32 weights, or, when either
+ * side is float16, the same weights rounded to float16 (exact in float32 and float64).
+ * @internal
+ */
+export function modelCase(id: string, n: number, mode: ModelCaseWeights): ConformanceCase {
+  const def = DEFS[n]!;
+  const spec = resolveSpec(def.spec);
+  const weights32 = initWeights(spec, { seed: 100 + n, randomAll: true });
+  const half = mode.given === 'float16' || mode.dtype === 'float16';
+  const weights: Map<string, Tensor | HalfTensor> =
+    mode.given === 'float16' ? new Map([...weights32].map(([k, t]) => [k, toFloat16(t)])) : weights32;
+  const held = new Map(
+    [...weights32].map(([k, t]) => [k, half ? float32FromHalf(float16Bits(t.data)) : t.data] as const),
+  );
+  const rng = seededRandom(500 + n);
+  const lengths = def.lengths ?? Array.from({ length: def.batch }, () => def.length);
+  const vocab = spec.input.kind === 'tokens' ? spec.input.vocabSize : 0;
+  const input: Tensor | TokenTensor =
+    vocab > 0
+      ? {
+          shape: [def.batch, def.length],
+          // Padded positions hold -1: ids there are ignored.
+          data: Int32Array.from({ length: def.batch * def.length }, (_, r) =>
+            r % def.length < lengths[Math.floor(r / def.length)]! ? rng.int(0, vocab - 1) : -1,
+          ),
         }
-      },
-    };
-  });
+      : {
+          shape: [def.batch, def.length, spec.inputSize],
+          data: Float32Array.from({ length: def.batch * def.length * spec.inputSize }, () => rng.uniform(-1, 1)),
+        };
+  const graph = def.graph === undefined ? {} : { graph: def.graph };
+  const runGraph =
+    def.graph === undefined
+      ? undefined
+      : Array.isArray(def.graph)
+        ? { shared: false, edges: def.graph.map((g) => Int32Array.from(g.edges)) }
+        : { shared: true, edges: [Int32Array.from((def.graph as { edges: ArrayLike<number> }).edges)] };
+  return {
+    id,
+    group: 'models',
+    needs: [
+      'models',
+      ...(mode.dtype === 'float16' ? (['models:float16'] as const) : []),
+      ...(spec.attention.some((a) => a.relevance === 'additive') ? (['additive'] as const) : []),
+      ...(def.graph === undefined ? [] : Array.isArray(def.graph) ? (['boolMask'] as const) : (['graph'] as const)),
+    ],
+    async run(backend) {
+      // The caller's weights and input must come back untouched, and the model must not alias them.
+      const unchanged = snapshot([...weightArrays(weights), ['input.data', input.data]]);
+      const model = await backend.compile(def.spec, weights, mode.dtype === 'float16' ? { dtype: 'float16' } : {});
+      try {
+        if (model.dtype !== mode.dtype)
+          throw new ConformanceFailure(`model.dtype is ${String(model.dtype)}, expected ${mode.dtype}`);
+        const out = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
+        unchanged();
+        if (out.logits.data.buffer === input.data.buffer) throw new Error('logits share memory with the input');
+        const ref = referenceModel(
+          spec,
+          held,
+          input.data,
+          def.batch,
+          def.length,
+          lengths,
+          def.attentionOf ?? [],
+          runGraph,
+        );
+        const tol = modelTolerance(spec.layers);
+        const shape =
+          spec.output.kind === 'pooled'
+            ? [def.batch, spec.output.classes]
+            : [def.batch, def.length, spec.output.classes];
+        if (out.logits.shape.join() !== shape.join())
+          throw new Error(`logits shape ${fmtShape(out.logits.shape)} expected ${fmtShape(shape)}`);
+        assertClose(out.logits.data, ref.logits, tol, 'logits');
+        for (let i = 0; i < (def.attentionOf ?? []).length; i++) {
+          assertClose(out.attention?.[i]?.data, ref.attention[i]!, tol, `attention of layer ${def.attentionOf![i]}`);
+        }
+        // A compiled model runs many times with the same result.
+        const again = await model.run(input, { lengths, attentionOf: def.attentionOf ?? [], ...graph });
+        assertClose(again.logits.data, out.logits.data, { abs: 0, rel: 0 }, 'second run');
+      } finally {
+        await model.dispose();
+      }
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * caught too) and compares it byte for byte afterwards, and checks that no result shares memory with an
  * input.
  */
-import type { AttentionOptions, AttentionResult, Tensor } from '@attnkit/core';
+import type { AttentionOptions, AttentionResult, HalfTensor, Tensor } from '@attnkit/core';
 import { ConformanceFailure } from './compare.js';
 
 type Named = readonly [name: string, value: unknown];
@@ -39,7 +39,7 @@ export function callArrays(q: unknown, k: unknown, v: unknown, options?: unknown
 }
 
 /** The arrays of a set of weights. */
-export function weightArrays(weights: ReadonlyMap<string, Tensor>): Named[] {
+export function weightArrays(weights: ReadonlyMap<string, Tensor | HalfTensor>): Named[] {
   return [...weights].flatMap(([name, t]): Named[] => [
     [`weights.${name}.data`, t.data],
     [`weights.${name}.shape`, t.shape],

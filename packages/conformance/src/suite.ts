@@ -6,6 +6,7 @@ import { badInputCases } from './bad-input-cases.js';
 import type { ConformanceCase } from './case.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { modelCases } from './model-cases.js';
+import { modelFloat16Cases } from './model-float16-cases.js';
 import { loadVectorFiles } from './node-vectors.js';
 import { vectorCases } from './vector-cases.js';
 import { residentCases } from './resident-cases.js';
@@ -32,6 +33,7 @@ export function conformanceCases(options: SuiteOptions = {}): ConformanceCase[] 
         ...badInputCases(),
         ...residentCases(),
         ...modelCases(),
+        ...modelFloat16Cases(),
         ...lifecycleCases(),
       ];
   return options.filter ? all.filter((c) => options.filter!.test(c.id)) : all;

@@ -36,7 +36,8 @@ import type { ModelRunOptions, ModelRunRequest } from './model-run.js';
 import type { Tensor } from './tensor.js';
 import { looksHalf, type AnyTensor } from './half-tensor.js';
 import { float16Bits, float32FromHalf } from './half.js';
-import type { Weights } from './weights.js';
+import type { ModelWeights, Weights } from './weights.js';
+import type { DType } from './half-tensor.js';
 import {
   hostStore,
   ResidentRegistry,
@@ -84,6 +85,16 @@ export interface Model {
   /** The spec it was compiled from, validated and with every default filled in. */
   readonly spec: ResolvedSpec;
   /**
+   * The dtype the model holds its weights in (`compile`'s `options.dtype`). Inputs, activations and outputs
+   * are float32 either way.
+   */
+  readonly dtype: DType;
+  /**
+   * Bytes the model's weights take in the backend's memory, as the backend counts what it allocated for
+   * them (`undefined` where it does not count). About half with `dtype: 'float16'`.
+   */
+  readonly weightBytes: number | undefined;
+  /**
    * Runs the encoder on `input` `[B, S, F]`, or on token ids `[B, S]` for a spec with token input.
    * @param options.lengths valid length of each sequence (default: all `S`)
    * @param options.attentionOf layers whose attention probabilities to return
@@ -128,6 +139,11 @@ export interface CompiledModel {
    * (`request.native`) instead of core reading it back into an array first.
    */
   readonly nativeInput?: boolean;
+  /**
+   * Bytes the model holds for its weights, counted from what the kernel allocated (arrays, device
+   * buffers, an engine's initializers). Backends that declare `models:float16` report it.
+   */
+  readonly weightBytes?: number;
   /** Frees what the model holds (core calls it once, after every run has finished). */
   dispose?(): void | Promise<void>;
 }
@@ -156,14 +172,12 @@ export interface BackendKernels {
   /** What the engine allocates beyond core's arrays, and the most it can address; counted against the memory limit. */
   readonly memory?: MemoryModel;
   /**
-   * Compiles a validated spec. `weights` are core's own copies: the kernel may keep them without copying,
-   * and the caller's arrays are never reached.
+   * Compiles a validated spec. `weights` are core's own copies, all in `weights.dtype`: float32 arrays, or
+   * half bits (`Uint16Array`) for a float16 compile, which core asks for only where the capabilities
+   * declare `models:float16`. The kernel may keep them without copying; the caller's arrays are never
+   * reached.
    */
-  compile?(
-    spec: ResolvedSpec,
-    weights: ReadonlyMap<string, Float32Array>,
-    progress?: ProgressSink,
-  ): Promise<CompiledModel>;
+  compile?(spec: ResolvedSpec, weights: ModelWeights, progress?: ProgressSink): Promise<CompiledModel>;
   /**
    * The backend's own memory for resident tensors and caches (a GPUBuffer, WebAssembly memory, an engine's
    * tensors). Without it, core keeps them in JavaScript arrays.
@@ -176,6 +190,18 @@ export interface BackendKernels {
   residentAttention?(problem: ResidentProblem): Promise<ResidentAttentionOutput>;
   /** Frees the engine's resources (core calls it once, from the backend's `dispose()`). */
   dispose?(): void | Promise<void>;
+}
+
+/** Options of `Backend.compile` beyond cancelling and progress. */
+export interface CompileOptions {
+  /**
+   * The dtype the model holds its weights in: `float32` (the default), or `float16` (half the memory, on
+   * backends that declare `models:float16`; the others refuse it with `ERR_UNSUPPORTED`). Weights given in
+   * the other dtype are converted: float16 to float32 exactly, float32 to float16 rounded to nearest even
+   * (values beyond ±65504 are refused with `ERR_RANGE`). The model computes in float32, on the weights
+   * it holds, unless its backend says otherwise.
+   */
+  readonly dtype?: DType;
 }
 
 /** Settings every backend takes at `create` (in its own options object). */
@@ -244,10 +270,16 @@ export interface Backend {
     options?: AttentionOptions & CallOptions,
   ): Promise<AttentionResult<AnyTensor>>;
   /**
-   * Compiles a transformer encoder with its weights. `options.signal` cancels it (`ERR_ABORTED`); a model
-   * the kernel still finishes is then disposed.
+   * Compiles a transformer encoder with its weights (float32 or float16 tensors, converted to
+   * `options.dtype`). `options.signal` cancels it (`ERR_ABORTED`); a model the kernel still finishes is
+   * then disposed.
+   *
+   * @example
+   * ```ts
+   * const model = await backend.compile(spec, weights, { dtype: 'float16' }); // half the weight memory
+   * ```
    */
-  compile(spec: ModelSpec, weights: Weights, options?: CallOptions & ProgressOptions): Promise<Model>;
+  compile(spec: ModelSpec, weights: Weights, options?: CompileOptions & CallOptions & ProgressOptions): Promise<Model>;
   /**
    * Copies a float32 tensor into the backend's memory and returns its handle. Pass the handle to
    * attention calls and model runs as any input; `await handle.read()` brings the data back, and
@@ -462,6 +494,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       guard();
       const signal = expectSignal((options as CallOptions | undefined)?.signal, 'options.signal');
       const onProgress = (options as ProgressOptions | undefined)?.onProgress;
+      const dtype = (options as CompileOptions | undefined)?.dtype;
       throwIfAborted(signal, `compile on backend "${name}"`);
       const model = await wrapModel({
         kernels,
@@ -475,6 +508,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
         onDispose: (m) => models.delete(m),
         registry,
         onProgress,
+        dtype,
       });
       models.add(model);
       return model;

@@ -27,7 +27,13 @@ export type Feature =
   | 'attentionMap:probs'
   /** float16 tensors (q, k, v and the past; see `HalfTensor`). */
   | 'float16'
-  | 'models';
+  /** Compiled transformer encoders (`Backend.compile`). */
+  | 'models'
+  /**
+   * Models that hold their weights in float16 (`compile(spec, weights, { dtype: 'float16' })`); a backend
+   * declares it beside `models`.
+   */
+  | 'models:float16';
 
 /** Every feature, in a stable order. */
 export const ALL_FEATURES: readonly Feature[] = [
@@ -49,6 +55,7 @@ export const ALL_FEATURES: readonly Feature[] = [
   'attentionMap:probs',
   'float16',
   'models',
+  'models:float16',
 ];
 
 /** A backend's declared capabilities: features and limits. Core refuses what they exclude before a call. */

@@ -60,6 +60,7 @@ export { defineBackend } from './backend.js';
 export type {
   Backend,
   BackendSettings,
+  CompileOptions,
   BackendKernels,
   BackendPlugin,
   ProbeResult,
@@ -102,10 +103,10 @@ export { prepareModelRun } from './model-run.js';
 export { embedTokens, graphVisibility } from './run-input.js';
 export type { TokenTensor, RunGraph, RunGraphEdges, RunGraphOption } from './run-input.js';
 export type { ModelRunOptions, ModelRunRequest } from './model-run.js';
-export { validateWeights, initWeights, weightsMap } from './weights.js';
-export type { Weights } from './weights.js';
+export { validateWeights, initWeights, weightsMap, widenWeights } from './weights.js';
+export type { Weights, ModelWeights, FloatModelWeights, HalfModelWeights } from './weights.js';
 export { encodeSafetensors, decodeSafetensors, halfToFloat } from './safetensors.js';
-export type { SafetensorsFile } from './safetensors.js';
+export type { SafetensorsFile, DecodeSafetensorsOptions } from './safetensors.js';
 export { seededRandom } from './random.js';
 export type { Random } from './random.js';
 export { isResident } from './resident.js';

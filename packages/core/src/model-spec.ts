@@ -209,8 +209,10 @@ function posInt(spec: Record<string, unknown>, key: string): number {
 export function resolveSpec(
   spec: ModelSpec,
   limits: {
-    /** The most the spec's float32 weights may take, in bytes; default {@link defaultMaxBytes}. */
+    /** The most the spec's weights may take, in bytes; default {@link defaultMaxBytes}. */
     readonly maxBytes?: number;
+    /** The dtype the weights will be held in: 2 bytes per weight for `float16`, 4 (the default) for `float32`. */
+    readonly dtype?: 'float32' | 'float16';
   } = {},
 ): ResolvedSpec {
   if (spec === null || typeof spec !== 'object')
@@ -257,6 +259,7 @@ export function resolveSpec(
       pre: (s.norm ?? 'pre') === 'pre',
     },
     limits.maxBytes ?? defaultMaxBytes(),
+    limits.dtype === 'float16' ? 2 : 4,
   );
   switch (positional?.kind) {
     case 'none':
@@ -370,7 +373,7 @@ export function weightShapes(spec: ModelSpec | ResolvedSpec): Map<string, readon
   return m;
 }
 
-/** Float32 weights of a spec, by part, checked against the limit from the sizes alone. */
+/** The weights of a spec, by part, `width` bytes each, checked against the limit from the sizes alone. */
 function expectSpecSize(
   d: {
     inputSize: number;
@@ -387,30 +390,34 @@ function expectSpecSize(
     pre: boolean;
   },
   limit: number,
+  width: number,
 ): void {
   const m = d.dModel,
     qd = d.heads * d.headDim,
     kvd = d.kvHeads * d.headDim;
   const perLayer =
     qd * m + qd + 2 * (kvd * m + kvd) + (m * qd + m) + 4 * m + (d.ffnSize * m + d.ffnSize) + (m * d.ffnSize + m);
-  const f32 = 4;
   expectWithinLimit(
     'spec',
     [
-      { what: `${d.layers} layers of ${perLayer} weights`, argument: 'spec.layers', bytes: d.layers * perLayer * f32 },
+      {
+        what: `${d.layers} layers of ${perLayer} weights`,
+        argument: 'spec.layers',
+        bytes: d.layers * perLayer * width,
+      },
       d.vocab > 0
-        ? { what: `embedding table [${d.vocab}, ${m}]`, argument: 'spec.input.vocabSize', bytes: d.vocab * m * f32 }
-        : { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * f32 },
+        ? { what: `embedding table [${d.vocab}, ${m}]`, argument: 'spec.input.vocabSize', bytes: d.vocab * m * width }
+        : { what: 'input projection', argument: 'spec.inputSize', bytes: (d.inputSize * m + m) * width },
       {
         what: 'additive relevance weights',
         argument: 'spec.attention',
-        bytes: d.additiveLayers * d.heads * d.headDim * f32,
+        bytes: d.additiveLayers * d.heads * d.headDim * width,
       },
-      { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * f32 },
+      { what: 'learned positions', argument: 'spec.positional.maxLength', bytes: d.tableRows * m * width },
       {
         what: 'output head',
         argument: 'spec.output.classes',
-        bytes: (d.classes * m + d.classes + (d.pre ? 2 * m : 0)) * f32,
+        bytes: (d.classes * m + d.classes + (d.pre ? 2 * m : 0)) * width,
       },
     ],
     limit,

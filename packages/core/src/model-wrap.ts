@@ -4,7 +4,8 @@
  */
 import { progressReporter, splitSignal, throwIfAborted, type AbortSignalLike, type ProgressOptions } from './abort.js';
 import type { BackendKernels, CompiledModel, Model, ModelRunOutput } from './backend.js';
-import { AbortedError, AttnkitError, DisposedError, UnsupportedError } from './errors.js';
+import { AbortedError, AttnkitError, DisposedError, OptionError, UnsupportedError } from './errors.js';
+import type { DType } from './half-tensor.js';
 import { effectiveLimit } from './limits.js';
 import { resolveSpec, type ModelSpec } from './model-spec.js';
 import { prepareModelRun, type ModelRunOptions } from './model-run.js';
@@ -34,16 +35,28 @@ export interface WrapModelContext {
   readonly registry: ResidentRegistry;
   /** The compile call's `onProgress`, if any. */
   readonly onProgress?: unknown;
+  /** The compile call's `dtype`, unchecked. */
+  readonly dtype?: unknown;
 }
 
 /** Compiles `ctx.spec` with `ctx.weights` on the backend's kernels. */
 export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   const { kernels } = ctx;
+  const dtype = expectDtype(ctx.dtype);
   const limit = effectiveLimit(undefined, ctx.backendMax, kernels.memory?.maxBytes);
-  const resolved = resolveSpec(ctx.spec, { maxBytes: limit });
-  // Core's own copies: nothing the caller does to its arrays afterwards reaches the model.
-  const weights = validateWeights(resolved, ctx.weights);
-  if (!kernels.compile || !kernels.capabilities.features.has('models')) {
+  // The weights count at the dtype they will be held in: core's copies are that size.
+  const resolved = resolveSpec(ctx.spec, { maxBytes: limit, dtype });
+  const features = kernels.capabilities.features;
+  // Refused before the weights are converted.
+  if (dtype === 'float16' && kernels.compile && features.has('models') && !features.has('models:float16')) {
+    throw new UnsupportedError(
+      `backend "${kernels.name}" does not compile float16 models (${kernels.capabilities.reasons?.['models:float16'] ?? 'not implemented'}); compile with dtype 'float32', or choose a backend that declares models:float16`,
+      'options.dtype',
+    );
+  }
+  // Core's own copies, in the model's dtype: nothing the caller does to its arrays afterwards reaches the model.
+  const weights = validateWeights(resolved, ctx.weights, dtype);
+  if (!kernels.compile || !features.has('models')) {
     throw new UnsupportedError(
       `backend "${kernels.name}" does not compile models (${kernels.capabilities.reasons?.models ?? 'not implemented'})`,
     );
@@ -73,6 +86,8 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
   let disposed = false;
   const model: Model = {
     spec: resolved,
+    dtype,
+    weightBytes: compiled.weightBytes,
     run: (async (inputIn: Tensor | TokenTensor | ResidentTensor, callOptions?: ModelRunOptions & CallOptions) => {
       ctx.guard();
       if (disposed) throw new DisposedError('model');
@@ -139,6 +154,17 @@ export async function wrapModel(ctx: WrapModelContext): Promise<Model> {
     },
   };
   return model;
+}
+
+/** The compile's dtype: `float32` unless `float16` is asked for. */
+function expectDtype(value: unknown): DType {
+  if (value === undefined || value === 'float32') return 'float32';
+  if (value === 'float16') return 'float16';
+  throw new OptionError(
+    'ERR_OPTION',
+    `options.dtype: expected 'float32' or 'float16', got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
+    'options.dtype',
+  );
 }
 
 /** Finite input through finite weights must not give NaN: say so instead of returning it. */

@@ -4,6 +4,7 @@
  *
  * Shape legend: B batch, S length, V vocabulary size, d dModel.
  */
+import { fromHalfBits } from './half.js';
 import { AttnkitError, ShapeError } from './errors.js';
 
 /** Token ids `[B, S]` for a model with `input: { kind: 'tokens' }`. */
@@ -65,15 +66,22 @@ export function readTokens(
 
 /**
  * Looks up token ids in the embedding table: row `ids[r]` of `table` `[V, d]` for each of the `R` ids,
- * `[R, d]`.
+ * `[R, d]` float32. A float16 table (half bits) has only the rows looked up widened.
  *
  * @example
  * ```ts
  * const h = embedTokens(req.tokens!, weights.get('embedding.table')!, spec.dModel);
  * ```
  */
-export function embedTokens(ids: Int32Array, table: Float32Array, d: number): Float32Array {
+export function embedTokens(ids: Int32Array, table: Float32Array | Uint16Array, d: number): Float32Array {
   const out = new Float32Array(ids.length * d);
+  if (table instanceof Uint16Array) {
+    for (let r = 0; r < ids.length; r++) {
+      const at = ids[r]! * d;
+      for (let c = 0; c < d; c++) out[r * d + c] = fromHalfBits(table[at + c]!);
+    }
+    return out;
+  }
   for (let r = 0; r < ids.length; r++) out.set(table.subarray(ids[r]! * d, (ids[r]! + 1) * d), r * d);
   return out;
 }
