@@ -8,6 +8,7 @@ import {
   resolveAttention,
   resolveSpec,
   seededRandom,
+  validateWeights,
   writeDenseBias,
   type Backend,
   type ModelSpec,
@@ -138,7 +139,7 @@ describe('banded attention (local windows)', () => {
 
   it('the graph of an all-local encoder has no dense attention; asking for attention maps brings it back', () => {
     const resolved = resolveSpec(local);
-    const w = new Map([...initWeights(local, { seed: 1, randomAll: true })].map(([k, v]) => [k, v.data]));
+    const w = validateWeights(resolved, initWeights(local, { seed: 1, randomAll: true }));
     expect(opTypes(encoderGraph(resolved, w))).not.toContain('Attention');
     expect(
       opTypes(encoderGraph(resolved, w, { attentionOutputs: true })).filter((t) => t === 'Attention'),

@@ -15,8 +15,12 @@
  * `[B, 1, S, S]` visibility mask (bool, or a float bias with ALiBi) is built in the graph, top-left aligned
  * (the operator's own causal flag would align to `nonpad_kv_seqlen` and does not broadcast a key mask).
  * Additive layers, and every layer of a graph run, are explicit ops instead (`explicit-attention.ts`).
+ *
+ * float16 weights: float16 initializers (linear weights transposed and q|k|v fused, see
+ * {@link halfInitializers}), each cast to float32 where it is used, so activations and arithmetic stay
+ * float32; table lookups (embedding, learned positions) cast only the rows they take.
  */
-import { weightShapes, type ResolvedSpec } from '@attnkit/core';
+import { weightShapes, type HalfModelWeights, type ModelWeights, type ResolvedSpec } from '@attnkit/core';
 import { bandedAttention, bandOf, isBanded, type Band } from './banded-attention.js';
 import {
   alibiBias,
@@ -47,15 +51,21 @@ export interface EncoderGraphOptions {
   readonly graph?: boolean;
 }
 
-/** Builds the encoder's ONNX model bytes. Weights must be complete (validated by core). */
-export function encoderGraph(
-  spec: ResolvedSpec,
-  weights: ReadonlyMap<string, Float32Array>,
-  options: EncoderGraphOptions = {},
-): Uint8Array {
+/**
+ * Builds the encoder's ONNX model bytes. Weights must be complete (validated by core). float16 weights
+ * stay float16 initializers (see {@link halfInitializers}) and are cast to float32 where they are used.
+ */
+export function encoderGraph(spec: ResolvedSpec, weights: ModelWeights, options: EncoderGraphOptions = {}): Uint8Array {
   const g = new GraphBuilder('attnkit_encoder');
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, inputSize: F } = spec;
-  for (const [name, shape] of weightShapes(spec)) g.initializer(name, weights.get(name)!, shape);
+  const half = weights.dtype === 'float16';
+  if (half) halfInitializers(g, spec, weights);
+  else for (const [name, shape] of weightShapes(spec)) g.initializer(name, weights.get(name)!, shape);
+  /** A float32 value of weight `name` (a float16 initializer is cast where it is used). */
+  const value = (name: string): string => (half ? g.op('Cast', [name], { to: int(DType.float) }) : name);
+  /** The float32 `[in, out]` matrix of the linear layer `prefix`. */
+  const matrix = (prefix: string): string =>
+    half ? value(`${prefix}.weight${TRANSPOSED}`) : g.op('Transpose', [`${prefix}.weight`]);
 
   const x = g.input('input', DType.float, ['B', 'S', F]);
   const lengths = g.input('lengths', DType.int64, ['B']);
@@ -65,25 +75,31 @@ export function encoderGraph(
     lengths,
   };
   const linear = (v: string, prefix: string): string =>
-    g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [`${prefix}.weight`])]), `${prefix}.bias`]);
+    g.op('Add', [g.op('MatMul', [v, matrix(prefix)]), value(`${prefix}.bias`)]);
   const norm = (v: string, prefix: string): string =>
-    g.op('LayerNormalization', [v, `${prefix}.weight`, `${prefix}.bias`], {
+    g.op('LayerNormalization', [v, value(`${prefix}.weight`), value(`${prefix}.bias`)], {
       axis: int(-1),
       epsilon: float(spec.normEpsilon),
     });
 
   let h =
     spec.input.kind === 'tokens'
-      ? g.op('Gather', [
-          'embedding.table',
-          g.op('Cast', [g.op('Squeeze', [x, g.int64s([2])])], { to: int(DType.int64) }),
-        ])
+      ? castRows(
+          g.op('Gather', [
+            'embedding.table',
+            g.op('Cast', [g.op('Squeeze', [x, g.int64s([2])])], { to: int(DType.int64) }),
+          ]),
+        )
       : linear(x, 'input');
+  /** Rows looked up in a table, as float32 (only those rows are cast). */
+  function castRows(rows: string): string {
+    return half ? g.op('Cast', [rows], { to: int(DType.float) }) : rows;
+  }
   const pos = spec.positional;
   if (pos.kind === 'sinusoidal') h = g.op('Add', [h, sinusoidTable(g, rs, d)]);
   if (pos.kind === 'learned') {
     const S1 = g.op('Unsqueeze', [rs.S, g.int64s([0])]);
-    h = g.op('Add', [h, g.op('Slice', ['positional.table', g.int64s([0]), S1, g.int64s([0])])]);
+    h = g.op('Add', [h, castRows(g.op('Slice', ['positional.table', g.int64s([0]), S1, g.int64s([0])]))]);
   }
   const rope = pos.kind === 'rope' ? ropeTables(g, rs, Dh, pos.base ?? 10000) : undefined;
   const grid = indexGrid(g, rs);
@@ -125,7 +141,7 @@ export function encoderGraph(
         outShape: g.op('Concat', [batch, g.int64s([H]), S1, g.int64s([Dh])], { axis: int(0) }),
       },
       {
-        ...(additive ? { additive: additiveOperand(g, `${p}.additive.weight`, Hkv, H / Hkv, Dh) } : {}),
+        ...(additive ? { additive: additiveOperand(g, value(`${p}.additive.weight`), Hkv, H / Hkv, Dh) } : {}),
         scale: 1 / Math.sqrt(Dh),
         softcap: 0,
         bias: explicitBias(l),
@@ -168,18 +184,23 @@ export function encoderGraph(
 
   const mha = (v: string, l: number): string => {
     const p = `layers.${l}.attention`;
-    const parts = ['query', 'key', 'value'];
-    const w = g.op(
-      'Concat',
-      parts.map((n) => `${p}.${n}.weight`),
-      { axis: int(0) },
-    );
-    const b = g.op(
-      'Concat',
-      parts.map((n) => `${p}.${n}.bias`),
-      { axis: int(0) },
-    );
-    const qkv = g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [w])]), b]);
+    let qkv: string;
+    if (half) {
+      qkv = linear(v, `${p}.qkv`);
+    } else {
+      const parts = ['query', 'key', 'value'];
+      const w = g.op(
+        'Concat',
+        parts.map((n) => `${p}.${n}.weight`),
+        { axis: int(0) },
+      );
+      const b = g.op(
+        'Concat',
+        parts.map((n) => `${p}.${n}.bias`),
+        { axis: int(0) },
+      );
+      qkv = g.op('Add', [g.op('MatMul', [v, g.op('Transpose', [w])]), b]);
+    }
     let [q, k, val] = g.opN('Split', [qkv, g.int64s([H * Dh, Hkv * Dh, Hkv * Dh])], 3, { axis: int(2) }) as [
       string,
       string,
@@ -241,16 +262,57 @@ export function encoderGraph(
   if (spec.output.kind === 'pooled') {
     const sum = reduceSum(g, g.op('Where', [validCol, h, g.floats(0)]), [1]);
     const count = g.op('Cast', [g.op('Unsqueeze', [lengths, g.int64s([1])])], { to: int(DType.float) });
-    g.op(
-      'Add',
-      [g.op('MatMul', [g.op('Div', [sum, count]), g.op('Transpose', ['head.weight'])]), 'head.bias'],
-      {},
-      'logits',
-    );
+    g.op('Add', [g.op('MatMul', [g.op('Div', [sum, count]), matrix('head')]), value('head.bias')], {}, 'logits');
     g.output('logits', DType.float, ['B', C]);
   } else {
     g.op('Where', [validCol, linear(h, 'head'), g.floats(0)], {}, 'logits');
     g.output('logits', DType.float, ['B', 'S', C]);
   }
   return g.encode(ENCODER_OPSET);
+}
+
+/** The suffix of a float16 graph's linear weights, stored transposed (`[in, out]`). */
+export const TRANSPOSED = '.transposed';
+
+/**
+ * A float16 graph's weights, as ONNX Runtime will keep them: float16 initializers, with what the float32
+ * graph leaves to ONNX Runtime's constant folding done here instead (each linear weight transposed to
+ * `[in, out]` as `<name>.transposed`, q|k|v fused per layer as `layers.L.attention.qkv.weight.transposed` and
+ * `layers.L.attention.qkv.bias`), since a float16 session runs without constant folding: folding would
+ * turn every `Cast` of a weight into a float32 copy of it.
+ */
+export function halfInitializers(g: GraphBuilder, spec: ResolvedSpec, weights: HalfModelWeights): void {
+  const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh } = spec;
+  const put = (name: string, data: Uint16Array, shape: readonly number[]): void => {
+    g.initializer(name, data, shape);
+  };
+  /** `[O, I]` → `[I, O]`. */
+  const transposed = (w: Uint16Array, O: number, I: number): Uint16Array => {
+    const t = new Uint16Array(O * I);
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) t[i * O + o] = w[o * I + i]!;
+    return t;
+  };
+  const fused = new Set<string>();
+  for (let l = 0; l < spec.layers; l++) {
+    const p = `layers.${l}.attention`;
+    const rows = (H + 2 * Hkv) * Dh;
+    const w = new Uint16Array(rows * d),
+      b = new Uint16Array(rows);
+    let at = 0;
+    for (const part of ['query', 'key', 'value']) {
+      w.set(weights.get(`${p}.${part}.weight`)!, at * d);
+      b.set(weights.get(`${p}.${part}.bias`)!, at);
+      at += (part === 'query' ? H : Hkv) * Dh;
+      fused.add(`${p}.${part}.weight`).add(`${p}.${part}.bias`);
+    }
+    put(`${p}.qkv.weight${TRANSPOSED}`, transposed(w, rows, d), [d, rows]);
+    put(`${p}.qkv.bias`, b, [rows]);
+  }
+  for (const [name, shape] of weightShapes(spec)) {
+    if (fused.has(name)) continue;
+    const data = weights.get(name)!;
+    const linearWeight = name.endsWith('.weight') && shape.length === 2 && !name.endsWith('additive.weight');
+    if (linearWeight) put(`${name}${TRANSPOSED}`, transposed(data, shape[0]!, shape[1]!), [shape[1]!, shape[0]!]);
+    else put(name, data, shape);
+  }
 }

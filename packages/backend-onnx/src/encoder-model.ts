@@ -10,19 +10,42 @@ import {
   type CompiledModel,
   type ModelRunOutput,
   type ModelRunRequest,
+  type ModelWeights,
   type ResolvedSpec,
 } from '@attnkit/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { encoderGraph } from './encoder-graph.js';
 import type { OrtModule } from './runtime.js';
 
+/**
+ * ONNX Runtime's graph optimizers that would turn a float16 model's weights back into float32 copies:
+ * constant folding evaluates each weight's `Cast` once and keeps the float32 result as a new initializer
+ * (the float16 one is then dropped), and `FuseFp16InitializerToFp32NodeTransformer` does the same to a
+ * float16 initializer feeding a float32 node. Seen with onnxruntime-node 1.30 on a model written out after
+ * optimization (`optimizedModelFilePath`): with either one on, the weights are float32 initializers.
+ */
+export const HALF_WEIGHT_FOLDERS = ['ConstantFolding', 'FuseFp16InitializerToFp32NodeTransformer'] as const;
+
+/** Session options for a model's weights in `dtype`: a float16 model's sessions keep its weights float16. */
+export function encoderSessionOptions(
+  base: InferenceSession.SessionOptions,
+  dtype: ModelWeights['dtype'],
+): InferenceSession.SessionOptions {
+  if (dtype === 'float32') return base;
+  return { ...base, extra: { optimization: { disable_specified_optimizers: HALF_WEIGHT_FOLDERS.join(';') } } };
+}
+
 /** Compiles a validated spec and its weights into ONNX Runtime sessions. */
 export async function compileEncoder(
   ort: OrtModule,
-  sessionOptions: InferenceSession.SessionOptions,
+  baseOptions: InferenceSession.SessionOptions,
   spec: ResolvedSpec,
-  weights: ReadonlyMap<string, Float32Array>,
+  weights: ModelWeights,
 ): Promise<CompiledModel> {
+  const sessionOptions = encoderSessionOptions(baseOptions, weights.dtype);
+  // The graph's weight initializers hold exactly these arrays (transposed and fused in a float16 graph).
+  let weightBytes = 0;
+  for (const a of weights.values()) weightBytes += a.byteLength;
   const plain = await ort.InferenceSession.create(encoderGraph(spec, weights), sessionOptions);
   // The other variants (attention outputs, a graph input) are built on the first run that needs them.
   const variants = new Map<string, Promise<InferenceSession>>();
@@ -70,6 +93,7 @@ export async function compileEncoder(
 
   return {
     run,
+    weightBytes,
     async dispose() {
       if (released) return;
       released = true;

@@ -31,8 +31,8 @@ export const str = (value: string): Attr => ({ kind: 'string', value });
 
 const ATTR_TYPE = { float: 1, int: 2, string: 3, ints: 7 } as const;
 
-/** Data an initializer can hold. */
-export type InitData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+/** Data an initializer can hold (a Uint16Array holds float16 bits). */
+export type InitData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 
 function encodeAttr(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   const type = ATTR_TYPE[a.kind];
@@ -64,12 +64,13 @@ function bytesOf(data: InitData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Uint8Array data is stored as ONNX bool. */
+/** Uint8Array data is stored as ONNX bool, Uint16Array data as float16 bits. */
 function dtypeOf(data: InitData): DType {
   if (data instanceof Float32Array) return DType.float;
   if (data instanceof Float64Array) return DType.double;
   if (data instanceof Int32Array) return DType.int32;
   if (data instanceof BigInt64Array) return DType.int64;
+  if (data instanceof Uint16Array) return DType.float16;
   return DType.bool;
 }
 

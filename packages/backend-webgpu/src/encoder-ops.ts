@@ -2,9 +2,11 @@
  * Dispatch helpers for the encoder kernels (WGSL in encoder-ops.wgsl.ts; shape legend there).
  */
 import {
+  addRowsHalfKernel,
   addRowsKernel,
   ELEMENTWISE_GROUP,
   layerNormKernel,
+  linearHalfKernel,
   linearKernel,
   meanPoolKernel,
   splitHeadsKernel,
@@ -32,7 +34,7 @@ function grid(op: GpuOp, n: number): [number, number] {
   return [x, Math.ceil(groups / x)];
 }
 
-/** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`. */
+/** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`; `halfWeights`: `w` holds packed halves. */
 export function linear(
   op: GpuOp,
   x: Slice,
@@ -42,7 +44,7 @@ export function linear(
   b: Slice,
   O: number,
   y: Slice,
-  options: { accumulate?: boolean; act?: number } = {},
+  options: { accumulate?: boolean; act?: number; halfWeights?: boolean } = {},
 ): void {
   const P = params(op, linearKernel.bindings.P, {
     R,
@@ -51,7 +53,8 @@ export function linear(
     accumulate: options.accumulate ? 1 : 0,
     act: options.act ?? 0,
   });
-  op.dispatch(op.ctx.kernel(linearKernel), { P, x, w, bias: b, y }, [Math.ceil(O / 16), Math.ceil(R / 16)]);
+  const kernel = op.ctx.kernel(options.halfWeights ? linearHalfKernel : linearKernel);
+  op.dispatch(kernel, { P, x, w, bias: b, y }, [Math.ceil(O / 16), Math.ceil(R / 16)]);
 }
 
 /** Layer norm of `R` rows of `D` into `y` (a different buffer). */
@@ -71,10 +74,10 @@ export function layerNorm(
   op.dispatch(op.ctx.kernel(layerNormKernel), { P, x, gamma, beta, y }, [gx, Math.ceil(R / gx)]);
 }
 
-/** `h[r, :] += table[r mod S, :]`. */
-export function addRows(op: GpuOp, h: Slice, R: number, D: number, table: Slice, S: number): void {
+/** `h[r, :] += table[r mod S, :]`; `halfTable`: `table` holds packed halves. */
+export function addRows(op: GpuOp, h: Slice, R: number, D: number, table: Slice, S: number, halfTable = false): void {
   const P = params(op, addRowsKernel.bindings.P, { R, I: D, S });
-  op.dispatch(op.ctx.kernel(addRowsKernel), { P, table, h }, grid(op, R * D));
+  op.dispatch(op.ctx.kernel(halfTable ? addRowsHalfKernel : addRowsKernel), { P, table, h }, grid(op, R * D));
 }
 
 /** Splits the fused projection into heads, with RoPE when `trig` is given. */

@@ -3,9 +3,11 @@
  * d dModel, H/Hkv heads, Dh head size, C classes. All row-major float32.
  *
  * - linear: `y[R, O] = act(x[R, I]·w[O, I]ᵀ + b[O])`, or `y += x·wᵀ + b` (residual add); 16×16 output
- *   tiles, x and w streamed through workgroup memory 16 columns at a time.
+ *   tiles, x and w streamed through workgroup memory 16 columns at a time. `w` is float32, or float16
+ *   halves packed two per u32 (a float16 model), widened as they are loaded.
  * - layerNorm: one workgroup of 64 per row, mean then biased variance by tree reductions.
- * - addRows: `h[r, :] += table[r mod S, :]` (sinusoidal or learned positions).
+ * - addRows: `h[r, :] += table[r mod S, :]` (sinusoidal or learned positions; a learned table may be
+ *   float16, packed like linear's weights).
  * - splitHeads: `[R, (H + 2·Hkv)·Dh]` → q `[B, H, S, Dh]`, k and v `[B, Hkv, S, Dh]`, RoPE on q and k
  *   from a `[S, Dh/2]` cos/sin table.
  * - meanPool: `[B, S, d]` → `[B, d]` over each sequence's valid rows; zeroRows: padded rows of `[B, S, C]` → 0.
@@ -31,20 +33,47 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 `;
 }
 
-/** `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`. `P.act`: 0 none, 1 ReLU, 2 GELU (tanh form). */
-export const linearKernel = kernelSource(
-  'linear',
-  {
-    P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
-    x: read(),
-    w: read(),
-    bias: read(),
-    y: readWrite(),
-  },
-  (declarations) => /* wgsl */ `${declarations}
+/**
+ * How a kernel reads a matrix of weights: `float32` (`array<f32>`), or `float16`, halves packed two per
+ * u32 (the lower first), widened exactly with WGSL's `unpack2x16float`.
+ */
+export type WeightStorage = 'float32' | 'float16';
+
+/** The WGSL function `name(i: u32) -> f32` reading element `i` of the weight binding `binding`. */
+function weightReader(storage: WeightStorage, name: string, binding: string): string {
+  return storage === 'float16'
+    ? /* wgsl */ `
+fn ${name}(i: u32) -> f32 {
+  let pair = unpack2x16float(${binding}[i >> 1u]);
+  return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+`
+    : /* wgsl */ `
+fn ${name}(i: u32) -> f32 { return ${binding}[i]; }
+`;
+}
+
+/** The binding of a weight matrix stored as `storage`. */
+const weightBinding = (storage: WeightStorage) => (storage === 'float16' ? read('array<u32>') : read());
+
+/**
+ * `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`, with `w` stored as `storage`. `P.act`: 0 none, 1 ReLU,
+ * 2 GELU (tanh form).
+ */
+function linearSource(storage: WeightStorage) {
+  return kernelSource(
+    storage === 'float16' ? 'linear-f16' : 'linear',
+    {
+      P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
+      x: read(),
+      w: weightBinding(storage),
+      bias: read(),
+      y: readWrite(),
+    },
+    (declarations) => /* wgsl */ `${declarations}
 var<workgroup> xs: array<f32, 256>;
 var<workgroup> ws: array<f32, 256>;
-
+${weightReader(storage, 'weight', 'w')}
 fn gelu(v: f32) -> f32 {
   let u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
   let t = exp(-2.0 * abs(u));
@@ -60,7 +89,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
   for (var i0 = 0u; i0 < P.I; i0 += 16u) {
     let xi = i0 + lid.x;
     xs[lid.y * 16u + lid.x] = select(0.0, x[min(row, P.R - 1u) * P.I + min(xi, P.I - 1u)], row < P.R && xi < P.I);
-    ws[lid.y * 16u + lid.x] = select(0.0, w[min(wr, P.O - 1u) * P.I + min(xi, P.I - 1u)], wr < P.O && xi < P.I);
+    ws[lid.y * 16u + lid.x] = select(0.0, weight(min(wr, P.O - 1u) * P.I + min(xi, P.I - 1u)), wr < P.O && xi < P.I);
     workgroupBarrier();
     for (var t = 0u; t < 16u; t++) { sum += xs[lid.y * 16u + t] * ws[lid.x * 16u + t]; }
     workgroupBarrier();
@@ -75,7 +104,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
   }
 }
 `,
-);
+  );
+}
+
+/** {@link linearSource} on float32 weights. */
+export const linearKernel = linearSource('float32');
+/** {@link linearSource} on float16 weights. */
+export const linearHalfKernel = linearSource('float16');
 
 /** Layer norm of R rows of I features from x into y. Rows: workgroup x + y · groups in x. */
 export const layerNormKernel = kernelSource(
@@ -110,22 +145,30 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
 `,
 );
 
-/** `h += table` row by row (R rows of I = d columns, table period S). */
-export const addRowsKernel = kernelSource(
-  'add-rows',
-  {
-    P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
-    table: read(),
-    h: readWrite(),
-  },
-  (declarations) => /* wgsl */ `${declarations}
+/** `h += table` row by row (R rows of I = d columns, table period S), the table stored as `storage`. */
+function addRowsSource(storage: WeightStorage) {
+  return kernelSource(
+    storage === 'float16' ? 'add-rows-f16' : 'add-rows',
+    {
+      P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
+      table: weightBinding(storage),
+      h: readWrite(),
+    },
+    (declarations) => /* wgsl */ `${declarations}
+${weightReader(storage, 'tableAt', 'table')}
 ${elementwiseMain(
   'P.R * P.I',
   /* wgsl */ `
-  h[at] = h[at] + table[(r % P.S) * P.I + at % P.I];
+  h[at] = h[at] + tableAt((r % P.S) * P.I + at % P.I);
 `,
 )}`,
-);
+  );
+}
+
+/** {@link addRowsSource} on a float32 table. */
+export const addRowsKernel = addRowsSource('float32');
+/** {@link addRowsSource} on a float16 table. */
+export const addRowsHalfKernel = addRowsSource('float16');
 
 /** proj (R = B·S rows, I = (H + 2·Hkv)·Dh) into q, k, v, RoPE from trig (cos then sin, [S, Dh/2] each) when `P.rope`. */
 export const splitHeadsKernel = kernelSource(
@@ -272,8 +315,10 @@ ${elementwiseMain(
 /** Every encoder kernel of this module (the binding-table test walks them all). */
 export const ENCODER_KERNELS: readonly KernelSource[] = [
   linearKernel,
+  linearHalfKernel,
   layerNormKernel,
   addRowsKernel,
+  addRowsHalfKernel,
   splitHeadsKernel,
   meanPoolKernel,
   zeroRowsKernel,

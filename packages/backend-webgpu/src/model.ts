@@ -10,13 +10,16 @@
 import {
   layerAttentionDims,
   embedTokens,
+  float32FromHalf,
   layerAttentionOptions,
   resolveAttention,
   ropeTables,
   sinusoidTable,
   UnsupportedError,
+  weightShapes,
   type CompiledModel,
   type ModelRunRequest,
+  type ModelWeights,
   type ProgressSink,
   type ResolvedSpec,
 } from '@attnkit/core';
@@ -49,45 +52,89 @@ function runInput(op: GpuOp, req: ModelRunRequest, elements: number): Slice {
   return req.native.slice(0, elements);
 }
 
-/** Compiles a validated spec: uploads the weights (q|k|v fused per layer) and returns the runner. */
+/** What a compiled model keeps of its weights. */
+interface HeldWeights {
+  /** Device buffers by name (q|k|v fused per layer as `layers.L.attention.qkv.*`). */
+  readonly resident: Map<string, Slice>;
+  /** The additive relevance weights as float32, by name (core resolves each layer's attention with them). */
+  readonly additive: Map<string, Float32Array>;
+  /** The embedding table, kept on the CPU. */
+  readonly table: Float32Array | Uint16Array | undefined;
+  /** Bytes held: the device buffers' own sizes and the table's. */
+  readonly bytes: number;
+}
+
+/**
+ * Uploads `weights` (core's copies, let go of afterwards except the embedding table). A float16 model
+ * keeps its matrices (linear weights, the learned positions) as packed halves that the kernels widen as
+ * they read them; its vectors (biases, norms, additive relevance weights: O(d) per layer) are widened at
+ * upload. The embedding table stays on the CPU, where a run looks its ids up.
+ */
+async function holdWeights(
+  ctx: GpuContext,
+  spec: ResolvedSpec,
+  weights: ModelWeights,
+  progress?: ProgressSink,
+): Promise<HeldWeights> {
+  const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, layers } = spec;
+  const qkvRows = (H + 2 * Hkv) * Dh;
+  const half = weights.dtype === 'float16';
+  const resident = new Map<string, Slice>();
+  /** Float32 values of a vector weight (widened once for a float16 model). */
+  const vector = (a: Float32Array | Uint16Array): Float32Array => (a instanceof Uint16Array ? float32FromHalf(a) : a);
+  const additive = new Map<string, Float32Array>();
+  // Progress: the weights uploaded so far (the fused q|k|v tensors count as their three parts).
+  const total = weights.size;
+  let uploaded = 0;
+  await ctx.run(() => {
+    const put = (name: string, data: Float32Array | Uint16Array, rank: number, parts = 1): void => {
+      // Matrices keep their dtype (packed halves for float16), vectors are float32.
+      const kept = rank === 2 ? data : vector(data);
+      resident.set(name, { buffer: ctx.pool.upload(kept), bytes: Math.ceil(kept.byteLength / 4) * 4 });
+      ctx.transfers.toBackend++;
+      uploaded += parts;
+      progress?.(uploaded / total);
+    };
+    const shapes = weightShapes(spec);
+    for (const [name, data] of weights) {
+      if (/attention\.(query|key|value)\./.test(name) || name === 'embedding.table') continue;
+      if (name.endsWith('additive.weight')) additive.set(name, vector(data));
+      put(name, data, name.endsWith('additive.weight') ? 1 : shapes.get(name)!.length);
+    }
+    for (let l = 0; l < layers; l++) {
+      const p = `layers.${l}.attention.`;
+      const w = half ? new Uint16Array(qkvRows * d) : new Float32Array(qkvRows * d),
+        b = half ? new Uint16Array(qkvRows) : new Float32Array(qkvRows);
+      let at = 0;
+      for (const part of ['query', 'key', 'value']) {
+        // Both arrays have the dtype of the model.
+        (w as Float32Array).set(weights.get(`${p}${part}.weight`)! as Float32Array, at * d);
+        (b as Float32Array).set(weights.get(`${p}${part}.bias`)! as Float32Array, at);
+        at += (part === 'query' ? H : Hkv) * Dh;
+      }
+      put(`${p}qkv.weight`, w, 2, 3);
+      put(`${p}qkv.bias`, b, 1, 3);
+    }
+  });
+  const table = weights.get('embedding.table');
+  let bytes = table?.byteLength ?? 0;
+  for (const s of resident.values()) bytes += s.buffer.size;
+  return { resident, additive, table, bytes };
+}
+
+/** Compiles a validated spec: uploads the weights (see {@link holdWeights}) and returns the runner. */
 export async function compileModel(
   ctx: GpuContext,
   spec: ResolvedSpec,
-  weights: ReadonlyMap<string, Float32Array>,
+  weights: ModelWeights,
   options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice },
   progress?: ProgressSink,
 ): Promise<CompiledModel> {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
   const C = spec.output.classes;
   const qkvRows = (H + 2 * Hkv) * Dh;
-  const resident = new Map<string, Slice>();
-  // Progress: the weights uploaded so far (the fused q|k|v tensors count as their three parts).
-  const total = weights.size;
-  let uploaded = 0;
-  await ctx.run(() => {
-    const put = (name: string, data: Float32Array, parts = 1): void => {
-      resident.set(name, { buffer: ctx.pool.upload(data), bytes: data.byteLength });
-      ctx.transfers.toBackend++;
-      uploaded += parts;
-      progress?.(uploaded / total);
-    };
-    // The embedding table stays on the CPU: a run looks its ids up there and uploads the rows.
-    for (const [name, data] of weights)
-      if (!/attention\.(query|key|value)\./.test(name) && name !== 'embedding.table') put(name, data);
-    for (let l = 0; l < layers; l++) {
-      const p = `layers.${l}.attention.`;
-      const w = new Float32Array(qkvRows * d),
-        b = new Float32Array(qkvRows);
-      let at = 0;
-      for (const part of ['query', 'key', 'value']) {
-        w.set(weights.get(`${p}${part}.weight`)!, at * d);
-        b.set(weights.get(`${p}${part}.bias`)!, at);
-        at += (part === 'query' ? H : Hkv) * Dh;
-      }
-      put(`${p}qkv.weight`, w, 3);
-      put(`${p}qkv.bias`, b, 3);
-    }
-  });
+  const half = weights.dtype === 'float16';
+  const { resident, additive, table, bytes: weightBytes } = await holdWeights(ctx, spec, weights, progress);
   const w = (name: string): Slice => resident.get(name)!;
   const shape = options.kernel === 'three-pass' ? undefined : fusedShape(ctx.profile, Dh, Dh, 2, options.subgroups);
 
@@ -95,14 +142,13 @@ export async function compileModel(
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
     const f4 = (n: number): number => n * 4;
-    const h = req.tokens
-        ? op.upload(embedTokens(req.tokens, weights.get('embedding.table')!, d))
-        : op.scratch(f4(R * d)),
+    const h = req.tokens ? op.upload(embedTokens(req.tokens, table!, d)) : op.scratch(f4(R * d)),
       t = op.scratch(f4(R * d));
     const lens = op.params(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
-    if (!req.tokens) linear(op, runInput(op, req, R * F), R, F, w('input.weight'), w('input.bias'), d, h);
+    if (!req.tokens)
+      linear(op, runInput(op, req, R * F), R, F, w('input.weight'), w('input.bias'), d, h, { halfWeights: half });
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
-    if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S);
+    if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S, half);
     const trig =
       spec.positional.kind === 'rope' ? op.upload(ropeTable(S, Dh, spec.positional.base ?? 10000)) : undefined;
     const proj = op.scratch(f4(R * qkvRows)),
@@ -116,7 +162,7 @@ export async function compileModel(
 
     const mha = (input: Slice, l: number, into: Slice): void => {
       const p = `layers.${l}.attention.`;
-      linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj);
+      linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj, { halfWeights: half });
       splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
       // The layer's attention as core resolves it (its size was checked with the run).
       const a: AttentionSpec = resolveAttention(
@@ -125,7 +171,7 @@ export async function compileModel(
           spec,
           l,
           { lengths, padded: req.padded, graph: req.graph, length: S },
-          weights.get(`${p}additive.weight`),
+          additive.get(`${p}additive.weight`),
         ),
         { maxBytes: Infinity },
       );
@@ -148,12 +194,21 @@ export async function compileModel(
       } else {
         encodeFused(op, a, aux, shape, bind, range);
       }
-      linear(op, attn, R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, { accumulate: true });
+      linear(op, attn, R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, {
+        accumulate: true,
+        halfWeights: half,
+      });
     };
     const ffn = (input: Slice, l: number, into: Slice): void => {
       const p = `layers.${l}.ffn.`;
-      linear(op, input, R, d, w(`${p}hidden.weight`), w(`${p}hidden.bias`), Fh, hidden, { act: ACT[spec.activation] });
-      linear(op, hidden, R, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, { accumulate: true });
+      linear(op, input, R, d, w(`${p}hidden.weight`), w(`${p}hidden.bias`), Fh, hidden, {
+        act: ACT[spec.activation],
+        halfWeights: half,
+      });
+      linear(op, hidden, R, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, {
+        accumulate: true,
+        halfWeights: half,
+      });
     };
     const eps = spec.normEpsilon;
     for (let l = 0; l < layers; l++) {
@@ -181,10 +236,10 @@ export async function compileModel(
       const pooled = op.scratch(f4(B * d));
       meanPool(op, last, B, S, d, lens, pooled);
       logits = op.scratch(f4(B * C));
-      linear(op, pooled, B, d, w('head.weight'), w('head.bias'), C, logits);
+      linear(op, pooled, B, d, w('head.weight'), w('head.bias'), C, logits, { halfWeights: half });
     } else {
       logits = op.scratch(f4(R * C));
-      linear(op, last, R, d, w('head.weight'), w('head.bias'), C, logits);
+      linear(op, last, R, d, w('head.weight'), w('head.bias'), C, logits, { halfWeights: half });
       zeroRows(op, logits, B, S, C, lens);
     }
     return [logits, ...req.attentionOf.map((l) => maps[l]!)];
@@ -193,6 +248,7 @@ export async function compileModel(
   return {
     // A resident input is bound where it lies: nothing is read back or uploaded for it.
     nativeInput: true,
+    weightBytes,
     async run(req) {
       try {
         const [logits, ...attention] = await ctx.run((op) => {

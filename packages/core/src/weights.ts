@@ -7,7 +7,7 @@
  * rounded to nearest, ties to even, with values beyond ±65504 (the largest half) refused (`ERR_RANGE`)
  * rather than becoming ±Infinity.
  */
-import { ModelError, fmtShape } from './errors.js';
+import { ModelError, OptionError, fmtShape } from './errors.js';
 import { halfBits, tensorDtype, type DType, type HalfTensor } from './half-tensor.js';
 import { float16Bits, float32FromHalf } from './half.js';
 import { resolveSpec, weightShapes, type ModelSpec, type ResolvedSpec } from './model-spec.js';
@@ -85,6 +85,12 @@ export function validateWeights(
   weights: Weights,
   dtype: DType = 'float32',
 ): ModelWeights {
+  if (dtype !== 'float32' && dtype !== 'float16')
+    throw new OptionError(
+      'ERR_OPTION',
+      `dtype: expected 'float32' or 'float16', got ${typeof dtype === 'string' ? JSON.stringify(dtype) : typeof dtype}`,
+      'dtype',
+    );
   const r = 'headDim' in spec ? spec : resolveSpec(spec);
   const shapes = weightShapes(r);
   const given = weightsMap(weights);

@@ -56,6 +56,8 @@ describe('chunked runs', () => {
     // A stand-in model that labels frame t with class t mod 8 of its input's first feature.
     const fake: Model = {
       spec: resolveSpec(spec),
+      dtype: 'float32',
+      weightBytes: undefined,
       run: (async (input: Tensor) => {
         shapes.push([...input.shape]);
         const [B, S, F] = input.shape as [number, number, number];
