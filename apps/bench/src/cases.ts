@@ -55,10 +55,13 @@ export interface EncoderCase {
   readonly kind: 'encoder';
   readonly id: string;
   readonly family: string;
-  readonly sweep: 'seq';
+  /** `float16`: the float16 twin of a `seq` case. */
+  readonly sweep: 'seq' | 'float16';
   readonly batch: number;
   readonly seq: number;
   readonly spec: ModelSpec;
+  /** `float16`: the model holds its weights in float16 (attnkit backends that declare `models:float16`). */
+  readonly dtype?: 'float16';
   /** Where the spec came from (a file of the speech labeler, or the built-in default). */
   readonly specSource: string;
 }
@@ -185,24 +188,25 @@ export function maskLabel(
 /** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
 export function peerUnsupported(c: BenchCase): string | undefined {
   if (c.kind === 'attention' && c.chain) return CHAIN_PEER_REASON;
-  if (c.kind === 'attention' && c.dtype === 'float16')
-    return 'float16 cases compare attnkit backends with themselves in float32';
+  if (c.dtype === 'float16') return 'float16 cases compare attnkit backends with themselves in float32';
   return c.kind === 'attention' && c.relevance === 'additive'
     ? 'additive relevance is an attnkit option; the peers compute dot-product attention'
     : undefined;
 }
 
-/** The encoder case of one length. */
-export function encoderCase(spec: ModelSpec, source: string, seq: number, batch = 1): EncoderCase {
+/** The encoder case of one length; with `dtype: 'float16'`, its float16 twin. */
+export function encoderCase(spec: ModelSpec, source: string, seq: number, batch = 1, dtype?: 'float16'): EncoderCase {
+  const variant = dtype === 'float16' ? 'float16/' : '';
   return {
     kind: 'encoder',
-    id: `encoder/B${batch}-S${seq}`,
-    family: `encoder/B${batch}`,
-    sweep: 'seq',
+    id: `encoder/${variant}B${batch}-S${seq}`,
+    family: `encoder/${variant}B${batch}`,
+    sweep: dtype === 'float16' ? 'float16' : 'seq',
     batch,
     seq,
     spec,
     specSource: source,
+    ...(dtype === 'float16' ? { dtype } : {}),
   };
 }
 
@@ -244,6 +248,8 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
       add(attentionCase({ ...BASE, seq, mask }, 'float16'));
       add(attentionCase({ ...BASE, seq, mask, dtype: 'float16' }, 'float16'));
     }
+  // The encoder with its weights in float16 (its float32 twin is in the `seq` sweep).
+  for (const seq of m.encoder) add(encoderCase(options.encoder.spec, options.encoder.source, seq, 1, 'float16'));
   for (const c of chainCases(options.full, options.seq)) add(c);
   return cases;
 }
@@ -297,7 +303,7 @@ export function caseFlops(c: BenchCase): Flops {
 
 /** A one-line description, e.g. `causal  B1 H8 S1024 D64`. */
 export function describeCase(c: BenchCase): string {
-  if (c.kind === 'encoder') return `encoder B${c.batch} S${c.seq}`;
+  if (c.kind === 'encoder') return `${c.dtype === 'float16' ? 'float16 ' : ''}encoder B${c.batch} S${c.seq}`;
   if (c.chain) return describeChain({ ...c, chain: c.chain });
   const mask = maskLabel(c, 'text');
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';

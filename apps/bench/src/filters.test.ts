@@ -70,6 +70,10 @@ describe('--case', () => {
       'encoder/B1-S1000',
       'attention/causal/B1-H8-S1024-D64',
       'attention/float16-causal/B1-H8-S1024-D64',
+      'encoder/float16/B1-S1000',
+    ]);
+    expect(quick.filter((c) => matchCase(c, ['encoder+float16'])).map((c) => c.id)).toEqual([
+      'encoder/float16/B1-S1000',
     ]);
     const both = quick.filter((c) => matchCase(c, ['none+s512'])).map((c) => c.id);
     expect(both).toContain('attention/none/B1-H8-S512-D64');

@@ -59,8 +59,8 @@ export function caseTags(c: BenchCase): string[] {
     if (c.qLength !== undefined) tags.push('decode');
     if (c.kvHeads !== undefined) tags.push(`kv${c.kvHeads}`);
     if (c.relevance === 'additive') tags.push('additive');
-    if (c.dtype === 'float16') tags.push('float16');
   }
+  if (c.dtype === 'float16') tags.push('float16');
   return tags;
 }
 

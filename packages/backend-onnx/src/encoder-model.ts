@@ -43,9 +43,11 @@ export async function compileEncoder(
   weights: ModelWeights,
 ): Promise<CompiledModel> {
   const sessionOptions = encoderSessionOptions(baseOptions, weights.dtype);
-  // The graph's weight initializers hold exactly these arrays (transposed and fused in a float16 graph).
+  // What this backend holds for the weights: core's copies, kept to build the other sessions on demand, and
+  // the session's initializers, which hold the same values (transposed and fused in a float16 graph).
+  // ONNX Runtime's own copies and packings of them are its business, out of sight here.
   let weightBytes = 0;
-  for (const a of weights.values()) weightBytes += a.byteLength;
+  for (const a of weights.values()) weightBytes += 2 * a.byteLength;
   const plain = await ort.InferenceSession.create(encoderGraph(spec, weights), sessionOptions);
   // The other variants (attention outputs, a graph input) are built on the first run that needs them.
   const variants = new Map<string, Promise<InferenceSession>>();

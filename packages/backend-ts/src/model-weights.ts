@@ -62,11 +62,11 @@ export function float32Prefix(a: Held, n = a.length): Float32Array {
 /** What one run reads the weights through. */
 export interface RunWeights {
   /** A weight's float32 values, for vectors and small tables (widened once per run for halves). */
-  vector(name: string): Float32Array;
+  readonly vector: (name: string) => Float32Array;
   /** A weight as held. */
-  held(name: string): Held;
+  readonly held: (name: string) => Held;
   /** The dense layer `prefix` (`prefix.weight` `[O, I]`, `prefix.bias` `[O]`) on `x` `[R, I]`; see {@link Linear}. */
-  dense(
+  readonly dense: (
     x: Float32Array,
     R: number,
     I: number,
@@ -74,7 +74,7 @@ export interface RunWeights {
     O: number,
     y?: Float32Array,
     accumulate?: boolean,
-  ): Float32Array;
+  ) => Float32Array;
 }
 
 /** A run's view of `held`, computing dense layers with `linear`. */
@@ -91,7 +91,7 @@ export function runWeights(held: HeldWeights, linear: Linear): RunWeights {
   return {
     vector,
     held: (name) => held.arrays.get(name)!,
-    dense(x, R, I, prefix, O, y, accumulate) {
+    dense: (x, R, I, prefix, O, y, accumulate) => {
       const w = held.arrays.get(`${prefix}.weight`)!;
       let w32: Float32Array;
       if (w instanceof Float32Array) w32 = w;

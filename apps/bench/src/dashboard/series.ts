@@ -84,7 +84,7 @@ export function axisValue(c: BenchCase, axis: Axis): number | undefined {
 export function groupOf(c: BenchCase, axis: Axis): string | undefined {
   if (axisValue(c, axis) === undefined) return undefined;
   if (c.kind === 'encoder')
-    return `encoder/${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
+    return `encoder/${c.dtype === 'float16' ? 'float16/' : ''}${[`B${c.batch}`, `S${c.seq}`].filter((_, i) => (axis === 'batch' ? i !== 0 : i !== 1)).join('-')}`;
   // Decode steps, grouped heads and chains are lines of their own, drawn against the length only.
   if (c.qLength !== undefined || c.kvHeads !== undefined || c.chain) return axis === 'seq' ? c.family : undefined;
   const mask = maskLabel(c);

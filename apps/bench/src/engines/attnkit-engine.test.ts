@@ -32,6 +32,11 @@ describe('what an attnkit engine runs', () => {
 
   it("needs models and what each layer's attention requires for an encoder", () => {
     expect(neededFeatures(encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 100))).toEqual(['models', 'window']);
+    expect(neededFeatures(encoderCase(DEFAULT_ENCODER_SPEC, 'built-in', 100, 1, 'float16'))).toEqual([
+      'models',
+      'models:float16',
+      'window',
+    ]);
     const spec: ModelSpec = {
       ...DEFAULT_ENCODER_SPEC,
       kvHeads: 2,
