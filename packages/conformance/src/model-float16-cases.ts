@@ -14,6 +14,7 @@ import { initWeights, sizeOf, weightShapes, type Backend, type ModelSpec } from 
 import type { ConformanceCase } from './case.js';
 import { ConformanceFailure } from './compare.js';
 import { MODEL_CASE_NAMES, modelCase, type ModelCaseWeights } from './model-cases.js';
+import { tinyEncoderSpec } from './tiny-spec.js';
 
 /** Which model cases also run in float16, and how their weights are given. */
 const FLOAT16_MODELS: readonly (readonly [name: string, given: ModelCaseWeights['given']])[] = [
@@ -26,16 +27,10 @@ const FLOAT16_MODELS: readonly (readonly [name: string, given: ModelCaseWeights[
   ['graph-shared', 'float16'],
 ];
 
-/** A spec large enough that its matrices, not its vectors, take the memory. */
+/** A spec large enough that its matrices, not its vectors, take the memory (with learned positions). */
 const MEMORY_SPEC: ModelSpec = {
-  type: 'transformer-encoder',
-  inputSize: 32,
-  dModel: 64,
-  heads: 4,
-  layers: 2,
-  ffnSize: 256,
+  ...tinyEncoderSpec({ inputSize: 32, dModel: 64, heads: 4, layers: 2, ffnSize: 256 }),
   positional: { kind: 'learned', maxLength: 64 },
-  output: { kind: 'per-position', classes: 8 },
 };
 
 /** float16 weights take between these fractions of the float32 model's weight memory. */
