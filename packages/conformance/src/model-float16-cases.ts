@@ -33,8 +33,13 @@ const MEMORY_SPEC: ModelSpec = {
   positional: { kind: 'learned', maxLength: 64 },
 };
 
-/** float16 weights take between these fractions of the float32 model's weight memory. */
-export const FLOAT16_WEIGHT_BYTES_RATIO = { min: 0.45, max: 0.56 } as const;
+/** The fractions of a float32 model's weight memory a float16 model's may take (`weight-bytes` case). */
+export const FLOAT16_WEIGHT_BYTES_RATIO: {
+  /** At least this: each weight takes 2 bytes of the 4 it took; below half only by a backend's size rounding. */
+  readonly min: number;
+  /** At most this: a backend may keep a model's O(d) vectors in float32. */
+  readonly max: number;
+} = { min: 0.45, max: 0.56 };
 
 /** Every float16 model case, in a stable order. */
 export function modelFloat16Cases(): ConformanceCase[] {

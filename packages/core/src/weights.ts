@@ -19,11 +19,13 @@ export type Weights = ReadonlyMap<string, Tensor | HalfTensor> | Readonly<Record
 
 /** Core's validated float32 copies of a model's weights, by name. */
 export interface FloatModelWeights extends ReadonlyMap<string, Float32Array> {
+  /** Every array is float32. */
   readonly dtype: 'float32';
 }
 
 /** Core's validated float16 copies of a model's weights (IEEE half bits), by name. */
 export interface HalfModelWeights extends ReadonlyMap<string, Uint16Array> {
+  /** Every array holds IEEE 754 half bits. */
   readonly dtype: 'float16';
 }
 
