@@ -12,6 +12,7 @@ import {
 import { assertClose, modelTolerance, referenceModel } from '@attnkit/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './onnx-backend.js';
+import { encoderSessionOptions } from './encoder-model.js';
 import { toOnnx } from './to-onnx.js';
 
 const specs: Record<string, ModelSpec> = {
@@ -117,11 +118,56 @@ describe('toOnnx', () => {
     }
   });
 
+  it('writes float16 initializers with dtype float16 (2 bytes a weight), and the float16 model in a session that keeps them', async () => {
+    const spec = specs['per-position, sinusoidal, GQA, window, GELU, pre-norm']!;
+    const resolved = resolveSpec(spec);
+    const weights = initWeights(spec, { seed: 12, randomAll: true });
+    const f32 = toOnnx(spec, weights);
+    const f16 = toOnnx(spec, weights, { dtype: 'float16' });
+    const graph = onnxProto.onnx.ModelProto.decode(f16).graph as onnxProto.onnx.GraphProto;
+    let halves = 0,
+      halfBytes = 0;
+    for (const t of graph.initializer as onnxProto.onnx.TensorProto[])
+      if (t.dataType === 10) {
+        halves += t.dims.reduce((a, d) => a * Number(d), 1);
+        halfBytes += t.rawData.length;
+      }
+    let count = 0;
+    for (const shape of weightShapes(spec).values()) count += shape.reduce((a, d) => a * d, 1);
+    // Every weight, 2 bytes each (the float32 file's are 4).
+    expect(halves).toBe(count);
+    expect(halfBytes).toBe(2 * count);
+    expect(f32.length - f16.length).toBeGreaterThan(count);
+
+    const B = 1,
+      S = 9;
+    const rng = seededRandom(13);
+    const input = Float32Array.from({ length: B * S * resolved.inputSize }, () => rng.uniform(-1, 1));
+    const session = await ort.InferenceSession.create(f16, encoderSessionOptions({}, 'float16'));
+    const out = await session.run({
+      input: new ort.Tensor('float32', input, [B, S, resolved.inputSize]),
+      lengths: new ort.Tensor('int64', BigInt64Array.of(BigInt(S)), [B]),
+    });
+    await session.release();
+    const model = await backend.compile(spec, weights, { dtype: 'float16' });
+    const compiled = await model.run({ shape: [B, S, resolved.inputSize], data: input });
+    await model.dispose();
+    assertClose(
+      out.logits!.data as Float32Array,
+      compiled.logits.data,
+      { abs: 1e-6, rel: 1e-6 },
+      'exported vs compiled',
+    );
+  });
+
   it('validates the spec and weights as compile does', () => {
     const spec = specs['pooled, ALiBi, ReLU, post-norm']!;
     const weights = initWeights(spec);
     weights.delete('head.bias');
     expect(() => toOnnx(spec, weights)).toThrow(AttnkitError);
     expect(() => toOnnx({ ...spec, heads: 3 }, initWeights(spec))).toThrow(/heads/);
+    expect(() => toOnnx(spec, initWeights(spec), { dtype: 'bfloat16' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_OPTION' }),
+    );
   });
 });

@@ -23,7 +23,7 @@ import { encoderGraph } from './encoder-graph.js';
  * ```
  */
 export function toOnnx(spec: ModelSpec, weights: Weights, options: CompileOptions = {}): Uint8Array {
-  const dtype = options.dtype ?? 'float32';
+  const dtype = options?.dtype ?? 'float32';
   const resolved = resolveSpec(spec, { dtype });
   return encoderGraph(resolved, validateWeights(resolved, weights, dtype));
 }
