@@ -6,11 +6,25 @@
  *
  * Shape legend: R rows, I/O in/out features, d dModel, H/Hkv heads, Dh head size.
  */
-import { fromHalfBits, type ModelWeights, type ResolvedSpec } from '@attnkit/core';
+import { float32FromHalf, type ModelWeights, type ResolvedSpec } from '@attnkit/core';
 import type { Linear } from './layers.js';
 
 /** A held weight: float32 values or half bits. */
 type Held = Float32Array | Uint16Array;
+
+let halfValues: Float32Array | undefined;
+
+/** The float32 value of every half, by its bits (256 KiB, built on first use): widening is one lookup. */
+function halfTable(): Float32Array {
+  halfValues ??= float32FromHalf(Uint16Array.from({ length: 65536 }, (_, h) => h));
+  return halfValues;
+}
+
+/** Widens the first `n` halves of `src` into `dst`. */
+function widenInto(src: Uint16Array, dst: Float32Array, n: number): void {
+  const t = halfTable();
+  for (let i = 0; i < n; i++) dst[i] = t[src[i]!]!;
+}
 
 /** The weights a compiled model keeps, and the bytes they take. */
 export interface HeldWeights {
@@ -55,7 +69,7 @@ export function holdWeights(spec: ResolvedSpec, weights: ModelWeights): HeldWeig
 export function float32Prefix(a: Held, n = a.length): Float32Array {
   if (a instanceof Float32Array) return a.subarray(0, n);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = fromHalfBits(a[i]!);
+  widenInto(a, out, n);
   return out;
 }
 
@@ -99,7 +113,7 @@ export function runWeights(held: HeldWeights, linear: Linear): RunWeights {
         // One matrix at a time, in memory reused by the run's later layers.
         if (!scratch || scratch.length < w.length) scratch = new Float32Array(w.length);
         w32 = scratch.subarray(0, w.length);
-        for (let i = 0; i < w.length; i++) w32[i] = fromHalfBits(w[i]!);
+        widenInto(w, w32, w.length);
       }
       return linear(x, R, I, w32, vector(`${prefix}.bias`), O, y, accumulate);
     },
