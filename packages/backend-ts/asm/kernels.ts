@@ -1,23 +1,30 @@
 // WebAssembly SIMD kernels of @attnkit/backend-ts (AssemblyScript source; `pnpm build` compiles it to
-// src/generated/kernels-wasm.ts). Pointers are byte offsets into the module's memory.
+// src/generated/kernels-wasm.ts). Pointers are byte offsets into the memory the module imports: the
+// backend's memory, where its resident tensors, key/value caches and scratch live, shared by the worker
+// threads where they run.
 //
-// Shape legend: R query rows of a tile, C keys of a tile, Dp head size padded to a multiple of 4 (padding
-// is zero), ldS row stride of the score tile. All matrices are row-major float32.
+// Shape legend: R query rows of a tile, C keys of a tile, D head size (the length of a dot product, or the
+// value columns), ld* row strides in elements. Query blocks and accumulators live in scratch, padded to a
+// multiple of 4 with zeros; keys and values are read where they lie, with any stride (a D that is not a
+// multiple of 4 is finished with scalar steps). All matrices are row-major float32.
 
-/** S[r·ldS + c] = Σ_d Q[r·Dp + d] · K[c·Dp + d] for r < R, c < C. */
-export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i32): void {
-  const rowBytes = <usize>Dp << 2;
+/** S[r·ldS + c] = Σ_{d<D} Q[r·ldQ + d] · K[c·ldK + d] for r < R, c < C. */
+export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, D: i32, ldQ: i32, ldK: i32, ldS: i32): void {
+  const qRow = <usize>ldQ << 2, kRow = <usize>ldK << 2;
+  const vecBytes = <usize>(D & ~3) << 2, bytes = <usize>D << 2;
+  const ld = <usize>ldS << 2;
   let r = 0;
   for (; r + 4 <= R; r += 4) {
-    const q0 = q + <usize>r * rowBytes;
-    const q1 = q0 + rowBytes, q2 = q1 + rowBytes, q3 = q2 + rowBytes;
+    const q0 = q + <usize>r * qRow;
+    const q1 = q0 + qRow, q2 = q1 + qRow, q3 = q2 + qRow;
+    const sr = s + <usize>r * ld;
     let c = 0;
     for (; c + 2 <= C; c += 2) {
-      const k0 = k + <usize>c * rowBytes;
-      const k1 = k0 + rowBytes;
+      const k0 = k + <usize>c * kRow;
+      const k1 = k0 + kRow;
       let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
       let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
-      for (let d: usize = 0; d < rowBytes; d += 16) {
+      for (let d: usize = 0; d < vecBytes; d += 16) {
         const kv0 = v128.load(k0 + d), kv1 = v128.load(k1 + d);
         const x0 = v128.load(q0 + d), x1 = v128.load(q1 + d), x2 = v128.load(q2 + d), x3 = v128.load(q3 + d);
         a00 = madd(x0, kv0, a00); a01 = madd(x0, kv1, a01);
@@ -25,35 +32,46 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
         a20 = madd(x2, kv0, a20); a21 = madd(x2, kv1, a21);
         a30 = madd(x3, kv0, a30); a31 = madd(x3, kv1, a31);
       }
-      const sr = s + ((<usize>r * <usize>ldS + <usize>c) << 2);
-      const ld = <usize>ldS << 2;
-      store<f32>(sr, hsum(a00)); store<f32>(sr + 4, hsum(a01));
-      store<f32>(sr + ld, hsum(a10)); store<f32>(sr + ld + 4, hsum(a11));
-      store<f32>(sr + 2 * ld, hsum(a20)); store<f32>(sr + 2 * ld + 4, hsum(a21));
-      store<f32>(sr + 3 * ld, hsum(a30)); store<f32>(sr + 3 * ld + 4, hsum(a31));
+      const o = sr + (<usize>c << 2);
+      store<f32>(o, hsum(a00) + tail(q0, k0, vecBytes, bytes));
+      store<f32>(o + 4, hsum(a01) + tail(q0, k1, vecBytes, bytes));
+      store<f32>(o + ld, hsum(a10) + tail(q1, k0, vecBytes, bytes));
+      store<f32>(o + ld + 4, hsum(a11) + tail(q1, k1, vecBytes, bytes));
+      store<f32>(o + 2 * ld, hsum(a20) + tail(q2, k0, vecBytes, bytes));
+      store<f32>(o + 2 * ld + 4, hsum(a21) + tail(q2, k1, vecBytes, bytes));
+      store<f32>(o + 3 * ld, hsum(a30) + tail(q3, k0, vecBytes, bytes));
+      store<f32>(o + 3 * ld + 4, hsum(a31) + tail(q3, k1, vecBytes, bytes));
     }
     for (; c < C; c++) {
-      for (let i = 0; i < 4; i++) dot1(q + <usize>(r + i) * rowBytes, k + <usize>c * rowBytes, rowBytes, s + ((<usize>(r + i) * <usize>ldS + <usize>c) << 2));
+      const kc = k + <usize>c * kRow;
+      for (let i = 0; i < 4; i++) {
+        const qr = q0 + <usize>i * qRow;
+        store<f32>(sr + <usize>i * ld + (<usize>c << 2), dot(qr, kc, vecBytes, bytes));
+      }
     }
   }
-  // Rows left over (all of them for a decode step): 4 keys at a time, 4 independent accumulators.
+  // Rows left over (all of them for a decode step without grouped heads): 4 keys at a time, 4 independent
+  // accumulators.
   for (; r < R; r++) {
-    const qr = q + <usize>r * rowBytes;
-    const sr = s + ((<usize>r * <usize>ldS) << 2);
+    const qr = q + <usize>r * qRow;
+    const sr = s + <usize>r * ld;
     let c = 0;
     for (; c + 4 <= C; c += 4) {
-      const k0 = k + <usize>c * rowBytes;
-      const k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+      const k0 = k + <usize>c * kRow;
+      const k1 = k0 + kRow, k2 = k1 + kRow, k3 = k2 + kRow;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let d: usize = 0; d < rowBytes; d += 16) {
+      for (let d: usize = 0; d < vecBytes; d += 16) {
         const x = v128.load(qr + d);
         a0 = madd(x, v128.load(k0 + d), a0); a1 = madd(x, v128.load(k1 + d), a1);
         a2 = madd(x, v128.load(k2 + d), a2); a3 = madd(x, v128.load(k3 + d), a3);
       }
       const o = sr + (<usize>c << 2);
-      store<f32>(o, hsum(a0)); store<f32>(o + 4, hsum(a1)); store<f32>(o + 8, hsum(a2)); store<f32>(o + 12, hsum(a3));
+      store<f32>(o, hsum(a0) + tail(qr, k0, vecBytes, bytes));
+      store<f32>(o + 4, hsum(a1) + tail(qr, k1, vecBytes, bytes));
+      store<f32>(o + 8, hsum(a2) + tail(qr, k2, vecBytes, bytes));
+      store<f32>(o + 12, hsum(a3) + tail(qr, k3, vecBytes, bytes));
     }
-    for (; c < C; c++) dot1(qr, k + <usize>c * rowBytes, rowBytes, sr + (<usize>c << 2));
+    for (; c < C; c++) store<f32>(sr + (<usize>c << 2), dot(qr, k + <usize>c * kRow, vecBytes, bytes));
   }
 }
 
@@ -70,79 +88,101 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, Dp: i32, ldS: i
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+// The scalar end of a dot product: bytes [from, to) of rows a and b (at most 3 elements).
 // @ts-ignore: decorator
-@inline function dot1(a: usize, b: usize, bytes: usize, out: usize): void {
-  let acc = f32x4.splat(0);
-  for (let d: usize = 0; d < bytes; d += 16) acc = madd(v128.load(a + d), v128.load(b + d), acc);
-  store<f32>(out, hsum(acc));
+@inline function tail(a: usize, b: usize, from: usize, to: usize): f32 {
+  let t: f32 = 0;
+  for (let d = from; d < to; d += 4) t += load<f32>(a + d) * load<f32>(b + d);
+  return t;
 }
 
-/** A[r·Dp + d] += Σ_c P[r·ldS + c] · V[c·Dp + d] for r < R, c < C (P is zero where masked). */
-export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, Dp: i32, ldS: i32): void {
-  const rowBytes = <usize>Dp << 2;
-  const ldP = <usize>ldS << 2;
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, vecBytes: usize, bytes: usize): f32 {
+  let acc = f32x4.splat(0);
+  for (let d: usize = 0; d < vecBytes; d += 16) acc = madd(v128.load(a + d), v128.load(b + d), acc);
+  return hsum(acc) + tail(a, b, vecBytes, bytes);
+}
+
+/** A[r·ldA + d] += Σ_c P[r·ldS + c] · V[c·ldV + d] for r < R, c < C, d < D (P is zero where masked). */
+export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, D: i32, ldV: i32, ldA: i32, ldS: i32): void {
+  const vRow = <usize>ldV << 2, aRow = <usize>ldA << 2, ldP = <usize>ldS << 2;
+  const vecBytes = <usize>(D & ~3) << 2, bytes = <usize>D << 2;
   let r = 0;
   for (; r + 4 <= R; r += 4) {
     const p0 = p + <usize>r * ldP;
-    const a0 = a + <usize>r * rowBytes;
+    const a0 = a + <usize>r * aRow;
     let d: usize = 0;
-    for (; d + 32 <= rowBytes; d += 32) {
+    for (; d + 32 <= vecBytes; d += 32) {
       let c00 = v128.load(a0 + d), c01 = v128.load(a0 + d + 16);
-      let c10 = v128.load(a0 + rowBytes + d), c11 = v128.load(a0 + rowBytes + d + 16);
-      let c20 = v128.load(a0 + 2 * rowBytes + d), c21 = v128.load(a0 + 2 * rowBytes + d + 16);
-      let c30 = v128.load(a0 + 3 * rowBytes + d), c31 = v128.load(a0 + 3 * rowBytes + d + 16);
+      let c10 = v128.load(a0 + aRow + d), c11 = v128.load(a0 + aRow + d + 16);
+      let c20 = v128.load(a0 + 2 * aRow + d), c21 = v128.load(a0 + 2 * aRow + d + 16);
+      let c30 = v128.load(a0 + 3 * aRow + d), c31 = v128.load(a0 + 3 * aRow + d + 16);
       for (let c = 0; c < C; c++) {
-        const vr = v + <usize>c * rowBytes + d;
+        const vr = v + <usize>c * vRow + d;
         const v0 = v128.load(vr), v1 = v128.load(vr + 16);
         const pc = p0 + (<usize>c << 2);
-        const w0 = f32x4.splat(load<f32>(pc)), w1 = f32x4.splat(load<f32>(pc + ldP));
-        const w2 = f32x4.splat(load<f32>(pc + 2 * ldP)), w3 = f32x4.splat(load<f32>(pc + 3 * ldP));
+        const w0 = v128.load32_splat(pc), w1 = v128.load32_splat(pc + ldP);
+        const w2 = v128.load32_splat(pc + 2 * ldP), w3 = v128.load32_splat(pc + 3 * ldP);
         c00 = madd(w0, v0, c00); c01 = madd(w0, v1, c01);
         c10 = madd(w1, v0, c10); c11 = madd(w1, v1, c11);
         c20 = madd(w2, v0, c20); c21 = madd(w2, v1, c21);
         c30 = madd(w3, v0, c30); c31 = madd(w3, v1, c31);
       }
       v128.store(a0 + d, c00); v128.store(a0 + d + 16, c01);
-      v128.store(a0 + rowBytes + d, c10); v128.store(a0 + rowBytes + d + 16, c11);
-      v128.store(a0 + 2 * rowBytes + d, c20); v128.store(a0 + 2 * rowBytes + d + 16, c21);
-      v128.store(a0 + 3 * rowBytes + d, c30); v128.store(a0 + 3 * rowBytes + d + 16, c31);
+      v128.store(a0 + aRow + d, c10); v128.store(a0 + aRow + d + 16, c11);
+      v128.store(a0 + 2 * aRow + d, c20); v128.store(a0 + 2 * aRow + d + 16, c21);
+      v128.store(a0 + 3 * aRow + d, c30); v128.store(a0 + 3 * aRow + d + 16, c31);
     }
-    for (; d < rowBytes; d += 16) {
-      for (let i = 0; i < 4; i++) axpyRow(p0 + <usize>i * ldP, v + d, a0 + <usize>i * rowBytes + d, C, rowBytes);
-    }
+    for (let i = 0; i < 4; i++) pvRowTail(p0 + <usize>i * ldP, v, a0 + <usize>i * aRow, C, vRow, d, vecBytes, bytes);
   }
-  // Rows left over (all of them for a decode step): 16 value columns at a time, 4 independent accumulators.
+  // Rows left over (all of them for a decode step without grouped heads): 16 value columns at a time, 4
+  // independent accumulators.
   for (; r < R; r++) {
     const pr = p + <usize>r * ldP;
-    const ar = a + <usize>r * rowBytes;
+    const ar = a + <usize>r * aRow;
     let d: usize = 0;
-    for (; d + 64 <= rowBytes; d += 64) {
+    for (; d + 64 <= vecBytes; d += 64) {
       let c0 = v128.load(ar + d), c1 = v128.load(ar + d + 16), c2 = v128.load(ar + d + 32), c3 = v128.load(ar + d + 48);
       for (let c = 0; c < C; c++) {
-        const vr = v + <usize>c * rowBytes + d;
-        const w = f32x4.splat(load<f32>(pr + (<usize>c << 2)));
+        const vr = v + <usize>c * vRow + d;
+        const w = v128.load32_splat(pr + (<usize>c << 2));
         c0 = madd(w, v128.load(vr), c0); c1 = madd(w, v128.load(vr + 16), c1);
         c2 = madd(w, v128.load(vr + 32), c2); c3 = madd(w, v128.load(vr + 48), c3);
       }
       v128.store(ar + d, c0); v128.store(ar + d + 16, c1); v128.store(ar + d + 32, c2); v128.store(ar + d + 48, c3);
     }
-    for (; d < rowBytes; d += 16) axpyRow(pr, v + d, ar + d, C, rowBytes);
+    pvRowTail(pr, v, ar, C, vRow, d, vecBytes, bytes);
   }
 }
 
+// The value columns [from, bytes) of one row: 4 at a time, then one at a time.
 // @ts-ignore: decorator
-@inline function axpyRow(p: usize, v: usize, a: usize, C: i32, rowBytes: usize): void {
-  let acc = v128.load(a);
-  for (let c = 0; c < C; c++) acc = madd(f32x4.splat(load<f32>(p + (<usize>c << 2))), v128.load(v + <usize>c * rowBytes), acc);
-  v128.store(a, acc);
+@inline function pvRowTail(p: usize, v: usize, a: usize, C: i32, vRow: usize, from: usize, vecBytes: usize, bytes: usize): void {
+  let d = from;
+  for (; d < vecBytes; d += 16) {
+    let acc = v128.load(a + d);
+    for (let c = 0; c < C; c++) acc = madd(v128.load32_splat(p + (<usize>c << 2)), v128.load(v + <usize>c * vRow + d), acc);
+    v128.store(a + d, acc);
+  }
+  for (; d < bytes; d += 4) {
+    let acc = load<f32>(a + d);
+    for (let c = 0; c < C; c++) acc += load<f32>(p + (<usize>c << 2)) * load<f32>(v + <usize>c * vRow + d);
+    store<f32>(a + d, acc);
+  }
 }
 
-/** Grows memory to hold at least `bytes`; returns false when it cannot. */
-export function ensure(bytes: usize): bool {
-  const have = <usize>memory.size() << 16;
-  if (bytes <= have) return true;
-  const pages = <i32>((bytes - have + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
+/** dst[r·ldDst + d] = src[r·D + d] · scale for d < D, and 0 for D ≤ d < ldDst (padding), r < R. */
+export function loadRows(src: usize, dst: usize, R: i32, D: i32, ldDst: i32, scale: f32): void {
+  const sRow = <usize>D << 2, dRow = <usize>ldDst << 2;
+  const vecBytes = <usize>(D & ~3) << 2;
+  const k = f32x4.splat(scale);
+  for (let r = 0; r < R; r++) {
+    const sr = src + <usize>r * sRow, dr = dst + <usize>r * dRow;
+    let d: usize = 0;
+    for (; d < vecBytes; d += 16) v128.store(dr + d, f32x4.mul(v128.load(sr + d), k));
+    for (; d < sRow; d += 4) store<f32>(dr + d, load<f32>(sr + d) * scale);
+    for (; d < dRow; d += 4) store<f32>(dr + d, 0);
+  }
 }
 
 // ---- Online-softmax step, for tiles whose visibility is a band per row (no per-element mask terms) ----
@@ -169,10 +209,10 @@ export function ensure(bytes: usize): bool {
 /**
  * One online-softmax step over a score tile. Row r sees tile columns [lo[r] − j0, hi[r] − j0) ∩ [0, C);
  * the rest is masked. Updates the running maximum m[r] and sum l[r], rescales the accumulator row
- * A[r·Dvp ..] when the maximum grows, and overwrites the scores with exp(s − m) (0 where masked).
+ * A[r·ldA ..] when the maximum grows, and overwrites the scores with exp(s − m) (0 where masked).
  * Returns 1 if any row saw a key of this tile.
  */
-export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usize, hi: usize, m: usize, l: usize, a: usize, Dvp: i32): i32 {
+export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usize, hi: usize, m: usize, l: usize, a: usize, ldA: i32): i32 {
   let any = 0;
   for (let r = 0; r < R; r++) {
     const row = s + ((<usize>r * <usize>ldS) << 2);
@@ -189,11 +229,11 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
     const mOld = load<f32>(mp);
     const mNew = max(mOld, tileMax);
     if (mNew > mOld && mOld != -Infinity) {
-      const corr = f32x4.splat(<f32>Math.exp(<f64>(mOld - mNew)));
+      const corr = exp4(f32x4.splat(mOld - mNew));
       const lp = l + (<usize>r << 2);
       store<f32>(lp, load<f32>(lp) * f32x4.extract_lane(corr, 0));
-      const ar = a + ((<usize>r * <usize>Dvp) << 2);
-      for (let d = 0; d < Dvp; d += 4) v128.store(ar + (<usize>d << 2), f32x4.mul(v128.load(ar + (<usize>d << 2)), corr));
+      const ar = a + ((<usize>r * <usize>ldA) << 2);
+      for (let d = 0; d < ldA; d += 4) v128.store(ar + (<usize>d << 2), f32x4.mul(v128.load(ar + (<usize>d << 2)), corr));
     }
     store<f32>(mp, mNew);
     const mv = f32x4.splat(mNew);
@@ -212,7 +252,45 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
   return any;
 }
 
-/** First byte free for callers' data (the module's own static data, e.g. exp tables, lies below it). */
+/**
+ * A whole unit of band-only attention in one call: R query rows (already scaled, `ldQ` apart) against
+ * keys [jLo, jHi) of one key/value head (K rows `ldK` apart, V rows `ldV` apart, where they lie), in tiles
+ * of `tile` keys: scores, the online-softmax step and P·V per tile, then the normalised rows (`ldO`
+ * apart; zeros for a row that saw no key). Row r sees keys [lo[r], hi[r]). Scratch: the score tile s
+ * (R × tile), the accumulator a (R × ldA), the running maxima m and sums l (R each).
+ */
+export function bandUnit(
+  q: usize, k: usize, v: usize, o: usize,
+  s: usize, a: usize, lo: usize, hi: usize, m: usize, l: usize,
+  R: i32, jLo: i32, jHi: i32, Dk: i32, Dv: i32,
+  ldQ: i32, ldK: i32, ldV: i32, ldA: i32, ldO: i32, tile: i32,
+): void {
+  const aRow = <usize>ldA << 2;
+  for (let r = 0; r < R; r++) {
+    const ar = a + <usize>r * aRow;
+    for (let d: usize = 0; d < aRow; d += 16) v128.store(ar + d, f32x4.splat(0));
+    store<f32>(m + (<usize>r << 2), -Infinity);
+    store<f32>(l + (<usize>r << 2), 0);
+  }
+  for (let j0 = jLo; j0 < jHi; j0 += tile) {
+    const cols = min(tile, jHi - j0);
+    qk(q, k + ((<usize>j0 * <usize>ldK) << 2), s, R, cols, Dk, ldQ, ldK, tile);
+    if (softmaxStep(s, R, cols, tile, j0, lo, hi, m, l, a, ldA))
+      pv(s, v + ((<usize>j0 * <usize>ldV) << 2), a, R, cols, Dv, ldV, ldA, tile);
+  }
+  const oRow = <usize>ldO << 2;
+  for (let r = 0; r < R; r++) {
+    const sum = load<f32>(l + (<usize>r << 2));
+    const ar = a + <usize>r * aRow, or = o + <usize>r * oRow;
+    if (sum == 0) {
+      for (let d = 0; d < Dv; d++) store<f32>(or + (<usize>d << 2), 0);
+      continue;
+    }
+    for (let d = 0; d < Dv; d++) store<f32>(or + (<usize>d << 2), load<f32>(ar + (<usize>d << 2)) / sum);
+  }
+}
+
+/** First byte free for callers' data (the module's own static data lies below it). */
 export function base(): usize {
   return (__heap_base + 63) & ~63;
 }

@@ -26,7 +26,8 @@ const result = await build({
         // The worker's Node branch never runs in a browser: no Node module is named in the browser source.
         b.onResolve({ filter: /^node:worker_threads$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
         b.onLoad({ filter: /kernels-wasm/, namespace: 'stub' }, () => ({
-          contents: "export const KERNELS_WASM_BASE64 = ''; export const KERNELS_RELAXED_WASM_BASE64 = '';",
+          contents:
+            "export const KERNELS_WASM_BASE64 = ''; export const KERNELS_RELAXED_WASM_BASE64 = ''; export const KERNELS_SHARED_WASM_BASE64 = ''; export const KERNELS_SHARED_RELAXED_WASM_BASE64 = ''; export const KERNELS_MAX_PAGES = 0;",
           loader: 'js',
         }));
         b.onLoad({ filter: /worker_threads/, namespace: 'stub' }, () => ({

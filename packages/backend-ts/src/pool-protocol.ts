@@ -2,20 +2,35 @@
  * Messages between the attention thread pool and its workers.
  */
 import type { AttentionProblem } from '@attnkit/core';
+import type { MemProblem } from './attention-wasm.js';
 
-/** Main → worker: compile the kernels. */
+/** Main → worker: instantiate the kernels on the backend's shared memory (absent without WebAssembly SIMD). */
 export interface InitMessage {
   readonly type: 'init';
   readonly module: WebAssembly.Module | undefined;
+  readonly memory: WebAssembly.Memory | undefined;
 }
 
-/** Main → worker: run units of a problem until the shared counter passes the last one. */
-export interface JobMessage {
-  readonly type: 'job';
-  readonly id: number;
+/** A call on the backend's shared memory; `scratch` is this worker's (element offset). */
+export interface MemoryWork {
+  readonly kind: 'memory';
+  readonly problem: MemProblem;
+  readonly scratch: number;
+}
+
+/** A call on shared arrays, for the plain-TypeScript kernel (no WebAssembly SIMD). */
+export interface ArrayWork {
+  readonly kind: 'arrays';
   readonly problem: AttentionProblem;
   /** `[B, Hq, Sq, Dv]`, shared. */
   readonly out: Float32Array;
+}
+
+/** Main → worker: run units of a call until the shared counter passes the last one. */
+export interface JobMessage {
+  readonly type: 'job';
+  readonly id: number;
+  readonly work: MemoryWork | ArrayWork;
   /** `counter[0]` is the next unit to take (shared, atomic). */
   readonly counter: Int32Array;
 }

@@ -32,17 +32,21 @@ let kernels: WasmKernels | undefined;
 p.on((m) => {
   void (async () => {
     if (m.type === 'init') {
-      kernels = m.module ? await instantiateKernels(m.module) : undefined;
+      // A failure here is an unhandled rejection: the worker ends, and the pool's start fails with it.
+      kernels = m.module && m.memory ? await instantiateKernels(m.module, m.memory) : undefined;
       p.postMessage({ type: 'ready' });
       return;
     }
     try {
       const next = (): number => Atomics.add(m.counter, 0, 1);
-      if (kernels) runUnits(m.problem, kernels, m.out, next);
-      else {
+      const work = m.work;
+      if (work.kind === 'memory') {
+        if (!kernels) throw new Error('the worker has no kernels for a call on shared memory');
+        runUnits(work.problem, kernels, work.scratch, next);
+      } else {
         // Without WebAssembly SIMD: whole heads over the threads with the TypeScript kernel.
-        const heads = m.problem.batch * m.problem.qHeads;
-        for (let u = next(); u < heads; u = next()) attentionTiled(m.problem, m.out, [u, u + 1]);
+        const heads = work.problem.batch * work.problem.qHeads;
+        for (let u = next(); u < heads; u = next()) attentionTiled(work.problem, work.out, [u, u + 1]);
       }
       p.postMessage({ type: 'done', id: m.id });
     } catch (e) {

@@ -1,13 +1,14 @@
 /**
  * A pool of worker threads that share the work of one attention call (units of batch·head × query
- * block, handed out through a shared atomic counter). Created once per backend, on first need; idle
- * workers do not keep a Node process alive; `close()` terminates them.
+ * block, handed out through a shared atomic counter). With the SIMD kernels, every worker instantiates
+ * them on the backend's shared WebAssembly memory and computes where the data lies; without them, workers
+ * run the plain-TypeScript kernel on shared arrays. Created once per backend, on first need; idle workers
+ * do not keep a Node process alive; `close()` terminates them.
  */
 import type { AttentionProblem } from '@attnkit/core';
-import { unitCount } from './attention-wasm.js';
+import { unitCount, type MemProblem } from './attention-wasm.js';
 import { SharedScratch, shareProblem } from './problem-transfer.js';
-import type { JobMessage, WorkerReply } from './pool-protocol.js';
-import { compileKernels, kernelVariant, type KernelVariant } from './wasm-kernels.js';
+import type { ArrayWork, JobMessage, MemoryWork, WorkerReply } from './pool-protocol.js';
 
 /** The platform's worker primitives (Node worker_threads or browser Web Workers). */
 export interface WorkerHandle {
@@ -25,17 +26,24 @@ export type WorkerFactory = () => WorkerHandle;
 /** A started pool. */
 export interface AttentionPool {
   readonly size: number;
-  run(p: AttentionProblem): Promise<Float32Array>;
+  /**
+   * Runs a call on the shared memory, worker `i` using `scratch[i]`; the output is written where
+   * `problem.oAt` says.
+   */
+  runInMemory(problem: MemProblem, scratch: readonly number[]): Promise<void>;
+  /** Runs a call on the plain-TypeScript kernel (arrays copied into shared memory); returns its output. */
+  runArrays(p: AttentionProblem): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
-/** Starts `size` workers running the kernels' `variant` (rejects if they cannot start). */
-export async function startPool(
-  size: number,
-  factory: WorkerFactory,
-  variant: KernelVariant | undefined = kernelVariant(),
-): Promise<AttentionPool> {
-  const module = await compileKernels(variant);
+/** What the workers run on: the compiled kernels and the memory they share, or neither. */
+export interface PoolKernels {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+}
+
+/** Starts `size` workers (rejects if they cannot start). */
+export async function startPool(size: number, factory: WorkerFactory, kernels?: PoolKernels): Promise<AttentionPool> {
   const workers: WorkerHandle[] = [];
   const pending = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -73,37 +81,52 @@ export async function startPool(
             }
           });
           w.setBusy(true);
-          w.post({ type: 'init', module });
+          w.post({ type: 'init', module: kernels?.module, memory: kernels?.memory });
         }),
     ),
   );
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  /** Posts `work(i)` to the first `n` workers and waits until every one is done. */
+  const dispatch = (n: number, work: (i: number) => MemoryWork | ArrayWork): Promise<void> => {
+    if (broken) return Promise.reject(broken);
+    counter[0] = 0;
+    const id = nextId++;
+    return new Promise<void>((resolve, reject) => {
+      pending.set(id, { left: n, resolve, reject });
+      for (let i = 0; i < n; i++) {
+        workers[i]!.setBusy(true);
+        workers[i]!.post({ type: 'job', id, work: work(i), counter } satisfies JobMessage);
+      }
+    }).finally(() => {
+      for (const w of workers) w.setBusy(false);
+    });
+  };
+  // One call at a time: every worker helps with each call.
   let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  };
   const scratch = new SharedScratch();
   return {
     size,
-    run(p) {
-      // One call at a time: every worker helps with each call.
-      const result = queue.then(async () => {
-        if (broken) throw broken;
-        const shared = shareProblem(p, scratch);
+    runInMemory(problem, scratchAt) {
+      return serial(() =>
+        dispatch(Math.min(workers.length, unitCount(problem)), (i) => ({
+          kind: 'memory',
+          problem,
+          scratch: scratchAt[i]!,
+        })),
+      );
+    },
+    runArrays(p) {
+      return serial(async () => {
+        const problem = shareProblem(p, scratch);
         const out = scratch.take('out', p.batch * p.qHeads * p.qLength * p.valueDim);
-        const counter = new Int32Array(new SharedArrayBuffer(4));
-        const id = nextId++;
-        const n = Math.min(workers.length, unitCount(p));
-        await new Promise<void>((resolve, reject) => {
-          pending.set(id, { left: n, resolve, reject });
-          const job: JobMessage = { type: 'job', id, problem: shared, out, counter };
-          for (let i = 0; i < n; i++) {
-            workers[i]!.setBusy(true);
-            workers[i]!.post(job);
-          }
-        }).finally(() => {
-          for (const w of workers) w.setBusy(false);
-        });
+        await dispatch(Math.min(workers.length, p.batch * p.qHeads), () => ({ kind: 'arrays', problem, out }));
         return new Float32Array(out); // a plain (unshared) copy for the caller
       });
-      queue = result.catch(() => undefined);
-      return result;
     },
     async close() {
       // Settle every job first: a terminated worker never answers, and a queued call must not wait forever.

@@ -1,16 +1,30 @@
 /**
  * The pure-TypeScript backend: no dependencies, runs wherever JavaScript runs.
  */
-import { ALL_FEATURES, capabilities, defineBackend, inputBytes, type Backend, type BackendPlugin } from '@attnkit/core';
+import {
+  ALL_FEATURES,
+  AttnkitError,
+  capabilities,
+  defineBackend,
+  inputBytes,
+  type AttentionProblem,
+  type Backend,
+  type BackendKernels,
+  type BackendPlugin,
+  type KernelInput,
+  type ResidentAttentionOutput,
+  type ResidentProblem,
+} from '@attnkit/core';
 import { attentionTiled, attentionWithWeights } from './attention-kernel.js';
-import { runUnits, unitCount } from './attention-wasm.js';
-import { instantiateKernels, kernelVariant, type WasmKernels } from './wasm-kernels.js';
+import { kernelVariant, memoryValidates } from './wasm-kernels.js';
 import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
-import type { AttentionProblem } from '@attnkit/core';
 import { compileModel } from './model.js';
 import { linear } from './layers.js';
 import { linearWasm } from './linear-wasm.js';
+import { MemoryEngine, type Source } from './memory-engine.js';
+import { memoryStore } from './resident-store.js';
+import { WasmArena, type Block } from './wasm-memory.js';
 
 /** Options of the TypeScript backend. */
 export interface TsBackendOptions {
@@ -30,10 +44,8 @@ export interface TsBackendOptions {
   readonly maxBytes?: number;
 }
 
-/** Calls with fewer multiply-adds than this (about a millisecond of work) run on the calling thread. */
+/** Plain-TypeScript calls with fewer multiply-adds than this (about a millisecond of work) run on the calling thread. */
 const POOL_MIN_WORK = 32_000_000;
-/** Calls that copy more keys and values than this (4 MiB of float32) go to the pool as well. */
-const POOL_MIN_COPY = 1 << 20;
 
 /** Every feature of the suite. */
 export const tsCapabilities = capabilities(ALL_FEATURES);
@@ -49,78 +61,112 @@ export const tsCapabilities = capabilities(ALL_FEATURES);
  */
 export function createTsBackend(options: TsBackendOptions = {}): Backend {
   const variant = options.simd === false ? undefined : kernelVariant(options.relaxedSimd !== false);
-  const simd = variant !== undefined;
   const factory = workerFactory();
   const threads = factory ? Math.max(1, Math.floor(options.threads ?? defaultThreads())) : 1;
+  // The memory the SIMD kernels compute on: shared where the threads can use it.
+  const arena = variant ? WasmArena.create(factory !== undefined && memoryValidates(variant, true)) : undefined;
+  const simd = variant !== undefined && arena !== undefined;
   // What runs, as the selection report shows it; `threads` drops to 1 (with the reason) if the pool fails.
   const info: Record<string, string | number | boolean> = {
     engine: simd ? 'TypeScript + WebAssembly SIMD' : 'TypeScript',
-    kernels: variant ?? 'typescript',
-    threads,
+    kernels: simd ? variant : 'typescript',
+    threads: simd && !arena.shared ? 1 : threads,
   };
   const off = factory ? undefined : threadsUnavailable();
   if (off !== undefined && options.threads !== 1) info.threadsOff = off;
-  let kernels: Promise<WasmKernels | undefined> | undefined;
+  const threadsFailed = (reason: string): void => {
+    info.threads = 1;
+    info.threadsOff = reason;
+  };
+  const engine = simd
+    ? new MemoryEngine(arena, variant, { count: threads, factory, onFail: threadsFailed })
+    : undefined;
+  // Without the SIMD kernels: the plain-TypeScript kernel, over the threads for large calls.
   let pool: Promise<AttentionPool | undefined> | undefined;
-
-  /** Attention output on the fastest path available; shared by `attention` and compiled models. */
-  async function attend(p: AttentionProblem): Promise<Float32Array> {
-    // Additive relevance runs on the plain-TypeScript tiled kernel (the SIMD and threaded paths compute dot products).
-    if (p.additive) return attentionTiled(p);
+  async function attendTs(p: AttentionProblem): Promise<Float32Array> {
     const work = p.batch * p.qHeads * p.qLength * p.keyLength * (p.keyDim + p.valueDim);
-    // Decode steps do little arithmetic per key but copy every key and value: count those too.
-    const copied = p.batch * p.kvHeads * p.keyLength * (p.keyDim + p.valueDim);
-    if (threads > 1 && factory && (work >= POOL_MIN_WORK || copied >= POOL_MIN_COPY) && unitCount(p) > 1) {
-      pool ??= startPool(threads, factory, variant).catch((e: unknown) => {
-        info.threads = 1;
-        info.threadsOff = `the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`;
+    if (!p.additive && threads > 1 && factory && work >= POOL_MIN_WORK && p.batch * p.qHeads > 1) {
+      pool ??= startPool(threads, factory).catch((e: unknown) => {
+        threadsFailed(`the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       });
       const started = await pool;
-      if (started) return started.run(p);
-    }
-    if (simd) {
-      kernels ??= instantiateKernels(undefined, variant);
-      const wasm = await kernels;
-      if (wasm) {
-        const out = new Float32Array(p.batch * p.qHeads * p.qLength * p.valueDim);
-        let unit = 0;
-        runUnits(p, wasm, out, () => unit++);
-        return out;
-      }
+      if (started) return started.runArrays(p);
     }
     return attentionTiled(p);
   }
 
+  /** Attention output on the fastest path available; shared by `attention` and compiled models. */
+  async function attend(p: AttentionProblem): Promise<Float32Array> {
+    // Additive relevance runs on the plain-TypeScript tiled kernel (the SIMD kernels compute dot products).
+    if (!engine || p.additive) return attendTs(p);
+    try {
+      const r = await engine.attend(p, { array: p.q }, { array: p.k }, { array: p.v }, false);
+      return (r as { output: Float32Array }).output;
+    } catch (e) {
+      // Inputs the WebAssembly memory cannot hold run on the TypeScript kernel, which reads them in place.
+      if (e instanceof AttnkitError && e.code === 'ERR_TOO_LARGE') return attentionTiled(p);
+      throw e;
+    }
+  }
+
+  const kernels: BackendKernels = {
+    name: 'ts',
+    capabilities: tsCapabilities,
+    info,
+    async attention(p) {
+      if (p.attentionMap !== 'none') return attentionWithWeights(p);
+      return { output: await attend(p) };
+    },
+    async compile(spec, weights) {
+      return compileModel(spec, weights, {
+        attend,
+        linear: engine ? linearWasm(engine, await engine.kernels()) : linear,
+      });
+    },
+    // Calls on arrays copy q, k and v into the WebAssembly memory (or shared memory for the threads);
+    // the kernels' other scratch is O(D) per thread.
+    memory: {
+      scratchBytes: inputBytes,
+      ...(arena && { maxBytes: arena.maxBytes }),
+    },
+    async dispose() {
+      await engine?.close();
+      const started = await pool;
+      pool = undefined;
+      await started?.close();
+    },
+  };
+  if (!engine) return defineBackend(kernels, { maxBytes: options.maxBytes });
   return defineBackend(
     {
-      name: 'ts',
-      capabilities: tsCapabilities,
-      info,
-      async attention(p) {
-        if (p.attentionMap !== 'none') return attentionWithWeights(p);
-        return { output: await attend(p) };
-      },
-      async compile(spec, weights) {
-        if (simd) kernels ??= instantiateKernels(undefined, variant);
-        const wasm = simd ? await kernels : undefined;
-        return compileModel(spec, weights, {
-          attend,
-          linear: wasm ? linearWasm(wasm) : linear,
-        });
-      },
-      // Threaded calls copy q, k and v into shared memory; the kernels' other scratch is O(T·D).
-      memory: {
-        scratchBytes: inputBytes,
-      },
-      async dispose() {
-        const started = await pool;
-        pool = undefined;
-        await started?.close();
-      },
+      ...kernels,
+      resident: memoryStore(engine),
+      residentAttention: (p) => residentAttention(engine, p),
     },
     { maxBytes: options.maxBytes },
   );
+}
+
+/** A call on resident tensors or a cache: inputs that lie in the memory are read there. */
+async function residentAttention(engine: MemoryEngine, p: ResidentProblem): Promise<ResidentAttentionOutput> {
+  const source = (x: KernelInput): Source => (x.array ? { array: x.array } : { native: x.native as Block });
+  if (!p.additive) return engine.attend(p, source(p.q), source(p.k), source(p.v), p.keep);
+  // Additive relevance: the plain-TypeScript kernel, on the blocks where they lie (it runs synchronously,
+  // so nothing grows the memory meanwhile).
+  const mem = engine.arena.f32();
+  const sizes = {
+    q: p.batch * p.qHeads * p.qLength * p.keyDim,
+    k: p.batch * p.kvHeads * p.keyLength * p.keyDim,
+    v: p.batch * p.kvHeads * p.keyLength * p.valueDim,
+  };
+  const array = (x: KernelInput, n: number): Float32Array =>
+    x.array ?? mem.subarray((x.native as Block).at, (x.native as Block).at + n);
+  const output = attentionTiled({ ...p, q: array(p.q, sizes.q), k: array(p.k, sizes.k), v: array(p.v, sizes.v) });
+  if (!p.keep) return { output };
+  const native = engine.arena.allocate(output.length, false);
+  engine.arena.f32().set(output, native.at);
+  return { native };
 }
 
 /**

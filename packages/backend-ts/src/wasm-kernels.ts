@@ -1,19 +1,27 @@
 /**
- * Loading the WebAssembly SIMD kernels (asm/kernels.ts) and the memory they work in. Two builds of the
- * same kernels are embedded: relaxed SIMD (fused multiply-add: Chromium, Firefox, Node 22 and later;
- * Node 20 with `--experimental-wasm-relaxed-simd`) and plain SIMD, the fallback where the relaxed module
- * does not validate.
+ * Loading the WebAssembly SIMD kernels (asm/kernels.ts) on the backend's memory. Four builds of the same
+ * kernels are embedded: relaxed SIMD (fused multiply-add: Chromium, Firefox, Node 22 and later; Node 20
+ * with `--experimental-wasm-relaxed-simd`) and plain SIMD, the fallback where the relaxed module does not
+ * validate, each importing a shared memory (worker threads compute on it too) or an unshared one.
  */
-import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import {
+  KERNELS_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from './generated/kernels-wasm.js';
+
+/** Elements at the start of the memory kept for the kernels' own static data and stack: 64 KiB. */
+export const RESERVED_WORDS = 16384;
 
 /** Which build of the kernels: `relaxed-simd` (fused multiply-add) or `simd`. */
 export type KernelVariant = 'relaxed-simd' | 'simd';
 
 /** The exported kernel functions (pointers are byte offsets). */
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  qk(q: number, k: number, s: number, R: number, C: number, Dp: number, ldS: number): void;
-  pv(p: number, v: number, a: number, R: number, C: number, Dp: number, ldS: number): void;
+export interface KernelExports {
+  qk(q: number, k: number, s: number, R: number, C: number, D: number, ldQ: number, ldK: number, ldS: number): void;
+  pv(p: number, v: number, a: number, R: number, C: number, D: number, ldV: number, ldA: number, ldS: number): void;
+  loadRows(src: number, dst: number, R: number, D: number, ldDst: number, scale: number): void;
   softmaxStep(
     s: number,
     R: number,
@@ -25,38 +33,44 @@ interface KernelExports {
     m: number,
     l: number,
     a: number,
-    Dvp: number,
+    ldA: number,
   ): number;
-  ensure(bytes: number): boolean;
+  /** Byte offsets q, k, v, o, then the scratch s, a, lo, hi, m, l; then sizes and strides (see asm/kernels.ts). */
+  bandUnit(...args: number[]): void;
   base(): number;
 }
 
-/** An instance of the kernels with its own memory. */
+/** An instance of the kernels on a memory. */
 export interface WasmKernels {
   readonly exports: KernelExports;
-  /** First 4-byte word callers may use (below it: the module's static data). */
-  readonly baseWord: number;
-  /** Grows memory to hold `bytes` past the base and returns a fresh float view of all of it. */
-  reserve(bytes: number): Float32Array;
-  /** The current float view (invalid after memory grows: call `reserve`). */
-  view(): Float32Array;
+  readonly memory: WebAssembly.Memory;
+  /** A float view of the whole memory (re-derived after growth). */
+  f32(): Float32Array;
+  /** An int32 view of the whole memory. */
+  i32(): Int32Array;
 }
 
-const compiled = new Map<KernelVariant, Promise<WebAssembly.Module | undefined>>();
-const validated = new Map<KernelVariant, boolean>();
+const compiled = new Map<string, Promise<WebAssembly.Module | undefined>>();
+const validated = new Map<string, boolean>();
 
-function bytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  const s = atob(variant === 'relaxed-simd' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64);
+function source(variant: KernelVariant, shared: boolean): string {
+  if (shared) return variant === 'relaxed-simd' ? KERNELS_SHARED_RELAXED_WASM_BASE64 : KERNELS_SHARED_WASM_BASE64;
+  return variant === 'relaxed-simd' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64;
+}
+
+function bytes(variant: KernelVariant, shared: boolean): Uint8Array<ArrayBuffer> {
+  const s = atob(source(variant, shared));
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }
 
-function validates(variant: KernelVariant): boolean {
-  let ok = validated.get(variant);
+function validates(variant: KernelVariant, shared = false): boolean {
+  const key = `${variant}:${shared}`;
+  let ok = validated.get(key);
   if (ok === undefined) {
-    ok = typeof WebAssembly === 'object' && WebAssembly.validate(bytes(variant));
-    validated.set(variant, ok);
+    ok = typeof WebAssembly === 'object' && WebAssembly.validate(bytes(variant, shared));
+    validated.set(key, ok);
   }
   return ok;
 }
@@ -64,6 +78,11 @@ function validates(variant: KernelVariant): boolean {
 /** Whether this runtime runs WebAssembly SIMD (the kernels validate). */
 export function simdSupported(): boolean {
   return validates('simd');
+}
+
+/** Whether the `variant` build importing a shared (or an unshared) memory validates here. */
+export function memoryValidates(variant: KernelVariant, shared: boolean): boolean {
+  return validates(variant, shared);
 }
 
 /**
@@ -75,42 +94,39 @@ export function kernelVariant(relaxed = true): KernelVariant | undefined {
   return validates('simd') ? 'simd' : undefined;
 }
 
-/** Compiles a build once per process (undefined when WebAssembly SIMD is unavailable). */
-export function compileKernels(
-  variant: KernelVariant | undefined = kernelVariant(),
-): Promise<WebAssembly.Module | undefined> {
-  if (variant === undefined) return Promise.resolve(undefined);
-  let m = compiled.get(variant);
+/** Compiles a build once per process (undefined when it does not validate here). */
+export function compileKernels(variant: KernelVariant, shared: boolean): Promise<WebAssembly.Module | undefined> {
+  const key = `${variant}:${shared}`;
+  let m = compiled.get(key);
   if (!m) {
-    m = (async () => (validates(variant) ? WebAssembly.compile(bytes(variant)) : undefined))();
-    compiled.set(variant, m);
+    m = (async () => (validates(variant, shared) ? WebAssembly.compile(bytes(variant, shared)) : undefined))();
+    compiled.set(key, m);
   }
   return m;
 }
 
-/** Instantiates the kernels (a compiled module, or the given build). */
-export async function instantiateKernels(
-  module?: WebAssembly.Module,
-  variant?: KernelVariant,
-): Promise<WasmKernels | undefined> {
-  const m = module ?? (await compileKernels(variant ?? kernelVariant()));
-  if (!m) return undefined;
-  const instance = await WebAssembly.instantiate(m, {});
+/** Instantiates a compiled build on `memory` (the backend's, shared or not as the build expects). */
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WasmKernels> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as KernelExports;
-  let f32 = new Float32Array(exports.memory.buffer);
-  const baseWord = exports.base() / 4;
+  if (exports.base() > RESERVED_WORDS * 4)
+    throw new Error(`the kernels' static data (${exports.base()} bytes) overlaps the memory the backend hands out`);
+  let f32 = new Float32Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  const refresh = (): void => {
+    f32 = new Float32Array(memory.buffer);
+    i32 = new Int32Array(memory.buffer);
+  };
   return {
     exports,
-    baseWord,
-    reserve(n) {
-      n += baseWord * 4;
-      if (!exports.ensure(n)) throw new Error(`WebAssembly memory cannot grow to ${n} bytes`);
-      if (f32.buffer !== exports.memory.buffer) f32 = new Float32Array(exports.memory.buffer);
+    memory,
+    f32() {
+      if (f32.buffer !== memory.buffer) refresh();
       return f32;
     },
-    view() {
-      if (f32.buffer !== exports.memory.buffer) f32 = new Float32Array(exports.memory.buffer);
-      return f32;
+    i32() {
+      if (i32.buffer !== memory.buffer) refresh();
+      return i32;
     },
   };
 }

@@ -1,0 +1,175 @@
+/**
+ * Attention on the backend's WebAssembly memory (see wasm-memory.ts): every SIMD call runs here. Inputs
+ * that already lie in the memory (resident tensors, a cache's storage, views of them) are read where they
+ * are; arrays are copied in once per call. The output is written into the memory, then copied out into a
+ * fresh array, or kept there as a block the caller owns (`resident: true`).
+ *
+ * Calls run one at a time, in order: on the calling thread when small, else on the worker threads, which
+ * compute on the same shared memory. Blocks freed while a call runs are returned to the allocator when it
+ * ends, so a worker never reads memory that has been handed out again. The copies of a call's inputs, its
+ * output and each thread's scratch are kept from call to call (a decode loop allocates nothing per step);
+ * those larger than 4 MiB are released after their call.
+ */
+import type { AttentionSetup } from '@attnkit/core';
+import { memProblem, runUnits, scratchWords, unitCount } from './attention-wasm.js';
+import { startPool, type AttentionPool, type WorkerFactory } from './pool.js';
+import { compileKernels, instantiateKernels, type KernelVariant, type WasmKernels } from './wasm-kernels.js';
+import type { Block, WasmArena } from './wasm-memory.js';
+
+/** An input of a call: an array (copied in unless it is a view of the memory) or a block of the memory. */
+export type Source = { readonly array: Float32Array } | { readonly native: Block };
+
+/** A call's output `[B, Hq, Sq, Dv]`: a fresh array, or a block the caller now owns. */
+export type MemoryResult = { readonly output: Float32Array } | { readonly native: Block };
+
+/** Kept blocks of up to this many elements (4 MiB) stay from call to call. */
+const RETAIN_WORDS = 1 << 20;
+
+/**
+ * Calls with fewer multiply-adds than this run on the calling thread: below it, handing the work to the
+ * threads and back costs more than it saves.
+ */
+export const POOL_MIN_WORK = 4_000_000;
+
+/** How the engine uses worker threads. */
+export interface EngineThreads {
+  readonly count: number;
+  readonly factory: WorkerFactory | undefined;
+  /** Told why the pool could not start (the engine then stays on the calling thread). */
+  readonly onFail: (reason: string) => void;
+}
+
+/** Multiply-adds of a call, over the keys it can see at most (a cache's held entries, key lengths). */
+export function callWork(p: AttentionSetup): number {
+  let keys = p.keyLength;
+  if (p.validKeys) keys = Math.min(keys, Math.max(0, ...p.validKeys));
+  return p.batch * p.qHeads * p.qLength * keys * (p.keyDim + p.valueDim);
+}
+
+/** The engine of one backend. */
+export class MemoryEngine {
+  private main: Promise<WasmKernels> | undefined;
+  private pool: Promise<AttentionPool | undefined> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running. */
+  private busy = 0;
+  private closed = false;
+  private readonly deferred: Block[] = [];
+  private readonly roles = new Map<string, Block>();
+  private readonly views = new WeakMap<Float32Array, Block>();
+
+  constructor(
+    readonly arena: WasmArena,
+    readonly variant: KernelVariant,
+    private readonly threads: EngineThreads,
+  ) {}
+
+  /** The kernels on the calling thread. */
+  kernels(): Promise<WasmKernels> {
+    this.main ??= (async () => {
+      const module = await compileKernels(this.variant, this.arena.shared);
+      if (!module) throw new Error(`the ${this.variant} kernels do not validate here`);
+      return instantiateKernels(module, this.arena.memory);
+    })();
+    return this.main;
+  }
+
+  /** A view of the first `length` elements of `b` (shared memory only: it stays valid as the memory grows). */
+  view(b: Block, length: number): Float32Array {
+    const v = new Float32Array(this.arena.memory.buffer, b.at * 4, length);
+    this.views.set(v, b);
+    return v;
+  }
+
+  /** Frees `b`, once no call is running. */
+  free(b: Block): void {
+    if (this.busy > 0) this.deferred.push(b);
+    else this.arena.release(b);
+  }
+
+  /** The block kept for `name`, of at least `words` elements (its contents are undefined). */
+  role(name: string, words: number): Block {
+    const have = this.roles.get(name);
+    if (have && have.words >= words) return have;
+    if (have) this.free(have);
+    this.roles.delete(name);
+    const b = this.arena.allocate(words, false);
+    this.roles.set(name, b);
+    return b;
+  }
+
+  /** Runs one call (see the module comment). */
+  attend(setup: AttentionSetup, q: Source, k: Source, v: Source, keep: boolean): Promise<MemoryResult> {
+    // Counted from now: blocks freed while the call waits its turn are kept until it has run.
+    this.busy++;
+    const run = this.queue
+      .then(() => this.run(setup, q, k, v, keep))
+      .finally(() => {
+        if (--this.busy === 0) for (const b of this.deferred.splice(0)) this.arena.release(b);
+      });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops the worker threads; later calls run on the calling thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = await this.pool;
+    this.pool = undefined;
+    await pool?.close();
+  }
+
+  private async run(setup: AttentionSetup, q: Source, k: Source, v: Source, keep: boolean): Promise<MemoryResult> {
+    const wasm = await this.kernels();
+    const pool = await this.poolFor(setup);
+    let out: Block | undefined;
+    try {
+      const place = (src: Source, role: string): number => {
+        if ('native' in src) return src.native.at;
+        const known = this.views.get(src.array);
+        if (known) return known.at;
+        const b = this.role(role, src.array.length);
+        this.arena.f32().set(src.array, b.at);
+        return b.at;
+      };
+      const at = { qAt: place(q, 'q'), kAt: place(k, 'k'), vAt: place(v, 'v') };
+      const n = setup.batch * setup.qHeads * setup.qLength * setup.valueDim;
+      out = keep ? this.arena.allocate(n, false) : this.role('out', n);
+      const problem = memProblem(setup, { ...at, oAt: out.at });
+      const words = scratchWords(setup.keyDim, setup.valueDim);
+      if (pool) {
+        const scratch = Array.from({ length: pool.size }, (_, i) => this.role(`scratch ${i}`, words).at);
+        await pool.runInMemory(problem, scratch);
+      } else {
+        let unit = 0;
+        runUnits(problem, wasm, this.role('scratch', words).at, () => unit++);
+      }
+      if (keep) return { native: out };
+      return { output: this.arena.f32().slice(out.at, out.at + n) };
+    } catch (e) {
+      if (keep && out) this.deferred.push(out);
+      throw e;
+    } finally {
+      for (const [name, b] of this.roles)
+        if (b.words > RETAIN_WORDS) {
+          this.roles.delete(name);
+          this.deferred.push(b);
+        }
+    }
+  }
+
+  /** The pool, when this call is worth sending to the threads (started on first need). */
+  private async poolFor(setup: AttentionSetup): Promise<AttentionPool | undefined> {
+    const { count, factory, onFail } = this.threads;
+    if (count < 2 || !factory || !this.arena.shared || this.closed) return undefined;
+    if (callWork(setup) < POOL_MIN_WORK || unitCount(setup) < 2) return undefined;
+    this.pool ??= (async () => {
+      const module = await compileKernels(this.variant, true);
+      return startPool(count, factory, { module: module!, memory: this.arena.memory });
+    })().catch((e: unknown) => {
+      onFail(`the worker pool failed to start: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+    return this.pool;
+  }
+}
