@@ -16,11 +16,24 @@ import { CHAIN_PEER_REASON, chainCases, chainFlops, describeChain, type ChainSpe
 export type MaskKind = 'none' | 'causal' | 'window';
 
 /** Which sweep a case belongs to. */
-export type Sweep = 'seq' | 'heads' | 'head-size' | 'batch' | 'decode' | 'relevance' | 'float16' | 'chain';
+export type Sweep =
+  | 'seq'
+  | 'heads'
+  | 'head-size'
+  | 'batch'
+  | 'decode'
+  | 'decode-cache'
+  | 'relevance'
+  | 'float16'
+  | 'chain';
 
 /**
  * Attention `[B, H, S, D]`: self-attention with q, k, v of one shape, or (with `qLength` and `kvHeads`)
- * a decode step: q `[B, H, qLength, D]` against a cache k, v `[B, kvHeads, S, D]`.
+ * a decode step: q `[B, H, qLength, D]` against a cache k, v `[B, kvHeads, S, D]`, or (with `steps`)
+ * decoding through a key/value cache of capacity `S`: the first `S − steps` entries are filled before each
+ * run (untimed), then a run is `steps` single-token calls, each appending one key and value and attending
+ * over everything held; q `[B, H, steps, D]` holds one query per step and k, v `[B, kvHeads, S, D]` the
+ * entries in order.
  */
 export interface AttentionCase {
   readonly kind: 'attention';
@@ -48,6 +61,8 @@ export interface AttentionCase {
   readonly dtype?: 'float16';
   /** A chain of calls, each on the previous output (see chain-case.ts; attnkit backends only). */
   readonly chain?: ChainSpec;
+  /** Decode steps through a cache per run (`qLength` is the same): see above. */
+  readonly steps?: number;
 }
 
 /** One run of the encoder on `[B, S, F]`. */
@@ -92,6 +107,7 @@ export const MATRIX = {
     encoder: [1000],
     small: [32, 64, 128],
     decode: [1024, 4096],
+    cache: [512],
     relevance: [256],
     float16: { none: [512], causal: [1024] },
   },
@@ -108,6 +124,7 @@ export const MATRIX = {
     encoder: [500, 1000, 2000, 4000, 8000, 16000],
     small: [32, 64, 128],
     decode: [1024, 4096],
+    cache: [1024, 4096],
     relevance: [128, 256, 512],
     float16: { none: [512, 2048], causal: [1024, 4096] },
   },
@@ -115,6 +132,9 @@ export const MATRIX = {
 
 /** Decode steps: one query against a cache of S keys, B1 H32 D128, with 8 and 32 key/value heads. */
 const DECODE = { batch: 1, heads: 32, headDim: 128, qLength: 1 } as const;
+
+/** Single-token steps of a run of a decode-through-a-cache case. */
+export const CACHE_STEPS = 256;
 
 /** The shape of an attention case (`qLength`, `kvHeads` only where they differ from `seq`, `heads`). */
 export interface AttentionShape {
@@ -128,6 +148,7 @@ export interface AttentionShape {
   kvHeads?: number;
   relevance?: 'additive';
   dtype?: 'float16';
+  steps?: number;
 }
 
 /** The query length of a case (`seq` for self-attention). */
@@ -140,8 +161,12 @@ export function keyValueHeads(c: Pick<AttentionCase, 'heads' | 'kvHeads'>): numb
   return c.kvHeads ?? c.heads;
 }
 
-/** The attention case of one shape; decode cases are named `decode/B1-H32-KV8-T1024-D128`. */
+/**
+ * The attention case of one shape; decode cases are named `decode/B1-H32-KV8-T1024-D128`, decoding through
+ * a cache `decode-cache/B1-H32-KV8-C4096-D128-256steps`.
+ */
 export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCase {
+  if (shape.steps !== undefined) return cacheCase(shape, sweep);
   const { qLength, kvHeads, window, ...rest } = shape;
   const extra = {
     ...(qLength !== undefined && qLength !== shape.seq ? { qLength } : {}),
@@ -166,6 +191,24 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-S${shape.seq}-D${shape.headDim}`;
   return { kind: 'attention', id, family, sweep, ...rest, ...extra };
+}
+
+/** A decode-through-a-cache case: `steps` queries, the cache's capacity `seq`, no mask. */
+function cacheCase(shape: AttentionShape, sweep: Sweep): AttentionCase {
+  const { steps, kvHeads, window: _window, qLength: _qLength, ...rest } = shape;
+  const kv = `KV${kvHeads ?? shape.heads}`;
+  const name = `B${shape.batch}-H${shape.heads}-${kv}`;
+  return {
+    kind: 'attention',
+    id: `decode-cache/${name}-C${shape.seq}-D${shape.headDim}-${steps}steps`,
+    family: `decode-cache/${name}-D${shape.headDim}-${steps}steps`,
+    sweep,
+    ...rest,
+    mask: 'none',
+    qLength: steps!,
+    ...(kvHeads !== undefined && kvHeads !== shape.heads ? { kvHeads } : {}),
+    steps: steps!,
+  };
 }
 
 /**
@@ -233,6 +276,8 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
   }
   for (const seq of m.decode)
     for (const kvHeads of [8, 32]) add(attentionCase({ ...DECODE, seq, kvHeads, mask: 'none' }, 'decode'));
+  for (const seq of m.cache)
+    add(attentionCase({ ...DECODE, seq, kvHeads: 8, mask: 'none', steps: CACHE_STEPS }, 'decode-cache'));
   const at = { ...BASE, seq: m.sweepLength, mask: 'none' as const };
   for (const heads of m.heads) add(attentionCase({ ...at, heads }, 'heads'));
   for (const headDim of m.headDim) add(attentionCase({ ...at, headDim }, 'head-size'));
@@ -298,6 +343,12 @@ export function attentionOptions(
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
   if (c.chain) return chainFlops({ ...c, chain: c.chain });
+  if (c.steps !== undefined) {
+    // Step t (from 0) attends to the S − steps entries filled before the run and t + 1 of its own.
+    const perPair = c.batch * c.heads * 4 * c.headDim;
+    const pairs = c.steps * (c.seq - c.steps) + (c.steps * (c.steps + 1)) / 2;
+    return { useful: perPair * pairs, dense: perPair * pairs };
+  }
   return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c), c.relevance ?? 'dot');
 }
 
@@ -307,6 +358,8 @@ export function describeCase(c: BenchCase): string {
   if (c.chain) return describeChain({ ...c, chain: c.chain });
   const mask = maskLabel(c, 'text');
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
+  if (c.steps !== undefined)
+    return `decode through a cache B${c.batch} H${c.heads}${kv} D${c.headDim}: ${c.steps} steps to C${c.seq}`;
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
   return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;
 }

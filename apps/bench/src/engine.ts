@@ -24,6 +24,8 @@ export interface EngineProbe {
 /** A case made ready to run: `run` is what is timed, and returns the output. */
 export interface PreparedCase {
   run(): Promise<Float32Array>;
+  /** Called before every run, untimed: puts the state a run starts from back (a decode case's cache). */
+  reset?(): Promise<void>;
   dispose(): Promise<void>;
 }
 

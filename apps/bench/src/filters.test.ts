@@ -86,6 +86,16 @@ describe('--case', () => {
     expect(full.filter((c) => matchCase(c, ['h16'])).map((c) => c.id)).toEqual(['attention/none/B1-H16-S1024-D64']);
   });
 
+  it('selects decoding through a cache by "cache" (or "decode"), and its capacity as c4096', () => {
+    const full = buildMatrix({ full: true, window: 128, encoder: { spec: DEFAULT_ENCODER_SPEC, source: 'built-in' } });
+    expect(full.filter((c) => matchCase(c, ['cache+c4096'])).map((c) => c.id)).toEqual([
+      'decode-cache/B1-H32-KV8-C4096-D128-256steps',
+    ]);
+    expect(quick.filter((c) => matchCase(c, ['decode'])).map((c) => c.id)).toContain(
+      'decode-cache/B1-H32-KV8-C512-D128-256steps',
+    );
+  });
+
   it('falls back to a substring of the id', () => {
     expect(quick.filter((c) => matchCase(c, ['window128'])).length).toBe(1);
     expect(quick.filter((c) => matchCase(c, ['B4-H8'])).length).toBe(1);

@@ -1,7 +1,7 @@
 /**
  * Filters of the command line: which engines (`--backend`) and which cases (`--case`) run.
  */
-import type { BenchCase } from './cases.js';
+import { keyValueHeads, type BenchCase } from './cases.js';
 import { chainTags } from './chain-case.js';
 
 /** What the filters need to know of an engine. */
@@ -49,9 +49,24 @@ export function selectEngines<E extends EngineRef>(engines: readonly E[], names:
   return kept;
 }
 
-/** The words a case can be selected by: its kind, mask, sweep and `s512`-style dimensions. */
+/**
+ * The words a case can be selected by: its kind, mask, sweep and `s512`-style dimensions; decoding through
+ * a cache by `cache` (and `decode`) and its capacity as `c4096`.
+ */
 export function caseTags(c: BenchCase): string[] {
   if (c.kind === 'attention' && c.chain) return chainTags({ ...c, chain: c.chain });
+  if (c.kind === 'attention' && c.steps !== undefined)
+    return [
+      c.kind,
+      `sweep-${c.sweep}`,
+      'decode',
+      'cache',
+      `c${c.seq}`,
+      `b${c.batch}`,
+      `h${c.heads}`,
+      `d${c.headDim}`,
+      `kv${keyValueHeads(c)}`,
+    ];
   const tags = [c.kind, `sweep-${c.sweep}`, `s${c.seq}`, `b${c.batch}`];
   if (c.kind === 'attention') {
     tags.push(c.mask, `h${c.heads}`, `d${c.headDim}`);
@@ -65,7 +80,7 @@ export function caseTags(c: BenchCase): string[] {
 }
 
 const TAG_WORD =
-  /^((s|h|d|b|kv|l)\d+|attention|encoder|decode|chain|handles|arrays|none|causal|window\d*|additive|float16|sweep-[a-z0-9-]+)$/;
+  /^((s|c|h|d|b|kv|l)\d+|attention|encoder|decode|cache|chain|handles|arrays|none|causal|window\d*|additive|float16|sweep-[a-z0-9-]+)$/;
 
 /**
  * Whether a case matches `--case` terms. Terms are OR-ed; within a term, `+` AND-s words. A tag-shaped

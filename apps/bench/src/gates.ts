@@ -25,7 +25,9 @@ export interface Limits {
 }
 
 function rateKey(engine: string, c: BenchCase): string {
-  return c.kind === 'encoder' ? `${engine}|encoder` : `${engine}|attention|${c.mask}`;
+  if (c.kind === 'encoder') return `${engine}|encoder`;
+  // Decoding through a cache reads every entry per step: its rate is its own.
+  return c.steps !== undefined ? `${engine}|cache` : `${engine}|attention|${c.mask}`;
 }
 
 const fmtS = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);

@@ -113,3 +113,59 @@ export function sampleOutput(output: Float32Array, count = 32): number[] {
   for (let i = 0; i < n; i++) out.push(output[n === 1 ? 0 : Math.floor((i * (output.length - 1)) / (n - 1))]!);
   return out;
 }
+
+/** A decode-through-a-cache case's inputs cut into what the calls take (see `AttentionCase.steps`). */
+export interface CacheSteps {
+  readonly B: number;
+  readonly Hq: number;
+  readonly Hkv: number;
+  readonly D: number;
+  readonly steps: number;
+  /** Entries in the cache before the first step. */
+  readonly filled: number;
+  /**
+   * The entries filled before each run as a call's arrays: k, v `[B, Hkv, filled, D]`, with a query per
+   * entry and key/value head (`[B, Hkv, filled, D]`, zeros: a call that fills a cache ignores its output).
+   */
+  readonly prefill: { readonly q: Tensor; readonly k: Tensor; readonly v: Tensor };
+  /** Step `t`'s query `[B, Hq, 1, D]`, key and value `[B, Hkv, 1, D]`. */
+  step(t: number): { readonly q: Tensor; readonly k: Tensor; readonly v: Tensor };
+  /** Copies step `t`'s output `[B, Hq, 1, D]` into `out` `[B, Hq, steps, D]`. */
+  place(out: Float32Array, output: Float32Array, t: number): void;
+}
+
+/** Cuts the inputs of a decode-through-a-cache case into its prefill and steps. */
+export function cacheSteps(c: AttentionCase, inputs: AttentionInputs): CacheSteps {
+  const steps = c.steps!;
+  const [B, Hq, , D] = inputs.q.shape as [number, number, number, number];
+  const Hkv = inputs.k.shape[1]!;
+  const C = c.seq;
+  const filled = C - steps;
+  /** Rows `from .. from + n` of each head of `[B, H, S, D]` data, as `[B, H, n, D]`. */
+  const rows = (t: Tensor, from: number, n: number): Tensor => {
+    const [b, h, S] = t.shape as [number, number, number];
+    const data = new Float32Array(b * h * n * D);
+    for (let i = 0; i < b * h; i++) data.set(t.data.subarray((i * S + from) * D, (i * S + from + n) * D), i * n * D);
+    return { shape: [b, h, n, D], data };
+  };
+  const q = Array.from({ length: steps }, (_, t) => rows(inputs.q, t, 1));
+  const k = Array.from({ length: steps }, (_, t) => rows(inputs.k, filled + t, 1));
+  const v = Array.from({ length: steps }, (_, t) => rows(inputs.v, filled + t, 1));
+  return {
+    B,
+    Hq,
+    Hkv,
+    D,
+    steps,
+    filled,
+    prefill: {
+      q: { shape: [B, Hkv, filled, D], data: new Float32Array(B * Hkv * filled * D) },
+      k: rows(inputs.k, 0, filled),
+      v: rows(inputs.v, 0, filled),
+    },
+    step: (t) => ({ q: q[t]!, k: k[t]!, v: v[t]! }),
+    place(out, output, t) {
+      for (let i = 0; i < B * Hq; i++) out.set(output.subarray(i * D, (i + 1) * D), (i * steps + t) * D);
+    },
+  };
+}

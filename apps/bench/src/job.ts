@@ -66,7 +66,8 @@ export async function runJob(
     const prepareMs = now() - t0;
     try {
       hooks.beforeRuns?.();
-      const m = await measure(() => prepared.run(), settings, now, hooks.onRun);
+      const reset = prepared.reset?.bind(prepared);
+      const m = await measure(() => prepared.run(), settings, now, hooks.onRun, reset);
       if (m.overLimit) return { status: 'over-limit', ...m.overLimit, info };
       return {
         status: 'ok',

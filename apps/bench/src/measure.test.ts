@@ -33,6 +33,21 @@ describe('the timing loop', () => {
     expect(m.timesMs.every((t) => t === 8)).toBe(true);
   });
 
+  it('runs `before` ahead of every run, outside its time', async () => {
+    const f = fakeRun([50, 50, 30]);
+    let befores = 0;
+    let t = 0;
+    // `before` moves the fake clock too: a reset that took 1000 ms must not show in any run's time.
+    const now = () => f.now() + t;
+    const m = await measure(f.run, settings, now, undefined, async () => {
+      befores++;
+      t += 1000;
+    });
+    expect(befores).toBe(f.calls());
+    expect(m.warmupMs).toEqual([50, 50]);
+    expect(m.timesMs).toEqual([30, 30, 30, 30]);
+  });
+
   it('stops warming up at half of the time budget, settled or not', async () => {
     const f = fakeRun([400, 300, 200, 100]);
     const m = await measure(f.run, { ...settings, warmup: 1, settleRuns: 3, maxTimeMs: 1000 }, f.now);

@@ -4,7 +4,8 @@
  * JIT compilers have reached their top tier, which for JavaScript kernels takes a dozen calls), then timed runs until there are at least `minRuns` and
  * `minTimeMs` has passed (at most `maxRuns`), stopping early once `maxTimeMs` is spent so one slow case
  * cannot hold up the run; a run over `maxRunMs` ends the loop at once. Each run is timed on its own,
- * from the call to its resolved output.
+ * from the call to its resolved output; `before`, when given, runs ahead of each run, untimed (a decode
+ * case refills its cache there).
  */
 
 /** Settings of the timing loop. */
@@ -52,13 +53,14 @@ export interface Measurement {
 
 /**
  * Runs `run` under the timing loop. `now` is a millisecond clock (`performance.now`); `onRun` is told of
- * each finished run (for progress).
+ * each finished run (for progress); `before` runs ahead of every run, outside its time.
  */
 export async function measure(
   run: () => Promise<Float32Array>,
   s: MeasureSettings,
   now: () => number,
   onRun?: (done: number, phase: 'warmup' | 'timed') => void,
+  before?: () => Promise<void>,
 ): Promise<Measurement> {
   const warmupMs: number[] = [];
   const timesMs: number[] = [];
@@ -66,6 +68,7 @@ export async function measure(
   let runs = 0;
   /** Runs once; returns its time, or `undefined` when it breaks the per-run limit. */
   const once = async (): Promise<number | undefined> => {
+    await before?.();
     const t0 = now();
     output = await run();
     const ms = now() - t0;

@@ -110,6 +110,7 @@ const benchCase = (v: unknown, p: string): void => {
       window: optional(num),
       qLength: optional(num),
       kvHeads: optional(num),
+      steps: optional(num),
     })(v, p);
   else object({ spec: object({ type: oneOf('transformer-encoder') }), specSource: str })(v, p);
 };

@@ -32,10 +32,25 @@ export function formatCaseTables(file: ResultsFile): string {
   for (const c of file.cases) {
     const rows = file.results.filter((r) => r.case === c.id);
     const ran = rows.filter((r) => r.status === 'ok').sort((a, b) => a.stats!.median - b.stats!.median);
-    const header = ['engine', 'median', 'spread', 'runs', 'GFLOP/s', 'dense', 'peak RSS (+runs)', 'vs peer', 'check'];
+    // Decoding through a cache: a run is `steps` calls; its time per step and tokens per second too.
+    const steps = c.kind === 'attention' ? c.steps : undefined;
+    const perStep = steps === undefined ? [] : ['per step', 'tokens/s'];
+    const header = [
+      'engine',
+      'median',
+      ...perStep,
+      'spread',
+      'runs',
+      'GFLOP/s',
+      'dense',
+      'peak RSS (+runs)',
+      'vs peer',
+      'check',
+    ];
     const lines = ran.map((r) => [
       `${r.engine}${file.engines.find((e) => e.id === r.engine)?.kind === 'peer' ? ' (peer)' : ''}`,
       fmtMs(r.stats!.median),
+      ...(steps === undefined ? [] : [fmtMs(r.stats!.median / steps), fmtRate((1000 * steps) / r.stats!.median)]),
       `±${((r.stats!.relSpread * 100) / 2).toFixed(0)}%`,
       String(r.stats!.n),
       fmtRate(r.gflops!.useful),
@@ -51,7 +66,10 @@ export function formatCaseTables(file: ResultsFile): string {
       [
         describeCase(c),
         ran.length > 0
-          ? layout([header, ...lines], new Set([1, 2, 3, 4, 5, 6, 7])).replace(/^/gm, '  ')
+          ? layout(
+              [header, ...lines],
+              new Set(header.map((_, i) => i).filter((i) => i >= 1 && i < header.length - 1)),
+            ).replace(/^/gm, '  ')
           : '  (no engine ran this case)',
         ...(notRun.length > 0 ? ['  not run:', ...notRun] : []),
       ].join('\n'),

@@ -84,7 +84,12 @@ export interface OrtWebCatalogOptions {
 }
 
 const ORTWEB_FORMS = [
-  ['', 'attention-op', 'the standard ONNX Attention operator (opset 23)', 2],
+  [
+    '',
+    'attention-op',
+    'the standard ONNX Attention operator (opset 23); decoding through a cache: com.microsoft GroupQueryAttention with a past of fixed capacity',
+    2,
+  ],
   ['-mha', 'mha', 'com.microsoft MultiHeadAttention', 2],
   ['-gqa', 'gqa', 'com.microsoft GroupQueryAttention (decode steps: past cache + one new token)', 2],
   ['-matmul', 'matmul', 'a plain graph: MatMul, Softmax, MatMul', 3],

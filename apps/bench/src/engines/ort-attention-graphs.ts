@@ -14,6 +14,10 @@
  * - `gqa`: com.microsoft `GroupQueryAttention`, for decode steps only (one query, unmasked): the last key
  *   and value are the new token `[B, 1, Hkv·D]`, the others the past cache `[B, Hkv, S − 1, D]`, as a
  *   decoder feeds it.
+ *
+ * Decoding through a cache ({@link cacheGraph}) is `GroupQueryAttention` with a past of fixed capacity C:
+ * past and present are both `[B, Hkv, C, D]`, `seqlens_k` says how many entries the past holds, the new
+ * token is written after them, and each step's present is the next step's past.
  */
 import { attentionOptions, keyValueHeads, queryLength, type AttentionCase } from '../cases.js';
 import { maskBand } from '../inputs.js';
@@ -38,12 +42,17 @@ export function attentionGraphUnsupported(c: AttentionCase, form: OrtAttentionFo
   if (form === 'gqa') {
     if (!decode || queryLength(c) !== 1 || c.mask !== 'none')
       return 'GroupQueryAttention is a decoder operator: measured on decode steps only';
-    return undefined;
+    return gqaUnsupported(c);
   }
   if (form === 'mha' && grouped) return 'MultiHeadAttention has no grouped-query heads (see GroupQueryAttention)';
   if (form === 'matmul' && grouped && c.mask !== 'none') return 'the plain graph has no masked grouped heads';
   if (decode && c.mask !== 'none') return 'masked decode steps are not measured';
   return undefined;
+}
+
+/** Why `GroupQueryAttention` cannot run a case's shape (its CPU kernel takes head sizes in multiples of 8). */
+export function gqaUnsupported(c: AttentionCase): string | undefined {
+  return c.headDim % 8 === 0 ? undefined : `GroupQueryAttention takes head sizes in multiples of 8, not ${c.headDim}`;
 }
 
 /** Builds the graph of one case; inputs `Q`, `K`, `V` as in the case (`[B, H, Sq, D]`, `[B, Hkv, S, D]`). */
@@ -57,26 +66,9 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
     S = c.seq,
     D = c.headDim;
   const qDims = [B, Hq, Sq, D];
+  if (form === 'gqa') return gqaGraph(B, Hq, Hkv, S - 1, D, false);
   const g = graph(`attention-${form}`);
   const options = attentionOptions(c);
-  if (form === 'gqa') {
-    g.input('Q', [B, 1, Hq * D]);
-    g.input('K', [B, 1, Hkv * D]);
-    g.input('V', [B, 1, Hkv * D]);
-    g.input('PastK', [B, Hkv, S - 1, D]);
-    g.input('PastV', [B, Hkv, S - 1, D]);
-    g.input('SeqLensK', [B], 'int32');
-    g.input('TotalLength', [], 'int32');
-    g.output('Y', [B, 1, Hq * D]);
-    g.node(
-      'GroupQueryAttention',
-      ['Q', 'K', 'V', 'PastK', 'PastV', 'SeqLensK', 'TotalLength'],
-      ['Y', 'PresentK', 'PresentV'],
-      { num_heads: { i: Hq }, kv_num_heads: { i: Hkv } },
-      'com.microsoft',
-    );
-    return { bytes: g.encode(17), takesBias: false, output: 'Y' };
-  }
   g.input('Q', qDims);
   g.input('K', [B, Hkv, S, D]);
   g.input('V', [B, Hkv, S, D]);
@@ -131,4 +123,38 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
   g.node('MatMul', ['probs', 'V'], [grouped ? 'Yr' : 'Y']);
   if (grouped) g.node('Reshape', ['Yr', 'shape.q'], ['Y']);
   return { bytes: g.encode(17), takesBias, output: 'Y' };
+}
+
+/**
+ * `GroupQueryAttention` on one new token `Q [B, 1, Hq·D]`, `K`, `V [B, 1, Hkv·D]` with a past
+ * `PastK`, `PastV [B, Hkv, P, D]`, `SeqLensK [B]` (entries held; the total minus one) and `TotalLength`;
+ * output `Y [B, 1, Hq·D]`, and with `present` the outputs `PresentK`, `PresentV [B, Hkv, P, D]` too.
+ */
+function gqaGraph(B: number, Hq: number, Hkv: number, P: number, D: number, present: boolean): AttentionGraph {
+  const g = graph('attention-gqa');
+  g.input('Q', [B, 1, Hq * D]);
+  g.input('K', [B, 1, Hkv * D]);
+  g.input('V', [B, 1, Hkv * D]);
+  g.input('PastK', [B, Hkv, P, D]);
+  g.input('PastV', [B, Hkv, P, D]);
+  g.input('SeqLensK', [B], 'int32');
+  g.input('TotalLength', [], 'int32');
+  g.output('Y', [B, 1, Hq * D]);
+  if (present) {
+    g.output('PresentK', [B, Hkv, P, D]);
+    g.output('PresentV', [B, Hkv, P, D]);
+  }
+  g.node(
+    'GroupQueryAttention',
+    ['Q', 'K', 'V', 'PastK', 'PastV', 'SeqLensK', 'TotalLength'],
+    ['Y', 'PresentK', 'PresentV'],
+    { num_heads: { i: Hq }, kv_num_heads: { i: Hkv } },
+    'com.microsoft',
+  );
+  return { bytes: g.encode(17), takesBias: false, output: 'Y' };
+}
+
+/** The graph of a decode-through-a-cache case: `GroupQueryAttention` with past and present of the cache's capacity. */
+export function cacheGraph(c: AttentionCase): AttentionGraph {
+  return gqaGraph(c.batch, c.heads, keyValueHeads(c), c.seq, c.headDim, true);
 }

@@ -8,7 +8,16 @@
 import { peerUnsupported, type BenchCase } from '../cases.js';
 import type { Engine, EngineInfo } from '../engine.js';
 import { maskBias } from '../inputs.js';
-import { attentionGraph, attentionGraphUnsupported, type OrtAttentionForm } from './ort-attention-graphs.js';
+import { cacheSteps, type AttentionInputs } from '../inputs.js';
+import type { AttentionCase } from '../cases.js';
+import type { PreparedCase } from '../engine.js';
+import {
+  attentionGraph,
+  attentionGraphUnsupported,
+  cacheGraph,
+  gqaUnsupported,
+  type OrtAttentionForm,
+} from './ort-attention-graphs.js';
 import { encoderGraph, encoderGraphUnsupported } from './ort-encoder-graph.js';
 
 /** The part of an ONNX Runtime JavaScript API the peer uses (`onnxruntime-node` and `onnxruntime-web` both fit). */
@@ -35,8 +44,24 @@ export interface OrtRuntime {
   readonly sessionOptions: Record<string, unknown>;
 }
 
+/** What a session of the peer is: created once per case, run many times. */
+type OrtSession = Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
+
+/** How the peer of one graph form decodes through a cache. */
+export interface OrtPeerOptions {
+  /**
+   * Runs decode-through-a-cache cases as `GroupQueryAttention` with a past of fixed capacity (see
+   * {@link cacheGraph}); without it they are unsupported, and say which peer runs them.
+   */
+  readonly cacheDecode?: boolean;
+}
+
 /** The peer of one graph form on one runtime. */
-export function ortSessionPeer(form: OrtAttentionForm, setup: () => Promise<OrtRuntime>): Engine {
+export function ortSessionPeer(
+  form: OrtAttentionForm,
+  setup: () => Promise<OrtRuntime>,
+  peerOptions: OrtPeerOptions = {},
+): Engine {
   let runtime: Promise<OrtRuntime> | undefined;
   const ready = (): Promise<OrtRuntime> => (runtime ??= setup());
   return {
@@ -57,12 +82,23 @@ export function ortSessionPeer(form: OrtAttentionForm, setup: () => Promise<OrtR
         unsupported(c: BenchCase) {
           const peer = peerUnsupported(c);
           if (peer) return peer;
+          if (c.kind === 'attention' && c.steps !== undefined)
+            return peerOptions.cacheDecode
+              ? gqaUnsupported(c)
+              : 'decoding through a cache is measured on onnxruntime-web (ortweb-wasm): GroupQueryAttention with a past of fixed capacity';
           if (c.kind === 'attention') return attentionGraphUnsupported(c, form);
           if (form !== 'matmul')
             return 'the encoder peer is written once, as a MatMul/Softmax graph (engines ort-matmul, ortweb-wasm-matmul)';
           return encoderGraphUnsupported(c.spec);
         },
         async prepare(c, inputs) {
+          if (c.kind === 'attention' && inputs.kind === 'attention' && c.steps !== undefined) {
+            const session = await ort.InferenceSession.create(cacheGraph(c).bytes, {
+              graphOptimizationLevel: 'all',
+              ...sessionOptions,
+            });
+            return cacheDecode(session, tensor, c, inputs);
+          }
           const feeds: Record<string, never> = {};
           let bytes: Uint8Array;
           let output = 'logits';
@@ -118,5 +154,58 @@ export function ortSessionPeer(form: OrtAttentionForm, setup: () => Promise<OrtR
         async dispose() {},
       };
     },
+  };
+}
+
+/**
+ * Decoding through a cache with `GroupQueryAttention`, as a decoder with a fixed-capacity cache feeds it:
+ * the past holds `C` rows of which the first `SeqLensK` are entries, each step writes its token after
+ * them, and the present it returns (of the same capacity) is the next step's past. onnxruntime-web's
+ * WebAssembly provider copies its inputs into its own memory for every run and returns outputs as new
+ * arrays, so through its API past and present are one buffer of the user's in turn, not one memory.
+ * Before each run the past is put back to the entries filled before the first step (untimed).
+ */
+function cacheDecode(
+  session: OrtSession,
+  tensor: (data: Float32Array | Int32Array, dims: readonly number[]) => never,
+  c: AttentionCase,
+  inputs: AttentionInputs,
+): PreparedCase {
+  const d = cacheSteps(c, inputs);
+  const C = c.seq;
+  // The past as filled before the first step: the first entries, the rest zeros (never read).
+  const capacity = (t: { data: Float32Array }): Float32Array => {
+    const out = new Float32Array(d.B * d.Hkv * C * d.D);
+    for (let i = 0; i < d.B * d.Hkv; i++)
+      out.set(t.data.subarray(i * d.filled * d.D, (i + 1) * d.filled * d.D), i * C * d.D);
+    return out;
+  };
+  const start = { k: capacity(d.prefill.k), v: capacity(d.prefill.v) };
+  let past = start;
+  const out = new Float32Array(d.B * d.Hq * d.steps * d.D);
+  const dims = [d.B, d.Hkv, C, d.D];
+  return {
+    async reset() {
+      past = start;
+    },
+    async run() {
+      for (let t = 0; t < d.steps; t++) {
+        const s = d.step(t);
+        const held = d.filled + t;
+        const r = await session.run({
+          Q: tensor(s.q.data, [d.B, 1, d.Hq * d.D]),
+          K: tensor(s.k.data, [d.B, 1, d.Hkv * d.D]),
+          V: tensor(s.v.data, [d.B, 1, d.Hkv * d.D]),
+          PastK: tensor(past.k, dims),
+          PastV: tensor(past.v, dims),
+          SeqLensK: tensor(new Int32Array(d.B).fill(held), [d.B]),
+          TotalLength: tensor(Int32Array.of(held + 1), []),
+        } as Record<string, never>);
+        past = { k: r.PresentK!.data as Float32Array, v: r.PresentV!.data as Float32Array };
+        d.place(out, r.Y!.data as Float32Array, t);
+      }
+      return out;
+    },
+    dispose: () => session.release(),
   };
 }

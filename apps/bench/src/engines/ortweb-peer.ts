@@ -18,26 +18,34 @@ export interface OrtWebPeerOptions {
   readonly wasmPaths?: string;
 }
 
-/** The onnxruntime-web peer in one graph form. */
+/**
+ * The onnxruntime-web peer in one graph form. The WebAssembly provider's Attention-operator peer
+ * (`ortweb-wasm`) also decodes through a cache, with GroupQueryAttention (see `cacheGraph`).
+ */
 export function ortWebPeer(form: OrtAttentionForm, options: OrtWebPeerOptions): Engine {
-  return ortSessionPeer(form, async () => {
-    // Global settings, read when the first session starts the WebAssembly runtime.
-    ort.env.wasm.numThreads = options.threads;
-    ort.env.wasm.simd = true;
-    if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
-    if (options.provider === 'webgpu') {
-      const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
-      if (!gpu || !(await gpu.requestAdapter())) throw new Error('no WebGPU adapter (navigator.gpu)');
-    }
-    return {
-      ort: ort as unknown as OrtApi,
-      info: {
-        engine: 'onnxruntime-web',
-        version: ort.env.versions.web ?? 'unknown',
-        provider: options.provider,
-        threads: options.threads,
-      },
-      sessionOptions: { executionProviders: [options.provider] },
-    };
-  });
+  const cacheDecode = options.provider === 'wasm' && form === 'attention-op';
+  return ortSessionPeer(
+    form,
+    async () => {
+      // Global settings, read when the first session starts the WebAssembly runtime.
+      ort.env.wasm.numThreads = options.threads;
+      ort.env.wasm.simd = true;
+      if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+      if (options.provider === 'webgpu') {
+        const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+        if (!gpu || !(await gpu.requestAdapter())) throw new Error('no WebGPU adapter (navigator.gpu)');
+      }
+      return {
+        ort: ort as unknown as OrtApi,
+        info: {
+          engine: 'onnxruntime-web',
+          version: ort.env.versions.web ?? 'unknown',
+          provider: options.provider,
+          threads: options.threads,
+        },
+        sessionOptions: { executionProviders: [options.provider] },
+      };
+    },
+    { cacheDecode },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * The peers compute what attnkit computes: each peer's output equals the TypeScript backend's on small
- * attention cases (no mask, causal, window) and on small encoders.
+ * attention cases (no mask, causal, window), on decoding through a cache, and on small encoders.
  */
 import { describe, expect, it } from 'vitest';
 import { prepareAttention, type ModelSpec } from '@attnkit/core';
@@ -20,7 +20,13 @@ async function output(id: string, c: BenchCase): Promise<Float32Array> {
     if (why) throw new Error(why);
     const prepared = await session.prepare(c, makeInputs(c, 7));
     try {
-      return await prepared.run();
+      // As the timing loop does: reset before each run. Two runs in a row give the same output.
+      await prepared.reset?.();
+      const first = (await prepared.run()).slice();
+      await prepared.reset?.();
+      const second = await prepared.run();
+      expect(second).toEqual(first);
+      return second;
     } finally {
       await prepared.dispose();
     }
@@ -29,13 +35,16 @@ async function output(id: string, c: BenchCase): Promise<Float32Array> {
   }
 }
 
-/** The float64 reference output of an attention case on its seeded inputs. */
+/**
+ * The float64 reference output of an attention case on its seeded inputs. Decoding through a cache:
+ * step t's query is position `S − steps + t` and sees every entry up to its own (causal, aligned by the
+ * key length), so the steps together are one causal call of the last `steps` queries.
+ */
 function referenceOutput(c: AttentionCase): Float32Array {
   const inputs = makeInputs(c, 7);
   if (inputs.kind !== 'attention') throw new Error('not an attention case');
-  return Float32Array.from(
-    referenceAttention(prepareAttention(inputs.q, inputs.k, inputs.v, attentionOptions(c))).output,
-  );
+  const options = c.steps !== undefined ? { causal: true, keyLengths: [c.seq] } : attentionOptions(c);
+  return Float32Array.from(referenceAttention(prepareAttention(inputs.q, inputs.k, inputs.v, options)).output);
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
@@ -63,6 +72,8 @@ const shapes = [
   // Decode steps: one query against a cache, with grouped and with full key/value heads.
   attentionCase({ batch: 1, heads: 4, kvHeads: 2, qLength: 1, seq: 40, headDim: 16, mask: 'none' }, 'decode'),
   attentionCase({ batch: 2, heads: 3, qLength: 1, seq: 17, headDim: 8, mask: 'none' }, 'decode'),
+  // Decoding through a cache: 12 entries filled, then 9 steps, with grouped heads.
+  attentionCase({ batch: 1, heads: 4, kvHeads: 2, seq: 21, headDim: 16, mask: 'none', steps: 9 }, 'decode-cache'),
 ];
 
 // Which peers cannot express which case, and say so (every other pair runs and is compared).
@@ -71,6 +82,8 @@ const cannot = new Set([
   'attention/causal/B1-H3-S20-D16 ortweb-wasm-gqa',
   'attention/window4/B1-H2-S33-D8 ortweb-wasm-gqa',
   'decode/B1-H4-KV2-T40-D16 ortweb-wasm-mha',
+  // Decoding through a cache runs on ortweb-wasm (GroupQueryAttention with a past of fixed capacity) only.
+  ...peers.filter((p) => p !== 'ortweb-wasm').map((p) => `decode-cache/B1-H4-KV2-C21-D16-9steps ${p}`),
 ]);
 
 describe('attention peers agree with the float64 reference', { timeout: 60_000 }, () => {
@@ -80,7 +93,7 @@ describe('attention peers agree with the float64 reference', { timeout: 60_000 }
       expectClose(await output('ts', c), expected);
       for (const peer of peers) {
         if (cannot.has(`${c.id} ${peer}`)) {
-          await expect(output(peer, c)).rejects.toThrow(/GroupQueryAttention|grouped-query/);
+          await expect(output(peer, c)).rejects.toThrow(/GroupQueryAttention|grouped-query|through a cache/);
           continue;
         }
         expectClose(await output(peer, c), expected);

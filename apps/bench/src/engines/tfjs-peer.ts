@@ -49,6 +49,8 @@ export function tfjsPeer(backend: TfjsPeerBackend, options: TfjsPeerOptions = {}
           const peer = peerUnsupported(c);
           if (peer) return peer;
           if (c.kind === 'encoder') return opsEncoderUnsupported(c.spec);
+          if (c.steps !== undefined)
+            return 'decoding through a cache is measured on onnxruntime-web (ortweb-wasm); TensorFlow.js has no cache operator';
           if (keyValueHeads(c) !== c.heads && c.mask !== 'none') return 'the ops peer has no masked grouped heads';
           return undefined;
         },
