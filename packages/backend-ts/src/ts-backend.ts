@@ -60,11 +60,28 @@ export const tsCapabilities = capabilities(ALL_FEATURES);
  * ```
  */
 export function createTsBackend(options: TsBackendOptions = {}): Backend {
+  return createTsEngine(options).backend;
+}
+
+/** How the backend's memory is made (tests try both kinds and small maxima). @internal */
+export interface MemorySettings {
+  /** Share the memory with worker threads (default: where SharedArrayBuffer and the shared build work). */
+  readonly shared?: boolean;
+  /** The most pages it may grow to (default 65536: 4 GiB). */
+  readonly maxPages?: number;
+}
+
+/** The backend and, with the SIMD kernels, the engine behind it (for tests). @internal */
+export function createTsEngine(
+  options: TsBackendOptions = {},
+  settings: MemorySettings = {},
+): { backend: Backend; engine: MemoryEngine | undefined } {
   const variant = options.simd === false ? undefined : kernelVariant(options.relaxedSimd !== false);
-  const factory = workerFactory();
+  const canShare = variant !== undefined && workerFactory() !== undefined && memoryValidates(variant, true);
+  const factory = settings.shared === false ? undefined : workerFactory();
   const threads = factory ? Math.max(1, Math.floor(options.threads ?? defaultThreads())) : 1;
   // The memory the SIMD kernels compute on: shared where the threads can use it.
-  const arena = variant ? WasmArena.create(factory !== undefined && memoryValidates(variant, true)) : undefined;
+  const arena = variant ? WasmArena.create(canShare && settings.shared !== false, settings.maxPages) : undefined;
   const simd = variant !== undefined && arena !== undefined;
   // What runs, as the selection report shows it; `threads` drops to 1 (with the reason) if the pool fails.
   const info: Record<string, string | number | boolean> = {
@@ -125,11 +142,9 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       });
     },
     // Calls on arrays copy q, k and v into the WebAssembly memory (or shared memory for the threads);
-    // the kernels' other scratch is O(D) per thread.
-    memory: {
-      scratchBytes: inputBytes,
-      ...(arena && { maxBytes: arena.maxBytes }),
-    },
+    // the kernels' other scratch is O(D) per thread. What the memory cannot hold runs on the TypeScript
+    // kernel instead, and an upload or cache beyond it is refused with ERR_TOO_LARGE.
+    memory: { scratchBytes: inputBytes },
     async dispose() {
       await engine?.close();
       const started = await pool;
@@ -137,8 +152,8 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
       await started?.close();
     },
   };
-  if (!engine) return defineBackend(kernels, { maxBytes: options.maxBytes });
-  return defineBackend(
+  if (!engine) return { backend: defineBackend(kernels, { maxBytes: options.maxBytes }), engine };
+  const backend = defineBackend(
     {
       ...kernels,
       resident: memoryStore(engine),
@@ -146,6 +161,7 @@ export function createTsBackend(options: TsBackendOptions = {}): Backend {
     },
     { maxBytes: options.maxBytes },
   );
+  return { backend, engine };
 }
 
 /** A call on resident tensors or a cache: inputs that lie in the memory are read there. */

@@ -63,13 +63,16 @@ export class WasmArena {
 
   /**
    * A shared memory where SharedArrayBuffer exists (trying smaller maxima where the address space cannot
-   * reserve 4 GiB), else an unshared one; `undefined` without WebAssembly.
+   * reserve 4 GiB), else an unshared one, of at most `maxPages` pages; `undefined` without WebAssembly.
    */
-  static create(shared = typeof SharedArrayBuffer !== 'undefined'): WasmArena | undefined {
+  static create(
+    shared = typeof SharedArrayBuffer !== 'undefined',
+    maxPages = KERNELS_MAX_PAGES,
+  ): WasmArena | undefined {
     if (typeof WebAssembly !== 'object') return undefined;
     const initial = RESERVED_WORDS / PAGE_WORDS + 1;
     if (shared)
-      for (const maximum of [KERNELS_MAX_PAGES, KERNELS_MAX_PAGES / 4, KERNELS_MAX_PAGES / 16]) {
+      for (const maximum of [maxPages, maxPages >> 2, maxPages >> 4].filter((m) => m >= initial)) {
         try {
           return new WasmArena(new WebAssembly.Memory({ initial, maximum, shared: true }), true, maximum);
         } catch {
@@ -77,7 +80,7 @@ export class WasmArena {
         }
       }
     try {
-      return new WasmArena(new WebAssembly.Memory({ initial, maximum: KERNELS_MAX_PAGES }), false, KERNELS_MAX_PAGES);
+      return new WasmArena(new WebAssembly.Memory({ initial, maximum: maxPages }), false, maxPages);
     } catch {
       return undefined;
     }
