@@ -89,7 +89,11 @@ export function createTsEngine(
     kernels: simd ? variant : 'typescript',
     threads: simd && !arena.shared ? 1 : threads,
   };
-  const off = factory ? undefined : threadsUnavailable();
+  const off = !factory
+    ? threadsUnavailable()
+    : simd && !arena.shared
+      ? 'the kernels cannot run on a shared WebAssembly memory here'
+      : undefined;
   if (off !== undefined && options.threads !== 1) info.threadsOff = off;
   const threadsFailed = (reason: string): void => {
     info.threads = 1;
