@@ -32,15 +32,15 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, D: i32, ldQ: i3
         a20 = madd(x2, kv0, a20); a21 = madd(x2, kv1, a21);
         a30 = madd(x3, kv0, a30); a31 = madd(x3, kv1, a31);
       }
+      // The 8 sums as two vectors (rows 0, 1 and rows 2, 3; keys c, c + 1 each): stored 2 at a time.
+      let u = hsum4(a00, a01, a10, a11), w = hsum4(a20, a21, a30, a31);
+      if (bytes > vecBytes) {
+        u = addLanes(u, tail(q0, k0, vecBytes, bytes), tail(q0, k1, vecBytes, bytes), tail(q1, k0, vecBytes, bytes), tail(q1, k1, vecBytes, bytes));
+        w = addLanes(w, tail(q2, k0, vecBytes, bytes), tail(q2, k1, vecBytes, bytes), tail(q3, k0, vecBytes, bytes), tail(q3, k1, vecBytes, bytes));
+      }
       const o = sr + (<usize>c << 2);
-      store<f32>(o, hsum(a00) + tail(q0, k0, vecBytes, bytes));
-      store<f32>(o + 4, hsum(a01) + tail(q0, k1, vecBytes, bytes));
-      store<f32>(o + ld, hsum(a10) + tail(q1, k0, vecBytes, bytes));
-      store<f32>(o + ld + 4, hsum(a11) + tail(q1, k1, vecBytes, bytes));
-      store<f32>(o + 2 * ld, hsum(a20) + tail(q2, k0, vecBytes, bytes));
-      store<f32>(o + 2 * ld + 4, hsum(a21) + tail(q2, k1, vecBytes, bytes));
-      store<f32>(o + 3 * ld, hsum(a30) + tail(q3, k0, vecBytes, bytes));
-      store<f32>(o + 3 * ld + 4, hsum(a31) + tail(q3, k1, vecBytes, bytes));
+      v128.store64_lane(o, u, 0); v128.store64_lane(o + ld, u, 1);
+      v128.store64_lane(o + 2 * ld, w, 0); v128.store64_lane(o + 3 * ld, w, 1);
     }
     for (; c < C; c++) {
       const kc = k + <usize>c * kRow;
@@ -65,11 +65,10 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, D: i32, ldQ: i3
         a0 = madd(x, v128.load(k0 + d), a0); a1 = madd(x, v128.load(k1 + d), a1);
         a2 = madd(x, v128.load(k2 + d), a2); a3 = madd(x, v128.load(k3 + d), a3);
       }
-      const o = sr + (<usize>c << 2);
-      store<f32>(o, hsum(a0) + tail(qr, k0, vecBytes, bytes));
-      store<f32>(o + 4, hsum(a1) + tail(qr, k1, vecBytes, bytes));
-      store<f32>(o + 8, hsum(a2) + tail(qr, k2, vecBytes, bytes));
-      store<f32>(o + 12, hsum(a3) + tail(qr, k3, vecBytes, bytes));
+      let u = hsum4(a0, a1, a2, a3);
+      if (bytes > vecBytes)
+        u = addLanes(u, tail(qr, k0, vecBytes, bytes), tail(qr, k1, vecBytes, bytes), tail(qr, k2, vecBytes, bytes), tail(qr, k3, vecBytes, bytes));
+      v128.store(sr + (<usize>c << 2), u);
     }
     for (; c < C; c++) store<f32>(sr + (<usize>c << 2), dot(qr, k + <usize>c * kRow, vecBytes, bytes));
   }
@@ -86,6 +85,22 @@ export function qk(q: usize, k: usize, s: usize, R: i32, C: i32, D: i32, ldQ: i3
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// [Σ a, Σ b, Σ c, Σ d]: four horizontal sums at once (a transpose by shuffles).
+// @ts-ignore: decorator
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const t0 = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+  const t1 = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 2, 4, 6), v128.shuffle<f32>(t0, t1, 1, 3, 5, 7));
+}
+
+// @ts-ignore: decorator
+@inline function addLanes(v: v128, a: f32, b: f32, c: f32, d: f32): v128 {
+  v = f32x4.replace_lane(v, 0, f32x4.extract_lane(v, 0) + a);
+  v = f32x4.replace_lane(v, 1, f32x4.extract_lane(v, 1) + b);
+  v = f32x4.replace_lane(v, 2, f32x4.extract_lane(v, 2) + c);
+  return f32x4.replace_lane(v, 3, f32x4.extract_lane(v, 3) + d);
 }
 
 // The scalar end of a dot product: bytes [from, to) of rows a and b (at most 3 elements).

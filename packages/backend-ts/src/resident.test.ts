@@ -9,6 +9,7 @@ import { AttnkitError, prepareAttention, seededRandom, type AttentionOptions, ty
 import { referenceAttention } from '@attnkit/conformance';
 import { describe, expect, it } from 'vitest';
 import { createTsEngine } from './ts-backend.js';
+import type { ArenaStats } from './wasm-memory.js';
 
 function tensor(shape: number[], seed: number): Tensor {
   const rng = seededRandom(seed);
@@ -47,7 +48,7 @@ describe('a key/value cache in the WebAssembly memory', () => {
       try {
         const fill = tensor([B, Hkv, filled, D], 1);
         await backend.attention(tensor([B, Hkv, filled, D], 2), fill, fill, { cache, window: { left: 0, right: 0 } });
-        let first: ReturnType<typeof engine.arena.stats> | undefined;
+        let first: ArenaStats | undefined;
         let last: { q: Tensor; output: Float32Array } | undefined;
         for (let t = 0; t < steps; t++) {
           const q = tensor([B, Hq, 1, D], 10 + t);
@@ -100,7 +101,7 @@ describe('calls on resident tensors', () => {
     // Freed at once, then the same sizes asked for with other data: they must not land on k and v.
     kh.dispose();
     vh.dispose();
-    const others = [await backend.upload(tensor(k.shape, 9)), await backend.upload(tensor(v.shape, 10))];
+    const others = [await backend.upload(tensor([...k.shape], 9)), await backend.upload(tensor([...v.shape], 10))];
     expectReference((await call).output.data, q, k, v, { causal: true });
     for (const h of others) h.dispose();
     await backend.dispose();
@@ -130,7 +131,7 @@ describe('an unshared WebAssembly memory (no SharedArrayBuffer)', () => {
     const kh = await backend.upload(k);
     // A past takes the array road: core reads the handle back instead of viewing it.
     const options = { past: { key: k, value: k } };
-    const r = await backend.attention(q, kh, kh, options as never);
+    const r = await backend.attention(q, kh, kh, options);
     expectReference(r.output.data, q, k, k, options);
     kh.dispose();
     await backend.dispose();
