@@ -10,6 +10,7 @@
  */
 import type { AttentionOptions, ModelSpec } from '@attnkit/core';
 import { attentionFlops, encoderFlops, type Flops } from './flops.js';
+import { cacheCases, cacheFlops, describeCache } from './cache-case.js';
 import { CHAIN_PEER_REASON, chainCases, chainFlops, describeChain, type ChainSpec } from './chain-case.js';
 
 /** Mask kinds: none, causal (top-left aligned), or a local window of `window` keys on each side. */
@@ -61,7 +62,7 @@ export interface AttentionCase {
   readonly dtype?: 'float16';
   /** A chain of calls, each on the previous output (see chain-case.ts; attnkit backends only). */
   readonly chain?: ChainSpec;
-  /** Decode steps through a cache per run (`qLength` is the same): see above. */
+  /** Single-token calls per run of decoding through a cache (`qLength` is the same; see cache-case.ts). */
   readonly steps?: number;
 }
 
@@ -107,7 +108,6 @@ export const MATRIX = {
     encoder: [1000],
     small: [32, 64, 128],
     decode: [1024, 4096],
-    cache: [512],
     relevance: [256],
     float16: { none: [512], causal: [1024] },
   },
@@ -124,7 +124,6 @@ export const MATRIX = {
     encoder: [500, 1000, 2000, 4000, 8000, 16000],
     small: [32, 64, 128],
     decode: [1024, 4096],
-    cache: [1024, 4096],
     relevance: [128, 256, 512],
     float16: { none: [512, 2048], causal: [1024, 4096] },
   },
@@ -132,9 +131,6 @@ export const MATRIX = {
 
 /** Decode steps: one query against a cache of S keys, B1 H32 D128, with 8 and 32 key/value heads. */
 const DECODE = { batch: 1, heads: 32, headDim: 128, qLength: 1 } as const;
-
-/** Single-token steps of a run of a decode-through-a-cache case. */
-export const CACHE_STEPS = 256;
 
 /** The shape of an attention case (`qLength`, `kvHeads` only where they differ from `seq`, `heads`). */
 export interface AttentionShape {
@@ -148,7 +144,6 @@ export interface AttentionShape {
   kvHeads?: number;
   relevance?: 'additive';
   dtype?: 'float16';
-  steps?: number;
 }
 
 /** The query length of a case (`seq` for self-attention). */
@@ -161,12 +156,8 @@ export function keyValueHeads(c: Pick<AttentionCase, 'heads' | 'kvHeads'>): numb
   return c.kvHeads ?? c.heads;
 }
 
-/**
- * The attention case of one shape; decode cases are named `decode/B1-H32-KV8-T1024-D128`, decoding through
- * a cache `decode-cache/B1-H32-KV8-C4096-D128-256steps`.
- */
+/** The attention case of one shape; decode cases are named `decode/B1-H32-KV8-T1024-D128`. */
 export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCase {
-  if (shape.steps !== undefined) return cacheCase(shape, sweep);
   const { qLength, kvHeads, window, ...rest } = shape;
   const extra = {
     ...(qLength !== undefined && qLength !== shape.seq ? { qLength } : {}),
@@ -191,24 +182,6 @@ export function attentionCase(shape: AttentionShape, sweep: Sweep): AttentionCas
   const family = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-D${shape.headDim}`;
   const id = `attention/${maskName}/B${shape.batch}-H${shape.heads}${kv}-S${shape.seq}-D${shape.headDim}`;
   return { kind: 'attention', id, family, sweep, ...rest, ...extra };
-}
-
-/** A decode-through-a-cache case: `steps` queries, the cache's capacity `seq`, no mask. */
-function cacheCase(shape: AttentionShape, sweep: Sweep): AttentionCase {
-  const { steps, kvHeads, window: _window, qLength: _qLength, ...rest } = shape;
-  const kv = `KV${kvHeads ?? shape.heads}`;
-  const name = `B${shape.batch}-H${shape.heads}-${kv}`;
-  return {
-    kind: 'attention',
-    id: `decode-cache/${name}-C${shape.seq}-D${shape.headDim}-${steps}steps`,
-    family: `decode-cache/${name}-D${shape.headDim}-${steps}steps`,
-    sweep,
-    ...rest,
-    mask: 'none',
-    qLength: steps!,
-    ...(kvHeads !== undefined && kvHeads !== shape.heads ? { kvHeads } : {}),
-    steps: steps!,
-  };
 }
 
 /**
@@ -299,8 +272,7 @@ export function buildMatrix(options: MatrixOptions): BenchCase[] {
   for (const c of chainCases(options.full, options.seq)) add(c);
   // Decoding through a cache last: its runs are 256 calls each, so in a quick run it is what an engine's
   // time budget leaves out first.
-  for (const seq of m.cache)
-    add(attentionCase({ ...DECODE, seq, kvHeads: 8, mask: 'none', steps: CACHE_STEPS }, 'decode-cache'));
+  for (const c of cacheCases(options.full)) add(c);
   return cases;
 }
 
@@ -348,12 +320,7 @@ export function attentionOptions(
 export function caseFlops(c: BenchCase): Flops {
   if (c.kind === 'encoder') return encoderFlops(c.spec, c.batch, c.seq);
   if (c.chain) return chainFlops({ ...c, chain: c.chain });
-  if (c.steps !== undefined) {
-    // Step t (from 0) attends to the S − steps entries filled before the run and t + 1 of its own.
-    const perPair = c.batch * c.heads * 4 * c.headDim;
-    const pairs = c.steps * (c.seq - c.steps) + (c.steps * (c.steps + 1)) / 2;
-    return { useful: perPair * pairs, dense: perPair * pairs };
-  }
+  if (c.steps !== undefined) return cacheFlops({ ...c, steps: c.steps });
   return attentionFlops(c.batch, c.heads, c.seq, c.headDim, attentionOptions(c), queryLength(c), c.relevance ?? 'dot');
 }
 
@@ -361,10 +328,9 @@ export function caseFlops(c: BenchCase): Flops {
 export function describeCase(c: BenchCase): string {
   if (c.kind === 'encoder') return `${c.dtype === 'float16' ? 'float16 ' : ''}encoder B${c.batch} S${c.seq}`;
   if (c.chain) return describeChain({ ...c, chain: c.chain });
+  if (c.steps !== undefined) return describeCache({ ...c, steps: c.steps });
   const mask = maskLabel(c, 'text');
   const kv = c.kvHeads !== undefined ? ` KV${c.kvHeads}` : '';
-  if (c.steps !== undefined)
-    return `decode through a cache B${c.batch} H${c.heads}${kv} D${c.headDim}: ${c.steps} steps to C${c.seq}`;
   if (c.qLength !== undefined) return `decode B${c.batch} H${c.heads}${kv} Sq${c.qLength} T${c.seq} D${c.headDim}`;
   return `${mask} B${c.batch} H${c.heads}${kv} S${c.seq} D${c.headDim}`;
 }

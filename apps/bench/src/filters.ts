@@ -1,7 +1,8 @@
 /**
  * Filters of the command line: which engines (`--backend`) and which cases (`--case`) run.
  */
-import { keyValueHeads, type BenchCase } from './cases.js';
+import type { BenchCase } from './cases.js';
+import { cacheTags } from './cache-case.js';
 import { chainTags } from './chain-case.js';
 
 /** What the filters need to know of an engine. */
@@ -55,18 +56,7 @@ export function selectEngines<E extends EngineRef>(engines: readonly E[], names:
  */
 export function caseTags(c: BenchCase): string[] {
   if (c.kind === 'attention' && c.chain) return chainTags({ ...c, chain: c.chain });
-  if (c.kind === 'attention' && c.steps !== undefined)
-    return [
-      c.kind,
-      `sweep-${c.sweep}`,
-      'decode',
-      'cache',
-      `c${c.seq}`,
-      `b${c.batch}`,
-      `h${c.heads}`,
-      `d${c.headDim}`,
-      `kv${keyValueHeads(c)}`,
-    ];
+  if (c.kind === 'attention' && c.steps !== undefined) return cacheTags({ ...c, steps: c.steps });
   const tags = [c.kind, `sweep-${c.sweep}`, `s${c.seq}`, `b${c.batch}`];
   if (c.kind === 'attention') {
     tags.push(c.mask, `h${c.heads}`, `d${c.headDim}`);

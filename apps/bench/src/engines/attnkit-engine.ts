@@ -12,14 +12,13 @@ import {
   toFloat16,
   toFloat32,
   type AttentionOptions,
-  type Backend,
   type BackendPlugin,
   type Feature,
 } from '@attnkit/core';
-import { attentionOptions, keyValueHeads, type AttentionCase, type BenchCase } from '../cases.js';
+import { attentionOptions, keyValueHeads, type BenchCase } from '../cases.js';
+import { prepareCacheDecode } from '../cache-case.js';
 import { prepareChain } from '../chain-case.js';
-import { messageOf, type Engine, type EngineSession, type PreparedCase } from '../engine.js';
-import { cacheSteps, type AttentionInputs } from '../inputs.js';
+import { messageOf, type Engine, type EngineSession } from '../engine.js';
 
 /** How to get a backend plugin; rejects when its package is missing or not built. */
 export type PluginLoader = () => Promise<BackendPlugin>;
@@ -125,8 +124,8 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
           }
           if (c.kind === 'attention' && c.chain && inputs.kind === 'attention')
             return prepareChain(backend, { ...c, chain: c.chain }, inputs.q);
-          if (c.kind === 'attention' && inputs.kind === 'attention' && c.steps !== undefined)
-            return prepareCacheDecode(backend, c, inputs);
+          if (c.kind === 'attention' && c.steps !== undefined && inputs.kind === 'attention')
+            return prepareCacheDecode(backend, { ...c, steps: c.steps }, inputs);
           if (c.kind === 'attention' && inputs.kind === 'attention') {
             const options = attentionOptions(c);
             // float16 cases: the inputs rounded to halves once, outside the timed runs; each run widens its
@@ -146,34 +145,5 @@ export function attnkitEngine(load: PluginLoader, createOptions?: unknown): Engi
         dispose: () => backend.dispose(),
       };
     },
-  };
-}
-
-/**
- * Decoding through a cache as a user writes it: one `createCache`, then per token one attention call with
- * `cache` (it appends the token's key and value and attends over all held). Before each run the cache is
- * emptied and filled with the first entries again, untimed, by one call in which each of them sees only
- * itself (what fills a cache is the same whatever the queries; this call costs little).
- */
-async function prepareCacheDecode(backend: Backend, c: AttentionCase, inputs: AttentionInputs): Promise<PreparedCase> {
-  const d = cacheSteps(c, inputs);
-  const cache = await backend.createCache({ batch: d.B, kvHeads: d.Hkv, keyDim: d.D, capacity: c.seq });
-  const out = new Float32Array(d.B * c.heads * d.steps * d.D);
-  return {
-    async reset() {
-      cache.reset();
-      const fill = d.prefill;
-      if (fill.k.shape[2] === 0) return;
-      await backend.attention(fill.q, fill.k, fill.v, { cache, window: { left: 0, right: 0 } });
-    },
-    async run() {
-      for (let t = 0; t < d.steps; t++) {
-        const s = d.step(t);
-        const { output } = await backend.attention(s.q, s.k, s.v, { cache, causal: true });
-        d.place(out, output.data, t);
-      }
-      return out;
-    },
-    dispose: async () => cache.dispose(),
   };
 }

@@ -9,6 +9,7 @@ import { attentionCase, attentionOptions, encoderCase, type AttentionCase, type 
 import type { EngineDescriptor } from '../engine.js';
 import { makeInputs } from '../inputs.js';
 import { nodeCatalog } from './catalog-node.js';
+import { cacheCase } from '../cache-case.js';
 
 const catalog = nodeCatalog();
 const byId = (id: string): EngineDescriptor => catalog.find((d) => d.id === id)!;
@@ -73,7 +74,7 @@ const shapes = [
   attentionCase({ batch: 1, heads: 4, kvHeads: 2, qLength: 1, seq: 40, headDim: 16, mask: 'none' }, 'decode'),
   attentionCase({ batch: 2, heads: 3, qLength: 1, seq: 17, headDim: 8, mask: 'none' }, 'decode'),
   // Decoding through a cache: 12 entries filled, then 9 steps, with grouped heads.
-  attentionCase({ batch: 1, heads: 4, kvHeads: 2, seq: 21, headDim: 16, mask: 'none', steps: 9 }, 'decode-cache'),
+  cacheCase({ batch: 1, heads: 4, kvHeads: 2, seq: 21, headDim: 16 }, 9),
 ];
 
 // Which peers cannot express which case, and say so (every other pair runs and is compared).
