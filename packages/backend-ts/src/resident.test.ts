@@ -41,13 +41,14 @@ describe('a key/value cache in the WebAssembly memory', () => {
 
   for (const threads of [1, 2]) {
     it(`decodes with no allocation after the first step (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
-      // H32, Hkv 8, D128 over 500 entries and more: large enough for the threads.
+      // H32, Hkv 8, D128 over 1500 entries and more: large enough for the threads.
       const { backend, engine } = createTsEngine({ threads });
-      const [B, Hq, Hkv, D, filled, steps] = [1, 32, 8, 128, 500, 12];
+      const [B, Hq, Hkv, D, filled, steps] = [1, 32, 8, 128, 1500, 12];
       const cache = await backend.createCache({ kvHeads: Hkv, keyDim: D, capacity: filled + steps });
       try {
         const fill = tensor([B, Hkv, filled, D], 1);
         await backend.attention(tensor([B, Hkv, filled, D], 2), fill, fill, { cache, window: { left: 0, right: 0 } });
+        const threadedBefore = engine!.threadedCalls;
         let first: ArenaStats | undefined;
         let last: { q: Tensor; output: Float32Array } | undefined;
         for (let t = 0; t < steps; t++) {
@@ -60,7 +61,7 @@ describe('a key/value cache in the WebAssembly memory', () => {
         expect(engine!.arena.stats()).toEqual(first);
         const held = await cache.read();
         expectReference(last!.output, last!.q, held.key, held.value);
-        if (threads > 1) expect(backend.info.threads).toBe(2);
+        expect(engine!.threadedCalls - threadedBefore).toBe(threads > 1 ? steps : 0);
       } finally {
         cache.dispose();
         await backend.dispose();
@@ -92,7 +93,7 @@ describe('calls on resident tensors', () => {
   });
 
   it('keep blocks freed while a call runs from being handed out until it ends', async () => {
-    const { backend } = createTsEngine({ threads: 2 });
+    const { backend, engine } = createTsEngine({ threads: 2 });
     const q = tensor([1, 8, 256, 64], 6),
       k = tensor([1, 8, 1024, 64], 7),
       v = tensor([1, 8, 1024, 64], 8);
@@ -103,6 +104,7 @@ describe('calls on resident tensors', () => {
     vh.dispose();
     const others = [await backend.upload(tensor([...k.shape], 9)), await backend.upload(tensor([...v.shape], 10))];
     expectReference((await call).output.data, q, k, v, { causal: true });
+    expect(engine!.threadedCalls).toBe(1); // the call ran on the threads, while the main thread freed and uploaded
     for (const h of others) h.dispose();
     await backend.dispose();
   }, 30_000);
