@@ -73,6 +73,18 @@ export function inputBytes(d: AttentionDims): number {
 
 /** Installed memory of this platform in bytes, where the platform says (Node: `os.totalmem()`; browsers: `navigator.deviceMemory`). */
 export function platformMemory(): number | undefined {
+  // Asked once: the answer does not change while the process runs, and asking costs a system call per
+  // attention call (a visible share of a decode step).
+  if (memoryKnown) return memory;
+  memory = askPlatformMemory();
+  memoryKnown = true;
+  return memory;
+}
+
+let memoryKnown = false;
+let memory: number | undefined;
+
+function askPlatformMemory(): number | undefined {
   const g = globalThis as {
     process?: { getBuiltinModule?: (name: string) => unknown };
     navigator?: { deviceMemory?: unknown };
