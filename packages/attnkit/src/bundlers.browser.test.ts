@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { build as viteBuild } from 'vite';
 import webpack from 'webpack';
 import { serveLocal, type LocalServer } from '@attnkit/local-web';
-import { chromiumMissing, launchChromium } from '@attnkit/local-web/chromium';
+import { chromiumMissing } from '@attnkit/local-web/chromium';
+import { openPage } from '../test/page-run.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../test/threads-app.js', import.meta.url));
@@ -68,41 +69,17 @@ describe.skipIf(missing !== undefined).each(Object.keys(BUNDLERS))('backend-ts b
       root: site,
       headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' },
     });
-    const browser = await launchChromium({ webgpu: false });
-    try {
-      const p = browser.page;
-      await p.addInitScript({
-        content: `
-          const counts = { started: 0, answered: 0 };
-          globalThis.__workers = counts;
-          const Base = globalThis.Worker;
-          globalThis.Worker = class extends Base {
-            constructor(...args) {
-              super(...args);
-              counts.started++;
-              this.addEventListener('message', (e) => { if (e.data && e.data.type === 'ready') counts.answered++; });
-            }
-          };`,
-      });
-      await p.goto(server.url);
-      await p.waitForFunction("(document.getElementById('out')?.textContent ?? '').length > 0", undefined, {
-        timeout: 90_000,
-      });
-      const r = JSON.parse((await p.textContent('#out'))!) as {
-        error?: string;
-        info: Record<string, unknown>;
-        maxErr: number;
-        cores: number;
-      };
-      const workers = await p.evaluate(() => (globalThis as unknown as { __workers: { answered: number } }).__workers);
-      expect(r.error).toBeUndefined();
-      expect(r.maxErr).toBeLessThan(1e-5);
-      expect(r.cores).toBeGreaterThan(1);
-      expect(workers.answered).toBe(r.cores);
-      expect(r.info.threads).toBe(r.cores);
-      expect(r.info.threadsOff).toBeUndefined();
-    } finally {
-      await browser.close();
-    }
+    const { result: r, workers } = await openPage<{
+      error?: string;
+      info: Record<string, unknown>;
+      maxErr: number;
+      cores: number;
+    }>(server.url, false);
+    expect(r.error).toBeUndefined();
+    expect(r.maxErr).toBeLessThan(1e-5);
+    expect(r.cores).toBeGreaterThan(1);
+    expect(workers.answered).toBe(r.cores);
+    expect(r.info.threads).toBe(r.cores);
+    expect(r.info.threadsOff).toBeUndefined();
   }, 180_000);
 });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { serveLocal, type LocalServer } from '@attnkit/local-web';
-import { chromiumMissing, launchChromium } from '@attnkit/local-web/chromium';
+import { chromiumMissing } from '@attnkit/local-web/chromium';
+import { openPage } from '../test/page-run.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface Entry {
@@ -65,36 +66,8 @@ describe.skipIf(missing !== undefined)('select() in a bundled page', () => {
   });
 
   async function open(url: string, webgpu: 'swiftshader' | false = 'swiftshader'): Promise<PageResult> {
-    const browser = await launchChromium({ webgpu });
-    try {
-      const p = browser.page;
-      // Count the workers the page starts and those that report ready as attention-pool workers (a worker
-      // whose script 404s never does; TensorFlow.js's own threads say other things).
-      await p.addInitScript({
-        content: `
-          const counts = { started: 0, answered: 0 };
-          globalThis.__workers = counts;
-          const Base = globalThis.Worker;
-          globalThis.Worker = class extends Base {
-            constructor(...args) {
-              super(...args);
-              counts.started++;
-              this.addEventListener('message', (e) => { if (e.data && e.data.type === 'ready') counts.answered++; });
-            }
-          };`,
-      });
-      await p.goto(url);
-      await p.waitForFunction("(document.getElementById('out')?.textContent ?? '').length > 0", undefined, {
-        timeout: 90_000,
-      });
-      const result = JSON.parse((await p.textContent('#out'))!) as PageResult;
-      result.workers = await p.evaluate(
-        () => (globalThis as unknown as { __workers: PageResult['workers'] }).__workers,
-      );
-      return result;
-    } finally {
-      await browser.close();
-    }
+    const { result, workers } = await openPage<PageResult>(url, webgpu);
+    return { ...result, workers };
   }
 
   const entry = (r: PageResult, name: string): Entry => r.report.find((e) => e.name === name)!;

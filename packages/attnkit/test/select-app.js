@@ -1,35 +1,13 @@
 // A new user's page: attnkit bundled by esbuild with nothing else served (no TensorFlow.js .wasm files),
 // select() with the defaults (or `?force=NAME`), then one causal attention call large enough for threads.
 import { select } from 'attnkit';
+import { causalCheck } from './causal-check.js';
 
 const out = document.getElementById('out');
 const force = new URLSearchParams(location.search).get('force') ?? undefined;
 try {
   const { backend, report } = await select(force ? { force } : {});
-  const [B, H, S, D] = [1, 8, 512, 64];
-  const fill = (seed) => Float32Array.from({ length: B * H * S * D }, (_, i) => Math.sin(i * 0.37 + seed));
-  const q = { shape: [B, H, S, D], data: fill(1) };
-  const k = { shape: [B, H, S, D], data: fill(2) };
-  const v = { shape: [B, H, S, D], data: fill(3) };
-  const { output } = await backend.attention(q, k, v, { causal: true });
-  // Float64 reference for the first rows of head 0: row i sees keys 0..i.
-  let maxErr = 0;
-  for (let i = 0; i < 4; i++) {
-    const s = [];
-    for (let j = 0; j <= i; j++) {
-      let dot = 0;
-      for (let d = 0; d < D; d++) dot += q.data[i * D + d] * k.data[j * D + d];
-      s.push(dot / Math.sqrt(D));
-    }
-    const m = Math.max(...s);
-    const e = s.map((x) => Math.exp(x - m));
-    const sum = e.reduce((a, b) => a + b, 0);
-    for (let d = 0; d < D; d++) {
-      let o = 0;
-      for (let j = 0; j <= i; j++) o += (e[j] / sum) * v.data[j * D + d];
-      maxErr = Math.max(maxErr, Math.abs(o - output.data[i * D + d]));
-    }
-  }
+  const maxErr = await causalCheck(backend);
   const info = { ...backend.info };
   await backend.dispose();
   out.textContent = JSON.stringify({
