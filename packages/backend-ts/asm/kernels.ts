@@ -305,6 +305,34 @@ export function bandUnit(
   }
 }
 
+/**
+ * Σ x² over the `n` floats at `p`, for core's scan of a call's inputs (see `sumsInputSquares` in
+ * `@attnkit/core`): float32 products summed in float32 lanes within runs of 4096 elements and in float64
+ * across them. A NaN or an infinity makes the sum non-finite; so does a square beyond float32's range, which
+ * only sends core to its exact scan. Adding never takes a sum below its largest term, and each rounded square
+ * is within a factor 1 − 2⁻²⁴ of the true one: the result, scaled by 1 + 2⁻²⁰, bounds the largest square
+ * from above.
+ */
+export function sumSquares(p: usize, n: i32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  while (i + 16 <= n) {
+    const end = min(n & ~15, i + 4096);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (; i < end; i += 16) {
+      const at = p + (<usize>i << 2);
+      const x0 = v128.load(at), x1 = v128.load(at + 16), x2 = v128.load(at + 32), x3 = v128.load(at + 48);
+      a0 = madd(x0, x0, a0); a1 = madd(x1, x1, a1); a2 = madd(x2, x2, a2); a3 = madd(x3, x3, a3);
+    }
+    total += <f64>hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(p + (<usize>i << 2));
+    total += <f64>(x * x);
+  }
+  return total * (1 + 1.0 / 1048576.0);
+}
+
 /** First byte free for callers' data (the module's own static data lies below it). */
 export function base(): usize {
   return (__heap_base + 63) & ~63;

@@ -11,7 +11,8 @@
  * those larger than 4 MiB are released after their call.
  */
 import type { AttentionSetup } from '@attnkit/core';
-import { memProblem, runUnits, scratchWords, unitCount } from './attention-wasm.js';
+import { memProblem, scratchWords, unitCount } from './attention-wasm.js';
+import { jobItems, jobSquares, newJob, runJob, type SquaresWork } from './job.js';
 import { startPool, type AttentionPool, type WorkerFactory } from './pool.js';
 import { compileKernels, instantiateKernels, type KernelVariant, type WasmKernels } from './wasm-kernels.js';
 import type { Block, WasmArena } from './wasm-memory.js';
@@ -19,18 +20,33 @@ import type { Block, WasmArena } from './wasm-memory.js';
 /** An input of a call: an array (copied in unless it is a view of the memory) or a block of the memory. */
 export type Source = { readonly array: Float32Array } | { readonly native: Block };
 
-/** A call's output `[B, Hq, Sq, Dv]`: a fresh array, or a block the caller now owns. */
-export type MemoryResult = { readonly output: Float32Array } | { readonly native: Block };
+/**
+ * A call's output `[B, Hq, Sq, Dv]`: a fresh array, or a block the caller now owns; with the sums of
+ * squares of q, k and v when they were asked for.
+ */
+export type MemoryResult = ({ readonly output: Float32Array } | { readonly native: Block }) & {
+  readonly squares?: { q: number; k: number; v: number };
+};
 
 /** Kept blocks of up to this many elements (4 MiB) stay from call to call. */
 const RETAIN_WORDS = 1 << 20;
 
 /**
- * Calls with fewer multiply-adds than this (about a millisecond of work on one thread) run on the calling
- * thread: below it, handing the work to the threads and back costs about what it saves. (Measured on decode
- * steps H32 Hkv8 D128: at 1024 entries one thread and two take about as long, at 2048 two are faster.)
+ * Calls with fewer multiply-adds than this run on the calling thread alone: below it, even posting the work
+ * to a worker costs about what it could save.
  */
-export const POOL_MIN_WORK = 12_000_000;
+export const POOL_MIN_WORK = 1_000_000;
+
+/**
+ * Calls with fewer multiply-adds than this (about two milliseconds of work on one thread) are shared between
+ * the calling thread and one worker fewer: the calling thread starts at once and the workers join as they
+ * wake, so a small call never waits for a worker to wake or to answer. Larger calls run on the workers
+ * alone, leaving the calling thread free while they run.
+ */
+export const HELP_MAX_WORK = 24_000_000;
+
+/** How long the calling thread waits for workers to finish their last units before awaiting their answers. */
+const SPIN_MS = 0.5;
 
 /** How the engine uses worker threads. */
 export interface EngineThreads {
@@ -102,12 +118,22 @@ export class MemoryEngine {
     return b;
   }
 
-  /** Runs one call (see the module comment). */
-  attend(setup: AttentionSetup, q: Source, k: Source, v: Source, keep: boolean): Promise<MemoryResult> {
+  /**
+   * Runs one call (see the module comment); with `squares`, also sums the squares of the inputs copied in
+   * (core's input scan; only when all three are arrays).
+   */
+  attend(
+    setup: AttentionSetup,
+    q: Source,
+    k: Source,
+    v: Source,
+    keep: boolean,
+    squares = false,
+  ): Promise<MemoryResult> {
     // Counted from now: blocks freed while the call waits its turn are kept until it has run.
     this.busy++;
     const run = this.queue
-      .then(() => this.run(setup, q, k, v, keep))
+      .then(() => this.run(setup, q, k, v, keep, squares))
       .finally(() => {
         if (--this.busy === 0) for (const b of this.deferred.splice(0)) this.arena.release(b);
       });
@@ -123,7 +149,14 @@ export class MemoryEngine {
     await pool?.close();
   }
 
-  private async run(setup: AttentionSetup, q: Source, k: Source, v: Source, keep: boolean): Promise<MemoryResult> {
+  private async run(
+    setup: AttentionSetup,
+    q: Source,
+    k: Source,
+    v: Source,
+    keep: boolean,
+    wantSquares: boolean,
+  ): Promise<MemoryResult> {
     const wasm = await this.kernels();
     const pool = await this.poolFor(setup);
     let out: Block | undefined;
@@ -141,16 +174,36 @@ export class MemoryEngine {
       out = keep ? this.arena.allocate(n, false) : this.role('out', n);
       const problem = memProblem(setup, { ...at, oAt: out.at });
       const words = scratchWords(setup.keyDim, setup.valueDim);
+      const sizes = [
+        setup.batch * setup.qHeads * setup.qLength * setup.keyDim,
+        setup.batch * setup.kvHeads * setup.keyLength * setup.keyDim,
+        setup.batch * setup.kvHeads * setup.keyLength * setup.valueDim,
+      ] as const;
+      const squares: SquaresWork | undefined =
+        wantSquares && 'array' in q && 'array' in k && 'array' in v
+          ? { at: [at.qAt, at.kAt, at.vAt], length: sizes }
+          : undefined;
+      const mainScratch = (): number => this.role('scratch', words).at;
+      let job;
       if (pool) {
-        const scratch = Array.from({ length: pool.size }, (_, i) => this.role(`scratch ${i}`, words).at);
         this.threadedCalls++;
-        await pool.runInMemory(problem, scratch);
+        const helps = callWork(setup) < HELP_MAX_WORK;
+        const sent = helps ? pool.size - 1 : pool.size;
+        job = newJob(sent + 1, true);
+        const scratch = Array.from({ length: sent }, (_, i) => this.role(`scratch ${i}`, words).at);
+        const answered = pool.runInMemory(problem, scratch, job, squares, sent);
+        if (helps) {
+          runJob(problem, wasm, mainScratch(), job, squares, 0);
+          if (finished(job.counters, jobItems(problem, squares))) answered.catch(() => undefined);
+          else await answered;
+        } else await answered;
       } else {
-        let unit = 0;
-        runUnits(problem, wasm, this.role('scratch', words).at, () => unit++);
+        job = newJob(1, false);
+        runJob(problem, wasm, mainScratch(), job, squares, 0);
       }
-      if (keep) return { native: out };
-      return { output: this.arena.f32().slice(out.at, out.at + n) };
+      const sums = squares ? { squares: jobSquares(job) } : {};
+      if (keep) return { native: out, ...sums };
+      return { output: this.arena.f32().slice(out.at, out.at + n), ...sums };
     } catch (e) {
       if (keep && out) this.deferred.push(out);
       throw e;
@@ -177,4 +230,14 @@ export class MemoryEngine {
     });
     return this.pool;
   }
+}
+
+/**
+ * Whether every chunk and unit of a job is finished, waiting up to {@link SPIN_MS} for the workers' last
+ * ones (a worker's answer takes longer to arrive than a small unit takes to run).
+ */
+function finished(counters: Int32Array, items: number): boolean {
+  const start = performance.now();
+  while (Atomics.load(counters, 2) < items) if (performance.now() - start > SPIN_MS) return false;
+  return true;
 }

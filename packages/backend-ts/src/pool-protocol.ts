@@ -3,6 +3,7 @@
  */
 import type { AttentionProblem } from '@attnkit/core';
 import type { MemProblem } from './attention-wasm.js';
+import type { SquaresWork } from './job.js';
 
 /** Main → worker: instantiate the kernels on the backend's shared memory (absent without WebAssembly SIMD). */
 export interface InitMessage {
@@ -11,11 +12,17 @@ export interface InitMessage {
   readonly memory: WebAssembly.Memory | undefined;
 }
 
-/** A call on the backend's shared memory; `scratch` is this worker's (element offset). */
+/**
+ * A call on the backend's shared memory; `scratch` is this worker's (element offset), `slot` its slot in
+ * the job's sums, `sums` the job's sums (see job.ts) and `squares` what to sum, if anything.
+ */
 export interface MemoryWork {
   readonly kind: 'memory';
   readonly problem: MemProblem;
   readonly scratch: number;
+  readonly slot: number;
+  readonly sums: Float64Array;
+  readonly squares: SquaresWork | undefined;
 }
 
 /** A call on shared arrays, for the plain-TypeScript kernel (no WebAssembly SIMD). */
@@ -31,7 +38,7 @@ export interface JobMessage {
   readonly type: 'job';
   readonly id: number;
   readonly work: MemoryWork | ArrayWork;
-  /** `counter[0]` is the next unit to take (shared, atomic). */
+  /** The job's own counters (shared, atomic): `[0]` the next unit to take; for memory work, see job.ts. */
   readonly counter: Int32Array;
 }
 

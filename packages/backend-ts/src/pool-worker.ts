@@ -2,7 +2,7 @@
  * Worker entry of the attention thread pool (Node worker_threads or a browser module Web Worker).
  */
 import { attentionTiled } from './attention-kernel.js';
-import { runUnits } from './attention-wasm.js';
+import { runJob } from './job.js';
 import type { JobMessage, InitMessage, WorkerReply } from './pool-protocol.js';
 import { instantiateKernels, type WasmKernels } from './wasm-kernels.js';
 
@@ -42,7 +42,7 @@ p.on((m) => {
       const work = m.work;
       if (work.kind === 'memory') {
         if (!kernels) throw new Error('the worker has no kernels for a call on shared memory');
-        runUnits(work.problem, kernels, work.scratch, next);
+        runJob(work.problem, kernels, work.scratch, { counters: m.counter, sums: work.sums }, work.squares, work.slot);
       } else {
         // Without WebAssembly SIMD: whole heads over the threads with the TypeScript kernel.
         const heads = work.problem.batch * work.problem.qHeads;

@@ -7,6 +7,7 @@
  */
 import type { AttentionProblem } from '@attnkit/core';
 import { unitCount, type MemProblem } from './attention-wasm.js';
+import type { JobState, SquaresWork } from './job.js';
 import { SharedScratch, shareProblem } from './problem-transfer.js';
 import type { ArrayWork, JobMessage, MemoryWork, WorkerReply } from './pool-protocol.js';
 
@@ -27,10 +28,17 @@ export type WorkerFactory = () => WorkerHandle;
 export interface AttentionPool {
   readonly size: number;
   /**
-   * Runs a call on the shared memory, worker `i` using `scratch[i]`; the output is written where
-   * `problem.oAt` says.
+   * Runs a job on the shared memory (see job.ts) on up to `workers` workers, worker `i` using `scratch[i]`
+   * and sum slot `i + 1`; the output is written where `problem.oAt` says. Settles when every worker sent
+   * has answered. The caller may take chunks and units of the same job meanwhile (slot 0).
    */
-  runInMemory(problem: MemProblem, scratch: readonly number[]): Promise<void>;
+  runInMemory(
+    problem: MemProblem,
+    scratch: readonly number[],
+    job: JobState,
+    squares: SquaresWork | undefined,
+    workers: number,
+  ): Promise<void>;
   /** Runs a call on the plain-TypeScript kernel (arrays copied into shared memory); returns its output. */
   runArrays(p: AttentionProblem): Promise<Float32Array>;
   close(): Promise<void>;
@@ -45,6 +53,8 @@ export interface PoolKernels {
 /** Starts `size` workers (rejects if they cannot start). */
 export async function startPool(size: number, factory: WorkerFactory, kernels?: PoolKernels): Promise<AttentionPool> {
   const workers: WorkerHandle[] = [];
+  /** Jobs posted and not yet answered, per worker: a worker keeps a Node process alive while it has one. */
+  const jobsOf: number[] = [];
   const pending = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let broken: Error | undefined;
@@ -59,7 +69,9 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
       () =>
         new Promise<void>((resolve, reject) => {
           const w = factory();
+          const index = workers.length;
           workers.push(w);
+          jobsOf.push(0);
           w.onError((e) => {
             reject(e);
             fail(new Error(`attention worker failed: ${e.message}`));
@@ -70,6 +82,7 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
               resolve();
               return;
             }
+            if (--jobsOf[index]! === 0) w.setBusy(false);
             const job = pending.get(m.id);
             if (!job) return;
             if (m.type === 'error') {
@@ -85,23 +98,22 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
         }),
     ),
   );
-  const counter = new Int32Array(new SharedArrayBuffer(4));
-  /** Posts `work(i)` to the first `n` workers and waits until every one is done. */
-  const dispatch = (n: number, work: (i: number) => MemoryWork | ArrayWork): Promise<void> => {
+  /**
+   * Posts `work(i)` to the first `n` workers with the job's `counter` and waits until every one is done.
+   * Jobs may overlap: each has its own counters, and a worker answers its messages in order.
+   */
+  const dispatch = (n: number, counter: Int32Array, work: (i: number) => MemoryWork | ArrayWork): Promise<void> => {
     if (broken) return Promise.reject(broken);
-    counter[0] = 0;
     const id = nextId++;
     return new Promise<void>((resolve, reject) => {
       pending.set(id, { left: n, resolve, reject });
       for (let i = 0; i < n; i++) {
-        workers[i]!.setBusy(true);
+        if (jobsOf[i]!++ === 0) workers[i]!.setBusy(true);
         workers[i]!.post({ type: 'job', id, work: work(i), counter } satisfies JobMessage);
       }
-    }).finally(() => {
-      for (const w of workers) w.setBusy(false);
     });
   };
-  // One call at a time: every worker helps with each call.
+  // Calls on shared arrays one at a time (they share the scratch arrays).
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const result = queue.then(work);
@@ -111,20 +123,22 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
   const scratch = new SharedScratch();
   return {
     size,
-    runInMemory(problem, scratchAt) {
-      return serial(() =>
-        dispatch(Math.min(workers.length, unitCount(problem)), (i) => ({
-          kind: 'memory',
-          problem,
-          scratch: scratchAt[i]!,
-        })),
-      );
+    runInMemory(problem, scratchAt, job, squares, n) {
+      return dispatch(Math.min(workers.length, n, unitCount(problem) + (squares ? 1 : 0)), job.counters, (i) => ({
+        kind: 'memory',
+        problem,
+        scratch: scratchAt[i]!,
+        slot: i + 1,
+        sums: job.sums,
+        squares,
+      }));
     },
     runArrays(p) {
       return serial(async () => {
         const problem = shareProblem(p, scratch);
         const out = scratch.take('out', p.batch * p.qHeads * p.qLength * p.valueDim);
-        await dispatch(Math.min(workers.length, p.batch * p.qHeads), () => ({ kind: 'arrays', problem, out }));
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        await dispatch(Math.min(workers.length, p.batch * p.qHeads), counter, () => ({ kind: 'arrays', problem, out }));
         return new Float32Array(out); // a plain (unshared) copy for the caller
       });
     },

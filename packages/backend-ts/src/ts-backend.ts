@@ -7,6 +7,7 @@ import {
   capabilities,
   defineBackend,
   inputBytes,
+  type AttentionOutput,
   type AttentionProblem,
   type Backend,
   type BackendKernels,
@@ -117,16 +118,21 @@ export function createTsEngine(
     return attentionTiled(p);
   }
 
-  /** Attention output on the fastest path available; shared by `attention` and compiled models. */
-  async function attend(p: AttentionProblem): Promise<Float32Array> {
+  /**
+   * Attention output on the fastest path available; shared by `attention` and compiled models. With
+   * `squares`, the SIMD path also sums the squares of the inputs for core's scan (the other paths leave
+   * the scan to core).
+   */
+  async function attend(p: AttentionProblem, squares = false): Promise<AttentionOutput & { output: Float32Array }> {
     // Additive relevance runs on the plain-TypeScript tiled kernel (the SIMD kernels compute dot products).
-    if (!engine || p.additive) return attendTs(p);
+    if (!engine || p.additive) return { output: await attendTs(p) };
     try {
-      const r = await engine.attend(p, { array: p.q }, { array: p.k }, { array: p.v }, false);
-      return (r as { output: Float32Array }).output;
+      const r = await engine.attend(p, { array: p.q }, { array: p.k }, { array: p.v }, false, squares);
+      const output = (r as { output: Float32Array }).output;
+      return r.squares ? { output, inputSquares: r.squares } : { output };
     } catch (e) {
       // Inputs the WebAssembly memory cannot hold run on the TypeScript kernel, which reads them in place.
-      if (e instanceof AttnkitError && e.code === 'ERR_TOO_LARGE') return attentionTiled(p);
+      if (e instanceof AttnkitError && e.code === 'ERR_TOO_LARGE') return { output: attentionTiled(p) };
       throw e;
     }
   }
@@ -137,11 +143,14 @@ export function createTsEngine(
     info,
     async attention(p) {
       if (p.attentionMap !== 'none') return attentionWithWeights(p);
-      return { output: await attend(p) };
+      return attend(p, true);
     },
+    // The SIMD kernels sum the squares of q, k and v as they run (on the threads for large calls); calls on
+    // other paths return no sums, and core scans them itself.
+    sumsInputSquares: true,
     async compile(spec, weights) {
       return compileModel(spec, weights, {
-        attend,
+        attend: async (p) => (await attend(p)).output,
         linear: engine ? linearWasm(engine, await engine.kernels()) : linear,
       });
     },

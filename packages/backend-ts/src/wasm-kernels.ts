@@ -37,6 +37,8 @@ export interface KernelExports {
   ): number;
   /** Byte offsets q, k, v, o, then the scratch s, a, lo, hi, m, l; then sizes and strides (see asm/kernels.ts). */
   bandUnit(...args: number[]): void;
+  /** Σ x² over `n` floats at byte offset `p` (a bound for core's input scan; see asm/kernels.ts). */
+  sumSquares(p: number, n: number): number;
   base(): number;
 }
 

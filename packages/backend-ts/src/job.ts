@@ -1,0 +1,90 @@
+/**
+ * One call's work on the backend's memory, as every thread that helps with it runs it: first chunks of
+ * the sums of squares of q, k and v (core's input scan, done here in SIMD instead of in JavaScript), then
+ * units of attention (see attention-wasm.ts). Threads take chunks and units from one job's own counters,
+ * so a thread that wakes after the job is finished finds nothing left and touches no memory.
+ *
+ * Counters (`Int32Array`, shared where threads help): `[0]` the next unit, `[1]` the next chunk, `[2]` the
+ * chunks and units finished. Sums (`Float64Array`): three per thread slot (q, k, v), slot 0 the calling
+ * thread's, slot `i + 1` worker `i`'s.
+ */
+import { runUnits, unitCount, type MemProblem } from './attention-wasm.js';
+import type { WasmKernels } from './wasm-kernels.js';
+
+/** Floats per chunk of the sums (1 MiB: small enough to share a decode step's keys between threads). */
+export const SQUARES_CHUNK = 1 << 18;
+
+/** Where the inputs to sum lie: element offsets and lengths of q, k and v. */
+export interface SquaresWork {
+  readonly at: readonly [number, number, number];
+  readonly length: readonly [number, number, number];
+}
+
+/** A job's shared state. */
+export interface JobState {
+  readonly counters: Int32Array;
+  readonly sums: Float64Array;
+}
+
+/** Chunks of the sums of `s` (0 without sums). */
+export function chunkCount(s: SquaresWork | undefined): number {
+  if (!s) return 0;
+  return s.length.reduce((n, len) => n + Math.ceil(len / SQUARES_CHUNK), 0);
+}
+
+/** Chunks and units a job has in all: it is finished when `counters[2]` reaches this. */
+export function jobItems(p: MemProblem, s: SquaresWork | undefined): number {
+  return chunkCount(s) + unitCount(p);
+}
+
+/** Fresh state for a job with `slots` threads (shared memory where `shared`). */
+export function newJob(slots: number, shared: boolean): JobState {
+  const make = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
+    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return { counters: new Int32Array(make(12)), sums: new Float64Array(make(24 * slots)) };
+}
+
+/** Runs chunks, then units, of a job until none is left, as thread `slot`. */
+export function runJob(
+  p: MemProblem,
+  kernels: WasmKernels,
+  scratch: number,
+  job: JobState,
+  squares: SquaresWork | undefined,
+  slot: number,
+): void {
+  const { counters, sums } = job;
+  if (squares) {
+    const total = chunkCount(squares);
+    const local = [0, 0, 0];
+    let claimed = 0;
+    for (let c = Atomics.add(counters, 1, 1); c < total; c = Atomics.add(counters, 1, 1)) {
+      // Chunk c: the tensor it falls in, and where in it.
+      let t = 0,
+        first = c;
+      while (first >= Math.ceil(squares.length[t]! / SQUARES_CHUNK))
+        first -= Math.ceil(squares.length[t++]! / SQUARES_CHUNK);
+      const from = first * SQUARES_CHUNK;
+      const n = Math.min(SQUARES_CHUNK, squares.length[t]! - from);
+      local[t] = local[t]! + kernels.exports.sumSquares((squares.at[t]! + from) * 4, n);
+      claimed++;
+    }
+    if (claimed > 0) {
+      for (let t = 0; t < 3; t++) sums[slot * 3 + t] = local[t]!;
+      Atomics.add(counters, 2, claimed);
+    }
+  }
+  // Each claim after the first reports the unit before it finished.
+  let claims = 0;
+  runUnits(p, kernels, scratch, () => {
+    if (claims++ > 0) Atomics.add(counters, 2, 1);
+    return Atomics.add(counters, 0, 1);
+  });
+}
+
+/** The sums of q, k and v over every slot of a finished job. */
+export function jobSquares(job: JobState): { q: number; k: number; v: number } {
+  const r = [0, 0, 0];
+  for (let i = 0; i < job.sums.length; i++) r[i % 3] = r[i % 3]! + job.sums[i]!;
+  return { q: r[0]!, k: r[1]!, v: r[2]! };
+}
