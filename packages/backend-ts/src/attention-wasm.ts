@@ -23,19 +23,19 @@ export const TILE_KEYS = 64;
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** A call on the backend's memory: its setup and the element offsets of `[B, H, S, D]` q, k, v and output. */
-export interface MemProblem extends AttentionSetup {
+/** Element offsets of a call's `[B, H, S, D]` q, k, v and output in the backend's memory. */
+export interface Offsets {
   readonly qAt: number;
   readonly kAt: number;
   readonly vAt: number;
   readonly oAt: number;
 }
 
+/** A call on the backend's memory: its setup and where its data lies. */
+export interface MemProblem extends AttentionSetup, Offsets {}
+
 /** The setup of a problem without its arrays or other fields (what is sent to worker threads). */
-export function memProblem(
-  setup: AttentionSetup,
-  at: { qAt: number; kAt: number; vAt: number; oAt: number },
-): MemProblem {
+export function memProblem(setup: AttentionSetup, at: Offsets): MemProblem {
   const s = setup as AttentionSetup & Record<string, unknown>;
   const { q: _q, k: _k, v: _v, halves: _h, keep: _keep, ...rest } = s;
   return { ...(rest as AttentionSetup), ...at };
@@ -61,8 +61,17 @@ export function unitCount(p: AttentionSetup): number {
   return (p.batch * p.qHeads * Math.ceil(p.qLength / BLOCK_Q)) / headsPerUnit(p);
 }
 
-/** Runs the units `next()` hands out, with `scratch` (element offset, {@link scratchWords} long) as this thread's. */
-export function runUnits(p: MemProblem, kernels: WasmKernels, scratch: number, next: () => number): void {
+/**
+ * Runs the units `next()` hands out, of the call `p` on the data at `at`, with `scratch` (element offset,
+ * {@link scratchWords} long) as this thread's.
+ */
+export function runUnits(
+  p: AttentionSetup,
+  at: Offsets,
+  kernels: WasmKernels,
+  scratch: number,
+  next: () => number,
+): void {
   const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group, scale, softcap } = p;
   const Dp = pad4(Dk),
     Dvp = pad4(Dv);
@@ -97,14 +106,14 @@ export function runUnits(p: MemProblem, kernels: WasmKernels, scratch: number, n
       hi[r] = hi[r % Sq]!;
     }
     // Rows are consecutive in q and in the output for one head's block, and for G heads' Sq rows alike.
-    const oAt = p.oAt + (bh * Sq + i0) * Dv;
+    const oAt = at.oAt + (bh * Sq + i0) * Dv;
     if (rangeHi <= rangeLo) {
       kernels.f32().fill(0, oAt, oAt + rows * Dv);
       continue;
     }
-    x.loadRows((p.qAt + (bh * Sq + i0) * Dk) * 4, qAt * 4, rows, Dk, Dp, scale);
-    const kAt = p.kAt + (b * Hkv + kvh) * T * Dk,
-      vAt = p.vAt + (b * Hkv + kvh) * T * Dv;
+    x.loadRows((at.qAt + (bh * Sq + i0) * Dk) * 4, qAt * 4, rows, Dk, Dp, scale);
+    const kAt = at.kAt + (b * Hkv + kvh) * T * Dk,
+      vAt = at.vAt + (b * Hkv + kvh) * T * Dv;
     if (bandOnly) {
       const ints = kernels.i32();
       ints.set(lo.subarray(0, rows), loAt);
@@ -134,7 +143,7 @@ const rowMax = new Float64Array(BLOCK_Q),
 
 /** A unit with per-element terms or a softcap: the softmax step of each tile runs here, the dot products in WebAssembly. */
 function elementUnit(
-  p: MemProblem,
+  p: AttentionSetup,
   kernels: WasmKernels,
   u: {
     b: number;

@@ -8,7 +8,8 @@
  * chunks and units finished. Sums (`Float64Array`): three per thread slot (q, k, v), slot 0 the calling
  * thread's, slot `i + 1` worker `i`'s.
  */
-import { runUnits, unitCount, type MemProblem } from './attention-wasm.js';
+import { runUnits, unitCount, type Offsets } from './attention-wasm.js';
+import type { AttentionSetup } from '@attnkit/core';
 import type { WasmKernels } from './wasm-kernels.js';
 
 /** Floats per chunk of the sums (1 MiB: small enough to share a decode step's keys between threads). */
@@ -33,7 +34,7 @@ export function chunkCount(s: SquaresWork | undefined): number {
 }
 
 /** Chunks and units a job has in all: it is finished when `counters[2]` reaches this. */
-export function jobItems(p: MemProblem, s: SquaresWork | undefined): number {
+export function jobItems(p: AttentionSetup, s: SquaresWork | undefined): number {
   return chunkCount(s) + unitCount(p);
 }
 
@@ -44,9 +45,10 @@ export function newJob(slots: number, shared: boolean): JobState {
   return { counters: new Int32Array(make(12)), sums: new Float64Array(make(24 * slots)) };
 }
 
-/** Runs chunks, then units, of a job until none is left, as thread `slot`. */
+/** Runs chunks, then units, of a job (the call `p` on the data at `at`) until none is left, as thread `slot`. */
 export function runJob(
-  p: MemProblem,
+  p: AttentionSetup,
+  at: Offsets,
   kernels: WasmKernels,
   scratch: number,
   job: JobState,
@@ -76,7 +78,7 @@ export function runJob(
   }
   // Each claim after the first reports the unit before it finished.
   let claims = 0;
-  runUnits(p, kernels, scratch, () => {
+  runUnits(p, at, kernels, scratch, () => {
     if (claims++ > 0) Atomics.add(counters, 2, 1);
     return Atomics.add(counters, 0, 1);
   });

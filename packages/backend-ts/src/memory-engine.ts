@@ -172,7 +172,7 @@ export class MemoryEngine {
       const at = { qAt: place(q, 'q'), kAt: place(k, 'k'), vAt: place(v, 'v') };
       const n = setup.batch * setup.qHeads * setup.qLength * setup.valueDim;
       out = keep ? this.arena.allocate(n, false) : this.role('out', n);
-      const problem = memProblem(setup, { ...at, oAt: out.at });
+      const offsets = { ...at, oAt: out.at };
       const words = scratchWords(setup.keyDim, setup.valueDim);
       const sizes = [
         setup.batch * setup.qHeads * setup.qLength * setup.keyDim,
@@ -191,15 +191,16 @@ export class MemoryEngine {
         const sent = helps ? pool.size - 1 : pool.size;
         job = newJob(sent + 1, true);
         const scratch = Array.from({ length: sent }, (_, i) => this.role(`scratch ${i}`, words).at);
-        const answered = pool.runInMemory(problem, scratch, job, squares, sent);
+        // The workers' copy of the call leaves out its arrays, which would be copied into each message.
+        const answered = pool.runInMemory(memProblem(setup, offsets), scratch, job, squares, sent);
         if (helps) {
-          runJob(problem, wasm, mainScratch(), job, squares, 0);
-          if (finished(job.counters, jobItems(problem, squares))) answered.catch(() => undefined);
+          runJob(setup, offsets, wasm, mainScratch(), job, squares, 0);
+          if (finished(job.counters, jobItems(setup, squares))) answered.catch(() => undefined);
           else await answered;
         } else await answered;
       } else {
         job = newJob(1, false);
-        runJob(problem, wasm, mainScratch(), job, squares, 0);
+        runJob(setup, offsets, wasm, mainScratch(), job, squares, 0);
       }
       const sums = squares ? { squares: jobSquares(job) } : {};
       if (keep) return { native: out, ...sums };

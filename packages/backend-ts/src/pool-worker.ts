@@ -42,7 +42,15 @@ p.on((m) => {
       const work = m.work;
       if (work.kind === 'memory') {
         if (!kernels) throw new Error('the worker has no kernels for a call on shared memory');
-        runJob(work.problem, kernels, work.scratch, { counters: m.counter, sums: work.sums }, work.squares, work.slot);
+        runJob(
+          work.problem,
+          work.problem,
+          kernels,
+          work.scratch,
+          { counters: m.counter, sums: work.sums },
+          work.squares,
+          work.slot,
+        );
       } else {
         // Without WebAssembly SIMD: whole heads over the threads with the TypeScript kernel.
         const heads = work.problem.batch * work.problem.qHeads;
