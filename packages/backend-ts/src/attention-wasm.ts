@@ -62,8 +62,19 @@ export function unitCount(p: AttentionSetup): number {
 }
 
 /**
+ * Whether each key/value head is read by exactly one unit (one query block per head, and grouped heads in
+ * one unit): a decode step, or any call of at most {@link BLOCK_Q} query rows per unit.
+ */
+export function oneUnitPerKvHead(p: AttentionSetup): boolean {
+  return p.qLength * headsPerUnit(p) <= BLOCK_Q && headsPerUnit(p) === p.group;
+}
+
+/** Called before a unit runs: its query rows (element offset and length in q) and its key/value head. */
+export type BeforeUnit = (qFrom: number, qElements: number, kvHead: number) => void;
+
+/**
  * Runs the units `next()` hands out, of the call `p` on the data at `at`, with `scratch` (element offset,
- * {@link scratchWords} long) as this thread's.
+ * {@link scratchWords} long) as this thread's; `before` is told of each unit first.
  */
 export function runUnits(
   p: AttentionSetup,
@@ -71,6 +82,7 @@ export function runUnits(
   kernels: WasmKernels,
   scratch: number,
   next: () => number,
+  before?: BeforeUnit,
 ): void {
   const { qHeads: Hq, kvHeads: Hkv, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv, group, scale, softcap } = p;
   const Dp = pad4(Dk),
@@ -100,6 +112,7 @@ export function runUnits(
     const b = Math.floor(bh / Hq),
       h = bh % Hq,
       kvh = Math.floor(h / group);
+    before?.((bh * Sq + i0) * Dk, rows * Dk, b * Hkv + kvh);
     const [rangeLo, rangeHi] = blockBands(p, b, i0, G > 1 ? Sq : rows, lo, hi);
     for (let r = Sq; G > 1 && r < rows; r++) {
       lo[r] = lo[r % Sq]!;

@@ -7,7 +7,8 @@ import { referenceAttention } from '@attnkit/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTsEngine } from './ts-backend.js';
 import { HELP_MAX_WORK, POOL_MIN_WORK, callWork } from './memory-engine.js';
-import { SQUARES_CHUNK } from './job.js';
+import { SQUARES_CHUNK, chunkCount } from './job.js';
+import { oneUnitPerKvHead } from './attention-wasm.js';
 
 function tensor(shape: number[], seed: number, scale = 1): { shape: number[]; data: Float32Array } {
   const rng = seededRandom(seed);
@@ -66,35 +67,47 @@ describe('sumSquares (the SIMD sum of squares)', () => {
 });
 
 describe('kernel sums for core (sumsInputSquares)', () => {
-  it('returns the sums of q, k and v with the output, on one thread and on the pool', async () => {
-    for (const threads of [1, 2]) {
-      const { engine, backend } = createTsEngine({ threads });
-      try {
-        // Large enough for the pool and for several chunks of keys.
-        const q = tensor([1, 32, 1, 128], 1);
-        const k = tensor([1, 32, 300, 128], 2, 3);
-        const v = tensor([1, 32, 300, 128], 3, 0.5);
-        expect(k.data.length).toBeGreaterThan(4 * SQUARES_CHUNK);
-        const p = prepareAttention(q, k, v, {});
-        const r = await engine!.attend(p, { array: p.q }, { array: p.k }, { array: p.v }, false, true);
-        for (const [name, x] of [
-          ['q', q.data],
-          ['k', k.data],
-          ['v', v.data],
-        ] as const) {
-          const exact = exactSquares(x);
-          expect(Math.abs(r.squares![name] - exact) / exact, name).toBeLessThan(1e-5);
+  // A decode step (each key/value head read by one unit, which sums its own inputs) and a call of two query
+  // blocks per head (the sums run as chunks first); both large enough for the pool and several chunks.
+  const shapes = [
+    { Hq: 32, Hkv: 32, Sq: 1, T: 300, oneUnit: true },
+    { Hq: 8, Hkv: 4, Sq: 1, T: 1200, oneUnit: true },
+    { Hq: 8, Hkv: 8, Sq: 100, T: 700, oneUnit: false },
+  ];
+  for (const c of shapes) {
+    it(`returns the sums of q, k and v with the output, Hq${c.Hq} Hkv${c.Hkv} Sq${c.Sq} T${c.T}, on one thread and on the pool`, async () => {
+      for (const threads of [1, 2]) {
+        const { engine, backend } = createTsEngine({ threads });
+        try {
+          const q = tensor([1, c.Hq, c.Sq, 128], 1);
+          const k = tensor([1, c.Hkv, c.T, 128], 2, 3);
+          const v = tensor([1, c.Hkv, c.T, 128], 3, 0.5);
+          expect(k.data.length).toBeGreaterThan(2 * SQUARES_CHUNK);
+          const p = prepareAttention(q, k, v, {});
+          expect(oneUnitPerKvHead(p)).toBe(c.oneUnit);
+          expect(chunkCount(p, { at: [0, 0, 0], length: [q.data.length, k.data.length, v.data.length] }) > 0).toBe(
+            !c.oneUnit,
+          );
+          const r = await engine!.attend(p, { array: p.q }, { array: p.k }, { array: p.v }, false, true);
+          for (const [name, x] of [
+            ['q', q.data],
+            ['k', k.data],
+            ['v', v.data],
+          ] as const) {
+            const exact = exactSquares(x);
+            expect(Math.abs(r.squares![name] - exact) / exact, name).toBeLessThan(1e-5);
+          }
+          const expected = referenceAttention(p).output;
+          const out = (r as { output: Float32Array }).output;
+          let worst = 0;
+          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(out[i]! - expected[i]!));
+          expect(worst).toBeLessThan(2e-5);
+        } finally {
+          await backend.dispose();
         }
-        const expected = referenceAttention(p).output;
-        const out = (r as { output: Float32Array }).output;
-        let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(out[i]! - expected[i]!));
-        expect(worst).toBeLessThan(2e-5);
-      } finally {
-        await backend.dispose();
       }
-    }
-  });
+    });
+  }
 
   it('still refuses a non-finite input, naming it, with the kernel summing', async () => {
     const { backend } = createTsEngine({ threads: 2 });

@@ -1,14 +1,16 @@
 /**
  * One call's work on the backend's memory, as every thread that helps with it runs it: first chunks of
  * the sums of squares of q, k and v (core's input scan, done here in SIMD instead of in JavaScript), then
- * units of attention (see attention-wasm.ts). Threads take chunks and units from one job's own counters,
+ * units of attention (see attention-wasm.ts). Where each key/value head is read by one unit (decode steps),
+ * that unit sums its own query rows, keys and values just before it reads them, so they come from the
+ * cache the second time instead of from memory, and there are no chunks. Threads take chunks and units from one job's own counters,
  * so a thread that wakes after the job is finished finds nothing left and touches no memory.
  *
  * Counters (`Int32Array`, shared where threads help): `[0]` the next unit, `[1]` the next chunk, `[2]` the
  * chunks and units finished. Sums (`Float64Array`): three per thread slot (q, k, v), slot 0 the calling
  * thread's, slot `i + 1` worker `i`'s.
  */
-import { runUnits, unitCount, type Offsets } from './attention-wasm.js';
+import { oneUnitPerKvHead, runUnits, unitCount, type Offsets } from './attention-wasm.js';
 import type { AttentionSetup } from '@attnkit/core';
 import type { WasmKernels } from './wasm-kernels.js';
 
@@ -27,15 +29,15 @@ export interface JobState {
   readonly sums: Float64Array;
 }
 
-/** Chunks of the sums of `s` (0 without sums). */
-export function chunkCount(s: SquaresWork | undefined): number {
-  if (!s) return 0;
+/** Chunks of the sums of `s` for the call `p` (0 without sums, or where the units sum). */
+export function chunkCount(p: AttentionSetup, s: SquaresWork | undefined): number {
+  if (!s || oneUnitPerKvHead(p)) return 0;
   return s.length.reduce((n, len) => n + Math.ceil(len / SQUARES_CHUNK), 0);
 }
 
 /** Chunks and units a job has in all: it is finished when `counters[2]` reaches this. */
 export function jobItems(p: AttentionSetup, s: SquaresWork | undefined): number {
-  return chunkCount(s) + unitCount(p);
+  return chunkCount(p, s) + unitCount(p);
 }
 
 /** Fresh state for a job with `slots` threads (shared memory where `shared`). */
@@ -56,8 +58,8 @@ export function runJob(
   slot: number,
 ): void {
   const { counters, sums } = job;
-  if (squares) {
-    const total = chunkCount(squares);
+  const total = chunkCount(p, squares);
+  if (squares && total > 0) {
     const local = [0, 0, 0];
     let claimed = 0;
     for (let c = Atomics.add(counters, 1, 1); c < total; c = Atomics.add(counters, 1, 1)) {
@@ -76,12 +78,33 @@ export function runJob(
       Atomics.add(counters, 2, claimed);
     }
   }
+  // Units that sum their own inputs write this thread's totals after each one, before the next claim
+  // reports it finished.
+  const own = squares && total === 0 ? [0, 0, 0] : undefined;
+  const before =
+    own &&
+    ((qFrom: number, qElements: number, kvHead: number): void => {
+      const x = kernels.exports;
+      const kLength = p.keyLength * p.keyDim,
+        vLength = p.keyLength * p.valueDim;
+      own[0] = own[0]! + x.sumSquares((at.qAt + qFrom) * 4, qElements);
+      own[1] = own[1]! + x.sumSquares((at.kAt + kvHead * kLength) * 4, kLength);
+      own[2] = own[2]! + x.sumSquares((at.vAt + kvHead * vLength) * 4, vLength);
+      for (let t = 0; t < 3; t++) sums[slot * 3 + t] = own[t]!;
+    });
   // Each claim after the first reports the unit before it finished.
   let claims = 0;
-  runUnits(p, at, kernels, scratch, () => {
-    if (claims++ > 0) Atomics.add(counters, 2, 1);
-    return Atomics.add(counters, 0, 1);
-  });
+  runUnits(
+    p,
+    at,
+    kernels,
+    scratch,
+    () => {
+      if (claims++ > 0) Atomics.add(counters, 2, 1);
+      return Atomics.add(counters, 0, 1);
+    },
+    before,
+  );
 }
 
 /** The sums of q, k and v over every slot of a finished job. */
