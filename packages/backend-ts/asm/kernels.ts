@@ -333,6 +333,70 @@ export function sumSquares(p: usize, n: i32): f64 {
   return total * (1 + 1.0 / 1048576.0);
 }
 
+// ---- Elementwise and row operations of the encoder's dense layers ----
+
+/** y[r·O + o] += b[o] for r < R, o < O. */
+export function addBias(y: usize, R: i32, O: i32, b: usize): void {
+  const row = <usize>O << 2, vecBytes = <usize>(O & ~3) << 2;
+  for (let r = 0; r < R; r++) {
+    const yr = y + <usize>r * row;
+    let d: usize = 0;
+    for (; d < vecBytes; d += 16) v128.store(yr + d, f32x4.add(v128.load(yr + d), v128.load(b + d)));
+    for (; d < row; d += 4) store<f32>(yr + d, load<f32>(yr + d) + load<f32>(b + d));
+  }
+}
+
+// GELU, tanh form: 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), with tanh(u) = 1 − 2/(e^{2u} + 1). exp4 clamps
+// its argument, so a large |u| gives tanh ±1 exactly and no infinity.
+// @ts-ignore: decorator
+@inline function gelu4(v: v128): v128 {
+  const u = f32x4.mul(f32x4.splat(0.7978845608028654), f32x4.add(v, f32x4.mul(f32x4.splat(0.044715), f32x4.mul(v, f32x4.mul(v, v)))));
+  const e = exp4(f32x4.add(u, u));
+  const t = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), f32x4.add(f32x4.splat(1), t));
+}
+
+/** x[i] = GELU(x[i]) for i < n, in place. */
+export function gelu(p: usize, n: i32): void {
+  const bytes = <usize>n << 2, vecBytes = <usize>(n & ~3) << 2;
+  let d: usize = 0;
+  for (; d < vecBytes; d += 16) v128.store(p + d, gelu4(v128.load(p + d)));
+  for (; d < bytes; d += 4) v128.store32_lane(p + d, gelu4(v128.load32_zero(p + d)), 0);
+}
+
+/**
+ * Layer norm over rows of D: y[r, i] = (x[r, i] − mean_r)·g[i]/√(var_r + eps) + b[i], with the biased
+ * variance of the centred row (two passes, float32 lanes). `y` may be `x`.
+ */
+export function layerNormRows(x: usize, y: usize, R: i32, D: i32, g: usize, b: usize, eps: f32): void {
+  const row = <usize>D << 2, vecBytes = <usize>(D & ~3) << 2;
+  for (let r = 0; r < R; r++) {
+    const xr = x + <usize>r * row, yr = y + <usize>r * row;
+    let acc = f32x4.splat(0);
+    let d: usize = 0;
+    for (; d < vecBytes; d += 16) acc = f32x4.add(acc, v128.load(xr + d));
+    let sum = hsum(acc);
+    for (; d < row; d += 4) sum += load<f32>(xr + d);
+    const mean = sum / <f32>D;
+    const m = f32x4.splat(mean);
+    acc = f32x4.splat(0);
+    for (d = 0; d < vecBytes; d += 16) {
+      const c = f32x4.sub(v128.load(xr + d), m);
+      acc = madd(c, c, acc);
+    }
+    let sq = hsum(acc);
+    for (; d < row; d += 4) {
+      const c = load<f32>(xr + d) - mean;
+      sq += c * c;
+    }
+    const inv: f32 = 1 / Mathf.sqrt(sq / <f32>D + eps);
+    const k = f32x4.splat(inv);
+    for (d = 0; d < vecBytes; d += 16)
+      v128.store(yr + d, madd(f32x4.mul(f32x4.sub(v128.load(xr + d), m), k), v128.load(g + d), v128.load(b + d)));
+    for (; d < row; d += 4) store<f32>(yr + d, (load<f32>(xr + d) - mean) * inv * load<f32>(g + d) + load<f32>(b + d));
+  }
+}
+
 /** First byte free for callers' data (the module's own static data lies below it). */
 export function base(): usize {
   return (__heap_base + 63) & ~63;

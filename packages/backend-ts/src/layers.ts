@@ -95,10 +95,14 @@ export function splitHeads(
   col = 0,
 ): Float32Array {
   const y = new Float32Array(B * H * S * D);
+  // Element by element: heads are short (a `subarray` and `set` per head cost more than the copy).
   for (let b = 0; b < B; b++)
-    for (let s = 0; s < S; s++) {
-      const src = (b * S + s) * stride + col;
-      for (let h = 0; h < H; h++) y.set(x.subarray(src + h * D, src + (h + 1) * D), ((b * H + h) * S + s) * D);
+    for (let h = 0; h < H; h++) {
+      let dst = (b * H + h) * S * D;
+      for (let s = 0; s < S; s++) {
+        const src = (b * S + s) * stride + col + h * D;
+        for (let i = 0; i < D; i++) y[dst++] = x[src + i]!;
+      }
     }
   return y;
 }

@@ -22,10 +22,15 @@ import { attentionWithWeights } from './attention-kernel.js';
 import { activate, addSinusoid, layerNorm, rope, splitHeads, type Linear } from './layers.js';
 import { float32Prefix, holdWeights, qkvRows, runWeights } from './model-weights.js';
 
-/** The operations a compiled model runs on: the backend's fastest attention and dense layers. */
+/**
+ * The operations a compiled model runs on: the backend's fastest attention and dense layers, and the GELU
+ * and layer norm when the backend has faster ones than layers.ts's.
+ */
 export interface ModelOps {
   readonly attend: (p: AttentionProblem) => Promise<Float32Array>;
   readonly linear: Linear;
+  readonly gelu?: (x: Float32Array) => void;
+  readonly layerNorm?: typeof layerNorm;
 }
 
 /** Rows of the feed-forward hidden layer computed at once. */
@@ -37,6 +42,9 @@ const FFN_CHUNK = 4096;
  */
 export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: ModelOps): CompiledModel {
   const { attend, linear } = ops;
+  const norm = ops.layerNorm ?? layerNorm;
+  const act = (x: Float32Array): void =>
+    spec.activation === 'gelu' && ops.gelu ? ops.gelu(x) : activate(x, spec.activation);
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F } = spec;
   const C = spec.output.classes;
   const kept = holdWeights(spec, weights);
@@ -99,7 +107,7 @@ export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: Mod
       for (let r0 = 0; r0 < R; r0 += FFN_CHUNK) {
         const rows = Math.min(FFN_CHUNK, R - r0);
         const hidden = dense(x.subarray(r0 * d, (r0 + rows) * d), rows, d, `${p}hidden`, Fh);
-        activate(hidden, spec.activation);
+        act(hidden);
         dense(hidden, rows, Fh, `${p}output`, d, into.subarray(r0 * d, (r0 + rows) * d), accumulate);
       }
     };
@@ -108,18 +116,18 @@ export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: Mod
       const n1 = `layers.${l}.norm1`,
         n2 = `layers.${l}.norm2`;
       if (spec.norm === 'pre') {
-        await mha(layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, tmp), l, h, true);
-        ffn(layerNorm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, tmp), l, h, true);
+        await mha(norm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, tmp), l, h, true);
+        ffn(norm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, tmp), l, h, true);
       } else {
         await mha(h, l, h, true);
-        layerNorm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, h);
+        norm(h, R, d, w(`${n1}.weight`), w(`${n1}.bias`), eps, h);
         ffn(h, l, tmp, false);
         for (let i = 0; i < h.length; i++) h[i]! += tmp[i]!;
-        layerNorm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, h);
+        norm(h, R, d, w(`${n2}.weight`), w(`${n2}.bias`), eps, h);
       }
       progress?.((l + 1) / spec.layers);
     }
-    if (spec.norm === 'pre') h = layerNorm(h, R, d, w('final_norm.weight'), w('final_norm.bias'), eps, tmp);
+    if (spec.norm === 'pre') h = norm(h, R, d, w('final_norm.weight'), w('final_norm.bias'), eps, tmp);
     if (spec.output.kind === 'pooled') {
       const pooled = new Float32Array(B * d);
       for (let b = 0; b < B; b++) {

@@ -22,7 +22,7 @@ import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
 import { compileModel } from './model.js';
 import { linear } from './layers.js';
-import { linearWasm } from './linear-wasm.js';
+import { geluWasm, layerNormWasm, linearWasm } from './linear-wasm.js';
 import { MemoryEngine, type Source } from './memory-engine.js';
 import { memoryStore } from './resident-store.js';
 import { WasmArena, type Block } from './wasm-memory.js';
@@ -149,9 +149,13 @@ export function createTsEngine(
     // other paths return no sums, and core scans them itself.
     sumsInputSquares: true,
     async compile(spec, weights) {
+      if (!engine) return compileModel(spec, weights, { attend: async (p) => (await attend(p)).output, linear });
+      const wasm = await engine.kernels();
       return compileModel(spec, weights, {
         attend: async (p) => (await attend(p)).output,
-        linear: engine ? linearWasm(engine, await engine.kernels()) : linear,
+        linear: linearWasm(engine, wasm),
+        gelu: geluWasm(engine, wasm),
+        layerNorm: layerNormWasm(engine, wasm),
       });
     },
     // Calls on arrays copy q, k and v into the WebAssembly memory (or shared memory for the threads);

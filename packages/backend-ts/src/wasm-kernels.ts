@@ -39,6 +39,12 @@ export interface KernelExports {
   bandUnit(...args: number[]): void;
   /** Σ x² over `n` floats at byte offset `p` (a bound for core's input scan; see asm/kernels.ts). */
   sumSquares(p: number, n: number): number;
+  /** `y[r·O + o] += b[o]`: R rows of O at byte offset `y`, the bias at `b`. */
+  addBias(y: number, R: number, O: number, b: number): void;
+  /** GELU (tanh form) in place over `n` floats at byte offset `p`. */
+  gelu(p: number, n: number): void;
+  /** Layer norm of R rows of D from `x` into `y` (may be `x`), with gain `g` and bias `b` (byte offsets). */
+  layerNormRows(x: number, y: number, R: number, D: number, g: number, b: number, eps: number): void;
   base(): number;
 }
 
