@@ -37,11 +37,9 @@ async function labels(labeler, wav) {
   }
 }
 
-for (const [name, create] of [
-  ['ts', createTsBackend],
-  ['onnx', createOnnxBackend],
-]) {
-  const backend = await create();
+const backends = { ts: createTsBackend, onnx: createOnnxBackend };
+for (const name of /** @type {const} */ (['ts', 'onnx'])) {
+  const backend = await backends[name]();
   const full = await createLabeler(backend, loaded, {}, { dtype: 'float32' });
   const half = await createLabeler(backend, loaded, {}, { dtype: 'float16' });
   let same = 0,
