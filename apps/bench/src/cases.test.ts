@@ -54,7 +54,7 @@ describe('additive relevance cases', () => {
 });
 
 describe('float16 cases', () => {
-  it('pair each float16 case with its float32 twin, count the same FLOPs, and are for attnkit backends only', async () => {
+  it('pair each float16 case with its float32 twin, count the same FLOPs, and run on peers that say they have float16 attention', async () => {
     const { buildMatrix } = await import('./cases.js');
     const { DEFAULT_ENCODER_SPEC: spec } = await import('./encoder-spec.js');
     const cases = buildMatrix({ full: false, window: 64, encoder: { spec, source: 'default' } });
@@ -67,7 +67,10 @@ describe('float16 cases', () => {
       const twin = cases.find((x) => x.id === c.id.replace('float16-', ''))!;
       expect(twin).toBeDefined();
       expect(caseFlops(c)).toEqual(caseFlops(twin));
-      expect(peerUnsupported(c)).toMatch(/float16/);
+      expect(peerUnsupported(c)).toMatch(/no float16 attention/);
+      expect(peerUnsupported(c, { attention: true })).toBeUndefined();
     }
+    const encoder = cases.find((c) => c.kind === 'encoder' && c.dtype === 'float16')!;
+    expect(peerUnsupported(encoder, { attention: true })).toMatch(/float16 encoder/);
   });
 });

@@ -201,10 +201,20 @@ export function maskLabel(
   );
 }
 
-/** Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only. */
-export function peerUnsupported(c: BenchCase): string | undefined {
+/** The float16 peers: the onnxruntime peers whose runtime has float16 kernels for their operator. */
+export const FLOAT16_PEERS = 'ort-attention, ortweb-wasm, ortweb-webgpu';
+
+/**
+ * Why a peer (an engine called directly) cannot run a case: peers compute dot-product attention only, and
+ * float16 attention only where `float16` says the peer runs it (with float16 tensors and kernels; the float16
+ * encoder compares attnkit backends with themselves in float32).
+ */
+export function peerUnsupported(c: BenchCase, float16: { attention?: boolean } = {}): string | undefined {
   if (c.kind === 'attention' && c.chain) return CHAIN_PEER_REASON;
-  if (c.dtype === 'float16') return 'float16 cases compare attnkit backends with themselves in float32';
+  if (c.dtype === 'float16' && c.kind === 'encoder')
+    return 'the float16 encoder compares attnkit backends with themselves in float32';
+  if (c.dtype === 'float16' && !float16.attention)
+    return `this peer has no float16 attention (float16 peers: ${FLOAT16_PEERS})`;
   return c.kind === 'attention' && c.relevance === 'additive'
     ? 'additive relevance is an attnkit option; the peers compute dot-product attention'
     : undefined;

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { cac } from 'cac';
+import { hideNegatedDefaults } from './cli-options.js';
 import { describeCase } from './cases.js';
 import { planRun, type RunOptions } from './config.js';
 import { loadEncoderSpec } from './encoder-spec-file.js';
@@ -74,7 +75,7 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
   if (file.results.some((r) => r.check && !r.check.ok)) process.exitCode = 1;
 }
 
-cli
+const runCommand = cli
   .command('', 'Run the benchmark (quick by default) and write a results file')
   .usage('[options]          run the benchmark\n  $ attnkit-bench serve [files...]   serve the dashboard')
   .option('--full', 'The whole matrix: S 128..16384 for each mask, heads, head sizes, batches, encoder lengths')
@@ -82,7 +83,7 @@ cli
     '--backend <list>',
     'Engines to run: ids (ts, onnx, tfjs-wasm, tfjs-cpu, webgpu, ort-matmul, ort-attention, ortweb-wasm, ortweb-wasm-mha, ortweb-wasm-gqa, ortweb-wasm-matmul, tfjs-wasm-ops, tfjs-cpu-ops) or the groups attnkit, peers; peers are added unless named or --no-peers',
   )
-  .option('--no-peers', 'Run no peer (then there are no ratios)')
+  .option('--no-peers', 'Run no peer (then there are no ratios; peers run by default)')
   .option(
     '--case <terms>',
     'Cases to run: words such as none, causal, window, encoder, s2048, h8, d64, b1; a,b = either, a+b = both',
@@ -105,6 +106,8 @@ cli
   .option('--encoder-spec <file>', "Model spec JSON of the encoder case (default: the speech labeler's, if committed)")
   .option('--list', 'List the engines and cases that would run, and exit')
   .action(run);
+// cac gives `--no-peers` the default `true` (of `peers`) and prints it after the negated flag.
+hideNegatedDefaults(runCommand);
 
 cli
   .command('serve [...files]', 'Serve the dashboard on 127.0.0.1 with these results files loaded')

@@ -55,8 +55,17 @@ export { ChunkStream } from './model/chunk-stream.js';
 export type { LabelsFn } from './model/chunk-stream.js';
 export type { ChunkOptions, ChunkedResult } from './model/chunked-run.js';
 export { createNodeRegistry, NODE_BACKENDS } from './backends/node-backends.js';
-export { createLabeler, DEFAULT_CHUNK } from './pipeline/labeler.js';
-export type { Labeler, LabelResult, LabelSink, StreamResult, Timings, ProgressFn } from './pipeline/labeler.js';
+export { createLabeler, DEFAULT_CHUNK, dtypeUnsupported } from './pipeline/labeler.js';
+export type {
+  Labeler,
+  LabelerOptions,
+  LabelResult,
+  LabelSink,
+  ModelDtype,
+  StreamResult,
+  Timings,
+  ProgressFn,
+} from './pipeline/labeler.js';
 export { Confusion } from './eval/confusion.js';
 export { evaluateDir, listEvalPairs } from './eval/evaluate.js';
 export type { EvalResult, EvalOptions } from './eval/evaluate.js';

@@ -124,16 +124,24 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     const ok = (engine: string) =>
       rows.filter((r) => r[0] === 'this browser' && (r[2] === engine || r[2] === `${engine} (peer)`) && r[11] === 'ok')
         .length;
-    // The tiny preset: S 32, 64, causal 64, a grouped decode step, the encoder.
-    expect(ok('ts')).toBe(5);
-    if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(5);
+    // The tiny preset: S 32, 64, causal 64, causal 64 in float16, a grouped decode step, the encoder.
+    expect(ok('ts')).toBe(6);
+    if (WEBGPU_BUILT) expect(ok('webgpu')).toBe(6);
     // The peers run their attention cases (the Attention operator and MultiHeadAttention have no encoder;
-    // MultiHeadAttention no grouped heads), every output checked against the reference.
-    expect(ok('ortweb-wasm')).toBe(4);
+    // MultiHeadAttention no grouped heads), every output checked against the reference. float16: the
+    // Attention operator's float16 kernel on WebAssembly runs it; MultiHeadAttention has none there, and the
+    // WebGPU provider needs shader-f16, which the software adapter lacks; TensorFlow.js has no float16.
+    expect(ok('ortweb-wasm')).toBe(5);
     expect(ok('ortweb-wasm-mha')).toBe(3);
     expect(ok('ortweb-webgpu')).toBe(3);
     expect(ok('tfjs-webgpu-ops')).toBe(5);
     expect(ok('tfjs-webgl-ops')).toBe(5);
+    const half = 'float16 causal B1 H2 S64 D16'; // describeCase of the float16 case
+    const row = (engine: string) => rows.find((r) => r[0] === 'this browser' && r[1] === half && r[2] === engine);
+    expect(row('ortweb-wasm (peer)')?.[11]).toBe('ok');
+    expect(row('ortweb-webgpu (peer)')?.join(' ')).toMatch(/lacks shader-f16/);
+    expect(row('ortweb-wasm-mha (peer)')?.join(' ')).toMatch(/no float16 MultiHeadAttention kernel/);
+    expect(row('tfjs-webgpu-ops (peer)')?.join(' ')).toMatch(/no float16 attention/);
     expect(rows.filter((r) => r[0] === 'this browser' && /differs/i.test(r.join(' '))).map((r) => r[2])).toEqual([]);
     // the live run's family is now in the family list, and charting it draws its points
     await page.selectOption('#family', 'attention/none/B1-H2-D16');

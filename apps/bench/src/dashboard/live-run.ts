@@ -23,6 +23,8 @@ export function presetCases(preset: Preset): BenchCase[] {
       attentionCase({ ...base, seq: 32, mask: 'none' }, 'seq'),
       attentionCase({ ...base, seq: 64, mask: 'none' }, 'seq'),
       attentionCase({ ...base, seq: 64, mask: 'causal' }, 'seq'),
+      // float16 in and out: the attnkit backends, ortweb-wasm, and ortweb-webgpu where the adapter has shader-f16.
+      attentionCase({ ...base, seq: 64, mask: 'causal', dtype: 'float16' }, 'float16'),
       attentionCase({ ...base, heads: 4, kvHeads: 2, qLength: 1, seq: 64, mask: 'none' }, 'decode'),
       encoderCase(encoderSpec, encoderSource, 32),
     ];
@@ -32,6 +34,7 @@ export function presetCases(preset: Preset): BenchCase[] {
     ...[32, 64, 128, 512, 1024].map((seq) => attentionCase({ ...base, seq, mask: 'none' }, 'seq')),
     attentionCase({ ...base, seq: 1024, mask: 'causal' }, 'seq'),
     attentionCase({ ...base, seq: 1024, mask: 'window', window: 128 }, 'seq'),
+    attentionCase({ ...base, seq: 1024, mask: 'causal', dtype: 'float16' }, 'float16'),
     ...[8, 32].map((kvHeads) =>
       attentionCase({ batch: 1, heads: 32, kvHeads, qLength: 1, seq: 1024, headDim: 128, mask: 'none' }, 'decode'),
     ),

@@ -9,6 +9,15 @@ const { onnx } = onnxProto;
 /** A node attribute: a float, an int, a list of ints, or a string. */
 export type AttrValue = { f: number } | { i: number } | { ints: readonly number[] } | { s: string };
 
+/** Element types of graph inputs and outputs. */
+export type ElementType = 'float32' | 'float16' | 'int32';
+
+const ELEMENT_TYPES: Record<ElementType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+  int32: onnx.TensorProto.DataType.INT32,
+};
+
 /** A graph under construction. */
 export interface GraphBuilder {
   /** Adds a node; returns its output names. */
@@ -23,9 +32,10 @@ export interface GraphBuilder {
   constant(name: string, dims: readonly number[], data: Float32Array): string;
   /** Adds an int64 initializer. */
   constantInt64(name: string, values: readonly number[]): string;
-  /** Adds a graph input (float32 unless `type` says `int32`). */
-  input(name: string, dims: readonly number[], type?: 'float32' | 'int32'): void;
-  output(name: string, dims: readonly (number | string)[]): void;
+  /** Adds a graph input (float32 unless `type` says otherwise). */
+  input(name: string, dims: readonly number[], type?: ElementType): void;
+  /** Adds a graph output (float32 unless `type` says otherwise). */
+  output(name: string, dims: readonly (number | string)[], type?: ElementType): void;
   /** Encodes the model. */
   encode(opset: number): Uint8Array;
 }
@@ -41,13 +51,13 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
 function valueInfo(
   name: string,
   dims: readonly (number | string)[],
-  type: 'float32' | 'int32' = 'float32',
+  type: ElementType = 'float32',
 ): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: type === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT,
+        elemType: ELEMENT_TYPES[type],
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -104,8 +114,8 @@ export function graph(name: string): GraphBuilder {
     input(n, dims, type) {
       inputs.push(valueInfo(n, dims, type));
     },
-    output(n, dims) {
-      outputs.push(valueInfo(n, dims));
+    output(n, dims, type) {
+      outputs.push(valueInfo(n, dims, type));
     },
     encode(opset) {
       const model = onnx.ModelProto.create({

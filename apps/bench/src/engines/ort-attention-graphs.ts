@@ -15,6 +15,10 @@
  *   and value are the new token `[B, 1, Hkv·D]`, the others the past cache `[B, Hkv, S − 1, D]`, as a
  *   decoder feeds it.
  *
+ * float16 cases (`dtype: 'float16'`): the `attention-op` and `mha` graphs take Q, K, V (and the bias) and give Y
+ * as float16 tensors, with no Cast in the graph; whether the runtime's kernel for the operator computes on
+ * them is the runtime's to say (see `OrtRuntime.float16` in ort-session-peer.ts).
+ *
  * Decoding through a cache ({@link cacheGraph}) is `GroupQueryAttention` with a past of fixed capacity C:
  * past and present are both `[B, Hkv, C, D]`, `seqlens_k` says how many entries the past holds, the new
  * token is written after them, and each step's present is the next step's past.
@@ -42,12 +46,35 @@ export function attentionGraphUnsupported(c: AttentionCase, form: OrtAttentionFo
   if (form === 'gqa') {
     if (!decode || queryLength(c) !== 1 || c.mask !== 'none')
       return 'GroupQueryAttention is a decoder operator: measured on decode steps only';
+    if (c.dtype === 'float16') return 'GroupQueryAttention is measured in float32 only';
     return gqaUnsupported(c);
   }
+  if (c.dtype === 'float16' && form === 'matmul')
+    return 'the plain MatMul/Softmax graph is written in float32 only (float16 attention: the Attention operator and MultiHeadAttention graphs)';
   if (form === 'mha' && grouped) return 'MultiHeadAttention has no grouped-query heads (see GroupQueryAttention)';
   if (form === 'matmul' && grouped && c.mask !== 'none') return 'the plain graph has no masked grouped heads';
   if (decode && c.mask !== 'none') return 'masked decode steps are not measured';
   return undefined;
+}
+
+/** Why onnxruntime's CPU provider (onnxruntime-node, onnxruntime-web on WebAssembly) runs no float16 graph of `form`. */
+export function cpuFloat16Unsupported(form: OrtAttentionForm): string | undefined {
+  if (form === 'attention-op') return undefined;
+  if (form === 'mha')
+    return "onnxruntime's CPU provider has no float16 MultiHeadAttention kernel (it would cast to float32 around it); the Attention-operator peer runs float16";
+  return 'float16 attention is measured with the Attention operator (CPU) and MultiHeadAttention (WebGPU)';
+}
+
+/**
+ * Why the WebGPU provider runs no float16 graph of `form` on an adapter with or without `shader-f16`. Without
+ * it, onnxruntime-web 1.30 still creates the session and runs the float16 MultiHeadAttention graph, but its
+ * output is wrong (seen on the software adapter: it differs from every other engine's), so the peer does not
+ * run it there.
+ */
+export function webgpuFloat16Unsupported(form: OrtAttentionForm, shaderF16: boolean): string | undefined {
+  if (!shaderF16)
+    return "the WebGPU adapter lacks shader-f16: without it onnxruntime-web's WebGPU provider gives wrong float16 results, so float16 cases are not run";
+  return form === 'mha' ? undefined : 'float16 attention on WebGPU is measured with MultiHeadAttention';
 }
 
 /** Why `GroupQueryAttention` cannot run a case's shape (its CPU kernel takes head sizes in multiples of 8). */
@@ -69,13 +96,15 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
   if (form === 'gqa') return gqaGraph(B, Hq, Hkv, S - 1, D, false);
   const g = graph(`attention-${form}`);
   const options = attentionOptions(c);
-  g.input('Q', qDims);
-  g.input('K', [B, Hkv, S, D]);
-  g.input('V', [B, Hkv, S, D]);
-  g.output('Y', qDims);
+  // float16 cases: every input and the output in float16 (the bias too: the operators take one type).
+  const el = c.dtype === 'float16' ? 'float16' : 'float32';
+  g.input('Q', qDims, el);
+  g.input('K', [B, Hkv, S, D], el);
+  g.input('V', [B, Hkv, S, D], el);
+  g.output('Y', qDims, el);
   if (form === 'attention-op') {
     const takesBias = options.window !== undefined;
-    if (takesBias) g.input('Bias', [S, S]);
+    if (takesBias) g.input('Bias', [S, S], el);
     g.node(
       'Attention',
       ['Q', 'K', 'V', ...(takesBias ? ['Bias'] : [])],
@@ -86,7 +115,7 @@ export function attentionGraph(c: AttentionCase, form: OrtAttentionForm): Attent
   }
   const takesBias = maskBand(options) !== undefined;
   if (form === 'mha') {
-    if (takesBias) g.input('Bias', [S, S]);
+    if (takesBias) g.input('Bias', [S, S], el);
     g.constantInt64('shape.packed', [B, Sq, Hq * D]);
     g.constantInt64('shape.split', [B, Sq, Hq, D]);
     g.node('Transpose', ['Q'], ['Qt'], { perm: { ints: [0, 2, 1, 3] } });

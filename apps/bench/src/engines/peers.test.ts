@@ -3,13 +3,14 @@
  * attention cases (no mask, causal, window), on decoding through a cache, and on small encoders.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareAttention, type ModelSpec } from '@attnkit/core';
-import { referenceAttention } from '@attnkit/conformance';
+import { prepareAttention, toFloat16, toFloat32, type ModelSpec } from '@attnkit/core';
+import { assertClose, FLOAT16_RESULT_TOLERANCE, FLOAT16_TOLERANCE, referenceAttention } from '@attnkit/conformance';
 import { attentionCase, attentionOptions, encoderCase, type AttentionCase, type BenchCase } from '../cases.js';
 import type { EngineDescriptor } from '../engine.js';
 import { makeInputs } from '../inputs.js';
 import { nodeCatalog } from './catalog-node.js';
 import { cacheCase } from '../cache-case.js';
+import { cpuFloat16Unsupported, webgpuFloat16Unsupported } from './ort-attention-graphs.js';
 
 const catalog = nodeCatalog();
 const byId = (id: string): EngineDescriptor => catalog.find((d) => d.id === id)!;
@@ -46,6 +47,18 @@ function referenceOutput(c: AttentionCase): Float32Array {
   if (inputs.kind !== 'attention') throw new Error('not an attention case');
   const options = c.steps !== undefined ? { causal: true, keyLengths: [c.seq] } : attentionOptions(c);
   return Float32Array.from(referenceAttention(prepareAttention(inputs.q, inputs.k, inputs.v, options)).output);
+}
+
+/**
+ * The float64 reference output of a float16 case: its seeded inputs rounded to float16 (what every engine
+ * is fed), attended in float64.
+ */
+function referenceHalfOutput(c: AttentionCase): Float64Array {
+  const inputs = makeInputs(c, 7);
+  if (inputs.kind !== 'attention') throw new Error('not an attention case');
+  const half = (t: typeof inputs.q) => toFloat32(toFloat16(t));
+  return referenceAttention(prepareAttention(half(inputs.q), half(inputs.k), half(inputs.v), attentionOptions(c)))
+    .output as Float64Array;
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
@@ -101,6 +114,46 @@ describe('attention peers agree with the float64 reference', { timeout: 60_000 }
       }
     });
   }
+});
+
+const halfShapes = [
+  attentionCase({ batch: 2, heads: 2, seq: 24, headDim: 8, mask: 'none', dtype: 'float16' }, 'float16'),
+  attentionCase({ batch: 1, heads: 3, seq: 40, headDim: 16, mask: 'causal', dtype: 'float16' }, 'float16'),
+];
+
+describe('float16 attention peers agree with the float64 reference on float16 inputs', { timeout: 60_000 }, () => {
+  // The Attention operator's float16 kernel (onnxruntime's CPU provider) rounds its scores and weights to
+  // float16 between its matrix products, so it is held to the float16 peer tolerance of the conformance suite
+  // (that of its float16 peer vectors); attnkit computes in float32 and narrows once (the float16 result
+  // tolerance).
+  const runs = ['ort-attention', 'ortweb-wasm'];
+  const says: Record<string, RegExp> = {
+    'ort-matmul': /float32 only/,
+    'ortweb-wasm-matmul': /float32 only/,
+    'ortweb-wasm-mha': /no float16 MultiHeadAttention kernel/,
+    'ortweb-wasm-gqa': /decode steps only/,
+    'tfjs-wasm-ops': /no float16 attention/,
+    'tfjs-cpu-ops': /no float16 attention/,
+  };
+  for (const c of halfShapes) {
+    it(`on ${c.id}`, async () => {
+      const expected = referenceHalfOutput(c);
+      assertClose(await output('ts', c), expected, FLOAT16_RESULT_TOLERANCE, `ts on ${c.id}`);
+      for (const peer of runs) {
+        const y = await output(peer, c);
+        assertClose(y, expected, FLOAT16_TOLERANCE, `${peer} on ${c.id}`);
+        // Its output was float16: every value is a half (a float32 result would not be, almost everywhere).
+        expect(toFloat32(toFloat16({ shape: [y.length], data: y })).data).toEqual(y);
+      }
+      for (const [peer, why] of Object.entries(says)) await expect(output(peer, c)).rejects.toThrow(why);
+    });
+  }
+
+  it('on WebGPU, only with shader-f16 (the dashboard test sees the skip on the software adapter)', () => {
+    expect(webgpuFloat16Unsupported('mha', false)).toMatch(/lacks shader-f16/);
+    expect(webgpuFloat16Unsupported('mha', true)).toBeUndefined();
+    expect(cpuFloat16Unsupported('attention-op')).toBeUndefined();
+  });
 });
 
 const small: ModelSpec = {

@@ -104,7 +104,7 @@ export async function labelCommand(
   ): void => {
     if (!o.timings) return;
     write(
-      `${prefix}backend ${labeler.backendName}: ${formatTimings(r.timings, r.duration)}; ` +
+      `${prefix}backend ${labeler.backendName}${labeler.dtype === 'float16' ? ' (float16 weights)' : ''}: ${formatTimings(r.timings, r.duration)}; ` +
         `end to end (with start-up) ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
     );
   };

@@ -12,7 +12,7 @@ import { evaluateDir } from '../eval/evaluate.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
 import { fileFrameSpool } from './frame-spool-file.js';
-import { createLabeler, DEFAULT_CHUNK, type Labeler } from '../pipeline/labeler.js';
+import { createLabeler, DEFAULT_CHUNK, type Labeler, type ModelDtype } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
 import { filesProgress } from './progress.js';
@@ -29,16 +29,38 @@ interface CommonOptions {
   batch?: number;
   progress?: boolean;
   verbose?: boolean;
+  dtype?: string;
+}
+
+const DTYPE_HELP =
+  'Precision of the model weights: float32, or float16 (half the memory; backends with models:float16: onnx, ts, webgpu; tfjs is refused)';
+
+/** The `--dtype` value, checked. */
+function parseDtype(value: string | undefined): ModelDtype {
+  const d = String(value ?? 'float32').toLowerCase();
+  if (d !== 'float32' && d !== 'float16') throw new Error(`--dtype: expected float32 or float16, got "${value}"`);
+  return d;
 }
 
 async function openLabeler(o: CommonOptions): Promise<{ labeler: Labeler; backend: Backend }> {
+  const dtype = parseDtype(o.dtype);
   const registry = await createNodeRegistry();
-  const { backend, report } = await registry.select(o.backend ? { force: o.backend } : {});
+  // float16 without --backend: the fastest backend that has models:float16. A named one that lacks it is
+  // refused by createLabeler, with the backend and the feature named.
+  const { backend, report } = await registry.select(
+    o.backend ? { force: o.backend } : dtype === 'float16' ? { require: ['models:float16'] } : {},
+  );
   if (o.verbose) process.stderr.write(`${formatReport(report)}\n`);
   const loaded = loadModelFile(o.model ?? DEFAULT_MODEL_PATH);
   const chunk = { ...(o.chunk ? { chunk: Number(o.chunk) } : {}), ...(o.batch ? { batch: Number(o.batch) } : {}) };
   const bands = loaded.file.features.bands;
-  return { labeler: await createLabeler(backend, loaded, chunk, { spool: () => fileFrameSpool(bands) }), backend };
+  try {
+    const spool = () => fileFrameSpool(bands);
+    return { labeler: await createLabeler(backend, loaded, chunk, { spool, dtype }), backend };
+  } catch (e) {
+    await backend.dispose();
+    throw e;
+  }
 }
 
 /** The command set; a fresh one per run (cac keeps the state of its last parse). */
@@ -62,6 +84,7 @@ function createCli(): ReturnType<typeof cac> {
     )
     .option('--beside', 'Write each output beside its input: NAME.wav gives NAME.json, NAME.csv or NAME.TextGrid')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
+    .option('--dtype <dtype>', DTYPE_HELP, { default: 'float32' })
     .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--timings', 'Print the time spent reading, computing features and running the model (stderr)')
@@ -91,6 +114,7 @@ function createCli(): ReturnType<typeof cac> {
     .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
     .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
+    .option('--dtype <dtype>', DTYPE_HELP, { default: 'float32' })
     .option('--chunk <frames>', `Frames per chunk (default ${DEFAULT_CHUNK.chunk})`)
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--no-progress', 'No progress bar (one bar over the files shows on a terminal)')
@@ -116,7 +140,7 @@ function createCli(): ReturnType<typeof cac> {
         for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
       const folded = r.confusion.folded();
       process.stdout.write(
-        `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}; ${formatTimings(r.timings, r.seconds)}\n\n` +
+        `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}${labeler.dtype === 'float16' ? ' (float16 weights)' : ''}; ${formatTimings(r.timings, r.seconds)}\n\n` +
           `${r.confusion.format()}\n\n` +
           `4 classes (silence, vowel, voiced consonant, unvoiced consonant): frame accuracy ${folded.accuracy.toFixed(4)}\n` +
           `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,

@@ -10,7 +10,7 @@
  * without one it reads the audio and computes the features again. Nothing in memory grows with the length
  * but what the caller keeps ({@link Labeler.labelStream}).
  */
-import type { Backend, Model } from '@attnkit/core';
+import { UnsupportedError, type Backend, type Model } from '@attnkit/core';
 import type { AudioStream } from '../audio/audio-source.js';
 import { BandStats, normalizeFeatures, normalizeWith } from '../features/band-stats.js';
 import { LogMel, frameCount, type FrameBlock } from '../features/log-mel.js';
@@ -72,6 +72,8 @@ export interface Labeler {
   readonly model: Model;
   readonly loaded: LoadedModel;
   readonly backendName: string;
+  /** The precision the model holds its weights in (see {@link LabelerOptions.dtype}). */
+  readonly dtype: ModelDtype;
   readonly chunk: ChunkOptions;
   /** Labels a recording and keeps everything (labels, confidences, features, segments): for short ones. */
   label(stream: AudioStream, onProgress?: ProgressFn): Promise<LabelResult>;
@@ -100,10 +102,29 @@ export interface FrameSpool {
   dispose(): void;
 }
 
+/** The precision a model holds its weights in. */
+export type ModelDtype = 'float32' | 'float16';
+
 /** Options of {@link createLabeler}. */
 export interface LabelerOptions {
   /** A fresh spool per recording; none: the second pass recomputes the features from the audio. */
   readonly spool?: () => FrameSpool;
+  /**
+   * `float16`: the model holds its weights in float16 (core's `compile(spec, weights, { dtype: 'float16' })`,
+   * half the memory), on a backend that declares `models:float16`; others are refused with an
+   * `UnsupportedError` naming the backend and the feature. Default `float32`.
+   */
+  readonly dtype?: ModelDtype;
+}
+
+/**
+ * Why `backend` cannot hold a model in `dtype`, or `undefined` when it can: float16 needs the feature
+ * `models:float16`.
+ */
+export function dtypeUnsupported(backend: Backend, dtype: ModelDtype): string | undefined {
+  if (dtype !== 'float16' || backend.capabilities.features.has('models:float16')) return undefined;
+  const why = backend.capabilities.reasons?.['models:float16'];
+  return `backend "${backend.name}" lacks the feature models:float16${why ? ` (${why})` : ''}, so it cannot hold the model in float16; label with dtype float32 (--dtype float32), or on a backend that has models:float16 (onnx, ts, webgpu)`;
 }
 
 /** Default chunking: 250 frames (2.5 s) per chunk, 16 chunks per call (the fastest on ONNX Runtime, whose attention is dense within a chunk). */
@@ -127,7 +148,12 @@ export async function createLabeler(
   chunk: Partial<ChunkOptions> = {},
   labelerOptions: LabelerOptions = {},
 ): Promise<Labeler> {
-  const model = await backend.compile(loaded.file.spec, loaded.weights);
+  const dtype = labelerOptions.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float16')
+    throw new UnsupportedError(`dtype: expected float32 or float16, got "${String(dtype)}"`, 'dtype');
+  const refused = dtypeUnsupported(backend, dtype);
+  if (refused) throw new UnsupportedError(refused, 'dtype');
+  const model = await backend.compile(loaded.file.spec, loaded.weights, dtype === 'float16' ? { dtype } : {});
   const field = receptiveField(loaded.file.spec);
   const options: ChunkOptions = {
     chunk: chunk.chunk ?? (Number.isFinite(field) ? DEFAULT_CHUNK.chunk : Number.MAX_SAFE_INTEGER),
@@ -254,6 +280,7 @@ export async function createLabeler(
     model,
     loaded,
     backendName: backend.name,
+    dtype,
     chunk: options,
     features,
     labelStream,

@@ -7,6 +7,7 @@ import { createRegistry, type Registry, type SelectOptions } from '@attnkit/core
 import { plugin as tsPlugin } from '@attnkit/backend-ts';
 import { plugin as webgpuPlugin } from '@attnkit/backend-webgpu';
 import { plugin as tfjsPlugin } from '@attnkit/backend-tfjs';
+import type { ModelDtype } from '../pipeline/labeler.js';
 
 /** A registry of the browser backends, WebGPU first, then ts, then tfjs. */
 export function createBrowserRegistry(): Registry {
@@ -19,4 +20,12 @@ export function createBrowserRegistry(): Registry {
 /** Options for `select`: where tfjs finds its WebAssembly files. */
 export function browserCreateOptions(base: string): SelectOptions['createOptions'] {
   return { tfjs: { wasmPaths: new URL('tfjs/', base).href } };
+}
+
+/** The model's dtype a page address asks for (`?dtype=float16`; default float32). */
+export function pageDtype(search: string): ModelDtype {
+  const value = new URLSearchParams(search).get('dtype') ?? 'float32';
+  if (value !== 'float32' && value !== 'float16')
+    throw new Error(`?dtype: expected float32 or float16, got "${value}"`);
+  return value;
 }

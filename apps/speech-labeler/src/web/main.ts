@@ -15,7 +15,8 @@ import { Resampler } from '../audio/resample.js';
 import type { WavInfo } from '../audio/wav-header.js';
 import { loadModelFromBytes, type LoadedModel } from '../model/model-file.js';
 import { createLabeler, type LabelResult, type Labeler } from '../pipeline/labeler.js';
-import { browserCreateOptions, createBrowserRegistry } from './browser-backends.js';
+import { browserCreateOptions, createBrowserRegistry, pageDtype } from './browser-backends.js';
+import type { ModelDtype } from '../pipeline/labeler.js';
 import { melFilterbank } from '../features/mel-filterbank.js';
 import { CLASSES } from '../labels/classes.js';
 import { FORMAT_EXTENSIONS, formatSegments, type OutputFormat } from '../labels/formats.js';
@@ -44,6 +45,8 @@ interface State {
   playing?: { ctx: AudioContext; source: AudioBufferSourceNode; t0: number };
 }
 const state: State = { excerptStart: 0 };
+/** `?dtype=float16`: the model's weights in float16 (backends with models:float16). */
+let dtype: ModelDtype = 'float32';
 
 declare global {
   interface Window {
@@ -52,6 +55,8 @@ declare global {
       labels: number[];
       segments: number;
       backend: string;
+      /** The dtype the model holds its weights in. */
+      dtype: ModelDtype;
       backendInfo: Record<string, unknown>;
       duration: number;
       /** Milliseconds: reading and features, the model, and the whole labelling. */
@@ -73,12 +78,21 @@ async function useBackend(name: string): Promise<void> {
   await state.labeler?.dispose();
   await state.backend?.dispose();
   const createOptions = browserCreateOptions(location.href);
+  // float16 on auto: the first backend with models:float16; a named one without it is refused by createLabeler.
+  const auto = dtype === 'float16' ? { createOptions, require: ['models:float16' as const] } : { createOptions };
   const { backend, report } = await createBrowserRegistry().select(
-    name === 'auto' ? { createOptions } : { force: name, createOptions },
+    name === 'auto' ? auto : { force: name, createOptions },
   );
   console.info(formatReport(report));
   state.backend = backend;
-  state.labeler = await createLabeler(backend, state.loaded!);
+  try {
+    state.labeler = await createLabeler(backend, state.loaded!, {}, { dtype });
+  } catch (e) {
+    state.labeler = undefined;
+    state.backend = undefined;
+    await backend.dispose();
+    throw e;
+  }
 }
 
 /** Mono float samples at 16 kHz as a stream (the microphone path). */
@@ -122,6 +136,7 @@ async function label(stream: AudioStream, name: string): Promise<void> {
     labels: Array.from(result.labels),
     segments: result.segments.length,
     backend: state.backend!.name,
+    dtype: state.labeler!.dtype,
     backendInfo: { ...state.backend!.info },
     duration: result.duration,
     timings: { features: result.timings.read + result.timings.features, model: result.timings.model, total },
@@ -132,7 +147,7 @@ async function label(stream: AudioStream, name: string): Promise<void> {
     `${name}: ${result.duration.toFixed(2)} s, ${result.labels.length} frames, ${result.segments.length} segments`,
   );
   $('run-info').textContent =
-    `Labelled on ${state.backend!.name} in ${total.toFixed(0)} ms ` +
+    `Labelled on ${state.backend!.name}${dtype === 'float16' ? ' (float16 weights)' : ''} in ${total.toFixed(0)} ms ` +
     `(features ${(t.read + t.features).toFixed(0)} ms, model ${t.model.toFixed(0)} ms): ` +
     `${(result.duration / (total / 1000)).toFixed(0)}× real time`;
   document.body.dataset.state = 'done';
@@ -306,6 +321,7 @@ async function init(): Promise<void> {
   select('layer', spec.layers);
   select('head', spec.heads);
   const wanted = new URLSearchParams(location.search).get('backend') ?? 'auto';
+  dtype = pageDtype(location.search);
   const names = [
     'auto',
     ...createBrowserRegistry()

@@ -129,6 +129,29 @@ describe.skipIf(!available)('the web page (headless Chromium)', () => {
     await page.close();
   });
 
+  it('labels with float16 weights (?dtype=float16) as in float32, and refuses them on TensorFlow.js', async () => {
+    const page = await browser.context.newPage();
+    const { bytes } = testWav();
+    const run = async (query: string) => {
+      await page.goto(`${url}?${query}`);
+      await page.waitForSelector('body[data-state="ready"]');
+      await page.setInputFiles('#file', { name: 'buzz.wav', mimeType: 'audio/wav', buffer: Buffer.from(bytes) });
+      await page.waitForSelector('body[data-state="done"]');
+      return page.evaluate(() => window.speechLabeler!);
+    };
+    const full = await run('backend=ts'),
+      half = await run('backend=ts&dtype=float16');
+    expect(full.dtype).toBe('float32');
+    expect(half.dtype).toBe('float16');
+    expect(await page.textContent('#run-info')).toContain('(float16 weights)');
+    const same = half.labels.filter((l, i) => l === full.labels[i]).length;
+    expect(same / full.labels.length).toBeGreaterThanOrEqual(0.99);
+    await page.goto(`${url}?backend=tfjs&dtype=float16`);
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.textContent('#status')).toMatch(/backend "tfjs" lacks the feature models:float16/);
+    await page.close();
+  });
+
   it('draws the axes, plays with a moving cursor, reads out on hover, offers downloads and shows the run', async () => {
     const { page, errors } = await readyPage();
     const freq = await canvasStats(page, 'freq-axis');
