@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SILENCE_FLOOR_DBFS, SILENCE_REACH_FRAMES, SilenceGate } from './silence-floor.js';
+import {
+  FLOOR_MARGIN_DB,
+  FLOOR_REACH_FRAMES,
+  SILENCE_FLOOR_DBFS,
+  SILENCE_REACH_FRAMES,
+  SilenceGate,
+} from './silence-floor.js';
 
 /** Runs the gate over `levels` and `labels`, pushed in pieces of `levelStep` and `labelStep` frames. */
 function gate(
@@ -53,6 +59,25 @@ describe('the silence rule', () => {
       [33, 17],
     ] as const)
       expect(gate(levels, labels, a, b).labels).toEqual(whole);
+  });
+
+  it(`sets \`sil\` in steady noise above the floor: no frame within ±${R} frames ${FLOOR_MARGIN_DB} dB above the lowest within ±${FLOOR_REACH_FRAMES}`, () => {
+    const noise = SILENCE_FLOOR_DBFS + 20;
+    // Noise wobbling by less than the margin, a burst well above it at 300, and digital silence at 600.
+    const levels = Array.from({ length: 800 }, (_, i) =>
+      i === 600
+        ? -Infinity
+        : i === 300
+          ? noise + FLOOR_MARGIN_DB + 1
+          : noise + (FLOOR_MARGIN_DB - 1) * Math.abs(Math.sin(i / 5)),
+    );
+    const labels = Array.from({ length: 800 }, () => 3);
+    const r = gate(levels, labels, 37, 800).labels;
+    for (let i = 0; i < 800; i++) {
+      const burst = Math.abs(i - 300) <= R;
+      const digital = Math.abs(i - 600) <= FLOOR_REACH_FRAMES;
+      expect(r[i], `frame ${i}`).toBe(burst || digital ? 3 : 0);
+    }
   });
 
   it('says when it did not get every frame', () => {

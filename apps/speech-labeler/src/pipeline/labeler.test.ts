@@ -81,8 +81,8 @@ describe('silence and faint noise', () => {
       expect(await silFraction(wav(4, noise(dB)), `noise${dB}.wav`), `${dB} dBFS`).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('labels low-level noise without speech (white, pink, brown at -60 to -40 dBFS) `sil` on at least 95% of frames', async () => {
-    // Above the silence rule's -65 dBFS, so the model decides: it was trained on such recordings.
+  it('labels low-level noise without speech (white, pink, brown at -60 to -40 dBFS) `sil` on at least 99% of frames', async () => {
+    // Above the absolute floor of -65 dBFS: the model, trained on such recordings, and the local-floor rule decide.
     // Each colour is filtered white noise (pink: Paul Kellet's filter; brown: a leaky integrator), scaled
     // to the exact RMS.
     const coloured = (kind: 'white' | 'pink' | 'brown', dB: number): ((random: () => number) => number) => {
@@ -110,7 +110,7 @@ describe('silence and faint noise', () => {
     for (const dB of [-60, -50, -40])
       for (const kind of ['white', 'pink', 'brown'] as const)
         fractions[`${kind} ${dB} dBFS`] = await silFraction(wav(6, coloured(kind, dB)), `${kind}${dB}.wav`);
-    for (const [name, f] of Object.entries(fractions)) expect(f, name).toBeGreaterThanOrEqual(0.95);
+    for (const [name, f] of Object.entries(fractions)) expect(f, name).toBeGreaterThanOrEqual(0.99);
   });
 
   it('labels 16-bit dither (±1 LSB, triangular) `sil` on at least 99% of frames', async () => {
