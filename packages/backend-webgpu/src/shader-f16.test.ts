@@ -21,7 +21,7 @@ import { kernelSource, layoutEntries, read, readWrite, type KernelSource } from 
 import { float16Path } from './wgsl-float16.js';
 
 async function nullGpu(): Promise<GPU> {
-  const { create } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU };
+  const { create } = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU };
   return create(['backend=null']);
 }
 
