@@ -7,7 +7,8 @@
 import { attentionParams, type AttentionSpec, type AuxData } from './attention-inputs.js';
 import { fusedAttentionKernel, type FusedShape } from './flash-attention.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
-import { additiveScoresKernel, scoresKernel, softmaxKernel, weightedSumKernel } from './three-pass.wgsl.js';
+import { additiveScoresKernelFor, scoresKernelFor, softmaxKernel, weightedSumKernelFor } from './three-pass.wgsl.js';
+import { F32_IO, type AttentionIo } from './wgsl-float16.js';
 
 /** The buffers of one attention dispatch. */
 export interface AttentionBindings {
@@ -17,8 +18,10 @@ export interface AttentionBindings {
   readonly mask: Slice;
   readonly aux: Slice;
   readonly out: Slice;
-  /** Additive relevance weights `[Hq, Dk]` (three-pass only). */
+  /** Additive relevance weights `[Hq, Dk]` (three-pass only, float32). */
   readonly additive?: Slice;
+  /** How q, k, v and out are stored (default float32; `f16` needs the `shader-f16` feature). */
+  readonly io?: AttentionIo;
 }
 
 /** Where the work goes. */
@@ -45,7 +48,7 @@ export function encodeFused(
 ): void {
   const P = op.uniform(attentionParams(s, aux, range.unit0, paramsOf(range)));
   const { q, k, v, mask, out } = b;
-  op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape)), { P, q, k, v, mask, aux: b.aux, out }, [
+  op.dispatch(op.ctx.kernel(fusedAttentionKernel(shape, b.io ?? F32_IO)), { P, q, k, v, mask, aux: b.aux, out }, [
     Math.ceil(s.qLength / shape.tq),
     range.units * s.group,
   ]);
@@ -70,15 +73,17 @@ export function encodeThreePass(
   const P = op.uniform(attentionParams(s, aux, range.unit0, { ...paramsOf(range), mode }));
   const { q, k, v, mask, out } = b;
   const grid = [Math.ceil(T / 16), Math.ceil(sq / 16), heads] as const;
+  const io = b.io ?? F32_IO;
   if (b.additive)
     op.dispatch(
-      op.ctx.kernel(additiveScoresKernel),
+      op.ctx.kernel(additiveScoresKernelFor(io.input)),
       { P, q, k, aw: b.additive, mask, aux: b.aux, s: scores, w: weights },
       grid,
     );
-  else op.dispatch(op.ctx.kernel(scoresKernel), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, grid);
+  else
+    op.dispatch(op.ctx.kernel(scoresKernelFor(io.input)), { P, q, k, mask, aux: b.aux, s: scores, w: weights }, grid);
   op.dispatch(op.ctx.kernel(softmaxKernel), { P, s: scores }, [sq, heads]);
-  op.dispatch(op.ctx.kernel(weightedSumKernel), { P, s: scores, v, out }, [
+  op.dispatch(op.ctx.kernel(weightedSumKernelFor(io)), { P, s: scores, v, out }, [
     Math.ceil(dv / 8),
     Math.ceil(sq / 8),
     heads,

@@ -13,11 +13,14 @@ import { buildAux, maskWords, WEIGHT_MODES, type AttentionSpec, type AuxData } f
 import type { GpuContext } from './gpu-context.js';
 import type { FusedShape } from './flash-attention.wgsl.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
+import { attentionIo, type AttentionIo, type Float16Path } from './wgsl-float16.js';
 
 /** How an attention call runs. */
 export interface AttentionRunOptions {
   readonly kernel: AttentionKernelChoice;
   readonly subgroups: SubgroupChoice;
+  /** The road of float16 calls on this device (see wgsl-float16.ts). */
+  readonly float16: Float16Path;
 }
 
 /** A call's plan (see the module comment). */
@@ -28,6 +31,8 @@ export interface AttentionPlan {
   readonly kvRows: number;
   /** The fused variant, or `undefined` for the three-pass kernels. */
   readonly shape: FusedShape | undefined;
+  /** How q, k, v and the output are stored in the kernels' buffers. */
+  readonly io: AttentionIo;
   readonly aux: AuxData;
   readonly mask: ArrayBufferView;
   readonly wantWeights: boolean;
@@ -45,7 +50,8 @@ export function planAttention(ctx: GpuContext, p: AttentionSetup, options: Atten
   const wantWeights = p.attentionMap !== 'none';
   // Additive relevance has a three-pass kernel only.
   const threePass = wantWeights || options.kernel === 'three-pass' || p.additive !== undefined;
-  const shape = threePass ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups);
+  const io = attentionIo(p.dtype, p.outputDtype, options.float16);
+  const shape = threePass ? undefined : fusedShape(profile, Dk, Dv, Sq, options.subgroups, io.input === 'f16' ? 2 : 4);
   if (!shape && !threePass && options.kernel === 'fused')
     throw new UnsupportedError(
       `the fused kernel cannot run head sizes Dk ${Dk}, Dv ${Dv} on this device (workgroup storage ${profile.maxWorkgroupStorage} bytes)`,
@@ -83,6 +89,7 @@ export function planAttention(ctx: GpuContext, p: AttentionSetup, options: Atten
     spec,
     kvRows: T,
     shape,
+    io,
     aux,
     mask,
     wantWeights,

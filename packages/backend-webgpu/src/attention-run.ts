@@ -63,10 +63,12 @@ export async function runAttention(
   const { batch: B, qHeads: Hq, group: G, qLength: Sq, keyLength: T, keyDim: Dk, valueDim: Dv } = p;
   const plan = planAttention(ctx, p, options);
   const { units, chunk } = plan;
-  // float16 calls travel as halves, two per u32, both ways; the kernels compute in float32 between a widening
-  // and a narrowing pass on the GPU.
+  // float16 calls travel as halves both ways. On the shader-f16 road the kernels bind them as array<f16>
+  // (and write a float16 result as such); on the packed road they compute in float32 between a widening and
+  // a narrowing pass on the GPU. Either way the arithmetic is float32.
   const half = p.dtype === 'float16';
   const halfOut = half && p.outputDtype === 'float16';
+  const direct = plan.io.input === 'f16';
   const output = halfOut ? new Uint16Array(B * Hq * Sq * Dv) : new Float32Array(B * Hq * Sq * Dv);
   const weights = plan.wantWeights ? new Float32Array(B * Hq * Sq * T) : undefined;
   for (let u0 = 0; u0 < units; u0 += chunk) {
@@ -74,21 +76,27 @@ export async function runAttention(
     const [out, w] = await ctx.run((op) => {
       // core's float32 arrays hold the halves exactly, so narrowing them again loses nothing.
       // The caller's halves are uploaded as they are where core has them (rank 4, no past).
-      const input = (a: Float32Array, bits: Uint16Array | undefined, from: number, to: number) =>
-        half
-          ? widenHalves(op, op.upload(bits ? bits.subarray(from, to) : float16Bits(a.subarray(from, to))), to - from)
-          : op.upload(a.subarray(from, to));
+      const halves = (a: Float32Array, bits: Uint16Array | undefined, from: number, to: number): Slice =>
+        op.upload(bits ? bits.subarray(from, to) : float16Bits(a.subarray(from, to)));
+      const input = (a: Float32Array, bits: Uint16Array | undefined, from: number, to: number): Slice =>
+        !half
+          ? op.upload(a.subarray(from, to))
+          : direct
+            ? halves(a, bits, from, to)
+            : widenHalves(op, halves(a, bits, from, to), to - from);
+      const count = n * G * Sq * Dv;
       const b = {
         q: input(p.q, p.halves?.q, u0 * G * Sq * Dk, (u0 + n) * G * Sq * Dk),
         k: input(p.k, p.halves?.k, u0 * T * Dk, (u0 + n) * T * Dk),
         v: input(p.v, p.halves?.v, u0 * T * Dv, (u0 + n) * T * Dv),
         ...maskAndAux(op, plan),
-        out: op.scratch(n * G * Sq * Dv * 4),
+        out: op.scratch(count * (plan.io.output === 'f16' ? 2 : 4)),
         ...(p.additive ? { additive: op.upload(p.additive) } : {}),
+        io: plan.io,
       };
       const wSlice = encodeChunk(op, plan, b, u0, n);
-      const count = n * G * Sq * Dv;
-      if (halfOut) op.read(narrowHalves(op, b.out, count), Math.ceil(count / 2) * 4);
+      if (halfOut && plan.io.output !== 'f16') op.read(narrowHalves(op, b.out, count), Math.ceil(count / 2) * 4);
+      else if (halfOut) op.read(b.out, Math.ceil(count / 2) * 4);
       else op.read(b.out);
       if (wSlice) op.read(wSlice);
     });

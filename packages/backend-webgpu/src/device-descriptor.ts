@@ -9,8 +9,10 @@ const ADAPTER_LIMITS = [
 ] as const;
 
 /**
- * The device descriptor the backend (and its tests) request: the adapter's limits, and `subgroups` when asked
- * for (the caller decides whether the adapter offers them and whether to use them).
+ * The device descriptor the backend (and its tests) request: the adapter's limits, `subgroups` when asked
+ * for (the caller decides whether the adapter offers them and whether to use them), and `shader-f16`
+ * whenever the adapter offers it (float16 storage in the kernels; whether a backend uses it is its
+ * `float16` option).
  *
  * @example
  * ```ts
@@ -21,5 +23,6 @@ export function deviceDescriptor(adapter: GPUAdapter, subgroups: boolean): GPUDe
   const requiredLimits: Record<string, number> = {};
   for (const name of ADAPTER_LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures: GPUFeatureName[] = subgroups ? ['subgroups' as GPUFeatureName] : [];
+  if (adapter.features.has('shader-f16')) requiredFeatures.push('shader-f16' as GPUFeatureName);
   return { label: 'attnkit', requiredFeatures, requiredLimits };
 }

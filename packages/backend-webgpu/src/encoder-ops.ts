@@ -4,19 +4,25 @@
 import {
   addRowsHalfKernel,
   addRowsKernel,
+  addRowsShaderF16Kernel,
   ELEMENTWISE_GROUP,
   layerNormKernel,
   linearHalfKernel,
   linearKernel,
+  linearShaderF16Kernel,
   meanPoolKernel,
   splitHeadsKernel,
   narrowHalvesKernel,
   widenHalvesKernel,
   zeroRowsKernel,
+  type WeightStorage,
 } from './encoder-ops.wgsl.js';
 import type { GpuOp, Slice } from './gpu-op.js';
 import type { UniformBinding } from './wgsl-bindings.js';
 import { packFields, type FieldValues, type Fields } from './wgsl-struct.js';
+
+const LINEAR = { float32: linearKernel, float16: linearHalfKernel, 'shader-f16': linearShaderF16Kernel } as const;
+const ADD_ROWS = { float32: addRowsKernel, float16: addRowsHalfKernel, 'shader-f16': addRowsShaderF16Kernel } as const;
 
 /** Activation codes of the linear kernel. */
 export const ACT = { none: 0, relu: 1, gelu: 2 } as const;
@@ -34,7 +40,7 @@ function grid(op: GpuOp, n: number): [number, number] {
   return [x, Math.ceil(groups / x)];
 }
 
-/** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`; `halfWeights`: `w` holds packed halves. */
+/** `y[R, O] = act(x·wᵀ + b)`, or `y += x·wᵀ + b` with `accumulate`; `weights`: how `w` is stored (default float32). */
 export function linear(
   op: GpuOp,
   x: Slice,
@@ -44,7 +50,7 @@ export function linear(
   b: Slice,
   O: number,
   y: Slice,
-  options: { accumulate?: boolean; act?: number; halfWeights?: boolean } = {},
+  options: { accumulate?: boolean; act?: number; weights?: WeightStorage } = {},
 ): void {
   const P = params(op, linearKernel.bindings.P, {
     R,
@@ -53,7 +59,7 @@ export function linear(
     accumulate: options.accumulate ? 1 : 0,
     act: options.act ?? 0,
   });
-  const kernel = op.ctx.kernel(options.halfWeights ? linearHalfKernel : linearKernel);
+  const kernel = op.ctx.kernel(LINEAR[options.weights ?? 'float32']);
   op.dispatch(kernel, { P, x, w, bias: b, y }, [Math.ceil(O / 16), Math.ceil(R / 16)]);
 }
 
@@ -74,10 +80,18 @@ export function layerNorm(
   op.dispatch(op.ctx.kernel(layerNormKernel), { P, x, gamma, beta, y }, [gx, Math.ceil(R / gx)]);
 }
 
-/** `h[r, :] += table[r mod S, :]`; `halfTable`: `table` holds packed halves. */
-export function addRows(op: GpuOp, h: Slice, R: number, D: number, table: Slice, S: number, halfTable = false): void {
+/** `h[r, :] += table[r mod S, :]`; `storage`: how `table` is stored. */
+export function addRows(
+  op: GpuOp,
+  h: Slice,
+  R: number,
+  D: number,
+  table: Slice,
+  S: number,
+  storage: WeightStorage = 'float32',
+): void {
   const P = params(op, addRowsKernel.bindings.P, { R, I: D, S });
-  op.dispatch(op.ctx.kernel(halfTable ? addRowsHalfKernel : addRowsKernel), { P, table, h }, grid(op, R * D));
+  op.dispatch(op.ctx.kernel(ADD_ROWS[storage]), { P, table, h }, grid(op, R * D));
 }
 
 /** Splits the fused projection into heads, with RoPE when `trig` is given. */

@@ -3,8 +3,9 @@
  * d dModel, H/Hkv heads, Dh head size, C classes. All row-major float32.
  *
  * - linear: `y[R, O] = act(x[R, I]·w[O, I]ᵀ + b[O])`, or `y += x·wᵀ + b` (residual add); 16×16 output
- *   tiles, x and w streamed through workgroup memory 16 columns at a time. `w` is float32, or float16
- *   halves packed two per u32 (a float16 model), widened as they are loaded.
+ *   tiles, x and w streamed through workgroup memory 16 columns at a time. `w` is float32, or float16 (a
+ *   float16 model): halves packed two per u32, or `array<f16>` on the `shader-f16` road, widened as they
+ *   are loaded.
  * - layerNorm: one workgroup of 64 per row, mean then biased variance by tree reductions.
  * - addRows: `h[r, :] += table[r mod S, :]` (sinusoidal or learned positions; a learned table may be
  *   float16, packed like linear's weights).
@@ -14,6 +15,7 @@
  */
 import { kernelSource, read, readWrite, uniform, type KernelSource } from './wgsl-bindings.js';
 import { workgroupReductions } from './workgroup-reduce.wgsl.js';
+import { enableF16, TO_HALF_WGSL } from './wgsl-float16.js';
 
 /** Invocations per workgroup of the elementwise kernels (encoder-ops.ts folds their grids by it). */
 export const ELEMENTWISE_GROUP = 64;
@@ -34,27 +36,36 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 /**
- * How a kernel reads a matrix of weights: `float32` (`array<f32>`), or `float16`, halves packed two per
- * u32 (the lower first), widened exactly with WGSL's `unpack2x16float`.
+ * How a kernel reads a matrix of weights: `float32` (`array<f32>`), `float16` (halves packed two per u32,
+ * the lower first, widened exactly with WGSL's `unpack2x16float`), or `shader-f16` (the same bytes bound
+ * as `array<f16>`, widened with `f32(x)`; needs the `shader-f16` feature).
  */
-export type WeightStorage = 'float32' | 'float16';
+export type WeightStorage = 'float32' | 'float16' | 'shader-f16';
 
 /** The WGSL function `name(i: u32) -> f32` reading element `i` of the weight binding `binding`. */
 function weightReader(storage: WeightStorage, name: string, binding: string): string {
-  return storage === 'float16'
-    ? /* wgsl */ `
+  if (storage === 'float16')
+    return /* wgsl */ `
 fn ${name}(i: u32) -> f32 {
   let pair = unpack2x16float(${binding}[i >> 1u]);
   return select(pair.x, pair.y, (i & 1u) == 1u);
 }
-`
-    : /* wgsl */ `
+`;
+  if (storage === 'shader-f16')
+    return /* wgsl */ `
+fn ${name}(i: u32) -> f32 { return f32(${binding}[i]); }
+`;
+  return /* wgsl */ `
 fn ${name}(i: u32) -> f32 { return ${binding}[i]; }
 `;
 }
 
 /** The binding of a weight matrix stored as `storage`. */
-const weightBinding = (storage: WeightStorage) => (storage === 'float16' ? read('array<u32>') : read());
+const weightBinding = (storage: WeightStorage) =>
+  storage === 'float16' ? read('array<u32>') : storage === 'shader-f16' ? read('array<f16>') : read();
+
+/** Key suffix of a weight storage. */
+const STORAGE_KEY: Record<WeightStorage, string> = { float32: '', float16: '-f16', 'shader-f16': '-shader-f16' };
 
 /**
  * `y = act(x·wᵀ + bias)` or `y += x·wᵀ + bias`, with `w` stored as `storage`. `P.act`: 0 none, 1 ReLU,
@@ -62,7 +73,7 @@ const weightBinding = (storage: WeightStorage) => (storage === 'float16' ? read(
  */
 function linearSource(storage: WeightStorage) {
   return kernelSource(
-    storage === 'float16' ? 'linear-f16' : 'linear',
+    `linear${STORAGE_KEY[storage]}`,
     {
       P: uniform('Params', { R: 'u32', I: 'u32', O: 'u32', accumulate: 'u32', act: 'u32' }),
       x: read(),
@@ -70,7 +81,7 @@ function linearSource(storage: WeightStorage) {
       bias: read(),
       y: readWrite(),
     },
-    (declarations) => /* wgsl */ `${declarations}
+    (declarations) => /* wgsl */ `${enableF16(storage === 'shader-f16')}${declarations}
 var<workgroup> xs: array<f32, 256>;
 var<workgroup> ws: array<f32, 256>;
 ${weightReader(storage, 'weight', 'w')}
@@ -109,8 +120,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
 
 /** {@link linearSource} on float32 weights. */
 export const linearKernel = linearSource('float32');
-/** {@link linearSource} on float16 weights. */
+/** {@link linearSource} on float16 weights, packed. */
 export const linearHalfKernel = linearSource('float16');
+/** {@link linearSource} on float16 weights bound as `array<f16>` (`shader-f16`). */
+export const linearShaderF16Kernel = linearSource('shader-f16');
 
 /** Layer norm of R rows of I features from x into y. Rows: workgroup x + y · groups in x. */
 export const layerNormKernel = kernelSource(
@@ -148,13 +161,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
 /** `h += table` row by row (R rows of I = d columns, table period S), the table stored as `storage`. */
 function addRowsSource(storage: WeightStorage) {
   return kernelSource(
-    storage === 'float16' ? 'add-rows-f16' : 'add-rows',
+    `add-rows${STORAGE_KEY[storage]}`,
     {
       P: uniform('Params', { R: 'u32', I: 'u32', S: 'u32' }),
       table: weightBinding(storage),
       h: readWrite(),
     },
-    (declarations) => /* wgsl */ `${declarations}
+    (declarations) => /* wgsl */ `${enableF16(storage === 'shader-f16')}${declarations}
 ${weightReader(storage, 'tableAt', 'table')}
 ${elementwiseMain(
   'P.R * P.I',
@@ -167,8 +180,10 @@ ${elementwiseMain(
 
 /** {@link addRowsSource} on a float32 table. */
 export const addRowsKernel = addRowsSource('float32');
-/** {@link addRowsSource} on a float16 table. */
+/** {@link addRowsSource} on a float16 table, packed. */
 export const addRowsHalfKernel = addRowsSource('float16');
+/** {@link addRowsSource} on a float16 table bound as `array<f16>` (`shader-f16`). */
+export const addRowsShaderF16Kernel = addRowsSource('shader-f16');
 
 /** proj (R = B·S rows, I = (H + 2·Hkv)·Dh) into q, k, v, RoPE from trig (cos then sin, [S, Dh/2] each) when `P.rope`. */
 export const splitHeadsKernel = kernelSource(
@@ -284,24 +299,7 @@ export const narrowHalvesKernel = kernelSource(
     y: readWrite('array<u32>'),
   },
   (declarations) => /* wgsl */ `${declarations}
-fn toHalf(v: f32) -> u32 {
-  let b = bitcast<u32>(v);
-  let sign = (b >> 16u) & 0x8000u;
-  let e = i32((b >> 23u) & 0xffu) - 112;
-  let m = b & 0x7fffffu;
-  if (e <= 0) {
-    if (e < -10) { return sign; }
-    let full = m | 0x800000u;
-    let shift = u32(14 - e);
-    let h = full >> shift;
-    let rest = full & ((1u << shift) - 1u);
-    let mid = 1u << (shift - 1u);
-    return sign | (h + select(0u, 1u, rest > mid || (rest == mid && (h & 1u) == 1u)));
-  }
-  let h = (u32(e) << 10u) | (m >> 13u);
-  let rest = m & 0x1fffu;
-  return sign | (h + select(0u, 1u, rest > 0x1000u || (rest == 0x1000u && (h & 1u) == 1u)));
-}
+${TO_HALF_WGSL}
 ${elementwiseMain(
   'P.words',
   /* wgsl */ `
@@ -312,13 +310,18 @@ ${elementwiseMain(
 )}`,
 );
 
-/** Every encoder kernel of this module (the binding-table test walks them all). */
+/**
+ * Every encoder kernel of this module (the binding-table test walks them all; the shader-f16 ones need a
+ * device with that feature to compile).
+ */
 export const ENCODER_KERNELS: readonly KernelSource[] = [
   linearKernel,
   linearHalfKernel,
+  linearShaderF16Kernel,
   layerNormKernel,
   addRowsKernel,
   addRowsHalfKernel,
+  addRowsShaderF16Kernel,
   splitHeadsKernel,
   meanPoolKernel,
   zeroRowsKernel,

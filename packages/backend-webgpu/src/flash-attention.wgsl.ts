@@ -14,10 +14,15 @@
  * workgroup memory. Per tile each row computes its TK scores, the tile maximum, rescales its running sum
  * and accumulator once (online softmax), and adds p·v. A row that sees nothing writes zeros. No Sq×T
  * buffer exists.
+ *
+ * Storage (wgsl-float16.ts): q, k, v, the K/V tiles and out are `f32`, or on the `shader-f16` road `f16`
+ * (out `f16` or `f32` as the call's result dtype); scores, the softmax state and the accumulators are
+ * float32 either way.
  */
 import { ATTENTION_PARAMS, attentionCommon, SOFTCAP } from './attention-common.wgsl.js';
 import { shapeKey } from './variants.js';
 import { kernelSource, read, readWrite, type KernelSource } from './wgsl-bindings.js';
+import { enableF16, F32_IO, ioKey, narrow, narrowing, usesF16, widen, type AttentionIo } from './wgsl-float16.js';
 
 /** Compile-time shape of one fused variant. */
 export interface FusedShape {
@@ -32,27 +37,41 @@ export interface FusedShape {
   readonly lanes: number;
 }
 
-/** The bindings of the fused kernel. */
-export const FUSED_BINDINGS = {
-  P: ATTENTION_PARAMS,
-  q: read(),
-  k: read(),
-  v: read(),
-  mask: read('array<u32>'),
-  aux: read('array<u32>'),
-  out: readWrite(),
-} as const;
-
-/** The fused kernel of variant `s` (cache key `fused/<shape>`). */
-export function fusedAttentionKernel(s: FusedShape): KernelSource<typeof FUSED_BINDINGS> {
-  return kernelSource(`fused/${shapeKey(s)}`, FUSED_BINDINGS, (declarations) => fusedAttentionWgsl(s, declarations));
+/** The bindings of the fused kernel with q, k, v and out stored as `io` says. */
+export function fusedBindings(io: AttentionIo = F32_IO) {
+  return {
+    P: ATTENTION_PARAMS,
+    q: read(`array<${io.input}>`),
+    k: read(`array<${io.input}>`),
+    v: read(`array<${io.input}>`),
+    mask: read('array<u32>'),
+    aux: read('array<u32>'),
+    out: readWrite(`array<${io.output}>`),
+  } as const;
 }
 
-function fusedAttentionWgsl(s: FusedShape, declarations: string): string {
+/** The bindings of the float32 fused kernel. */
+export const FUSED_BINDINGS = fusedBindings();
+
+/**
+ * The fused kernel of variant `s` with storage `io` (cache key `fused/<shape>`, and the storage when any is
+ * `f16`, which needs the `shader-f16` feature; its K and V tiles are then `f16` too).
+ */
+export function fusedAttentionKernel(
+  s: FusedShape,
+  io: AttentionIo = F32_IO,
+): KernelSource<ReturnType<typeof fusedBindings>> {
+  return kernelSource(`fused/${shapeKey(s)}${ioKey(io)}`, fusedBindings(io), (declarations) =>
+    fusedAttentionWgsl(s, io, declarations),
+  );
+}
+
+function fusedAttentionWgsl(s: FusedShape, io: AttentionIo, declarations: string): string {
   const L = s.lanes;
   const qn = Math.ceil(s.dk / L),
     vn = Math.ceil(s.dv / L);
-  return /* wgsl */ `${L > 1 ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : ''}
+  const t = io.input;
+  return /* wgsl */ `${enableF16(usesF16(io))}${L > 1 ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : ''}
 const TQ: u32 = ${s.tq}u;
 const TK: u32 = ${s.tk}u;
 const L: u32 = ${L}u;
@@ -62,8 +81,9 @@ const NT: u32 = ${s.tq * L}u;
 
 ${declarations}
 ${attentionCommon()}
-var<workgroup> kt: array<f32, ${s.tk * s.dk}>;
-var<workgroup> vt: array<f32, ${s.tk * s.dv}>;
+${narrowing(io.output)}
+var<workgroup> kt: array<${t}, ${s.tk * s.dk}>;
+var<workgroup> vt: array<${t}, ${s.tk * s.dv}>;
 var<workgroup> wLo: atomic<i32>;
 var<workgroup> wHi: atomic<i32>;
 var<workgroup> span: vec2<i32>;
@@ -101,7 +121,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   let qBase = (bh * P.Sq + iq) * DK;
   for (var t = 0u; t < QN; t++) {
     let d = lane + t * L;
-    qv[t] = select(0.0, q[qBase + min(d, DK - 1u)], d < DK);
+    qv[t] = select(0.0, ${widen(t, 'q[qBase + min(d, DK - 1u)]')}, d < DK);
   }
   var acc: array<f32, VN>;
   var m = NEG;
@@ -131,7 +151,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
         var dot = 0.0;
         for (var t = 0u; t < QN; t++) {
           let d = lane + t * L;
-          if (d < DK) { dot += qv[t] * kt[kc + d]; }
+          if (d < DK) { dot += qv[t] * ${widen(t, 'kt[kc + d]')}; }
         }
 ${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffleXor(dot, o); }' : ''}
         let j = j0 + i32(c);
@@ -162,7 +182,7 @@ ${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffle
         if ((vis & (1u << c)) != 0u) {
           let p = exp(sc[c] - mNew);
           l += p;
-          for (var t = 0u; t < VN; t++) { acc[t] += p * vt[c * DV + min(lane + t * L, DV - 1u)]; }
+          for (var t = 0u; t < VN; t++) { acc[t] += p * ${widen(t, 'vt[c * DV + min(lane + t * L, DV - 1u)]')}; }
         }
       }
       m = mNew;
@@ -173,7 +193,7 @@ ${L > 1 ? '        for (var o = 1u; o < L; o = o << 1u) { dot += subgroupShuffle
     let inv = select(0.0, 1.0 / l, l > 0.0);
     for (var t = 0u; t < VN; t++) {
       let d = lane + t * L;
-      if (d < DV) { out[outIndex(bh, hd.b, hd.h, i, d, DV)] = acc[t] * inv; }
+      if (d < DV) { out[outIndex(bh, hd.b, hd.h, i, d, DV)] = ${narrow(io.output, 'acc[t] * inv')}; }
     }
   }
 }

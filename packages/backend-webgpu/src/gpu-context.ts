@@ -33,6 +33,8 @@ export interface DeviceProfile {
   readonly subgroupMinSize: number;
   /** A software (fallback) adapter: smaller tiles compile and run better there. */
   readonly software: boolean;
+  /** The device has the `shader-f16` feature (WGSL `f16`, `array<f16>` storage). */
+  readonly shaderF16: boolean;
 }
 
 /** Options of a {@link GpuContext}. */
@@ -91,6 +93,7 @@ export class GpuContext {
       offsetAlignment: l.minStorageBufferOffsetAlignment,
       subgroupMinSize: subgroups ? (options.subgroupMinSize ?? info?.subgroupMinSize ?? 0) : 0,
       software: options.software ?? false,
+      shaderF16: device.features.has('shader-f16'),
     };
     device.lost.then(
       (i) => {

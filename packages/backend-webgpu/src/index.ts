@@ -20,6 +20,7 @@ export type { WebGpuBackendOptions } from './webgpu-backend.js';
 export { GpuUnavailableError, navigatorGpu, summarizeAdapter, describeAdapter } from './gpu-source.js';
 export type { GpuSource, AdapterSummary } from './gpu-source.js';
 export type { AttentionKernelChoice, SubgroupChoice } from './variants.js';
+export type { Float16Choice, Float16Path } from './wgsl-float16.js';
 
 /**
  * The plugin to register: probes `navigator.gpu` for an adapter.

@@ -26,6 +26,8 @@ import {
 import { encodeFused, encodeThreePass } from './attention-encode.js';
 import { buildAux, maskWords, type AttentionSpec } from './attention-inputs.js';
 import { ACT, addRows, layerNorm, linear, meanPool, splitHeads, zeroRows } from './encoder-ops.js';
+import type { WeightStorage } from './encoder-ops.wgsl.js';
+import type { Float16Path } from './wgsl-float16.js';
 import type { GpuContext } from './gpu-context.js';
 import { BindingLimitError, type GpuOp, type Slice } from './gpu-op.js';
 import { GpuTensor } from './gpu-resident.js';
@@ -66,8 +68,8 @@ interface HeldWeights {
 
 /**
  * Uploads `weights` (core's copies, let go of afterwards except the embedding table). A float16 model
- * keeps its matrices (linear weights, the learned positions) as packed halves that the kernels widen as
- * they read them; its vectors (biases, norms, additive relevance weights: O(d) per layer) are widened at
+ * keeps its matrices (linear weights, the learned positions) as halves that the kernels widen as they read
+ * them (`array<f16>` on the `shader-f16` road, packed two per u32 otherwise); its vectors (biases, norms, additive relevance weights: O(d) per layer) are widened at
  * upload. The embedding table stays on the CPU, where a run looks its ids up.
  */
 async function holdWeights(
@@ -127,13 +129,15 @@ export async function compileModel(
   ctx: GpuContext,
   spec: ResolvedSpec,
   weights: ModelWeights,
-  options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice },
+  options: { kernel: AttentionKernelChoice; subgroups: SubgroupChoice; float16: Float16Path },
   progress?: ProgressSink,
 ): Promise<CompiledModel> {
   const { dModel: d, heads: H, kvHeads: Hkv, headDim: Dh, ffnSize: Fh, inputSize: F, layers } = spec;
   const C = spec.output.classes;
   const qkvRows = (H + 2 * Hkv) * Dh;
   const half = weights.dtype === 'float16';
+  // float16 matrices: bound as array<f16> on the shader-f16 road, as packed halves otherwise (same bytes).
+  const storage: WeightStorage = !half ? 'float32' : options.float16 === 'shader-f16' ? 'shader-f16' : 'float16';
   const { resident, additive, table, bytes: weightBytes } = await holdWeights(ctx, spec, weights, progress);
   const w = (name: string): Slice => resident.get(name)!;
   const shape = options.kernel === 'three-pass' ? undefined : fusedShape(ctx.profile, Dh, Dh, 2, options.subgroups);
@@ -146,9 +150,9 @@ export async function compileModel(
       t = op.scratch(f4(R * d));
     const lens = op.params(new Uint32Array(lengths.buffer, lengths.byteOffset, B));
     if (!req.tokens)
-      linear(op, runInput(op, req, R * F), R, F, w('input.weight'), w('input.bias'), d, h, { halfWeights: half });
+      linear(op, runInput(op, req, R * F), R, F, w('input.weight'), w('input.bias'), d, h, { weights: storage });
     if (spec.positional.kind === 'sinusoidal') addRows(op, h, R, d, op.upload(sinusoidTable(S, d)), S);
-    if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S, half);
+    if (spec.positional.kind === 'learned') addRows(op, h, R, d, w('positional.table'), S, storage);
     const trig =
       spec.positional.kind === 'rope' ? op.upload(ropeTable(S, Dh, spec.positional.base ?? 10000)) : undefined;
     const proj = op.scratch(f4(R * qkvRows)),
@@ -162,7 +166,7 @@ export async function compileModel(
 
     const mha = (input: Slice, l: number, into: Slice): void => {
       const p = `layers.${l}.attention.`;
-      linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj, { halfWeights: half });
+      linear(op, input, R, d, w(`${p}qkv.weight`), w(`${p}qkv.bias`), qkvRows, proj, { weights: storage });
       splitHeads(op, proj, { B, S, H, Hkv, Dh }, trig, q, k, v);
       // The layer's attention as core resolves it (its size was checked with the run).
       const a: AttentionSpec = resolveAttention(
@@ -196,18 +200,18 @@ export async function compileModel(
       }
       linear(op, attn, R, H * Dh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, {
         accumulate: true,
-        halfWeights: half,
+        weights: storage,
       });
     };
     const ffn = (input: Slice, l: number, into: Slice): void => {
       const p = `layers.${l}.ffn.`;
       linear(op, input, R, d, w(`${p}hidden.weight`), w(`${p}hidden.bias`), Fh, hidden, {
         act: ACT[spec.activation],
-        halfWeights: half,
+        weights: storage,
       });
       linear(op, hidden, R, Fh, w(`${p}output.weight`), w(`${p}output.bias`), d, into, {
         accumulate: true,
-        halfWeights: half,
+        weights: storage,
       });
     };
     const eps = spec.normEpsilon;
@@ -236,10 +240,10 @@ export async function compileModel(
       const pooled = op.scratch(f4(B * d));
       meanPool(op, last, B, S, d, lens, pooled);
       logits = op.scratch(f4(B * C));
-      linear(op, pooled, B, d, w('head.weight'), w('head.bias'), C, logits, { halfWeights: half });
+      linear(op, pooled, B, d, w('head.weight'), w('head.bias'), C, logits, { weights: storage });
     } else {
       logits = op.scratch(f4(R * C));
-      linear(op, last, R, d, w('head.weight'), w('head.bias'), C, logits, { halfWeights: half });
+      linear(op, last, R, d, w('head.weight'), w('head.bias'), C, logits, { weights: storage });
       zeroRows(op, logits, B, S, C, lens);
     }
     return [logits, ...req.attentionOf.map((l) => maps[l]!)];

@@ -12,6 +12,7 @@ const base: DeviceProfile = {
   offsetAlignment: 256,
   subgroupMinSize: 0,
   software: false,
+  shaderF16: false,
 };
 
 describe('fused kernel variants follow the device limits', () => {
@@ -25,6 +26,14 @@ describe('fused kernel variants follow the device limits', () => {
     }
     expect(fusedShape({ ...base, maxWorkgroupStorage: 32768 }, 64, 64, 100)!.tk).toBe(32);
     expect(fusedShape(base, 64, 64, 100)!.tk).toBe(16);
+    // f16 tiles (shader-f16) take half the bytes: twice the keys fit.
+    for (const d of [64, 128, 256]) {
+      const s = fusedShape({ ...base, subgroupMinSize: 32 }, d, d, 100, 'auto', 2)!;
+      expect(2 * s.tk * (s.dk + s.dv)).toBeLessThanOrEqual(16384);
+    }
+    expect(fusedShape(base, 64, 64, 100, 'auto', 2)!.tk).toBe(32);
+    expect(fusedShape(base, 128, 128, 100, 'auto', 2)!.tk).toBe(16);
+    expect(fusedShape(base, 128, 128, 100)!.tk).toBe(8);
   });
 
   it('use subgroup lanes only with the feature, never more than the smallest subgroup', () => {

@@ -5,7 +5,8 @@
  *   of two up to the smallest subgroup size (at most 8, and at most the head-size bucket / 8 so each lane
  *   keeps ≥ 8 elements), so a row's lanes always share a subgroup and sum their dot products with
  *   xor-shuffles.
- * - Keys per tile: as many as fit K and V tiles in the workgroup storage, at most 32; at most 8 on a
+ * - Keys per tile: as many as fit K and V tiles (float32, or float16 on the `shader-f16` road) in the
+ *   workgroup storage, at most 32; at most 8 on a
  *   software (fallback) adapter, whose shader compiler unrolls the per-tile loop (compile time and
  *   register spills grow with the tile there).
  * - Rows per workgroup: 64 invocations in all (the portable sweet spot; WebGPU guarantees 256); a
@@ -36,6 +37,7 @@ export type SubgroupChoice = 'auto' | boolean;
 
 /**
  * The fused variant for this device and shape, or `undefined` when only the three-pass kernel fits.
+ * `elementBytes`: the size of a K/V tile element (2 for `f16` tiles on the `shader-f16` road).
  */
 export function fusedShape(
   profile: DeviceProfile,
@@ -43,6 +45,7 @@ export function fusedShape(
   dv: number,
   sq: number,
   subgroups: SubgroupChoice = 'auto',
+  elementBytes: 2 | 4 = 4,
 ): FusedShape | undefined {
   const bk = bucket(dk),
     bv = bucket(dv);
@@ -51,7 +54,7 @@ export function fusedShape(
   if (use && profile.subgroupMinSize >= 2) lanes = Math.max(1, Math.min(floorPow2(profile.subgroupMinSize), 8, bk / 8));
   if (bk / lanes > MAX_PER_LANE || bv / lanes > MAX_PER_LANE) return undefined;
   const budget = profile.maxWorkgroupStorage - 64;
-  const tk = Math.min(profile.software ? 8 : 32, floorPow2(budget / (4 * (bk + bv))));
+  const tk = Math.min(profile.software ? 8 : 32, floorPow2(budget / (elementBytes * (bk + bv))));
   if (tk < 4) return undefined;
   const threads = Math.min(THREADS, floorPow2(profile.maxInvocations), floorPow2(profile.maxWorkgroupSizeX));
   // Decoding (one query) gets a one-row variant; everything else the full tile.

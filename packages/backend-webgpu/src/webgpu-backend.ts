@@ -27,6 +27,7 @@ import {
 } from './gpu-source.js';
 import { compileModel } from './model.js';
 import { fusedShape, type AttentionKernelChoice, type SubgroupChoice } from './variants.js';
+import { float16Path, type Float16Choice } from './wgsl-float16.js';
 
 /** Options of {@link createWebGpuBackend}. */
 export interface WebGpuBackendOptions {
@@ -45,6 +46,13 @@ export interface WebGpuBackendOptions {
    * `true` whenever the adapter has it, `false` never. The feature is requested unless `false`.
    */
   readonly subgroups?: SubgroupChoice;
+  /**
+   * How float16 tensors are stored in the kernels: `'auto'` (default) binds them as WGSL `array<f16>` where
+   * the device has the `shader-f16` feature (requested whenever the adapter offers it) and packs halves two
+   * to a `u32` elsewhere; `'packed'` packs them everywhere. Arithmetic is float32 on both roads, and both
+   * round a float16 result the same way; `backend.info.float16` says which road is taken.
+   */
+  readonly float16?: Float16Choice;
   /** Wrap every submission in validation and out-of-memory error scopes and fail on any error (default true). */
   readonly checkErrors?: boolean;
   /** Bind at most this many bytes per storage buffer (default: the device's limit); larger work is split. */
@@ -99,7 +107,11 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     ...(subgroupMinSize !== undefined ? { subgroupMinSize } : {}),
     software: summary.fallback,
   });
-  const run = { kernel: options.kernel ?? 'auto', subgroups: options.subgroups ?? 'auto' } as const;
+  const run = {
+    kernel: options.kernel ?? 'auto',
+    subgroups: options.subgroups ?? 'auto',
+    float16: float16Path(ctx.profile.shaderF16, options.float16),
+  } as const;
   const tile = fusedShape(ctx.profile, 64, 64, 2, run.subgroups);
   const info: Record<string, string | number | boolean> = {
     engine: 'WebGPU',
@@ -107,6 +119,7 @@ export async function createBackendWith(source: GpuSource, options: WebGpuBacken
     fallbackAdapter: summary.fallback,
     fusedTileAtD64: tile ? `${tile.tq} rows × ${tile.lanes} lanes, ${tile.tk} keys per tile` : 'three-pass only',
     kernel: run.kernel,
+    float16: run.float16,
     maxBindingBytes: ctx.profile.maxBinding,
   };
   const store = gpuResidentStore(ctx);
