@@ -127,6 +127,11 @@ export interface SetupLimits {
   readonly maxBytes?: number | undefined;
   /** The backend's working memory and hard cap, counted against the limit. */
   readonly memory?: MemoryModel | undefined;
+  /**
+   * The kernel takes float16 inputs as half bits (`BackendKernels.takesHalves`): a float16 call in the
+   * canonical layout (rank 4, no past) then counts no float32 copies of them.
+   */
+  readonly halves?: boolean | undefined;
 }
 
 /** The names of every attention option (`weights` is the former name of `attentionMap`). */
@@ -226,6 +231,7 @@ export function resolveAttention(
     keyLength: T,
     attentionMap,
     ...(additiveCall ? { additiveRelevance: true } : {}),
+    ...(checks.halves === true && dtype === 'float16' && !packed && !hasPast ? { halfInputs: true } : {}),
   };
   expectWithinLimit(
     'attention',
