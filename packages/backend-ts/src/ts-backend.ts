@@ -23,7 +23,7 @@ import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
 import { compileModel } from './model.js';
 import { linear } from './layers.js';
-import { geluWasm, layerNormWasm, linearWasm } from './linear-wasm.js';
+import { geluWasm, layerNormWasm, linearWasm, linearWasmHalves } from './linear-wasm.js';
 import { MemoryEngine, POOL_MIN_WORK as ENGINE_POOL_MIN_WORK, type Source } from './memory-engine.js';
 import { memoryStore } from './resident-store.js';
 import { halfCallBytes } from './attention-half.js';
@@ -156,6 +156,7 @@ export function createTsEngine(
       return compileModel(spec, weights, {
         attend: async (p) => (await attend(p)).output,
         linear: linearWasm(engine, wasm),
+        linearHalves: linearWasmHalves(engine, wasm),
         gelu: geluWasm(engine, wasm),
         layerNorm: layerNormWasm(engine, wasm),
       });
