@@ -10,6 +10,7 @@ import {
   seededRandom,
   toFloat16,
   toFloat32,
+  type AnyTensor,
   type AttentionOptions,
   type HalfTensor,
 } from '@attnkit/core';
@@ -81,7 +82,7 @@ describe('float16 attention on the SIMD kernels', () => {
   it('takes less working memory than the float32 call, as counted and as allocated', async () => {
     const [B, H, S, D] = [1, 8, 256, 64];
     const h = [half([B, H, S, D], 1), half([B, H, S, D], 2), half([B, H, S, D], 3)] as const;
-    const f = h.map((x) => toFloat32(x));
+    const f = [toFloat32(h[0]), toFloat32(h[1]), toFloat32(h[2])] as const;
     // Counted: core's output (512 KiB) and the backend's working memory; float32 copies in the WebAssembly
     // memory take 1.5 MiB, halves 768 KiB and one key/value head widened 256 KiB.
     const maxBytes = 1.75 * 2 ** 20;
@@ -92,10 +93,10 @@ describe('float16 attention on the SIMD kernels', () => {
     );
     await counted.dispose();
     // Allocated: what a fresh backend's memory holds after one call (inputs, output and scratch).
-    const held = async (x: readonly [unknown, unknown, unknown]): Promise<number> => {
+    const held = async (x: readonly [AnyTensor, AnyTensor, AnyTensor]): Promise<number> => {
       const { backend, engine } = createTsEngine({ threads: 1 });
       const before = engine!.arena.stats().bytes;
-      await backend.attention(...(x as [HalfTensor, HalfTensor, HalfTensor]));
+      await backend.attention(x[0], x[1], x[2]);
       const bytes = engine!.arena.stats().bytes - before;
       await backend.dispose();
       return bytes;

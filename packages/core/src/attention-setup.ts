@@ -113,8 +113,9 @@ export interface AttentionSetup extends AttentionDims {
   /** The caller used the packed `[B, S, H·D]` layout (core converts back). */
   readonly packed: boolean;
   /**
-   * The inputs' dtype. The problem's arrays are float32 either way (core widens float16 inputs exactly);
-   * a kernel with float16 storage may narrow them back losslessly.
+   * The inputs' dtype. The problem's arrays are float32 either way (core widens float16 inputs exactly;
+   * for a kernel that declares `takesHalves`, when first read); a kernel with float16 storage may narrow
+   * them back losslessly, or read the caller's bits from `AttentionProblem.halves`.
    */
   readonly dtype: DType;
   /** The dtype of the result (`options.outputDtype`, default {@link AttentionSetup.dtype}). */
