@@ -401,3 +401,72 @@ export function layerNormRows(x: usize, y: usize, R: i32, D: i32, g: usize, b: u
 export function base(): usize {
   return (__heap_base + 63) & ~63;
 }
+
+// ---- float16 storage: conversion between IEEE binary16 bits (u16) and float32, 8 elements at a time ----
+//
+// Widening is exact: the half's exponent and mantissa, shifted into float32 position (<< 13), read as a
+// float32 whose exponent is 112 too small (bias 127 against 15); one multiply by 2^112 rebias normals and
+// turns subnormals (exponent 0) into the normal float32 they denote, both exactly. Inf and NaN (exponent
+// 31) take exponent 255 by a select instead, keeping the mantissa (so a NaN stays a NaN, quiet or not).
+// Narrowing rounds to nearest, ties to even, as core's toHalfBits: normals by adding half an ulp (less one,
+// plus the kept mantissa's lowest bit) before the shift, which carries into the exponent up to Infinity;
+// subnormals by a float32 addition of 0.5, whose rounding to float32's ulp there (2^-24) is the half's
+// subnormal step; overflow becomes Infinity, and NaN a quiet NaN with the top of its mantissa.
+
+// @ts-ignore: decorator
+@inline function widen4(x: v128): v128 {
+  const sign = i32x4.shl(v128.and(x, i32x4.splat(0x8000)), 16);
+  const em = v128.and(x, i32x4.splat(0x7fff));
+  const shifted = i32x4.shl(em, 13);
+  const finite = f32x4.mul(shifted, f32x4.splat(reinterpret<f32>(0x77800000))); // 2^112
+  const special = v128.or(shifted, i32x4.splat(0x7f800000));
+  const isSpecial = i32x4.ge_s(em, i32x4.splat(0x7c00));
+  return v128.or(v128.bitselect(special, finite, isSpecial), sign);
+}
+
+// @ts-ignore: decorator
+@inline function narrow4(x: v128): v128 {
+  const sign = v128.and(i32x4.shr_u(x, 16), i32x4.splat(0x8000));
+  const a = v128.and(x, i32x4.splat(0x7fffffff));
+  // Normal halves (float32 exponent 113 and up): rebias, round to nearest even at bit 13, shift.
+  const lsb = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
+  const normal = i32x4.shr_u(i32x4.add(i32x4.sub(a, i32x4.splat(0x38000000)), i32x4.add(lsb, i32x4.splat(0xfff))), 13);
+  // Subnormal halves and zero (below 2^-14): the float32 sum a + 0.5 holds the half's bits at its bottom.
+  const magic = i32x4.splat(0x3f000000);
+  const sub = i32x4.sub(f32x4.add(a, magic), magic);
+  let h = v128.bitselect(normal, sub, i32x4.ge_s(a, i32x4.splat(0x38800000)));
+  // Too large for a half (and Infinity): Infinity. NaN: a quiet NaN keeping the top of the mantissa.
+  h = v128.bitselect(i32x4.splat(0x7c00), h, i32x4.ge_s(a, i32x4.splat(0x47800000)));
+  const nan = v128.or(i32x4.splat(0x7e00), v128.and(i32x4.shr_u(a, 13), i32x4.splat(0x3ff)));
+  h = v128.bitselect(nan, h, i32x4.gt_s(a, i32x4.splat(0x7f800000)));
+  return v128.or(h, sign);
+}
+
+/** dst[i] = the float32 value of the half bits src[i] (u16), for i < n. Exact. */
+export function widenHalves(src: usize, dst: usize, n: i32): void {
+  const count = <usize>n;
+  let i: usize = 0;
+  for (; i + 8 <= count; i += 8) {
+    const h = v128.load(src + (i << 1));
+    v128.store(dst + (i << 2), widen4(i32x4.extend_low_i16x8_u(h)));
+    v128.store(dst + (i << 2) + 16, widen4(i32x4.extend_high_i16x8_u(h)));
+  }
+  for (; i < count; i++) {
+    const w = widen4(i32x4.splat(<i32>load<u16>(src + (i << 1))));
+    store<f32>(dst + (i << 2), f32x4.extract_lane(w, 0));
+  }
+}
+
+/** dst[i] = the half bits (u16) of the float32 src[i], rounded to nearest even, for i < n. */
+export function narrowHalves(src: usize, dst: usize, n: i32): void {
+  const count = <usize>n;
+  let i: usize = 0;
+  for (; i + 8 <= count; i += 8) {
+    const lo = narrow4(v128.load(src + (i << 2))), hi = narrow4(v128.load(src + (i << 2) + 16));
+    v128.store(dst + (i << 1), i16x8.narrow_i32x4_u(lo, hi));
+  }
+  for (; i < count; i++) {
+    const h = narrow4(i32x4.splat(load<i32>(src + (i << 2))));
+    store<u16>(dst + (i << 1), <u16>i32x4.extract_lane(h, 0));
+  }
+}

@@ -47,7 +47,11 @@ export function newJob(slots: number, shared: boolean): JobState {
   return { counters: new Int32Array(make(12)), sums: new Float64Array(make(24 * slots)) };
 }
 
-/** Runs chunks, then units, of a job (the call `p` on the data at `at`) until none is left, as thread `slot`. */
+/**
+ * Runs chunks, then units, of a job (the call `p` on the data at `at`) until none is left, as thread `slot`.
+ * `units` `[first, end)` limits the job to those units (the counter then counts from `first`; the job has
+ * `end - first` items).
+ */
 export function runJob(
   p: AttentionSetup,
   at: Offsets,
@@ -56,6 +60,7 @@ export function runJob(
   job: JobState,
   squares: SquaresWork | undefined,
   slot: number,
+  units?: readonly [number, number],
 ): void {
   const { counters, sums } = job;
   const total = chunkCount(p, squares);
@@ -94,6 +99,7 @@ export function runJob(
     });
   // Each claim after the first reports the unit before it finished.
   let claims = 0;
+  const all = unitCount(p);
   runUnits(
     p,
     at,
@@ -101,7 +107,9 @@ export function runJob(
     scratch,
     () => {
       if (claims++ > 0) Atomics.add(counters, 2, 1);
-      return Atomics.add(counters, 0, 1);
+      if (!units) return Atomics.add(counters, 0, 1);
+      const u = units[0] + Atomics.add(counters, 0, 1);
+      return u < units[1] ? u : all;
     },
     before,
   );

@@ -18,6 +18,18 @@ export type Linear = (
   accumulate?: boolean,
 ) => Float32Array;
 
+/** A {@link Linear} layer whose matrix `w` is float16 bits (widened exactly by the layer). */
+export type LinearHalves = (
+  x: Float32Array,
+  R: number,
+  I: number,
+  w: Uint16Array,
+  b: Float32Array,
+  O: number,
+  y?: Float32Array,
+  accumulate?: boolean,
+) => Float32Array;
+
 /** The {@link Linear} layer in TypeScript. */
 export const linear: Linear = (x, R, I, w, b, O, y = new Float32Array(R * O), accumulate = false) => {
   for (let r = 0; r < R; r++) {

@@ -12,6 +12,7 @@
  */
 import type { AttentionSetup } from '@attnkit/core';
 import { memProblem, scratchWords, unitCount } from './attention-wasm.js';
+import { chunkLayout, chunkOffsets, chunkUnits, headScratchWords, setupOnly } from './attention-half.js';
 import { jobItems, jobSquares, newJob, runJob, type SquaresWork } from './job.js';
 import { startPool, type AttentionPool, type WorkerFactory } from './pool.js';
 import { compileKernels, instantiateKernels, type KernelVariant, type WasmKernels } from './wasm-kernels.js';
@@ -19,6 +20,13 @@ import type { Block, WasmArena } from './wasm-memory.js';
 
 /** An input of a call: an array (copied in unless it is a view of the memory) or a block of the memory. */
 export type Source = { readonly array: Float32Array } | { readonly native: Block };
+
+/** The half bits of a float16 call's q, k and v (the caller's: read, never written or kept). */
+export interface HalfInputs {
+  readonly q: Uint16Array;
+  readonly k: Uint16Array;
+  readonly v: Uint16Array;
+}
 
 /**
  * A call's output `[B, Hq, Sq, Dv]`: a fresh array, or a block the caller now owns; with the sums of
@@ -141,6 +149,21 @@ export class MemoryEngine {
     return run;
   }
 
+  /**
+   * Runs one float16 call (see attention-half.ts): its halves copied in, widened a chunk of key/value
+   * heads at a time, the output narrowed to half bits (`halfOutput`) or kept float32; a fresh array.
+   */
+  attendHalves(setup: AttentionSetup, halves: HalfInputs, halfOutput: boolean): Promise<Float32Array | Uint16Array> {
+    this.busy++;
+    const run = this.queue
+      .then(() => this.runHalves(setup, halves, halfOutput))
+      .finally(() => {
+        if (--this.busy === 0) for (const b of this.deferred.splice(0)) this.arena.release(b);
+      });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Stops the worker threads; later calls run on the calling thread. */
   async close(): Promise<void> {
     this.closed = true;
@@ -208,6 +231,83 @@ export class MemoryEngine {
     } catch (e) {
       if (keep && out) this.deferred.push(out);
       throw e;
+    } finally {
+      for (const [name, b] of this.roles)
+        if (b.words > RETAIN_WORDS) {
+          this.roles.delete(name);
+          this.deferred.push(b);
+        }
+    }
+  }
+
+  private async runHalves(
+    setup: AttentionSetup,
+    halves: HalfInputs,
+    halfOutput: boolean,
+  ): Promise<Float32Array | Uint16Array> {
+    const wasm = await this.kernels();
+    const pool = await this.poolFor(setup);
+    try {
+      const {
+        batch: B,
+        qHeads: Hq,
+        kvHeads: Hkv,
+        qLength: Sq,
+        keyLength: T,
+        keyDim: Dk,
+        valueDim: Dv,
+        group: G,
+      } = setup;
+      // The halves, 2 bytes an element: blocks of ⌈n / 2⌉ words, written through a u16 view.
+      const placeHalves = (bits: Uint16Array, role: string): number => {
+        const b = this.role(role, Math.ceil(bits.length / 2));
+        new Uint16Array(this.arena.memory.buffer, b.at * 4, bits.length).set(bits);
+        return b.at * 4;
+      };
+      const q16 = placeHalves(halves.q, 'q16'),
+        k16 = placeHalves(halves.k, 'k16'),
+        v16 = placeHalves(halves.v, 'v16');
+      const n = B * Hq * Sq * Dv;
+      const out = this.role(halfOutput ? 'out16' : 'out', halfOutput ? Math.ceil(n / 2) : n);
+      // One key/value head per chunk on the calling thread; as many as there are threads on the pool.
+      const chunk = Math.min(pool ? pool.size : 1, B * Hkv);
+      const parts = chunkLayout(setup, this.role('half heads', chunk * headScratchWords(setup)).at, chunk);
+      const words = scratchWords(Dk, Dv);
+      const mainScratch = this.role('scratch', words).at;
+      const workerScratch = pool
+        ? Array.from({ length: pool.size }, (_, i) => this.role(`scratch ${i}`, words).at)
+        : [];
+      // The workers' copy of the call leaves out its arrays (and reads none of them).
+      const shared = pool ? setupOnly(setup) : setup;
+      if (pool) this.threadedCalls++;
+      const x = wasm.exports;
+      const qHead = G * Sq * Dk,
+        oHead = G * Sq * Dv;
+      for (let hk0 = 0; hk0 < B * Hkv; hk0 += chunk) {
+        const hk1 = Math.min(B * Hkv, hk0 + chunk),
+          heads = hk1 - hk0;
+        // The chunk's query rows, keys and values are consecutive in the halves: one widening each.
+        x.widenHalves(q16 + 2 * hk0 * qHead, parts.q * 4, heads * qHead);
+        x.widenHalves(k16 + 2 * hk0 * T * Dk, parts.k * 4, heads * T * Dk);
+        x.widenHalves(v16 + 2 * hk0 * T * Dv, parts.v * 4, heads * T * Dv);
+        const offsets = chunkOffsets(setup, hk0, parts, halfOutput ? undefined : out.at);
+        const units = chunkUnits(setup, hk0, hk1);
+        if (pool) {
+          // The chunk's units on the workers (the calling thread helps with small ones, as for float32 calls).
+          const helps = callWork(setup) < HELP_MAX_WORK;
+          const sent = Math.min(helps ? pool.size - 1 : pool.size, units[1] - units[0]);
+          const job = newJob(sent + 1, true);
+          const answered = pool.runInMemory({ ...shared, ...offsets }, workerScratch, job, undefined, sent, units);
+          if (helps) {
+            runJob(setup, offsets, wasm, mainScratch, job, undefined, 0, units);
+            if (finished(job.counters, units[1] - units[0])) answered.catch(() => undefined);
+            else await answered;
+          } else await answered;
+        } else runJob(setup, offsets, wasm, mainScratch, newJob(1, false), undefined, 0, units);
+        if (halfOutput) x.narrowHalves(parts.o * 4, out.at * 4 + 2 * hk0 * oHead, heads * oHead);
+      }
+      if (halfOutput) return new Uint16Array(this.arena.memory.buffer, out.at * 4, n).slice();
+      return this.arena.f32().slice(out.at, out.at + n);
     } finally {
       for (const [name, b] of this.roles)
         if (b.words > RETAIN_WORDS) {

@@ -1,13 +1,15 @@
 /**
  * A compiled model's weights as this backend holds them: each weight once (q, k and v fused per layer
  * instead of kept apart), in the model's dtype. A float16 model keeps half bits only: each run widens its
- * vectors once and each dense layer's matrix when the layer runs, into memory the run lets go of, so no
- * float32 copy of the weights outlives a layer.
+ * vectors once (in JavaScript, by lookup) and each dense layer's matrix when the layer runs: with the SIMD
+ * kernels, its halves are copied into the WebAssembly memory and widened there by the SIMD conversion
+ * (see linear-wasm.ts); without them, in JavaScript. Either way into scratch the next layer reuses, so no
+ * float32 copy of more than one matrix exists at a time.
  *
  * Shape legend: R rows, I/O in/out features, d dModel, H/Hkv heads, Dh head size.
  */
 import { float32FromHalf, type ModelWeights, type ResolvedSpec } from '@attnkit/core';
-import type { Linear } from './layers.js';
+import type { Linear, LinearHalves } from './layers.js';
 
 /** A held weight: float32 values or half bits. */
 type Held = Float32Array | Uint16Array;
@@ -91,8 +93,11 @@ export interface RunWeights {
   ) => Float32Array;
 }
 
-/** A run's view of `held`, computing dense layers with `linear`. */
-export function runWeights(held: HeldWeights, linear: Linear): RunWeights {
+/**
+ * A run's view of `held`, computing dense layers with `linear`, or a float16 matrix with `linearHalves`
+ * where given (the SIMD kernels widen it in the WebAssembly memory).
+ */
+export function runWeights(held: HeldWeights, linear: Linear, linearHalves?: LinearHalves): RunWeights {
   const widened = new Map<string, Float32Array>();
   let scratch: Float32Array | undefined;
   const vector = (name: string): Float32Array => {
@@ -109,6 +114,7 @@ export function runWeights(held: HeldWeights, linear: Linear): RunWeights {
       const w = held.arrays.get(`${prefix}.weight`)!;
       let w32: Float32Array;
       if (w instanceof Float32Array) w32 = w;
+      else if (linearHalves) return linearHalves(x, R, I, w, vector(`${prefix}.bias`), O, y, accumulate);
       else {
         // One matrix at a time, in memory reused by the run's later layers.
         if (!scratch || scratch.length < w.length) scratch = new Float32Array(w.length);

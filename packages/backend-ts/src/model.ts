@@ -19,7 +19,7 @@ import {
   type ResolvedSpec,
 } from '@attnkit/core';
 import { attentionWithWeights } from './attention-kernel.js';
-import { activate, addSinusoid, layerNorm, rope, splitHeads, type Linear } from './layers.js';
+import { activate, addSinusoid, layerNorm, rope, splitHeads, type Linear, type LinearHalves } from './layers.js';
 import { float32Prefix, holdWeights, qkvRows, runWeights } from './model-weights.js';
 
 /**
@@ -29,6 +29,8 @@ import { float32Prefix, holdWeights, qkvRows, runWeights } from './model-weights
 export interface ModelOps {
   readonly attend: (p: AttentionProblem) => Promise<Float32Array>;
   readonly linear: Linear;
+  /** Dense layers on a float16 model's matrices as held (else they are widened in JavaScript for `linear`). */
+  readonly linearHalves?: LinearHalves;
   readonly gelu?: (x: Float32Array) => void;
   readonly layerNorm?: typeof layerNorm;
 }
@@ -41,7 +43,7 @@ const FFN_CHUNK = 4096;
  * `run` may be called many times.
  */
 export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: ModelOps): CompiledModel {
-  const { attend, linear } = ops;
+  const { attend, linear, linearHalves } = ops;
   const norm = ops.layerNorm ?? layerNorm;
   const act = (x: Float32Array): void =>
     spec.activation === 'gelu' && ops.gelu ? ops.gelu(x) : activate(x, spec.activation);
@@ -53,7 +55,7 @@ export function compileModel(spec: ResolvedSpec, weights: ModelWeights, ops: Mod
   async function run(req: ModelRunRequest, progress?: ProgressSink): Promise<ModelRunOutput> {
     const { batch: B, length: S, lengths } = req;
     const R = B * S;
-    const { vector: w, held, dense } = runWeights(kept, linear);
+    const { vector: w, held, dense } = runWeights(kept, linear, linearHalves);
     let h = req.tokens ? embedTokens(req.tokens, held('embedding.table'), d) : dense(req.input, R, F, 'input', d);
     if (spec.positional.kind === 'sinusoidal') addSinusoid(h, B, S, d);
     if (spec.positional.kind === 'learned') {

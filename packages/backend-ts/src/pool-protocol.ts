@@ -23,6 +23,8 @@ export interface MemoryWork {
   readonly slot: number;
   readonly sums: Float64Array;
   readonly squares: SquaresWork | undefined;
+  /** Only the units `[first, end)` of the problem (see `runJob`); all of them when absent. */
+  readonly units?: readonly [number, number];
 }
 
 /** A call on shared arrays, for the plain-TypeScript kernel (no WebAssembly SIMD). */

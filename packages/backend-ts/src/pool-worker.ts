@@ -50,6 +50,7 @@ p.on((m) => {
           { counters: m.counter, sums: work.sums },
           work.squares,
           work.slot,
+          work.units,
         );
       } else {
         // Without WebAssembly SIMD: whole heads over the threads with the TypeScript kernel.

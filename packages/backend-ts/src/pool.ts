@@ -30,7 +30,8 @@ export interface AttentionPool {
   /**
    * Runs a job on the shared memory (see job.ts) on up to `workers` workers, worker `i` using `scratch[i]`
    * and sum slot `i + 1`; the output is written where `problem.oAt` says. Settles when every worker sent
-   * has answered. The caller may take chunks and units of the same job meanwhile (slot 0).
+   * has answered. The caller may take chunks and units of the same job meanwhile (slot 0). `units`
+   * `[first, end)` limits the job to those units (see `runJob`).
    */
   runInMemory(
     problem: MemProblem,
@@ -38,6 +39,7 @@ export interface AttentionPool {
     job: JobState,
     squares: SquaresWork | undefined,
     workers: number,
+    units?: readonly [number, number],
   ): Promise<void>;
   /** Runs a call on the plain-TypeScript kernel (arrays copied into shared memory); returns its output. */
   runArrays(p: AttentionProblem): Promise<Float32Array>;
@@ -123,14 +125,16 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
   const scratch = new SharedScratch();
   return {
     size,
-    runInMemory(problem, scratchAt, job, squares, n) {
-      return dispatch(Math.min(workers.length, n, unitCount(problem) + (squares ? 1 : 0)), job.counters, (i) => ({
+    runInMemory(problem, scratchAt, job, squares, n, units) {
+      const count = units ? units[1] - units[0] : unitCount(problem) + (squares ? 1 : 0);
+      return dispatch(Math.min(workers.length, n, count), job.counters, (i) => ({
         kind: 'memory',
         problem,
         scratch: scratchAt[i]!,
         slot: i + 1,
         sums: job.sums,
         squares,
+        ...(units && { units: [units[0], units[1]] as const }),
       }));
     },
     runArrays(p) {

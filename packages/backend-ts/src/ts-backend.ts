@@ -8,6 +8,7 @@ import {
   defineBackend,
   inputBytes,
   type AttentionOutput,
+  type AttentionDims,
   type AttentionProblem,
   type Backend,
   type BackendKernels,
@@ -22,9 +23,10 @@ import { startPool, type AttentionPool } from './pool.js';
 import { defaultThreads, threadsUnavailable, workerFactory } from '#pool-platform';
 import { compileModel } from './model.js';
 import { linear } from './layers.js';
-import { geluWasm, layerNormWasm, linearWasm } from './linear-wasm.js';
-import { MemoryEngine, type Source } from './memory-engine.js';
+import { geluWasm, layerNormWasm, linearWasm, linearWasmHalves } from './linear-wasm.js';
+import { MemoryEngine, POOL_MIN_WORK as ENGINE_POOL_MIN_WORK, type Source } from './memory-engine.js';
 import { memoryStore } from './resident-store.js';
+import { halfCallBytes } from './attention-half.js';
 import { WasmArena, type Block } from './wasm-memory.js';
 
 /** Options of the TypeScript backend. */
@@ -154,6 +156,7 @@ export function createTsEngine(
       return compileModel(spec, weights, {
         attend: async (p) => (await attend(p)).output,
         linear: linearWasm(engine, wasm),
+        linearHalves: linearWasmHalves(engine, wasm),
         gelu: geluWasm(engine, wasm),
         layerNorm: layerNormWasm(engine, wasm),
       });
@@ -170,9 +173,41 @@ export function createTsEngine(
     },
   };
   if (!engine) return { backend: defineBackend(kernels, { maxBytes: options.maxBytes }), engine };
+  // The most key/value heads one float16 call widens at a time: one per thread where the call may go to
+  // the threads (the work bound here takes every key as visible), else one.
+  const halfChunk = (d: AttentionDims): number =>
+    threads > 1 &&
+    engine.arena.shared &&
+    d.batch * d.qHeads * d.qLength * d.keyLength * (d.keyDim + d.valueDim) >= ENGINE_POOL_MIN_WORK
+      ? threads
+      : 1;
   const backend = defineBackend(
     {
       ...kernels,
+      async attention(p) {
+        // float16 calls (rank 4, no past) on the SIMD kernels: the halves move, not float32 copies.
+        if (p.halves && p.attentionMap === 'none' && !p.additive) {
+          try {
+            const output = await engine.attendHalves(p, p.halves, p.outputDtype === 'float16');
+            return { output };
+          } catch (e) {
+            // What the WebAssembly memory cannot hold runs on the TypeScript kernel (core widens on read).
+            if (!(e instanceof AttnkitError && e.code === 'ERR_TOO_LARGE')) throw e;
+            return { output: attentionTiled(p) };
+          }
+        }
+        return kernels.attention(p);
+      },
+      takesHalves: true,
+      // As above; for float16 calls, the halves (2 bytes an element) and the float32 scratch of the
+      // key/value heads widened at a time instead of float32 copies of the inputs. (An attention map or
+      // additive relevance reads core's float32 view instead: widened copies, as counted.)
+      memory: {
+        scratchBytes: (d) =>
+          d.halfInputs && d.attentionMap === 'none' && !d.additiveRelevance
+            ? halfCallBytes(d, halfChunk(d))
+            : inputBytes(d),
+      },
       resident: memoryStore(engine),
       residentAttention: (p) => residentAttention(engine, p),
     },

@@ -45,6 +45,10 @@ export interface KernelExports {
   gelu(p: number, n: number): void;
   /** Layer norm of R rows of D from `x` into `y` (may be `x`), with gain `g` and bias `b` (byte offsets). */
   layerNormRows(x: number, y: number, R: number, D: number, g: number, b: number, eps: number): void;
+  /** Widens `n` float16 bits (u16 at byte offset `src`) to float32 at byte offset `dst`, exactly. */
+  widenHalves(src: number, dst: number, n: number): void;
+  /** Narrows `n` float32 (at byte offset `src`) to float16 bits (u16 at `dst`), rounded to nearest even. */
+  narrowHalves(src: number, dst: number, n: number): void;
   base(): number;
 }
 

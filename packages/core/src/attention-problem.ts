@@ -10,6 +10,7 @@ import { AttnkitError, OptionError, ShapeError, fmtShape } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { inputShape } from './resident.js';
 import { halfBits, tensorDtype, widened, type AnyTensor, type DType } from './half-tensor.js';
+import { float32FromHalf, fromHalfBits } from './half.js';
 import type { AttentionOptions } from './attention-options.js';
 import { expectOptionsObject, resolveAttention, type AttentionSetup } from './attention-setup.js';
 import { concatSeq, unpack } from './layout.js';
@@ -52,6 +53,12 @@ export interface PrepareChecks {
   readonly maxBytes?: number;
   /** The backend's working memory and hard cap, counted against the limit. */
   readonly memory?: MemoryModel;
+  /**
+   * The kernel reads float16 calls from {@link AttentionProblem.halves} (see `BackendKernels.takesHalves`):
+   * where core has them, it then scans the half bits themselves and widens `q`, `k` and `v` only when
+   * something reads them.
+   */
+  readonly halves?: boolean;
 }
 
 /**
@@ -79,6 +86,8 @@ export function prepareAttention(
   } = setup;
   const options = optionsIn;
   const past = pastIn as { key: AnyTensor; value: AnyTensor } | undefined;
+  if (dtype === 'float16' && !packed && !past && checks.halves === true)
+    return halfProblem(setup, halfBits(qIn.data), halfBits(kIn.data), halfBits(vIn.data), checks);
   const q = widened(qIn, dtype);
   const k = widened(kIn, dtype);
   const v = widened(vIn, dtype);
@@ -100,6 +109,62 @@ export function prepareAttention(
       ? { q: halfBits(qIn.data), k: halfBits(kIn.data), v: halfBits(vIn.data) }
       : undefined;
   return halves ? { ...setup, q: q4, k: kAll, v: vAll, halves } : { ...setup, q: q4, k: kAll, v: vAll };
+}
+
+/**
+ * A float16 call for a kernel that takes halves: the caller's bits as {@link AttentionProblem.halves}, and
+ * `q`, `k`, `v` widened on first read (once each). The finite scan reads the bits (exponent 31 is Inf or
+ * NaN) and finds each tensor's largest magnitude exactly, from its largest bits without the sign (the
+ * order of finite halves' bit patterns is the order of their magnitudes); the range rule then needs no
+ * float32 copy unless it refuses.
+ */
+function halfProblem(
+  setup: AttentionSetup,
+  q: Uint16Array,
+  k: Uint16Array,
+  v: Uint16Array,
+  checks: PrepareChecks,
+): AttentionProblem {
+  let q32: Float32Array | undefined, k32: Float32Array | undefined, v32: Float32Array | undefined;
+  const problem: AttentionProblem = {
+    ...setup,
+    get q() {
+      return (q32 ??= float32FromHalf(q));
+    },
+    get k() {
+      return (k32 ??= float32FromHalf(k));
+    },
+    get v() {
+      return (v32 ??= float32FromHalf(v));
+    },
+    halves: { q, k, v },
+  };
+  if (checks.finiteInputs !== false) {
+    // The largest magnitude squared bounds the sum of squares' role in the rule exactly (sqrt of it is the maximum).
+    const mq = largestHalf(q, 'q'),
+      mk = largestHalf(k, 'k'),
+      mv = largestHalf(v, 'v');
+    expectRepresentable(problem, { q: mq * mq, k: mk * mk, v: mv * mv });
+  }
+  return problem;
+}
+
+/** The largest magnitude among half bits; throws `ERR_NON_FINITE` naming the first Inf or NaN. */
+function largestHalf(bits: Uint16Array, name: string): number {
+  let top = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const a = bits[i]! & 0x7fff;
+    if (a > top) top = a;
+  }
+  if (top >= 0x7c00) {
+    const j = bits.findIndex((h) => (h & 0x7c00) === 0x7c00);
+    throw new AttnkitError(
+      'ERR_NON_FINITE',
+      `${name}: element ${j} is ${fromHalfBits(bits[j]!)}; expected finite numbers`,
+      name,
+    );
+  }
+  return fromHalfBits(top);
 }
 
 /** A call's validated setup, its dtype and its past, without touching its data: inputs may be resident tensors. */
@@ -271,7 +336,7 @@ export function prepareSetup(
       packed,
     },
     options,
-    { maxBytes: checks.maxBytes, memory: checks.memory },
+    { maxBytes: checks.maxBytes, memory: checks.memory, halves: checks.halves },
   );
   return { setup, dtype, pastIn };
 }

@@ -113,8 +113,9 @@ export interface AttentionSetup extends AttentionDims {
   /** The caller used the packed `[B, S, H·D]` layout (core converts back). */
   readonly packed: boolean;
   /**
-   * The inputs' dtype. The problem's arrays are float32 either way (core widens float16 inputs exactly);
-   * a kernel with float16 storage may narrow them back losslessly.
+   * The inputs' dtype. The problem's arrays are float32 either way (core widens float16 inputs exactly;
+   * for a kernel that declares `takesHalves`, when first read); a kernel with float16 storage may narrow
+   * them back losslessly, or read the caller's bits from `AttentionProblem.halves`.
    */
   readonly dtype: DType;
   /** The dtype of the result (`options.outputDtype`, default {@link AttentionSetup.dtype}). */
@@ -127,6 +128,11 @@ export interface SetupLimits {
   readonly maxBytes?: number | undefined;
   /** The backend's working memory and hard cap, counted against the limit. */
   readonly memory?: MemoryModel | undefined;
+  /**
+   * The kernel takes float16 inputs as half bits (`BackendKernels.takesHalves`): a float16 call in the
+   * canonical layout (rank 4, no past) then counts no float32 copies of them.
+   */
+  readonly halves?: boolean | undefined;
 }
 
 /** The names of every attention option (`weights` is the former name of `attentionMap`). */
@@ -226,6 +232,7 @@ export function resolveAttention(
     keyLength: T,
     attentionMap,
     ...(additiveCall ? { additiveRelevance: true } : {}),
+    ...(checks.halves === true && dtype === 'float16' && !packed && !hasPast ? { halfInputs: true } : {}),
   };
   expectWithinLimit(
     'attention',

@@ -169,6 +169,15 @@ export interface BackendKernels {
    * input and another fault, the other fault's error may be reported instead.
    */
   readonly sumsInputSquares?: boolean;
+  /**
+   * The kernel reads float16 calls from `problem.halves` (the caller's half bits) where core gives them
+   * (rank 4, no past), and widens or converts them itself. Core then makes no float32 copies up front:
+   * `problem.q`, `problem.k` and `problem.v` widen on first read (so a kernel path that needs float32
+   * still has it, at the old cost), the input scan reads the bits, and the memory count leaves out the
+   * float32 copies (`AttentionDims.halfInputs` tells `memory.scratchBytes` so). A kernel that narrows its own
+   * result returns it as half bits (see {@link AttentionOutput.output}).
+   */
+  readonly takesHalves?: boolean;
   /** What the engine allocates beyond core's arrays, and the most it can address; counted against the memory limit. */
   readonly memory?: MemoryModel;
   /**
@@ -383,6 +392,7 @@ export function defineBackend(kernels: BackendKernels, settings: BackendSettings
       finiteInputs: !deferred,
       maxBytes: backendMax,
       memory: kernels.memory,
+      halves: kernels.takesHalves === true,
     });
     // With the scan deferred, the refusals below still report a non-finite input first, as without it.
     const checkInputs = (): void => {

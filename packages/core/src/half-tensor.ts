@@ -1,7 +1,8 @@
 /**
  * float16 tensors: storage in half precision, for memory and bandwidth. Backends that declare `float16`
- * take them; core widens them to float32 for validation and for kernels that compute in float32, and narrows
- * results back to float16 (see {@link AttentionOptions.outputDtype}).
+ * take them; core widens them to float32 for validation and for kernels that compute in float32 (on first
+ * read only, for kernels that declare `takesHalves` and convert the bits themselves), and narrows results
+ * back to float16 (see {@link AttentionOptions.outputDtype}).
  */
 import { AttnkitError } from './errors.js';
 import { float16Bits, float32FromHalf } from './half.js';

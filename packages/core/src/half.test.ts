@@ -117,3 +117,54 @@ describe('float16 tensors in a call', () => {
     expect(() => prepareAttention(bad, bad, bad)).toThrow(/q: element 1 is Infinity/);
   });
 });
+
+describe('float16 calls for kernels that take halves', () => {
+  const shape = [1, 2, 3, 4];
+  const bits = float16Bits(Float32Array.from({ length: 24 }, (_, i) => (i - 12) / 7));
+  const h = halfTensor(bits, shape);
+
+  it('hands the bits over and widens q, k and v only when read, exactly and once', () => {
+    const p = prepareAttention(h, h, h, {}, { halves: true });
+    expect(p.halves?.q).toBe(h.data);
+    expect(p.halves?.k).toBe(h.data);
+    const q = p.q;
+    expect(Array.from(q)).toEqual(Array.from(bits, halfValue));
+    expect(p.q).toBe(q);
+    expect(p.dtype).toBe('float16');
+    // Layouts core converts (packed) and pasts still widen up front, with no halves.
+    const packed = halfTensor(bits, [1, 3, 8]);
+    expect(prepareAttention(packed, packed, packed, { heads: { q: 2 } }, { halves: true }).halves).toBeUndefined();
+  });
+
+  it('finds a non-finite half in the bits, naming the tensor and element as the float32 scan does', () => {
+    for (const [at, h16, text] of [
+      [5, 0x7c00, 'Infinity'],
+      [7, 0xfe00, 'NaN'],
+    ] as const) {
+      const bad = bits.slice();
+      bad[at] = h16;
+      const t = halfTensor(bad, shape);
+      for (const halves of [true, false])
+        expect(() => prepareAttention(h, t, h, {}, { halves })).toThrow(`k: element ${at} is ${text}`);
+    }
+  });
+
+  it('applies the range rule on the exact largest magnitudes', () => {
+    const big = halfTensor(float16Bits(Float32Array.from({ length: 24 }, () => 60000)), shape);
+    // Dk · 60000² · scale: beyond 2^100 at scale 1e22, within it at 1e19.
+    for (const halves of [true, false]) {
+      expect(() => prepareAttention(big, big, h, { scale: 1e22 }, { halves })).toThrow(/^q: magnitudes/);
+      expect(() => prepareAttention(big, big, h, { scale: 1e19 }, { halves })).not.toThrow();
+    }
+  });
+
+  it('counts no float32 copies of the inputs for such kernels', () => {
+    // Output 24 · 4 bytes; the copies 3 · 24 · 4 more.
+    const limit = 24 * 4 + 50;
+    expect(() => prepareAttention(h, h, h, { maxBytes: limit }, { halves: true })).not.toThrow();
+    expect(() => prepareAttention(h, h, h, { maxBytes: limit })).toThrow(/float32 copies of the float16 inputs/);
+    let seen: boolean | undefined;
+    prepareAttention(h, h, h, {}, { halves: true, memory: { scratchBytes: (d) => ((seen = d.halfInputs), 0) } });
+    expect(seen).toBe(true);
+  });
+});

@@ -53,6 +53,12 @@ export interface AttentionDims {
    * `q_i + k_j` counts `B·Hq·Sq·T·Dk` values in its working memory.
    */
   readonly additiveRelevance?: boolean;
+  /**
+   * The kernel receives this float16 call's inputs as half bits (`AttentionProblem.halves`; see
+   * `BackendKernels.takesHalves`): core makes no float32 copies of them, and a backend that copies its
+   * inputs into memory of its own counts 2 bytes an element for them.
+   */
+  readonly halfInputs?: boolean;
 }
 
 /** The memory a backend's engine needs beyond core's own arrays, declared with its kernels. */
@@ -203,7 +209,8 @@ export function attentionAllocations(
       argument: 'options.attentionMap',
       bytes: B * Hq * Sq * T * f32,
     });
-  if (opts.half) parts.push({ what: 'float32 copies of the float16 inputs', argument: 'q', bytes: inputBytes(d) });
+  if (opts.half && !d.halfInputs)
+    parts.push({ what: 'float32 copies of the float16 inputs', argument: 'q', bytes: inputBytes(d) });
   const scratch = memory?.scratchBytes?.(d) ?? 0;
   if (scratch > 0) parts.push({ what: "the backend's working memory", argument: T >= Sq ? 'k' : 'q', bytes: scratch });
   return parts;
