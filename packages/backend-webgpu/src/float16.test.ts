@@ -7,6 +7,8 @@ import { makeInputs, referenceAttention } from '@attnkit/conformance';
 import { describe, expect, it, vi } from 'vitest';
 import { GpuBufferPool } from './gpu-buffer-pool.js';
 import { createWebGpuBackend } from './node.js';
+import { deviceDescriptor } from './device-descriptor.js';
+import { float16Path } from './wgsl-float16.js';
 import { testDevice } from './test-support.js';
 
 describe('float16 on the GPU', () => {
@@ -47,5 +49,29 @@ describe('float16 on the GPU', () => {
       await backend.dispose();
       t.device.destroy();
     }
+  });
+});
+
+// The software adapter has no shader-f16 (the null adapter's checks are in shader-f16.test.ts, alone in their
+// process: a null device and a software one in one process crashed it at exit, now and then).
+describe('without shader-f16 (the software adapter)', () => {
+  it('the device is requested without it and the backend takes the packed road', async () => {
+    const t = await testDevice();
+    try {
+      expect(t.adapter.features.has('shader-f16')).toBe(false);
+      expect(deviceDescriptor(t.adapter, false).requiredFeatures).not.toContain('shader-f16');
+      const backend = await createWebGpuBackend({ device: t.device });
+      expect(backend.info.float16).toBe('packed');
+      await backend.dispose();
+    } finally {
+      t.device.destroy();
+    }
+  });
+
+  it('the road follows the feature and the option', () => {
+    expect(float16Path(false)).toBe('packed');
+    expect(float16Path(false, 'auto')).toBe('packed');
+    expect(float16Path(true)).toBe('shader-f16');
+    expect(float16Path(true, 'packed')).toBe('packed');
   });
 });
