@@ -52,12 +52,18 @@ export interface PoolKernels {
   readonly memory: WebAssembly.Memory;
 }
 
+/** How long `close()` lets jobs still posted answer before it terminates the workers. */
+const CLOSE_GRACE_MS = 1000;
+
 /** Starts `size` workers (rejects if they cannot start). */
 export async function startPool(size: number, factory: WorkerFactory, kernels?: PoolKernels): Promise<AttentionPool> {
   const workers: WorkerHandle[] = [];
   /** Jobs posted and not yet answered, per worker: a worker keeps a Node process alive while it has one. */
   const jobsOf: number[] = [];
-  const pending = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { left: number; resolve: () => void; reject: (e: Error) => void; settled?: (() => void)[] }
+  >();
   let nextId = 1;
   let broken: Error | undefined;
   const fail = (e: Error): void => {
@@ -90,9 +96,11 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
             if (m.type === 'error') {
               pending.delete(m.id);
               job.reject(new Error(m.message));
+              for (const f of job.settled ?? []) f();
             } else if (--job.left === 0) {
               pending.delete(m.id);
               job.resolve();
+              for (const f of job.settled ?? []) f();
             }
           });
           w.setBusy(true);
@@ -147,8 +155,26 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
       });
     },
     async close() {
+      // Jobs still posted (a small call's job that the calling thread finished alone is answered a moment
+      // later, the worker finding nothing left) are let answer first, for up to a second: Node did not
+      // always settle terminate() on a worker still reading its messages, and the process then exited
+      // before dispose() settled.
+      const left = [...pending.values()].map(
+        (job) => new Promise<void>((done) => ((job.settled ??= []), job.settled.push(done))),
+      );
+      if (left.length > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(left),
+          new Promise<void>((done) => (timer = setTimeout(done, CLOSE_GRACE_MS))),
+        ]);
+        clearTimeout(timer);
+      }
       // Settle every job first: a terminated worker never answers, and a queued call must not wait forever.
       fail(new Error('the attention worker pool was closed'));
+      // An idle worker does not keep a Node process alive, and neither would its termination: held until
+      // it has ended, so that `dispose()` always settles (else the process could exit while awaiting it).
+      for (const w of workers) w.setBusy(true);
       await Promise.all(workers.map((w) => w.terminate()));
       workers.length = 0;
     },
