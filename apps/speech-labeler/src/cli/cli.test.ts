@@ -85,7 +85,7 @@ describe('speech-labeler', () => {
     expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <dir>/);
     for (const command of ['label', 'eval']) {
       expect((await runCli(command, '--help')).stdout).toMatch(
-        /--chunk <frames>\s+Frames per chunk \(default 250\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 16\)/,
+        /--chunk <frames>\s+Frames per chunk \(default 1000\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 4\)/,
       );
     }
     // A negated option shows no default (cac would print "(default: true)" for --no-progress).
