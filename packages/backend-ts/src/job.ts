@@ -35,9 +35,12 @@ export function chunkCount(p: AttentionSetup, s: SquaresWork | undefined): numbe
   return s.length.reduce((n, len) => n + Math.ceil(len / SQUARES_CHUNK), 0);
 }
 
-/** Chunks and units a job has in all: it is finished when `counters[2]` reaches this. */
-export function jobItems(p: AttentionSetup, s: SquaresWork | undefined): number {
-  return chunkCount(p, s) + unitCount(p);
+/**
+ * Chunks and units a job has in all (only `units` `[first, end)` of the call, when given): it is finished
+ * when `counters[2]` reaches this.
+ */
+export function jobItems(p: AttentionSetup, s: SquaresWork | undefined, units?: readonly [number, number]): number {
+  return chunkCount(p, s) + (units ? units[1] - units[0] : unitCount(p));
 }
 
 /** Fresh state for a job with `slots` threads (shared memory where `shared`). */

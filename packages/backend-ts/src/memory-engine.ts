@@ -11,9 +11,9 @@
  * those larger than 4 MiB are released after their call.
  */
 import type { AttentionSetup } from '@attnkit/core';
-import { memProblem, scratchWords, unitCount } from './attention-wasm.js';
+import { memProblem, scratchWords, unitCount, type MemProblem, type Offsets } from './attention-wasm.js';
 import { chunkLayout, chunkOffsets, chunkUnits, headScratchWords, setupOnly } from './attention-half.js';
-import { jobItems, jobSquares, newJob, runJob, type SquaresWork } from './job.js';
+import { jobItems, jobSquares, newJob, runJob, type JobState, type SquaresWork } from './job.js';
 import { startPool, type AttentionPool, type WorkerFactory } from './pool.js';
 import { compileKernels, instantiateKernels, type KernelVariant, type WasmKernels } from './wasm-kernels.js';
 import type { Block, WasmArena } from './wasm-memory.js';
@@ -210,17 +210,13 @@ export class MemoryEngine {
       let job;
       if (pool) {
         this.threadedCalls++;
-        const helps = callWork(setup) < HELP_MAX_WORK;
-        const sent = helps ? pool.size - 1 : pool.size;
-        job = newJob(sent + 1, true);
-        const scratch = Array.from({ length: sent }, (_, i) => this.role(`scratch ${i}`, words).at);
+        const scratch = Array.from({ length: pool.size }, (_, i) => this.role(`scratch ${i}`, words).at);
         // The workers' copy of the call leaves out its arrays, which would be copied into each message.
-        const answered = pool.runInMemory(memProblem(setup, offsets), scratch, job, squares, sent);
-        if (helps) {
-          runJob(setup, offsets, wasm, mainScratch(), job, squares, 0);
-          if (finished(job.counters, jobItems(setup, squares))) answered.catch(() => undefined);
-          else await answered;
-        } else await answered;
+        job = await this.onThreads(pool, wasm, setup, memProblem(setup, offsets), offsets, {
+          main: mainScratch(),
+          workers: scratch,
+          squares,
+        });
       } else {
         job = newJob(1, false);
         runJob(setup, offsets, wasm, mainScratch(), job, squares, 0);
@@ -232,11 +228,7 @@ export class MemoryEngine {
       if (keep && out) this.deferred.push(out);
       throw e;
     } finally {
-      for (const [name, b] of this.roles)
-        if (b.words > RETAIN_WORDS) {
-          this.roles.delete(name);
-          this.deferred.push(b);
-        }
+      this.releaseLargeRoles();
     }
   }
 
@@ -292,29 +284,63 @@ export class MemoryEngine {
         x.widenHalves(v16 + 2 * hk0 * T * Dv, parts.v * 4, heads * T * Dv);
         const offsets = chunkOffsets(setup, hk0, parts, halfOutput ? undefined : out.at);
         const units = chunkUnits(setup, hk0, hk1);
-        if (pool) {
-          // The chunk's units on the workers (the calling thread helps with small ones, as for float32 calls).
-          const helps = callWork(setup) < HELP_MAX_WORK;
-          const sent = Math.min(helps ? pool.size - 1 : pool.size, units[1] - units[0]);
-          const job = newJob(sent + 1, true);
-          const answered = pool.runInMemory({ ...shared, ...offsets }, workerScratch, job, undefined, sent, units);
-          if (helps) {
-            runJob(setup, offsets, wasm, mainScratch, job, undefined, 0, units);
-            if (finished(job.counters, units[1] - units[0])) answered.catch(() => undefined);
-            else await answered;
-          } else await answered;
-        } else runJob(setup, offsets, wasm, mainScratch, newJob(1, false), undefined, 0, units);
+        if (pool)
+          await this.onThreads(pool, wasm, setup, { ...shared, ...offsets }, offsets, {
+            main: mainScratch,
+            workers: workerScratch,
+            units,
+          });
+        else runJob(setup, offsets, wasm, mainScratch, newJob(1, false), undefined, 0, units);
         if (halfOutput) x.narrowHalves(parts.o * 4, out.at * 4 + 2 * hk0 * oHead, heads * oHead);
       }
       if (halfOutput) return new Uint16Array(this.arena.memory.buffer, out.at * 4, n).slice();
       return this.arena.f32().slice(out.at, out.at + n);
     } finally {
-      for (const [name, b] of this.roles)
-        if (b.words > RETAIN_WORDS) {
-          this.roles.delete(name);
-          this.deferred.push(b);
-        }
+      this.releaseLargeRoles();
     }
+  }
+
+  /**
+   * Runs a job of `setup` (its data at `offsets`; `forWorkers` the same without arrays) on the pool: on the
+   * workers alone, or, for a small call, on the calling thread and one worker fewer (see
+   * {@link HELP_MAX_WORK}). `scratch.workers[i]` is worker i's scratch; with `units`, only those units.
+   * Returns the finished job.
+   */
+  private async onThreads(
+    pool: AttentionPool,
+    wasm: WasmKernels,
+    setup: AttentionSetup,
+    forWorkers: MemProblem,
+    offsets: Offsets,
+    work: {
+      main: number;
+      workers: readonly number[];
+      squares?: SquaresWork;
+      units?: readonly [number, number];
+    },
+  ): Promise<JobState> {
+    const { squares, units } = work;
+    const items = jobItems(setup, squares, units);
+    const helps = callWork(setup) < HELP_MAX_WORK;
+    const sent = Math.min(helps ? pool.size - 1 : pool.size, items);
+    const job = newJob(sent + 1, true);
+    const answered = pool.runInMemory(forWorkers, work.workers, job, squares, sent, units);
+    if (!helps) await answered;
+    else {
+      runJob(setup, offsets, wasm, work.main, job, squares, 0, units);
+      if (finished(job.counters, items)) answered.catch(() => undefined);
+      else await answered;
+    }
+    return job;
+  }
+
+  /** Hands back the kept blocks larger than {@link RETAIN_WORDS}, once no call is running. */
+  private releaseLargeRoles(): void {
+    for (const [name, b] of this.roles)
+      if (b.words > RETAIN_WORDS) {
+        this.roles.delete(name);
+        this.deferred.push(b);
+      }
   }
 
   /** The pool, when this call is worth sending to the threads (started on first need). */
