@@ -12,6 +12,7 @@ import type { Segment } from '../labels/segments.js';
 import { augment, noiseOnly } from './augment.js';
 import { Espeak, type Phone } from './espeak.js';
 import { festivalAvailable, festivalBatch, type FestivalRequest } from './festival.js';
+import { fliteAvailable, fliteSpeak } from './flite.js';
 import { sentences } from './texts.js';
 import { ESPEAK_LANGUAGES, SPLITS } from './voices.js';
 
@@ -71,6 +72,9 @@ export async function generate(options: GenerateOptions): Promise<number> {
       `split "${options.split}" needs festival (apt packages festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)`,
     );
   }
+  const fliteVoices = spec.fliteVoices ?? [];
+  if (fliteVoices.length > 0 && !fliteAvailable())
+    throw new Error(`split "${options.split}" needs flite (apt package flite)`);
   rmSync(options.out, { recursive: true, force: true });
   mkdirSync(options.out, { recursive: true });
   const rng = seededRandom(options.seed);
@@ -87,6 +91,20 @@ export async function generate(options: GenerateOptions): Promise<number> {
     const { utterance, info } = noiseOnly(rng);
     writeUtterance(options.out, name(j.i), utterance.samples, utterance.phones);
     appendFileSync(manifest, `${JSON.stringify({ name: name(j.i), synth: 'none', ...info })}\n`);
+  }
+  if (fliteVoices.length > 0) {
+    for (const j of jobs.filter((j) => !j.noise)) {
+      const voice = pickOf(rng, fliteVoices);
+      const stretch = rng.uniform(0.8, 1.25);
+      const { utterance, info } = augment(fliteSpeak({ text: j.text, voice, stretch }), rng, strength);
+      writeUtterance(options.out, name(j.i), utterance.samples, utterance.phones);
+      appendFileSync(
+        manifest,
+        `${JSON.stringify({ name: name(j.i), synth: 'flite', voice, stretch, text: j.text, ...info })}\n`,
+      );
+      if (j.i % 50 === 0) log(`${name(j.i)} flite ${voice}`);
+    }
+    return jobs.length;
   }
   const espeakJobs = jobs.filter((j) => !j.festival && !j.noise);
   const es = espeakJobs.length > 0 ? await Espeak.create() : undefined;

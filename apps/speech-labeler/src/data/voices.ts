@@ -135,12 +135,20 @@ export const FESTIVAL_TRAIN_VOICES = ['kal', 'slt'] as const;
 /** The festival voice never used in training. */
 export const FESTIVAL_UNSEEN_VOICE = 'ked';
 
+/** Flite voices used for training. */
+export const FLITE_TRAIN_VOICES = ['awb', 'slt', 'kal16'] as const;
+
+/** The flite voice never used in training: `rms`, a US male clustergen voice. */
+export const FLITE_UNSEEN_VOICE = 'rms';
+
 /** A data split: which voices and which texts. */
 export interface SplitSpec {
   readonly espeakVariants: readonly string[];
   readonly festivalVoices: readonly string[];
   /** Fraction of utterances from festival (when it is installed). */
   readonly festivalShare: number;
+  /** Flite voices; a split with any takes every utterance from them (flite is then required). */
+  readonly fliteVoices?: readonly string[];
   readonly texts: 'train' | 'heldout';
   /** Fraction of recordings without speech (low-level noise, every frame \`sil\`). */
   readonly noiseShare?: number;
@@ -161,4 +169,21 @@ export const SPLITS: Readonly<Record<string, SplitSpec>> = {
   'festival-seen': { espeakVariants: [], festivalVoices: FESTIVAL_TRAIN_VOICES, festivalShare: 1, texts: 'heldout' },
   /** A voice never seen in training (festival ked), held-out texts. */
   unseen: { espeakVariants: [], festivalVoices: [FESTIVAL_UNSEEN_VOICE], festivalShare: 1, texts: 'heldout' },
+  /** The flite training voices on training texts, a second training directory. */
+  'train-flite': {
+    espeakVariants: [],
+    festivalVoices: [],
+    festivalShare: 0,
+    fliteVoices: FLITE_TRAIN_VOICES,
+    texts: 'train',
+    noiseShare: 0.02,
+  },
+  /** A second voice never seen in training (flite rms), held-out texts. */
+  'unseen-flite': {
+    espeakVariants: [],
+    festivalVoices: [],
+    festivalShare: 0,
+    fliteVoices: [FLITE_UNSEEN_VOICE],
+    texts: 'heldout',
+  },
 };

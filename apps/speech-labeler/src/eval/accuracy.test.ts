@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { festivalAvailable } from '../data/festival.js';
+import { fliteAvailable } from '../data/flite.js';
 import { generated, runCli } from '../test-support.js';
 
 function frameAccuracy(stdout: string): number {
@@ -20,6 +21,12 @@ function frameAccuracy(stdout: string): number {
 const festival = festivalAvailable();
 if (!festival && process.env.CI)
   throw new Error('festival is missing: install the packages in scripts/system-packages.txt');
+const flite = fliteAvailable();
+if (!flite && process.env.CI) throw new Error('flite is missing: install the packages in scripts/system-packages.txt');
+if (!festival || !flite)
+  process.stderr.write(
+    `accuracy.test: skipping the ${[festival ? '' : 'festival', flite ? '' : 'flite'].filter(Boolean).join(' and ')} voices: apt-get install the packages in scripts/system-packages.txt\n`,
+  );
 
 describe('accuracy of the committed model', () => {
   it('labels at least 80% of frames right on held-out espeak-ng voices and texts', async () => {
@@ -35,6 +42,15 @@ describe('accuracy of the committed model', () => {
       const dir = await generated('unseen', 20, 9002);
       const r = await runCli('eval', dir, '--backend', 'ts');
       expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.72);
+    },
+  );
+
+  it.skipIf(!flite)(
+    'labels at least FLITE_BOUND of frames right on a voice never seen in training (flite rms)',
+    async () => {
+      const dir = await generated('unseen-flite', 20, 9003);
+      const r = await runCli('eval', dir, '--backend', 'ts');
+      expect(frameAccuracy(r.stdout)).toBeGreaterThanOrEqual(FLITE_BOUND);
     },
   );
 });

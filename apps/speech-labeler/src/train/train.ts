@@ -1,37 +1,62 @@
 /**
- * Trains the labeller's encoder with @attnkit/backend-tfjs (autodiff, Adam) and writes `model.json` +
- * `weights.safetensors`. Seeded and step-counted (not timed), so the same data and arguments give the
- * same weights.
+ * Trains the labeller's encoder and writes `model.json` + `weights.safetensors`. Two engines:
+ * - `torch` (default): PyTorch on CPU (`scripts/train_torch.py`, see `torch-engine.ts`); the weights are
+ *   checked against the compiled attnkit model before they are written;
+ * - `tfjs`: @attnkit/backend-tfjs's trainer (tfjs autodiff, Adam, one WebAssembly thread; about 20×
+ *   slower per step).
  *
- * `node dist/train/train.js --data data/train --dev data/heldout --out model`
+ * Seeded and step-counted (not timed), so the same data and arguments give the same weights.
+ *
+ * `node dist/train/train.js --data data/train,data/train-flite --dev data/heldout --out model`
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cac } from 'cac';
 import { seededRandom, type ModelSpec, type Tensor } from '@attnkit/core';
 import { createTrainer } from '@attnkit/backend-tfjs';
+import { createTsBackend } from '@attnkit/backend-ts';
 import { DEFAULT_FEATURES } from '../features/log-mel.js';
 import { CLASSES } from '../labels/classes.js';
 import type { ModelFile } from '../model/model-file.js';
 import { Confusion } from '../eval/confusion.js';
 import { loadDataset, randomBatch, type Example } from './dataset.js';
+import { trainWithTorch, writeBundle } from './torch-engine.js';
 
-/** The encoder: 3 pre-norm layers, d 64, 4 heads, RoPE, each frame attends ±16 frames. */
-export const SPEC: ModelSpec = {
-  type: 'transformer-encoder',
-  inputSize: DEFAULT_FEATURES.bands,
-  dModel: 64,
-  heads: 4,
-  layers: 3,
-  ffnSize: 128,
-  activation: 'gelu',
-  norm: 'pre',
-  positional: { kind: 'rope' },
-  attention: { window: { left: 16, right: 16 } },
-  output: { kind: 'per-position', classes: CLASSES.length, labels: [...CLASSES] },
-};
+/** The encoder's shape: pre-norm layers, RoPE, each frame attends ±`window` frames in every layer. */
+export interface EncoderShape {
+  readonly dModel: number;
+  readonly heads: number;
+  readonly layers: number;
+  readonly ffnSize: number;
+  readonly window: number;
+}
 
-interface Options {
+/** The shipped encoder: 3 layers of d 64, 4 heads, FFN 128, ±16 frames. */
+export const SHAPE: EncoderShape = { dModel: 64, heads: 4, layers: 3, ffnSize: 128, window: 16 };
+
+/** The model spec of an {@link EncoderShape}. */
+export function encoderSpec(s: EncoderShape): ModelSpec {
+  return {
+    type: 'transformer-encoder',
+    inputSize: DEFAULT_FEATURES.bands,
+    dModel: s.dModel,
+    heads: s.heads,
+    layers: s.layers,
+    ffnSize: s.ffnSize,
+    activation: 'gelu',
+    norm: 'pre',
+    positional: { kind: 'rope' },
+    attention: { window: { left: s.window, right: s.window } },
+    output: { kind: 'per-position', classes: CLASSES.length, labels: [...CLASSES] },
+  };
+}
+
+/** The shipped encoder's spec. */
+export const SPEC: ModelSpec = encoderSpec(SHAPE);
+
+interface Options extends EncoderShape {
+  engine: 'torch' | 'tfjs';
   data: string;
   dev?: string;
   out: string;
@@ -41,7 +66,13 @@ interface Options {
   lr: number;
   seed: number;
   log: number;
+  dropout: number;
+  bandWarp: number;
+  threads: number;
 }
+
+/** Largest |torch − attnkit| logit difference accepted (float32 sums in a different order). */
+const CHECK_TOLERANCE = 2e-3;
 
 async function evaluate(
   predict: (x: Tensor, lengths: Int32Array) => Promise<Tensor>,
@@ -62,16 +93,22 @@ async function evaluate(
   return c;
 }
 
-async function train(o: Options): Promise<void> {
+const say = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** What an engine returns: the weights and how training went, for `model.json`. */
+interface Trained {
+  readonly weights: Map<string, Tensor>;
+  readonly training: Record<string, unknown>;
+}
+
+async function trainTfjs(
+  o: Options,
+  spec: ModelSpec,
+  data: readonly Example[],
+  dev: readonly Example[],
+): Promise<Trained> {
   const F = DEFAULT_FEATURES.bands;
-  const say = (s: string): void => void process.stderr.write(`${s}\n`);
   let t0 = performance.now();
-  const data = loadDataset(o.data, DEFAULT_FEATURES);
-  const dev = o.dev ? loadDataset(o.dev, DEFAULT_FEATURES) : [];
-  const frames = data.reduce((a, e) => a + e.frames, 0);
-  say(
-    `loaded ${data.length} utterances (${(frames / 6000).toFixed(1)} min) in ${((performance.now() - t0) / 1000).toFixed(1)} s; dev ${dev.length}`,
-  );
   const rng = seededRandom(o.seed);
   // Learning-rate stages (Adam restarts with the weights carried over): 60% at lr, 25% at lr/3, 15% at lr/10.
   const stages = [
@@ -84,7 +121,7 @@ async function train(o: Options): Promise<void> {
   t0 = performance.now();
   let engine = '';
   for (const stage of stages) {
-    const trainer = await createTrainer(SPEC, {
+    const trainer = await createTrainer(spec, {
       seed: o.seed,
       learningRate: stage.lr,
       ...(weights ? { weights } : {}),
@@ -115,16 +152,9 @@ async function train(o: Options): Promise<void> {
     await trainer.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;
-  mkdirSync(o.out, { recursive: true });
-  const { encodeSafetensors } = await import('@attnkit/core');
-  writeFileSync(join(o.out, 'weights.safetensors'), encodeSafetensors(weights!, { format: 'attnkit' }));
-  const file: ModelFile = {
-    format: 'speech-labeler-model/1',
-    features: { ...DEFAULT_FEATURES, normalize: 'utterance' },
-    spec: SPEC,
-    weights: 'weights.safetensors',
+  return {
+    weights: weights!,
     training: {
-      data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min`,
       steps: o.steps,
       batch: o.batch,
       cropFrames: o.length,
@@ -138,25 +168,141 @@ async function train(o: Options): Promise<void> {
       seconds: Math.round(seconds),
     },
   };
+}
+
+async function trainTorch(
+  o: Options,
+  spec: ModelSpec,
+  data: readonly Example[],
+  dev: readonly Example[],
+): Promise<Trained> {
+  const F = DEFAULT_FEATURES.bands;
+  const work = mkdtempSync(join(tmpdir(), 'speech-labeler-train-'));
+  try {
+    writeBundle(join(work, 'train'), data, F);
+    if (dev.length > 0) writeBundle(join(work, 'dev'), dev, F);
+    const r = await trainWithTorch({
+      spec,
+      data: [join(work, 'train')],
+      ...(dev.length > 0 ? { dev: join(work, 'dev') } : {}),
+      work: join(work, 'out'),
+      args: {
+        steps: o.steps,
+        batch: o.batch,
+        length: o.length,
+        lr: o.lr,
+        seed: o.seed,
+        log: o.log,
+        dropout: o.dropout,
+        'band-warp': o.bandWarp,
+        ...(o.threads > 0 ? { threads: o.threads } : {}),
+      },
+      log: say,
+    });
+    // The same function in attnkit: the compiled model on backend-ts gives torch's logits.
+    const backend = await createTsBackend();
+    try {
+      const model = await backend.compile(spec, r.weights);
+      let worst = 0;
+      for (const c of r.checks) {
+        const ex = dev[c.utterance]!;
+        const { logits } = await model.run({ shape: [1, ex.frames, F], data: ex.features });
+        for (let i = 0; i < c.logits.length; i++) worst = Math.max(worst, Math.abs(logits.data[i]! - c.logits[i]!));
+      }
+      await model.dispose();
+      if (r.checks.length > 0 && !(worst <= CHECK_TOLERANCE))
+        throw new Error(
+          `attnkit's logits differ from torch's by ${worst} (> ${CHECK_TOLERANCE}) on ${r.checks.length} dev utterances: the script's encoder does not match the spec`,
+        );
+      say(
+        `attnkit (ts) matches torch on ${r.checks.length} dev utterances: largest logit difference ${worst.toExponential(2)}`,
+      );
+    } finally {
+      await backend.dispose();
+    }
+    return {
+      weights: r.weights,
+      training: {
+        steps: o.steps,
+        batch: o.batch,
+        cropFrames: o.length,
+        learningRate: `${o.lr} peak, 200 warm-up steps, cosine decay to 0`,
+        optimizer: 'adamw (weight decay 0.01 on matrices), gradient norm clipped at 1',
+        dropout: o.dropout,
+        frequencyMask: 'up to 6 bands on half the crops',
+        bandWarp: `the band axis warped by a factor in 1 ± ${o.bandWarp} on half the crops`,
+        seed: o.seed,
+        engine: `torch ${r.torch} (CPU, ${r.threads} threads)`,
+        seconds: r.seconds,
+      },
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function train(o: Options): Promise<void> {
+  const t0 = performance.now();
+  const dirs = o.data.split(',').filter((d) => d.length > 0);
+  const data = dirs.flatMap((d) => loadDataset(d, DEFAULT_FEATURES));
+  const dev = o.dev ? loadDataset(o.dev, DEFAULT_FEATURES) : [];
+  const frames = data.reduce((a, e) => a + e.frames, 0);
+  say(
+    `loaded ${data.length} utterances (${(frames / 6000).toFixed(1)} min) from ${dirs.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s; dev ${dev.length}`,
+  );
+  const spec = encoderSpec(o);
+  const r = o.engine === 'tfjs' ? await trainTfjs(o, spec, data, dev) : await trainTorch(o, spec, data, dev);
+  mkdirSync(o.out, { recursive: true });
+  const { encodeSafetensors } = await import('@attnkit/core');
+  writeFileSync(join(o.out, 'weights.safetensors'), encodeSafetensors(r.weights, { format: 'attnkit' }));
+  const file: ModelFile = {
+    format: 'speech-labeler-model/1',
+    features: { ...DEFAULT_FEATURES, normalize: 'utterance' },
+    spec,
+    weights: 'weights.safetensors',
+    training: {
+      data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min (${dirs.join(', ')})`,
+      ...r.training,
+    },
+  };
   writeFileSync(join(o.out, 'model.json'), `${JSON.stringify(file, null, 2)}\n`);
-  say(`wrote ${o.out}/model.json and weights.safetensors after ${o.steps} steps in ${seconds.toFixed(0)} s`);
+  say(`wrote ${o.out}/model.json and weights.safetensors after ${o.steps} steps`);
 }
 
 const cli = cac('train');
 cli
   .command('', 'Train the labeller')
-  .option('--data <dir>', 'Training directory (NAME.wav + NAME.json)', { default: 'data/train' })
+  .option('--engine <name>', 'torch (PyTorch, CPU) or tfjs (@attnkit/backend-tfjs)', { default: 'torch' })
+  .option('--data <dirs>', 'Training directories (NAME.wav + NAME.json), comma-separated', { default: 'data/train' })
   .option('--dev <dir>', 'Directory scored after each learning-rate stage')
   .option('--out <dir>', 'Where to write model.json and weights.safetensors', { default: 'model' })
-  .option('--steps <n>', 'Optimiser steps', { default: 300 })
-  .option('--batch <n>', 'Crops per step', { default: 16 })
-  .option('--length <frames>', 'Frames per crop', { default: 256 })
-  .option('--lr <x>', 'Initial learning rate', { default: 3e-3 })
+  .option('--steps <n>', 'Optimiser steps', { default: 4000 })
+  .option('--batch <n>', 'Crops per step', { default: 64 })
+  .option('--length <frames>', 'Frames per crop', { default: 128 })
+  .option('--threads <n>', 'CPU threads (torch)', { default: 0 })
+  .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.1 })
+  .option('--lr <x>', 'Peak learning rate', { default: 2e-3 })
+  .option('--dropout <x>', 'Dropout on each residual branch (torch)', { default: 0.1 })
+  .option('--d-model <n>', 'Model width', { default: SHAPE.dModel })
+  .option('--heads <n>', 'Attention heads', { default: SHAPE.heads })
+  .option('--layers <n>', 'Encoder layers', { default: SHAPE.layers })
+  .option('--ffn-size <n>', 'Feed-forward width', { default: SHAPE.ffnSize })
+  .option('--window <frames>', 'Frames each frame attends on either side', { default: SHAPE.window })
   .option('--seed <n>', 'Seed of the weights and the batches', { default: 1 })
   .option('--log <n>', 'Print every n steps', { default: 25 })
   .action(async (o: Options) => {
+    if (o.engine !== 'torch' && o.engine !== 'tfjs')
+      throw new Error(`--engine: expected torch or tfjs, got ${String(o.engine)}`);
     await train({
       ...o,
+      dModel: Number(o.dModel),
+      heads: Number(o.heads),
+      layers: Number(o.layers),
+      ffnSize: Number(o.ffnSize),
+      window: Number(o.window),
+      dropout: Number(o.dropout),
+      threads: Number(o.threads),
+      bandWarp: Number(o.bandWarp),
       steps: Number(o.steps),
       batch: Number(o.batch),
       length: Number(o.length),
