@@ -129,9 +129,9 @@ export function dtypeUnsupported(backend: Backend, dtype: ModelDtype): string | 
 
 /**
  * Default chunking: 1000 frames (10 s) per chunk, 4 chunks per call. Every backend's attention costs
- * O(S·w) within a chunk, so longer chunks only save the 48 frames of context on each side (1.10× the frames
- * instead of 1.38× with 250-frame chunks); one hour, best of three on a quiet 2-core machine: onnx 865×
- * real time against 733×, ts 384× against 363×.
+ * O(S·w) within a chunk, so longer chunks only save the receptive field's context frames on each side (48
+ * for the earlier 3-layer model: 1.10× the frames instead of 1.38× with 250-frame chunks; one hour, best of
+ * three on a quiet 2-core machine: onnx 865× real time against 733×, ts 384× against 363×).
  */
 export const DEFAULT_CHUNK = { chunk: 1000, batch: 4 } as const;
 

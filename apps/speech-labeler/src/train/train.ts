@@ -32,8 +32,8 @@ export interface EncoderShape {
   readonly window: number;
 }
 
-/** The shipped encoder: 3 layers of d 64, 4 heads, FFN 128, ±16 frames. */
-export const SHAPE: EncoderShape = { dModel: 64, heads: 4, layers: 3, ffnSize: 128, window: 16 };
+/** The shipped encoder: 4 layers of d 64, 4 heads, FFN 192, ±16 frames. */
+export const SHAPE: EncoderShape = { dModel: 64, heads: 4, layers: 4, ffnSize: 192, window: 16 };
 
 /** The model spec of an {@link EncoderShape}. */
 export function encoderSpec(s: EncoderShape): ModelSpec {
@@ -276,11 +276,11 @@ cli
   .option('--data <dirs>', 'Training directories (NAME.wav + NAME.json), comma-separated', { default: 'data/train' })
   .option('--dev <dir>', 'Directory scored after each learning-rate stage')
   .option('--out <dir>', 'Where to write model.json and weights.safetensors', { default: 'model' })
-  .option('--steps <n>', 'Optimiser steps', { default: 4000 })
+  .option('--steps <n>', 'Optimiser steps', { default: 5000 })
   .option('--batch <n>', 'Crops per step', { default: 64 })
   .option('--length <frames>', 'Frames per crop', { default: 128 })
   .option('--threads <n>', 'CPU threads (torch)', { default: 0 })
-  .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.1 })
+  .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.2 })
   .option('--lr <x>', 'Peak learning rate', { default: 2e-3 })
   .option('--dropout <x>', 'Dropout on each residual branch (torch)', { default: 0.1 })
   .option('--d-model <n>', 'Model width', { default: SHAPE.dModel })
