@@ -200,7 +200,7 @@ async function trainTorch(
       log: say,
     });
     // The same function in attnkit: the compiled model on backend-ts gives torch's logits.
-    const backend = await createTsBackend();
+    const backend = createTsBackend();
     try {
       const model = await backend.compile(spec, r.weights);
       let worst = 0;
