@@ -51,6 +51,37 @@ export function parseSegs(text: string): { end: number; phone: string }[] {
     .map((f) => ({ end: Number(f[0]), phone: f[2]! }));
 }
 
+/**
+ * A synthesizer's WAV and its phones' end times (Festival's US English phone set, which Flite shares) as
+ * {@link Synthesized}: each phone starts where the previous one ended, ends clipped to the audio, and the
+ * audio after the last phone is `sil`. `who` names the synthesizer and voice in errors.
+ */
+export function synthesizedFromEnds(
+  wavBytes: Uint8Array,
+  ends: readonly { readonly end: number; readonly phone: string }[],
+  who: string,
+): Synthesized {
+  const wav = new wavefile.WaveFile();
+  wav.fromBuffer(wavBytes);
+  const rate = (wav.fmt as { sampleRate: number }).sampleRate;
+  const ints = wav.getSamples(false, Float32Array) as unknown as Float32Array;
+  const samples = new Float32Array(ints.length);
+  for (let k = 0; k < ints.length; k++) samples[k] = ints[k]! / 32768;
+  const duration = samples.length / rate;
+  const phones: Phone[] = [];
+  let t = 0;
+  for (const s of ends) {
+    const label = festivalClass(s.phone);
+    if (label === undefined) throw new Error(`${who}: phone ${JSON.stringify(s.phone)} has no class`);
+    const end = Math.min(s.end, duration);
+    if (end > t) phones.push({ start: t, end, phone: s.phone, label });
+    t = Math.max(t, end);
+  }
+  if (phones.length === 0) throw new Error(`${who}: the synthesizer reported no phones`);
+  if (duration > t) phones.push({ start: t, end: duration, phone: 'pau', label: 'sil' });
+  return { samples, sampleRate: rate, phones };
+}
+
 /** Speaks every request with one festival process. */
 export function festivalBatch(requests: readonly FestivalRequest[]): Synthesized[] {
   const dir = mkdtempSync(join(tmpdir(), 'festival-'));
@@ -74,27 +105,13 @@ export function festivalBatch(requests: readonly FestivalRequest[]): Synthesized
     });
     writeFileSync(join(dir, 'batch.scm'), `${lines.join('\n')}\n`);
     execFileSync('festival', ['-b', join(dir, 'batch.scm')], { stdio: 'pipe', maxBuffer: 1 << 26 });
-    return requests.map((r, i) => {
-      const wav = new wavefile.WaveFile();
-      wav.fromBuffer(readFileSync(join(dir, `${i}.wav`)));
-      const rate = (wav.fmt as { sampleRate: number }).sampleRate;
-      const ints = wav.getSamples(false, Float32Array) as unknown as Float32Array;
-      const samples = new Float32Array(ints.length);
-      for (let k = 0; k < ints.length; k++) samples[k] = ints[k]! / 32768;
-      const duration = samples.length / rate;
-      const phones: Phone[] = [];
-      let t = 0;
-      for (const s of parseSegs(readFileSync(join(dir, `${i}.segs`), 'utf8'))) {
-        const label = festivalClass(s.phone);
-        if (label === undefined)
-          throw new Error(`festival: phone ${JSON.stringify(s.phone)} has no class (voice ${r.voice})`);
-        const end = Math.min(s.end, duration);
-        if (end > t) phones.push({ start: t, end, phone: s.phone, label });
-        t = Math.max(t, end);
-      }
-      if (duration > t) phones.push({ start: t, end: duration, phone: 'pau', label: 'sil' });
-      return { samples, sampleRate: rate, phones };
-    });
+    return requests.map((r, i) =>
+      synthesizedFromEnds(
+        readFileSync(join(dir, `${i}.wav`)),
+        parseSegs(readFileSync(join(dir, `${i}.segs`), 'utf8')),
+        `festival (voice ${r.voice})`,
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

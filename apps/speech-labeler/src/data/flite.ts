@@ -1,14 +1,13 @@
 /**
  * Labelled speech from Flite (Debian package `flite`): its built-in voices, with per-phone end times from
- * `-psdur`. Flite uses Festival's US English phone set, so its phones map with {@link festivalClass}.
+ * `-psdur`. Flite uses Festival's US English phone set, so its phones map as Festival's do.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wavefile from 'wavefile';
-import { festivalClass } from '../labels/phone-map.js';
-import type { Phone, Synthesized } from './espeak.js';
+import type { Synthesized } from './espeak.js';
+import { synthesizedFromEnds } from './festival.js';
 
 /**
  * Flite's built-in 16 kHz voices by short name: `awb` (Scottish English male), `rms` (US male) and `slt`
@@ -61,26 +60,11 @@ export function fliteSpeak(r: FliteRequest): Synthesized {
       ['-voice', r.voice, '--setf', `duration_stretch=${r.stretch.toFixed(3)}`, '-psdur', '-t', text, '-o', file],
       { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 },
     ).toString('utf8');
-    const wav = new wavefile.WaveFile();
-    wav.fromBuffer(readFileSync(file));
-    const rate = (wav.fmt as { sampleRate: number }).sampleRate;
-    const ints = wav.getSamples(false, Float32Array) as unknown as Float32Array;
-    const samples = new Float32Array(ints.length);
-    for (let k = 0; k < ints.length; k++) samples[k] = ints[k]! / 32768;
-    const duration = samples.length / rate;
-    const phones: Phone[] = [];
-    let t = 0;
-    for (const s of parsePsdur(out)) {
-      const label = festivalClass(s.phone);
-      if (label === undefined)
-        throw new Error(`flite: phone ${JSON.stringify(s.phone)} has no class (voice ${r.voice})`);
-      const end = Math.min(s.end, duration);
-      if (end > t) phones.push({ start: t, end, phone: s.phone, label });
-      t = Math.max(t, end);
-    }
-    if (phones.length === 0) throw new Error(`flite: no phones for ${JSON.stringify(text)} (voice ${r.voice})`);
-    if (duration > t) phones.push({ start: t, end: duration, phone: 'pau', label: 'sil' });
-    return { samples, sampleRate: rate, phones };
+    return synthesizedFromEnds(
+      readFileSync(file),
+      parsePsdur(out),
+      `flite (voice ${r.voice}, text ${JSON.stringify(text)})`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -95,7 +95,7 @@ async function evaluate(
 
 const say = (s: string): void => void process.stderr.write(`${s}\n`);
 
-/** What an engine returns: the weights and how training went, for `model.json`. */
+/** What an engine returns: the weights and how it trained, for `model.json` (beside what both share). */
 interface Trained {
   readonly weights: Map<string, Tensor>;
   readonly training: Record<string, unknown>;
@@ -155,15 +155,10 @@ async function trainTfjs(
   return {
     weights: weights!,
     training: {
-      steps: o.steps,
-      batch: o.batch,
-      cropFrames: o.length,
       learningRate: stages
         .map((s) => `${Number(s.lr.toPrecision(3))} x ${Math.round(s.share * o.steps)} steps`)
         .join(', '),
       optimizer: 'adam',
-      frequencyMask: 'up to 6 bands on half the crops',
-      seed: o.seed,
       engine: `tfjs ${engine}`,
       seconds: Math.round(seconds),
     },
@@ -223,15 +218,10 @@ async function trainTorch(
     return {
       weights: r.weights,
       training: {
-        steps: o.steps,
-        batch: o.batch,
-        cropFrames: o.length,
         learningRate: `${o.lr} peak, 200 warm-up steps, cosine decay to 0`,
         optimizer: 'adamw (weight decay 0.01 on matrices), gradient norm clipped at 1',
         dropout: o.dropout,
-        frequencyMask: 'up to 6 bands on half the crops',
         bandWarp: `the band axis warped by a factor in 1 ± ${o.bandWarp} on half the crops`,
-        seed: o.seed,
         engine: `torch ${r.torch} (CPU, ${r.threads} threads)`,
         seconds: r.seconds,
       },
@@ -262,6 +252,11 @@ async function train(o: Options): Promise<void> {
     weights: 'weights.safetensors',
     training: {
       data: `${data.length} utterances, ${(frames / 6000).toFixed(1)} min (${dirs.join(', ')})`,
+      steps: o.steps,
+      batch: o.batch,
+      cropFrames: o.length,
+      frequencyMask: 'up to 6 bands on half the crops',
+      seed: o.seed,
       ...r.training,
     },
   };
