@@ -225,6 +225,7 @@ def main():
     p.add_argument("--freq-mask", type=int, default=6)
     p.add_argument("--time-mask", type=int, default=0)
     p.add_argument("--band-warp", type=float, default=0.0, help="warp the band axis by 1 ± this on half the crops")
+    p.add_argument("--ema", type=float, default=0.0, help="keep an exponential moving average of the weights (decay)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--log", type=int, default=100)
@@ -262,6 +263,16 @@ def main():
         t = (step - a.warmup) / max(1, a.steps - a.warmup)
         return a.lr * 0.5 * (1 + math.cos(math.pi * t))
 
+    # the moving average of the weights (and buffers), exported and scored instead of the last step's
+    ema = {n: t.detach().clone() for n, t in model.state_dict().items()} if a.ema > 0 else None
+
+    def scored():
+        if ema is None:
+            return model
+        m = Encoder(spec, 0.0)
+        m.load_state_dict(ema)
+        return m
+
     t0 = time.time()
     loss_sum = acc_sum = 0.0
     k = 0
@@ -275,6 +286,10 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                for n, t in model.state_dict().items():
+                    ema[n].mul_(a.ema).add_(t, alpha=1 - a.ema)
         with torch.no_grad():
             m = y >= 0
             acc_sum += float((z.argmax(-1)[m] == y[m]).float().mean())
@@ -286,12 +301,13 @@ def main():
                 f"acc {acc_sum / k:.4f} {time.time() - t0:.0f} s"
             )
             if dev is not None and ((step + 1) % (a.log * 10) == 0 or step + 1 == a.steps):
-                line += f" dev {evaluate(model, dev):.4f}"
+                line += f" dev {evaluate(scored(), dev):.4f}"
             say(line)
             loss_sum = acc_sum = 0.0
             k = 0
     seconds = time.time() - t0
 
+    model = scored()
     model.eval()
     os.makedirs(a.out, exist_ok=True)
     entries, chunks, offset = [], [], 0

@@ -68,6 +68,7 @@ interface Options extends EncoderShape {
   log: number;
   dropout: number;
   bandWarp: number;
+  ema: number;
   threads: number;
 }
 
@@ -190,6 +191,7 @@ async function trainTorch(
         log: o.log,
         dropout: o.dropout,
         'band-warp': o.bandWarp,
+        ema: o.ema,
         ...(o.threads > 0 ? { threads: o.threads } : {}),
       },
       log: say,
@@ -222,6 +224,7 @@ async function trainTorch(
         optimizer: 'adamw (weight decay 0.01 on matrices), gradient norm clipped at 1',
         dropout: o.dropout,
         bandWarp: `the band axis warped by a factor in 1 ± ${o.bandWarp} on half the crops`,
+        ...(o.ema > 0 ? { weights: `a moving average of every step's, decay ${o.ema}` } : {}),
         engine: `torch ${r.torch} (CPU, ${r.threads} threads)`,
         seconds: r.seconds,
       },
@@ -275,6 +278,9 @@ cli
   .option('--batch <n>', 'Crops per step', { default: 64 })
   .option('--length <frames>', 'Frames per crop', { default: 128 })
   .option('--threads <n>', 'CPU threads (torch)', { default: 0 })
+  .option('--ema <decay>', 'Export a moving average of the weights with this decay, 0 for the last step (torch)', {
+    default: 0,
+  })
   .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.2 })
   .option('--lr <x>', 'Peak learning rate', { default: 2e-3 })
   .option('--dropout <x>', 'Dropout on each residual branch (torch)', { default: 0.1 })
@@ -298,6 +304,7 @@ cli
       dropout: Number(o.dropout),
       threads: Number(o.threads),
       bandWarp: Number(o.bandWarp),
+      ema: Number(o.ema),
       steps: Number(o.steps),
       batch: Number(o.batch),
       length: Number(o.length),
