@@ -5,8 +5,8 @@ features with the labeller's own code and writes them as bundles (`features.f32`
 `index.json`). This script trains the attnkit `transformer-encoder` spec it is given, with the same
 semantics (pre-norm, RoPE on half-split pairs, tanh GELU, layer norm eps from the spec, local-window
 attention), and writes the weights under attnkit's names in the spec's layout (`[out, in]` for linear
-weights) as `weights.f32` + `weights.json`, plus the logits of a few check utterances so that the caller
-can confirm that attnkit computes the same function.
+weights) as `weights.f32` + `weights.json`, plus the logits of the `--check` bundle's utterances so that
+the caller can confirm that attnkit computes the same function.
 
 Seeded: the same bundles and arguments give the same weights on the same machine and torch build.
 """
@@ -229,7 +229,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--log", type=int, default=100)
-    p.add_argument("--check", type=int, default=3, help="dev utterances whose logits are written")
+    p.add_argument("--dev-every", type=int, default=1000, help="score the dev bundle every n steps (and at the end)")
+    p.add_argument("--check", required=True, help="a bundle whose logits are written (check.f32) after training")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -300,7 +301,7 @@ def main():
                 f"step {step + 1}/{a.steps} lr {lr_at(step):.2e} loss {loss_sum / k:.4f} "
                 f"acc {acc_sum / k:.4f} {time.time() - t0:.0f} s"
             )
-            if dev is not None and ((step + 1) % (a.log * 10) == 0 or step + 1 == a.steps):
+            if dev is not None and ((step + 1) % a.dev_every == 0 or step + 1 == a.steps):
                 line += f" dev {evaluate(scored(), dev):.4f}"
             say(line)
             loss_sum = acc_sum = 0.0
@@ -317,24 +318,21 @@ def main():
         chunks.append(arr.ravel())
         offset += arr.size
     np.concatenate(chunks).tofile(os.path.join(a.out, "weights.f32"))
-    checks = []
-    if dev is not None:
-        outs = []
-        with torch.no_grad():
-            for u in range(min(a.check, len(dev["frames"]))):
-                o, T = int(dev["offsets"][u]), int(dev["frames"][u])
-                z = model(torch.from_numpy(dev["feats"][o : o + T][None]), torch.tensor([T]))
-                outs.append(z[0].numpy().astype(np.float32).ravel())
-                checks.append({"utterance": u, "frames": T})
-        if outs:
-            np.concatenate(outs).tofile(os.path.join(a.out, "check.f32"))
+    check = load_bundle(a.check)
+    checks, outs = [], []
+    with torch.no_grad():
+        for u in range(len(check["frames"])):
+            o, T = int(check["offsets"][u]), int(check["frames"][u])
+            z = model(torch.from_numpy(check["feats"][o : o + T][None]), torch.tensor([T]))
+            outs.append(z[0].numpy().astype(np.float32).ravel())
+            checks.append({"frames": T})
+    np.concatenate(outs).tofile(os.path.join(a.out, "check.f32"))
     summary = {
         "weights": entries,
         "checks": checks,
         "seconds": round(seconds),
         "torch": torch.__version__,
         "threads": a.threads,
-        "dev": None if dev is None else evaluate(model, dev),
     }
     with open(os.path.join(a.out, "weights.json"), "w") as f:
         json.dump(summary, f)

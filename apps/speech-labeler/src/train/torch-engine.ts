@@ -80,6 +80,8 @@ export interface TorchTrainOptions {
   readonly data: readonly string[];
   /** A bundle scored during training (never trained on). */
   readonly dev?: string;
+  /** A bundle whose logits the script writes after training, for the caller to compare. */
+  readonly check: string;
   /** Where the script writes its outputs. */
   readonly work: string;
   /** Further `--name value` arguments for the script. */
@@ -90,12 +92,11 @@ export interface TorchTrainOptions {
 /** What the script produced. */
 export interface TorchTrainResult {
   readonly weights: Map<string, Tensor>;
-  /** Logits `[T, C]` of the first dev utterances, as torch computed them. */
-  readonly checks: { readonly utterance: number; readonly logits: Float32Array; readonly frames: number }[];
+  /** Logits `[T, C]` of each utterance of the check bundle, in order, as torch computed them. */
+  readonly checks: { readonly logits: Float32Array; readonly frames: number }[];
   readonly seconds: number;
   readonly torch: string;
   readonly threads: number;
-  readonly dev: number | null;
 }
 
 /** Runs the script (its progress goes to `log`) and reads its outputs. */
@@ -104,7 +105,7 @@ export async function trainWithTorch(o: TorchTrainOptions): Promise<TorchTrainRe
   mkdirSync(o.work, { recursive: true });
   const specPath = join(o.work, 'spec.json');
   writeFileSync(specPath, JSON.stringify(o.spec));
-  const args = [TRAIN_SCRIPT, '--spec', specPath, '--out', o.work, '--data', ...o.data];
+  const args = [TRAIN_SCRIPT, '--spec', specPath, '--out', o.work, '--check', o.check, '--data', ...o.data];
   if (o.dev) args.push('--dev', o.dev);
   for (const [k, v] of Object.entries(o.args)) args.push(`--${k}`, String(v));
   await new Promise<void>((res, rej) => {
@@ -124,11 +125,10 @@ export async function trainWithTorch(o: TorchTrainOptions): Promise<TorchTrainRe
   });
   const summary = JSON.parse(readFileSync(join(o.work, 'weights.json'), 'utf8')) as {
     weights: { name: string; shape: number[]; offset: number }[];
-    checks: { utterance: number; frames: number }[];
+    checks: { frames: number }[];
     seconds: number;
     torch: string;
     threads: number;
-    dev: number | null;
   };
   const raw = readFileSync(join(o.work, 'weights.f32'));
   const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
@@ -137,23 +137,14 @@ export async function trainWithTorch(o: TorchTrainOptions): Promise<TorchTrainRe
     const n = w.shape.reduce((a, b) => a * b, 1);
     weights.set(w.name, { shape: w.shape, data: all.slice(w.offset, w.offset + n) });
   }
-  const checks: TorchTrainResult['checks'] = [];
-  if (summary.checks.length > 0) {
-    const c = readFileSync(join(o.work, 'check.f32'));
-    const logits = new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength));
-    const classes = (o.spec.output as { classes: number }).classes;
-    let at = 0;
-    for (const k of summary.checks) {
-      checks.push({ utterance: k.utterance, frames: k.frames, logits: logits.slice(at, at + k.frames * classes) });
-      at += k.frames * classes;
-    }
-  }
-  return {
-    weights,
-    checks,
-    seconds: summary.seconds,
-    torch: summary.torch,
-    threads: summary.threads,
-    dev: summary.dev,
-  };
+  const c = readFileSync(join(o.work, 'check.f32'));
+  const logits = new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength));
+  const classes = (o.spec.output as { classes: number }).classes;
+  let at = 0;
+  const checks = summary.checks.map((k) => {
+    const part = { frames: k.frames, logits: logits.slice(at, at + k.frames * classes) };
+    at += k.frames * classes;
+    return part;
+  });
+  return { weights, checks, seconds: summary.seconds, torch: summary.torch, threads: summary.threads };
 }

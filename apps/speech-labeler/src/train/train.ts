@@ -24,7 +24,7 @@ import { loadDataset, randomBatch, type Example } from './dataset.js';
 import { trainWithTorch, writeBundle } from './torch-engine.js';
 
 /** The encoder's shape: pre-norm layers, RoPE, each frame attends ±`window` frames in every layer. */
-export interface EncoderShape {
+interface EncoderShape {
   readonly dModel: number;
   readonly heads: number;
   readonly layers: number;
@@ -33,10 +33,10 @@ export interface EncoderShape {
 }
 
 /** The shipped encoder: 4 layers of d 64, 4 heads, FFN 192, ±16 frames. */
-export const SHAPE: EncoderShape = { dModel: 64, heads: 4, layers: 4, ffnSize: 192, window: 16 };
+const SHAPE: EncoderShape = { dModel: 64, heads: 4, layers: 4, ffnSize: 192, window: 16 };
 
 /** The model spec of an {@link EncoderShape}. */
-export function encoderSpec(s: EncoderShape): ModelSpec {
+function encoderSpec(s: EncoderShape): ModelSpec {
   return {
     type: 'transformer-encoder',
     inputSize: DEFAULT_FEATURES.bands,
@@ -51,9 +51,6 @@ export function encoderSpec(s: EncoderShape): ModelSpec {
     output: { kind: 'per-position', classes: CLASSES.length, labels: [...CLASSES] },
   };
 }
-
-/** The shipped encoder's spec. */
-export const SPEC: ModelSpec = encoderSpec(SHAPE);
 
 interface Options extends EncoderShape {
   engine: 'torch' | 'tfjs';
@@ -74,6 +71,9 @@ interface Options extends EncoderShape {
 
 /** Largest |torch − attnkit| logit difference accepted (float32 sums in a different order). */
 const CHECK_TOLERANCE = 2e-3;
+
+/** Utterances (of dev, else of the training data) run by both torch and attnkit after training. */
+const CHECK_UTTERANCES = 3;
 
 async function evaluate(
   predict: (x: Tensor, lengths: Int32Array) => Promise<Tensor>,
@@ -102,12 +102,10 @@ interface Trained {
   readonly training: Record<string, unknown>;
 }
 
-async function trainTfjs(
-  o: Options,
-  spec: ModelSpec,
-  data: readonly Example[],
-  dev: readonly Example[],
-): Promise<Trained> {
+/** A training engine: the options, the spec, the training and dev utterances. */
+type Engine = (o: Options, spec: ModelSpec, data: readonly Example[], dev: readonly Example[]) => Promise<Trained>;
+
+const trainTfjs: Engine = async (o, spec, data, dev) => {
   const F = DEFAULT_FEATURES.bands;
   let t0 = performance.now();
   const rng = seededRandom(o.seed);
@@ -164,23 +162,21 @@ async function trainTfjs(
       seconds: Math.round(seconds),
     },
   };
-}
+};
 
-async function trainTorch(
-  o: Options,
-  spec: ModelSpec,
-  data: readonly Example[],
-  dev: readonly Example[],
-): Promise<Trained> {
+const trainTorch: Engine = async (o, spec, data, dev) => {
   const F = DEFAULT_FEATURES.bands;
   const work = mkdtempSync(join(tmpdir(), 'speech-labeler-train-'));
   try {
+    const check = (dev.length > 0 ? dev : data).slice(0, CHECK_UTTERANCES);
     writeBundle(join(work, 'train'), data, F);
+    writeBundle(join(work, 'check'), check, F);
     if (dev.length > 0) writeBundle(join(work, 'dev'), dev, F);
     const r = await trainWithTorch({
       spec,
       data: [join(work, 'train')],
       ...(dev.length > 0 ? { dev: join(work, 'dev') } : {}),
+      check: join(work, 'check'),
       work: join(work, 'out'),
       args: {
         steps: o.steps,
@@ -201,18 +197,18 @@ async function trainTorch(
     try {
       const model = await backend.compile(spec, r.weights);
       let worst = 0;
-      for (const c of r.checks) {
-        const ex = dev[c.utterance]!;
+      for (const [u, c] of r.checks.entries()) {
+        const ex = check[u]!;
         const { logits } = await model.run({ shape: [1, ex.frames, F], data: ex.features });
         for (let i = 0; i < c.logits.length; i++) worst = Math.max(worst, Math.abs(logits.data[i]! - c.logits[i]!));
       }
       await model.dispose();
-      if (r.checks.length > 0 && !(worst <= CHECK_TOLERANCE))
+      if (r.checks.length !== check.length || !(worst <= CHECK_TOLERANCE))
         throw new Error(
-          `attnkit's logits differ from torch's by ${worst} (> ${CHECK_TOLERANCE}) on ${r.checks.length} dev utterances: the script's encoder does not match the spec`,
+          `attnkit's logits differ from torch's by ${worst} (> ${CHECK_TOLERANCE}) on ${check.length} utterances: the script's encoder does not match the spec`,
         );
       say(
-        `attnkit (ts) matches torch on ${r.checks.length} dev utterances: largest logit difference ${worst.toExponential(2)}`,
+        `attnkit (ts) matches torch on ${check.length} utterances: largest logit difference ${worst.toExponential(2)}`,
       );
     } finally {
       await backend.dispose();
@@ -232,7 +228,9 @@ async function trainTorch(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
+};
+
+const ENGINES: Readonly<Record<Options['engine'], Engine>> = { torch: trainTorch, tfjs: trainTfjs };
 
 async function train(o: Options): Promise<void> {
   const t0 = performance.now();
@@ -244,7 +242,7 @@ async function train(o: Options): Promise<void> {
     `loaded ${data.length} utterances (${(frames / 6000).toFixed(1)} min) from ${dirs.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s; dev ${dev.length}`,
   );
   const spec = encoderSpec(o);
-  const r = o.engine === 'tfjs' ? await trainTfjs(o, spec, data, dev) : await trainTorch(o, spec, data, dev);
+  const r = await ENGINES[o.engine](o, spec, data, dev);
   mkdirSync(o.out, { recursive: true });
   const { encodeSafetensors } = await import('@attnkit/core');
   writeFileSync(join(o.out, 'weights.safetensors'), encodeSafetensors(r.weights, { format: 'attnkit' }));
@@ -272,7 +270,10 @@ cli
   .command('', 'Train the labeller')
   .option('--engine <name>', 'torch (PyTorch, CPU) or tfjs (@attnkit/backend-tfjs)', { default: 'torch' })
   .option('--data <dirs>', 'Training directories (NAME.wav + NAME.json), comma-separated', { default: 'data/train' })
-  .option('--dev <dir>', 'Directory scored after each learning-rate stage')
+  .option(
+    '--dev <dir>',
+    'Directory scored while training (tfjs: after each learning-rate stage; torch: every 1000 steps)',
+  )
   .option('--out <dir>', 'Where to write model.json and weights.safetensors', { default: 'model' })
   .option('--steps <n>', 'Optimiser steps', { default: 5000 })
   .option('--batch <n>', 'Crops per step', { default: 64 })
@@ -292,8 +293,8 @@ cli
   .option('--seed <n>', 'Seed of the weights and the batches', { default: 1 })
   .option('--log <n>', 'Print every n steps', { default: 25 })
   .action(async (o: Options) => {
-    if (o.engine !== 'torch' && o.engine !== 'tfjs')
-      throw new Error(`--engine: expected torch or tfjs, got ${String(o.engine)}`);
+    if (!Object.hasOwn(ENGINES, o.engine))
+      throw new Error(`--engine: expected ${Object.keys(ENGINES).join(' or ')}, got ${String(o.engine)}`);
     await train({
       ...o,
       dModel: Number(o.dModel),
