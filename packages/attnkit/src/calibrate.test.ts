@@ -106,6 +106,74 @@ describe('select({ calibrate })', () => {
     expect(sel.report.find((e) => e.name === 'c')!.reason).toMatch(/200 ms calibration budget/);
   });
 
+  it('falls back to the fixed priorities, and caches nothing, when the budget is spent before any timing', async () => {
+    useFakeClock();
+    const cache = memoryCache();
+    const a = fake('a', () => 50);
+    const b = fake('b', () => 1);
+    const sel = await selectFrom(
+      ranked(a, b),
+      { calibrate: { shape: { keyLength: 64 }, budgetMs: 0, cache } },
+      platform(),
+    );
+    expect(sel.backend.name).toBe('a');
+    expect(a.calls.length + b.calls.length).toBe(0);
+    const chosen = sel.report.find((e) => e.name === 'a')!;
+    expect(chosen.status).toBe('chosen');
+    expect(chosen.reason).toMatch(
+      /^chosen by priority: the 0 ms calibration budget was spent before any backend was timed/,
+    );
+    expect((sel as { calibration?: { timings: object } }).calibration!.timings).toEqual({});
+    expect(cache.map.size).toBe(0);
+    expect(b.disposed()).toBe(false);
+  });
+
+  it('times on inputs with no two rows of a head equal, filled without spending the budget', async () => {
+    let seen: { q: Float32Array; k: Float32Array; v: Float32Array } | undefined;
+    const spy = fake('spy', () => 0);
+    const create = spy.plugin.create.bind(spy.plugin);
+    spy.plugin.create = async (...args) => {
+      const backend = await create(...args);
+      const attention = backend.attention.bind(backend);
+      (backend as { attention: unknown }).attention = async (
+        q: { data: Float32Array; shape: number[] },
+        k: { data: Float32Array; shape: number[] },
+        v: { data: Float32Array; shape: number[] },
+        o: unknown,
+      ) => {
+        seen = { q: q.data, k: k.data, v: v.data };
+        return attention(q as never, k as never, v as never, o as never);
+      };
+      return backend;
+    };
+    const D = 64;
+    const S = 4096;
+    await selectFrom(
+      ranked(spy),
+      { calibrate: { shape: { keyLength: S, qLength: 1, heads: 4, headDim: D }, cache: false } },
+      platform(),
+    );
+    expect(seen!.k.length).toBe(4 * S * D);
+    for (const x of [seen!.q, seen!.k, seen!.v]) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const y of x) {
+        lo = Math.min(lo, y);
+        hi = Math.max(hi, y);
+      }
+      expect(lo).toBeGreaterThanOrEqual(-1);
+      expect(hi).toBeLessThanOrEqual(1);
+      expect(hi - lo).toBeGreaterThan(1.9);
+    }
+    // No two of the 4,096 key rows of a head are equal (compared by their first four values).
+    for (let h = 0; h < 4; h++) {
+      const rows = new Set<string>();
+      for (let t = 0; t < S; t++) rows.add(Array.from(seen!.k.subarray((h * S + t) * D, (h * S + t) * D + 4)).join());
+      expect(rows.size).toBe(S);
+    }
+    expect(seen!.k.subarray(0, 16)).not.toEqual(seen!.v.subarray(0, 16));
+  });
+
   it('times a shorter call of the same shape class when the caller’s is too long for the budget', async () => {
     useFakeClock();
     const a = fake('a', (S) => S / 1000);

@@ -159,21 +159,33 @@ function timedShape(t: Calibration['timed']): Calibration['timed'] {
   return { ...t, qLength, keyLength };
 }
 
+/** Random values repeat with this period (floats): filling the inputs costs a copy, not the budget. */
+const PATTERN = 4099;
+
 function inputs(t: Calibration['timed']): {
   q: { shape: number[]; data: Float32Array };
   k: { shape: number[]; data: Float32Array };
   v: { shape: number[]; data: Float32Array };
 } {
   const rng = seededRandom(7);
-  const make = (shape: number[]): { shape: number[]; data: Float32Array } => {
+  const pattern = new Float32Array(PATTERN);
+  for (let i = 0; i < PATTERN; i++) pattern[i] = rng.uniform(-1, 1);
+  const make = (shape: number[], offset: number): { shape: number[]; data: Float32Array } => {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
+    // The pattern, rotated by `offset`, then doubled until full. Its period is prime to every head size,
+    // so the rows of a head repeat only after 4,099 of them.
+    const head = pattern.subarray(offset).subarray(0, data.length);
+    data.set(head);
+    if (head.length < data.length)
+      data.set(pattern.subarray(0, Math.min(offset, data.length - head.length)), head.length);
+    for (let filled = PATTERN; filled < data.length; filled *= 2)
+      data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
     return { shape, data };
   };
   return {
-    q: make([t.batch, t.heads, t.qLength, t.headDim]),
-    k: make([t.batch, t.kvHeads, t.keyLength, t.headDim]),
-    v: make([t.batch, t.kvHeads, t.keyLength, t.headDim]),
+    q: make([t.batch, t.heads, t.qLength, t.headDim], 0),
+    k: make([t.batch, t.kvHeads, t.keyLength, t.headDim], 1000),
+    v: make([t.batch, t.kvHeads, t.keyLength, t.headDim], 2000),
   };
 }
 
@@ -287,6 +299,17 @@ export async function calibratedSelect(
       await sel.backend.dispose().catch(() => undefined);
     }
     report.push({ ...entry, status: 'available', reason: `${ms.toFixed(2)} ms per call` });
+  }
+  if (!best && report.some((e) => e.status === 'not-tried')) {
+    // Nothing could be timed within the budget (a slow start, a busy machine): choose as `select` does
+    // without calibration, by the fixed priorities, say so, and remember nothing.
+    const sel = await registry.select(options);
+    const why = `chosen by priority: the ${budget} ms calibration budget was spent before any backend was timed`;
+    return {
+      backend: sel.backend,
+      report: sel.report.map((e) => (e.name === sel.backend.name ? { ...e, reason: `${why}; ${e.reason}` } : e)),
+      calibration: { key, timed, timings, cached: false, spentMs: now() - start },
+    };
   }
   if (!best) {
     throw new NoBackendError(
