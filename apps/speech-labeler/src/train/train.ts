@@ -275,12 +275,12 @@ cli
     'Directory scored while training (tfjs: after each learning-rate stage; torch: every 1000 steps)',
   )
   .option('--out <dir>', 'Where to write model.json and weights.safetensors', { default: 'model' })
-  .option('--steps <n>', 'Optimiser steps', { default: 5000 })
+  .option('--steps <n>', 'Optimiser steps', { default: 6000 })
   .option('--batch <n>', 'Crops per step', { default: 64 })
   .option('--length <frames>', 'Frames per crop', { default: 128 })
   .option('--threads <n>', 'CPU threads (torch)', { default: 0 })
   .option('--ema <decay>', 'Export a moving average of the weights with this decay, 0 for the last step (torch)', {
-    default: 0,
+    default: 0.999,
   })
   .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.2 })
   .option('--lr <x>', 'Peak learning rate', { default: 2e-3 })
