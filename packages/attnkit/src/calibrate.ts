@@ -172,14 +172,12 @@ function inputs(t: Calibration['timed']): {
   for (let i = 0; i < PATTERN; i++) pattern[i] = rng.uniform(-1, 1);
   const make = (shape: number[], offset: number): { shape: number[]; data: Float32Array } => {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    // The pattern, rotated by `offset`, then doubled until full. Its period is prime to every head size,
-    // so the rows of a head repeat only after 4,099 of them.
-    const head = pattern.subarray(offset).subarray(0, data.length);
-    data.set(head);
-    if (head.length < data.length)
-      data.set(pattern.subarray(0, Math.min(offset, data.length - head.length)), head.length);
-    for (let filled = PATTERN; filled < data.length; filled *= 2)
-      data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
+    // The pattern rotated by `offset`, repeated. Its period is prime to every head size, so the rows of a
+    // head repeat only after 4,099 of them.
+    const tile = new Float32Array(PATTERN);
+    tile.set(pattern.subarray(offset));
+    tile.set(pattern.subarray(0, offset), PATTERN - offset);
+    for (let i = 0; i < data.length; i += PATTERN) data.set(tile.subarray(0, Math.min(PATTERN, data.length - i)), i);
     return { shape, data };
   };
   return {
