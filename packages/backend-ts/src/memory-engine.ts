@@ -223,7 +223,7 @@ export class MemoryEngine {
       }
       const sums = squares ? { squares: jobSquares(job) } : {};
       if (keep) return { native: out, ...sums };
-      return { output: this.arena.f32().slice(out.at, out.at + n), ...sums };
+      return { output: this.arena.copyOut(out.at, n), ...sums };
     } catch (e) {
       if (keep && out) this.deferred.push(out);
       throw e;
@@ -293,8 +293,12 @@ export class MemoryEngine {
         else runJob(setup, offsets, wasm, mainScratch, newJob(1, false), undefined, 0, units);
         if (halfOutput) x.narrowHalves(parts.o * 4, out.at * 4 + 2 * hk0 * oHead, heads * oHead);
       }
-      if (halfOutput) return new Uint16Array(this.arena.memory.buffer, out.at * 4, n).slice();
-      return this.arena.f32().slice(out.at, out.at + n);
+      if (halfOutput) {
+        const bits = new Uint16Array(n);
+        bits.set(new Uint16Array(this.arena.memory.buffer, out.at * 4, n));
+        return bits;
+      }
+      return this.arena.copyOut(out.at, n);
     } finally {
       this.releaseLargeRoles();
     }

@@ -13,7 +13,7 @@ export function memoryStore(engine: MemoryEngine): ResidentStore<Block> {
   const store: ResidentStore<Block> = {
     allocate: (elements) => arena.allocate(elements),
     write: (b, at, data) => arena.f32().set(data, b.at + at),
-    read: async (b, at, length) => arena.f32().slice(b.at + at, b.at + at + length),
+    read: async (b, at, length) => arena.copyOut(b.at + at, length),
     copy: (src, srcAt, dst, dstAt, length) => {
       arena.f32().copyWithin(dst.at + dstAt, src.at + srcAt, src.at + srcAt + length);
     },

@@ -24,6 +24,19 @@ describe.each([true, false])('the memory (shared: %s)', (shared) => {
     expect(Array.from(a.f32().subarray(z.at, z.at + 33)).every((v) => v === 0)).toBe(true);
   });
 
+  it('copies out into a fresh unshared array that later writes to the memory do not reach', () => {
+    const a = arena(shared);
+    const x = a.allocate(100);
+    for (let i = 0; i < 100; i++) a.f32()[x.at + i] = i - 50.5;
+    const out = a.copyOut(x.at + 3, 90);
+    expect(out.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(out.buffer).not.toBe(a.memory.buffer);
+    expect(out.length).toBe(90);
+    expect(Array.from(out)).toEqual(Array.from({ length: 90 }, (_, i) => i + 3 - 50.5));
+    a.f32().fill(0, x.at, x.at + 100);
+    expect(out[0]).toBe(-47.5);
+  });
+
   it('merges freed neighbours, so a larger block fits where two were', () => {
     const a = arena(shared);
     const x = a.allocate(64),

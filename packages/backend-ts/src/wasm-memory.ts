@@ -150,6 +150,16 @@ export class WasmArena {
     return this.f32View;
   }
 
+  /**
+   * A fresh (unshared) copy of `length` elements from element `at` (a new array filled by `set`, which
+   * measured faster than `slice` on the shared memory).
+   */
+  copyOut(at: number, length: number): Float32Array {
+    const out = new Float32Array(length);
+    out.set(this.f32().subarray(at, at + length));
+    return out;
+  }
+
   /** An int32 view of the whole memory. */
   i32(): Int32Array {
     if (this.i32View.buffer !== this.memory.buffer) this.refresh();
