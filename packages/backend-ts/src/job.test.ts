@@ -7,6 +7,7 @@ import { referenceAttention } from '@attnkit/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTsEngine } from './ts-backend.js';
 import { HELP_MAX_WORK, POOL_MIN_WORK, callWork } from './memory-engine.js';
+import { WATCH_MS } from './pool.js';
 import { SQUARES_CHUNK, chunkCount } from './job.js';
 import { oneUnitPerKvHead } from './attention-wasm.js';
 
@@ -161,6 +162,34 @@ describe('small calls shared by the calling thread and a worker', () => {
         expect(worst).toBeLessThan(2e-5);
       }
       expect(engine!.threadedCalls - before).toBe(runs);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('are answered whether the worker is still watching for the next job or has gone back to waiting', async () => {
+    const { engine, backend } = createTsEngine({ threads: 2 });
+    try {
+      const q = tensor([1, 4, 64, 40], 41),
+        k = tensor([1, 4, 64, 40], 42),
+        v = tensor([1, 4, 64, 40], 43);
+      const p = prepareAttention(q, k, v, { causal: true });
+      expect(callWork(p)).toBeGreaterThanOrEqual(POOL_MIN_WORK);
+      expect(callWork(p)).toBeLessThan(HELP_MAX_WORK);
+      const expected = referenceAttention(p).output;
+      const before = engine!.threadedCalls;
+      // Pauses well inside the worker's watch, about as long, and well beyond it.
+      const pauses = [0, WATCH_MS / 4, WATCH_MS, 4 * WATCH_MS, 20 * WATCH_MS];
+      for (let i = 0; i < 40; i++) {
+        const pause = pauses[i % pauses.length]!;
+        const until = performance.now() + pause;
+        while (performance.now() < until); // this thread busy, not yielding, as a caller computing between calls
+        const out = (await backend.attention(q, k, v, { causal: true })).output.data;
+        let worst = 0;
+        for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(out[j]! - expected[j]!));
+        expect(worst).toBeLessThan(2e-5);
+      }
+      expect(engine!.threadedCalls - before).toBe(40);
     } finally {
       await backend.dispose();
     }

@@ -16,6 +16,15 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
+/**
+ * The Node options a worker starts with: the process's own (Node's default), except where they include
+ * `--input-type` (a script given with `-e` or on stdin), which a worker refuses to start with; the worker
+ * then gets none (it needs none: V8 flags such as relaxed SIMD are the process's).
+ */
+function workerExecArgv(): string[] | undefined {
+  return process.execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type=')) ? [] : undefined;
+}
+
 /** Why this runtime cannot run worker threads, or `undefined` when it can. */
 export function threadsUnavailable(): string | undefined {
   return typeof SharedArrayBuffer === 'undefined' ? 'SharedArrayBuffer is missing' : undefined;
@@ -25,7 +34,7 @@ export function threadsUnavailable(): string | undefined {
 export function workerFactory(): WorkerFactory | undefined {
   if (threadsUnavailable() !== undefined) return undefined;
   return () => {
-    const w = new Worker(workerUrl);
+    const w = new Worker(workerUrl, { execArgv: workerExecArgv() });
     return {
       post: (m) => w.postMessage(m),
       onMessage: (h) => w.on('message', h),

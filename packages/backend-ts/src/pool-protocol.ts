@@ -10,6 +10,15 @@ export interface InitMessage {
   readonly type: 'init';
   readonly module: WebAssembly.Module | undefined;
   readonly memory: WebAssembly.Memory | undefined;
+  /** This worker's place in the pool. */
+  readonly index: number;
+  /** Jobs posted so far to each worker (shared; the pool adds 1 after each post). */
+  readonly posted: Int32Array;
+  /**
+   * How long, after answering a job, this worker watches `posted[index]` for the next one before it goes
+   * back to waiting for messages (0: it does not watch).
+   */
+  readonly watchMs: number;
 }
 
 /**

@@ -29,14 +29,30 @@ async function port(): Promise<Port> {
 
 const p = await port();
 let kernels: WasmKernels | undefined;
+let init: InitMessage | undefined;
+/** Jobs this worker has received. */
+let received = 0;
+
+/**
+ * After answering a job: stay awake for `init.watchMs`, until the pool posts this worker another job (it is
+ * then already queued, and this worker takes it as soon as this handler returns). A worker that goes to
+ * sleep at once takes longer to wake for the next small call than the call lasts.
+ */
+function watch(): void {
+  if (!init || init.watchMs <= 0) return;
+  const end = performance.now() + init.watchMs;
+  while (Atomics.load(init.posted, init.index) === received && performance.now() < end);
+}
 p.on((m) => {
   void (async () => {
     if (m.type === 'init') {
+      init = m;
       // A failure here is an unhandled rejection: the worker ends, and the pool's start fails with it.
       kernels = m.module && m.memory ? await instantiateKernels(m.module, m.memory) : undefined;
       p.postMessage({ type: 'ready' });
       return;
     }
+    received++;
     try {
       const next = (): number => Atomics.add(m.counter, 0, 1);
       const work = m.work;
@@ -61,5 +77,6 @@ p.on((m) => {
     } catch (e) {
       p.postMessage({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
     }
+    watch();
   })();
 });

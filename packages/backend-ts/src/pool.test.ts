@@ -54,10 +54,31 @@ describe('process exit', () => {
       const b = createTsBackend({ threads: 2 });
       const t = { shape: [1, 4, 512, 32], data: new Float32Array(4 * 512 * 32).fill(0.5) };
       const r = await b.attention(t, t, t);
-      console.log(r.output.data[0]);`;
+      console.log(r.output.data[0], b.info.threads);`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       timeout: 30_000,
     });
-    expect(Number(stdout.trim())).toBeCloseTo(0.5, 5);
+    const [value, threads] = stdout.trim().split(' ').map(Number);
+    expect(value).toBeCloseTo(0.5, 5);
+    // The workers started (a script given with -e runs with --input-type, which a worker refuses).
+    expect(threads).toBe(2);
+  }, 40_000);
+
+  it('a process whose last call was a small one exits while the worker that helped is still watching', async () => {
+    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    // 1·8·64·64·128 multiply-adds: shared by the calling thread and one worker, which watches after it.
+    const script = `
+      const { createTsBackend } = await import(${JSON.stringify(entry)});
+      const b = createTsBackend({ threads: 2 });
+      const t = { shape: [1, 8, 64, 64], data: new Float32Array(8 * 64 * 64).fill(0.25) };
+      let r;
+      for (let i = 0; i < 50; i++) r = await b.attention(t, t, t);
+      console.log(r.output.data[0], b.info.threads);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
+    const [value, threads] = stdout.trim().split(' ').map(Number);
+    expect(value).toBeCloseTo(0.25, 6);
+    expect(threads).toBe(2);
   }, 40_000);
 });

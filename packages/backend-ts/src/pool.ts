@@ -55,6 +55,13 @@ export interface PoolKernels {
 /** How long `close()` lets jobs still posted answer before it terminates the workers. */
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * How long a worker that helps with small calls stays awake after answering one, watching for the next
+ * (see pool-worker.ts). A worker that sleeps between calls takes longer to wake than a small call lasts,
+ * and the calling thread then waits for the unit it took.
+ */
+export const WATCH_MS = 1;
+
 /** Starts `size` workers (rejects if they cannot start). */
 export async function startPool(size: number, factory: WorkerFactory, kernels?: PoolKernels): Promise<AttentionPool> {
   const workers: WorkerHandle[] = [];
@@ -66,6 +73,8 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
   >();
   let nextId = 1;
   let broken: Error | undefined;
+  /** Jobs posted to each worker, shared with the workers (see {@link WATCH_MS}). */
+  const posted = new Int32Array(new SharedArrayBuffer(4 * size));
   const fail = (e: Error): void => {
     broken = e;
     for (const job of pending.values()) job.reject(e);
@@ -104,7 +113,10 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
             }
           });
           w.setBusy(true);
-          w.post({ type: 'init', module: kernels?.module, memory: kernels?.memory });
+          // Small calls go to every worker but the last (the calling thread takes that share): only those
+          // watch, so that watching never keeps more threads busy than there are to help.
+          const watchMs = index < size - 1 ? WATCH_MS : 0;
+          w.post({ type: 'init', module: kernels?.module, memory: kernels?.memory, index, posted, watchMs });
         }),
     ),
   );
@@ -120,6 +132,7 @@ export async function startPool(size: number, factory: WorkerFactory, kernels?: 
       for (let i = 0; i < n; i++) {
         if (jobsOf[i]!++ === 0) workers[i]!.setBusy(true);
         workers[i]!.post({ type: 'job', id, work: work(i), counter } satisfies JobMessage);
+        Atomics.add(posted, i, 1); // after the post: a watching worker that sees it finds the message queued
       }
     });
   };
