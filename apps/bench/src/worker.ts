@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { nodeCatalog } from './engines/catalog-node.js';
 import { handleRequest, type MemoryProbe } from './worker-handler.js';
+import { progressGap, throttleProgress } from './progress-throttle.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const maxRss = (): number => process.resourceUsage().maxRSS * 1024;
@@ -22,8 +23,11 @@ function send(reply: WorkerReply): Promise<void> {
 }
 
 process.once('message', (req: WorkerRequest) => {
-  const progress = (done: number, phase: 'warmup' | 'timed'): void =>
-    void send({ type: 'progress', done, phase }).catch(() => undefined);
+  const progress = throttleProgress<'warmup' | 'timed'>(
+    (done, phase) => void send({ type: 'progress', done, phase }).catch(() => undefined),
+    progressGap(req.type === 'job' ? req.settings.maxRunMs : undefined),
+    () => performance.now(),
+  );
   const ready = (): void => void send({ type: 'ready' }).catch(() => undefined);
   handleRequest(req, nodeCatalog(), () => performance.now(), progress, memory, ready)
     .then(send)
