@@ -293,12 +293,7 @@ export class MemoryEngine {
         else runJob(setup, offsets, wasm, mainScratch, newJob(1, false), undefined, 0, units);
         if (halfOutput) x.narrowHalves(parts.o * 4, out.at * 4 + 2 * hk0 * oHead, heads * oHead);
       }
-      if (halfOutput) {
-        const bits = new Uint16Array(n);
-        bits.set(new Uint16Array(this.arena.memory.buffer, out.at * 4, n));
-        return bits;
-      }
-      return this.arena.copyOut(out.at, n);
+      return halfOutput ? this.arena.copyOutHalves(out.at * 4, n) : this.arena.copyOut(out.at, n);
     } finally {
       this.releaseLargeRoles();
     }

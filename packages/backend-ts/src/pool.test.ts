@@ -46,38 +46,38 @@ describe('backend-ts with worker threads', () => {
   });
 });
 
+/** Runs `body` as an ES module script (`-e`, so with --input-type) after importing the built backend. */
+async function runScript(body: string): Promise<string> {
+  const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const script = `const { createTsBackend } = await import(${JSON.stringify(entry)});\n${body}`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    timeout: 30_000,
+  });
+  return stdout.trim();
+}
+
 describe('process exit', () => {
   it('a process that never disposes the backend still exits after its work', async () => {
-    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-    const script = `
-      const { createTsBackend } = await import(${JSON.stringify(entry)});
+    const stdout = await runScript(`
       const b = createTsBackend({ threads: 2 });
       const t = { shape: [1, 4, 512, 32], data: new Float32Array(4 * 512 * 32).fill(0.5) };
       const r = await b.attention(t, t, t);
-      console.log(r.output.data[0], b.info.threads);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      timeout: 30_000,
-    });
-    const [value, threads] = stdout.trim().split(' ').map(Number);
+      console.log(r.output.data[0], b.info.threads);`);
+    const [value, threads] = stdout.split(' ').map(Number);
     expect(value).toBeCloseTo(0.5, 5);
     // The workers started (a script given with -e runs with --input-type, which a worker refuses).
     expect(threads).toBe(2);
   }, 40_000);
 
   it('a process whose last call was a small one exits while the worker that helped is still watching', async () => {
-    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     // 1·8·64·64·128 multiply-adds: shared by the calling thread and one worker, which watches after it.
-    const script = `
-      const { createTsBackend } = await import(${JSON.stringify(entry)});
+    const stdout = await runScript(`
       const b = createTsBackend({ threads: 2 });
       const t = { shape: [1, 8, 64, 64], data: new Float32Array(8 * 64 * 64).fill(0.25) };
       let r;
       for (let i = 0; i < 50; i++) r = await b.attention(t, t, t);
-      console.log(r.output.data[0], b.info.threads);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      timeout: 30_000,
-    });
-    const [value, threads] = stdout.trim().split(' ').map(Number);
+      console.log(r.output.data[0], b.info.threads);`);
+    const [value, threads] = stdout.split(' ').map(Number);
     expect(value).toBeCloseTo(0.25, 6);
     expect(threads).toBe(2);
   }, 40_000);

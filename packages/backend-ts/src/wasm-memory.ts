@@ -160,6 +160,13 @@ export class WasmArena {
     return out;
   }
 
+  /** The same for `length` 16-bit values from byte `byteAt` (float16 bits). */
+  copyOutHalves(byteAt: number, length: number): Uint16Array {
+    const out = new Uint16Array(length);
+    out.set(new Uint16Array(this.memory.buffer, byteAt, length));
+    return out;
+  }
+
   /** An int32 view of the whole memory. */
   i32(): Int32Array {
     if (this.i32View.buffer !== this.memory.buffer) this.refresh();
