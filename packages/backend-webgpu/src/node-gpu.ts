@@ -73,7 +73,18 @@ async function loadDawn(): Promise<WebGpuModule> {
 }
 
 /**
- * A `GPU` object for Node.
+ * Every `GPU` object this module has made, kept for the life of the process, and the requests for them by
+ * their options. Dawn tears an instance down when its `GPU` object is garbage-collected, and one collected
+ * while another instance was in use crashed the process (a segmentation fault in the instance's event
+ * processing) now and then; a browser's `navigator.gpu` is one object for the page's life as well.
+ */
+const made: GPU[] = [];
+const requests = new Map<string, Promise<GPU>>();
+
+/**
+ * A `GPU` object for Node: one per set of options for the life of the process (the first call makes it,
+ * later calls with the same options get the same object), as `navigator.gpu` is one per page. A request
+ * that failed is not kept: the next call tries again.
  *
  * @example
  * ```ts
@@ -81,18 +92,34 @@ async function loadDawn(): Promise<WebGpuModule> {
  * const backend = await createWebGpuBackend({ gpu: await nodeGpu() });
  * ```
  */
-export async function nodeGpu(options: NodeGpuOptions = {}): Promise<GPU> {
+export function nodeGpu(options: NodeGpuOptions = {}): Promise<GPU> {
+  const key = JSON.stringify([options.flags ?? [], wantVerbose(options.verbose)]);
+  let request = requests.get(key);
+  if (!request) {
+    request = findGpu(options);
+    requests.set(key, request);
+    request.catch(() => requests.delete(key));
+  }
+  return request;
+}
+
+async function findGpu(options: NodeGpuOptions): Promise<GPU> {
   const dawn = await loadDawn();
+  const create = (flags: string[]): GPU => {
+    const gpu = dawn.create(flags);
+    made.push(gpu);
+    return gpu;
+  };
   const flags = [...(options.flags ?? [])];
   const env = process.env;
   const linux = process.platform === 'linux';
   // Without any Vulkan driver, Dawn's attempt fails and prints warnings: skip it unless asked to be verbose.
   const hardware = !linux || wantVerbose(options.verbose) || vulkanDriverInstalled();
-  const gpu = hardware ? dawn.create(flags) : undefined;
+  const gpu = hardware ? create(flags) : undefined;
   if (gpu && (await gpu.requestAdapter())) return gpu;
   if (linux && !env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
     env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const software = dawn.create(flags);
+    const software = create(flags);
     if (await software.requestAdapter()) return software;
   }
   if (gpu) return gpu;
