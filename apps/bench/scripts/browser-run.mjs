@@ -3,7 +3,7 @@
 // for the engines and preset given (the page's own timing loop, limits, ratios and output checks).
 //
 // Usage (after `pnpm --filter @attnkit/bench build`):
-//   node apps/bench/scripts/browser-run.mjs [--engines webgpu,ortweb-webgpu] [--preset tiny|quick]
+//   node apps/bench/scripts/browser-run.mjs [--engines webgpu,ortweb-webgpu] [--preset tiny|quick|gpu]
 //     [--webgpu swiftshader|default] [--out bench-browser.json]
 // --webgpu default takes the browser's own adapter (a real GPU where there is one); swiftshader, the
 // software one. Prints the same tables as `pnpm bench`, and writes the results file (open it with
@@ -24,7 +24,8 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '1800' },
   },
 });
-if (!['tiny', 'quick'].includes(values.preset)) throw new Error(`--preset: tiny or quick, not ${values.preset}`);
+if (!['tiny', 'quick', 'gpu'].includes(values.preset))
+  throw new Error(`--preset: tiny, quick or gpu, not ${values.preset}`);
 if (!['swiftshader', 'default'].includes(values.webgpu))
   throw new Error(`--webgpu: swiftshader or default, not ${values.webgpu}`);
 

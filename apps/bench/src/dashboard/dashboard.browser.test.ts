@@ -108,6 +108,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       'ortweb-wasm',
       'ortweb-wasm-mha',
       'ortweb-webgpu',
+      'ortweb-webgpu-matmul',
       'tfjs-webgpu-ops',
       'tfjs-webgl-ops',
     ])
@@ -134,6 +135,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     expect(ok('ortweb-wasm')).toBe(5);
     expect(ok('ortweb-wasm-mha')).toBe(3);
     expect(ok('ortweb-webgpu')).toBe(3);
+    // The plain MatMul/Softmax graph on the WebGPU provider: every case but float16, the encoder included.
+    expect(ok('ortweb-webgpu-matmul')).toBe(5);
     expect(ok('tfjs-webgpu-ops')).toBe(5);
     expect(ok('tfjs-webgl-ops')).toBe(5);
     const half = 'float16 causal B1 H2 S64 D16'; // describeCase of the float16 case
@@ -145,7 +148,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     expect(rows.filter((r) => r[0] === 'this browser' && /differs/i.test(r.join(' '))).map((r) => r[2])).toEqual([]);
     // the live run's family is now in the family list, and charting it draws its points
     await page.selectOption('#family', 'attention/none/B1-H2-D16');
-    // S32 and S64 of each engine: ts, webgpu and the five peers
-    expect(Number(await page.getAttribute('#chart-time', 'data-points'))).toBe(WEBGPU_BUILT ? 14 : 12);
+    // S32 and S64 of each engine: ts, webgpu and the six peers
+    expect(Number(await page.getAttribute('#chart-time', 'data-points'))).toBe(WEBGPU_BUILT ? 16 : 14);
   }, 240_000);
 });

@@ -13,7 +13,7 @@ import type { MeasureSettings } from '../measure.js';
 import type { BenchResult, EngineEntry, ResultsFile } from '../results.js';
 
 /** Sizes of an in-browser run. */
-export type Preset = 'tiny' | 'quick';
+export type Preset = 'tiny' | 'quick' | 'gpu';
 
 /** The cases of a preset. */
 export function presetCases(preset: Preset): BenchCase[] {
@@ -27,6 +27,14 @@ export function presetCases(preset: Preset): BenchCase[] {
       attentionCase({ ...base, seq: 64, mask: 'causal', dtype: 'float16' }, 'float16'),
       attentionCase({ ...base, heads: 4, kvHeads: 2, qLength: 1, seq: 64, mask: 'none' }, 'decode'),
       encoderCase(encoderSpec, encoderSource, 32),
+    ];
+  }
+  if (preset === 'gpu') {
+    // WebGPU against its peers at the sizes where a GPU starts to pay (B1 H4 D64, S = 128-1024), and the encoder.
+    const base = { batch: 1, heads: 4, headDim: 64 };
+    return [
+      ...[128, 256, 512, 1024].map((seq) => attentionCase({ ...base, seq, mask: 'none' }, 'seq')),
+      encoderCase(encoderSpec, encoderSource, 500),
     ];
   }
   const base = { batch: 1, heads: 8, headDim: 64 };
@@ -44,7 +52,8 @@ export function presetCases(preset: Preset): BenchCase[] {
 
 /**
  * Timing settings and limits of each preset. The tiny preset checks that every engine runs here, however
- * slowly (a software GPU adapter compiling its shaders), so its per-run limit is generous.
+ * slowly (a software GPU adapter compiling its shaders), so its per-run limit is generous; so is the gpu
+ * preset's, whose larger cases take seconds a run on a software adapter.
  */
 const PRESETS: Record<Preset, { settings: MeasureSettings; limits: { maxRunMs: number; maxBytes: number } }> = {
   tiny: {
@@ -74,6 +83,20 @@ const PRESETS: Record<Preset, { settings: MeasureSettings; limits: { maxRunMs: n
       maxRunMs: 2000,
     },
     limits: { maxRunMs: 2000, maxBytes: 2 * 2 ** 30 },
+  },
+  gpu: {
+    settings: {
+      warmup: 1,
+      warmupMs: 200,
+      maxWarmupMs: 2000,
+      settleRuns: 2,
+      minRuns: 3,
+      maxRuns: 10,
+      minTimeMs: 250,
+      maxTimeMs: 8000,
+      maxRunMs: 15000,
+    },
+    limits: { maxRunMs: 15000, maxBytes: 2 * 2 ** 30 },
   },
 };
 

@@ -172,7 +172,15 @@ function render(): void {
 
 function setupLive(): void {
   const box = $('live-engines');
-  const defaults = new Set(['ts', 'webgpu', 'tfjs-wasm', 'tfjs-wasm-ops', 'ortweb-wasm', 'ortweb-webgpu']);
+  const defaults = new Set([
+    'ts',
+    'webgpu',
+    'tfjs-wasm',
+    'tfjs-wasm-ops',
+    'ortweb-wasm',
+    'ortweb-webgpu',
+    'ortweb-webgpu-matmul',
+  ]);
   for (const d of catalog) {
     const input = h('input', { type: 'checkbox', value: d.id, name: 'engine' });
     input.checked = defaults.has(d.id);

@@ -99,7 +99,8 @@ const ORTWEB_FORMS = [
  * The onnxruntime-web peers: `ortweb-wasm` (the opset-23 Attention operator), `ortweb-wasm-mha`,
  * `ortweb-wasm-gqa`, `ortweb-wasm-matmul` on the WebAssembly execution provider (SIMD, threaded), and in
  * browsers `ortweb-webgpu` (MultiHeadAttention on the WebGPU execution provider: the Attention operator
- * has no WebGPU kernel there).
+ * has no WebGPU kernel there) and `ortweb-webgpu-matmul` (the MatMul/Softmax graphs there, the encoder's
+ * included).
  */
 export function ortWebPeerDescriptors(options: OrtWebCatalogOptions): EngineDescriptor[] {
   const web = { threads: options.threads, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) };
@@ -119,6 +120,14 @@ export function ortWebPeerDescriptors(options: OrtWebCatalogOptions): EngineDesc
       description: 'onnxruntime-web directly, WebGPU execution provider: com.microsoft MultiHeadAttention',
       estimateBytes: (c: BenchCase) => scoreMatrixBytes(c, 2),
       load: async () => (await import('./ortweb-peer.js')).ortWebPeer('mha', { provider: 'webgpu', ...web }),
+    },
+    {
+      id: 'ortweb-webgpu-matmul',
+      kind: 'peer',
+      description:
+        'onnxruntime-web directly, WebGPU execution provider: a plain graph (MatMul, Softmax, MatMul), and the encoder',
+      estimateBytes: (c: BenchCase) => scoreMatrixBytes(c, 3),
+      load: async () => (await import('./ortweb-peer.js')).ortWebPeer('matmul', { provider: 'webgpu', ...web }),
     },
   ];
 }

@@ -117,7 +117,7 @@ export function ortSessionPeer(
               : 'decoding through a cache is measured on onnxruntime-web (ortweb-wasm): GroupQueryAttention with a past of fixed capacity';
           if (c.kind === 'attention') return attentionGraphUnsupported(c, form);
           if (form !== 'matmul')
-            return 'the encoder peer is written once, as a MatMul/Softmax graph (engines ort-matmul, ortweb-wasm-matmul)';
+            return 'the encoder peer is written once, as a MatMul/Softmax graph (engines ort-matmul, ortweb-wasm-matmul, ortweb-webgpu-matmul)';
           return encoderGraphUnsupported(c.spec);
         },
         async prepare(c, inputs) {
