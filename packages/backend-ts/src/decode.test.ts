@@ -7,6 +7,7 @@ import { prepareAttention, seededRandom } from '@attnkit/core';
 import { referenceAttention } from '@attnkit/conformance';
 import { describe, expect, it } from 'vitest';
 import { createTsBackend } from './index.js';
+import { createTsEngine } from './ts-backend.js';
 
 function tensor(shape: number[], seed: number): { shape: number[]; data: Float32Array } {
   const rng = seededRandom(seed);
@@ -44,4 +45,48 @@ describe('decode steps', () => {
       }, 60_000);
     }
   }
+});
+
+describe('keys and values copied in while the workers run', () => {
+  it('each unit waits for its head: every call of a decode loop matches the reference, the inputs untouched', async () => {
+    // Large enough for the workers alone (2 threads): the calling thread copies a key/value head at a time.
+    const c = { B: 2, Hq: 16, Hkv: 4, Sq: 1, T: 4096, D: 128 };
+    const { backend, engine } = createTsEngine({ threads: 2 });
+    try {
+      for (let step = 0; step < 3; step++) {
+        // New keys and values each step: a unit that read its head before it was copied would see the last step's.
+        const q = tensor([c.B, c.Hq, c.Sq, c.D], 10 + step);
+        const k = tensor([c.B, c.Hkv, c.T, c.D], 20 + step);
+        const v = tensor([c.B, c.Hkv, c.T, c.D], 30 + step);
+        const copies = [q.data.slice(), k.data.slice(), v.data.slice()];
+        const expected = referenceAttention(prepareAttention(q, k, v, {})).output;
+        const before = engine!.overlappedCalls;
+        const { output } = await backend.attention(q, k, v);
+        expect(engine!.overlappedCalls - before).toBe(1);
+        let worst = 0;
+        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+        expect(worst).toBeLessThan(2e-5);
+        // Element by element (toEqual on millions of floats takes minutes).
+        expect([q.data, k.data, v.data].map((a, i) => a.every((x, j) => Object.is(x, copies[i]![j])))).toEqual([
+          true,
+          true,
+          true,
+        ]);
+      }
+      // A non-finite key is still refused, after the workers summed what was copied; the backend stays usable.
+      const q = tensor([c.B, c.Hq, c.Sq, c.D], 1);
+      const k = tensor([c.B, c.Hkv, c.T, c.D], 2);
+      const v = tensor([c.B, c.Hkv, c.T, c.D], 3);
+      k.data[k.data.length - 5] = Number.NaN;
+      await expect(backend.attention(q, k, v)).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
+      k.data[k.data.length - 5] = 0.5;
+      const expected = referenceAttention(prepareAttention(q, k, v, {})).output;
+      const { output } = await backend.attention(q, k, v);
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+      expect(worst).toBeLessThan(2e-5);
+    } finally {
+      await backend.dispose();
+    }
+  }, 60_000);
 });

@@ -7,7 +7,10 @@
  * so a thread that wakes after the job is finished finds nothing left and touches no memory.
  *
  * Counters (`Int32Array`, shared where threads help): `[0]` the next unit, `[1]` the next chunk, `[2]` the
- * chunks and units finished. Sums (`Float64Array`): three per thread slot (q, k, v), slot 0 the calling
+ * chunks and units finished, `[3]` how many key/value heads (`b · Hkv + h`, in that order) have their keys
+ * and values in place: a unit waits for its head's, so that the workers start on a call's first heads while
+ * the calling thread still copies in the others ({@link ALL_READY} where everything is in place from the
+ * start). Sums (`Float64Array`): three per thread slot (q, k, v), slot 0 the calling
  * thread's, slot `i + 1` worker `i`'s.
  */
 import { oneUnitPerKvHead, runUnits, unitCount, type Offsets } from './attention-wasm.js';
@@ -43,11 +46,25 @@ export function jobItems(p: AttentionSetup, s: SquaresWork | undefined, units?: 
   return chunkCount(p, s) + (units ? units[1] - units[0] : unitCount(p));
 }
 
-/** Fresh state for a job with `slots` threads (shared memory where `shared`). */
-export function newJob(slots: number, shared: boolean): JobState {
+/** `counters[3]` of a job whose keys and values are all in place. */
+export const ALL_READY = 0x7fffffff;
+
+/**
+ * Fresh state for a job with `slots` threads (shared memory where `shared`). A `gated` job's units wait
+ * for their key/value head to be marked in place ({@link markHeadsReady}); the others start with all in place.
+ */
+export function newJob(slots: number, shared: boolean, gated = false): JobState {
   const make = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
     shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  return { counters: new Int32Array(make(12)), sums: new Float64Array(make(24 * slots)) };
+  const counters = new Int32Array(make(16));
+  if (!gated) counters[3] = ALL_READY;
+  return { counters, sums: new Float64Array(make(24 * slots)) };
+}
+
+/** Marks the first `heads` key/value heads of a gated job in place and wakes the units waiting for them. */
+export function markHeadsReady(job: JobState, heads: number): void {
+  Atomics.store(job.counters, 3, heads);
+  Atomics.notify(job.counters, 3);
 }
 
 /**
@@ -89,17 +106,24 @@ export function runJob(
   // Units that sum their own inputs write this thread's totals after each one, before the next claim
   // reports it finished.
   const own = squares && total === 0 ? [0, 0, 0] : undefined;
-  const before =
-    own &&
-    ((qFrom: number, qElements: number, kvHead: number): void => {
-      const x = kernels.exports;
-      const kLength = p.keyLength * p.keyDim,
-        vLength = p.keyLength * p.valueDim;
-      own[0] = own[0]! + x.sumSquares((at.qAt + qFrom) * 4, qElements);
-      own[1] = own[1]! + x.sumSquares((at.kAt + kvHead * kLength) * 4, kLength);
-      own[2] = own[2]! + x.sumSquares((at.vAt + kvHead * vLength) * 4, vLength);
-      for (let t = 0; t < 3; t++) sums[slot * 3 + t] = own[t]!;
-    });
+  // A gated job: wait until the unit's key/value head is in place (worker threads only: the calling thread
+  // of a gated job copies and runs no unit).
+  const gated = Atomics.load(counters, 3) !== ALL_READY;
+  const before = !(own || gated)
+    ? undefined
+    : (qFrom: number, qElements: number, kvHead: number): void => {
+        if (gated)
+          for (let ready = Atomics.load(counters, 3); ready <= kvHead; ready = Atomics.load(counters, 3))
+            Atomics.wait(counters, 3, ready);
+        if (!own) return;
+        const x = kernels.exports;
+        const kLength = p.keyLength * p.keyDim,
+          vLength = p.keyLength * p.valueDim;
+        own[0] = own[0]! + x.sumSquares((at.qAt + qFrom) * 4, qElements);
+        own[1] = own[1]! + x.sumSquares((at.kAt + kvHead * kLength) * 4, kLength);
+        own[2] = own[2]! + x.sumSquares((at.vAt + kvHead * vLength) * 4, vLength);
+        for (let t = 0; t < 3; t++) sums[slot * 3 + t] = own[t]!;
+      };
   // Each claim after the first reports the unit before it finished.
   let claims = 0;
   const all = unitCount(p);

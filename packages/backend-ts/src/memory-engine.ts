@@ -11,9 +11,25 @@
  * those larger than 4 MiB are released after their call.
  */
 import type { AttentionSetup } from '@attnkit/core';
-import { memProblem, scratchWords, unitCount, type MemProblem, type Offsets } from './attention-wasm.js';
+import {
+  memProblem,
+  oneUnitPerKvHead,
+  scratchWords,
+  unitCount,
+  type MemProblem,
+  type Offsets,
+} from './attention-wasm.js';
 import { chunkLayout, chunkOffsets, chunkUnits, headScratchWords, setupOnly } from './attention-half.js';
-import { jobItems, jobSquares, newJob, runJob, type JobState, type SquaresWork } from './job.js';
+import {
+  ALL_READY,
+  jobItems,
+  jobSquares,
+  markHeadsReady,
+  newJob,
+  runJob,
+  type JobState,
+  type SquaresWork,
+} from './job.js';
 import { startPool, type AttentionPool, type WorkerFactory } from './pool.js';
 import { compileKernels, instantiateKernels, type KernelVariant, type WasmKernels } from './wasm-kernels.js';
 import type { Block, WasmArena } from './wasm-memory.js';
@@ -53,6 +69,11 @@ export const POOL_MIN_WORK = 1_000_000;
  */
 export const HELP_MAX_WORK = 24_000_000;
 
+/** Whether a call is shared between the calling thread and the workers (see {@link HELP_MAX_WORK}). */
+function helpsCalling(p: AttentionSetup): boolean {
+  return callWork(p) < HELP_MAX_WORK;
+}
+
 /** How long the calling thread waits for workers to finish their last units before awaiting their answers. */
 const SPIN_MS = 0.5;
 
@@ -81,6 +102,8 @@ export class MemoryEngine {
   private busy = 0;
   /** Calls that ran on the worker threads (for tests). */
   threadedCalls = 0;
+  /** Of those, calls whose keys and values were copied in while the workers ran (for tests). */
+  overlappedCalls = 0;
   private closed = false;
   private readonly deferred: Block[] = [];
   private readonly roles = new Map<string, Block>();
@@ -184,15 +207,23 @@ export class MemoryEngine {
     const pool = await this.poolFor(setup);
     let out: Block | undefined;
     try {
-      const place = (src: Source, role: string): number => {
+      const copied = (src: Source): Float32Array | undefined =>
+        'array' in src && !this.views.has(src.array) ? src.array : undefined;
+      // Keys and values to copy in while the workers start on the first heads (see job.ts), or undefined.
+      const [kIn, vIn] = [copied(k), copied(v)];
+      const fill =
+        pool && kIn && vIn && !helpsCalling(setup) && (!wantSquares || oneUnitPerKvHead(setup))
+          ? { k: kIn, v: vIn }
+          : undefined;
+      const place = (src: Source, role: string, copy = true): number => {
         if ('native' in src) return src.native.at;
         const known = this.views.get(src.array);
         if (known) return known.at;
         const b = this.role(role, src.array.length);
-        this.arena.f32().set(src.array, b.at);
+        if (copy) this.arena.f32().set(src.array, b.at);
         return b.at;
       };
-      const at = { qAt: place(q, 'q'), kAt: place(k, 'k'), vAt: place(v, 'v') };
+      const at = { qAt: place(q, 'q'), kAt: place(k, 'k', !fill), vAt: place(v, 'v', !fill) };
       const n = setup.batch * setup.qHeads * setup.qLength * setup.valueDim;
       out = keep ? this.arena.allocate(n, false) : this.role('out', n);
       const offsets = { ...at, oAt: out.at };
@@ -216,6 +247,12 @@ export class MemoryEngine {
           main: mainScratch(),
           workers: scratch,
           squares,
+          ...(fill && {
+            fill: (j: JobState) => {
+              this.overlappedCalls++;
+              this.fillHeads(setup, fill.k, fill.v, at, j);
+            },
+          }),
         });
       } else {
         job = newJob(1, false);
@@ -316,21 +353,51 @@ export class MemoryEngine {
       workers: readonly number[];
       squares?: SquaresWork;
       units?: readonly [number, number];
+      /** Copies the keys and values in, a head at a time, while the workers run (a gated job; workers alone). */
+      fill?: (job: JobState) => void;
     },
   ): Promise<JobState> {
-    const { squares, units } = work;
+    const { squares, units, fill } = work;
     const items = jobItems(setup, squares, units);
-    const helps = callWork(setup) < HELP_MAX_WORK;
+    const helps = helpsCalling(setup);
     const sent = Math.min(helps ? pool.size - 1 : pool.size, items);
-    const job = newJob(sent + 1, true);
+    const job = newJob(sent + 1, true, fill !== undefined);
     const answered = pool.runInMemory(forWorkers, work.workers, job, squares, sent, units);
-    if (!helps) await answered;
-    else {
+    if (!helps) {
+      fill?.(job);
+      await answered;
+    } else {
       runJob(setup, offsets, wasm, work.main, job, squares, 0, units);
       if (finished(job.counters, items)) answered.catch(() => undefined);
       else await answered;
     }
     return job;
+  }
+
+  /**
+   * Copies a call's keys and values into their blocks at `at` one key/value head at a time, marking each
+   * in place for the workers waiting on `job`; at the end (or if a copy fails) every head is marked, so no
+   * worker waits for ever.
+   */
+  private fillHeads(
+    setup: AttentionSetup,
+    k: Float32Array,
+    v: Float32Array,
+    at: Pick<Offsets, 'kAt' | 'vAt'>,
+    job: JobState,
+  ): void {
+    const f32 = this.arena.f32();
+    const kHead = setup.keyLength * setup.keyDim,
+      vHead = setup.keyLength * setup.valueDim;
+    try {
+      for (let h = 0; h < setup.batch * setup.kvHeads; h++) {
+        f32.set(k.subarray(h * kHead, (h + 1) * kHead), at.kAt + h * kHead);
+        f32.set(v.subarray(h * vHead, (h + 1) * vHead), at.vAt + h * vHead);
+        markHeadsReady(job, h + 1);
+      }
+    } finally {
+      markHeadsReady(job, ALL_READY);
+    }
   }
 
   /** Hands back the kept blocks larger than {@link RETAIN_WORDS}, once no call is running. */
