@@ -49,25 +49,31 @@ describe('decode steps', () => {
 
 describe('keys and values copied in while the workers run', () => {
   it('each unit waits for its head: every call of a decode loop matches the reference, the inputs untouched', async () => {
-    // Large enough for the workers alone (2 threads): the calling thread copies a key/value head at a time.
-    const c = { B: 2, Hq: 16, Hkv: 4, Sq: 1, T: 4096, D: 128 };
+    // Large enough for the pool (2 threads); the calling thread copies a key/value head (16 MiB of keys and
+    // values here, long enough for the worker to be at the head while it is being copied) at a time.
+    const c = { B: 1, Hq: 8, Hkv: 2, Sq: 1, T: 16384, D: 128 };
     const { backend, engine } = createTsEngine({ threads: 2 });
     try {
-      for (let step = 0; step < 3; step++) {
-        // New keys and values each step: a unit that read its head before it was copied would see the last step's.
+      // New keys and values each step: a unit that read its head before it was copied would see the last
+      // step's. The steps run back to back (the references are computed first), so that the worker, still
+      // awake from the step before, is at the first head while it is being copied.
+      const steps = [0, 1, 2, 3].map((step) => {
         const q = tensor([c.B, c.Hq, c.Sq, c.D], 10 + step);
         const k = tensor([c.B, c.Hkv, c.T, c.D], 20 + step);
         const v = tensor([c.B, c.Hkv, c.T, c.D], 30 + step);
         const copies = [q.data.slice(), k.data.slice(), v.data.slice()];
-        const expected = referenceAttention(prepareAttention(q, k, v, {})).output;
-        const before = engine!.overlappedCalls;
-        const { output } = await backend.attention(q, k, v);
-        expect(engine!.overlappedCalls - before).toBe(1);
+        return { q, k, v, copies, expected: referenceAttention(prepareAttention(q, k, v, {})).output };
+      });
+      const before = engine!.overlappedCalls;
+      const outputs = [];
+      for (const { q, k, v } of steps) outputs.push((await backend.attention(q, k, v)).output.data);
+      expect(engine!.overlappedCalls - before).toBe(steps.length);
+      for (const [i, { q, k, v, copies, expected }] of steps.entries()) {
         let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+        for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(outputs[i]![j]! - expected[j]!));
         expect(worst).toBeLessThan(2e-5);
         // Element by element (toEqual on millions of floats takes minutes).
-        expect([q.data, k.data, v.data].map((a, i) => a.every((x, j) => Object.is(x, copies[i]![j])))).toEqual([
+        expect([q.data, k.data, v.data].map((a, t) => a.every((x, j) => Object.is(x, copies[t]![j])))).toEqual([
           true,
           true,
           true,

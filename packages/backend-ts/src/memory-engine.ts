@@ -65,7 +65,8 @@ export const POOL_MIN_WORK = 1_000_000;
  * Calls with fewer multiply-adds than this (about two milliseconds of work on one thread) are shared between
  * the calling thread and one worker fewer: the calling thread starts at once and the workers join as they
  * wake, so a small call never waits for a worker to wake or to answer. Larger calls run on the workers
- * alone, leaving the calling thread free while they run.
+ * alone, leaving the calling thread free while they run, except decode steps given as arrays (see `run`),
+ * whose copy in costs about as much as their attention.
  */
 export const HELP_MAX_WORK = 24_000_000;
 
@@ -209,12 +210,11 @@ export class MemoryEngine {
     try {
       const copied = (src: Source): Float32Array | undefined =>
         'array' in src && !this.views.has(src.array) ? src.array : undefined;
-      // Keys and values to copy in while the workers start on the first heads (see job.ts), or undefined.
+      // Decode steps and other calls that read each key/value head once (copying their keys and values in
+      // costs about as much as the attention): the calling thread copies them in a head at a time while the
+      // workers start on the heads in place (see job.ts), then takes units itself.
       const [kIn, vIn] = [copied(k), copied(v)];
-      const fill =
-        pool && kIn && vIn && !helpsCalling(setup) && (!wantSquares || oneUnitPerKvHead(setup))
-          ? { k: kIn, v: vIn }
-          : undefined;
+      const fill = pool && kIn && vIn && oneUnitPerKvHead(setup) ? { k: kIn, v: vIn } : undefined;
       const place = (src: Source, role: string, copy = true): number => {
         if ('native' in src) return src.native.at;
         const known = this.views.get(src.array);
@@ -338,9 +338,10 @@ export class MemoryEngine {
 
   /**
    * Runs a job of `setup` (its data at `offsets`; `forWorkers` the same without arrays) on the pool: on the
-   * workers alone, or, for a small call, on the calling thread and one worker fewer (see
-   * {@link HELP_MAX_WORK}). `scratch.workers[i]` is worker i's scratch; with `units`, only those units.
-   * Returns the finished job.
+   * workers alone, or, for a small call or one whose keys and values the calling thread copies in as the
+   * workers run (`fill`), on the calling thread and one worker fewer (see {@link HELP_MAX_WORK}): the
+   * calling thread copies first, then takes units. `scratch.workers[i]` is worker i's scratch; with `units`,
+   * only those units. Returns the finished job.
    */
   private async onThreads(
     pool: AttentionPool,
@@ -353,20 +354,19 @@ export class MemoryEngine {
       workers: readonly number[];
       squares?: SquaresWork;
       units?: readonly [number, number];
-      /** Copies the keys and values in, a head at a time, while the workers run (a gated job; workers alone). */
+      /** Copies the keys and values in, a head at a time, while the workers run (a gated job). */
       fill?: (job: JobState) => void;
     },
   ): Promise<JobState> {
     const { squares, units, fill } = work;
     const items = jobItems(setup, squares, units);
-    const helps = helpsCalling(setup);
+    const helps = fill !== undefined || helpsCalling(setup);
     const sent = Math.min(helps ? pool.size - 1 : pool.size, items);
     const job = newJob(sent + 1, true, fill !== undefined);
     const answered = pool.runInMemory(forWorkers, work.workers, job, squares, sent, units);
-    if (!helps) {
+    if (!helps) await answered;
+    else {
       fill?.(job);
-      await answered;
-    } else {
       runJob(setup, offsets, wasm, work.main, job, squares, 0, units);
       if (finished(job.counters, items)) answered.catch(() => undefined);
       else await answered;
