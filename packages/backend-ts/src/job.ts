@@ -106,8 +106,8 @@ export function runJob(
   // Units that sum their own inputs write this thread's totals after each one, before the next claim
   // reports it finished.
   const own = squares && total === 0 ? [0, 0, 0] : undefined;
-  // A gated job: wait until the unit's key/value head is in place (worker threads only: the calling thread
-  // of a gated job copies and runs no unit).
+  // A gated job: wait until the unit's key/value head is in place. Only workers ever wait: the calling
+  // thread copies every head in before it takes a unit (a browser's main thread may not wait).
   const gated = Atomics.load(counters, 3) !== ALL_READY;
   const before = !(own || gated)
     ? undefined
