@@ -4,7 +4,7 @@
  * reference, on one thread and on the pool, for head sizes that use every tail of the SIMD loops.
  */
 import { prepareAttention, seededRandom } from '@attnkit/core';
-import { referenceAttention } from '@attnkit/conformance';
+import { maxAbsDiff, referenceAttention } from '@attnkit/conformance';
 import { describe, expect, it } from 'vitest';
 import { createTsBackend } from './index.js';
 import { createTsEngine } from './ts-backend.js';
@@ -35,8 +35,7 @@ describe('decode steps', () => {
         const backend = createTsBackend({ threads });
         try {
           const { output } = await backend.attention(q, k, v, options);
-          let worst = 0;
-          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+          const worst = maxAbsDiff(output.data, expected);
           expect(output.data.length).toBe(expected.length);
           expect(worst).toBeLessThan(2e-5);
         } finally {
@@ -69,8 +68,7 @@ describe('keys and values copied in while the workers run', () => {
       for (const { q, k, v } of steps) outputs.push((await backend.attention(q, k, v)).output.data);
       expect(engine!.overlappedCalls - before).toBe(steps.length);
       for (const [i, { q, k, v, copies, expected }] of steps.entries()) {
-        let worst = 0;
-        for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(outputs[i]![j]! - expected[j]!));
+        const worst = maxAbsDiff(outputs[i]!, expected);
         expect(worst).toBeLessThan(2e-5);
         // Element by element (toEqual on millions of floats takes minutes).
         expect([q.data, k.data, v.data].map((a, t) => a.every((x, j) => Object.is(x, copies[t]![j])))).toEqual([
@@ -88,8 +86,7 @@ describe('keys and values copied in while the workers run', () => {
       k.data[k.data.length - 5] = 0.5;
       const expected = referenceAttention(prepareAttention(q, k, v, {})).output;
       const { output } = await backend.attention(q, k, v);
-      let worst = 0;
-      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(output.data[i]! - expected[i]!));
+      const worst = maxAbsDiff(output.data, expected);
       expect(worst).toBeLessThan(2e-5);
     } finally {
       await backend.dispose();

@@ -70,11 +70,6 @@ export const POOL_MIN_WORK = 1_000_000;
  */
 export const HELP_MAX_WORK = 24_000_000;
 
-/** Whether a call is shared between the calling thread and the workers (see {@link HELP_MAX_WORK}). */
-function helpsCalling(p: AttentionSetup): boolean {
-  return callWork(p) < HELP_MAX_WORK;
-}
-
 /** How long the calling thread waits for workers to finish their last units before awaiting their answers. */
 const SPIN_MS = 0.5;
 
@@ -360,7 +355,7 @@ export class MemoryEngine {
   ): Promise<JobState> {
     const { squares, units, fill } = work;
     const items = jobItems(setup, squares, units);
-    const helps = fill !== undefined || helpsCalling(setup);
+    const helps = fill !== undefined || callWork(setup) < HELP_MAX_WORK;
     const sent = Math.min(helps ? pool.size - 1 : pool.size, items);
     const job = newJob(sent + 1, true, fill !== undefined);
     const answered = pool.runInMemory(forWorkers, work.workers, job, squares, sent, units);
