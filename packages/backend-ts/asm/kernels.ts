@@ -205,19 +205,21 @@ export function loadRows(src: usize, dst: usize, R: i32, D: i32, ldDst: i32, sca
 // @ts-ignore: decorator
 @inline function exp4(x: v128): v128 {
   // exp(x) = 2^n · e^r with n = round(x·log2 e), r = x − n·ln 2 (ln 2 split in two), e^r by a degree-6
-  // polynomial (Cephes expf coefficients); relative error below 2e-7 on the clamped range.
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // polynomial (Cephes expf coefficients); relative error below 2e-7 on the clamped range. n is rounded by
+  // adding 1.5·2^23, which leaves n in the low mantissa bits of the sum: shifted into the exponent field,
+  // with the bias added, they are 2^n (the sum's own exponent bits shift out).
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12582912.0));
+  const n = f32x4.sub(t, f32x4.splat(12582912.0));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  r = madd(n, f32x4.splat(2.12194440e-4), r);
+  let y = madd(f32x4.splat(1.9875691500e-4), r, f32x4.splat(1.3981999507e-3));
+  y = madd(y, r, f32x4.splat(8.3334519073e-3));
+  y = madd(y, r, f32x4.splat(4.1665795894e-2));
+  y = madd(y, r, f32x4.splat(1.6666665459e-1));
+  y = madd(y, r, f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(madd(f32x4.mul(y, r), r, r), f32x4.splat(1.0));
+  const pow2n = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return f32x4.mul(y, pow2n);
 }
 
@@ -238,8 +240,15 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
       continue;
     }
     any = 1;
+    // A row that sees the whole tile (dense attention, and every tile of a band but its edges) takes
+    // the maximum and the exponentials 4 at a time, without masks.
+    const whole = c0 == 0 && c1 == C && (C & 3) == 0;
     let tileMax: f32 = -Infinity;
-    for (let c = c0; c < c1; c++) tileMax = max(tileMax, load<f32>(row + (<usize>c << 2)));
+    if (whole) {
+      let mx = f32x4.splat(-Infinity);
+      for (let c = 0; c < C; c += 4) mx = f32x4.pmax(mx, v128.load(row + (<usize>c << 2)));
+      tileMax = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+    } else for (let c = c0; c < c1; c++) tileMax = max(tileMax, load<f32>(row + (<usize>c << 2)));
     const mp = m + (<usize>r << 2);
     const mOld = load<f32>(mp);
     const mNew = max(mOld, tileMax);
@@ -254,7 +263,13 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
     const mv = f32x4.splat(mNew);
     const lo4 = i32x4.splat(c0), hi4 = i32x4.splat(c1);
     let sum = f32x4.splat(0);
-    for (let c = 0; c < C; c += 4) {
+    if (whole) {
+      for (let c = 0; c < C; c += 4) {
+        const p = exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), mv));
+        v128.store(row + (<usize>c << 2), p);
+        sum = f32x4.add(sum, p);
+      }
+    } else for (let c = 0; c < C; c += 4) {
       const idx = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
       const inside = v128.and(i32x4.ge_s(idx, lo4), i32x4.lt_s(idx, hi4));
       const p = v128.and(exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), mv)), inside);
