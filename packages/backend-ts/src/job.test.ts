@@ -135,8 +135,8 @@ describe('small calls shared by the calling thread and a worker', () => {
       // Two shapes between the pool's lower bound and the sharing bound, alternating, so that a worker
       // waking late for one call would compute the wrong problem if jobs shared their counters.
       const shapes = [
-        { H: 8, S: 32, D: 64, causal: false },
-        { H: 4, S: 64, D: 40, causal: true },
+        { H: 8, S: 48, D: 64, causal: false },
+        { H: 8, S: 64, D: 40, causal: true },
       ];
       const calls = shapes.map((s, i) => {
         const q = tensor([1, s.H, s.S, s.D], 10 + i);
@@ -170,9 +170,9 @@ describe('small calls shared by the calling thread and a worker', () => {
   it('are answered whether the worker is still watching for the next job or has gone back to waiting', async () => {
     const { engine, backend } = createTsEngine({ threads: 2 });
     try {
-      const q = tensor([1, 4, 64, 40], 41),
-        k = tensor([1, 4, 64, 40], 42),
-        v = tensor([1, 4, 64, 40], 43);
+      const q = tensor([1, 8, 64, 40], 41),
+        k = tensor([1, 8, 64, 40], 42),
+        v = tensor([1, 8, 64, 40], 43);
       const p = prepareAttention(q, k, v, { causal: true });
       expect(callWork(p)).toBeGreaterThanOrEqual(POOL_MIN_WORK);
       expect(callWork(p)).toBeLessThan(HELP_MAX_WORK);

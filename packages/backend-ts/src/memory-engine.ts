@@ -57,9 +57,10 @@ const RETAIN_WORDS = 1 << 20;
 
 /**
  * Calls with fewer multiply-adds than this run on the calling thread alone: below it, even posting the work
- * to a worker costs about what it could save.
+ * to a worker costs about what it could save. (B1 H8 S32 D64, 1.05 M, took a median 0.23 ms shared with a
+ * worker and 0.12 ms on the calling thread alone, on two cores.)
  */
-export const POOL_MIN_WORK = 1_000_000;
+export const POOL_MIN_WORK = 2_000_000;
 
 /**
  * Calls with fewer multiply-adds than this (about two milliseconds of work on one thread) are shared between
