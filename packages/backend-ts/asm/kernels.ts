@@ -252,10 +252,14 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
       let mx = f32x4.splat(-Infinity);
       for (let c = 0; c < C; c += 4) mx = f32x4.pmax(mx, v128.load(row + (<usize>c << 2)));
       tileMax = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
-    } else for (let c = c0; c < c1; c++) tileMax = max(tileMax, load<f32>(row + (<usize>c << 2)));
+    } else
+      for (let c = c0; c < c1; c++) {
+        const x = load<f32>(row + (<usize>c << 2));
+        tileMax = select(x, tileMax, x > tileMax); // f32.max would order NaN and signed zeros (several instructions)
+      }
     const mp = m + (<usize>r << 2);
     const mOld = load<f32>(mp);
-    const mNew = max(mOld, tileMax);
+    const mNew = select(tileMax, mOld, tileMax > mOld);
     if (mNew > mOld && mOld != -Infinity) {
       const corr = exp4(f32x4.splat(mOld - mNew));
       const lp = l + (<usize>r << 2);
@@ -273,12 +277,18 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
         v128.store(row + (<usize>c << 2), p);
         sum = f32x4.add(sum, p);
       }
-    } else for (let c = 0; c < C; c += 4) {
-      const idx = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
-      const inside = v128.and(i32x4.ge_s(idx, lo4), i32x4.lt_s(idx, hi4));
-      const p = v128.and(exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), mv)), inside);
-      v128.store(row + (<usize>c << 2), p);
-      sum = f32x4.add(sum, p);
+    } else {
+      // Only the vectors that hold a visible column take exponentials; the rest of the row is zeroed.
+      const v0 = c0 & ~3, v1 = (c1 + 3) & ~3;
+      for (let c = 0; c < v0; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
+      for (let c = v0; c < v1; c += 4) {
+        const idx = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
+        const inside = v128.and(i32x4.ge_s(idx, lo4), i32x4.lt_s(idx, hi4));
+        const p = v128.and(expIn(f32x4.pmax(f32x4.sub(v128.load(row + (<usize>c << 2)), mv), f32x4.splat(-87.0))), inside);
+        v128.store(row + (<usize>c << 2), p);
+        sum = f32x4.add(sum, p);
+      }
+      for (let c = v1; c < C; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
     }
     const lp = l + (<usize>r << 2);
     store<f32>(lp, load<f32>(lp) + f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
@@ -294,6 +304,55 @@ export function softmaxStep(s: usize, R: i32, C: i32, ldS: i32, j0: i32, lo: usi
  * (R × tile), the accumulator a (R × ldA), the running maxima m and sums l (R each).
  */
 export function bandUnit(
+  q: usize, k: usize, v: usize, o: usize,
+  s: usize, a: usize, lo: usize, hi: usize, m: usize, l: usize,
+  R: i32, jLo: i32, jHi: i32, Dk: i32, Dv: i32,
+  ldQ: i32, ldK: i32, ldV: i32, ldA: i32, ldO: i32, tile: i32,
+): void {
+  // A band that moves along the rows (a local window, the causal diagonal) runs in blocks of SUB_ROWS
+  // rows, each over the keys its own rows see, when that computes fewer scores (plus a fixed cost per
+  // block) than the whole block over the union of every row's keys: a window of ±16 computes 3× the
+  // scores it needs in blocks of 64 rows, 1.5× in blocks of 16.
+  if (R > SUB_ROWS) {
+    let split: i64 = 0;
+    for (let r0 = 0; r0 < R; r0 += SUB_ROWS) {
+      const band = rowsBand(lo, hi, r0, min(R, r0 + SUB_ROWS), jLo, jHi);
+      const b0 = <i32>(band >> 32), b1 = <i32>band;
+      if (b1 > b0) split += <i64>(min(R, r0 + SUB_ROWS) - r0) * <i64>(b1 - b0 + SUB_COST);
+    }
+    if (split < <i64>R * <i64>(jHi - jLo)) {
+      for (let r0 = 0; r0 < R; r0 += SUB_ROWS) {
+        const r1 = min(R, r0 + SUB_ROWS);
+        const band = rowsBand(lo, hi, r0, r1, jLo, jHi);
+        const b0 = <i32>(band >> 32), b1 = <i32>band;
+        const rr = <usize>r0;
+        blockUnit(q + ((rr * <usize>ldQ) << 2), k, v, o + ((rr * <usize>ldO) << 2), s, a + ((rr * <usize>ldA) << 2),
+          lo + (rr << 2), hi + (rr << 2), m + (rr << 2), l + (rr << 2), r1 - r0, b0, max(b0, b1), Dk, Dv, ldQ, ldK, ldV, ldA, ldO, tile);
+      }
+      return;
+    }
+  }
+  blockUnit(q, k, v, o, s, a, lo, hi, m, l, R, jLo, jHi, Dk, Dv, ldQ, ldK, ldV, ldA, ldO, tile);
+}
+
+/** Rows of the blocks a moving band is run in. */
+const SUB_ROWS = 16;
+/** The fixed cost of a block of rows (its own tile loop), in scores per row. */
+const SUB_COST = 8;
+
+// The keys rows [r0, r1) see, [min lo, max hi) clipped to [jLo, jHi), as b0 << 32 | b1 (b1 <= b0: none
+// sees any). Both are in [0, 2^31).
+// @ts-ignore: decorator
+@inline function rowsBand(lo: usize, hi: usize, r0: i32, r1: i32, jLo: i32, jHi: i32): i64 {
+  let b0 = jHi, b1 = jLo;
+  for (let r = r0; r < r1; r++) {
+    const a = max(jLo, load<i32>(lo + (<usize>r << 2))), b = min(jHi, load<i32>(hi + (<usize>r << 2)));
+    if (b > a) { b0 = min(b0, a); b1 = max(b1, b); }
+  }
+  return (<i64>b0 << 32) | <i64>b1;
+}
+
+function blockUnit(
   q: usize, k: usize, v: usize, o: usize,
   s: usize, a: usize, lo: usize, hi: usize, m: usize, l: usize,
   R: i32, jLo: i32, jHi: i32, Dk: i32, Dv: i32,
