@@ -379,7 +379,12 @@ function blockUnit(
       for (let d = 0; d < Dv; d++) store<f32>(or + (<usize>d << 2), 0);
       continue;
     }
-    for (let d = 0; d < Dv; d++) store<f32>(or + (<usize>d << 2), load<f32>(ar + (<usize>d << 2)) / sum);
+    // Four divisions at a time (each lane divides exactly as the scalar tail does).
+    const sums = f32x4.splat(sum);
+    const vecBytes = <usize>(Dv & ~3) << 2, bytes = <usize>Dv << 2;
+    let d: usize = 0;
+    for (; d < vecBytes; d += 16) v128.store(or + d, f32x4.div(v128.load(ar + d), sums));
+    for (; d < bytes; d += 4) store<f32>(or + d, load<f32>(ar + d) / sum);
   }
 }
 
