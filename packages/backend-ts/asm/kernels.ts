@@ -132,16 +132,22 @@ export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, D: i32, ldV: i3
       let c10 = v128.load(a0 + aRow + d), c11 = v128.load(a0 + aRow + d + 16);
       let c20 = v128.load(a0 + 2 * aRow + d), c21 = v128.load(a0 + 2 * aRow + d + 16);
       let c30 = v128.load(a0 + 3 * aRow + d), c31 = v128.load(a0 + 3 * aRow + d + 16);
-      for (let c = 0; c < C; c++) {
-        const vr = v + <usize>c * vRow + d;
+      // Each row's weight is loaded just before its two multiply-adds, so one weight is live at a time
+      // instead of four, and the value and weight addresses step instead of being recomputed. In-process
+      // A/B, one head, 64 rows × 512–1024 keys: 0.93–0.95× the time in the plain-SIMD build, 0.98× relaxed.
+      let vr = v + d;
+      const pEnd = p0 + (<usize>C << 2);
+      for (let pc = p0; pc < pEnd; pc += 4) {
         const v0 = v128.load(vr), v1 = v128.load(vr + 16);
-        const pc = p0 + (<usize>c << 2);
-        const w0 = v128.load32_splat(pc), w1 = v128.load32_splat(pc + ldP);
-        const w2 = v128.load32_splat(pc + 2 * ldP), w3 = v128.load32_splat(pc + 3 * ldP);
-        c00 = madd(w0, v0, c00); c01 = madd(w0, v1, c01);
-        c10 = madd(w1, v0, c10); c11 = madd(w1, v1, c11);
-        c20 = madd(w2, v0, c20); c21 = madd(w2, v1, c21);
-        c30 = madd(w3, v0, c30); c31 = madd(w3, v1, c31);
+        let w = v128.load32_splat(pc);
+        c00 = madd(w, v0, c00); c01 = madd(w, v1, c01);
+        w = v128.load32_splat(pc + ldP);
+        c10 = madd(w, v0, c10); c11 = madd(w, v1, c11);
+        w = v128.load32_splat(pc + 2 * ldP);
+        c20 = madd(w, v0, c20); c21 = madd(w, v1, c21);
+        w = v128.load32_splat(pc + 3 * ldP);
+        c30 = madd(w, v0, c30); c31 = madd(w, v1, c31);
+        vr += vRow;
       }
       v128.store(a0 + d, c00); v128.store(a0 + d + 16, c01);
       v128.store(a0 + aRow + d, c10); v128.store(a0 + aRow + d + 16, c11);
