@@ -133,8 +133,8 @@ export function pv(p: usize, v: usize, a: usize, R: i32, C: i32, D: i32, ldV: i3
       let c20 = v128.load(a0 + 2 * aRow + d), c21 = v128.load(a0 + 2 * aRow + d + 16);
       let c30 = v128.load(a0 + 3 * aRow + d), c31 = v128.load(a0 + 3 * aRow + d + 16);
       // Each row's weight is loaded just before its two multiply-adds, so one weight is live at a time
-      // instead of four, and the value and weight addresses step instead of being recomputed. In-process
-      // A/B, one head, 64 rows × 512–1024 keys: 0.93–0.95× the time in the plain-SIMD build, 0.98× relaxed.
+      // instead of four, and the value and weight addresses step instead of being recomputed (faster in the
+      // plain-SIMD build; about even with relaxed SIMD).
       let vr = v + d;
       const pEnd = p0 + (<usize>C << 2);
       for (let pc = p0; pc < pEnd; pc += 4) {
