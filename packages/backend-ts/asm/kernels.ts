@@ -378,6 +378,7 @@ function blockUnit(
       pv(s, v + ((<usize>j0 * <usize>ldV) << 2), a, R, cols, Dv, ldV, ldA, tile);
   }
   const oRow = <usize>ldO << 2;
+  const vecBytes = <usize>(Dv & ~3) << 2, bytes = <usize>Dv << 2;
   for (let r = 0; r < R; r++) {
     const sum = load<f32>(l + (<usize>r << 2));
     const ar = a + <usize>r * aRow, or = o + <usize>r * oRow;
@@ -387,7 +388,6 @@ function blockUnit(
     }
     // Four divisions at a time (each lane divides exactly as the scalar tail does).
     const sums = f32x4.splat(sum);
-    const vecBytes = <usize>(Dv & ~3) << 2, bytes = <usize>Dv << 2;
     let d: usize = 0;
     for (; d < vecBytes; d += 16) v128.store(or + d, f32x4.div(v128.load(ar + d), sums));
     for (; d < bytes; d += 4) store<f32>(or + d, load<f32>(ar + d) / sum);
