@@ -11,9 +11,9 @@ import { toJson } from '../labels/formats.js';
 import type { Segment } from '../labels/segments.js';
 import { augment, noiseOnly } from './augment.js';
 import { Espeak, type Phone } from './espeak.js';
-import { festivalAvailable, festivalBatch, type FestivalRequest } from './festival.js';
+import { FESTIVAL_VOICES, festivalAvailable, festivalBatch, type FestivalRequest } from './festival.js';
 import { fliteAvailable, fliteSpeak } from './flite.js';
-import { sentences } from './texts.js';
+import { foreignSentence, sentences } from './texts.js';
 import { ESPEAK_LANGUAGES, SPLITS } from './voices.js';
 
 /** Options of {@link generate}. */
@@ -69,7 +69,7 @@ export async function generate(options: GenerateOptions): Promise<number> {
     (spec.espeakVariants.length === 0 || options.requireFestival)
   ) {
     throw new Error(
-      `split "${options.split}" needs festival (apt packages festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)`,
+      `split "${options.split}" needs festival (apt packages festival ${[...new Set(spec.festivalVoices.map((v) => FESTIVAL_VOICES[v]?.apt))].join(' ')})`,
     );
   }
   const fliteVoices = spec.fliteVoices ?? [];
@@ -126,7 +126,10 @@ export async function generate(options: GenerateOptions): Promise<number> {
     .filter((j) => j.festival)
     .map((j) => {
       const voice = pickOf(rng, spec.festivalVoices);
-      const req: FestivalRequest = { text: j.text, voice, stretch: rng.uniform(0.8, 1.25), f0: rng.uniform(85, 150) };
+      const language = FESTIVAL_VOICES[voice]?.language;
+      // A voice of another language speaks a sentence of its own language instead of the English one.
+      const text = language ? foreignSentence(rng, language) : j.text;
+      const req: FestivalRequest = { text, voice, stretch: rng.uniform(0.8, 1.25), f0: rng.uniform(85, 150) };
       return { ...j, req };
     });
   for (let b = 0; b < festJobs.length; b += 20) {

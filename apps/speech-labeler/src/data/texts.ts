@@ -127,3 +127,55 @@ export function sentences(seed: number, n: number, split: TextSplit): string[] {
     rng.next() < 0.3 ? `${sentence(rng, split)} ${sentence(rng, split)}` : sentence(rng, split),
   );
 }
+
+/**
+ * Words of the other languages whose Festival voices speak in training (`FESTIVAL_VOICES[v].language`):
+ * everyday nouns, verbs, adjectives and function words, in plain ASCII where the voice's front end reads
+ * Latin-1 or Latin-2 (Finnish, Catalan: words with ä, ö or accents are left out) and in UTF-8 Cyrillic for
+ * Russian, whose front end reads it. They only give the voices something to say; their phones, not their
+ * meaning, are what the labels come from.
+ */
+const FOREIGN_WORDS: Readonly<Record<string, string>> = {
+  it: `gatto cane casa mela rossa nero bianco finestra porta tavolo sedia libro scuola mare sole luna strada
+piazza chiesa ponte fiume monte albero fiore giardino pane vino acqua latte formaggio pesce carne uomo donna
+bambino ragazza amico madre padre fratello sorella treno nave aereo macchina bicicletta cielo notte giorno
+sera mattina estate inverno primavera grande piccolo bello brutto lungo corto vecchio nuovo veloce lento caldo
+freddo dolce amaro verde giallo azzurro mangia beve dorme canta parla guarda vede compra vende apre chiude
+scrive legge corre cammina sempre mai oggi domani ieri molto poco vicino lontano sopra sotto dentro fuori con
+senza per tra il la lo gli le un una del della nel sul e ma che`,
+  ca: `el la els les un una gat gos casa poma vermella negre blanc finestra porta taula cadira llibre escola mar
+sol lluna carrer pont riu muntanya arbre flor pa vi aigua llet formatge peix carn home dona nen noia amic mare
+pare germana tren vaixell cotxe bicicleta cel nit dia tarda estiu hivern gran petit bonic lleig llarg curt vell
+nou rapid lent calent fred verd groc blau menja beu dorm canta parla mira porta veu compra ven obre tanca
+escriu llegeix corre camina sempre mai avui ahir molt poc prop lluny sobre sota dins fora amb sense per entre
+i pero que`,
+  fi: `kissa koira talo omena punainen musta valkoinen ikkuna ovi tuoli kirja koulu meri aurinko kuu katu tori
+kirkko silta joki vuori puu kukka puutarha vesi maito kala liha mies nainen lapsi veli sisko juna laiva auto
+taivas aamu ilta talvi iso pieni kaunis ruma lyhyt vanha uusi nopea hidas kuuma keltainen sininen juo nukkuu
+laulaa puhuu katsoo kantaa ostaa myy avaa sulkee kirjoittaa lukee juoksee aina ei koskaan huomenna eilen
+paljon kaukana alla ulkona kanssa ilman ja mutta joka kun talossa kotona metsa`,
+  ru: `кошка собака дом яблоко красный черный белый окно дверь стол стул книга школа море солнце луна улица
+площадь церковь мост река гора дерево цветок сад хлеб вино вода молоко сыр рыба мясо мужчина женщина девочка
+друг мать отец брат сестра поезд корабль машина велосипед небо ночь день вечер утро лето зима весна большой
+маленький красивый длинный короткий старый новый быстрый медленный горячий холодный сладкий зеленый синий ест
+спит говорит смотрит видит покупает открывает закрывает пишет читает бежит всегда никогда сегодня завтра
+вчера много мало близко далеко над под в на с без для и но что`,
+};
+
+/** The languages {@link foreignSentence} speaks. */
+export const FOREIGN_LANGUAGES: readonly string[] = Object.keys(FOREIGN_WORDS);
+
+/** One sentence of 4–11 words of `language` (see {@link FOREIGN_WORDS}), with a comma now and then. */
+export function foreignSentence(rng: Random, language: string): string {
+  const list = FOREIGN_WORDS[language];
+  if (!list) throw new Error(`no words for language "${language}"; known: ${FOREIGN_LANGUAGES.join(', ')}`);
+  const vocab = words(list);
+  const n = 4 + Math.floor(rng.next() * 8);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = vocab[Math.floor(rng.next() * vocab.length)]!;
+    out.push(i < n - 1 && i > 1 && rng.next() < 0.15 ? `${w},` : w);
+  }
+  const s = out.join(' ');
+  return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
+}

@@ -132,6 +132,13 @@ export const ESPEAK_HELDOUT_VARIANTS = [
 /** Festival voices used for training. */
 export const FESTIVAL_TRAIN_VOICES = ['kal', 'slt'] as const;
 
+/**
+ * Festival voices of other languages (Italian, Catalan, Russian, Finnish), each from a real speaker, used
+ * for training: the English synthesizers here have few real speakers, and the 8 classes are the same
+ * sounds in these languages.
+ */
+export const FESTIVAL_WORLD_VOICES = ['it_lp', 'it_pc', 'ca_ona', 'ru_nsh', 'fi_lj', 'fi_mv'] as const;
+
 /** The festival voice never used in training. */
 export const FESTIVAL_UNSEEN_VOICE = 'ked';
 
@@ -175,6 +182,14 @@ export const SPLITS: Readonly<Record<string, SplitSpec>> = {
     festivalVoices: [],
     festivalShare: 0,
     fliteVoices: FLITE_TRAIN_VOICES,
+    texts: 'train',
+    noiseShare: 0.02,
+  },
+  /** The festival voices of other languages, each speaking its own language (a third training directory). */
+  'train-world': {
+    espeakVariants: [],
+    festivalVoices: FESTIVAL_WORLD_VOICES,
+    festivalShare: 1,
     texts: 'train',
     noiseShare: 0.02,
   },

@@ -116,7 +116,74 @@ const FESTIVAL: Record<string, PhoneClass> = {
   k: 'unvoiced_stop',
 };
 
-/** Class of a festival (radio / ARPAbet) phone, or `undefined` for an unknown one. */
-export function festivalClass(phone: string): PhoneClass | undefined {
-  return FESTIVAL[phone.toLowerCase()];
+/**
+ * Festival's phone sets of other languages, by the name the voice's phone set gives itself. Written out
+ * by hand from each set's `PhoneSet.description`, not derived from its features: the Catalan set's `cvox`
+ * is the wrong way round (`p` voiced, `b` not), and the Czech set has no consonant type at all. The same
+ * conventions as above: affricates are fricatives, semivowels (`j`, `w`) and laterals and rhotics
+ * approximants (a trilled or tapped `r` too); Finnish `v` is the approximant [ʋ]; a long (`:`) or
+ * palatalised (doubled, Russian) phone keeps its class.
+ */
+const FESTIVAL_SETS: Record<string, Record<string, PhoneClass>> = {
+  italian: classes({
+    sil: '#',
+    vowel: 'i e E a o O u i1 e1 E1 a1 o1 O1 u1',
+    approximant: 'j w l L r',
+    nasal: 'm n J ng nf',
+    voiced_fricative: 'v z Z dz dZ',
+    unvoiced_fricative: 'f s S ts tS',
+    voiced_stop: 'b d g',
+    unvoiced_stop: 'p t k',
+  }),
+  'upc_catalan-central': classes({
+    sil: 'pau _ #',
+    vowel: 'ax a a1 e e1 E E1 i i1 o o1 O O1 u u1',
+    approximant: 'j w l L r rr',
+    nasal: 'm n J',
+    voiced_fricative: 'z Z',
+    unvoiced_fricative: 'f s S',
+    voiced_stop: 'b d g',
+    unvoiced_stop: 'p t k',
+  }),
+  msu_ru: classes({
+    sil: 'pau',
+    vowel: 'ii yy uu ee oo aa a e i y u ae ay ur',
+    approximant: 'l ll r rr j',
+    nasal: 'm mm n nn',
+    voiced_fricative: 'v vv z zz zh',
+    unvoiced_fricative: 'f ff s ss sh sch h hh c ch',
+    voiced_stop: 'b bb d dd g gg',
+    unvoiced_stop: 'p pp t tt k kk',
+  }),
+  finnish: classes({
+    sil: '# ##',
+    vowel: 'a e i o u y @ 7 &',
+    approximant: 'l L r j w v',
+    nasal: 'm n N',
+    voiced_fricative: 'D z Z',
+    unvoiced_fricative: 'f T s S h',
+    voiced_stop: 'b d g',
+    unvoiced_stop: 'p t k',
+  }),
+};
+
+function classes(lists: Record<PhoneClass, string>): Record<string, PhoneClass> {
+  const out: Record<string, PhoneClass> = {};
+  for (const [c, list] of Object.entries(lists) as [PhoneClass, string][]) for (const p of list.split(' ')) out[p] = c;
+  return out;
+}
+
+/** The phone sets {@link festivalClass} knows: `radio` (US English) and those of other languages. */
+export const FESTIVAL_PHONE_SETS: readonly string[] = ['radio', ...Object.keys(FESTIVAL_SETS)];
+
+/**
+ * Class of a festival phone of the phone set `set` (default `radio`, the US English set: ARPAbet in lower
+ * case), or `undefined` for an unknown phone or set. Finnish long phones (`a:`, `t:`) take their short
+ * phone's class.
+ */
+export function festivalClass(phone: string, set = 'radio'): PhoneClass | undefined {
+  if (set === 'radio') return FESTIVAL[phone.toLowerCase()];
+  const map = FESTIVAL_SETS[set];
+  if (!map) return undefined;
+  return map[phone] ?? (set === 'finnish' && phone.endsWith(':') ? map[phone.slice(0, -1)] : undefined);
 }
