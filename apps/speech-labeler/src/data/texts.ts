@@ -162,14 +162,18 @@ paljon kaukana alla ulkona kanssa ilman ja mutta joka kun talossa kotona metsa`,
 вчера много мало близко далеко над под в на с без для и но что`,
 };
 
+/** {@link FOREIGN_WORDS} as word lists, split once. */
+const FOREIGN_VOCAB: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(FOREIGN_WORDS).map(([language, list]) => [language, words(list)]),
+);
+
 /** The languages {@link foreignSentence} speaks. */
 export const FOREIGN_LANGUAGES: readonly string[] = Object.keys(FOREIGN_WORDS);
 
 /** One sentence of 4–11 words of `language` (see {@link FOREIGN_WORDS}), with a comma now and then. */
 export function foreignSentence(rng: Random, language: string): string {
-  const list = FOREIGN_WORDS[language];
-  if (!list) throw new Error(`no words for language "${language}"; known: ${FOREIGN_LANGUAGES.join(', ')}`);
-  const vocab = words(list);
+  const vocab = FOREIGN_VOCAB[language];
+  if (!vocab) throw new Error(`no words for language "${language}"; known: ${FOREIGN_LANGUAGES.join(', ')}`);
   const n = 4 + Math.floor(rng.next() * 8);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {

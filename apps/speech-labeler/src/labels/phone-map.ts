@@ -173,9 +173,6 @@ function classes(lists: Record<PhoneClass, string>): Record<string, PhoneClass> 
   return out;
 }
 
-/** The phone sets {@link festivalClass} knows: `radio` (US English) and those of other languages. */
-export const FESTIVAL_PHONE_SETS: readonly string[] = ['radio', ...Object.keys(FESTIVAL_SETS)];
-
 /**
  * Class of a festival phone of the phone set `set` (default `radio`, the US English set: ARPAbet in lower
  * case), or `undefined` for an unknown phone or set. Finnish long phones (`a:`, `t:`) take their short
