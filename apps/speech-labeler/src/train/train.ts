@@ -65,6 +65,7 @@ interface Options extends EncoderShape {
   log: number;
   dropout: number;
   bandWarp: number;
+  timeMask: number;
   ema: number;
   threads: number;
 }
@@ -187,6 +188,7 @@ const trainTorch: Engine = async (o, spec, data, dev) => {
         log: o.log,
         dropout: o.dropout,
         'band-warp': o.bandWarp,
+        'time-mask': o.timeMask,
         ema: o.ema,
         ...(o.threads > 0 ? { threads: o.threads } : {}),
       },
@@ -220,6 +222,7 @@ const trainTorch: Engine = async (o, spec, data, dev) => {
         optimizer: 'adamw (weight decay 0.01 on matrices), gradient norm clipped at 1',
         dropout: o.dropout,
         bandWarp: `the band axis warped by a factor in 1 ± ${o.bandWarp} on half the crops`,
+        ...(o.timeMask > 0 ? { timeMask: `1–${o.timeMask} adjacent frames set to 0 on 30% of the crops` } : {}),
         ...(o.ema > 0 ? { weights: `a moving average of every step's, decay ${o.ema}` } : {}),
         engine: `torch ${r.torch} (CPU, ${r.threads} threads)`,
         seconds: r.seconds,
@@ -283,6 +286,9 @@ cli
     default: 0.999,
   })
   .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.2 })
+  .option('--time-mask <frames>', 'Set 1 to this many adjacent frames to 0 on 30% of the crops, 0 for none (torch)', {
+    default: 0,
+  })
   .option('--lr <x>', 'Peak learning rate', { default: 2e-3 })
   .option('--dropout <x>', 'Dropout on each residual branch (torch)', { default: 0.1 })
   .option('--d-model <n>', 'Model width', { default: SHAPE.dModel })
@@ -305,6 +311,7 @@ cli
       dropout: Number(o.dropout),
       threads: Number(o.threads),
       bandWarp: Number(o.bandWarp),
+      timeMask: Number(o.timeMask),
       ema: Number(o.ema),
       steps: Number(o.steps),
       batch: Number(o.batch),
