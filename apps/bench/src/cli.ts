@@ -11,7 +11,7 @@ import { describeCase } from './cases.js';
 import { planRun, type RunOptions } from './config.js';
 import { loadEncoderSpec } from './encoder-spec-file.js';
 import { nodeCatalog } from './engines/catalog-node.js';
-import { processLauncher } from './launcher.js';
+import { processLauncher, relaxedSimdFlags } from './launcher.js';
 import { formatMachine } from './format.js';
 import { describeMachine } from './machine.js';
 import { progressReporter } from './progress.js';
@@ -27,7 +27,9 @@ function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-async function run(options: RunOptions & { json?: string; list?: boolean; encoderSpec?: string }): Promise<void> {
+async function run(
+  options: RunOptions & { json?: string; list?: boolean; encoderSpec?: string; relaxedSimd?: boolean },
+): Promise<void> {
   const encoder = loadEncoderSpec(options.encoderSpec);
   const plan = planRun(options, nodeCatalog(), encoder, process.argv.slice(2), os.totalmem());
   if (options.list) {
@@ -43,14 +45,21 @@ async function run(options: RunOptions & { json?: string; list?: boolean; encode
     `attnkit bench (${plan.config.mode}): ${plan.cases.length} cases × ${plan.engines.length} engines; warm-up ≥${settings.warmup} run and ≥${settings.warmupMs} ms, ${settings.minRuns}-${settings.maxRuns} timed runs (≥${settings.minTimeMs} ms) per job, at most ${plan.limits.maxRunMs / 1000} s per run${plan.limits.engineBudgetMs ? ` and ${plan.limits.engineBudgetMs / 1000} s per engine` : ''}`,
   );
   console.error(`encoder: ${encoder.source}`);
+  const nodeFlags = options.relaxedSimd ? relaxedSimdFlags(process.version) : [];
+  if (options.relaxedSimd)
+    console.error(
+      nodeFlags.length > 0
+        ? `job processes start with ${nodeFlags.join(' ')} (Node ${process.version} needs it for relaxed SIMD)`
+        : `--relaxed-simd: Node ${process.version} has relaxed SIMD on already; no flag added`,
+    );
   const progress = progressReporter();
   const timeoutMs = Math.max(180_000, 4 * (settings.maxTimeMs + plan.limits.maxRunMs * (settings.warmup + 1)));
   const started = performance.now();
   const file = await runBenchmark(
     {
       ...plan,
-      launch: processLauncher({ timeoutMs }),
-      describeMachine,
+      launch: processLauncher({ timeoutMs, nodeFlags }),
+      describeMachine: (engines) => describeMachine(engines, nodeFlags),
     },
     progress,
   );
@@ -104,6 +113,10 @@ const runCommand = cli
   .option('--warmup <n>', 'Warm-up runs per job (instead of warming up for a fixed time)')
   .option('--seed <n>', 'Seed of the inputs and weights', { default: 1 })
   .option('--encoder-spec <file>', "Model spec JSON of the encoder case (default: the speech labeler's, if committed)")
+  .option(
+    '--relaxed-simd',
+    "Start the job processes with Node 20's --experimental-wasm-relaxed-simd, as a Node 20 user who passes it runs (Node 22 and later have relaxed SIMD on; the flag is then not added)",
+  )
   .option('--list', 'List the engines and cases that would run, and exit')
   .action(run);
 // cac gives `--no-peers` the default `true` (of `peers`) and prints it after the negated flag.

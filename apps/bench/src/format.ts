@@ -36,7 +36,7 @@ export function fmtMiB(bytes: number): string {
 /** One line: `AMD EPYC 7B13, 2 cores, 24.0 GiB, Node v20.20.2, linux x64`. */
 export function formatMachine(m: MachineInfo): string {
   const parts = [m.cpu, `${m.cores} cores`, `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`];
-  if (m.node) parts.push(`Node ${m.node}`);
+  if (m.node) parts.push(`Node ${m.node}${m.nodeFlags?.length ? ` ${m.nodeFlags.join(' ')}` : ''}`);
   if (m.userAgent) parts.push(m.userAgent);
   parts.push(`${m.platform} ${m.arch}`);
   if (m.adapters.length > 0) parts.push(`WebGPU: ${m.adapters.join('; ')}`);

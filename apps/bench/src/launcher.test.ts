@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attentionCase } from './cases.js';
-import { processLauncher } from './launcher.js';
+import { RELAXED_SIMD_FLAG, processLauncher, relaxedSimdFlags } from './launcher.js';
 import type { WorkerRequest } from './worker-protocol.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attnkit-launcher-'));
@@ -60,5 +60,43 @@ describe('the process launcher', () => {
     const path = worker('stuck', `process.send({ type: 'ready' }, () => { for (;;) {} });`);
     const reply = await processLauncher({ workerPath: path, timeoutMs: 60_000 })(job);
     expect(reply).toMatchObject({ type: 'job', outcome: { status: 'over-limit', cold: true, stopped: true } });
+  });
+
+  it('starts the worker with the Node options it is given', async () => {
+    const path = worker(
+      'flags',
+      `process.send({ type: 'job', outcome: { status: 'unsupported', reason: process.execArgv.join(' ') } }, () => process.exit(0));`,
+    );
+    const reply = await processLauncher({
+      workerPath: path,
+      timeoutMs: 60_000,
+      nodeFlags: ['--max-old-space-size=512'],
+    })(job);
+    expect(reply).toEqual({
+      type: 'job',
+      outcome: { status: 'unsupported', reason: '--expose-gc --max-old-space-size=512' },
+    });
+  });
+
+  it('--relaxed-simd: the flag where Node needs it (before 22), and relaxed SIMD validates in the worker', async () => {
+    expect(relaxedSimdFlags('v20.20.2')).toEqual([RELAXED_SIMD_FLAG]);
+    expect(relaxedSimdFlags('v22.0.0')).toEqual([]);
+    expect(relaxedSimdFlags('v24.11.1')).toEqual([]);
+    // A module of one function, f32x4.relaxed_madd of its three v128 parameters.
+    const module = [
+      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b, 3, 2, 1, 0, 0x0a, 0x0d, 1, 0x0b, 0,
+      0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b,
+    ];
+    const path = worker(
+      'relaxed',
+      `const ok = WebAssembly.validate(new Uint8Array(${JSON.stringify(module)}));
+      process.send({ type: 'job', outcome: { status: 'unsupported', reason: String(ok) } }, () => process.exit(0));`,
+    );
+    const reply = await processLauncher({
+      workerPath: path,
+      timeoutMs: 60_000,
+      nodeFlags: relaxedSimdFlags(process.version),
+    })(job);
+    expect(reply).toEqual({ type: 'job', outcome: { status: 'unsupported', reason: 'true' } });
   });
 });

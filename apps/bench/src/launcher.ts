@@ -24,6 +24,20 @@ export interface ProcessLauncherOptions {
   readonly workerPath?: string;
   /** Milliseconds after which a job's worker is killed. */
   readonly timeoutMs: number;
+  /** Node options each worker starts with besides `--expose-gc` (e.g. {@link RELAXED_SIMD_FLAG}). */
+  readonly nodeFlags?: readonly string[];
+}
+
+/** The V8 flag that turns relaxed SIMD on in Node 20 (Node 22 and later have it on, without the flag). */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/**
+ * The Node options that `--relaxed-simd` adds for Node `version` (e.g. `v20.20.2`): the flag where Node
+ * needs it (before 22), none where relaxed SIMD is already on.
+ */
+export function relaxedSimdFlags(version: string): string[] {
+  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? 0);
+  return major > 0 && major < 22 ? [RELAXED_SIMD_FLAG] : [];
 }
 
 function failure(req: WorkerRequest, reason: string): WorkerReply {
@@ -38,7 +52,7 @@ export function processLauncher(options: ProcessLauncherOptions): Launcher {
   return (req, onProgress) =>
     new Promise((resolve) => {
       const child = fork(workerPath, [], {
-        execArgv: ['--expose-gc'],
+        execArgv: ['--expose-gc', ...(options.nodeFlags ?? [])],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         serialization: 'advanced',
       });

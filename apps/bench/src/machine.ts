@@ -8,7 +8,7 @@ import type { EngineEntry, MachineInfo } from './results.js';
  * Describes the machine. WebGPU adapters are taken from the probes of the engines (the WebGPU backend's
  * probe names its adapter).
  */
-export function describeMachine(engines: readonly EngineEntry[]): MachineInfo {
+export function describeMachine(engines: readonly EngineEntry[], nodeFlags: readonly string[] = []): MachineInfo {
   const cpus = os.cpus();
   const adapters = engines.filter((e) => e.id === 'webgpu' && e.available && e.reason).map((e) => e.reason!);
   return {
@@ -20,5 +20,6 @@ export function describeMachine(engines: readonly EngineEntry[]): MachineInfo {
     memoryBytes: os.totalmem(),
     node: process.version,
     adapters,
+    ...(nodeFlags.length > 0 ? { nodeFlags: [...nodeFlags] } : {}),
   };
 }

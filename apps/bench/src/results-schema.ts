@@ -62,6 +62,7 @@ const machine = object({
   },
   userAgent: optional(str),
   adapters: array(str),
+  nodeFlags: optional(array(str)),
 });
 
 const settings = object({

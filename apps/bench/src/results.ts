@@ -26,6 +26,8 @@ export interface MachineInfo {
   readonly userAgent?: string;
   /** WebGPU adapters found (empty when none). */
   readonly adapters: readonly string[];
+  /** Node options the job processes started with besides `--expose-gc` (absent when none). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** The exact configuration of a run. */
