@@ -185,6 +185,14 @@ export const SPLITS: Readonly<Record<string, SplitSpec>> = {
     texts: 'train',
     noiseShare: 0.02,
   },
+  /** The training festival voices again, on training texts: more of the synthesizer whose labels `ked` shares. */
+  'train-festival': {
+    espeakVariants: [],
+    festivalVoices: FESTIVAL_TRAIN_VOICES,
+    festivalShare: 1,
+    texts: 'train',
+    noiseShare: 0.02,
+  },
   /** The festival voices of other languages, each speaking its own language (a third training directory). */
   'train-world': {
     espeakVariants: [],
