@@ -125,7 +125,8 @@ for (const dir of positionals) {
     const plain = argmax(base, T, C);
     // Frames the silence rule set to sil, where the model said otherwise: sil in every variant.
     const gated = plain.map((c, t) => (r.labels[t] === 0 && c !== 0 ? 1 : 0));
-    const score = (labels) => labels.reduce((n, c, t) => n + ((gated[t] ? 0 : c) === ref[t] ? 1 : 0), 0);
+    const final = (c, t) => (gated[t] ? 0 : c);
+    const score = (labels) => labels.reduce((n, c, t) => n + (final(c, t) === ref[t] ? 1 : 0), 0);
     frames += T;
     add('argmax', score(plain));
     const isNear = new Uint8Array(T);
@@ -133,16 +134,16 @@ for (const dir of positionals) {
     for (let t = 0; t < T; t++) {
       const tally = isNear[t] ? near : far;
       tally[0]++;
-      if ((gated[t] ? 0 : plain[t]) !== ref[t]) tally[1]++;
+      if (final(plain[t], t) !== ref[t]) tally[1]++;
     }
     for (const pen of PENALTIES) add(`viterbi-${pen}`, score(viterbi(base, T, C, pen)));
     const warped = [];
     for (const a of ALPHAS) warped.push(a === 1 ? base : await logProbs(labeler, warp(r.features, T, F, a), T));
-    const perAlpha = warped.map((lp) => score(argmax(lp, T, C)));
+    const warpedLabels = warped.map((lp) => argmax(lp, T, C));
+    const perAlpha = warpedLabels.map(score);
     ALPHAS.forEach((a, i) => add(`warp ${a}`, perAlpha[i]));
     add('warp oracle', Math.max(...perAlpha));
-    const confidence = (lp) => {
-      const lab = argmax(lp, T, C);
+    const confidence = (lp, lab) => {
       let s = 0,
         n = 0;
       for (let t = 0; t < T; t++)
@@ -152,7 +153,7 @@ for (const dir of positionals) {
         }
       return n ? s / n : 0;
     };
-    const conf = warped.map(confidence);
+    const conf = warped.map((lp, i) => confidence(lp, warpedLabels[i]));
     add('warp chosen', perAlpha[conf.indexOf(Math.max(...conf))]);
     const mean = new Float32Array(T * C);
     for (const a of [0.9, 1, 1.1]) {
