@@ -4,7 +4,22 @@
  * Typed-array views over whole blocks; `wavefile`'s generic per-sample unpacker (which the tests use as
  * the independent reference) runs ~60 ns a sample, too slow for an hour of audio in seconds.
  */
+import * as g711 from 'alawmulaw';
 import type { WavInfo } from './wav-header.js';
+
+// Node loads the package's CommonJS build (the codecs under `default`), bundlers its ES module (named exports).
+const codecs = (g711 as unknown as { default?: typeof g711 }).default ?? g711;
+
+/** The 256 values of a G.711 code byte in [-1, 1), from `alawmulaw`'s decoder (16-bit values / 32768). */
+function companding(decode: (code: number) => number): Float32Array {
+  return Float32Array.from({ length: 256 }, (_, code) => decode(code) / 32768);
+}
+let tables: { mulaw: Float32Array; alaw: Float32Array } | undefined;
+/** The decoding table of a companded encoding (made on first use). */
+function table(encoding: 'mulaw' | 'alaw'): Float32Array {
+  tables ??= { mulaw: companding(codecs.mulaw.decodeSample), alaw: companding(codecs.alaw.decodeSample) };
+  return tables[encoding];
+}
 
 /**
  * Decodes `bytes` (whole sample frames of `info`'s encoding) into `out` as mono samples.
@@ -30,6 +45,15 @@ export function decodeMono(bytes: Uint8Array, info: WavInfo, out: Float32Array):
         acc += (v << 8) >> 8; // sign-extend 24 to 32 bits
       }
       out[i] = acc * scale;
+    }
+    return n;
+  }
+  if (info.encoding === 'mulaw' || info.encoding === 'alaw') {
+    const t = table(info.encoding);
+    for (let i = 0, p = 0; i < n; i++) {
+      let acc = 0;
+      for (let c = 0; c < C; c++) acc += t[aligned[p++]!]!;
+      out[i] = acc * gain;
     }
     return n;
   }

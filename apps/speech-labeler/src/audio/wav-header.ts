@@ -7,8 +7,11 @@ import { WavError } from './wav-error.js';
 
 /** Where the samples are and how they are encoded. */
 export interface WavInfo {
-  /** `int`: PCM integers (8-bit unsigned, 16/24/32-bit signed); `float`: IEEE float (32 or 64 bit). */
-  readonly encoding: 'int' | 'float';
+  /**
+   * `int`: PCM integers (8-bit unsigned, 16/24/32-bit signed); `float`: IEEE float (32 or 64 bit);
+   * `mulaw`, `alaw`: ITU-T G.711 companded 8-bit samples (telephone audio).
+   */
+  readonly encoding: 'int' | 'float' | 'mulaw' | 'alaw';
   readonly bitsPerSample: 8 | 16 | 24 | 32 | 64;
   readonly channels: number;
   /** Samples per second per channel. */
@@ -23,13 +26,34 @@ export interface WavInfo {
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
+const FORMAT_ALAW = 6;
+const FORMAT_MULAW = 7;
 const FORMAT_EXTENSIBLE = 0xfffe;
 const FORMAT_NAMES: Record<number, string> = {
   2: 'Microsoft ADPCM',
-  6: 'A-law',
-  7: 'µ-law',
   0x11: 'IMA ADPCM',
   0x55: 'MP3',
+};
+
+/** The encodings decoded, by format tag. */
+const ENCODINGS: Partial<Record<number, WavInfo['encoding']>> = {
+  [FORMAT_PCM]: 'int',
+  [FORMAT_FLOAT]: 'float',
+  [FORMAT_MULAW]: 'mulaw',
+  [FORMAT_ALAW]: 'alaw',
+};
+const ENCODING_NAMES: Record<WavInfo['encoding'], string> = {
+  int: 'PCM',
+  float: 'float',
+  mulaw: 'µ-law',
+  alaw: 'A-law',
+};
+/** The sample widths decoded for each encoding. */
+const BITS: Record<WavInfo['encoding'], readonly number[]> = {
+  int: [8, 16, 24, 32],
+  float: [32, 64],
+  mulaw: [8],
+  alaw: [8],
 };
 
 function ascii(bytes: Uint8Array, start: number, n: number): string {
@@ -97,18 +121,18 @@ export function parseWavHeader(head: Uint8Array, fileSize: number, file: string)
   let format = fmt.audioFormat;
   if (format === FORMAT_EXTENSIBLE) format = fmt.subformat?.[0] ?? 0;
   const bits = fmt.bitsPerSample;
-  if (format !== FORMAT_PCM && format !== FORMAT_FLOAT) {
+  const encoding: WavInfo['encoding'] | undefined = ENCODINGS[format];
+  if (encoding === undefined) {
     throw new WavError(
       file,
-      `unsupported encoding: ${FORMAT_NAMES[format] ?? `format tag ${format}`} (expected PCM or IEEE float)`,
+      `unsupported encoding: ${FORMAT_NAMES[format] ?? `format tag ${format}`} (expected PCM, IEEE float, µ-law or A-law)`,
     );
   }
-  const encoding = format === FORMAT_PCM ? 'int' : 'float';
-  const okBits = encoding === 'int' ? [8, 16, 24, 32] : [32, 64];
+  const okBits = BITS[encoding];
   if (!okBits.includes(bits))
     throw new WavError(
       file,
-      `unsupported encoding: ${bits}-bit ${encoding === 'int' ? 'PCM' : 'float'} (expected ${okBits.join('/')}-bit)`,
+      `unsupported encoding: ${bits}-bit ${ENCODING_NAMES[encoding]} (expected ${okBits.join('/')}-bit)`,
     );
   if (!(fmt.numChannels >= 1)) throw new WavError(file, `malformed WAV: ${fmt.numChannels} channels`);
   if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 768000))

@@ -38,6 +38,20 @@ function makeWav(depth: string, channels: number[][], rate = 16000): Uint8Array 
   return w.toBuffer();
 }
 
+/** A G.711 WAV (8-bit codes) of `channels` (samples in [-1, 1]) made by wavefile from 16-bit PCM. */
+function makeG711(encoding: 'mulaw' | 'alaw', channels: number[][], rate: number): Uint8Array {
+  const w = new WaveFile();
+  w.fromScratch(
+    channels.length,
+    rate,
+    '16',
+    channels.map((c) => c.map((x) => toSample(x, '16'))),
+  );
+  if (encoding === 'mulaw') w.toMuLaw();
+  else w.toALaw();
+  return w.toBuffer();
+}
+
 const tone = (n: number, f: number, rate: number, a = 0.5): number[] =>
   Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * f * i) / rate));
 
@@ -131,6 +145,84 @@ describe('reading WAV files', () => {
     for (let i = 0; i < frames; i++) expect(y[i]).toBeCloseTo(want[i]!, 6);
   });
 
+  it('decodes G.711 µ-law and A-law (telephone audio) to the values of the standard', () => {
+    // ITU-T G.711 code bytes and the values they stand for: µ-law's 14-bit values (±8031 at the ends, ±2
+    // next to zero) times 4 and A-law's 13-bit values (±4032, ±1) times 8, on the 16-bit scale.
+    const cases = {
+      mulaw: [
+        [0xff, 0],
+        [0x7f, 0],
+        [0x80, 32124],
+        [0x00, -32124],
+        [0xfe, 8],
+        [0x7e, -8],
+      ],
+      alaw: [
+        [0xd5, 8],
+        [0x55, -8],
+        [0xaa, 32256],
+        [0x2a, -32256],
+      ],
+    } as const;
+    for (const [encoding, pairs] of Object.entries(cases) as [
+      'mulaw' | 'alaw',
+      readonly (readonly [number, number])[],
+    ][]) {
+      const bytes = new Uint8Array(pairs.map(([code]) => code));
+      const out = new Float32Array(bytes.length);
+      const info = {
+        encoding,
+        bitsPerSample: 8,
+        channels: 1,
+        sampleRate: 8000,
+        dataOffset: 0,
+        dataBytes: bytes.length,
+        frames: bytes.length,
+      } as const;
+      expect(decodeMono(bytes, info, out)).toBe(bytes.length);
+      expect(Array.from(out)).toEqual(pairs.map(([, value]) => value / 32768));
+    }
+  });
+
+  for (const encoding of ['mulaw', 'alaw'] as const) {
+    const name = encoding === 'mulaw' ? 'µ-law' : 'A-law';
+    it(`reads ${name} WAV files, mono and stereo, as wavefile decodes them, within G.711's error of the signal`, () => {
+      const x = tone(4000, 440, 8000, 0.6),
+        y = tone(4000, 1300, 8000, -0.3);
+      for (const channels of [[x], [x, y]]) {
+        const bytes = makeG711(encoding, channels, 8000);
+        const info = parseWavHeader(bytes, bytes.length, 'phone.wav');
+        expect(info).toMatchObject({
+          encoding,
+          bitsPerSample: 8,
+          channels: channels.length,
+          sampleRate: 8000,
+          frames: 4000,
+        });
+        const ours = new Float32Array(info.frames);
+        decodeMono(bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytes), info, ours);
+        // wavefile expands the codes to 16-bit PCM with its own decoder.
+        const ref = new WaveFile();
+        ref.fromBuffer(bytes);
+        if (encoding === 'mulaw') ref.fromMuLaw();
+        else ref.fromALaw();
+        const planes = ref.getSamples(false, Float64Array) as unknown as Float64Array[] | Float64Array;
+        const chans = channels.length === 1 ? [planes as Float64Array] : (planes as Float64Array[]);
+        let signal = 0,
+          error = 0;
+        for (let i = 0; i < info.frames; i++) {
+          const want = chans.reduce((s, c) => s + c[i]! / 32768, 0) / chans.length;
+          expect(ours[i]).toBeCloseTo(want, 7);
+          const written = channels.reduce((s, c) => s + c[i]!, 0) / channels.length;
+          signal += written ** 2;
+          error += (ours[i]! - written) ** 2;
+        }
+        // G.711 keeps a tone at these levels about 35 dB above its quantisation noise.
+        expect(10 * Math.log10(signal / error)).toBeGreaterThan(30);
+      }
+    });
+  }
+
   it('resamples any rate to 16 kHz, keeping a tone at its frequency', () => {
     for (const rate of [8000, 22050, 44100, 48000]) {
       const seconds = 0.5;
@@ -188,19 +280,16 @@ describe('bad files', () => {
       '16',
       tone(800, 440, 8000).map((x) => Math.round(x * 32767)),
     );
-    w.toMuLaw();
-    expect(err(w.toBuffer(), 'phone.wav').message).toBe(
-      'phone.wav: unsupported encoding: µ-law (expected PCM or IEEE float)',
+    w.toIMAADPCM();
+    expect(err(w.toBuffer(), 'adpcm.wav').message).toBe(
+      'adpcm.wav: unsupported encoding: IMA ADPCM (expected PCM, IEEE float, µ-law or A-law)',
     );
-    const a = new WaveFile();
-    a.fromScratch(
-      1,
-      8000,
-      '16',
-      tone(800, 440, 8000).map((x) => Math.round(x * 32767)),
-    );
-    a.toALaw();
-    expect(err(a.toBuffer(), 'alaw.wav').message).toMatch(/unsupported encoding: A-law/);
+    // A µ-law header that declares 16-bit samples (G.711 codes are 8 bits).
+    const m = makeG711('mulaw', [tone(800, 440, 8000)], 8000);
+    const at = 20 + 14; // the fmt chunk's bitsPerSample
+    expect(new DataView(m.buffer, m.byteOffset).getUint16(at, true)).toBe(8);
+    new DataView(m.buffer, m.byteOffset).setUint16(at, 16, true);
+    expect(err(m, 'wide.wav').message).toBe('wide.wav: unsupported encoding: 16-bit µ-law (expected 8-bit)');
   });
 
   it('says a data chunk without samples is empty', () => {
