@@ -155,17 +155,20 @@ class Encoder(nn.Module):
         return self.head(self.final_norm(h))
 
 
-def band_warp(x, alpha):
-    # a vocal-tract-length-like warp of the band axis: band f takes the value at position f * alpha
+def band_warp(x, alpha, beta=0.0):
+    # a vocal-tract-length-like warp of the band axis: band f takes the value at position f * alpha, plus
+    # beta * f * (1 - f / (bands - 1)), a bend that moves the middle bands against both ends (the formants
+    # move by different ratios, as between speakers)
     bands = x.shape[-1]
-    pos = np.clip(np.arange(bands) * alpha, 0, bands - 1)
+    f = np.arange(bands)
+    pos = np.clip(f * alpha + beta * f * (1 - f / (bands - 1)), 0, bands - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, bands - 1)
     frac = (pos - lo).astype(np.float32)
     return x[..., lo] * (1 - frac) + x[..., hi] * frac
 
 
-def batch_of(data, rng, B, S, freq_mask, time_mask, warp=0.0):
+def batch_of(data, rng, B, S, freq_mask, time_mask, warp=0.0, bend=0.0):
     bands = data["feats"].shape[1]
     x = np.zeros((B, S, bands), dtype=np.float32)
     y = np.full((B, S), -100, dtype=np.int64)
@@ -181,7 +184,10 @@ def batch_of(data, rng, B, S, freq_mask, time_mask, warp=0.0):
         y[b, :L] = data["labels"][o : o + L]
         lengths[b] = L
         if warp > 0 and rng.random() < 0.5:
-            x[b, :L] = band_warp(x[b, :L], float(rng.uniform(1 - warp, 1 + warp)))
+            alpha = float(rng.uniform(1 - warp, 1 + warp))
+            # drawn only with a bend, so that runs without one keep their random stream
+            beta = float(rng.uniform(-bend, bend)) if bend > 0 else 0.0
+            x[b, :L] = band_warp(x[b, :L], alpha, beta)
         if freq_mask > 0 and rng.random() < 0.5:
             w = 1 + int(rng.integers(freq_mask))
             f0 = int(rng.integers(bands - w))
@@ -225,6 +231,7 @@ def main():
     p.add_argument("--freq-mask", type=int, default=6)
     p.add_argument("--time-mask", type=int, default=0)
     p.add_argument("--band-warp", type=float, default=0.0, help="warp the band axis by 1 ± this on half the crops")
+    p.add_argument("--band-bend", type=float, default=0.0, help="on the warped crops, also bend the band axis by up to this (see band_warp)")
     p.add_argument("--ema", type=float, default=0.0, help="keep an exponential moving average of the weights (decay)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -280,7 +287,7 @@ def main():
     for step in range(a.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        x, y, lengths = batch_of(data, rng, a.batch, a.length, a.freq_mask, a.time_mask, a.band_warp)
+        x, y, lengths = batch_of(data, rng, a.batch, a.length, a.freq_mask, a.time_mask, a.band_warp, a.band_bend)
         z = model(x, lengths)
         loss = F.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1), ignore_index=-100)
         opt.zero_grad(set_to_none=True)

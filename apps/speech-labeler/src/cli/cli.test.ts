@@ -82,7 +82,7 @@ describe('speech-labeler', () => {
   it('prints help and exits 0; an unknown command is an error', async () => {
     const help = await runCli('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <dir>/);
+    expect(help.stdout).toMatch(/label <...inputs>[\s\S]*eval <...dirs>/);
     for (const command of ['label', 'eval']) {
       expect((await runCli(command, '--help')).stdout).toMatch(
         /--chunk <frames>\s+Frames per chunk \(default 1000\)[\s\S]*--batch <chunks>\s+Chunks per model call \(default 4\)/,
@@ -142,6 +142,35 @@ describe('speech-labeler eval', () => {
     ]);
     // The good files are scored exactly as on their own.
     expect(r.stdout.replace(/; backend[^\n]*/, '')).toBe(clean.stdout.replace(/; backend[^\n]*/, ''));
+  });
+
+  it('pools several folders frame by frame, after a line for each: as one folder holding them all', async () => {
+    // The files of `dir` split between two folders.
+    const parts = [mkdtempSync(join(tmpdir(), 'part-a-')), mkdtempSync(join(tmpdir(), 'part-b-'))];
+    const names = readdirSync(dir).filter((f) => f.endsWith('.wav'));
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    names.forEach((f, i) => {
+      const to = parts[i % 2]!;
+      copyFileSync(join(dir, f), join(to, f));
+      copyFileSync(join(dir, f.replace(/\.wav$/, '.json')), join(to, f.replace(/\.wav$/, '.json')));
+    });
+    const whole = await runCli('eval', dir, '--backend', 'ts');
+    const pooled = await runCli('eval', ...parts, '--backend', 'ts');
+    expect(pooled.code).toBe(0);
+    const [lineA, lineB] = pooled.stdout.split('\n');
+    for (const [line, part] of [
+      [lineA, parts[0]],
+      [lineB, parts[1]],
+    ] as const) {
+      const alone = await runCli('eval', part!, '--backend', 'ts');
+      const acc = /frame accuracy: (\S+)\n$/.exec(alone.stdout)![1];
+      const frames = /(\d+) frames;/.exec(alone.stdout)![1];
+      expect(line).toMatch(new RegExp(`^${part}: \\d+ files, ${frames} frames, frame accuracy ${acc}$`));
+    }
+    // After the two lines, the same report as for the folder holding every file (timings aside).
+    const rest = pooled.stdout.split('\n').slice(3).join('\n');
+    const strip = (t: string): string => t.replace(/; backend[^\n]*/, '');
+    expect(strip(rest)).toBe(strip(whole.stdout));
   });
 
   it('says what is missing in a directory', async () => {

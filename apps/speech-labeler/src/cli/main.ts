@@ -1,5 +1,5 @@
 /**
- * The `speech-labeler` command line: `label INPUT...`, `eval DIR`, `backends`, `serve`.
+ * The `speech-labeler` command line: `label INPUT...`, `eval DIR...`, `backends`, `serve`.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -8,11 +8,12 @@ import { cac } from 'cac';
 import { formatReport, type Backend } from '@attnkit/core';
 import { WavError } from '../audio/wav-error.js';
 import { createNodeRegistry } from '../backends/node-backends.js';
-import { evaluateDir } from '../eval/evaluate.js';
+import { evaluateDir, type EvalResult } from '../eval/evaluate.js';
+import { Confusion } from '../eval/confusion.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
 import { fileFrameSpool } from './frame-spool-file.js';
-import { createLabeler, DEFAULT_CHUNK, type Labeler, type ModelDtype } from '../pipeline/labeler.js';
+import { createLabeler, DEFAULT_CHUNK, type Labeler, type ModelDtype, type Timings } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
 import { filesProgress } from './progress.js';
@@ -111,7 +112,10 @@ function createCli(): ReturnType<typeof cac> {
     );
 
   cli
-    .command('eval <dir>', 'Score a directory of NAME.wav + NAME.json (reference segments)')
+    .command(
+      'eval <...dirs>',
+      'Score directories of NAME.wav + NAME.json (reference segments); several are pooled, frame by frame',
+    )
     .option('--backend <name>', 'Backend: onnx, tfjs, ts or webgpu (default: the fastest available)')
     .option('--model <path>', 'model.json of another model', { default: DEFAULT_MODEL_PATH })
     .option('--dtype <dtype>', DTYPE_HELP, { default: 'float32' })
@@ -119,35 +123,60 @@ function createCli(): ReturnType<typeof cac> {
     .option('--batch <chunks>', `Chunks per model call (default ${DEFAULT_CHUNK.batch})`)
     .option('--no-progress', 'No progress bar (one bar over the files shows on a terminal)')
     .option('--verbose', 'Print the backend selection report and per-file accuracy (stderr)')
-    .action(async (dir: string, o: CommonOptions) => {
+    .action(async (dirs: string[], o: CommonOptions) => {
       const { labeler } = await openLabeler(o);
       const show = o.progress !== false && process.stderr.isTTY === true;
-      let bar: ReturnType<typeof filesProgress> | undefined;
-      const r = await evaluateDir(labeler, dir, {
-        onFile: (i: number, n: number) => {
-          bar ??= filesProgress(show, n, n, 'scoring');
-          if (i > 0) bar.done();
-          bar.start(1);
-        },
-        onFailure: (_file, message) =>
-          bar ? bar.log(`error: ${message}\n`) : process.stderr.write(`error: ${message}\n`),
-      });
-      bar?.stop();
-      await labeler.dispose();
-      const all = r.files + r.failures.length;
-      if (r.files === 0) throw new Error(`${dir}: none of the ${all} files could be scored`);
-      if (o.verbose)
-        for (const f of r.perFile) process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
-      const folded = r.confusion.folded();
+      const results: { dir: string; r: EvalResult }[] = [];
+      try {
+        for (const dir of dirs) {
+          let bar: ReturnType<typeof filesProgress> | undefined;
+          const r = await evaluateDir(labeler, dir, {
+            onFile: (i: number, n: number) => {
+              bar ??= filesProgress(show, n, n, dirs.length > 1 ? `scoring ${dir}` : 'scoring');
+              if (i > 0) bar.done();
+              bar.start(1);
+            },
+            onFailure: (_file, message) =>
+              bar ? bar.log(`error: ${message}\n`) : process.stderr.write(`error: ${message}\n`),
+          });
+          bar?.stop();
+          if (r.files === 0)
+            throw new Error(`${dir}: none of the ${r.files + r.failures.length} files could be scored`);
+          results.push({ dir, r });
+        }
+      } finally {
+        await labeler.dispose();
+      }
+      const confusion = new Confusion();
+      const timings: Timings = { read: 0, features: 0, model: 0 };
+      let files = 0,
+        seconds = 0,
+        failures = 0;
+      for (const { r } of results) {
+        confusion.merge(r.confusion);
+        for (const k of ['read', 'features', 'model'] as const) timings[k] += r.timings[k];
+        files += r.files;
+        seconds += r.seconds;
+        failures += r.failures.length;
+        if (o.verbose)
+          for (const f of r.perFile)
+            process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
+      }
+      const folded = confusion.folded();
+      // With several folders, each one's own figure first; the matrix and the last line pool every frame.
+      const each =
+        results.length > 1
+          ? `${results.map(({ dir, r }) => `${dir}: ${r.files} files, ${r.confusion.total} frames, frame accuracy ${r.confusion.accuracy.toFixed(4)}`).join('\n')}\n\n`
+          : '';
       process.stdout.write(
-        `${r.files} files, ${r.seconds.toFixed(1)} s of audio, ${r.confusion.total} frames; backend ${labeler.backendName}${labeler.dtype === 'float16' ? ' (float16 weights)' : ''}; ${formatTimings(r.timings, r.seconds)}\n\n` +
-          `${r.confusion.format()}\n\n` +
+        `${each}${files} files, ${seconds.toFixed(1)} s of audio, ${confusion.total} frames; backend ${labeler.backendName}${labeler.dtype === 'float16' ? ' (float16 weights)' : ''}; ${formatTimings(timings, seconds)}\n\n` +
+          `${confusion.format()}\n\n` +
           `4 classes (silence, vowel, voiced consonant, unvoiced consonant): frame accuracy ${folded.accuracy.toFixed(4)}\n` +
-          `frame accuracy: ${r.confusion.accuracy.toFixed(4)}\n`,
+          `frame accuracy: ${confusion.accuracy.toFixed(4)}\n`,
       );
-      if (r.failures.length > 0) {
+      if (failures > 0) {
         process.stderr.write(
-          `error: ${r.failures.length} of ${all} files could not be scored; the results are those of the other ${r.files}\n`,
+          `error: ${failures} of ${files + failures} files could not be scored; the results are those of the other ${files}\n`,
         );
         process.exitCode = 1;
       }

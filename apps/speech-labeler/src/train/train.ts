@@ -65,6 +65,7 @@ interface Options extends EncoderShape {
   log: number;
   dropout: number;
   bandWarp: number;
+  bandBend: number;
   timeMask: number;
   ema: number;
   threads: number;
@@ -188,6 +189,7 @@ const trainTorch: Engine = async (o, spec, data, dev) => {
         log: o.log,
         dropout: o.dropout,
         'band-warp': o.bandWarp,
+        'band-bend': o.bandBend,
         'time-mask': o.timeMask,
         ema: o.ema,
         ...(o.threads > 0 ? { threads: o.threads } : {}),
@@ -222,6 +224,9 @@ const trainTorch: Engine = async (o, spec, data, dev) => {
         optimizer: 'adamw (weight decay 0.01 on matrices), gradient norm clipped at 1',
         dropout: o.dropout,
         bandWarp: `the band axis warped by a factor in 1 ± ${o.bandWarp} on half the crops`,
+        ...(o.bandBend > 0
+          ? { bandBend: `the warped crops' band axis also bent by up to ±${o.bandBend}·f·(1 − f/(bands − 1)) bands` }
+          : {}),
         ...(o.timeMask > 0 ? { timeMask: `1–${o.timeMask} adjacent frames set to 0 on 30% of the crops` } : {}),
         ...(o.ema > 0 ? { weights: `a moving average of every step's, decay ${o.ema}` } : {}),
         engine: `torch ${r.torch} (CPU, ${r.threads} threads)`,
@@ -286,6 +291,13 @@ cli
     default: 0.999,
   })
   .option('--band-warp <x>', 'Warp the mel-band axis by 1 ± x on half the crops (torch)', { default: 0.2 })
+  .option(
+    '--band-bend <x>',
+    'On the warped crops, also bend the band axis by up to ± x·f·(1 − f/(bands − 1)) (torch)',
+    {
+      default: 0,
+    },
+  )
   .option('--time-mask <frames>', 'Set 1 to this many adjacent frames to 0 on 30% of the crops, 0 for none (torch)', {
     default: 0,
   })
@@ -311,6 +323,7 @@ cli
       dropout: Number(o.dropout),
       threads: Number(o.threads),
       bandWarp: Number(o.bandWarp),
+      bandBend: Number(o.bandBend),
       timeMask: Number(o.timeMask),
       ema: Number(o.ema),
       steps: Number(o.steps),
