@@ -8,12 +8,11 @@ import { cac } from 'cac';
 import { formatReport, type Backend } from '@attnkit/core';
 import { WavError } from '../audio/wav-error.js';
 import { createNodeRegistry } from '../backends/node-backends.js';
-import { evaluateDir, type EvalResult } from '../eval/evaluate.js';
-import { Confusion } from '../eval/confusion.js';
+import { evaluateDir, poolResults, type EvalResult } from '../eval/evaluate.js';
 import type { OutputFormat } from '../labels/formats.js';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../model/model-node.js';
 import { fileFrameSpool } from './frame-spool-file.js';
-import { createLabeler, DEFAULT_CHUNK, type Labeler, type ModelDtype, type Timings } from '../pipeline/labeler.js';
+import { createLabeler, DEFAULT_CHUNK, type Labeler, type ModelDtype } from '../pipeline/labeler.js';
 import { formatTimings } from './format-timings.js';
 import { labelCommand } from './label-command.js';
 import { filesProgress } from './progress.js';
@@ -147,21 +146,12 @@ function createCli(): ReturnType<typeof cac> {
       } finally {
         await labeler.dispose();
       }
-      const confusion = new Confusion();
-      const timings: Timings = { read: 0, features: 0, model: 0 };
-      let files = 0,
-        seconds = 0,
-        failures = 0;
-      for (const { r } of results) {
-        confusion.merge(r.confusion);
-        for (const k of ['read', 'features', 'model'] as const) timings[k] += r.timings[k];
-        files += r.files;
-        seconds += r.seconds;
-        failures += r.failures.length;
-        if (o.verbose)
-          for (const f of r.perFile)
-            process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
-      }
+      const pooled = poolResults(results.map(({ r }) => r));
+      const { confusion, timings, files, seconds } = pooled;
+      const failures = pooled.failures.length;
+      if (o.verbose)
+        for (const f of pooled.perFile)
+          process.stderr.write(`${f.name}  ${f.accuracy.toFixed(4)}  (${f.frames} frames)\n`);
       const folded = confusion.folded();
       // With several folders, each one's own figure first; the matrix and the last line pool every frame.
       const each =

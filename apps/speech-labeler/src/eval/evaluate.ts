@@ -100,7 +100,29 @@ export async function evaluateDir(labeler: Labeler, dir: string, options: EvalOp
     confusion.merge(c);
     perFile.push({ name: p.name, frames: r.labels.length, accuracy: c.accuracy });
     seconds += r.duration;
-    for (const k of ['read', 'features', 'model'] as const) timings[k] += r.timings[k];
+    addTimings(timings, r.timings);
   }
   return { files: perFile.length, confusion, seconds, timings, perFile, failures };
+}
+
+function addTimings(to: Timings, t: Timings): void {
+  for (const k of ['read', 'features', 'model'] as const) to[k] += t[k];
+}
+
+/** Several results pooled frame by frame: what one folder holding all their files would give. */
+export function poolResults(results: readonly EvalResult[]): EvalResult {
+  const confusion = new Confusion();
+  const timings: Timings = { read: 0, features: 0, model: 0 };
+  for (const r of results) {
+    confusion.merge(r.confusion);
+    addTimings(timings, r.timings);
+  }
+  return {
+    files: results.reduce((n, r) => n + r.files, 0),
+    confusion,
+    seconds: results.reduce((n, r) => n + r.seconds, 0),
+    timings,
+    perFile: results.flatMap((r) => r.perFile),
+    failures: results.flatMap((r) => r.failures),
+  };
 }
