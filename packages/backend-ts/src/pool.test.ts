@@ -38,6 +38,9 @@ describe('backend-ts with worker threads', () => {
       const a = await threaded.attention(q, k, v, options);
       const b = await single.attention(q, k, v, options);
       expect(a.output.data).toEqual(b.output.data);
+      // Its own memory, exactly its size: not a view of the workers' shared memory.
+      expect(a.output.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(a.output.data.buffer.byteLength).toBe(2 * 4 * 300 * 28 * 4);
     });
   }
   it('reports its threads', () => {

@@ -152,10 +152,10 @@ export class WasmArena {
 
   /**
    * A fresh (unshared) copy of `length` elements from element `at` (a new array filled by `set`, which
-   * measured faster than `slice` on the shared memory).
+   * measured faster than `slice` on the shared memory); into `into` when given (a fresh array of `length`).
    */
-  copyOut(at: number, length: number): Float32Array {
-    const out = new Float32Array(length);
+  copyOut(at: number, length: number, into?: Float32Array): Float32Array {
+    const out = into ?? new Float32Array(length);
     out.set(this.f32().subarray(at, at + length));
     return out;
   }
